@@ -1,0 +1,31 @@
+package org.fhirledger.server;
+
+import org.fhirledger.server.fhir.FhirJpaConfig;
+import org.fhirledger.server.fhir.FhirRestConfig;
+import org.fhirledger.server.web.RequestLimitsConfig;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.autoconfigure.elasticsearch.ElasticsearchRestClientAutoConfiguration;
+import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
+import org.springframework.boot.autoconfigure.thymeleaf.ThymeleafAutoConfiguration;
+import org.springframework.context.annotation.Import;
+
+/**
+ * The FHIR server. Each feature is one config class in the import list (no component scanning), so what
+ * runs is what this list says.
+ */
+@SpringBootConfiguration
+// Flyway is on the classpath only for HAPI's own migrator; Spring Boot must not run it against our database.
+@EnableAutoConfiguration(exclude = {
+	ElasticsearchRestClientAutoConfiguration.class,
+	ThymeleafAutoConfiguration.class,
+	FlywayAutoConfiguration.class
+})
+@Import({FhirJpaConfig.class, FhirRestConfig.class, RequestLimitsConfig.class})
+public class Application {
+
+	public static void main(String[] args) {
+		SpringApplication.run(Application.class, args);
+	}
+}

@@ -1,0 +1,65 @@
+package org.fhirledger.server.fhir;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.context.support.IValidationSupport;
+import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
+import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
+import ca.uhn.fhir.jpa.provider.JpaCapabilityStatementProvider;
+import ca.uhn.fhir.jpa.provider.JpaSystemProvider;
+import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
+import ca.uhn.fhir.parser.StrictErrorHandler;
+import ca.uhn.fhir.rest.api.EncodingEnum;
+import ca.uhn.fhir.rest.server.HardcodedServerAddressStrategy;
+import ca.uhn.fhir.rest.server.IncomingRequestAddressStrategy;
+import ca.uhn.fhir.rest.server.RestfulServer;
+import ca.uhn.fhir.rest.server.interceptor.ResponseHighlighterInterceptor;
+import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** The FHIR REST API at {@code /fhir}: every R4 resource type HAPI's JPA layer stores, plus system operations. */
+@Configuration
+public class FhirRestConfig {
+
+	public static final String FHIR_PATH = "/fhir";
+
+	@Bean
+	public RestfulServer fhirRestfulServer(
+			FhirContext fhirContext,
+			FhirProperties fhir,
+			IFhirSystemDao<?, ?> systemDao,
+			ResourceProviderFactory resourceProviders,
+			JpaSystemProvider<?, ?> systemProvider,
+			JpaStorageSettings storageSettings,
+			ISearchParamRegistry searchParamRegistry,
+			IValidationSupport validationSupport,
+			DatabaseBackedPagingProvider pagingProvider) {
+		// Lenient parsing would drop an invalid code (e.g. Patient.gender "x") and store the rest: refuse instead.
+		fhirContext.setParserErrorHandler(new StrictErrorHandler());
+
+		RestfulServer server = new RestfulServer(fhirContext);
+		server.registerProviders(resourceProviders.createProviders());
+		server.registerProvider(systemProvider);
+		JpaCapabilityStatementProvider capabilities = new JpaCapabilityStatementProvider(
+				server, systemDao, storageSettings, searchParamRegistry, validationSupport);
+		capabilities.setImplementationDescription("FHIR R4 server on a hybrid ledger");
+		server.setServerConformanceProvider(capabilities);
+		server.setPagingProvider(pagingProvider);
+		server.setDefaultResponseEncoding(EncodingEnum.JSON);
+		server.setServerAddressStrategy(fhir.serverAddress().isEmpty()
+				? new IncomingRequestAddressStrategy()
+				: new HardcodedServerAddressStrategy(fhir.serverAddress()));
+		server.registerInterceptor(new ResponseHighlighterInterceptor());
+		return server;
+	}
+
+	@Bean
+	public ServletRegistrationBean<RestfulServer> fhirServlet(RestfulServer server) {
+		ServletRegistrationBean<RestfulServer> registration = new ServletRegistrationBean<>(server, FHIR_PATH + "/*");
+		registration.setName("fhir");
+		registration.setLoadOnStartup(1);
+		return registration;
+	}
+}
