@@ -71,24 +71,27 @@ public final class MerkleLog {
     public long appendLeafHashes(List<Hash> leafHashes) {
         lock.writeLock().lock();
         try {
+            for (int i = 0; i < leafHashes.size(); i++) {
+                if (leafHashes.get(i) == null) {
+                    throw new IllegalArgumentException("null leaf hash at batch position " + i);
+                }
+            }
             long first = size;
             Hash[] saved = frontier.clone();
-            List<StoredNode> batch = new ArrayList<>(2 * leafHashes.size() + 1);
-            long n = size;
-            for (Hash leaf : leafHashes) {
-                if (leaf == null) {
-                    throw new IllegalArgumentException("null leaf hash at batch position " + (n - first));
-                }
-                n = push(n, leaf, batch);
-            }
             try {
+                List<StoredNode> batch = new ArrayList<>(2 * leafHashes.size() + 1);
+                long n = size;
+                for (Hash leaf : leafHashes) {
+                    n = push(n, leaf, batch);
+                }
                 store.append(batch);
+                size = n;
+                return first;
             } catch (RuntimeException e) {
+                // The store wrote nothing (atomic batch), so the in-memory frontier must not move either.
                 System.arraycopy(saved, 0, frontier, 0, frontier.length);
                 throw e;
             }
-            size = n;
-            return first;
         } finally {
             lock.writeLock().unlock();
         }
