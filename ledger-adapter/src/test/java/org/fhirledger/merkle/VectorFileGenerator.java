@@ -17,8 +17,9 @@ import java.util.Random;
  * {@link MerkleLog}), with all valid inclusion and consistency cases over the classic RFC 6962 test leaves and
  * their mutations. {@link VectorFileTest} checks the committed file is exactly what this produces.
  *
- * <p>Regenerate: {@code ./mvnw -q -pl ledger-adapter -am test-compile exec:java -Dexec.classpathScope=test
- * -Dexec.mainClass=org.fhirledger.merkle.VectorFileGenerator -Dexec.args=src/test/resources/merkle/rfc6962-8-leaves.json}
+ * <p>Regenerate (see docs/merkle.md for why not exec:java): build the test classpath as for
+ * {@link MerkleBenchmark}, then from ledger-adapter/ run {@code java -cp ... org.fhirledger.merkle.VectorFileGenerator
+ * src/test/resources/merkle/rfc6962-8-leaves.json}.
  */
 public final class VectorFileGenerator {
 
