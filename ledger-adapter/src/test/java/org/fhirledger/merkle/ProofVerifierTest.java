@@ -72,4 +72,14 @@ class ProofVerifierTest {
         org.assertj.core.api.Assertions.assertThat(
                 ProofVerifier.rootFromInclusionProof(LOG.leafHash(3), 3, 7, p.hashes())).isEqualTo(LOG.rootAt(7));
     }
+
+    @Test
+    void sizeIsBoundThroughTheRoot() throws VerificationException {
+        // Documented in docs/merkle.md: leaf 0 has the same path shape in trees of 3 and 4 leaves, so the
+        // size-4 proof passes for size 3 only together with the size-4 root; with the size-3 root it fails.
+        InclusionProof p = LOG.inclusionProof(0, 4);
+        ProofVerifier.verifyInclusion(LOG.leafHash(0), 0, 3, p.hashes(), LOG.rootAt(4));
+        assertThatThrownBy(() -> ProofVerifier.verifyInclusion(LOG.leafHash(0), 0, 3, p.hashes(), LOG.rootAt(3)))
+                .isInstanceOf(VerificationException.class);
+    }
 }
