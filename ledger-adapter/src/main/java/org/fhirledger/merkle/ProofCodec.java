@@ -1,6 +1,8 @@
 package org.fhirledger.merkle;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -32,7 +34,10 @@ public final class ProofCodec {
     public record RootedConsistencyProof(ConsistencyProof proof, Hash firstRootHash, Hash rootHash) {
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // Duplicate keys and trailing content are rejected: ambiguous input must not be resolved silently.
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private static final Set<String> INCLUSION_FIELDS = Set.of("logIndex", "treeSize", "rootHash", "hashes");
     private static final Set<String> CONSISTENCY_FIELDS =
             Set.of("firstSize", "treeSize", "firstRootHash", "rootHash", "hashes");
