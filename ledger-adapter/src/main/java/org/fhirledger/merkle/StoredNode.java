@@ -1,0 +1,13 @@
+package org.fhirledger.merkle;
+
+/**
+ * The hash of one perfect subtree: the 2^level leaves starting at leaf {@code index << level}.
+ * Level 0 nodes are leaf hashes.
+ */
+public record StoredNode(int level, long index, Hash hash) {
+    public StoredNode {
+        if (level < 0 || level > 63 || index < 0 || hash == null) {
+            throw new IllegalArgumentException("invalid node level=" + level + " index=" + index);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package org.fhirledger.merkle;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Naive RFC 9162 §2.1 tree, straight from the definitions (MTH, PATH, PROOF, SUBPROOF) by recursion over the
+ * leaves, with its own SHA-256 calls, independent of {@link Rfc6962} and {@link MerkleLog}. Quadratic and slow
+ * on purpose: it is the oracle the efficient log is checked against.
+ *
+ * <p>Works on leaf hashes {@code MTH({d(i)})} computed once by {@link #leafHashes}, so the recursion
+ * below is over D[k1:k2] exactly as in the RFC.
+ */
+final class ReferenceTree {
+
+    private ReferenceTree() {
+    }
+
+    static byte[] sha256(byte[]... parts) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            for (byte[] p : parts) {
+                md.update(p);
+            }
+            return md.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** MTH({d}) = SHA-256(0x00 || d) for every entry. */
+    static List<Hash> leafHashes(List<byte[]> entries) {
+        List<Hash> out = new ArrayList<>();
+        for (byte[] d : entries) {
+            out.add(Hash.of(sha256(new byte[] {0x00}, d)));
+        }
+        return out;
+    }
+
+    /** Largest power of two strictly less than n, by counting up (not bit tricks, unlike the log). */
+    static int k(int n) {
+        int k = 1;
+        while (k * 2 < n) {
+            k *= 2;
+        }
+        return k;
+    }
+
+    /** MTH(D[n]). */
+    static Hash mth(List<Hash> d) {
+        int n = d.size();
+        if (n == 0) {
+            return Hash.of(sha256());
+        }
+        if (n == 1) {
+            return d.get(0);
+        }
+        int k = k(n);
+        return node(mth(d.subList(0, k)), mth(d.subList(k, n)));
+    }
+
+    /** PATH(m, D[n]). */
+    static List<Hash> path(int m, List<Hash> d) {
+        int n = d.size();
+        List<Hash> out = new ArrayList<>();
+        if (n == 1) {
+            return out;
+        }
+        int k = k(n);
+        if (m < k) {
+            out.addAll(path(m, d.subList(0, k)));
+            out.add(mth(d.subList(k, n)));
+        } else {
+            out.addAll(path(m - k, d.subList(k, n)));
+            out.add(mth(d.subList(0, k)));
+        }
+        return out;
+    }
+
+    /** PROOF(m, D[n]) = SUBPROOF(m, D[n], true), for 0 &lt; m &lt; n; empty for m == n. */
+    static List<Hash> proof(int m, List<Hash> d) {
+        return subproof(m, d, true);
+    }
+
+    static List<Hash> subproof(int m, List<Hash> d, boolean b) {
+        int n = d.size();
+        List<Hash> out = new ArrayList<>();
+        if (m == n) {
+            if (!b) {
+                out.add(mth(d));
+            }
+            return out;
+        }
+        int k = k(n);
+        if (m <= k) {
+            out.addAll(subproof(m, d.subList(0, k), b));
+            out.add(mth(d.subList(k, n)));
+        } else {
+            out.addAll(subproof(m - k, d.subList(k, n), false));
+            out.add(mth(d.subList(0, k)));
+        }
+        return out;
+    }
+
+    private static Hash node(Hash l, Hash r) {
+        return Hash.of(sha256(new byte[] {0x01}, l.bytes(), r.bytes()));
+    }
+}
