@@ -178,7 +178,7 @@ public final class EnvelopeCipher {
     }
 
     /** Binds a wrapped key to its key id, so swapping two patients' wrapped keys is detected on unwrap. */
-    private static byte[] wrapAd(String keyId) {
+    static byte[] wrapAd(String keyId) {
         return (WRAP_AD_PREFIX + keyId).getBytes(StandardCharsets.UTF_8);
     }
 
