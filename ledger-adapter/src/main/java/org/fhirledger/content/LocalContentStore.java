@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +58,8 @@ public final class LocalContentStore implements ContentStore {
         Cid cid = UnixFsDag.rootCid(content, layout);
         Path target = objectPath(cid);
         try {
-            if (!Files.exists(target)) {
+            // An existing object is trusted only if it holds exactly these bytes; a damaged one is replaced.
+            if (!Files.exists(target) || !Arrays.equals(Files.readAllBytes(target), content)) {
                 writeAtomically(target, content);
                 LOG.debug("stored {} ({} bytes)", cid, content.length);
             }
@@ -168,7 +170,7 @@ public final class LocalContentStore implements ContentStore {
                 channel.force(true);
             }
             try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
             }

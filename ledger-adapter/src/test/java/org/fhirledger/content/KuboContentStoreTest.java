@@ -77,6 +77,7 @@ class KuboContentStoreTest {
         assertThat(store.isPinned(absent)).isFalse();
         assertThatThrownBy(() -> store.get(absent)).isInstanceOf(ContentNotFoundException.class)
                 .hasMessageContaining(absent.toString());
+        assertThatThrownBy(() -> store.pin(absent)).isInstanceOf(ContentNotFoundException.class);
     }
 
     @Test

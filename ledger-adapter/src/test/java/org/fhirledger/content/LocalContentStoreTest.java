@@ -51,6 +51,17 @@ class LocalContentStoreTest {
     }
 
     @Test
+    void puttingTheContentAgainRepairsADamagedObject() throws IOException {
+        LocalContentStore store = new LocalContentStore(dir, 1 << 20);
+        byte[] content = random(1000, 4);
+        Cid cid = store.put(content);
+        Files.write(store.objectPath(cid), new byte[1000]);
+
+        assertThat(store.put(content)).isEqualTo(cid);
+        assertThat(store.get(cid)).isEqualTo(content);
+    }
+
+    @Test
     void unknownCidIsNotFound() {
         LocalContentStore store = new LocalContentStore(dir, 1 << 20);
         Cid absent = Cid.ofBlock(Cid.RAW, "never stored".getBytes());
