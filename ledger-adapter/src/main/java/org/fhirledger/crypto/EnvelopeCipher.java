@@ -10,7 +10,6 @@ import com.google.crypto.tink.aead.PredefinedAeadParameters;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
@@ -92,7 +91,7 @@ public final class EnvelopeCipher {
      * Crypto-shredding: replaces the wrapped data key with a tombstone, so everything encrypted under it is
      * unreadable wherever the ciphertext lives (IPFS replicas, backups of content). Irreversible.
      */
-    public void shred(String keyId) {
+    public synchronized void shred(String keyId) {
         WrappedDataKey existing = store.find(keyId).orElseThrow(() -> new DataKeyNotFoundException(keyId));
         if (!existing.destroyed()) {
             store.save(existing.tombstone(clock.instant()));
@@ -134,6 +133,12 @@ public final class EnvelopeCipher {
         if (keyId == null || keyId.isEmpty()) {
             throw new IllegalArgumentException("key id must not be empty");
         }
+        Aead cached = dataKeys.get(keyId);
+        return cached != null ? cached : loadDataKey(keyId, create);
+    }
+
+    /** Cache misses and {@link #shred} share one lock, so a shredded key cannot be cached again after shredding. */
+    private synchronized Aead loadDataKey(String keyId, boolean create) {
         Aead cached = dataKeys.get(keyId);
         if (cached != null) {
             return cached;
@@ -180,10 +185,5 @@ public final class EnvelopeCipher {
     /** Binds a wrapped key to its key id, so swapping two patients' wrapped keys is detected on unwrap. */
     static byte[] wrapAd(String keyId) {
         return (WRAP_AD_PREFIX + keyId).getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** For tests and the benchmark: when the key was created. */
-    Instant createdAt(String keyId) {
-        return store.find(keyId).map(WrappedDataKey::createdAt).orElse(null);
     }
 }
