@@ -130,9 +130,11 @@ public final class LocalContentStore implements ContentStore {
         int removed = 0;
         try (DirectoryStream<Path> shards = Files.newDirectoryStream(objects)) {
             for (Path shard : shards) {
-                try (DirectoryStream<Path> files = Files.newDirectoryStream(shard, "b*")) {
+                try (DirectoryStream<Path> files = Files.newDirectoryStream(shard)) {
                     for (Path file : files) {
-                        if (!Files.exists(pins.resolve(file.getFileName().toString())) && Files.deleteIfExists(file)) {
+                        String name = file.getFileName().toString();
+                        // Dot files are temp files of puts in progress, not objects.
+                        if (!name.startsWith(".") && !Files.exists(pins.resolve(name)) && Files.deleteIfExists(file)) {
                             removed++;
                         }
                     }
