@@ -1,0 +1,189 @@
+package org.fhirledger.crypto;
+
+import com.google.crypto.tink.Aead;
+import com.google.crypto.tink.InsecureSecretKeyAccess;
+import com.google.crypto.tink.KeysetHandle;
+import com.google.crypto.tink.RegistryConfiguration;
+import com.google.crypto.tink.TinkProtoKeysetFormat;
+import com.google.crypto.tink.aead.AeadConfig;
+import com.google.crypto.tink.aead.PredefinedAeadParameters;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Envelope encryption of resource bodies. Each key id (a patient pseudonym, or {@link #SERVER_KEY_ID} for
+ * resources outside any patient compartment) has its own Tink AES256_GCM data key, stored only wrapped by a KEK of
+ * the {@link KeyVault}. The associated data is the resource version ("Patient/123/_history/2").
+ *
+ * <p>Envelope bytes: {@code 0x01} (format version) followed by Tink's AEAD output
+ * ({@code 0x01 | 4-byte key id | 12-byte IV | ciphertext | 16-byte tag}).
+ */
+public final class EnvelopeCipher {
+    /** Key id of the data key for resources outside any patient compartment. */
+    public static final String SERVER_KEY_ID = "server";
+    static final byte FORMAT_V1 = 0x01;
+    private static final String WRAP_AD_PREFIX = "fhirledger/data-key/v1:";
+    private static final Logger LOG = LoggerFactory.getLogger(EnvelopeCipher.class);
+
+    static {
+        try {
+            AeadConfig.register();
+        } catch (GeneralSecurityException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final KeyVault vault;
+    private final DataKeyStore store;
+    private final Clock clock;
+    private final Map<String, Aead> dataKeys = new ConcurrentHashMap<>();
+
+    public EnvelopeCipher(KeyVault vault, DataKeyStore store) {
+        this(vault, store, Clock.systemUTC());
+    }
+
+    public EnvelopeCipher(KeyVault vault, DataKeyStore store, Clock clock) {
+        this.vault = Objects.requireNonNull(vault, "vault");
+        this.store = Objects.requireNonNull(store, "store");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** Encrypts under the key id's data key, creating that key on first use. */
+    public byte[] encrypt(String keyId, ResourceVersion resource, byte[] plaintext) {
+        Aead aead = dataKey(keyId, true);
+        try {
+            byte[] sealed = aead.encrypt(plaintext, resource.associatedData());
+            byte[] envelope = new byte[sealed.length + 1];
+            envelope[0] = FORMAT_V1;
+            System.arraycopy(sealed, 0, envelope, 1, sealed.length);
+            return envelope;
+        } catch (GeneralSecurityException e) {
+            throw new CryptoException("encryption of " + resource + " failed", e);
+        }
+    }
+
+    /**
+     * @throws DecryptionException       tampered or swapped ciphertext, or another resource's associated data
+     * @throws DataKeyDestroyedException the key id was crypto-shredded
+     * @throws DataKeyNotFoundException  no data key exists for the key id
+     */
+    public byte[] decrypt(String keyId, ResourceVersion resource, byte[] envelope) {
+        if (envelope.length < 1 || envelope[0] != FORMAT_V1) {
+            throw new DecryptionException("envelope of " + resource + " has an unknown format", null);
+        }
+        Aead aead = dataKey(keyId, false);
+        try {
+            return aead.decrypt(Arrays.copyOfRange(envelope, 1, envelope.length), resource.associatedData());
+        } catch (GeneralSecurityException e) {
+            throw new DecryptionException("ciphertext does not authenticate as " + resource + " under data key '"
+                    + keyId + "': tampered, swapped with another resource, or wrong associated data", e);
+        }
+    }
+
+    /**
+     * Crypto-shredding: replaces the wrapped data key with a tombstone, so everything encrypted under it is
+     * unreadable wherever the ciphertext lives (IPFS replicas, backups of content). Irreversible.
+     */
+    public synchronized void shred(String keyId) {
+        WrappedDataKey existing = store.find(keyId).orElseThrow(() -> new DataKeyNotFoundException(keyId));
+        if (!existing.destroyed()) {
+            store.save(existing.tombstone(clock.instant()));
+        }
+        dataKeys.remove(keyId);
+        LOG.info("data key '{}' destroyed", keyId);
+    }
+
+    public boolean isShredded(String keyId) {
+        return store.find(keyId).map(WrappedDataKey::destroyed).orElse(false);
+    }
+
+    /**
+     * Re-wraps every live data key under the vault's current KEK, without touching any content. Afterwards KEKs
+     * other than the current one can be retired. Returns how many keys were re-wrapped.
+     */
+    public int rewrapAll() {
+        String target = vault.currentKekId();
+        int count = 0;
+        for (String keyId : store.keyIds()) {
+            WrappedDataKey key = store.find(keyId).orElse(null);
+            if (key == null || key.destroyed() || target.equals(key.kekId())) {
+                continue;
+            }
+            byte[] ad = wrapAd(keyId);
+            byte[] plain = vault.unwrap(key.kekId(), key.wrapped(), ad);
+            try {
+                store.save(key.rewrapped(target, vault.wrap(target, plain, ad)));
+            } finally {
+                Arrays.fill(plain, (byte) 0);
+            }
+            count++;
+        }
+        LOG.info("re-wrapped {} data key(s) under KEK {}", count, target);
+        return count;
+    }
+
+    private Aead dataKey(String keyId, boolean create) {
+        if (keyId == null || keyId.isEmpty()) {
+            throw new IllegalArgumentException("key id must not be empty");
+        }
+        Aead cached = dataKeys.get(keyId);
+        return cached != null ? cached : loadDataKey(keyId, create);
+    }
+
+    /** Cache misses and {@link #shred} share one lock, so a shredded key cannot be cached again after shredding. */
+    private synchronized Aead loadDataKey(String keyId, boolean create) {
+        Aead cached = dataKeys.get(keyId);
+        if (cached != null) {
+            return cached;
+        }
+        WrappedDataKey stored = store.find(keyId).orElse(null);
+        if (stored == null) {
+            if (!create) {
+                throw new DataKeyNotFoundException(keyId);
+            }
+            stored = store.saveIfAbsent(newDataKey(keyId));
+        }
+        if (stored.destroyed()) {
+            throw new DataKeyDestroyedException(keyId, stored.destroyedAt());
+        }
+        byte[] plain = vault.unwrap(stored.kekId(), stored.wrapped(), wrapAd(keyId));
+        try {
+            KeysetHandle handle = TinkProtoKeysetFormat.parseKeyset(plain, InsecureSecretKeyAccess.get());
+            Aead aead = handle.getPrimitive(RegistryConfiguration.get(), Aead.class);
+            dataKeys.put(keyId, aead);
+            return aead;
+        } catch (GeneralSecurityException e) {
+            throw new CryptoException("data key of '" + keyId + "' is not a valid keyset", e);
+        } finally {
+            Arrays.fill(plain, (byte) 0);
+        }
+    }
+
+    private WrappedDataKey newDataKey(String keyId) {
+        String kekId = vault.currentKekId();
+        byte[] plain = null;
+        try {
+            KeysetHandle handle = KeysetHandle.generateNew(PredefinedAeadParameters.AES256_GCM);
+            plain = TinkProtoKeysetFormat.serializeKeyset(handle, InsecureSecretKeyAccess.get());
+            return new WrappedDataKey(keyId, kekId, vault.wrap(kekId, plain, wrapAd(keyId)), clock.instant(), null);
+        } catch (GeneralSecurityException e) {
+            throw new CryptoException("cannot generate data key for '" + keyId + "'", e);
+        } finally {
+            if (plain != null) {
+                Arrays.fill(plain, (byte) 0);
+            }
+        }
+    }
+
+    /** Binds a wrapped key to its key id, so swapping two patients' wrapped keys is detected on unwrap. */
+    static byte[] wrapAd(String keyId) {
+        return (WRAP_AD_PREFIX + keyId).getBytes(StandardCharsets.UTF_8);
+    }
+}
