@@ -197,6 +197,26 @@ public interface BadInputContract extends FhirServerUnderTest {
 	}
 
 	@Test
+	default void unencodedPipeInATokenSearchIsAccepted() {
+		// How the FHIR spec and most clients write token searches; java.net.http refuses a raw '|' in a URI,
+		// so this goes over a plain socket.
+		String status = rawGet("/DiagnosticReport?code=http://loinc.org|2345-7&_summary=count");
+		assertThat(status).startsWith("HTTP/1.1 200");
+	}
+
+	default String rawGet(String path) {
+		java.net.URI base = java.net.URI.create(baseUrl());
+		try (java.net.Socket s = new java.net.Socket(base.getHost(), base.getPort())) {
+			s.setSoTimeout(30_000);
+			s.getOutputStream().write(utf8("GET " + base.getPath() + path + " HTTP/1.1\r\nHost: " + base.getHost()
+					+ "\r\nAccept: application/fhir+json\r\nConnection: close\r\n\r\n"));
+			return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().findFirst().orElse("");
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+	}
+
+	@Test
 	default void updateWithMismatchedIdIs400() {
 		long before = storedVersionCount();
 		HttpResponse<String> r = send("PUT", "/Patient/abc", JSON, utf8("{\"resourceType\":\"Patient\",\"id\":\"xyz\"}"));
