@@ -51,7 +51,7 @@ for (const file of Object.keys(output.contracts).sort()) {
   for (const [name, c] of Object.entries(output.contracts[file])) {
     const files = {
       [`${name}.abi`]: JSON.stringify(c.abi) + '\n',
-      [`${name}.bin`]: c.evm.bytecode.object + '\n',
+      [`${name}.bin`]: c.evm.bytecode.object, // no newline: web3j embeds the file verbatim
     };
     for (const [fname, text] of Object.entries(files)) {
       const path = join(outDir, fname);

@@ -29,6 +29,8 @@ final class ContractErrors {
     private ContractErrors() {}
 
     static Revert decode(String revertData) {
+        // web3j hands over the JSON value of error.data, quotes included
+        if (revertData != null) revertData = revertData.replace("\"", "").trim();
         if (revertData == null || !revertData.startsWith("0x") || revertData.length() < 10) {
             return new Revert("UnknownRevert", "?", List.of());
         }
