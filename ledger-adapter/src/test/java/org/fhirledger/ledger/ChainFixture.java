@@ -66,6 +66,13 @@ final class ChainFixture implements AutoCloseable {
         return new PollingTransactionReceiptProcessor(web3j, 50, 1200).waitForTransactionReceipt(sent.getTransactionHash());
     }
 
+    /** Calls an anvil-specific RPC method such as evm_setIntervalMining. */
+    void anvilRpc(String method, Object... params) throws Exception {
+        var r = new org.web3j.protocol.core.Request<>(method, java.util.List.of(params),
+                new HttpService(anvil.rpcUrl()), org.web3j.protocol.core.methods.response.VoidResponse.class).send();
+        assertThat(r.hasError()).as("%s failed: %s", method, r.getError() == null ? "" : r.getError().getMessage()).isFalse();
+    }
+
     static TransactionReceipt ok(RemoteFunctionCall<TransactionReceipt> call) throws Exception {
         TransactionReceipt r = call.send();
         assertThat(r.isStatusOK()).as("transaction %s succeeded", r.getTransactionHash()).isTrue();

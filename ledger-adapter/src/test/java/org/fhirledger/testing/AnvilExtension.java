@@ -129,7 +129,7 @@ public final class AnvilExtension implements BeforeAllCallback, AfterAllCallback
                 if (line.contains("Listening on")) ready.countDown();
             }
         } catch (IOException e) {
-            log.debug("anvil output closed", e);
+            log.debug("anvil output closed: {}", e.toString()); // normal when anvil stops
         }
     }
 
