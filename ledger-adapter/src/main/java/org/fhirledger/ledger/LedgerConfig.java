@@ -55,7 +55,7 @@ public record LedgerConfig(
     public static LedgerConfig defaults(String rpcUrl, long chainId, ContractAddresses contracts) {
         return new LedgerConfig(rpcUrl, chainId, contracts, 100, Duration.ofMillis(200), 32,
                 Duration.ofMinutes(2), Duration.ofSeconds(3), Duration.ofMillis(100), Duration.ofMillis(100),
-                Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(1), BigInteger.ZERO, 60_000,
+                Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(1), BigInteger.ZERO, 45_000,
                 200_000, 5, Duration.ofSeconds(30));
     }
 
@@ -66,6 +66,12 @@ public record LedgerConfig(
     }
 
     public LedgerConfig withTimeouts(Duration receiptTimeout, Duration unavailableTimeout, Duration closeTimeout) {
+        return new LedgerConfig(rpcUrl, chainId, contracts, maxBatchSize, maxWait, maxInFlight, receiptTimeout,
+                rebroadcastAfter, pollInterval, retryInitial, retryMax, unavailableTimeout, eventPollInterval,
+                gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout);
+    }
+
+    public LedgerConfig withMaxInFlight(int maxInFlight) {
         return new LedgerConfig(rpcUrl, chainId, contracts, maxBatchSize, maxWait, maxInFlight, receiptTimeout,
                 rebroadcastAfter, pollInterval, retryInitial, retryMax, unavailableTimeout, eventPollInterval,
                 gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout);

@@ -59,6 +59,7 @@ public final class Web3jLedger implements Ledger {
      */
     public static Web3jLedger connect(LedgerConfig config, Credentials credentials) {
         OkHttpClient http = new OkHttpClient.Builder()
+                .socketFactory(new NoDelaySocketFactory())
                 .connectTimeout(5, TimeUnit.SECONDS).readTimeout(30, TimeUnit.SECONDS).build();
         Web3j web3j = Web3j.build(new HttpService(config.rpcUrl(), http));
         try {
