@@ -34,7 +34,7 @@ public final class LedgerBenchmark {
                 run(chain, anvil, batch, n);
             }
         } finally {
-            anvil.stop();
+            anvil.shutdown();
         }
     }
 

@@ -78,6 +78,11 @@ public final class AnvilExtension implements BeforeAllCallback, AfterAllCallback
 
     @Override
     public void afterAll(ExtensionContext context) {
+        shutdown();
+    }
+
+    /** Stops anvil for good and deletes its state (for use without JUnit, e.g. a benchmark). */
+    public void shutdown() {
         stop();
         deleteState();
     }
