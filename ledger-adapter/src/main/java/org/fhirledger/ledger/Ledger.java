@@ -12,10 +12,18 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface Ledger extends AutoCloseable {
 
-    /** Queues a record entry; completes with its sequence number once mined, or exceptionally. */
+    /**
+     * Queues a record entry; completes with its sequence number once mined, or exceptionally.
+     *
+     * @throws LedgerClosedException when the adapter is closed
+     */
     CompletableFuture<LedgerReceipt> appendRecord(RecordEntry entry);
 
-    /** Queues an access entry; completes with its sequence number once mined, or exceptionally. */
+    /**
+     * Queues an access entry; completes with its sequence number once mined, or exceptionally.
+     *
+     * @throws LedgerClosedException when the adapter is closed
+     */
     CompletableFuture<LedgerReceipt> appendAccess(AccessEntry entry);
 
     /** The recorded entry of (resource, version), if any. */

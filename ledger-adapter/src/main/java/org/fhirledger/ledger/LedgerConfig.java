@@ -71,6 +71,12 @@ public record LedgerConfig(
                 gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout);
     }
 
+    public LedgerConfig withGas(long gasPerEntry, long baseGas) {
+        return new LedgerConfig(rpcUrl, chainId, contracts, maxBatchSize, maxWait, maxInFlight, receiptTimeout,
+                rebroadcastAfter, pollInterval, retryInitial, retryMax, unavailableTimeout, eventPollInterval,
+                gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout);
+    }
+
     public LedgerConfig withMaxInFlight(int maxInFlight) {
         return new LedgerConfig(rpcUrl, chainId, contracts, maxBatchSize, maxWait, maxInFlight, receiptTimeout,
                 rebroadcastAfter, pollInterval, retryInitial, retryMax, unavailableTimeout, eventPollInterval,

@@ -337,7 +337,14 @@ final class Submitter implements AutoCloseable {
     /** Sends the signed bytes; a transport error leaves it in flight (sent again later). */
     private void broadcast(InFlight f) throws IOException {
         f.lastBroadcastNanos = System.nanoTime();
-        EthSendTransaction r = web3j.ethSendRawTransaction(f.rawHex).send();
+        EthSendTransaction r;
+        try {
+            r = web3j.ethSendRawTransaction(f.rawHex).send();
+        } catch (IOException e) {
+            // the node may or may not have it: keep it in flight; polling sends it again if the node lacks it
+            log.warn("sending transaction with nonce {} failed ({}); will retry", f.nonce, e.toString());
+            return;
+        }
         if (!r.hasError()) return;
         String msg = String.valueOf(r.getError().getMessage()).toLowerCase(java.util.Locale.ROOT);
         if (msg.contains("already known") || msg.contains("already imported") || msg.contains("known transaction")) {
@@ -357,6 +364,12 @@ final class Submitter implements AutoCloseable {
         LedgerException ex = new LedgerException("node refused transaction: " + r.getError().getMessage());
         failInFlight(f, ex);
         log.error("node refused transaction with nonce {}: {}", f.nonce, r.getError().getMessage());
+        if (f.lane == null && f.direct == null) {
+            // the filler itself was refused: take the chain's count rather than loop
+            nonce = web3j.ethGetTransactionCount(credentials.getAddress(), DefaultBlockParameterName.PENDING)
+                    .send().getTransactionCount();
+            return;
+        }
         fillNonce(f.nonce);
     }
 

@@ -237,6 +237,21 @@ class Web3jLedgerTest {
     }
 
     @Test
+    void aTransactionTheNodeRefusesFailsItsEntriesWithoutStallingLaterOnes() throws Exception {
+        // 100 entries x 400k gas > the 30M block gas limit: the node refuses the batch's transaction
+        try (Web3jLedger greedy = Web3jLedger.connect(config().withGas(400_000, 200_000), chain.account(1))) {
+            List<CompletableFuture<LedgerReceipt>> big = new ArrayList<>();
+            for (int i = 0; i < 100; i++) big.add(greedy.appendRecord(record("Observation/" + i, 1)));
+            for (var f : big) {
+                assertThatThrownBy(() -> await(f)).cause().isInstanceOf(LedgerException.class)
+                        .hasMessageContaining("node refused transaction");
+            }
+            // the refused nonce was filled: a later, smaller batch still goes through
+            assertThat(await(greedy.appendRecord(record("Observation/late", 1))).seq()).isZero();
+        }
+    }
+
+    @Test
     void closedAdapterRefusesNewEntries() {
         ledger.close();
         assertThatThrownBy(() -> ledger.appendRecord(record("Observation/1", 1))).isInstanceOf(LedgerClosedException.class);
