@@ -133,6 +133,26 @@ class Web3jLedgerRecoveryTest {
     }
 
     @Test
+    void transactionPendingWhenTheNodeRestartsIsStillRecorded() throws Exception {
+        try (Web3jLedger ledger = Web3jLedger.connect(config(), chain.account(1))) {
+            chain.anvilRpc("evm_setIntervalMining", 0); // the batch stays in the pool...
+            List<CompletableFuture<LedgerReceipt>> futures = new ArrayList<>();
+            for (int i = 0; i < 40; i++) futures.add(ledger.appendRecord(record("Condition/" + i, 1)));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (nonce(DefaultBlockParameterName.PENDING) == nonce(DefaultBlockParameterName.LATEST)
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            anvil.restart(); // ...when the node restarts (a restarted node may have lost its pool); blocks resume
+            Set<Long> seqs = new TreeSet<>();
+            for (var f : futures) seqs.add(f.get(90, TimeUnit.SECONDS).seq());
+            assertThat(seqs).hasSize(40);
+            assertThat(ledger.recordCount()).isEqualTo(40);
+        }
+        assertLedgerHoldsExactly(40);
+    }
+
+    @Test
     void readsFailClearlyWhileTheNodeIsDown() throws Exception {
         LedgerConfig shortRetry = config().withTimeouts(Duration.ofMinutes(2), Duration.ofMillis(800), Duration.ofSeconds(5));
         try (Web3jLedger ledger = Web3jLedger.connect(shortRetry, chain.account(1))) {
