@@ -284,7 +284,7 @@ final class Submitter implements AutoCloseable {
                 log.error("{} batch of {} refused by contract: {}", lane.name(), live.size(), revert.name());
                 return;
             }
-            Pending<Object> p = live.get(index);
+            Pending<Object> p = live.remove(index);
             if (revert.name().equals(lane.duplicateError())) {
                 resolveExisting(lane, p);
             } else {

@@ -121,6 +121,16 @@ class Web3jLedgerTest {
     }
 
     @Test
+    void theSameEntryTwiceInOneBatchIsRecordedOnce() throws Exception {
+        CompletableFuture<LedgerReceipt> a = ledger.appendRecord(record("Observation/twice", 1));
+        CompletableFuture<LedgerReceipt> other = ledger.appendRecord(record("Observation/other", 1));
+        CompletableFuture<LedgerReceipt> b = ledger.appendRecord(record("Observation/twice", 1));
+        assertThat(await(b)).isEqualTo(await(a));
+        assertThat(await(other).seq()).isNotEqualTo(await(a).seq());
+        assertThat(ledger.recordCount()).isEqualTo(2);
+    }
+
+    @Test
     void sameVersionWithOtherContentIsAConflict() throws Exception {
         await(ledger.appendRecord(record("Observation/1", 1)));
         RecordEntry forged = new RecordEntry(pseudonym("Observation/1"), 1, pseudonym("other content"),
