@@ -112,6 +112,29 @@ final class AccessLane implements Lane<AccessEntry> {
                 + " is already recorded (seq " + seq.get() + ") with another actor, patient or resource");
     }
 
+    /** Every access entry about the patient's compartment, in ledger order (topic 1 of AccessAppended). */
+    List<AccessInfo> ofPatient(org.fhirledger.ledger.Bytes32 patient) throws IOException {
+        EthFilter filter = new EthFilter(DefaultBlockParameter.valueOf(BigInteger.valueOf(fromBlock)),
+                DefaultBlockParameterName.LATEST, address);
+        filter.addSingleTopic(EVENT_TOPIC);
+        filter.addSingleTopic(patient.toHex());
+        EthLog logs = web3j.ethGetLogs(filter).send();
+        if (logs.hasError()) throw new LedgerException("eth_getLogs failed: " + logs.getError().getMessage());
+        List<AccessInfo> out = new java.util.ArrayList<>();
+        for (EthLog.LogResult<?> r : logs.getLogs()) {
+            Log log = (Log) r.get();
+            if (log.isRemoved()) continue;
+            AccessLedger.AccessAppendedEventResponse ev = AccessLedger.getAccessAppendedEventFromLog(log);
+            AccessEntry e = new AccessEntry(ev.actor,
+                    org.fhirledger.ledger.Bytes32.of(ev.patient), org.fhirledger.ledger.Bytes32.of(ev.resource),
+                    ev.action.intValueExact(), AccessEntry.Outcome.values()[ev.outcome.intValueExact()],
+                    ev.time.longValueExact(), org.fhirledger.ledger.Bytes32.of(ev.auditHash));
+            out.add(new AccessInfo(e, new LedgerReceipt(ev.seq.longValueExact(), log.getTransactionHash(),
+                    log.getBlockNumber().longValueExact())));
+        }
+        return out;
+    }
+
     Optional<Long> seqOf(org.fhirledger.ledger.Bytes32 auditHash) throws IOException {
         try {
             Tuple2<Boolean, BigInteger> r = contract.accessOf(auditHash.toArray()).send();

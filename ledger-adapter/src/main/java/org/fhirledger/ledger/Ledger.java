@@ -2,6 +2,7 @@ package org.fhirledger.ledger;
 
 import java.math.BigInteger;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -28,6 +29,12 @@ public interface Ledger extends AutoCloseable {
 
     /** The recorded entry of (resource, version), if any. */
     Optional<RecordInfo> findRecord(Bytes32 resource, long version);
+
+    /** Every recorded version of the resource, in ledger order. */
+    List<RecordInfo> recordHistory(Bytes32 resource);
+
+    /** Every access entry about the patient's compartment (who looked), in ledger order. */
+    List<AccessInfo> accessesOfPatient(Bytes32 patient);
 
     /** The content hash recorded for (resource, version): one view call, for integrity checks on read. */
     Optional<Bytes32> contentHashOf(Bytes32 resource, long version);

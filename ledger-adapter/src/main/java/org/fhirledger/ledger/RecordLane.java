@@ -102,23 +102,35 @@ final class RecordLane implements Lane<RecordEntry> {
 
     /** The entry from its event, found by its (resource, version) topics. */
     Optional<RecordInfo> find(org.fhirledger.ledger.Bytes32 resource, long version) throws IOException {
+        List<RecordInfo> found = query(resource.toHex(),
+                Numeric.toHexStringWithPrefixZeroPadded(BigInteger.valueOf(version), 64));
+        return found.stream().findFirst();
+    }
+
+    /** Every recorded version of the resource, in ledger order (topic 1 of RecordAppended). */
+    List<RecordInfo> history(org.fhirledger.ledger.Bytes32 resource) throws IOException {
+        return query(resource.toHex(), null);
+    }
+
+    private List<RecordInfo> query(String resourceTopic, String versionTopic) throws IOException {
         EthFilter filter = new EthFilter(DefaultBlockParameter.valueOf(BigInteger.valueOf(fromBlock)),
                 DefaultBlockParameterName.LATEST, address);
         filter.addSingleTopic(EVENT_TOPIC);
-        filter.addSingleTopic(resource.toHex());
-        filter.addSingleTopic(Numeric.toHexStringWithPrefixZeroPadded(BigInteger.valueOf(version), 64));
+        filter.addSingleTopic(resourceTopic);
+        if (versionTopic != null) filter.addSingleTopic(versionTopic);
         EthLog logs = web3j.ethGetLogs(filter).send();
         if (logs.hasError()) throw new LedgerException("eth_getLogs failed: " + logs.getError().getMessage());
+        List<RecordInfo> out = new java.util.ArrayList<>();
         for (EthLog.LogResult<?> r : logs.getLogs()) {
             Log log = (Log) r.get();
             if (log.isRemoved()) continue;
             RecordLedger.RecordAppendedEventResponse ev = RecordLedger.getRecordAppendedEventFromLog(log);
-            RecordEntry e = new RecordEntry(resource, version, org.fhirledger.ledger.Bytes32.of(ev.contentHash),
-                    ev.cid, org.fhirledger.ledger.Bytes32.of(ev.patient));
-            return Optional.of(new RecordInfo(e, new LedgerReceipt(ev.seq.longValueExact(),
-                    log.getTransactionHash(), log.getBlockNumber().longValueExact())));
+            RecordEntry e = new RecordEntry(org.fhirledger.ledger.Bytes32.of(ev.resource), ev.version.longValueExact(),
+                    org.fhirledger.ledger.Bytes32.of(ev.contentHash), ev.cid, org.fhirledger.ledger.Bytes32.of(ev.patient));
+            out.add(new RecordInfo(e, new LedgerReceipt(ev.seq.longValueExact(), log.getTransactionHash(),
+                    log.getBlockNumber().longValueExact())));
         }
-        return Optional.empty();
+        return out;
     }
 
     RecordLedger contract() {

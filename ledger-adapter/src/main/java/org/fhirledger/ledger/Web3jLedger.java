@@ -105,6 +105,16 @@ public final class Web3jLedger implements Ledger {
     }
 
     @Override
+    public List<RecordInfo> recordHistory(Bytes32 resource) {
+        return rpc.call("recordHistory", () -> records.history(resource));
+    }
+
+    @Override
+    public List<AccessInfo> accessesOfPatient(Bytes32 patient) {
+        return rpc.call("accessesOfPatient", () -> accesses.ofPatient(patient));
+    }
+
+    @Override
     public Optional<Bytes32> contentHashOf(Bytes32 resource, long version) {
         Bytes32 h = Bytes32.of(rpc.call("contentHashOf",
                 () -> records.contract().contentHashOf(resource.toArray(), BigInteger.valueOf(version)).send()));

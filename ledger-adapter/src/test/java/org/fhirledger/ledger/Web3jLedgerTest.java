@@ -121,6 +121,15 @@ class Web3jLedgerTest {
     }
 
     @Test
+    void aResourcesHistoryIsFoundByItsTopic() throws Exception {
+        for (long v = 1; v <= 3; v++) await(ledger.appendRecord(record("Observation/h", v)));
+        await(ledger.appendRecord(record("Observation/other", 1)));
+        assertThat(ledger.recordHistory(pseudonym("Observation/h"))).extracting(RecordInfo::entry)
+                .containsExactly(record("Observation/h", 1), record("Observation/h", 2), record("Observation/h", 3));
+        assertThat(ledger.recordHistory(pseudonym("Observation/none"))).isEmpty();
+    }
+
+    @Test
     void theSameEntryTwiceInOneBatchIsRecordedOnce() throws Exception {
         CompletableFuture<LedgerReceipt> a = ledger.appendRecord(record("Observation/twice", 1));
         CompletableFuture<LedgerReceipt> other = ledger.appendRecord(record("Observation/other", 1));
@@ -163,6 +172,9 @@ class Web3jLedgerTest {
         assertThat(await(ledger.appendAccess(access(actor, "audit-1")))).isEqualTo(a1);
         assertThat(ledger.accessSeqOf(pseudonym("audit-2"))).contains(a2.seq());
         assertThat(ledger.accessSeqOf(pseudonym("audit-3"))).isEmpty();
+        assertThat(ledger.accessesOfPatient(pseudonym("Patient/P"))).extracting(AccessInfo::entry)
+                .containsExactlyInAnyOrder(access(actor, "audit-1"), access(actor, "audit-2"));
+        assertThat(ledger.accessesOfPatient(pseudonym("Patient/Q"))).isEmpty();
         AccessEntry sameHashOtherActor = new AccessEntry(chain.account(3).getAddress(), pseudonym("Patient/P"),
                 pseudonym("Observation/1"), 1, AccessEntry.Outcome.DENIED, 1, pseudonym("audit-1"));
         assertThatThrownBy(() -> await(ledger.appendAccess(sameHashOtherActor)))
