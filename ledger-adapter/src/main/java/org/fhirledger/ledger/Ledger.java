@@ -1,0 +1,71 @@
+package org.fhirledger.ledger;
+
+import java.math.BigInteger;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The private-chain ledger as the server sees it: appends are batched and complete when their transaction is
+ * mined; reads are views on the latest block. Appends are idempotent: an entry already on chain (same resource
+ * and version with the same content hash, or same audit hash) completes with its existing receipt.
+ */
+public interface Ledger extends AutoCloseable {
+
+    /**
+     * Queues a record entry; completes with its sequence number once mined, or exceptionally.
+     *
+     * @throws LedgerClosedException when the adapter is closed
+     */
+    CompletableFuture<LedgerReceipt> appendRecord(RecordEntry entry);
+
+    /**
+     * Queues an access entry; completes with its sequence number once mined, or exceptionally.
+     *
+     * @throws LedgerClosedException when the adapter is closed
+     */
+    CompletableFuture<LedgerReceipt> appendAccess(AccessEntry entry);
+
+    /** The recorded entry of (resource, version), if any. */
+    Optional<RecordInfo> findRecord(Bytes32 resource, long version);
+
+    /** Every recorded version of the resource, in ledger order. */
+    List<RecordInfo> recordHistory(Bytes32 resource);
+
+    /** Every access entry about the patient's compartment (who looked), in ledger order. */
+    List<AccessInfo> accessesOfPatient(Bytes32 patient);
+
+    /** The content hash recorded for (resource, version): one view call, for integrity checks on read. */
+    Optional<Bytes32> contentHashOf(Bytes32 resource, long version);
+
+    /** Sequence number of the access entry with that audit hash, if any. */
+    Optional<Long> accessSeqOf(Bytes32 auditHash);
+
+    boolean hasRole(String account, Role role);
+
+    /** The pseudonymous identity bound to the account, if it holds any role. */
+    Optional<Bytes32> identityOf(String account);
+
+    /** The account bound to the pseudonymous identity, if any. */
+    Optional<String> accountOf(Bytes32 identity);
+
+    /** Whether grantee may do {@code action} on resources of that type in the patient's compartment at time. */
+    boolean isPermitted(Bytes32 patient, String grantee, ConsentAction action, String resourceType, Instant time);
+
+    /** Grants (or replaces) consent as this adapter's account (a CUSTODIAN acting for the patient); waits for it. */
+    LedgerReceipt grantConsent(Bytes32 patient, String grantee, int actions, BigInteger resourceTypes, Instant expiry);
+
+    /** Revokes consent as this adapter's account (a CUSTODIAN acting for the patient); waits for it. */
+    LedgerReceipt revokeConsent(Bytes32 patient, String grantee);
+
+    /** Registers a listener for role and consent changes from now on; close the handle to unregister. */
+    AutoCloseable addListener(LedgerListener listener);
+
+    /** This adapter's account address. */
+    String account();
+
+    /** Stops accepting entries, waits (bounded) for queued and in-flight entries, fails what remains. */
+    @Override
+    void close();
+}

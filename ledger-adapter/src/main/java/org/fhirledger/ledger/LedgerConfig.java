@@ -1,0 +1,91 @@
+package org.fhirledger.ledger;
+
+import java.math.BigInteger;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of {@link Web3jLedger}. Defaults in {@link #defaults(String, long, ContractAddresses)}; the keys
+ * named in docs/ledger.md are {@code ledger.<component name>}.
+ *
+ * @param maxBatchSize entries per transaction at most
+ * @param maxWait how long the first queued entry waits for a batch to fill
+ * @param maxInFlight signed transactions awaiting their receipt at most (pipelining across blocks)
+ * @param receiptTimeout a batch without receipt for this long fails its entries
+ * @param rebroadcastAfter a transaction the node does not know after this long is sent again (node restart)
+ * @param pollInterval how often receipts are polled
+ * @param retryInitial first backoff after a transient RPC error, doubled up to retryMax
+ * @param retryMax longest backoff
+ * @param unavailableTimeout reads retry transient errors this long, then throw LedgerUnavailableException
+ * @param eventPollInterval how often role/consent events are fetched (eth_getLogs)
+ * @param gasPrice gas price of every transaction (0 on the private chain)
+ * @param gasPerEntry gas limit per entry in a batch, added to baseGas
+ * @param baseGas gas limit of a batch besides its entries
+ * @param maxAttempts a batch that reverted this often fails its entries
+ * @param closeTimeout close() waits this long for in-flight entries
+ */
+public record LedgerConfig(
+        String rpcUrl,
+        long chainId,
+        ContractAddresses contracts,
+        int maxBatchSize,
+        Duration maxWait,
+        int maxInFlight,
+        Duration receiptTimeout,
+        Duration rebroadcastAfter,
+        Duration pollInterval,
+        Duration retryInitial,
+        Duration retryMax,
+        Duration unavailableTimeout,
+        Duration eventPollInterval,
+        BigInteger gasPrice,
+        long gasPerEntry,
+        long baseGas,
+        int maxAttempts,
+        Duration closeTimeout) {
+
+    public LedgerConfig {
+        Objects.requireNonNull(rpcUrl, "rpcUrl");
+        Objects.requireNonNull(contracts, "contracts");
+        if (maxBatchSize < 1) throw new IllegalArgumentException("maxBatchSize < 1");
+        if (maxInFlight < 1) throw new IllegalArgumentException("maxInFlight < 1");
+        if (maxAttempts < 1) throw new IllegalArgumentException("maxAttempts < 1");
+    }
+
+    public static LedgerConfig defaults(String rpcUrl, long chainId, ContractAddresses contracts) {
+        return new LedgerConfig(rpcUrl, chainId, contracts, 100, Duration.ofMillis(200), 32,
+                Duration.ofMinutes(2), Duration.ofSeconds(3), Duration.ofMillis(100), Duration.ofMillis(100),
+                Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(1), BigInteger.ZERO, 45_000,
+                200_000, 5, Duration.ofSeconds(30));
+    }
+
+    public LedgerConfig withBatching(int maxBatchSize, Duration maxWait) {
+        return new LedgerConfig(rpcUrl, chainId, contracts, maxBatchSize, maxWait, maxInFlight, receiptTimeout,
+                rebroadcastAfter, pollInterval, retryInitial, retryMax, unavailableTimeout, eventPollInterval,
+                gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout);
+    }
+
+    public LedgerConfig withTimeouts(Duration receiptTimeout, Duration unavailableTimeout, Duration closeTimeout) {
+        return new LedgerConfig(rpcUrl, chainId, contracts, maxBatchSize, maxWait, maxInFlight, receiptTimeout,
+                rebroadcastAfter, pollInterval, retryInitial, retryMax, unavailableTimeout, eventPollInterval,
+                gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout);
+    }
+
+    public LedgerConfig withGas(long gasPerEntry, long baseGas) {
+        return new LedgerConfig(rpcUrl, chainId, contracts, maxBatchSize, maxWait, maxInFlight, receiptTimeout,
+                rebroadcastAfter, pollInterval, retryInitial, retryMax, unavailableTimeout, eventPollInterval,
+                gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout);
+    }
+
+    public LedgerConfig withMaxInFlight(int maxInFlight) {
+        return new LedgerConfig(rpcUrl, chainId, contracts, maxBatchSize, maxWait, maxInFlight, receiptTimeout,
+                rebroadcastAfter, pollInterval, retryInitial, retryMax, unavailableTimeout, eventPollInterval,
+                gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout);
+    }
+
+    public LedgerConfig withEventPollInterval(Duration eventPollInterval) {
+        return new LedgerConfig(rpcUrl, chainId, contracts, maxBatchSize, maxWait, maxInFlight, receiptTimeout,
+                rebroadcastAfter, pollInterval, retryInitial, retryMax, unavailableTimeout, eventPollInterval,
+                gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout);
+    }
+}

@@ -1,0 +1,4 @@
+package org.fhirledger.ledger;
+
+/** A role granted or revoked on chain (from the AccessRegistry events). */
+public record RoleChange(String account, Role role, Bytes32 identity, boolean granted, long blockNumber) {}

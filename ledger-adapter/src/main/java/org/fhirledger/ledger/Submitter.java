@@ -1,0 +1,545 @@
+package org.fhirledger.ledger;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.web3j.crypto.Credentials;
+import org.web3j.crypto.Hash;
+import org.web3j.crypto.RawTransaction;
+import org.web3j.crypto.TransactionEncoder;
+import org.web3j.protocol.Web3j;
+import org.web3j.protocol.core.DefaultBlockParameterName;
+import org.web3j.protocol.core.methods.request.Transaction;
+import org.web3j.protocol.core.methods.response.EthCall;
+import org.web3j.protocol.core.methods.response.EthSendTransaction;
+import org.web3j.protocol.core.methods.response.TransactionReceipt;
+import org.web3j.utils.Numeric;
+
+/**
+ * The one thread that signs and sends this account's transactions, so nonces are assigned in one place however
+ * many threads append. Entries wait in per-lane queues; a batch goes out when full or when its oldest entry
+ * waited maxWait. Up to maxInFlight signed transactions are pipelined; receipts are polled in nonce order.
+ * Before sending, the batch is simulated (eth_call): entries already on chain are answered from the chain and
+ * dropped from the batch, so one duplicate never sinks the others. A batch that still reverts (a race with
+ * another sender) is queued again and re-simulated. A signed transaction the node forgot (restart) is sent
+ * again with the same bytes, so the nonce sequence never gaps.
+ */
+final class Submitter implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Submitter.class);
+
+    /** An entry waiting for its receipt. */
+    static final class Pending<E> {
+        final E entry;
+        final CompletableFuture<LedgerReceipt> future = new CompletableFuture<>();
+        final long enqueuedNanos = System.nanoTime();
+        int attempts;
+
+        Pending(E entry) {
+            this.entry = entry;
+        }
+    }
+
+    /** A single non-batched call (e.g. a consent grant) that must share the nonce sequence. */
+    private record Direct(String to, String data, long gasLimit, CompletableFuture<TransactionReceipt> future) {}
+
+    /** A signed transaction awaiting its receipt. */
+    private static final class InFlight {
+        final Lane<Object> lane; // null for direct calls and nonce fillers
+        final List<Pending<Object>> batch;
+        final Direct direct;
+        final BigInteger nonce;
+        final String rawHex;
+        final String hash;
+        final long sentNanos = System.nanoTime();
+        long lastBroadcastNanos = System.nanoTime();
+        boolean abandoned; // futures already failed (timeout); still tracked so the nonce is not lost
+
+        InFlight(Lane<Object> lane, List<Pending<Object>> batch, Direct direct, BigInteger nonce, byte[] signed) {
+            this.lane = lane;
+            this.batch = batch;
+            this.direct = direct;
+            this.nonce = nonce;
+            this.rawHex = Numeric.toHexString(signed);
+            this.hash = Numeric.toHexString(Hash.sha3(signed));
+        }
+    }
+
+    private final Web3j web3j;
+    private final Credentials credentials;
+    private final LedgerConfig config;
+    private final List<Lane<Object>> lanes;
+    private final Map<Lane<Object>, Deque<Pending<Object>>> queues = new java.util.LinkedHashMap<>();
+    private final Deque<Direct> directs = new ArrayDeque<>();
+    private final List<InFlight> inFlight = new ArrayList<>(); // submitter thread only, in nonce order
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition work = lock.newCondition();
+    private final Thread thread;
+    private BigInteger nonce;
+    private long lastPollNanos;
+    private volatile boolean closing;
+    private volatile boolean stopped;
+
+    @SuppressWarnings("unchecked")
+    Submitter(Web3j web3j, Credentials credentials, LedgerConfig config, List<? extends Lane<?>> lanes,
+            BigInteger startNonce) {
+        this.web3j = web3j;
+        this.credentials = credentials;
+        this.config = config;
+        this.lanes = (List<Lane<Object>>) (List<?>) List.copyOf(lanes);
+        for (Lane<Object> l : this.lanes) queues.put(l, new ArrayDeque<>());
+        this.nonce = startNonce;
+        this.thread = new Thread(this::run, "ledger-submitter-" + credentials.getAddress().substring(0, 10));
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    @SuppressWarnings("unchecked")
+    <E> CompletableFuture<LedgerReceipt> submit(Lane<E> lane, E entry) {
+        Pending<Object> p = new Pending<>(entry);
+        lock.lock();
+        try {
+            if (closing) throw new LedgerClosedException("ledger adapter is closed");
+            queues.get((Lane<Object>) (Lane<?>) lane).addLast(p);
+            work.signal();
+        } finally {
+            lock.unlock();
+        }
+        return p.future;
+    }
+
+    CompletableFuture<TransactionReceipt> submitDirect(String to, String data, long gasLimit) {
+        Direct d = new Direct(to, data, gasLimit, new CompletableFuture<>());
+        lock.lock();
+        try {
+            if (closing) throw new LedgerClosedException("ledger adapter is closed");
+            directs.addLast(d);
+            work.signal();
+        } finally {
+            lock.unlock();
+        }
+        return d.future;
+    }
+
+    private void run() {
+        Backoff backoff = new Backoff(config.retryInitial(), config.retryMax());
+        while (!stopped) {
+            try {
+                pollReceipts();
+                sendReady();
+                failExpired();
+                if (closing && isIdle()) break;
+                backoff.reset();
+                awaitWork();
+            } catch (IOException | org.web3j.protocol.exceptions.ClientConnectionException e) {
+                long delay = backoff.nextDelayMillis();
+                log.warn("ledger node unreachable ({}), retrying in {} ms", e.toString(), delay);
+                sleepQuietly(delay);
+            } catch (RuntimeException e) {
+                // a bug or an unexpected node answer: keep the thread alive, entries stay queued
+                log.error("ledger submitter error", e);
+                sleepQuietly(backoff.nextDelayMillis());
+            }
+        }
+    }
+
+    private boolean isIdle() {
+        lock.lock();
+        try {
+            return inFlight.isEmpty() && directs.isEmpty() && queues.values().stream().allMatch(Deque::isEmpty);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void awaitWork() {
+        long waitNanos = config.pollInterval().toNanos();
+        lock.lock();
+        try {
+            if (directs.isEmpty() && !anyBatchReady(System.nanoTime())) {
+                boolean full = inFlight.size() >= config.maxInFlight();
+                for (Deque<Pending<Object>> q : full ? List.<Deque<Pending<Object>>>of() : queues.values()) {
+                    if (!q.isEmpty()) {
+                        long due = q.peekFirst().enqueuedNanos + config.maxWait().toNanos() - System.nanoTime();
+                        waitNanos = Math.min(waitNanos, Math.max(0, due));
+                    }
+                }
+                if (waitNanos > 0) work.awaitNanos(waitNanos);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopped = true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean anyBatchReady(long now) {
+        if (inFlight.size() >= config.maxInFlight()) return false;
+        for (Deque<Pending<Object>> q : queues.values()) {
+            if (q.size() >= config.maxBatchSize()
+                    || (!q.isEmpty() && (closing || now - q.peekFirst().enqueuedNanos >= config.maxWait().toNanos()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void sendReady() throws IOException {
+        while (inFlight.size() < config.maxInFlight()) {
+            Direct d;
+            lock.lock();
+            try {
+                d = directs.pollFirst();
+            } finally {
+                lock.unlock();
+            }
+            if (d == null) break;
+            try {
+                sendDirect(d);
+            } catch (IOException e) {
+                lock.lock();
+                try {
+                    directs.addFirst(d);
+                } finally {
+                    lock.unlock();
+                }
+                throw e;
+            }
+        }
+        boolean sent = true;
+        while (sent && inFlight.size() < config.maxInFlight()) {
+            sent = false;
+            for (Lane<Object> lane : lanes) {
+                List<Pending<Object>> batch = takeBatch(lane);
+                if (batch.isEmpty()) continue;
+                sent = true;
+                try {
+                    sendBatch(lane, batch);
+                } catch (IOException e) {
+                    requeue(lane, batch.stream().filter(p -> !p.future.isDone()).toList());
+                    throw e;
+                }
+                if (inFlight.size() >= config.maxInFlight()) break;
+            }
+        }
+    }
+
+    private List<Pending<Object>> takeBatch(Lane<Object> lane) {
+        lock.lock();
+        try {
+            Deque<Pending<Object>> q = queues.get(lane);
+            long now = System.nanoTime();
+            boolean ready = q.size() >= config.maxBatchSize()
+                    || (!q.isEmpty() && (closing || now - q.peekFirst().enqueuedNanos >= config.maxWait().toNanos()));
+            if (!ready) return List.of();
+            List<Pending<Object>> batch = new ArrayList<>();
+            while (batch.size() < config.maxBatchSize() && !q.isEmpty()) batch.add(q.pollFirst());
+            return batch;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void requeue(Lane<Object> lane, List<Pending<Object>> batch) {
+        lock.lock();
+        try {
+            Deque<Pending<Object>> q = queues.get(lane);
+            for (int i = batch.size() - 1; i >= 0; i--) q.addFirst(batch.get(i));
+            work.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void sendBatch(Lane<Object> lane, List<Pending<Object>> batch) throws IOException {
+        List<Pending<Object>> live = new ArrayList<>(batch);
+        String data;
+        while (true) {
+            live.removeIf(p -> p.future.isDone());
+            if (live.isEmpty()) return;
+            data = lane.encode(live.stream().map(p -> p.entry).toList());
+            EthCall sim = web3j.ethCall(
+                    Transaction.createEthCallTransaction(credentials.getAddress(), lane.contractAddress(), data),
+                    DefaultBlockParameterName.LATEST).send();
+            if (!sim.hasError() && !sim.isReverted()) break;
+            ContractErrors.Revert revert = ContractErrors.decode(sim.getError() == null ? null : sim.getError().getData());
+            int index = revert.words().isEmpty() || !revert.signature().startsWith(revert.name() + "(uint256")
+                    ? -1 : revert.firstArgAsIndex();
+            if (index < 0 || index >= live.size()) {
+                // not about one entry (e.g. NotCustodian): the whole batch is refused
+                ContractRevertException ex = new ContractRevertException(revert.name(), lane.name() + " batch refused");
+                live.forEach(p -> p.future.completeExceptionally(ex));
+                log.error("{} batch of {} refused by contract: {}", lane.name(), live.size(), revert.name());
+                return;
+            }
+            Pending<Object> p = live.remove(index);
+            if (revert.name().equals(lane.duplicateError())) {
+                resolveExisting(lane, p);
+            } else {
+                p.future.completeExceptionally(new ContractRevertException(revert.name(), "entry " + p.entry));
+            }
+        }
+        long gas = config.baseGas() + config.gasPerEntry() * live.size();
+        InFlight f = sign(lane, live, null, lane.contractAddress(), data, gas);
+        broadcast(f);
+    }
+
+    private void resolveExisting(Lane<Object> lane, Pending<Object> p) throws IOException {
+        try {
+            Optional<LedgerReceipt> existing = lane.existing(p.entry);
+            if (existing.isPresent()) {
+                p.future.complete(existing.get());
+            } else {
+                // the simulation saw it, the lookup did not: chain moved; try again with the next batch
+                requeue(lane, List.of(p));
+            }
+        } catch (ConflictingEntryException e) {
+            p.future.completeExceptionally(e);
+        }
+    }
+
+    private void sendDirect(Direct d) throws IOException {
+        EthCall sim = web3j.ethCall(
+                Transaction.createEthCallTransaction(credentials.getAddress(), d.to(), d.data()),
+                DefaultBlockParameterName.LATEST).send();
+        if (sim.hasError() || sim.isReverted()) {
+            ContractErrors.Revert revert = ContractErrors.decode(sim.getError() == null ? null : sim.getError().getData());
+            d.future().completeExceptionally(new ContractRevertException(revert.name(), revert.signature()));
+            return;
+        }
+        InFlight f = sign(null, List.of(), d, d.to(), d.data(), d.gasLimit());
+        broadcast(f);
+    }
+
+    private InFlight sign(Lane<Object> lane, List<Pending<Object>> batch, Direct direct, String to, String data,
+            long gas) {
+        RawTransaction raw = RawTransaction.createTransaction(
+                nonce, config.gasPrice(), BigInteger.valueOf(gas), to, BigInteger.ZERO, data);
+        byte[] signed = TransactionEncoder.signMessage(raw, config.chainId(), credentials);
+        InFlight f = new InFlight(lane, batch, direct, nonce, signed);
+        nonce = nonce.add(BigInteger.ONE);
+        inFlight.add(f);
+        return f;
+    }
+
+    /** Sends the signed bytes; a transport error leaves it in flight (sent again later). */
+    private void broadcast(InFlight f) throws IOException {
+        f.lastBroadcastNanos = System.nanoTime();
+        EthSendTransaction r;
+        try {
+            r = web3j.ethSendRawTransaction(f.rawHex).send();
+        } catch (IOException e) {
+            // the node may or may not have it: keep it in flight; polling sends it again if the node lacks it
+            log.warn("sending transaction with nonce {} failed ({}); will retry", f.nonce, e.toString());
+            return;
+        }
+        if (!r.hasError()) return;
+        String msg = String.valueOf(r.getError().getMessage()).toLowerCase(java.util.Locale.ROOT);
+        if (msg.contains("already known") || msg.contains("already imported") || msg.contains("known transaction")) {
+            return;
+        }
+        inFlight.remove(f);
+        if (msg.contains("nonce too low")) {
+            // our nonce was used by another transaction of this account: take the chain's count and retry
+            BigInteger chainNonce = web3j.ethGetTransactionCount(credentials.getAddress(),
+                    DefaultBlockParameterName.PENDING).send().getTransactionCount();
+            log.warn("nonce {} already used on chain; continuing from {}", f.nonce, chainNonce);
+            nonce = nonce.max(chainNonce);
+            retryLater(f);
+            return;
+        }
+        // refused for good: fail it, and fill its nonce so later transactions are not stuck behind a gap
+        LedgerException ex = new LedgerException("node refused transaction: " + r.getError().getMessage());
+        failInFlight(f, ex);
+        log.error("node refused transaction with nonce {}: {}", f.nonce, r.getError().getMessage());
+        if (f.lane == null && f.direct == null) {
+            // the filler itself was refused: take the chain's count rather than loop
+            nonce = web3j.ethGetTransactionCount(credentials.getAddress(), DefaultBlockParameterName.PENDING)
+                    .send().getTransactionCount();
+            return;
+        }
+        fillNonce(f.nonce);
+    }
+
+    private void fillNonce(BigInteger gapNonce) throws IOException {
+        RawTransaction raw = RawTransaction.createEtherTransaction(
+                gapNonce, config.gasPrice(), BigInteger.valueOf(21_000), credentials.getAddress(), BigInteger.ZERO);
+        byte[] signed = TransactionEncoder.signMessage(raw, config.chainId(), credentials);
+        InFlight filler = new InFlight(null, List.of(), null, gapNonce, signed);
+        int pos = 0;
+        while (pos < inFlight.size() && inFlight.get(pos).nonce.compareTo(gapNonce) < 0) pos++;
+        inFlight.add(pos, filler);
+        broadcast(filler);
+    }
+
+    private void retryLater(InFlight f) {
+        if (f.direct != null) {
+            lock.lock();
+            try {
+                directs.addFirst(f.direct);
+            } finally {
+                lock.unlock();
+            }
+        } else if (f.lane != null && !f.abandoned) {
+            requeue(f.lane, f.batch);
+        }
+    }
+
+    private void failInFlight(InFlight f, LedgerException ex) {
+        if (f.direct != null) f.direct.future().completeExceptionally(ex);
+        f.batch.forEach(p -> p.future.completeExceptionally(ex));
+    }
+
+    private void pollReceipts() throws IOException {
+        long now = System.nanoTime();
+        if (inFlight.isEmpty() || now - lastPollNanos < config.pollInterval().toNanos()) return;
+        lastPollNanos = now;
+        Iterator<InFlight> it = inFlight.iterator();
+        boolean missing = false;
+        while (it.hasNext()) {
+            InFlight f = it.next();
+            Optional<TransactionReceipt> receipt =
+                    missing ? Optional.empty() : web3j.ethGetTransactionReceipt(f.hash).send().getTransactionReceipt();
+            if (receipt.isPresent()) {
+                it.remove();
+                complete(f, receipt.get());
+                continue;
+            }
+            // mined in nonce order: later ones are not mined either; only check whether the node still has them
+            missing = true;
+            if (now - f.lastBroadcastNanos > config.rebroadcastAfter().toNanos()) {
+                if (web3j.ethGetTransactionByHash(f.hash).send().getTransaction().isEmpty()) {
+                    log.warn("transaction with nonce {} unknown to the node, sending it again", f.nonce);
+                    broadcast(f); // may change the list: continue at the next poll
+                    break;
+                }
+                f.lastBroadcastNanos = now;
+            }
+            if (!f.abandoned && now - f.sentNanos > config.receiptTimeout().toNanos()) {
+                f.abandoned = true;
+                failInFlight(f, new LedgerUnavailableException(
+                        "no receipt for transaction " + f.hash + " within " + config.receiptTimeout(), null));
+            }
+        }
+    }
+
+    private void complete(InFlight f, TransactionReceipt receipt) {
+        if (f.abandoned) return;
+        if (f.direct != null) {
+            if (receipt.isStatusOK()) {
+                f.direct.future().complete(receipt);
+            } else {
+                f.direct.future().completeExceptionally(
+                        new ContractRevertException("TransactionFailed", "transaction " + f.hash + " reverted"));
+            }
+            return;
+        }
+        if (f.lane == null) return; // nonce filler
+        if (receipt.isStatusOK()) {
+            Map<Object, LedgerReceipt> recorded = f.lane.recorded(receipt, f.batch.stream().map(p -> p.entry).toList());
+            List<Pending<Object>> notFound = new ArrayList<>();
+            for (Pending<Object> p : f.batch) {
+                LedgerReceipt r = recorded.get(p.entry);
+                if (r != null) p.future.complete(r);
+                else notFound.add(p);
+            }
+            if (!notFound.isEmpty()) {
+                log.error("{}: {} entries missing from the logs of {}", f.lane.name(), notFound.size(), f.hash);
+                requeue(f.lane, notFound);
+            }
+            return;
+        }
+        // reverted on chain although the simulation passed: another transaction got there first; simulate again
+        List<Pending<Object>> again = new ArrayList<>();
+        for (Pending<Object> p : f.batch) {
+            if (++p.attempts >= config.maxAttempts()) {
+                p.future.completeExceptionally(new ContractRevertException(
+                        "TransactionFailed", f.lane.name() + " batch reverted " + p.attempts + " times"));
+            } else {
+                again.add(p);
+            }
+        }
+        log.info("{} batch {} reverted on chain; re-simulating {} entries", f.lane.name(), f.hash, again.size());
+        requeue(f.lane, again);
+    }
+
+    private void failExpired() {
+        // entries that never left the queue because the node stayed down
+        long limit = config.receiptTimeout().toNanos();
+        long now = System.nanoTime();
+        lock.lock();
+        try {
+            for (Deque<Pending<Object>> q : queues.values()) {
+                while (!q.isEmpty() && now - q.peekFirst().enqueuedNanos > limit) {
+                    q.pollFirst().future.completeExceptionally(new LedgerUnavailableException(
+                            "entry not sent within " + config.receiptTimeout() + " (node unreachable?)", null));
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Drains: waits up to closeTimeout for queued and in-flight entries, then fails the rest. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            closing = true;
+            work.signal();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            thread.join(config.closeTimeout().toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        abandon();
+    }
+
+    /** Stops at once, as a crash would: in-flight transactions may still be mined; their futures fail. */
+    void abandon() {
+        closing = true;
+        stopped = true;
+        thread.interrupt();
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LedgerClosedException ex = new LedgerClosedException("ledger adapter closed before confirmation");
+        lock.lock();
+        try {
+            for (Deque<Pending<Object>> q : queues.values()) {
+                q.forEach(p -> p.future.completeExceptionally(ex));
+                q.clear();
+            }
+            directs.forEach(d -> d.future().completeExceptionally(ex));
+            directs.clear();
+        } finally {
+            lock.unlock();
+        }
+        for (InFlight f : new ArrayList<>(inFlight)) failInFlight(f, ex);
+    }
+}
