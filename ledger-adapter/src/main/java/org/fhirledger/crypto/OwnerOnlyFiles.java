@@ -1,11 +1,11 @@
 package org.fhirledger.crypto;
 
+import org.fhirledger.files.DurableFiles;
+
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
@@ -35,18 +35,10 @@ final class OwnerOnlyFiles {
 
     /** Writes via a temp file that is owner-only before any byte goes in, then renames it into place. */
     static void write(Path target, byte[] content) throws IOException {
-        Path temp = POSIX
-                ? Files.createTempFile(target.getParent(), ".tmp-", ".part", PosixFilePermissions.asFileAttribute(FILE))
-                : Files.createTempFile(target.getParent(), ".tmp-", ".part");
-        try {
-            Files.write(temp, content);
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(temp);
+        if (POSIX) {
+            DurableFiles.writeAtomically(target, content, PosixFilePermissions.asFileAttribute(FILE));
+        } else {
+            DurableFiles.writeAtomically(target, content);
         }
     }
 

@@ -1,0 +1,58 @@
+package org.fhirledger.files;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+
+/**
+ * Writes that survive a crash whole or not at all: content stores and key files both depend on it (a key file
+ * left empty by a crash would make every ciphertext under it unreadable).
+ */
+public final class DurableFiles {
+
+    private DurableFiles() {
+    }
+
+    /**
+     * Replaces {@code target} with {@code content}: the bytes go to a temp file beside it (created with
+     * {@code tempAttributes}, so permissions hold before the first byte is written), are forced to disk,
+     * and the temp file is renamed into place; then the directory is forced so the rename itself is durable.
+     * Readers see the old file or the new one, never a partial one.
+     */
+    public static void writeAtomically(Path target, byte[] content, FileAttribute<?>... tempAttributes)
+            throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Path temp = Files.createTempFile(dir, ".tmp-", ".part", tempAttributes);
+        try {
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                ByteBuffer buffer = ByteBuffer.wrap(content);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+                channel.force(true);
+            }
+            try {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            forceDirectory(dir);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    private static void forceDirectory(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            // Some platforms cannot open a directory for fsync; the rename is then as durable as they make it.
+        }
+    }
+}
