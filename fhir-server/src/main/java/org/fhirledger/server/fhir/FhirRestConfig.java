@@ -40,6 +40,9 @@ public class FhirRestConfig {
 		fhirContext.setParserErrorHandler(new StrictErrorHandler());
 
 		RestfulServer server = new RestfulServer(fhirContext);
+		server.setServerName("fhir-ledger");
+		String version = FhirRestConfig.class.getPackage().getImplementationVersion();
+		server.setServerVersion(version == null ? "development" : version);
 		server.registerProviders(resourceProviders.createProviders());
 		server.registerProvider(systemProvider);
 		JpaCapabilityStatementProvider capabilities = new JpaCapabilityStatementProvider(

@@ -61,6 +61,8 @@ public interface CrudAndSearchContract extends FhirServerUnderTest {
 	default void metadataIsACapabilityStatementListingClinicalTypes() {
 		CapabilityStatement cs = client().capabilities().ofType(CapabilityStatement.class).execute();
 		assertThat(cs.getFhirVersion().toCode()).isEqualTo("4.0.1");
+		assertThat(cs.getSoftware().getName()).isEqualTo("fhir-ledger");
+		assertThat(cs.getImplementation().getDescription()).contains("hybrid ledger");
 		List<String> types = cs.getRestFirstRep().getResource().stream()
 				.map(CapabilityStatement.CapabilityStatementRestResourceComponent::getType)
 				.collect(Collectors.toList());
