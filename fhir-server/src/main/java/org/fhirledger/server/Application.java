@@ -1,5 +1,6 @@
 package org.fhirledger.server;
 
+import org.fhirledger.server.audit.AuditConfig;
 import org.fhirledger.server.fhir.FhirJpaConfig;
 import org.fhirledger.server.fhir.FhirRestConfig;
 import org.fhirledger.server.web.RequestLimitsConfig;
@@ -22,7 +23,7 @@ import org.springframework.context.annotation.Import;
 	ThymeleafAutoConfiguration.class,
 	FlywayAutoConfiguration.class
 })
-@Import({FhirJpaConfig.class, FhirRestConfig.class, RequestLimitsConfig.class})
+@Import({FhirJpaConfig.class, FhirRestConfig.class, RequestLimitsConfig.class, AuditConfig.class})
 public class Application {
 
 	public static void main(String[] args) {

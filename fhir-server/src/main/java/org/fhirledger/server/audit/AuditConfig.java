@@ -1,0 +1,17 @@
+package org.fhirledger.server.audit;
+
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Audit trail rules. Registered with HAPI's global interceptor service so every storage path sees them. */
+@Configuration
+public class AuditConfig {
+
+	@Bean
+	public AuditEventImmutability auditEventImmutability(IInterceptorService interceptors) {
+		AuditEventImmutability rule = new AuditEventImmutability();
+		interceptors.registerInterceptor(rule);
+		return rule;
+	}
+}
