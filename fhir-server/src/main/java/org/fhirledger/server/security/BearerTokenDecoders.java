@@ -15,9 +15,13 @@ import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtClaimNames;
 import org.springframework.security.oauth2.jwt.JwtClaimValidator;
+import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.jwt.JwtDecoderInitializationException;
+import org.springframework.security.oauth2.jwt.JwtException;
 import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
 import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
+import org.springframework.security.oauth2.jwt.SupplierJwtDecoder;
 
 /** Which signatures and claims make a bearer token valid, per mode. */
 final class BearerTokenDecoders {
@@ -37,13 +41,27 @@ final class BearerTokenDecoders {
 	}
 
 	/**
-	 * Production: the IdP's keys from its JWKS (fetched when first needed and cached, so start-up does not depend
-	 * on the IdP being up), RS256 or ES256.
+	 * Production: the IdP's keys from its JWKS, RS256 or ES256. Nothing is fetched at start-up, so the server
+	 * starts while the IdP is down: the JWKS (and the discovery document, when only the issuer is configured)
+	 * are fetched on the first token. An unreachable IdP is then a {@link JwtException} (→ 503), not a bad token.
 	 */
-	static NimbusJwtDecoder production(SecurityProperties settings) {
-		NimbusJwtDecoder.JwkSetUriJwtDecoderBuilder builder = settings.jwkSetUri() != null
-				? NimbusJwtDecoder.withJwkSetUri(settings.jwkSetUri())
-				: NimbusJwtDecoder.withIssuerLocation(settings.issuerUri());
+	static JwtDecoder production(SecurityProperties settings) {
+		if (settings.jwkSetUri() != null) {
+			return production(NimbusJwtDecoder.withJwkSetUri(settings.jwkSetUri()), settings);
+		}
+		// withIssuerLocation reads the discovery document when built, hence built on first use.
+		SupplierJwtDecoder lazy = new SupplierJwtDecoder(
+				() -> production(NimbusJwtDecoder.withIssuerLocation(settings.issuerUri()), settings));
+		return token -> {
+			try {
+				return lazy.decode(token);
+			} catch (JwtDecoderInitializationException e) {
+				throw new JwtException("Cannot read the OIDC discovery document of " + settings.issuerUri(), e);
+			}
+		};
+	}
+
+	private static NimbusJwtDecoder production(NimbusJwtDecoder.JwkSetUriJwtDecoderBuilder builder, SecurityProperties settings) {
 		NimbusJwtDecoder decoder = builder
 				.jwsAlgorithms(algs -> {
 					algs.add(SignatureAlgorithm.RS256);

@@ -7,10 +7,12 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpMethod;
+import org.springframework.security.config.ObjectPostProcessor;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.util.matcher.AntPathRequestMatcher;
 
@@ -49,11 +51,20 @@ public class SecurityConfig {
 						.requestMatchers(AntPathRequestMatcher.antMatcher("/actuator/health/**")).permitAll()
 						.requestMatchers(AntPathRequestMatcher.antMatcher("/error")).permitAll()
 						.anyRequest().authenticated())
-				.oauth2ResourceServer(rs -> rs
-						.jwt(jwt -> jwt.decoder(decoder)
-								.jwtAuthenticationConverter(new CallerClaims(settings.ledgerAddressClaim(), settings.fhirUserClaim())))
-						.authenticationEntryPoint(entryPoint)
-						.accessDeniedHandler(accessDenied))
+				.oauth2ResourceServer(rs -> {
+					rs.jwt(jwt -> jwt.decoder(decoder)
+									.jwtAuthenticationConverter(new CallerClaims(settings.ledgerAddressClaim(), settings.fhirUserClaim())))
+							.authenticationEntryPoint(entryPoint)
+							.accessDeniedHandler(accessDenied);
+					// Replaces the default failure handling, which turns an unreachable IdP into a 500.
+					rs.addObjectPostProcessor(new ObjectPostProcessor<BearerTokenAuthenticationFilter>() {
+						@Override
+						public <O extends BearerTokenAuthenticationFilter> O postProcess(O filter) {
+							filter.setAuthenticationFailureHandler(new TokenCheckFailureHandler(entryPoint));
+							return filter;
+						}
+					});
+				})
 				.exceptionHandling(ex -> ex.authenticationEntryPoint(entryPoint).accessDeniedHandler(accessDenied))
 				.sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
 				.csrf(AbstractHttpConfigurer::disable)
