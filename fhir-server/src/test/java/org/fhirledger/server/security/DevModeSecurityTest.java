@@ -8,6 +8,7 @@ import static org.fhirledger.server.security.HttpProbe.request;
 import static org.fhirledger.server.security.TestJwts.sign;
 import static org.fhirledger.server.security.TestJwts.validClaims;
 
+import ca.uhn.fhir.rest.server.RestfulServer;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
@@ -32,6 +33,7 @@ import java.util.Map;
 import org.fhirledger.server.api.ServerTestBase;
 import org.fhirledger.server.testing.H2FileInitializer;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.ContextConfiguration;
 
 /**
@@ -40,6 +42,31 @@ import org.springframework.test.context.ContextConfiguration;
  */
 @ContextConfiguration(initializers = H2FileInitializer.class)
 class DevModeSecurityTest extends ServerTestBase {
+
+	@Autowired
+	RestfulServer fhirServer;
+
+	@Autowired
+	CallerAccessor callers;
+
+	@Test
+	void hapiInterceptorsSeeTheCallerOfTheToken() {
+		CallerProbe probe = new CallerProbe(callers);
+		fhirServer.registerInterceptor(probe);
+		try {
+			Result minted = devToken("PATIENT", "--fhir-user", "Patient/p-777", "--data-dir", dataDir().toString());
+			HttpResponse<String> r = request("GET", baseUrl() + "/Patient?_count=1", bearer(minted.lastLine()), null);
+			assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+			Caller caller = probe.seen.get().orElseThrow();
+			assertThat(caller.subject()).isEqualTo("dev:patient:Patient/p-777");
+			assertThat(caller.fhirUser()).isEqualTo("Patient/p-777");
+			assertThat(caller.ledgerAddress()).isEqualTo(addressOf(minted));
+			assertThat(caller.scopes()).containsExactlyInAnyOrder("openid", "fhirUser");
+		} finally {
+			fhirServer.unregisterInterceptor(probe);
+		}
+		assertThat(callers.current()).as("nothing leaks to the test thread").isEmpty();
+	}
 
 	private ECKey devKey() throws IOException {
 		return DevIssuer.load(dataDir()).signingKey();
