@@ -3,6 +3,7 @@ package org.fhirledger.server;
 import org.fhirledger.server.audit.AuditConfig;
 import org.fhirledger.server.fhir.FhirJpaConfig;
 import org.fhirledger.server.fhir.FhirRestConfig;
+import org.fhirledger.server.security.SecurityConfig;
 import org.fhirledger.server.web.RequestLimitsConfig;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.SpringBootConfiguration;
@@ -23,7 +24,13 @@ import org.springframework.context.annotation.Import;
 	ThymeleafAutoConfiguration.class,
 	FlywayAutoConfiguration.class
 })
-@Import({FhirJpaConfig.class, FhirRestConfig.class, RequestLimitsConfig.class, AuditConfig.class})
+@Import({
+	FhirJpaConfig.class,
+	FhirRestConfig.class,
+	RequestLimitsConfig.class,
+	SecurityConfig.class,
+	AuditConfig.class
+})
 public class Application {
 
 	public static void main(String[] args) {

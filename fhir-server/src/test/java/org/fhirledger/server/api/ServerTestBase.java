@@ -3,15 +3,20 @@ package org.fhirledger.server.api;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
 import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
+import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.fhirledger.server.Application;
+import org.fhirledger.server.security.DevTokens;
+import org.fhirledger.server.security.Role;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -33,6 +38,24 @@ public abstract class ServerTestBase implements FhirServerUnderTest {
 	@Autowired
 	JdbcTemplate jdbc;
 
+	@Value("${data-dir}")
+	String dataDir;
+
+	private String token;
+
+	/** This server's data directory (where the dev issuer lives). */
+	protected Path dataDir() {
+		return Path.of(dataDir);
+	}
+
+	/** The suites act as a clinician holding a dev token from this server's own dev issuer (dev mode). */
+	protected String bearerToken() {
+		if (token == null) {
+			token = DevTokens.mint(dataDir(), Role.CLINICIAN, "Practitioner/api-suite");
+		}
+		return token;
+	}
+
 	@Override
 	public FhirContext ctx() {
 		return CTX;
@@ -40,7 +63,9 @@ public abstract class ServerTestBase implements FhirServerUnderTest {
 
 	@Override
 	public IGenericClient client() {
-		return CTX.newRestfulGenericClient(baseUrl());
+		IGenericClient client = CTX.newRestfulGenericClient(baseUrl());
+		client.registerInterceptor(new BearerTokenAuthInterceptor(bearerToken()));
+		return client;
 	}
 
 	@Override
@@ -60,6 +85,7 @@ public abstract class ServerTestBase implements FhirServerUnderTest {
 			b.header("Content-Type", contentType);
 		}
 		b.header("Accept", "application/fhir+json");
+		b.header("Authorization", "Bearer " + bearerToken());
 		b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
 		try {
 			return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());

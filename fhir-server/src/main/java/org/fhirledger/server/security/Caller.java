@@ -1,0 +1,31 @@
+package org.fhirledger.server.security;
+
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Who is calling, as proven by a valid bearer token. Authorisation (roles, consent) is decided later from the
+ * chain, keyed by {@link #ledgerAddress()}; the token only says who the caller is.
+ *
+ * @param subject       the token's {@code sub}
+ * @param ledgerAddress the caller's Ethereum address, {@code 0x} + 40 lower-case hex digits
+ * @param fhirUser      SMART fhirUser reference (e.g. {@code Practitioner/123}), or null when the token has none
+ * @param scopes        the token's scopes, possibly empty
+ */
+public record Caller(String subject, String ledgerAddress, String fhirUser, Set<String> scopes) {
+
+	public Caller {
+		Objects.requireNonNull(subject, "subject");
+		Objects.requireNonNull(ledgerAddress, "ledgerAddress");
+		scopes = Set.copyOf(scopes);
+	}
+
+	public Optional<String> fhirUserReference() {
+		return Optional.ofNullable(fhirUser);
+	}
+
+	public boolean hasScope(String scope) {
+		return scopes.contains(scope);
+	}
+}

@@ -1,0 +1,49 @@
+package org.fhirledger.server.security;
+
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.InvalidKeyException;
+import java.security.NoSuchAlgorithmException;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.web3j.crypto.Credentials;
+import org.web3j.crypto.ECKeyPair;
+import org.web3j.crypto.Keys;
+import org.web3j.crypto.Sign;
+
+/**
+ * Dev mode's ledger keys: one stable secp256k1 key per (role, fhirUser), derived with HMAC-SHA256 from the dev
+ * issuer's secret, so the same dev user always has the same ledger address for this data directory and
+ * different data directories never share addresses.
+ */
+final class DevLedgerKeys {
+
+	private DevLedgerKeys() {}
+
+	static Credentials credentials(byte[] secret, Role role, String fhirUser) {
+		BigInteger n = Sign.CURVE_PARAMS.getN();
+		String label = "fhir-ledger dev ledger key v1|" + role.name() + "|" + (fhirUser == null ? "" : fhirUser);
+		// An HMAC output outside [1, n-1] has probability ~2^-128; re-derive rather than bias the key.
+		for (int counter = 0; ; counter++) {
+			BigInteger d = new BigInteger(1, hmac(secret, label + "|" + counter));
+			if (d.signum() > 0 && d.compareTo(n) < 0) {
+				return Credentials.create(ECKeyPair.create(d));
+			}
+		}
+	}
+
+	/** The EIP-55 checksummed address of that key. */
+	static String address(byte[] secret, Role role, String fhirUser) {
+		return Keys.toChecksumAddress(credentials(secret, role, fhirUser).getAddress());
+	}
+
+	private static byte[] hmac(byte[] key, String message) {
+		try {
+			Mac mac = Mac.getInstance("HmacSHA256");
+			mac.init(new SecretKeySpec(key, "HmacSHA256"));
+			return mac.doFinal(message.getBytes(StandardCharsets.UTF_8));
+		} catch (NoSuchAlgorithmException | InvalidKeyException e) {
+			throw new IllegalStateException("HmacSHA256 unavailable", e);
+		}
+	}
+}
