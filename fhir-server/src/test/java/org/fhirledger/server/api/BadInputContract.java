@@ -209,7 +209,8 @@ public interface BadInputContract extends FhirServerUnderTest {
 		try (java.net.Socket s = new java.net.Socket(base.getHost(), base.getPort())) {
 			s.setSoTimeout(30_000);
 			s.getOutputStream().write(utf8("GET " + base.getPath() + path + " HTTP/1.1\r\nHost: " + base.getHost()
-					+ "\r\nAccept: application/fhir+json\r\nConnection: close\r\n\r\n"));
+					+ "\r\nAccept: application/fhir+json\r\nAuthorization: Bearer " + bearerToken()
+					+ "\r\nConnection: close\r\n\r\n"));
 			return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().findFirst().orElse("");
 		} catch (IOException e) {
 			throw new UncheckedIOException(e);

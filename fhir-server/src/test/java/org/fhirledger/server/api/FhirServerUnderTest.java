@@ -18,4 +18,7 @@ public interface FhirServerUnderTest {
 	long storedVersionCount();
 
 	HttpResponse<String> send(String method, String path, String contentType, byte[] body);
+
+	/** The bearer token the suites act with, for requests built by hand. */
+	String bearerToken();
 }

@@ -49,7 +49,8 @@ public abstract class ServerTestBase implements FhirServerUnderTest {
 	}
 
 	/** The suites act as a clinician holding a dev token from this server's own dev issuer (dev mode). */
-	protected String bearerToken() {
+	@Override
+	public String bearerToken() {
 		if (token == null) {
 			token = DevTokens.mint(dataDir(), Role.CLINICIAN, "Practitioner/api-suite");
 		}
