@@ -5,7 +5,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.Ordered;
+import org.springframework.boot.autoconfigure.security.SecurityProperties;
 
 @Configuration
 @EnableConfigurationProperties(RequestLimitsProperties.class)
@@ -16,7 +16,9 @@ public class RequestLimitsConfig {
 		FilterRegistrationBean<BodySizeLimitFilter> registration =
 				new FilterRegistrationBean<>(new BodySizeLimitFilter(limits.maxBodySize().toBytes()));
 		registration.addUrlPatterns(FhirRestConfig.FHIR_PATH + "/*");
-		registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
+		// After authentication (which never reads the body): an anonymous client gets its 401 before the server
+		// reads, let alone buffers, a chunked body of up to the limit.
+		registration.setOrder(SecurityProperties.DEFAULT_FILTER_ORDER + 10);
 		return registration;
 	}
 }

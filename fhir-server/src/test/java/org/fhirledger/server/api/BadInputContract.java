@@ -113,7 +113,8 @@ public interface BadInputContract extends FhirServerUnderTest {
 		byte[] body = oversizedBody();
 		// ofInputStream has no known length, so the client sends it chunked, without Content-Length.
 		HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl() + "/Binary"))
-				.header("Content-Type", JSON).header("Accept", JSON).timeout(Duration.ofSeconds(120))
+				.header("Content-Type", JSON).header("Accept", JSON).header("Authorization", "Bearer " + bearerToken())
+				.timeout(Duration.ofSeconds(120))
 				.POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))).build();
 		try {
 			HttpResponse<String> r = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
@@ -125,6 +126,24 @@ public interface BadInputContract extends FhirServerUnderTest {
 			throw new IllegalStateException(e);
 		}
 		assertThat(storedVersionCount()).isEqualTo(before);
+	}
+
+	@Test
+	default void anonymousOversizeIsRefusedAsUnauthenticated() {
+		// Authentication runs first and needs no body: an anonymous client cannot make the server buffer one.
+		byte[] body = oversizedBody();
+		HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl() + "/Binary"))
+				.header("Content-Type", JSON).header("Accept", JSON).timeout(Duration.ofSeconds(120))
+				.POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))).build();
+		try {
+			HttpResponse<String> r = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+			assertThat(r.statusCode()).isEqualTo(401);
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(e);
+		}
 	}
 
 	@Test
