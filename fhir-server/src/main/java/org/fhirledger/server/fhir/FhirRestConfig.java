@@ -55,6 +55,7 @@ public class FhirRestConfig {
 				? new IncomingRequestAddressStrategy()
 				: new HardcodedServerAddressStrategy(fhir.serverAddress()));
 		server.registerInterceptor(new ResponseHighlighterInterceptor());
+		server.registerInterceptor(new IfMatchPreconditionFailed());
 		return server;
 	}
 

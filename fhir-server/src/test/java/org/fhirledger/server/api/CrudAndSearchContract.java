@@ -103,6 +103,43 @@ public interface CrudAndSearchContract extends FhirServerUnderTest {
 	}
 
 	@Test
+	default void staleIfMatchIs412AndCurrentIfMatchUpdates() {
+		IdType id = create(newPatient("Locking"));
+		String body = "{\"resourceType\":\"Patient\",\"id\":\"" + id.getIdPart() + "\",\"name\":[{\"family\":\"Second\"}]}";
+		java.net.http.HttpResponse<String> stale = sendWithIfMatch("/Patient/" + id.getIdPart(), "W/\"7\"", body);
+		assertThat(stale.statusCode()).as(stale.body()).isEqualTo(412);
+		assertThat(stale.body()).contains("OperationOutcome");
+		java.net.http.HttpResponse<String> current = sendWithIfMatch("/Patient/" + id.getIdPart(), "W/\"1\"", body);
+		assertThat(current.statusCode()).as(current.body()).isEqualTo(200);
+		// The earlier stale write changed nothing: this is version 2, from the current If-Match.
+		assertThat(client().read().resource(Patient.class).withId(id.getIdPart()).execute().getMeta().getVersionId())
+				.isEqualTo("2");
+	}
+
+	default java.net.http.HttpResponse<String> sendWithIfMatch(String path, String ifMatch, String body) {
+		java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(baseUrl() + path))
+				.header("Content-Type", "application/fhir+json").header("If-Match", ifMatch)
+				.header("Authorization", "Bearer " + bearerToken())
+				.PUT(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build();
+		try {
+			return java.net.http.HttpClient.newHttpClient().send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+		} catch (java.io.IOException e) {
+			throw new java.io.UncheckedIOException(e);
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(e);
+		}
+	}
+
+	@Test
+	default void deleteBlockedByAReferenceStays409() {
+		IdType patient = create(newPatient("Referenced"));
+		create(newReport(patient, "2345-7", "2024-03-01"));
+		java.net.http.HttpResponse<String> r = send("DELETE", "/Patient/" + patient.getIdPart(), null, null);
+		assertThat(r.statusCode()).as(r.body()).isEqualTo(409);
+	}
+
+	@Test
 	default void readingAnUnknownIdIs404() {
 		assertThatThrownBy(() -> client().read().resource(Patient.class).withId("does-not-exist-" + UUID.randomUUID()).execute())
 				.isInstanceOf(ResourceNotFoundException.class);
