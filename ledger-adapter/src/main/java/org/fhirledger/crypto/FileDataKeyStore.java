@@ -49,6 +49,13 @@ public final class FileDataKeyStore implements DataKeyStore {
 
     @Override
     public synchronized void save(WrappedDataKey key) {
+        if (!key.destroyed()) {
+            // Crypto-shredding is irreversible: no writer (a re-wrap racing a shred, a stale copy) revives a key.
+            Optional<WrappedDataKey> existing = find(key.keyId());
+            if (existing.isPresent() && existing.get().destroyed()) {
+                throw new DataKeyDestroyedException(key.keyId(), existing.get().destroyedAt());
+            }
+        }
         ObjectNode node = JSON.createObjectNode();
         node.put("keyId", key.keyId());
         node.put("kekId", key.kekId());

@@ -71,7 +71,10 @@ public final class FileKeyVault implements KeyVault {
         }
     }
 
-    /** Creates a new KEK and makes it current; data keys must then be re-wrapped (EnvelopeCipher.rewrapAll). */
+    /**
+     * Creates a new KEK and makes it current; data keys must then be re-wrapped ({@link EnvelopeCipher#rewrapAll})
+     * before the old KEK can be retired ({@link EnvelopeCipher#retireKek}).
+     */
     public synchronized String rotate() {
         String kekId = "kek-" + HexFormat.of().formatHex(randomBytes(8));
         try {
@@ -85,8 +88,12 @@ public final class FileKeyVault implements KeyVault {
         return kekId;
     }
 
-    /** Deletes a KEK that no data key uses any more. The current KEK cannot be retired. */
-    public synchronized void retire(String kekId) {
+    /**
+     * Deletes a KEK. The current KEK cannot be retired. Not public: whether a data key still uses the KEK is known
+     * only to the {@link EnvelopeCipher}, so callers go through {@link EnvelopeCipher#retireKek}, which checks it
+     * under the cipher's lock.
+     */
+    synchronized void retire(String kekId) {
         if (kekId.equals(currentKekId())) {
             throw new KeyVaultException("refusing to retire the current KEK " + kekId);
         }
