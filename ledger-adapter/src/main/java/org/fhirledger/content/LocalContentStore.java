@@ -5,11 +5,13 @@ import org.fhirledger.files.DurableFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +28,15 @@ public final class LocalContentStore implements ContentStore {
     private final Path pins;
     private final long maxContentBytes;
     private final DagLayout layout;
+    /**
+     * put/pin hold the read lock (they run concurrently), collectGarbage the write lock: GC never runs between
+     * "the object is there" and "it is pinned" of a put. Chosen over a grace period for recent objects because a
+     * put that reuses an existing object does not make it recent (its mtime is old), and because it is exact and
+     * does not depend on clocks. Covers one store instance per directory (one server), like Kubo's repo lock.
+     */
+    private final ReadWriteLock gcLock = new ReentrantReadWriteLock();
+    /** Test seam: runs in collectGarbage just before an unpinned object is deleted. */
+    volatile Consumer<String> beforeGcDelete = name -> { };
 
     public LocalContentStore(Path dir, long maxContentBytes) {
         this(dir, maxContentBytes, DagLayout.DEFAULT);
@@ -54,15 +65,19 @@ public final class LocalContentStore implements ContentStore {
         }
         Cid cid = UnixFsDag.rootCid(content, layout);
         Path target = objectPath(cid);
+        gcLock.readLock().lock();
         try {
+            // Pin first, durably: from here on no garbage collection deletes the object, even after a crash.
+            pinMarker(cid);
             // An existing object is trusted only if it holds exactly these bytes; a damaged one is replaced.
             if (!Files.exists(target) || !Arrays.equals(Files.readAllBytes(target), content)) {
                 writeAtomically(target, content);
                 LOG.debug("stored {} ({} bytes)", cid, content.length);
             }
-            pinMarker(cid);
         } catch (IOException e) {
             throw new ContentStoreException("cannot store " + cid + " under " + objects + ": " + e.getMessage(), e);
+        } finally {
+            gcLock.readLock().unlock();
         }
         return cid;
     }
@@ -88,13 +103,16 @@ public final class LocalContentStore implements ContentStore {
 
     @Override
     public void pin(Cid cid) {
-        if (!has(cid)) {
-            throw new ContentNotFoundException(cid, "cannot pin, no object in " + objects);
-        }
+        gcLock.readLock().lock();
         try {
+            if (!has(cid)) {
+                throw new ContentNotFoundException(cid, "cannot pin, no object in " + objects);
+            }
             pinMarker(cid);
         } catch (IOException e) {
             throw new ContentStoreException("cannot pin " + cid + ": " + e.getMessage(), e);
+        } finally {
+            gcLock.readLock().unlock();
         }
     }
 
@@ -125,13 +143,18 @@ public final class LocalContentStore implements ContentStore {
     /** Deletes every object that is not pinned, like {@code ipfs repo gc}; returns how many were removed. */
     public int collectGarbage() {
         int removed = 0;
+        gcLock.writeLock().lock();
         try (DirectoryStream<Path> shards = Files.newDirectoryStream(objects)) {
             for (Path shard : shards) {
                 try (DirectoryStream<Path> files = Files.newDirectoryStream(shard)) {
                     for (Path file : files) {
                         String name = file.getFileName().toString();
                         // Dot files are temp files of puts in progress, not objects.
-                        if (!name.startsWith(".") && !Files.exists(pins.resolve(name)) && Files.deleteIfExists(file)) {
+                        if (name.startsWith(".") || Files.exists(pins.resolve(name))) {
+                            continue;
+                        }
+                        beforeGcDelete.accept(name);
+                        if (Files.deleteIfExists(file)) {
                             removed++;
                         }
                     }
@@ -139,6 +162,8 @@ public final class LocalContentStore implements ContentStore {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("garbage collection of " + objects + " failed", e);
+        } finally {
+            gcLock.writeLock().unlock();
         }
         return removed;
     }
@@ -149,12 +174,9 @@ public final class LocalContentStore implements ContentStore {
         return objects.resolve(name.substring(name.length() - 2)).resolve(name);
     }
 
+    /** Creates the pin marker unless it exists, and makes it durable (file and pins directory) either way. */
     private void pinMarker(Cid cid) throws IOException {
-        try {
-            Files.createFile(pins.resolve(cid.toString()));
-        } catch (FileAlreadyExistsException e) {
-            // already pinned
-        }
+        DurableFiles.createIfAbsent(pins.resolve(cid.toString()), new byte[0]);
     }
 
     private static void writeAtomically(Path target, byte[] content) throws IOException {

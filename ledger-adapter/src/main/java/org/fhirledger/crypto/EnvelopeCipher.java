@@ -10,7 +10,9 @@ import com.google.crypto.tink.aead.PredefinedAeadParameters;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -106,9 +108,14 @@ public final class EnvelopeCipher {
 
     /**
      * Re-wraps every live data key under the vault's current KEK, without touching any content. Afterwards KEKs
-     * other than the current one can be retired. Returns how many keys were re-wrapped.
+     * other than the current one can be retired with {@link #retireKek}. Returns how many keys were re-wrapped.
+     *
+     * <p>Holds the lock that {@link #shred} and key creation take, and reads each record under it: a key shredded
+     * or created meanwhile is seen in its final state (a tombstone is never overwritten by a re-wrapped key, and a
+     * key created after {@code rotate()} but wrapped under the old KEK is re-wrapped here). Encryption with cached
+     * data keys goes on meanwhile; only first uses of a key id wait.
      */
-    public int rewrapAll() {
+    public synchronized int rewrapAll() {
         String target = vault.currentKekId();
         int count = 0;
         for (String keyId : store.keyIds()) {
@@ -120,6 +127,11 @@ public final class EnvelopeCipher {
             byte[] plain = vault.unwrap(key.kekId(), key.wrapped(), ad);
             try {
                 store.save(key.rewrapped(target, vault.wrap(target, plain, ad)));
+            } catch (DataKeyDestroyedException shreddedElsewhere) {
+                // Shredded through another instance sharing the store: the store refused to revive it. Stays shredded.
+                dataKeys.remove(keyId);
+                LOG.info("data key '{}' was shredded during re-wrapping; left shredded", keyId);
+                continue;
             } finally {
                 Arrays.fill(plain, (byte) 0);
             }
@@ -127,6 +139,46 @@ public final class EnvelopeCipher {
         }
         LOG.info("re-wrapped {} data key(s) under KEK {}", count, target);
         return count;
+    }
+
+    /**
+     * The only way to retire a KEK of a {@link FileKeyVault}: under the lock of {@link #rewrapAll}, {@link #shred}
+     * and key creation, refuses while any live data key in the store is still wrapped under {@code kekId} (run
+     * {@link #rewrapAll} first), then deletes the KEK. Retiring a KEK a key still needs would make that key, and
+     * everything encrypted under it, unreadable after the next restart.
+     *
+     * <p>Assumes this cipher is the only writer of its {@link DataKeyStore} (one per server), as key creation
+     * elsewhere is not covered by this lock. With a KMS, KEKs are retired in the KMS itself after
+     * {@link #rewrapAll}; {@link #liveKeyIdsWrappedUnder} gives the same check.
+     *
+     * @throws KeyVaultException             the KEK is current, or still wraps a live data key
+     * @throws UnsupportedOperationException the vault is not a {@link FileKeyVault}
+     */
+    public synchronized void retireKek(String kekId) {
+        if (!(vault instanceof FileKeyVault fileVault)) {
+            throw new UnsupportedOperationException("KEKs of " + vault.getClass().getSimpleName()
+                    + " are retired in the KMS itself, after rewrapAll()");
+        }
+        if (kekId.equals(vault.currentKekId())) {
+            throw new KeyVaultException("refusing to retire the current KEK " + kekId);
+        }
+        List<String> users = liveKeyIdsWrappedUnder(kekId);
+        if (!users.isEmpty()) {
+            throw new KeyVaultException("refusing to retire KEK " + kekId + ": " + users.size()
+                    + " live data key(s) are still wrapped under it (e.g. '" + users.get(0)
+                    + "'); run rewrapAll() first");
+        }
+        fileVault.retire(kekId);
+        LOG.info("KEK {} retired", kekId);
+    }
+
+    /** Key ids whose live (not shredded) data key is wrapped under {@code kekId}. */
+    public synchronized List<String> liveKeyIdsWrappedUnder(String kekId) {
+        List<String> users = new ArrayList<>();
+        for (String keyId : store.keyIds()) {
+            store.find(keyId).filter(k -> !k.destroyed() && kekId.equals(k.kekId())).ifPresent(k -> users.add(keyId));
+        }
+        return users;
     }
 
     private Aead dataKey(String keyId, boolean create) {
@@ -137,7 +189,11 @@ public final class EnvelopeCipher {
         return cached != null ? cached : loadDataKey(keyId, create);
     }
 
-    /** Cache misses and {@link #shred} share one lock, so a shredded key cannot be cached again after shredding. */
+    /**
+     * Cache misses, {@link #shred}, {@link #rewrapAll} and {@link #retireKek} share one lock: a shredded key cannot
+     * be cached again after shredding, and a new key (wrapped under the KEK current when it was made) is saved
+     * either before a re-wrap reads the store, so it is re-wrapped, or after it, under the then current KEK.
+     */
     private synchronized Aead loadDataKey(String keyId, boolean create) {
         Aead cached = dataKeys.get(keyId);
         if (cached != null) {

@@ -3,6 +3,7 @@ package org.fhirledger.crypto;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import org.fhirledger.files.OwnerOnlyFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -31,6 +32,8 @@ public final class FileDataKeyStore implements DataKeyStore {
         try {
             OwnerOnlyFiles.createDirectory(dataDir.resolve("keys"));
             OwnerOnlyFiles.createDirectory(dir);
+        } catch (OwnerOnlyFiles.NotOwnerOnlyException e) {
+            throw new KeyVaultException(e.getMessage(), e);
         } catch (IOException e) {
             throw new CryptoException("cannot create data key directory " + dir + ": " + e.getMessage(), e);
         }
@@ -42,6 +45,8 @@ public final class FileDataKeyStore implements DataKeyStore {
             return Optional.of(read(file(keyId)));
         } catch (NoSuchFileException e) {
             return Optional.empty();
+        } catch (OwnerOnlyFiles.NotOwnerOnlyException e) {
+            throw new KeyVaultException(e.getMessage(), e);
         } catch (IOException e) {
             throw new CryptoException("cannot read data key of '" + keyId + "' in " + dir + ": " + e.getMessage(), e);
         }
@@ -49,6 +54,13 @@ public final class FileDataKeyStore implements DataKeyStore {
 
     @Override
     public synchronized void save(WrappedDataKey key) {
+        if (!key.destroyed()) {
+            // Crypto-shredding is irreversible: no writer (a re-wrap racing a shred, a stale copy) revives a key.
+            Optional<WrappedDataKey> existing = find(key.keyId());
+            if (existing.isPresent() && existing.get().destroyed()) {
+                throw new DataKeyDestroyedException(key.keyId(), existing.get().destroyedAt());
+            }
+        }
         ObjectNode node = JSON.createObjectNode();
         node.put("keyId", key.keyId());
         node.put("kekId", key.kekId());
@@ -80,6 +92,8 @@ public final class FileDataKeyStore implements DataKeyStore {
             for (Path file : files) {
                 ids.add(read(file).keyId());
             }
+        } catch (OwnerOnlyFiles.NotOwnerOnlyException e) {
+            throw new KeyVaultException(e.getMessage(), e);
         } catch (IOException e) {
             throw new CryptoException("cannot list data keys in " + dir + ": " + e.getMessage(), e);
         }

@@ -8,6 +8,7 @@ import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
 import com.google.crypto.tink.aead.AeadConfig;
 import com.google.crypto.tink.aead.PredefinedAeadParameters;
 import java.io.IOException;
+import org.fhirledger.files.OwnerOnlyFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -71,7 +72,10 @@ public final class FileKeyVault implements KeyVault {
         }
     }
 
-    /** Creates a new KEK and makes it current; data keys must then be re-wrapped (EnvelopeCipher.rewrapAll). */
+    /**
+     * Creates a new KEK and makes it current; data keys must then be re-wrapped ({@link EnvelopeCipher#rewrapAll})
+     * before the old KEK can be retired ({@link EnvelopeCipher#retireKek}).
+     */
     public synchronized String rotate() {
         String kekId = "kek-" + HexFormat.of().formatHex(randomBytes(8));
         try {
@@ -85,8 +89,12 @@ public final class FileKeyVault implements KeyVault {
         return kekId;
     }
 
-    /** Deletes a KEK that no data key uses any more. The current KEK cannot be retired. */
-    public synchronized void retire(String kekId) {
+    /**
+     * Deletes a KEK. The current KEK cannot be retired. Not public: whether a data key still uses the KEK is known
+     * only to the {@link EnvelopeCipher}, so callers go through {@link EnvelopeCipher#retireKek}, which checks it
+     * under the cipher's lock.
+     */
+    synchronized void retire(String kekId) {
         if (kekId.equals(currentKekId())) {
             throw new KeyVaultException("refusing to retire the current KEK " + kekId);
         }

@@ -11,6 +11,7 @@ import com.google.crypto.tink.prf.PrfConfig;
 import com.google.crypto.tink.prf.PrfSet;
 import com.google.crypto.tink.util.SecretBytes;
 import java.io.IOException;
+import org.fhirledger.files.OwnerOnlyFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,11 +68,14 @@ public final class Pseudonymizer {
             OwnerOnlyFiles.createDirectory(keys);
             if (!Files.exists(file)) {
                 KeysetHandle handle = KeysetHandle.generateNew(PredefinedPrfParameters.HMAC_SHA256_PRF);
-                OwnerOnlyFiles.write(file, TinkJsonProtoKeysetFormat
+                // Never replaces: two first starts racing must not end up with two secrets (unfindable records).
+                OwnerOnlyFiles.createIfAbsent(file, TinkJsonProtoKeysetFormat
                         .serializeKeyset(handle, InsecureSecretKeyAccess.get()).getBytes(StandardCharsets.UTF_8));
             }
             String json = new String(OwnerOnlyFiles.read(file), StandardCharsets.UTF_8);
             return new Pseudonymizer(TinkJsonProtoKeysetFormat.parseKeyset(json, InsecureSecretKeyAccess.get()));
+        } catch (OwnerOnlyFiles.NotOwnerOnlyException e) {
+            throw new KeyVaultException(e.getMessage(), e);
         } catch (IOException | GeneralSecurityException e) {
             throw new CryptoException("cannot load pseudonym secret " + file + ": " + e.getMessage(), e);
         }

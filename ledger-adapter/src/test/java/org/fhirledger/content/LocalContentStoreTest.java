@@ -12,6 +12,9 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -120,7 +123,129 @@ class LocalContentStoreTest {
             pool.shutdownNow();
         }
         try (Stream<Path> files = Files.walk(dir)) {
-            assertThat(files.filter(p -> p.getFileName().toString().endsWith(".tmp"))).isEmpty();
+            assertThat(files.filter(p -> p.getFileName().toString().startsWith(".tmp-"))).isEmpty();
+        }
+    }
+
+    /** Starts {@code action} and returns once it has finished or is blocked/waiting (on the store's lock). */
+    private static Thread runUntilDoneOrBlocked(Runnable action, AtomicReference<Throwable> failure) {
+        Thread t = new Thread(() -> {
+            try {
+                action.run();
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        }, "racer");
+        t.start();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            Thread.State state = t.getState();
+            if (state == Thread.State.TERMINATED || state == Thread.State.BLOCKED || state == Thread.State.WAITING) {
+                return t;
+            }
+            Thread.onSpinWait();
+        }
+        throw new AssertionError("racer neither finished nor blocked within 10 s");
+    }
+
+    @Test
+    void aPutOfContentThatGcIsAboutToDeleteKeepsTheObjectItReturns() throws Exception {
+        LocalContentStore store = new LocalContentStore(dir, 1 << 20);
+        byte[] content = random(1000, 5);
+        Cid cid = store.put(content);
+        store.unpin(cid); // garbage now, until someone puts the same bytes again
+
+        AtomicReference<Cid> returned = new AtomicReference<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicReference<Thread> racer = new AtomicReference<>();
+        store.beforeGcDelete = name -> {
+            // GC found the object unpinned and is about to delete it: a put of the same bytes runs right now.
+            racer.set(runUntilDoneOrBlocked(() -> returned.set(store.put(content)), failure));
+        };
+        store.collectGarbage();
+        racer.get().join();
+
+        assertThat(failure.get()).isNull();
+        assertThat(returned.get()).isEqualTo(cid);
+        assertThat(store.isPinned(cid)).isTrue();
+        assertThat(store.get(cid)).as("a CID put returned (and the ledger records) is held").isEqualTo(content);
+        store.beforeGcDelete = name -> { };
+        assertThat(store.collectGarbage()).isZero();
+        assertThat(new LocalContentStore(dir, 1 << 20).get(cid)).isEqualTo(content);
+    }
+
+    @Test
+    void aPinThatSucceedsWhileGcRunsKeepsTheObject() throws Exception {
+        LocalContentStore store = new LocalContentStore(dir, 1 << 20);
+        Cid cid = store.put("pin me".getBytes());
+        store.unpin(cid);
+
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicReference<Thread> racer = new AtomicReference<>();
+        store.beforeGcDelete = name -> racer.set(runUntilDoneOrBlocked(() -> store.pin(cid), failure));
+        store.collectGarbage();
+        racer.get().join();
+
+        // Either the pin came first and the object stays, or GC came first and the pin says so; never a pin of
+        // an object that is gone.
+        if (failure.get() == null) {
+            assertThat(store.isPinned(cid)).isTrue();
+            assertThat(store.get(cid)).isEqualTo("pin me".getBytes());
+        } else {
+            assertThat(failure.get()).isInstanceOf(ContentNotFoundException.class);
+            assertThat(store.has(cid)).isFalse();
+        }
+    }
+
+    @Test
+    void garbageCollectionConcurrentWithPutsNeverDeletesAReturnedObject() throws Exception {
+        LocalContentStore store = new LocalContentStore(dir, 1 << 20);
+        List<byte[]> contents = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            contents.add(random(2000, 100 + i));
+        }
+        AtomicBoolean stop = new AtomicBoolean();
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            Future<?> gc = pool.submit(() -> {
+                while (!stop.get()) {
+                    store.collectGarbage();
+                }
+            });
+            List<Future<?>> writers = new ArrayList<>();
+            for (int w = 0; w < 2; w++) {
+                // Each writer its own contents: one writer's unpin must not race the other's get.
+                List<byte[]> own = contents.subList(w * 20, w * 20 + 20);
+                writers.add(pool.submit(() -> {
+                    for (int round = 0; round < 5; round++) {
+                        for (byte[] content : own) {
+                            Cid cid = store.put(content);
+                            assertThat(store.get(cid)).isEqualTo(content);
+                            store.unpin(cid); // garbage again for the next round
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : writers) {
+                f.get(120, TimeUnit.SECONDS);
+            }
+            stop.set(true);
+            gc.get(60, TimeUnit.SECONDS);
+        } finally {
+            stop.set(true);
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void pinMarkersAreCreatedDurablyAndLeaveNoTempFiles() throws IOException {
+        LocalContentStore store = new LocalContentStore(dir, 1 << 20);
+        Cid cid = store.put("x".getBytes());
+        store.put("x".getBytes());
+        store.pin(cid);
+        try (Stream<Path> pins = Files.list(dir.resolve("pins"))) {
+            assertThat(pins.map(p -> p.getFileName().toString())).containsExactly(cid.toString());
         }
     }
 }

@@ -75,7 +75,8 @@ class EnvelopeCipherTest {
         assertThat(before.rewrapAll()).isEqualTo(2);
         assertThat(before.rewrapAll()).as("already under the current KEK").isZero();
         assertThat(store.find("p1").orElseThrow().kekId()).isEqualTo(newKek);
-        vault.retire(oldKek);
+        before.retireKek(oldKek);
+        assertThat(vault.kekIds()).containsExactly(newKek);
 
         EnvelopeCipher after = new EnvelopeCipher(FileKeyVault.open(dataDir), new FileDataKeyStore(dataDir));
         assertThat(after.decrypt("p1", P123_V1, p1)).isEqualTo(BODY);
@@ -83,14 +84,42 @@ class EnvelopeCipherTest {
     }
 
     @Test
-    void withoutReWrappingRetiringTheOldKekLosesTheData() {
+    void aKekStillWrappingALiveDataKeyCannotBeRetired() {
         FileKeyVault vault = FileKeyVault.open(dataDir);
-        byte[] p1 = cipher().encrypt("p1", P123_V1, BODY);
+        EnvelopeCipher cipher = new EnvelopeCipher(vault, new FileDataKeyStore(dataDir));
+        byte[] p1 = cipher.encrypt("p1", P123_V1, BODY);
+        cipher.encrypt("p2", P123_V2, BODY);
+        cipher.shred("p2"); // a tombstone references no KEK
         String oldKek = vault.currentKekId();
-        vault.rotate();
-        vault.retire(oldKek);
-        assertThatThrownBy(() -> cipher().decrypt("p1", P123_V1, p1)).isInstanceOf(KeyVaultException.class)
-                .hasMessageContaining(oldKek);
+        String newKek = vault.rotate();
+
+        assertThatThrownBy(() -> cipher.retireKek(oldKek)).isInstanceOf(KeyVaultException.class)
+                .hasMessageContaining(oldKek).hasMessageContaining("1 live data key").hasMessageContaining("'p1'")
+                .hasMessageContaining("rewrapAll");
+        assertThatThrownBy(() -> cipher.retireKek(newKek)).isInstanceOf(KeyVaultException.class)
+                .hasMessageContaining("current");
+        assertThat(vault.kekIds()).containsExactlyInAnyOrder(oldKek, newKek);
+        assertThat(cipher().decrypt("p1", P123_V1, p1)).as("after a restart").isEqualTo(BODY);
+
+        assertThat(cipher.rewrapAll()).isEqualTo(1);
+        cipher.retireKek(oldKek);
+        assertThat(cipher().decrypt("p1", P123_V1, p1)).isEqualTo(BODY);
+    }
+
+    @Test
+    void onlyFileKeyVaultKeksAreRetiredThroughTheCipher() {
+        FileKeyVault files = FileKeyVault.open(dataDir);
+        KeyVault kms = new KeyVault() {
+            public String currentKekId() { return files.currentKekId(); }
+            public byte[] wrap(String k, byte[] p, byte[] ad) { return files.wrap(k, p, ad); }
+            public byte[] unwrap(String k, byte[] w, byte[] ad) { return files.unwrap(k, w, ad); }
+        };
+        EnvelopeCipher cipher = new EnvelopeCipher(kms, new FileDataKeyStore(dataDir));
+        cipher.encrypt("p1", P123_V1, BODY);
+        String kek = files.currentKekId();
+        files.rotate();
+        assertThat(cipher.liveKeyIdsWrappedUnder(kek)).containsExactly("p1");
+        assertThatThrownBy(() -> cipher.retireKek(kek)).isInstanceOf(UnsupportedOperationException.class);
     }
 
     @Test

@@ -48,4 +48,48 @@ class DurableFilesTest {
             assertThat(files).containsExactly(target);
         }
     }
+
+    @Test
+    void createIfAbsentCreatesOnceAndNeverReplaces() throws IOException {
+        Path target = dir.resolve("marker");
+        assertThat(DurableFiles.createIfAbsent(target, "first".getBytes(StandardCharsets.UTF_8),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))).isTrue();
+        assertThat(DurableFiles.createIfAbsent(target, "second".getBytes(StandardCharsets.UTF_8))).isFalse();
+        assertThat(Files.readString(target)).isEqualTo("first");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(target))).isEqualTo("rw-------");
+        assertThat(DurableFiles.createIfAbsent(dir.resolve("empty"), new byte[0])).isTrue();
+        assertThat(Files.size(dir.resolve("empty"))).isZero();
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files).containsExactlyInAnyOrder(target, dir.resolve("empty"));
+        }
+    }
+
+    @Test
+    void concurrentCreateIfAbsentHasExactlyOneWinnerWhoseContentStays() throws Exception {
+        Path target = dir.resolve("contended");
+        int threads = 8;
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            java.util.List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                byte[] content = ("writer " + i).getBytes(StandardCharsets.UTF_8);
+                results.add(pool.submit(() -> {
+                    start.await();
+                    return DurableFiles.createIfAbsent(target, content);
+                }));
+            }
+            int winners = 0;
+            for (var r : results) {
+                winners += r.get() ? 1 : 0;
+            }
+            assertThat(winners).isEqualTo(1);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(Files.readString(target)).startsWith("writer ");
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files).containsExactly(target);
+        }
+    }
 }

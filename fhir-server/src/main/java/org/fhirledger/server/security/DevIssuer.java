@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.text.ParseException;
 import java.util.HexFormat;
+import org.fhirledger.files.OwnerOnlyFiles;
 
 /**
  * The dev-mode token issuer: an EC P-256 signing key (ES256) and a secret for deriving callers' ledger keys,
@@ -45,10 +46,10 @@ public final class DevIssuer {
 			Files.createDirectories(dataDir);
 			Path dir = directory(dataDir);
 			OwnerOnlyFiles.createDirectory(dir);
-			OwnerOnlyFiles.createFile(dir.resolve(SIGNING_KEY_FILE), newSigningKey().toJSONString().getBytes(StandardCharsets.UTF_8));
+			OwnerOnlyFiles.createIfAbsent(dir.resolve(SIGNING_KEY_FILE), newSigningKey().toJSONString().getBytes(StandardCharsets.UTF_8));
 			byte[] secret = new byte[32];
 			new SecureRandom().nextBytes(secret);
-			OwnerOnlyFiles.createFile(dir.resolve(ADDRESS_SECRET_FILE), HexFormat.of().formatHex(secret).getBytes(StandardCharsets.US_ASCII));
+			OwnerOnlyFiles.createIfAbsent(dir.resolve(ADDRESS_SECRET_FILE), HexFormat.of().formatHex(secret).getBytes(StandardCharsets.US_ASCII));
 			return load(dataDir);
 		} catch (IOException e) {
 			throw new UncheckedIOException("Cannot set up the dev issuer in " + directory(dataDir) + ": " + e.getMessage(), e);
