@@ -53,10 +53,13 @@ public interface Ledger extends AutoCloseable {
     /** Whether grantee may do {@code action} on resources of that type in the patient's compartment at time. */
     boolean isPermitted(Bytes32 patient, String grantee, ConsentAction action, String resourceType, Instant time);
 
-    /** Grants (or replaces) consent as this adapter's account (a CUSTODIAN acting for the patient); waits for it. */
+    /**
+     * Grants (or replaces) consent as this adapter's account (a CUSTODIAN acting for a patient whose pseudonym has
+     * no account; a patient with an account decides alone: {@code PatientHasAccount}); waits for it.
+     */
     LedgerReceipt grantConsent(Bytes32 patient, String grantee, int actions, BigInteger resourceTypes, Instant expiry);
 
-    /** Revokes consent as this adapter's account (a CUSTODIAN acting for the patient); waits for it. */
+    /** Revokes consent as this adapter's account (same rule as {@link #grantConsent}); waits for it. */
     LedgerReceipt revokeConsent(Bytes32 patient, String grantee);
 
     /** Registers a listener for role and consent changes from now on; close the handle to unregister. */

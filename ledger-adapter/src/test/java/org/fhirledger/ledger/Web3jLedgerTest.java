@@ -208,16 +208,20 @@ class Web3jLedgerTest {
         assertThat(ledger.accountOf(pseudonym("Patient/none"))).isEmpty();
 
         Instant now = Instant.now();
-        ledger.grantConsent(pseudonym("Patient/P"), clinician, ConsentAction.READ.bit(),
+        // the adapter (a CUSTODIAN) acts only for patients without an account: Patient/P has one, Patient/Q not
+        assertThatThrownBy(() -> ledger.grantConsent(pseudonym("Patient/P"), clinician, ConsentAction.READ.bit(),
+                ResourceTypes.ALL, now.plusSeconds(3600)))
+                .isInstanceOf(ContractRevertException.class).hasMessageContaining("PatientHasAccount");
+        ledger.grantConsent(pseudonym("Patient/Q"), clinician, ConsentAction.READ.bit(),
                 ResourceTypes.maskOf(List.of("Observation")), now.plusSeconds(3600));
-        assertThat(ledger.isPermitted(pseudonym("Patient/P"), clinician, ConsentAction.READ, "Observation", now)).isTrue();
-        assertThat(ledger.isPermitted(pseudonym("Patient/P"), clinician, ConsentAction.WRITE, "Observation", now)).isFalse();
-        assertThat(ledger.isPermitted(pseudonym("Patient/P"), clinician, ConsentAction.READ, "Condition", now)).isFalse();
-        ledger.revokeConsent(pseudonym("Patient/P"), clinician);
-        assertThat(ledger.isPermitted(pseudonym("Patient/P"), clinician, ConsentAction.READ, "Observation", now)).isFalse();
-        assertThatThrownBy(() -> ledger.revokeConsent(pseudonym("Patient/P"), clinician))
+        assertThat(ledger.isPermitted(pseudonym("Patient/Q"), clinician, ConsentAction.READ, "Observation", now)).isTrue();
+        assertThat(ledger.isPermitted(pseudonym("Patient/Q"), clinician, ConsentAction.WRITE, "Observation", now)).isFalse();
+        assertThat(ledger.isPermitted(pseudonym("Patient/Q"), clinician, ConsentAction.READ, "Condition", now)).isFalse();
+        ledger.revokeConsent(pseudonym("Patient/Q"), clinician);
+        assertThat(ledger.isPermitted(pseudonym("Patient/Q"), clinician, ConsentAction.READ, "Observation", now)).isFalse();
+        assertThatThrownBy(() -> ledger.revokeConsent(pseudonym("Patient/Q"), clinician))
                 .isInstanceOf(ContractRevertException.class).hasMessageContaining("NoConsent");
-        assertThatThrownBy(() -> ledger.grantConsent(pseudonym("Patient/P"), clinician, 1, ResourceTypes.ALL,
+        assertThatThrownBy(() -> ledger.grantConsent(pseudonym("Patient/Q"), clinician, 1, ResourceTypes.ALL,
                 now.minusSeconds(3600))).isInstanceOf(ContractRevertException.class).hasMessageContaining("ExpiryInPast");
         admin.revokeRole(contracts, clinician, Role.CLINICIAN);
 
