@@ -152,6 +152,29 @@ class Web3jLedgerTest {
     }
 
     @Test
+    void anotherCustodianCannotClaimOrShadowThisAdaptersNextVersion() throws Exception {
+        admin.assignRole(contracts, chain.account(4).getAddress(), Role.CUSTODIAN, pseudonym("Organization/B"));
+        await(ledger.appendRecord(record("Observation/R", 1)));
+        RecordEntry junk = new RecordEntry(pseudonym("Observation/R"), 2, pseudonym("junk"), new byte[] {9},
+                pseudonym("Patient/P"));
+        try (Web3jLedger other = Web3jLedger.connect(config(), chain.account(4))) {
+            await(other.appendRecord(junk)); // B takes (R, 2) first
+            assertThat(other.findRecord(pseudonym("Observation/R"), 2)).map(RecordInfo::entry).contains(junk);
+            assertThat(other.contentHashOf(pseudonym("Observation/R"), 2)).contains(junk.contentHash());
+        }
+        assertThat(ledger.findRecord(pseudonym("Observation/R"), 2)).as("B's entry is not this adapter's").isEmpty();
+        assertThat(ledger.contentHashOf(pseudonym("Observation/R"), 2)).isEmpty();
+
+        // this adapter's genuine version 2 is recorded, not refused as a conflict, and reads back as its own
+        LedgerReceipt mine = await(ledger.appendRecord(record("Observation/R", 2)));
+        assertThat(ledger.findRecord(pseudonym("Observation/R"), 2)).map(RecordInfo::receipt).contains(mine);
+        assertThat(ledger.contentHashOf(pseudonym("Observation/R"), 2)).contains(record("Observation/R", 2).contentHash());
+        assertThat(ledger.recordHistory(pseudonym("Observation/R"))).extracting(RecordInfo::entry)
+                .containsExactly(record("Observation/R", 1), record("Observation/R", 2));
+        assertThat(await(ledger.appendRecord(record("Observation/R", 2)))).as("idempotent").isEqualTo(mine);
+    }
+
+    @Test
     void anAccountWithoutCustodianRoleIsRefusedWithTheContractsError() throws Exception {
         try (Web3jLedger clinician = Web3jLedger.connect(config(), chain.account(2))) {
             assertThatThrownBy(() -> await(clinician.appendRecord(record("Observation/1", 1))))
