@@ -5,6 +5,8 @@ import {AccessRegistry, ROLE_PATIENT, ROLE_CUSTODIAN} from "./AccessRegistry.sol
 
 /// A patient's consent that a grantee account may read and/or write resources of chosen types
 /// in the patient's compartment until an expiry. Patients are identified by their pseudonym.
+/// A patient with a bound account manages their own consents only; a CUSTODIAN may act for a patient
+/// whose pseudonym has no account (yet).
 contract ConsentRegistry {
     uint8 public constant READ = 1;
     uint8 public constant WRITE = 2;
@@ -16,6 +18,7 @@ contract ConsentRegistry {
     }
 
     error NotPatientOrCustodian(address caller, bytes32 patient);
+    error PatientHasAccount(bytes32 patient, address patientAccount);
     error ZeroAddress();
     error ZeroIdentity();
     error InvalidActions(uint8 actions);
@@ -38,8 +41,11 @@ contract ConsentRegistry {
     modifier onlyPatientOrCustodian(bytes32 patient) {
         if (patient == bytes32(0)) revert ZeroIdentity();
         bool isPatient = registry.hasRole(msg.sender, ROLE_PATIENT) && registry.identityOf(msg.sender) == patient;
-        if (!isPatient && !registry.hasRole(msg.sender, ROLE_CUSTODIAN)) {
-            revert NotPatientOrCustodian(msg.sender, patient);
+        if (!isPatient) {
+            if (!registry.hasRole(msg.sender, ROLE_CUSTODIAN)) revert NotPatientOrCustodian(msg.sender, patient);
+            // a custodian acts only for a patient without an account: one with an account decides alone
+            address patientAccount = registry.accountOf(patient);
+            if (patientAccount != address(0)) revert PatientHasAccount(patient, patientAccount);
         }
         _;
     }

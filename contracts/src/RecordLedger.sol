@@ -4,8 +4,9 @@ pragma solidity 0.8.28;
 import {AccessRegistry, ROLE_CUSTODIAN} from "./AccessRegistry.sol";
 
 /// Append-only log of FHIR resource versions: content hash and CID of the encrypted content.
-/// Storage holds only the content hash per (resource, version) - for duplicate rejection and
+/// Storage holds only the content hash per (custodian, resource, version) - for duplicate rejection and
 /// integrity checks by a view call; everything else is in the event, found by its topics.
+/// Entries are keyed by the writing custodian, so one custodian can neither claim nor block another's versions.
 contract RecordLedger {
     error NotCustodian(address caller);
     error EmptyBatch();
@@ -22,13 +23,14 @@ contract RecordLedger {
         bytes32 indexed patient,
         uint64 seq,
         bytes32 contentHash,
-        bytes cid
+        bytes cid,
+        address custodian
     );
 
     AccessRegistry public immutable registry;
     /// sequence number the next entry gets; entries are numbered 0, 1, 2, ... without gaps
     uint64 public nextSeq;
-    mapping(bytes32 => bytes32) private contentHashes; // keccak(resource, version) => content hash
+    mapping(bytes32 => bytes32) private contentHashes; // keccak(custodian, resource, version) => content hash
 
     constructor(AccessRegistry accessRegistry) {
         registry = accessRegistry;
@@ -58,10 +60,10 @@ contract RecordLedger {
             if (version == 0) revert ZeroVersion(i);
             if (contentHash == bytes32(0)) revert ZeroContentHash(i);
             if (cids[i].length == 0) revert EmptyCid(i);
-            bytes32 key = keccak256(abi.encode(resource, version));
+            bytes32 key = keccak256(abi.encode(msg.sender, resource, version));
             if (contentHashes[key] != bytes32(0)) revert DuplicateRecord(i, resource, version);
             contentHashes[key] = contentHash;
-            emit RecordAppended(resource, version, patients[i], seq, contentHash, cids[i]);
+            emit RecordAppended(resource, version, patients[i], seq, contentHash, cids[i], msg.sender);
             unchecked {
                 ++seq;
             }
@@ -69,8 +71,8 @@ contract RecordLedger {
         nextSeq = seq;
     }
 
-    /// Content hash recorded for (resource, version), or zero when there is none.
-    function contentHashOf(bytes32 resource, uint64 version) external view returns (bytes32) {
-        return contentHashes[keccak256(abi.encode(resource, version))];
+    /// Content hash the custodian recorded for (resource, version), or zero when there is none.
+    function contentHashOf(address custodian, bytes32 resource, uint64 version) external view returns (bytes32) {
+        return contentHashes[keccak256(abi.encode(custodian, resource, version))];
     }
 }

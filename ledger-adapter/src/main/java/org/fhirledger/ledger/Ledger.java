@@ -9,7 +9,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The private-chain ledger as the server sees it: appends are batched and complete when their transaction is
  * mined; reads are views on the latest block. Appends are idempotent: an entry already on chain (same resource
- * and version with the same content hash, or same audit hash) completes with its existing receipt.
+ * and version recorded by this adapter's account with the same content hash, or same audit hash) completes with
+ * its existing receipt. Record entries are per custodian account: another custodian's entries are not seen.
  */
 public interface Ledger extends AutoCloseable {
 
@@ -27,16 +28,19 @@ public interface Ledger extends AutoCloseable {
      */
     CompletableFuture<LedgerReceipt> appendAccess(AccessEntry entry);
 
-    /** The recorded entry of (resource, version), if any. */
+    /** The entry of (resource, version) this adapter's account recorded, if any (entries are per custodian). */
     Optional<RecordInfo> findRecord(Bytes32 resource, long version);
 
-    /** Every recorded version of the resource, in ledger order. */
+    /** Every version of the resource this adapter's account recorded, in ledger order. */
     List<RecordInfo> recordHistory(Bytes32 resource);
 
     /** Every access entry about the patient's compartment (who looked), in ledger order. */
     List<AccessInfo> accessesOfPatient(Bytes32 patient);
 
-    /** The content hash recorded for (resource, version): one view call, for integrity checks on read. */
+    /**
+     * The content hash this adapter's account recorded for (resource, version): one view call, for integrity
+     * checks on read. Another custodian's entry for the same key is not seen.
+     */
     Optional<Bytes32> contentHashOf(Bytes32 resource, long version);
 
     /** Sequence number of the access entry with that audit hash, if any. */
@@ -53,10 +57,13 @@ public interface Ledger extends AutoCloseable {
     /** Whether grantee may do {@code action} on resources of that type in the patient's compartment at time. */
     boolean isPermitted(Bytes32 patient, String grantee, ConsentAction action, String resourceType, Instant time);
 
-    /** Grants (or replaces) consent as this adapter's account (a CUSTODIAN acting for the patient); waits for it. */
+    /**
+     * Grants (or replaces) consent as this adapter's account (a CUSTODIAN acting for a patient whose pseudonym has
+     * no account; a patient with an account decides alone: {@code PatientHasAccount}); waits for it.
+     */
     LedgerReceipt grantConsent(Bytes32 patient, String grantee, int actions, BigInteger resourceTypes, Instant expiry);
 
-    /** Revokes consent as this adapter's account (a CUSTODIAN acting for the patient); waits for it. */
+    /** Revokes consent as this adapter's account (same rule as {@link #grantConsent}); waits for it. */
     LedgerReceipt revokeConsent(Bytes32 patient, String grantee);
 
     /** Registers a listener for role and consent changes from now on; close the handle to unregister. */

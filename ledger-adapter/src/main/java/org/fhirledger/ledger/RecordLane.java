@@ -16,17 +16,23 @@ import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.methods.response.Log;
 import org.web3j.utils.Numeric;
 
-/** RecordLedger.appendRecords batches; an entry's key is (resource, version). */
+/**
+ * RecordLedger.appendRecords batches; an entry's key is (resource, version) within this adapter's custodian
+ * account: the contract keys entries by (custodian, resource, version), and the queries here see only the
+ * entries this custodian wrote, so another custodian's entries for the same resource neither conflict nor show.
+ */
 final class RecordLane extends EventLane<RecordEntry, RecordLane.Key> {
 
     record Key(org.fhirledger.ledger.Bytes32 resource, long version) {}
 
     private final RecordLedger contract; // read-only use: views
+    private final String custodian; // this adapter's account: the writer of its entries
 
-    RecordLane(Web3j web3j, RecordLedger contract, long fromBlock) {
+    RecordLane(Web3j web3j, RecordLedger contract, long fromBlock, String custodian) {
         super(web3j, "record-ledger", contract.getContractAddress(), fromBlock, RecordLedger.RECORDAPPENDED_EVENT,
                 "DuplicateRecord");
         this.contract = contract;
+        this.custodian = custodian;
     }
 
     @Override
@@ -66,14 +72,14 @@ final class RecordLane extends EventLane<RecordEntry, RecordLane.Key> {
         return Optional.of(info.get().receipt());
     }
 
-    /** The entry from its event, found by its (resource, version) topics. */
+    /** This custodian's entry from its event, found by its (resource, version) topics. */
     Optional<RecordInfo> find(org.fhirledger.ledger.Bytes32 resource, long version) throws IOException {
         List<RecordInfo> found = query(resource.toHex(),
                 Numeric.toHexStringWithPrefixZeroPadded(BigInteger.valueOf(version), 64));
         return found.stream().findFirst();
     }
 
-    /** Every recorded version of the resource, in ledger order (topic 1 of RecordAppended). */
+    /** Every version of the resource this custodian recorded, in ledger order (topic 1 of RecordAppended). */
     List<RecordInfo> history(org.fhirledger.ledger.Bytes32 resource) throws IOException {
         return query(resource.toHex(), null);
     }
@@ -82,6 +88,7 @@ final class RecordLane extends EventLane<RecordEntry, RecordLane.Key> {
         List<RecordInfo> out = new java.util.ArrayList<>();
         for (Log log : versionTopic == null ? events(resourceTopic) : events(resourceTopic, versionTopic)) {
             RecordLedger.RecordAppendedEventResponse ev = RecordLedger.getRecordAppendedEventFromLog(log);
+            if (!custodian.equalsIgnoreCase(ev.custodian)) continue; // another custodian's entry
             RecordEntry e = new RecordEntry(org.fhirledger.ledger.Bytes32.of(ev.resource), ev.version.longValueExact(),
                     org.fhirledger.ledger.Bytes32.of(ev.contentHash), ev.cid, org.fhirledger.ledger.Bytes32.of(ev.patient));
             out.add(new RecordInfo(e, receiptOf(log, ev.seq.longValueExact())));
@@ -91,5 +98,10 @@ final class RecordLane extends EventLane<RecordEntry, RecordLane.Key> {
 
     RecordLedger contract() {
         return contract;
+    }
+
+    /** Content hash this custodian recorded for (resource, version); zero when there is none. */
+    byte[] contentHashOf(org.fhirledger.ledger.Bytes32 resource, long version) throws Exception {
+        return contract.contentHashOf(custodian, resource.toArray(), BigInteger.valueOf(version)).send();
     }
 }

@@ -45,7 +45,8 @@ public final class Web3jLedger implements Ledger {
         ContractAddresses c = config.contracts();
         this.registry = AccessRegistry.load(c.accessRegistry(), web3j, reader, noGas);
         this.consent = ConsentRegistry.load(c.consentRegistry(), web3j, reader, noGas);
-        this.records = new RecordLane(web3j, RecordLedger.load(c.recordLedger(), web3j, reader, noGas), c.fromBlock());
+        this.records = new RecordLane(web3j, RecordLedger.load(c.recordLedger(), web3j, reader, noGas), c.fromBlock(),
+                credentials.getAddress());
         this.accesses = new AccessLane(web3j, AccessLedger.load(c.accessLedger(), web3j, reader, noGas), c.fromBlock());
         this.submitter = new Submitter(web3j, credentials, config, List.of(records, accesses), BigInteger.valueOf(startNonce));
         this.events = new EventPoller(web3j, c, latestBlock, config.eventPollInterval().toMillis());
@@ -117,7 +118,7 @@ public final class Web3jLedger implements Ledger {
     @Override
     public Optional<Bytes32> contentHashOf(Bytes32 resource, long version) {
         Bytes32 h = Bytes32.of(rpc.call("contentHashOf",
-                () -> records.contract().contentHashOf(resource.toArray(), BigInteger.valueOf(version)).send()));
+                () -> records.contentHashOf(resource, version)));
         return h.isZero() ? Optional.empty() : Optional.of(h);
     }
 

@@ -28,6 +28,7 @@ class ConsentRegistryContractTest {
 
     // accounts: 0 admin, 1 patient P, 2 clinician, 3 custodian, 4 another patient
     private ChainFixture chain;
+    private AccessRegistry registry;
     private String address;
     private ConsentRegistry asPatient;
     private ConsentRegistry asCustodian;
@@ -39,7 +40,7 @@ class ConsentRegistryContractTest {
     @BeforeEach
     void deploy() throws Exception {
         chain = new ChainFixture(anvil);
-        AccessRegistry registry = AccessRegistry.deploy(chain.web3j, chain.tx(0), ChainFixture.GAS, b32("admin")).send();
+        registry = AccessRegistry.deploy(chain.web3j, chain.tx(0), ChainFixture.GAS, b32("admin")).send();
         ok(registry.assignRole(chain.account(1).getAddress(), BigInteger.valueOf(3), b32("Patient/P")));
         ok(registry.assignRole(chain.account(2).getAddress(), BigInteger.valueOf(2), b32("Practitioner/C")));
         ok(registry.assignRole(chain.account(3).getAddress(), BigInteger.valueOf(5), b32("Organization/H")));
@@ -135,5 +136,35 @@ class ConsentRegistryContractTest {
         chain.assertReverts(1, address,
                 asPatient.grant(b32("Patient/P"), clinician, READ, ResourceTypes.ALL, BigInteger.valueOf(now - 1)), "ExpiryInPast");
         chain.assertReverts(1, address, asPatient.revoke(b32("Patient/P"), clinician), "NoConsent");
+    }
+
+    @Test
+    void aCustodianCannotActForAPatientWhoHasAnAccount() throws Exception {
+        BigInteger exp = BigInteger.valueOf(now + 60);
+        // Patient/P is bound to account 1: the custodian may neither grant ...
+        var grant = asCustodian.grant(b32("Patient/P"), clinician, READ, ResourceTypes.ALL, exp);
+        chain.assertReverts(3, address, grant, "PatientHasAccount");
+        assertThat(chain.sendUnchecked(3, address, grant).isStatusOK()).isFalse();
+        assertThat(permitted("Patient/P", READ, OBSERVATION, now + 1)).isFalse();
+
+        // ... nor revoke or replace what the patient granted
+        ok(asPatient.grant(b32("Patient/P"), clinician, READ, ResourceTypes.ALL, exp));
+        var revoke = asCustodian.revoke(b32("Patient/P"), clinician);
+        chain.assertReverts(3, address, revoke, "PatientHasAccount");
+        assertThat(chain.sendUnchecked(3, address, revoke).isStatusOK()).isFalse();
+        chain.assertReverts(3, address,
+                asCustodian.grant(b32("Patient/P"), clinician, READ.or(WRITE), ResourceTypes.ALL, exp), "PatientHasAccount");
+        assertThat(permitted("Patient/P", READ, OBSERVATION, now + 1)).as("the patient's consent stands").isTrue();
+        assertThat(permitted("Patient/P", WRITE, OBSERVATION, now + 1)).isFalse();
+
+        // the patient still manages their own consent
+        ok(asPatient.revoke(b32("Patient/P"), clinician));
+        assertThat(permitted("Patient/P", READ, OBSERVATION, now + 1)).isFalse();
+
+        // once the pseudonym has no account any more (its last role revoked), the custodian may act again
+        ok(registry.revokeRole(chain.account(1).getAddress(), BigInteger.valueOf(3)));
+        ok(asCustodian.grant(b32("Patient/P"), clinician, READ, ResourceTypes.ALL, exp));
+        assertThat(permitted("Patient/P", READ, OBSERVATION, now + 1)).isTrue();
+        ok(asCustodian.revoke(b32("Patient/P"), clinician));
     }
 }

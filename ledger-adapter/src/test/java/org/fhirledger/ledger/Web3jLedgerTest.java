@@ -152,6 +152,29 @@ class Web3jLedgerTest {
     }
 
     @Test
+    void anotherCustodianCannotClaimOrShadowThisAdaptersNextVersion() throws Exception {
+        admin.assignRole(contracts, chain.account(4).getAddress(), Role.CUSTODIAN, pseudonym("Organization/B"));
+        await(ledger.appendRecord(record("Observation/R", 1)));
+        RecordEntry junk = new RecordEntry(pseudonym("Observation/R"), 2, pseudonym("junk"), new byte[] {9},
+                pseudonym("Patient/P"));
+        try (Web3jLedger other = Web3jLedger.connect(config(), chain.account(4))) {
+            await(other.appendRecord(junk)); // B takes (R, 2) first
+            assertThat(other.findRecord(pseudonym("Observation/R"), 2)).map(RecordInfo::entry).contains(junk);
+            assertThat(other.contentHashOf(pseudonym("Observation/R"), 2)).contains(junk.contentHash());
+        }
+        assertThat(ledger.findRecord(pseudonym("Observation/R"), 2)).as("B's entry is not this adapter's").isEmpty();
+        assertThat(ledger.contentHashOf(pseudonym("Observation/R"), 2)).isEmpty();
+
+        // this adapter's genuine version 2 is recorded, not refused as a conflict, and reads back as its own
+        LedgerReceipt mine = await(ledger.appendRecord(record("Observation/R", 2)));
+        assertThat(ledger.findRecord(pseudonym("Observation/R"), 2)).map(RecordInfo::receipt).contains(mine);
+        assertThat(ledger.contentHashOf(pseudonym("Observation/R"), 2)).contains(record("Observation/R", 2).contentHash());
+        assertThat(ledger.recordHistory(pseudonym("Observation/R"))).extracting(RecordInfo::entry)
+                .containsExactly(record("Observation/R", 1), record("Observation/R", 2));
+        assertThat(await(ledger.appendRecord(record("Observation/R", 2)))).as("idempotent").isEqualTo(mine);
+    }
+
+    @Test
     void anAccountWithoutCustodianRoleIsRefusedWithTheContractsError() throws Exception {
         try (Web3jLedger clinician = Web3jLedger.connect(config(), chain.account(2))) {
             assertThatThrownBy(() -> await(clinician.appendRecord(record("Observation/1", 1))))
@@ -208,16 +231,20 @@ class Web3jLedgerTest {
         assertThat(ledger.accountOf(pseudonym("Patient/none"))).isEmpty();
 
         Instant now = Instant.now();
-        ledger.grantConsent(pseudonym("Patient/P"), clinician, ConsentAction.READ.bit(),
+        // the adapter (a CUSTODIAN) acts only for patients without an account: Patient/P has one, Patient/Q not
+        assertThatThrownBy(() -> ledger.grantConsent(pseudonym("Patient/P"), clinician, ConsentAction.READ.bit(),
+                ResourceTypes.ALL, now.plusSeconds(3600)))
+                .isInstanceOf(ContractRevertException.class).hasMessageContaining("PatientHasAccount");
+        ledger.grantConsent(pseudonym("Patient/Q"), clinician, ConsentAction.READ.bit(),
                 ResourceTypes.maskOf(List.of("Observation")), now.plusSeconds(3600));
-        assertThat(ledger.isPermitted(pseudonym("Patient/P"), clinician, ConsentAction.READ, "Observation", now)).isTrue();
-        assertThat(ledger.isPermitted(pseudonym("Patient/P"), clinician, ConsentAction.WRITE, "Observation", now)).isFalse();
-        assertThat(ledger.isPermitted(pseudonym("Patient/P"), clinician, ConsentAction.READ, "Condition", now)).isFalse();
-        ledger.revokeConsent(pseudonym("Patient/P"), clinician);
-        assertThat(ledger.isPermitted(pseudonym("Patient/P"), clinician, ConsentAction.READ, "Observation", now)).isFalse();
-        assertThatThrownBy(() -> ledger.revokeConsent(pseudonym("Patient/P"), clinician))
+        assertThat(ledger.isPermitted(pseudonym("Patient/Q"), clinician, ConsentAction.READ, "Observation", now)).isTrue();
+        assertThat(ledger.isPermitted(pseudonym("Patient/Q"), clinician, ConsentAction.WRITE, "Observation", now)).isFalse();
+        assertThat(ledger.isPermitted(pseudonym("Patient/Q"), clinician, ConsentAction.READ, "Condition", now)).isFalse();
+        ledger.revokeConsent(pseudonym("Patient/Q"), clinician);
+        assertThat(ledger.isPermitted(pseudonym("Patient/Q"), clinician, ConsentAction.READ, "Observation", now)).isFalse();
+        assertThatThrownBy(() -> ledger.revokeConsent(pseudonym("Patient/Q"), clinician))
                 .isInstanceOf(ContractRevertException.class).hasMessageContaining("NoConsent");
-        assertThatThrownBy(() -> ledger.grantConsent(pseudonym("Patient/P"), clinician, 1, ResourceTypes.ALL,
+        assertThatThrownBy(() -> ledger.grantConsent(pseudonym("Patient/Q"), clinician, 1, ResourceTypes.ALL,
                 now.minusSeconds(3600))).isInstanceOf(ContractRevertException.class).hasMessageContaining("ExpiryInPast");
         admin.revokeRole(contracts, clinician, Role.CLINICIAN);
 
