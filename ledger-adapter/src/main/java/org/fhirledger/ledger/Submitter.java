@@ -52,7 +52,8 @@ final class Submitter implements AutoCloseable {
     }
 
     /** A single non-batched call (e.g. a consent grant) that must share the nonce sequence. */
-    private record Direct(String to, String data, long gasLimit, CompletableFuture<TransactionReceipt> future) {}
+    private record Direct(String to, String data, long gasLimit, CompletableFuture<TransactionReceipt> future,
+            long enqueuedNanos) {}
 
     /** A signed transaction awaiting its receipt. */
     private static final class InFlight {
@@ -120,7 +121,7 @@ final class Submitter implements AutoCloseable {
     }
 
     CompletableFuture<TransactionReceipt> submitDirect(String to, String data, long gasLimit) {
-        Direct d = new Direct(to, data, gasLimit, new CompletableFuture<>());
+        Direct d = new Direct(to, data, gasLimit, new CompletableFuture<>(), System.nanoTime());
         lock.lock();
         try {
             if (closing) throw new LedgerClosedException("ledger adapter is closed");
@@ -206,17 +207,9 @@ final class Submitter implements AutoCloseable {
                 lock.unlock();
             }
             if (d == null) break;
-            try {
-                sendDirect(d);
-            } catch (IOException e) {
-                lock.lock();
-                try {
-                    directs.addFirst(d);
-                } finally {
-                    lock.unlock();
-                }
-                throw e;
-            }
+            // the caller gave up (timeout): a consent change it was told failed must not take effect later
+            if (d.future().isDone()) continue;
+            sendDirect(d);
         }
         boolean sent = true;
         while (sent && inFlight.size() < config.maxInFlight()) {
@@ -225,12 +218,7 @@ final class Submitter implements AutoCloseable {
                 List<Pending<Object>> batch = takeBatch(lane);
                 if (batch.isEmpty()) continue;
                 sent = true;
-                try {
-                    sendBatch(lane, batch);
-                } catch (IOException e) {
-                    requeue(lane, batch.stream().filter(p -> !p.future.isDone()).toList());
-                    throw e;
-                }
+                sendBatch(lane, batch);
                 if (inFlight.size() >= config.maxInFlight()) break;
             }
         }
@@ -255,6 +243,12 @@ final class Submitter implements AutoCloseable {
     private void requeue(Lane<Object> lane, List<Pending<Object>> batch) {
         lock.lock();
         try {
+            if (stopped) {
+                // abandon() has already drained the queues: nobody would ever send or fail these
+                LedgerClosedException ex = new LedgerClosedException("ledger adapter closed before confirmation");
+                batch.forEach(p -> p.future.completeExceptionally(ex));
+                return;
+            }
             Deque<Pending<Object>> q = queues.get(lane);
             for (int i = batch.size() - 1; i >= 0; i--) q.addFirst(batch.get(i));
             work.signal();
@@ -265,45 +259,72 @@ final class Submitter implements AutoCloseable {
 
     private void sendBatch(Lane<Object> lane, List<Pending<Object>> batch) throws IOException {
         List<Pending<Object>> live = new ArrayList<>(batch);
-        String data;
-        while (true) {
-            live.removeIf(p -> p.future.isDone());
-            if (live.isEmpty()) return;
-            data = lane.encode(live.stream().map(p -> p.entry).toList());
-            EthCall sim = web3j.ethCall(
-                    Transaction.createEthCallTransaction(credentials.getAddress(), lane.contractAddress(), data),
-                    DefaultBlockParameterName.LATEST).send();
-            if (!sim.hasError() && !sim.isReverted()) break;
-            ContractErrors.Revert revert = ContractErrors.decode(sim.getError() == null ? null : sim.getError().getData());
-            int index = revert.words().isEmpty() || !revert.signature().startsWith(revert.name() + "(uint256")
-                    ? -1 : revert.firstArgAsIndex();
-            if (index < 0 || index >= live.size()) {
-                // not about one entry (e.g. NotCustodian): the whole batch is refused
-                ContractRevertException ex = new ContractRevertException(revert.name(), lane.name() + " batch refused");
-                live.forEach(p -> p.future.completeExceptionally(ex));
-                log.error("{} batch of {} refused by contract: {}", lane.name(), live.size(), revert.name());
-                return;
+        List<Pending<Object>> later = new ArrayList<>();
+        String data = null;
+        try {
+            while (true) {
+                live.removeIf(p -> p.future.isDone());
+                if (live.isEmpty()) break;
+                data = lane.encode(live.stream().map(p -> p.entry).toList());
+                EthCall sim = web3j.ethCall(
+                        Transaction.createEthCallTransaction(credentials.getAddress(), lane.contractAddress(), data),
+                        DefaultBlockParameterName.LATEST).send();
+                if (!sim.hasError() && !sim.isReverted()) break;
+                ContractErrors.Revert revert = revertOf(sim);
+                int index = revert.words().isEmpty() || !revert.signature().startsWith(revert.name() + "(uint256")
+                        ? -1 : revert.firstArgAsIndex();
+                if (index < 0 || index >= live.size()) {
+                    // not about one entry (e.g. NotCustodian): the whole batch is refused
+                    ContractRevertException ex = new ContractRevertException(revert.name(), lane.name() + " batch refused");
+                    live.forEach(p -> p.future.completeExceptionally(ex));
+                    log.error("{} batch of {} refused by contract: {}", lane.name(), live.size(), revert.name());
+                    live.clear();
+                    break;
+                }
+                Pending<Object> p = live.get(index);
+                if (revert.name().equals(lane.duplicateError())) {
+                    resolveExisting(lane, p, later);
+                } else {
+                    p.future.completeExceptionally(new ContractRevertException(revert.name(), "entry " + p.entry));
+                }
+                live.remove(index);
             }
-            Pending<Object> p = live.remove(index);
-            if (revert.name().equals(lane.duplicateError())) {
-                resolveExisting(lane, p);
-            } else {
-                p.future.completeExceptionally(new ContractRevertException(revert.name(), "entry " + p.entry));
-            }
+        } catch (IOException | RuntimeException e) {
+            // nothing of this batch is signed yet: every entry not answered goes back to the queue, in order
+            requeue(lane, batch.stream().filter(p -> !p.future.isDone()).toList());
+            throw e;
         }
+        if (!later.isEmpty()) requeue(lane, later);
+        if (live.isEmpty()) return;
         long gas = config.baseGas() + config.gasPerEntry() * live.size();
+        // from here the InFlight owns the entries: a failure below must not requeue them (no double send)
         InFlight f = sign(lane, live, null, lane.contractAddress(), data, gas);
         broadcast(f);
     }
 
-    private void resolveExisting(Lane<Object> lane, Pending<Object> p) throws IOException {
+    /**
+     * The named revert of a failed simulation. A JSON-RPC error that is not a revert (node overloaded, "header not
+     * found", rate limit, ...) says nothing about the entries: it is thrown as an IOException so they are retried.
+     */
+    private static ContractErrors.Revert revertOf(EthCall sim) throws IOException {
+        if (!sim.hasError()) return ContractErrors.decode(null); // revert reason in the result (old nodes)
+        ContractErrors.Revert revert = ContractErrors.decode(sim.getError().getData());
+        if (!ContractErrors.isRevert(sim.getError(), revert)) {
+            throw new IOException("eth_call failed without a revert: " + sim.getError().getCode() + " "
+                    + sim.getError().getMessage());
+        }
+        return revert;
+    }
+
+    /** A duplicate found by the simulation: answered from the chain, or put on {@code later} when not found yet. */
+    private void resolveExisting(Lane<Object> lane, Pending<Object> p, List<Pending<Object>> later) throws IOException {
         try {
             Optional<LedgerReceipt> existing = lane.existing(p.entry);
             if (existing.isPresent()) {
                 p.future.complete(existing.get());
             } else {
                 // the simulation saw it, the lookup did not: chain moved; try again with the next batch
-                requeue(lane, List.of(p));
+                later.add(p);
             }
         } catch (ConflictingEntryException e) {
             p.future.completeExceptionally(e);
@@ -311,16 +332,36 @@ final class Submitter implements AutoCloseable {
     }
 
     private void sendDirect(Direct d) throws IOException {
-        EthCall sim = web3j.ethCall(
-                Transaction.createEthCallTransaction(credentials.getAddress(), d.to(), d.data()),
-                DefaultBlockParameterName.LATEST).send();
-        if (sim.hasError() || sim.isReverted()) {
-            ContractErrors.Revert revert = ContractErrors.decode(sim.getError() == null ? null : sim.getError().getData());
-            d.future().completeExceptionally(new ContractRevertException(revert.name(), revert.signature()));
-            return;
+        try {
+            EthCall sim = web3j.ethCall(
+                    Transaction.createEthCallTransaction(credentials.getAddress(), d.to(), d.data()),
+                    DefaultBlockParameterName.LATEST).send();
+            if (sim.hasError() || sim.isReverted()) {
+                ContractErrors.Revert revert = revertOf(sim);
+                d.future().completeExceptionally(new ContractRevertException(revert.name(), revert.signature()));
+                return;
+            }
+        } catch (IOException | RuntimeException e) {
+            // not signed yet: back to the front of the queue
+            requeueDirect(d);
+            throw e;
         }
         InFlight f = sign(null, List.of(), d, d.to(), d.data(), d.gasLimit());
         broadcast(f);
+    }
+
+    private void requeueDirect(Direct d) {
+        lock.lock();
+        try {
+            if (stopped) {
+                d.future().completeExceptionally(new LedgerClosedException("ledger adapter closed before confirmation"));
+            } else if (!d.future().isDone()) {
+                directs.addFirst(d);
+                work.signal();
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     private InFlight sign(Lane<Object> lane, List<Pending<Object>> batch, Direct direct, String to, String data,
@@ -340,7 +381,7 @@ final class Submitter implements AutoCloseable {
         EthSendTransaction r;
         try {
             r = web3j.ethSendRawTransaction(f.rawHex).send();
-        } catch (IOException e) {
+        } catch (IOException | org.web3j.protocol.exceptions.ClientConnectionException e) {
             // the node may or may not have it: keep it in flight; polling sends it again if the node lacks it
             log.warn("sending transaction with nonce {} failed ({}); will retry", f.nonce, e.toString());
             return;
@@ -350,16 +391,27 @@ final class Submitter implements AutoCloseable {
         if (msg.contains("already known") || msg.contains("already imported") || msg.contains("known transaction")) {
             return;
         }
-        inFlight.remove(f);
         if (msg.contains("nonce too low")) {
-            // our nonce was used by another transaction of this account: take the chain's count and retry
+            // The nonce is used, but perhaps by this very transaction, mined while the node lagged or restarted:
+            // then it is done (re-sending a consent grant under a new nonce could undo a later revoke). A failed
+            // lookup throws with f still in flight, so it is asked again at the next poll.
+            Optional<TransactionReceipt> mine = web3j.ethGetTransactionReceipt(f.hash).send().getTransactionReceipt();
+            inFlight.remove(f);
+            if (mine.isPresent()) {
+                log.info("transaction with nonce {} was already mined", f.nonce);
+                complete(f, mine.get());
+                return;
+            }
+            // used by another transaction of this account: requeue first (so a failing read loses nothing),
+            // then take the chain's count
+            retryLater(f);
             BigInteger chainNonce = web3j.ethGetTransactionCount(credentials.getAddress(),
                     DefaultBlockParameterName.PENDING).send().getTransactionCount();
             log.warn("nonce {} already used on chain; continuing from {}", f.nonce, chainNonce);
             nonce = nonce.max(chainNonce);
-            retryLater(f);
             return;
         }
+        inFlight.remove(f);
         // refused for good: fail it, and fill its nonce so later transactions are not stuck behind a gap
         LedgerException ex = new LedgerException("node refused transaction: " + r.getError().getMessage());
         failInFlight(f, ex);
@@ -386,12 +438,7 @@ final class Submitter implements AutoCloseable {
 
     private void retryLater(InFlight f) {
         if (f.direct != null) {
-            lock.lock();
-            try {
-                directs.addFirst(f.direct);
-            } finally {
-                lock.unlock();
-            }
+            if (!f.abandoned) requeueDirect(f.direct);
         } else if (f.lane != null && !f.abandoned) {
             requeue(f.lane, f.batch);
         }
@@ -485,6 +532,16 @@ final class Submitter implements AutoCloseable {
                 while (!q.isEmpty() && now - q.peekFirst().enqueuedNanos > limit) {
                     q.pollFirst().future.completeExceptionally(new LedgerUnavailableException(
                             "entry not sent within " + config.receiptTimeout() + " (node unreachable?)", null));
+                }
+            }
+            // a consent change not sent in time fails and is dropped: it must not take effect after the caller
+            // was told it failed
+            for (Iterator<Direct> it = directs.iterator(); it.hasNext(); ) {
+                Direct d = it.next();
+                if (d.future().isDone() || now - d.enqueuedNanos() > limit) {
+                    it.remove();
+                    d.future().completeExceptionally(new LedgerUnavailableException(
+                            "transaction not sent within " + config.receiptTimeout() + " (node unreachable?)", null));
                 }
             }
         } finally {
