@@ -10,7 +10,6 @@ import org.web3j.abi.EventEncoder;
 import org.web3j.abi.datatypes.Event;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameter;
-import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.methods.request.EthFilter;
 import org.web3j.protocol.core.methods.response.EthLog;
 import org.web3j.protocol.core.methods.response.Log;
@@ -34,6 +33,7 @@ abstract class EventLane<E, K> implements Lane<E> {
     private final long fromBlock;
     private final String eventTopic;
     private final String duplicateError;
+    private long maxLogsRange = 1000;
 
     EventLane(Web3j web3j, String name, String address, long fromBlock, Event event, String duplicateError) {
         this.web3j = web3j;
@@ -87,24 +87,35 @@ abstract class EventLane<E, K> implements Lane<E> {
      * Logs the node reports as removed (a reorganised block) are dropped.
      */
     final List<Log> events(String... indexedTopics) throws IOException {
-        EthFilter filter = new EthFilter(DefaultBlockParameter.valueOf(BigInteger.valueOf(fromBlock)),
-                DefaultBlockParameterName.LATEST, address);
-        filter.addSingleTopic(eventTopic);
-        for (String topic : indexedTopics) {
-            if (topic == null) {
-                filter.addNullTopic();
-            } else {
-                filter.addSingleTopic(topic);
+        long latest = web3j.ethBlockNumber().send().getBlockNumber().longValueExact();
+        List<Log> out = new ArrayList<>();
+        // in windows: nodes cap the block range of one eth_getLogs (Besu --rpc-max-logs-range, default 1000)
+        for (long from = fromBlock; from <= latest; from += maxLogsRange) {
+            long to = Math.min(latest, from + maxLogsRange - 1);
+            EthFilter filter = new EthFilter(DefaultBlockParameter.valueOf(BigInteger.valueOf(from)),
+                    DefaultBlockParameter.valueOf(BigInteger.valueOf(to)), address);
+            filter.addSingleTopic(eventTopic);
+            for (String topic : indexedTopics) {
+                if (topic == null) {
+                    filter.addNullTopic();
+                } else {
+                    filter.addSingleTopic(topic);
+                }
+            }
+            EthLog logs = web3j.ethGetLogs(filter).send();
+            if (logs.hasError()) throw new LedgerException("eth_getLogs failed: " + logs.getError().getMessage());
+            for (EthLog.LogResult<?> r : logs.getLogs()) {
+                Log log = (Log) r.get();
+                if (!log.isRemoved()) out.add(log);
             }
         }
-        EthLog logs = web3j.ethGetLogs(filter).send();
-        if (logs.hasError()) throw new LedgerException("eth_getLogs failed: " + logs.getError().getMessage());
-        List<Log> out = new ArrayList<>();
-        for (EthLog.LogResult<?> r : logs.getLogs()) {
-            Log log = (Log) r.get();
-            if (!log.isRemoved()) out.add(log);
-        }
         return out;
+    }
+
+    /** Blocks per eth_getLogs call at most; set once at connect, before any lookup. */
+    final void maxLogsRange(long blocks) {
+        if (blocks < 1) throw new IllegalArgumentException("maxLogsRange < 1");
+        this.maxLogsRange = blocks;
     }
 
     static LedgerReceipt receiptOf(Log log, long seq) {

@@ -461,7 +461,13 @@ final class Submitter implements AutoCloseable {
                     missing ? Optional.empty() : web3j.ethGetTransactionReceipt(f.hash).send().getTransactionReceipt();
             if (receipt.isPresent()) {
                 it.remove();
-                complete(f, receipt.get());
+                try {
+                    complete(f, receipt.get());
+                } catch (RuntimeException e) {
+                    // an unreadable receipt (a bug or a malformed node answer): fail clearly rather than hang
+                    log.error("cannot read receipt of {}", f.hash, e);
+                    failInFlight(f, new LedgerException("cannot read receipt of " + f.hash + ": " + e, e));
+                }
                 continue;
             }
             // mined in nonce order: later ones are not mined either; only check whether the node still has them

@@ -47,8 +47,11 @@ public final class Web3jLedger implements Ledger {
         this.consent = ConsentRegistry.load(c.consentRegistry(), web3j, reader, noGas);
         this.records = new RecordLane(web3j, RecordLedger.load(c.recordLedger(), web3j, reader, noGas), c.fromBlock());
         this.accesses = new AccessLane(web3j, AccessLedger.load(c.accessLedger(), web3j, reader, noGas), c.fromBlock());
+        records.maxLogsRange(config.maxLogsRange());
+        accesses.maxLogsRange(config.maxLogsRange());
         this.submitter = new Submitter(web3j, credentials, config, List.of(records, accesses), BigInteger.valueOf(startNonce));
-        this.events = new EventPoller(web3j, c, latestBlock, config.eventPollInterval().toMillis());
+        this.events = new EventPoller(web3j, c, latestBlock, config.eventPollInterval().toMillis(),
+                config.maxLogsRange());
     }
 
     /**

@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.fhirledger.contracts.generated.ConsentRegistry;
@@ -178,6 +179,42 @@ class Web3jLedgerFaultTest {
             assertThat(r.blockNumber()).isPositive();
             assertThat(consentGrantedEvents()).as("granted once").isEqualTo(1);
             assertThat(adapterNonce()).as("one transaction").isEqualTo(nonceBefore + 1);
+        }
+    }
+
+    // finding 3: a node capping the block range of eth_getLogs (Besu --rpc-max-logs-range)
+
+    @Test
+    void lookupsAndTheEventPollerPageThroughTheNodesLogRangeCap() throws Exception {
+        node.capLogsRange(5);
+        try (Web3jLedger ledger = Web3jLedger.connect(config().withMaxLogsRange(5), chain.account(1))) {
+            List<ConsentChange> consents = new CopyOnWriteArrayList<>();
+            ledger.addListener(new LedgerListener() {
+                @Override
+                public void onConsentChange(ConsentChange change) {
+                    consents.add(change);
+                }
+            });
+            LedgerReceipt v1 = await(ledger.appendRecord(record("Observation/paged", 1)));
+            chain.anvilRpc("anvil_mine", "0x14"); // 20 empty blocks at once: the event poller is 20 blocks behind
+            LedgerReceipt v2 = await(ledger.appendRecord(record("Observation/paged", 2)));
+            LedgerReceipt a = await(ledger.appendAccess(access(chain.account(2).getAddress(), "paged")));
+            String clinician = chain.account(2).getAddress();
+            ledger.grantConsent(pseudonym("Patient/P"), clinician, ConsentAction.READ.bit(), ResourceTypes.ALL,
+                    Instant.now().plusSeconds(3600));
+            chain.anvilRpc("anvil_mine", "0x14");
+
+            assertThat(ledger.recordHistory(pseudonym("Observation/paged"))).extracting(RecordInfo::receipt)
+                    .containsExactly(v1, v2);
+            assertThat(ledger.findRecord(pseudonym("Observation/paged"), 1)).map(RecordInfo::receipt).contains(v1);
+            assertThat(ledger.accessesOfPatient(pseudonym("Patient/P"))).extracting(AccessInfo::receipt)
+                    .contains(a);
+            // a resubmitted entry is answered through the paged lookup
+            assertThat(await(ledger.appendRecord(record("Observation/paged", 1)))).isEqualTo(v1);
+
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (consents.isEmpty() && System.nanoTime() < deadline) Thread.sleep(50);
+            assertThat(consents).extracting(ConsentChange::granted).containsExactly(true);
         }
     }
 }
