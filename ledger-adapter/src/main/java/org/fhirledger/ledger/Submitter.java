@@ -66,6 +66,7 @@ final class Submitter implements AutoCloseable {
         final long sentNanos = System.nanoTime();
         long lastBroadcastNanos = System.nanoTime();
         boolean abandoned; // futures already failed (timeout); still tracked so the nonce is not lost
+        boolean gapFiller; // fills a nonce of a predecessor's vanished transaction
 
         InFlight(Lane<Object> lane, List<Pending<Object>> batch, Direct direct, BigInteger nonce, byte[] signed) {
             this.lane = lane;
@@ -416,20 +417,41 @@ final class Submitter implements AutoCloseable {
         LedgerException ex = new LedgerException("node refused transaction: " + r.getError().getMessage());
         failInFlight(f, ex);
         log.error("node refused transaction with nonce {}: {}", f.nonce, r.getError().getMessage());
+        if (f.gapFiller) return; // the predecessor's transaction is still there after all: nothing to fill
         if (f.lane == null && f.direct == null) {
             // the filler itself was refused: take the chain's count rather than loop
             nonce = web3j.ethGetTransactionCount(credentials.getAddress(), DefaultBlockParameterName.PENDING)
                     .send().getTransactionCount();
             return;
         }
-        fillNonce(f.nonce);
+        fillNonce(f.nonce, false);
     }
 
-    private void fillNonce(BigInteger gapNonce) throws IOException {
+    /**
+     * The start nonce counts a crashed predecessor's transactions in the pool (PENDING). If those vanish (node
+     * restart, pool eviction), nothing of ours would ever fill their nonces and every later transaction waits
+     * forever. Our lowest unmined transaction being above the mined count, while the node knows it, is that gap:
+     * fill it with empty self-transfers. (A predecessor's transaction still in the pool makes the node refuse
+     * the filler, which is then dropped.)
+     */
+    private boolean fillGapBelow(InFlight lowest) throws IOException {
+        BigInteger mined = web3j.ethGetTransactionCount(credentials.getAddress(), DefaultBlockParameterName.LATEST)
+                .send().getTransactionCount();
+        if (mined.compareTo(lowest.nonce) >= 0) return false;
+        log.warn("nonces {}..{} are neither mined nor ours (a predecessor's lost transactions); filling them",
+                mined, lowest.nonce.subtract(BigInteger.ONE));
+        for (BigInteger n = mined; n.compareTo(lowest.nonce) < 0; n = n.add(BigInteger.ONE)) {
+            fillNonce(n, true);
+        }
+        return true;
+    }
+
+    private void fillNonce(BigInteger gapNonce, boolean predecessorGap) throws IOException {
         RawTransaction raw = RawTransaction.createEtherTransaction(
                 gapNonce, config.gasPrice(), BigInteger.valueOf(21_000), credentials.getAddress(), BigInteger.ZERO);
         byte[] signed = TransactionEncoder.signMessage(raw, config.chainId(), credentials);
         InFlight filler = new InFlight(null, List.of(), null, gapNonce, signed);
+        filler.gapFiller = predecessorGap;
         int pos = 0;
         while (pos < inFlight.size() && inFlight.get(pos).nonce.compareTo(gapNonce) < 0) pos++;
         inFlight.add(pos, filler);
@@ -471,6 +493,7 @@ final class Submitter implements AutoCloseable {
                 continue;
             }
             // mined in nonce order: later ones are not mined either; only check whether the node still has them
+            boolean lowest = !missing;
             missing = true;
             if (now - f.lastBroadcastNanos > config.rebroadcastAfter().toNanos()) {
                 if (web3j.ethGetTransactionByHash(f.hash).send().getTransaction().isEmpty()) {
@@ -479,6 +502,9 @@ final class Submitter implements AutoCloseable {
                     break;
                 }
                 f.lastBroadcastNanos = now;
+                if (lowest && now - f.sentNanos > 2 * config.rebroadcastAfter().toNanos() && fillGapBelow(f)) {
+                    break; // the list changed: continue at the next poll
+                }
             }
             if (!f.abandoned && now - f.sentNanos > config.receiptTimeout().toNanos()) {
                 f.abandoned = true;
