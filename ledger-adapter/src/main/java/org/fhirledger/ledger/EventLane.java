@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
 import org.web3j.abi.EventEncoder;
 import org.web3j.abi.datatypes.Event;
 import org.web3j.protocol.Web3j;
@@ -91,23 +93,43 @@ abstract class EventLane<E, K> implements Lane<E> {
         List<Log> out = new ArrayList<>();
         // in windows: nodes cap the block range of one eth_getLogs (Besu --rpc-max-logs-range, default 1000)
         for (long from = fromBlock; from <= latest; from += maxLogsRange) {
-            long to = Math.min(latest, from + maxLogsRange - 1);
-            EthFilter filter = new EthFilter(DefaultBlockParameter.valueOf(BigInteger.valueOf(from)),
-                    DefaultBlockParameter.valueOf(BigInteger.valueOf(to)), address);
-            filter.addSingleTopic(eventTopic);
-            for (String topic : indexedTopics) {
-                if (topic == null) {
-                    filter.addNullTopic();
-                } else {
-                    filter.addSingleTopic(topic);
-                }
+            out.addAll(window(from, Math.min(latest, from + maxLogsRange - 1), indexedTopics));
+        }
+        return out;
+    }
+
+    /**
+     * The newest matching event, paging back from the latest block: a duplicate being resolved was usually
+     * recorded recently (crash recovery), so this stops after a window or two instead of reading the whole chain.
+     */
+    final Optional<Log> newest(Predicate<Log> test, String... indexedTopics) throws IOException {
+        long latest = web3j.ethBlockNumber().send().getBlockNumber().longValueExact();
+        for (long to = latest; to >= fromBlock; to -= maxLogsRange) {
+            List<Log> logs = window(Math.max(fromBlock, to - maxLogsRange + 1), to, indexedTopics);
+            for (int i = logs.size() - 1; i >= 0; i--) {
+                if (test.test(logs.get(i))) return Optional.of(logs.get(i));
             }
-            EthLog logs = web3j.ethGetLogs(filter).send();
-            if (logs.hasError()) throw new LedgerException("eth_getLogs failed: " + logs.getError().getMessage());
-            for (EthLog.LogResult<?> r : logs.getLogs()) {
-                Log log = (Log) r.get();
-                if (!log.isRemoved()) out.add(log);
+        }
+        return Optional.empty();
+    }
+
+    private List<Log> window(long from, long to, String... indexedTopics) throws IOException {
+        EthFilter filter = new EthFilter(DefaultBlockParameter.valueOf(BigInteger.valueOf(from)),
+                DefaultBlockParameter.valueOf(BigInteger.valueOf(to)), address);
+        filter.addSingleTopic(eventTopic);
+        for (String topic : indexedTopics) {
+            if (topic == null) {
+                filter.addNullTopic();
+            } else {
+                filter.addSingleTopic(topic);
             }
+        }
+        EthLog logs = web3j.ethGetLogs(filter).send();
+        if (logs.hasError()) throw new LedgerException("eth_getLogs failed: " + logs.getError().getMessage());
+        List<Log> out = new ArrayList<>();
+        for (EthLog.LogResult<?> r : logs.getLogs()) {
+            Log log = (Log) r.get();
+            if (!log.isRemoved()) out.add(log);
         }
         return out;
     }

@@ -68,9 +68,10 @@ final class RecordLane extends EventLane<RecordEntry, RecordLane.Key> {
 
     /** The entry from its event, found by its (resource, version) topics. */
     Optional<RecordInfo> find(org.fhirledger.ledger.Bytes32 resource, long version) throws IOException {
-        List<RecordInfo> found = query(resource.toHex(),
+        // (resource, version) is recorded at most once: the newest-first search stops at the hit
+        Optional<Log> log = newest(l -> true, resource.toHex(),
                 Numeric.toHexStringWithPrefixZeroPadded(BigInteger.valueOf(version), 64));
-        return found.stream().findFirst();
+        return log.map(RecordLane::info);
     }
 
     /** Every recorded version of the resource, in ledger order (topic 1 of RecordAppended). */
@@ -81,12 +82,16 @@ final class RecordLane extends EventLane<RecordEntry, RecordLane.Key> {
     private List<RecordInfo> query(String resourceTopic, String versionTopic) throws IOException {
         List<RecordInfo> out = new java.util.ArrayList<>();
         for (Log log : versionTopic == null ? events(resourceTopic) : events(resourceTopic, versionTopic)) {
-            RecordLedger.RecordAppendedEventResponse ev = RecordLedger.getRecordAppendedEventFromLog(log);
-            RecordEntry e = new RecordEntry(org.fhirledger.ledger.Bytes32.of(ev.resource), ev.version.longValueExact(),
-                    org.fhirledger.ledger.Bytes32.of(ev.contentHash), ev.cid, org.fhirledger.ledger.Bytes32.of(ev.patient));
-            out.add(new RecordInfo(e, receiptOf(log, ev.seq.longValueExact())));
+            out.add(info(log));
         }
         return out;
+    }
+
+    private static RecordInfo info(Log log) {
+        RecordLedger.RecordAppendedEventResponse ev = RecordLedger.getRecordAppendedEventFromLog(log);
+        RecordEntry e = new RecordEntry(org.fhirledger.ledger.Bytes32.of(ev.resource), ev.version.longValueExact(),
+                org.fhirledger.ledger.Bytes32.of(ev.contentHash), ev.cid, org.fhirledger.ledger.Bytes32.of(ev.patient));
+        return new RecordInfo(e, receiptOf(log, ev.seq.longValueExact()));
     }
 
     RecordLedger contract() {
