@@ -58,13 +58,10 @@ final class AccessLane extends EventLane<AccessEntry, org.fhirledger.ledger.Byte
         Optional<Long> seq = seqOf(entry.auditHash());
         if (seq.isEmpty()) return Optional.empty();
         // the event is found by its indexed fields; the audit hash identifies the AuditEvent, so same hash = same entry
-        for (Log log : events(entry.patient().toHex(), entry.resource().toHex(),
-                Numeric.toHexStringWithPrefixZeroPadded(Numeric.toBigInt(entry.actor()), 64))) {
-            AccessLedger.AccessAppendedEventResponse ev = AccessLedger.getAccessAppendedEventFromLog(log);
-            if (ev.seq.longValueExact() == seq.get()) {
-                return Optional.of(receiptOf(log, seq.get()));
-            }
-        }
+        Optional<Log> log = newest(l -> AccessLedger.getAccessAppendedEventFromLog(l).seq.longValueExact() == seq.get(),
+                entry.patient().toHex(), entry.resource().toHex(),
+                Numeric.toHexStringWithPrefixZeroPadded(Numeric.toBigInt(entry.actor()), 64));
+        if (log.isPresent()) return Optional.of(receiptOf(log.get(), seq.get()));
         throw new ConflictingEntryException("audit hash " + entry.auditHash()
                 + " is already recorded (seq " + seq.get() + ") with another actor, patient or resource");
     }

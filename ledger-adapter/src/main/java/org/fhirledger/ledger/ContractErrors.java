@@ -47,6 +47,19 @@ final class ContractErrors {
         return new Revert(signature.substring(0, signature.indexOf('(')), signature, words);
     }
 
+    /**
+     * Whether a JSON-RPC error of eth_call is the contract refusing (a revert), as opposed to the node failing to
+     * execute the call at all (-32000 "header not found", rate limits, timeouts): only a revert is final.
+     * A revert is: data naming one of our errors, code 3 (geth, anvil), or a message saying "revert" (Besu).
+     */
+    static boolean isRevert(org.web3j.protocol.core.Response.Error error, Revert decoded) {
+        if (error == null) return false;
+        if (!decoded.signature().equals("?") && !decoded.name().startsWith("UnknownError(")) return true;
+        if (error.getCode() == 3) return true;
+        String msg = String.valueOf(error.getMessage()).toLowerCase(Locale.ROOT);
+        return msg.contains("revert");
+    }
+
     private static Map<String, String> load() {
         ObjectMapper json = new ObjectMapper();
         Map<String, String> map = new HashMap<>();

@@ -6,11 +6,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
 import org.web3j.abi.EventEncoder;
 import org.web3j.abi.datatypes.Event;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameter;
-import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.methods.request.EthFilter;
 import org.web3j.protocol.core.methods.response.EthLog;
 import org.web3j.protocol.core.methods.response.Log;
@@ -34,6 +35,7 @@ abstract class EventLane<E, K> implements Lane<E> {
     private final long fromBlock;
     private final String eventTopic;
     private final String duplicateError;
+    private long maxLogsRange = 1000;
 
     EventLane(Web3j web3j, String name, String address, long fromBlock, Event event, String duplicateError) {
         this.web3j = web3j;
@@ -87,8 +89,33 @@ abstract class EventLane<E, K> implements Lane<E> {
      * Logs the node reports as removed (a reorganised block) are dropped.
      */
     final List<Log> events(String... indexedTopics) throws IOException {
-        EthFilter filter = new EthFilter(DefaultBlockParameter.valueOf(BigInteger.valueOf(fromBlock)),
-                DefaultBlockParameterName.LATEST, address);
+        long latest = web3j.ethBlockNumber().send().getBlockNumber().longValueExact();
+        List<Log> out = new ArrayList<>();
+        // in windows: nodes cap the block range of one eth_getLogs (Besu --rpc-max-logs-range, default 1000)
+        for (long from = fromBlock; from <= latest; from += maxLogsRange) {
+            out.addAll(window(from, Math.min(latest, from + maxLogsRange - 1), indexedTopics));
+        }
+        return out;
+    }
+
+    /**
+     * The newest matching event, paging back from the latest block: a duplicate being resolved was usually
+     * recorded recently (crash recovery), so this stops after a window or two instead of reading the whole chain.
+     */
+    final Optional<Log> newest(Predicate<Log> test, String... indexedTopics) throws IOException {
+        long latest = web3j.ethBlockNumber().send().getBlockNumber().longValueExact();
+        for (long to = latest; to >= fromBlock; to -= maxLogsRange) {
+            List<Log> logs = window(Math.max(fromBlock, to - maxLogsRange + 1), to, indexedTopics);
+            for (int i = logs.size() - 1; i >= 0; i--) {
+                if (test.test(logs.get(i))) return Optional.of(logs.get(i));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private List<Log> window(long from, long to, String... indexedTopics) throws IOException {
+        EthFilter filter = new EthFilter(DefaultBlockParameter.valueOf(BigInteger.valueOf(from)),
+                DefaultBlockParameter.valueOf(BigInteger.valueOf(to)), address);
         filter.addSingleTopic(eventTopic);
         for (String topic : indexedTopics) {
             if (topic == null) {
@@ -105,6 +132,12 @@ abstract class EventLane<E, K> implements Lane<E> {
             if (!log.isRemoved()) out.add(log);
         }
         return out;
+    }
+
+    /** Blocks per eth_getLogs call at most; set once at connect, before any lookup. */
+    final void maxLogsRange(long blocks) {
+        if (blocks < 1) throw new IllegalArgumentException("maxLogsRange < 1");
+        this.maxLogsRange = blocks;
     }
 
     static LedgerReceipt receiptOf(Log log, long seq) {

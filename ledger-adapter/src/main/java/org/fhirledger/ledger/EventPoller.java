@@ -33,10 +33,13 @@ final class EventPoller implements AutoCloseable {
     private final ContractAddresses contracts;
     private final List<LedgerListener> listeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService executor;
+    private final long maxLogsRange;
     private long lastBlock;
 
-    EventPoller(Web3j web3j, ContractAddresses contracts, long startAfterBlock, long intervalMillis) {
+    EventPoller(Web3j web3j, ContractAddresses contracts, long startAfterBlock, long intervalMillis,
+            long maxLogsRange) {
         this.web3j = web3j;
+        this.maxLogsRange = maxLogsRange;
         this.contracts = contracts;
         this.lastBlock = startAfterBlock;
         this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -55,7 +58,7 @@ final class EventPoller implements AutoCloseable {
     private void pollQuietly() {
         try {
             poll();
-        } catch (IOException e) {
+        } catch (IOException | org.web3j.protocol.exceptions.ClientConnectionException e) {
             log.warn("event poll failed ({}), retrying at the next interval", e.toString());
         } catch (RuntimeException e) {
             log.error("event poll failed", e);
@@ -64,16 +67,20 @@ final class EventPoller implements AutoCloseable {
 
     private void poll() throws IOException {
         long latest = web3j.ethBlockNumber().send().getBlockNumber().longValueExact();
-        if (latest <= lastBlock) return;
-        EthFilter filter = new EthFilter(DefaultBlockParameter.valueOf(BigInteger.valueOf(lastBlock + 1)),
-                DefaultBlockParameter.valueOf(BigInteger.valueOf(latest)),
-                List.of(contracts.accessRegistry(), contracts.consentRegistry()));
-        EthLog logs = web3j.ethGetLogs(filter).send();
-        if (logs.hasError()) throw new IOException("eth_getLogs: " + logs.getError().getMessage());
-        for (EthLog.LogResult<?> r : logs.getLogs()) {
-            dispatch((Log) r.get());
+        // window by window (nodes cap the range of one eth_getLogs), advancing after each: a poller that fell
+        // far behind catches up instead of asking for the same too-wide range forever
+        while (lastBlock < latest) {
+            long to = Math.min(latest, lastBlock + maxLogsRange);
+            EthFilter filter = new EthFilter(DefaultBlockParameter.valueOf(BigInteger.valueOf(lastBlock + 1)),
+                    DefaultBlockParameter.valueOf(BigInteger.valueOf(to)),
+                    List.of(contracts.accessRegistry(), contracts.consentRegistry()));
+            EthLog logs = web3j.ethGetLogs(filter).send();
+            if (logs.hasError()) throw new IOException("eth_getLogs: " + logs.getError().getMessage());
+            for (EthLog.LogResult<?> r : logs.getLogs()) {
+                dispatch((Log) r.get());
+            }
+            lastBlock = to;
         }
-        lastBlock = latest;
     }
 
     private void dispatch(Log l) {

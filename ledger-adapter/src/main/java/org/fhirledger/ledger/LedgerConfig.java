@@ -23,6 +23,8 @@ import java.util.Objects;
  * @param baseGas gas limit of a batch besides its entries
  * @param maxAttempts a batch that reverted this often fails its entries
  * @param closeTimeout close() waits this long for in-flight entries
+ * @param maxLogsRange blocks per eth_getLogs call at most (Besu refuses wider ranges: --rpc-max-logs-range,
+ *     default 1000); event lookups and the event poller page through the chain in windows of this size
  */
 public record LedgerConfig(
         String rpcUrl,
@@ -42,7 +44,8 @@ public record LedgerConfig(
         long gasPerEntry,
         long baseGas,
         int maxAttempts,
-        Duration closeTimeout) {
+        Duration closeTimeout,
+        long maxLogsRange) {
 
     public LedgerConfig {
         Objects.requireNonNull(rpcUrl, "rpcUrl");
@@ -50,42 +53,49 @@ public record LedgerConfig(
         if (maxBatchSize < 1) throw new IllegalArgumentException("maxBatchSize < 1");
         if (maxInFlight < 1) throw new IllegalArgumentException("maxInFlight < 1");
         if (maxAttempts < 1) throw new IllegalArgumentException("maxAttempts < 1");
+        if (maxLogsRange < 1) throw new IllegalArgumentException("maxLogsRange < 1");
     }
 
     public static LedgerConfig defaults(String rpcUrl, long chainId, ContractAddresses contracts) {
         return new LedgerConfig(rpcUrl, chainId, contracts, 100, Duration.ofMillis(200), 32,
                 Duration.ofMinutes(2), Duration.ofSeconds(3), Duration.ofMillis(100), Duration.ofMillis(100),
                 Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(1), BigInteger.ZERO, 45_000,
-                200_000, 5, Duration.ofSeconds(30));
+                200_000, 5, Duration.ofSeconds(30), 1000);
     }
 
     public LedgerConfig withBatching(int maxBatchSize, Duration maxWait) {
         return new LedgerConfig(rpcUrl, chainId, contracts, maxBatchSize, maxWait, maxInFlight, receiptTimeout,
                 rebroadcastAfter, pollInterval, retryInitial, retryMax, unavailableTimeout, eventPollInterval,
-                gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout);
+                gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout, maxLogsRange);
     }
 
     public LedgerConfig withTimeouts(Duration receiptTimeout, Duration unavailableTimeout, Duration closeTimeout) {
         return new LedgerConfig(rpcUrl, chainId, contracts, maxBatchSize, maxWait, maxInFlight, receiptTimeout,
                 rebroadcastAfter, pollInterval, retryInitial, retryMax, unavailableTimeout, eventPollInterval,
-                gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout);
+                gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout, maxLogsRange);
     }
 
     public LedgerConfig withGas(long gasPerEntry, long baseGas) {
         return new LedgerConfig(rpcUrl, chainId, contracts, maxBatchSize, maxWait, maxInFlight, receiptTimeout,
                 rebroadcastAfter, pollInterval, retryInitial, retryMax, unavailableTimeout, eventPollInterval,
-                gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout);
+                gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout, maxLogsRange);
     }
 
     public LedgerConfig withMaxInFlight(int maxInFlight) {
         return new LedgerConfig(rpcUrl, chainId, contracts, maxBatchSize, maxWait, maxInFlight, receiptTimeout,
                 rebroadcastAfter, pollInterval, retryInitial, retryMax, unavailableTimeout, eventPollInterval,
-                gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout);
+                gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout, maxLogsRange);
     }
 
     public LedgerConfig withEventPollInterval(Duration eventPollInterval) {
         return new LedgerConfig(rpcUrl, chainId, contracts, maxBatchSize, maxWait, maxInFlight, receiptTimeout,
                 rebroadcastAfter, pollInterval, retryInitial, retryMax, unavailableTimeout, eventPollInterval,
-                gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout);
+                gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout, maxLogsRange);
+    }
+
+    public LedgerConfig withMaxLogsRange(long maxLogsRange) {
+        return new LedgerConfig(rpcUrl, chainId, contracts, maxBatchSize, maxWait, maxInFlight, receiptTimeout,
+                rebroadcastAfter, pollInterval, retryInitial, retryMax, unavailableTimeout, eventPollInterval,
+                gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout, maxLogsRange);
     }
 }

@@ -74,9 +74,11 @@ final class RecordLane extends EventLane<RecordEntry, RecordLane.Key> {
 
     /** This custodian's entry from its event, found by its (resource, version) topics. */
     Optional<RecordInfo> find(org.fhirledger.ledger.Bytes32 resource, long version) throws IOException {
-        List<RecordInfo> found = query(resource.toHex(),
+        // (custodian, resource, version) is recorded at most once: the newest-first search stops at the hit;
+        // another custodian's entry for the same (resource, version) is not ours and is passed over
+        Optional<Log> log = newest(this::ours, resource.toHex(),
                 Numeric.toHexStringWithPrefixZeroPadded(BigInteger.valueOf(version), 64));
-        return found.stream().findFirst();
+        return log.map(RecordLane::info);
     }
 
     /** Every version of the resource this custodian recorded, in ledger order (topic 1 of RecordAppended). */
@@ -87,13 +89,21 @@ final class RecordLane extends EventLane<RecordEntry, RecordLane.Key> {
     private List<RecordInfo> query(String resourceTopic, String versionTopic) throws IOException {
         List<RecordInfo> out = new java.util.ArrayList<>();
         for (Log log : versionTopic == null ? events(resourceTopic) : events(resourceTopic, versionTopic)) {
-            RecordLedger.RecordAppendedEventResponse ev = RecordLedger.getRecordAppendedEventFromLog(log);
-            if (!custodian.equalsIgnoreCase(ev.custodian)) continue; // another custodian's entry
-            RecordEntry e = new RecordEntry(org.fhirledger.ledger.Bytes32.of(ev.resource), ev.version.longValueExact(),
-                    org.fhirledger.ledger.Bytes32.of(ev.contentHash), ev.cid, org.fhirledger.ledger.Bytes32.of(ev.patient));
-            out.add(new RecordInfo(e, receiptOf(log, ev.seq.longValueExact())));
+            if (ours(log)) out.add(info(log));
         }
         return out;
+    }
+
+    /** Whether this adapter's custodian account wrote the entry of this event. */
+    private boolean ours(Log log) {
+        return custodian.equalsIgnoreCase(RecordLedger.getRecordAppendedEventFromLog(log).custodian);
+    }
+
+    private static RecordInfo info(Log log) {
+        RecordLedger.RecordAppendedEventResponse ev = RecordLedger.getRecordAppendedEventFromLog(log);
+        RecordEntry e = new RecordEntry(org.fhirledger.ledger.Bytes32.of(ev.resource), ev.version.longValueExact(),
+                org.fhirledger.ledger.Bytes32.of(ev.contentHash), ev.cid, org.fhirledger.ledger.Bytes32.of(ev.patient));
+        return new RecordInfo(e, receiptOf(log, ev.seq.longValueExact()));
     }
 
     RecordLedger contract() {

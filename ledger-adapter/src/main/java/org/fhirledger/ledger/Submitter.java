@@ -52,7 +52,8 @@ final class Submitter implements AutoCloseable {
     }
 
     /** A single non-batched call (e.g. a consent grant) that must share the nonce sequence. */
-    private record Direct(String to, String data, long gasLimit, CompletableFuture<TransactionReceipt> future) {}
+    private record Direct(String to, String data, long gasLimit, CompletableFuture<TransactionReceipt> future,
+            long enqueuedNanos) {}
 
     /** A signed transaction awaiting its receipt. */
     private static final class InFlight {
@@ -65,6 +66,7 @@ final class Submitter implements AutoCloseable {
         final long sentNanos = System.nanoTime();
         long lastBroadcastNanos = System.nanoTime();
         boolean abandoned; // futures already failed (timeout); still tracked so the nonce is not lost
+        boolean gapFiller; // fills a nonce of a predecessor's vanished transaction
 
         InFlight(Lane<Object> lane, List<Pending<Object>> batch, Direct direct, BigInteger nonce, byte[] signed) {
             this.lane = lane;
@@ -120,7 +122,7 @@ final class Submitter implements AutoCloseable {
     }
 
     CompletableFuture<TransactionReceipt> submitDirect(String to, String data, long gasLimit) {
-        Direct d = new Direct(to, data, gasLimit, new CompletableFuture<>());
+        Direct d = new Direct(to, data, gasLimit, new CompletableFuture<>(), System.nanoTime());
         lock.lock();
         try {
             if (closing) throw new LedgerClosedException("ledger adapter is closed");
@@ -206,17 +208,9 @@ final class Submitter implements AutoCloseable {
                 lock.unlock();
             }
             if (d == null) break;
-            try {
-                sendDirect(d);
-            } catch (IOException e) {
-                lock.lock();
-                try {
-                    directs.addFirst(d);
-                } finally {
-                    lock.unlock();
-                }
-                throw e;
-            }
+            // the caller gave up (timeout): a consent change it was told failed must not take effect later
+            if (d.future().isDone()) continue;
+            sendDirect(d);
         }
         boolean sent = true;
         while (sent && inFlight.size() < config.maxInFlight()) {
@@ -225,12 +219,7 @@ final class Submitter implements AutoCloseable {
                 List<Pending<Object>> batch = takeBatch(lane);
                 if (batch.isEmpty()) continue;
                 sent = true;
-                try {
-                    sendBatch(lane, batch);
-                } catch (IOException e) {
-                    requeue(lane, batch.stream().filter(p -> !p.future.isDone()).toList());
-                    throw e;
-                }
+                sendBatch(lane, batch);
                 if (inFlight.size() >= config.maxInFlight()) break;
             }
         }
@@ -255,6 +244,12 @@ final class Submitter implements AutoCloseable {
     private void requeue(Lane<Object> lane, List<Pending<Object>> batch) {
         lock.lock();
         try {
+            if (stopped) {
+                // abandon() has already drained the queues: nobody would ever send or fail these
+                LedgerClosedException ex = new LedgerClosedException("ledger adapter closed before confirmation");
+                batch.forEach(p -> p.future.completeExceptionally(ex));
+                return;
+            }
             Deque<Pending<Object>> q = queues.get(lane);
             for (int i = batch.size() - 1; i >= 0; i--) q.addFirst(batch.get(i));
             work.signal();
@@ -265,45 +260,72 @@ final class Submitter implements AutoCloseable {
 
     private void sendBatch(Lane<Object> lane, List<Pending<Object>> batch) throws IOException {
         List<Pending<Object>> live = new ArrayList<>(batch);
-        String data;
-        while (true) {
-            live.removeIf(p -> p.future.isDone());
-            if (live.isEmpty()) return;
-            data = lane.encode(live.stream().map(p -> p.entry).toList());
-            EthCall sim = web3j.ethCall(
-                    Transaction.createEthCallTransaction(credentials.getAddress(), lane.contractAddress(), data),
-                    DefaultBlockParameterName.LATEST).send();
-            if (!sim.hasError() && !sim.isReverted()) break;
-            ContractErrors.Revert revert = ContractErrors.decode(sim.getError() == null ? null : sim.getError().getData());
-            int index = revert.words().isEmpty() || !revert.signature().startsWith(revert.name() + "(uint256")
-                    ? -1 : revert.firstArgAsIndex();
-            if (index < 0 || index >= live.size()) {
-                // not about one entry (e.g. NotCustodian): the whole batch is refused
-                ContractRevertException ex = new ContractRevertException(revert.name(), lane.name() + " batch refused");
-                live.forEach(p -> p.future.completeExceptionally(ex));
-                log.error("{} batch of {} refused by contract: {}", lane.name(), live.size(), revert.name());
-                return;
+        List<Pending<Object>> later = new ArrayList<>();
+        String data = null;
+        try {
+            while (true) {
+                live.removeIf(p -> p.future.isDone());
+                if (live.isEmpty()) break;
+                data = lane.encode(live.stream().map(p -> p.entry).toList());
+                EthCall sim = web3j.ethCall(
+                        Transaction.createEthCallTransaction(credentials.getAddress(), lane.contractAddress(), data),
+                        DefaultBlockParameterName.LATEST).send();
+                if (!sim.hasError() && !sim.isReverted()) break;
+                ContractErrors.Revert revert = revertOf(sim);
+                int index = revert.words().isEmpty() || !revert.signature().startsWith(revert.name() + "(uint256")
+                        ? -1 : revert.firstArgAsIndex();
+                if (index < 0 || index >= live.size()) {
+                    // not about one entry (e.g. NotCustodian): the whole batch is refused
+                    ContractRevertException ex = new ContractRevertException(revert.name(), lane.name() + " batch refused");
+                    live.forEach(p -> p.future.completeExceptionally(ex));
+                    log.error("{} batch of {} refused by contract: {}", lane.name(), live.size(), revert.name());
+                    live.clear();
+                    break;
+                }
+                Pending<Object> p = live.get(index);
+                if (revert.name().equals(lane.duplicateError())) {
+                    resolveExisting(lane, p, later);
+                } else {
+                    p.future.completeExceptionally(new ContractRevertException(revert.name(), "entry " + p.entry));
+                }
+                live.remove(index);
             }
-            Pending<Object> p = live.remove(index);
-            if (revert.name().equals(lane.duplicateError())) {
-                resolveExisting(lane, p);
-            } else {
-                p.future.completeExceptionally(new ContractRevertException(revert.name(), "entry " + p.entry));
-            }
+        } catch (IOException | RuntimeException e) {
+            // nothing of this batch is signed yet: every entry not answered goes back to the queue, in order
+            requeue(lane, batch.stream().filter(p -> !p.future.isDone()).toList());
+            throw e;
         }
+        if (!later.isEmpty()) requeue(lane, later);
+        if (live.isEmpty()) return;
         long gas = config.baseGas() + config.gasPerEntry() * live.size();
+        // from here the InFlight owns the entries: a failure below must not requeue them (no double send)
         InFlight f = sign(lane, live, null, lane.contractAddress(), data, gas);
         broadcast(f);
     }
 
-    private void resolveExisting(Lane<Object> lane, Pending<Object> p) throws IOException {
+    /**
+     * The named revert of a failed simulation. A JSON-RPC error that is not a revert (node overloaded, "header not
+     * found", rate limit, ...) says nothing about the entries: it is thrown as an IOException so they are retried.
+     */
+    private static ContractErrors.Revert revertOf(EthCall sim) throws IOException {
+        if (!sim.hasError()) return ContractErrors.decode(null); // revert reason in the result (old nodes)
+        ContractErrors.Revert revert = ContractErrors.decode(sim.getError().getData());
+        if (!ContractErrors.isRevert(sim.getError(), revert)) {
+            throw new IOException("eth_call failed without a revert: " + sim.getError().getCode() + " "
+                    + sim.getError().getMessage());
+        }
+        return revert;
+    }
+
+    /** A duplicate found by the simulation: answered from the chain, or put on {@code later} when not found yet. */
+    private void resolveExisting(Lane<Object> lane, Pending<Object> p, List<Pending<Object>> later) throws IOException {
         try {
             Optional<LedgerReceipt> existing = lane.existing(p.entry);
             if (existing.isPresent()) {
                 p.future.complete(existing.get());
             } else {
                 // the simulation saw it, the lookup did not: chain moved; try again with the next batch
-                requeue(lane, List.of(p));
+                later.add(p);
             }
         } catch (ConflictingEntryException e) {
             p.future.completeExceptionally(e);
@@ -311,16 +333,36 @@ final class Submitter implements AutoCloseable {
     }
 
     private void sendDirect(Direct d) throws IOException {
-        EthCall sim = web3j.ethCall(
-                Transaction.createEthCallTransaction(credentials.getAddress(), d.to(), d.data()),
-                DefaultBlockParameterName.LATEST).send();
-        if (sim.hasError() || sim.isReverted()) {
-            ContractErrors.Revert revert = ContractErrors.decode(sim.getError() == null ? null : sim.getError().getData());
-            d.future().completeExceptionally(new ContractRevertException(revert.name(), revert.signature()));
-            return;
+        try {
+            EthCall sim = web3j.ethCall(
+                    Transaction.createEthCallTransaction(credentials.getAddress(), d.to(), d.data()),
+                    DefaultBlockParameterName.LATEST).send();
+            if (sim.hasError() || sim.isReverted()) {
+                ContractErrors.Revert revert = revertOf(sim);
+                d.future().completeExceptionally(new ContractRevertException(revert.name(), revert.signature()));
+                return;
+            }
+        } catch (IOException | RuntimeException e) {
+            // not signed yet: back to the front of the queue
+            requeueDirect(d);
+            throw e;
         }
         InFlight f = sign(null, List.of(), d, d.to(), d.data(), d.gasLimit());
         broadcast(f);
+    }
+
+    private void requeueDirect(Direct d) {
+        lock.lock();
+        try {
+            if (stopped) {
+                d.future().completeExceptionally(new LedgerClosedException("ledger adapter closed before confirmation"));
+            } else if (!d.future().isDone()) {
+                directs.addFirst(d);
+                work.signal();
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     private InFlight sign(Lane<Object> lane, List<Pending<Object>> batch, Direct direct, String to, String data,
@@ -340,7 +382,7 @@ final class Submitter implements AutoCloseable {
         EthSendTransaction r;
         try {
             r = web3j.ethSendRawTransaction(f.rawHex).send();
-        } catch (IOException e) {
+        } catch (IOException | org.web3j.protocol.exceptions.ClientConnectionException e) {
             // the node may or may not have it: keep it in flight; polling sends it again if the node lacks it
             log.warn("sending transaction with nonce {} failed ({}); will retry", f.nonce, e.toString());
             return;
@@ -350,34 +392,66 @@ final class Submitter implements AutoCloseable {
         if (msg.contains("already known") || msg.contains("already imported") || msg.contains("known transaction")) {
             return;
         }
-        inFlight.remove(f);
         if (msg.contains("nonce too low")) {
-            // our nonce was used by another transaction of this account: take the chain's count and retry
+            // The nonce is used, but perhaps by this very transaction, mined while the node lagged or restarted:
+            // then it is done (re-sending a consent grant under a new nonce could undo a later revoke). A failed
+            // lookup throws with f still in flight, so it is asked again at the next poll.
+            Optional<TransactionReceipt> mine = web3j.ethGetTransactionReceipt(f.hash).send().getTransactionReceipt();
+            inFlight.remove(f);
+            if (mine.isPresent()) {
+                log.info("transaction with nonce {} was already mined", f.nonce);
+                complete(f, mine.get());
+                return;
+            }
+            // used by another transaction of this account: requeue first (so a failing read loses nothing),
+            // then take the chain's count
+            retryLater(f);
             BigInteger chainNonce = web3j.ethGetTransactionCount(credentials.getAddress(),
                     DefaultBlockParameterName.PENDING).send().getTransactionCount();
             log.warn("nonce {} already used on chain; continuing from {}", f.nonce, chainNonce);
             nonce = nonce.max(chainNonce);
-            retryLater(f);
             return;
         }
+        inFlight.remove(f);
         // refused for good: fail it, and fill its nonce so later transactions are not stuck behind a gap
         LedgerException ex = new LedgerException("node refused transaction: " + r.getError().getMessage());
         failInFlight(f, ex);
         log.error("node refused transaction with nonce {}: {}", f.nonce, r.getError().getMessage());
+        if (f.gapFiller) return; // the predecessor's transaction is still there after all: nothing to fill
         if (f.lane == null && f.direct == null) {
             // the filler itself was refused: take the chain's count rather than loop
             nonce = web3j.ethGetTransactionCount(credentials.getAddress(), DefaultBlockParameterName.PENDING)
                     .send().getTransactionCount();
             return;
         }
-        fillNonce(f.nonce);
+        fillNonce(f.nonce, false);
     }
 
-    private void fillNonce(BigInteger gapNonce) throws IOException {
+    /**
+     * The start nonce counts a crashed predecessor's transactions in the pool (PENDING). If those vanish (node
+     * restart, pool eviction), nothing of ours would ever fill their nonces and every later transaction waits
+     * forever. Our lowest unmined transaction being above the mined count, while the node knows it, is that gap:
+     * fill it with empty self-transfers. (A predecessor's transaction still in the pool makes the node refuse
+     * the filler, which is then dropped.)
+     */
+    private boolean fillGapBelow(InFlight lowest) throws IOException {
+        BigInteger mined = web3j.ethGetTransactionCount(credentials.getAddress(), DefaultBlockParameterName.LATEST)
+                .send().getTransactionCount();
+        if (mined.compareTo(lowest.nonce) >= 0) return false;
+        log.warn("nonces {}..{} are neither mined nor ours (a predecessor's lost transactions); filling them",
+                mined, lowest.nonce.subtract(BigInteger.ONE));
+        for (BigInteger n = mined; n.compareTo(lowest.nonce) < 0; n = n.add(BigInteger.ONE)) {
+            fillNonce(n, true);
+        }
+        return true;
+    }
+
+    private void fillNonce(BigInteger gapNonce, boolean predecessorGap) throws IOException {
         RawTransaction raw = RawTransaction.createEtherTransaction(
                 gapNonce, config.gasPrice(), BigInteger.valueOf(21_000), credentials.getAddress(), BigInteger.ZERO);
         byte[] signed = TransactionEncoder.signMessage(raw, config.chainId(), credentials);
         InFlight filler = new InFlight(null, List.of(), null, gapNonce, signed);
+        filler.gapFiller = predecessorGap;
         int pos = 0;
         while (pos < inFlight.size() && inFlight.get(pos).nonce.compareTo(gapNonce) < 0) pos++;
         inFlight.add(pos, filler);
@@ -386,12 +460,7 @@ final class Submitter implements AutoCloseable {
 
     private void retryLater(InFlight f) {
         if (f.direct != null) {
-            lock.lock();
-            try {
-                directs.addFirst(f.direct);
-            } finally {
-                lock.unlock();
-            }
+            if (!f.abandoned) requeueDirect(f.direct);
         } else if (f.lane != null && !f.abandoned) {
             requeue(f.lane, f.batch);
         }
@@ -414,10 +483,17 @@ final class Submitter implements AutoCloseable {
                     missing ? Optional.empty() : web3j.ethGetTransactionReceipt(f.hash).send().getTransactionReceipt();
             if (receipt.isPresent()) {
                 it.remove();
-                complete(f, receipt.get());
+                try {
+                    complete(f, receipt.get());
+                } catch (RuntimeException e) {
+                    // an unreadable receipt (a bug or a malformed node answer): fail clearly rather than hang
+                    log.error("cannot read receipt of {}", f.hash, e);
+                    failInFlight(f, new LedgerException("cannot read receipt of " + f.hash + ": " + e, e));
+                }
                 continue;
             }
             // mined in nonce order: later ones are not mined either; only check whether the node still has them
+            boolean lowest = !missing;
             missing = true;
             if (now - f.lastBroadcastNanos > config.rebroadcastAfter().toNanos()) {
                 if (web3j.ethGetTransactionByHash(f.hash).send().getTransaction().isEmpty()) {
@@ -426,6 +502,9 @@ final class Submitter implements AutoCloseable {
                     break;
                 }
                 f.lastBroadcastNanos = now;
+                if (lowest && now - f.sentNanos > 2 * config.rebroadcastAfter().toNanos() && fillGapBelow(f)) {
+                    break; // the list changed: continue at the next poll
+                }
             }
             if (!f.abandoned && now - f.sentNanos > config.receiptTimeout().toNanos()) {
                 f.abandoned = true;
@@ -485,6 +564,16 @@ final class Submitter implements AutoCloseable {
                 while (!q.isEmpty() && now - q.peekFirst().enqueuedNanos > limit) {
                     q.pollFirst().future.completeExceptionally(new LedgerUnavailableException(
                             "entry not sent within " + config.receiptTimeout() + " (node unreachable?)", null));
+                }
+            }
+            // a consent change not sent in time fails and is dropped: it must not take effect after the caller
+            // was told it failed
+            for (Iterator<Direct> it = directs.iterator(); it.hasNext(); ) {
+                Direct d = it.next();
+                if (d.future().isDone() || now - d.enqueuedNanos() > limit) {
+                    it.remove();
+                    d.future().completeExceptionally(new LedgerUnavailableException(
+                            "transaction not sent within " + config.receiptTimeout() + " (node unreachable?)", null));
                 }
             }
         } finally {

@@ -48,8 +48,11 @@ public final class Web3jLedger implements Ledger {
         this.records = new RecordLane(web3j, RecordLedger.load(c.recordLedger(), web3j, reader, noGas), c.fromBlock(),
                 credentials.getAddress());
         this.accesses = new AccessLane(web3j, AccessLedger.load(c.accessLedger(), web3j, reader, noGas), c.fromBlock());
+        records.maxLogsRange(config.maxLogsRange());
+        accesses.maxLogsRange(config.maxLogsRange());
         this.submitter = new Submitter(web3j, credentials, config, List.of(records, accesses), BigInteger.valueOf(startNonce));
-        this.events = new EventPoller(web3j, c, latestBlock, config.eventPollInterval().toMillis());
+        this.events = new EventPoller(web3j, c, latestBlock, config.eventPollInterval().toMillis(),
+                config.maxLogsRange());
     }
 
     /**
@@ -166,7 +169,10 @@ public final class Web3jLedger implements Ledger {
     }
 
     private LedgerReceipt direct(String what, String to, String data) {
-        CompletableFuture<TransactionReceipt> f = submitter.submitDirect(to, data, config.baseGas());
+        return direct(submitter.submitDirect(to, data, config.baseGas()), what);
+    }
+
+    private LedgerReceipt direct(CompletableFuture<TransactionReceipt> f, String what) {
         try {
             TransactionReceipt r = f.get(config.receiptTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
             return new LedgerReceipt(-1, r.getTransactionHash(), r.getBlockNumber().longValueExact());
@@ -174,7 +180,12 @@ public final class Web3jLedger implements Ledger {
             if (e.getCause() instanceof LedgerException le) throw le;
             throw new LedgerException(what + " failed: " + e.getCause(), e.getCause());
         } catch (TimeoutException e) {
-            throw new LedgerUnavailableException(what + ": no receipt within " + config.receiptTimeout(), e);
+            // fail the future, so the submitter drops the call if it is still queued: it must not take effect
+            // after the caller was told it failed. Once sent, the transaction may still be mined (message says so).
+            LedgerUnavailableException ex = new LedgerUnavailableException(what + ": no receipt within "
+                    + config.receiptTimeout() + " (if it was sent, it may still be applied)", e);
+            if (f.completeExceptionally(ex)) throw ex;
+            return direct(f, what); // completed meanwhile
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new LedgerException(what + " interrupted", e);
