@@ -31,15 +31,8 @@ public final class DurableFiles {
     public static void writeAtomically(Path target, byte[] content, FileAttribute<?>... tempAttributes)
             throws IOException {
         Path dir = target.toAbsolutePath().getParent();
-        Path temp = Files.createTempFile(dir, ".tmp-", ".part", tempAttributes);
+        Path temp = forcedTempFile(dir, content, tempAttributes);
         try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                ByteBuffer buffer = ByteBuffer.wrap(content);
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
-                }
-                channel.force(true);
-            }
             try {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -69,15 +62,8 @@ public final class DurableFiles {
             forceDirectory(dir);
             return false;
         }
-        Path temp = Files.createTempFile(dir, ".tmp-", ".part", tempAttributes);
+        Path temp = forcedTempFile(dir, content, tempAttributes);
         try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                ByteBuffer buffer = ByteBuffer.wrap(content);
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
-                }
-                channel.force(true);
-            }
             boolean created;
             try {
                 Files.createLink(target, temp);
@@ -101,6 +87,23 @@ public final class DurableFiles {
         } finally {
             Files.deleteIfExists(temp);
         }
+    }
+
+    /** A temp file in {@code dir} holding {@code content}, forced to disk; the caller moves or deletes it. */
+    private static Path forcedTempFile(Path dir, byte[] content, FileAttribute<?>... tempAttributes)
+            throws IOException {
+        Path temp = Files.createTempFile(dir, ".tmp-", ".part", tempAttributes);
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+            ByteBuffer buffer = ByteBuffer.wrap(content);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+            channel.force(true);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(temp);
+            throw e;
+        }
+        return temp;
     }
 
     /** Forces a directory's entries (creations, renames, deletions in it) to disk, where the platform allows it. */
