@@ -2,6 +2,7 @@ package org.fhirledger.server.security;
 
 import java.nio.file.Path;
 import org.fhirledger.server.fhir.FhirRestConfig;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -29,6 +30,12 @@ public class SecurityConfig {
 		Path dir = Path.of(dataDir).toAbsolutePath().normalize();
 		// First, so that bin/dev-token sees this start's mode even if the rest of start-up fails.
 		TokenSettingsFile.write(dir, settings);
+		if (settings.mode() == SecurityMode.DEV) {
+			// Dev mode is the embedded default: a deployment that forgot SECURITY_MODE must not go unnoticed.
+			LoggerFactory.getLogger(SecurityConfig.class).warn("security.mode=dev: bearer tokens are trusted only from "
+					+ "the dev issuer key in {}/dev-issuer (bin/dev-token). For real use set security.mode=production "
+					+ "and an identity provider (security.issuer-uri or security.jwk-set-uri).", dir);
+		}
 		return settings.mode() == SecurityMode.DEV
 				? BearerTokenDecoders.dev(DevIssuer.loadOrCreate(dir), settings)
 				: BearerTokenDecoders.production(settings);
