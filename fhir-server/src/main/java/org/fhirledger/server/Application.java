@@ -3,6 +3,7 @@ package org.fhirledger.server;
 import org.fhirledger.server.audit.AuditConfig;
 import org.fhirledger.server.fhir.FhirJpaConfig;
 import org.fhirledger.server.fhir.FhirRestConfig;
+import org.fhirledger.server.ledger.LedgerWiringConfig;
 import org.fhirledger.server.security.SecurityConfig;
 import org.fhirledger.server.web.RequestLimitsConfig;
 import org.springframework.boot.SpringApplication;
@@ -29,7 +30,8 @@ import org.springframework.context.annotation.Import;
 	FhirRestConfig.class,
 	RequestLimitsConfig.class,
 	SecurityConfig.class,
-	AuditConfig.class
+	AuditConfig.class,
+	LedgerWiringConfig.class
 })
 public class Application {
 

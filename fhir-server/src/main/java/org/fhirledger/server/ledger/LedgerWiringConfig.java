@@ -1,0 +1,43 @@
+package org.fhirledger.server.ledger;
+
+import java.nio.file.Path;
+import org.fhirledger.ledger.ContractAddresses;
+import org.fhirledger.ledger.Web3jLedger;
+import org.fhirledger.server.security.SecurityProperties;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.web3j.crypto.Credentials;
+import org.web3j.crypto.Keys;
+
+/**
+ * The server's ledger connection (only with {@code ledger.enabled=true}): the signing key, the contract addresses
+ * (deployed on first start in dev mode, see {@link LedgerBootstrap}), a connected {@link Web3jLedger} (chain id and
+ * contract code checked at start-up; closed gracefully with the context) and the "ledger" health indicator.
+ */
+@Configuration
+@ConditionalOnProperty(name = "ledger.enabled", havingValue = "true")
+@EnableConfigurationProperties(LedgerProperties.class)
+public class LedgerWiringConfig {
+
+	@Bean
+	public Credentials ledgerCredentials(LedgerProperties ledger, SecurityProperties security,
+			@Value("${data-dir}") String dataDir) {
+		Path chainDir = Path.of(dataDir).toAbsolutePath().normalize().resolve("chain");
+		return LedgerBootstrap.credentials(ledger, security.mode(), chainDir);
+	}
+
+	@Bean(destroyMethod = "close")
+	public Web3jLedger ledger(LedgerProperties ledger, SecurityProperties security, Credentials ledgerCredentials) {
+		ContractAddresses contracts = LedgerBootstrap.contracts(ledger, security.mode(), ledgerCredentials);
+		return Web3jLedger.connect(ledger.toLedgerConfig(contracts), ledgerCredentials);
+	}
+
+	@Bean
+	public LedgerHealthIndicator ledgerHealthIndicator(LedgerProperties ledger, Credentials ledgerCredentials) {
+		return new LedgerHealthIndicator(ledger.rpcUrl(), ledger.chainId(),
+				Keys.toChecksumAddress(ledgerCredentials.getAddress()));
+	}
+}
