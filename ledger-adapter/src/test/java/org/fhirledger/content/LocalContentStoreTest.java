@@ -1,5 +1,6 @@
 package org.fhirledger.content;
 
+import org.fhirledger.testing.Racer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -127,27 +128,6 @@ class LocalContentStoreTest {
         }
     }
 
-    /** Starts {@code action} and returns once it has finished or is blocked/waiting (on the store's lock). */
-    private static Thread runUntilDoneOrBlocked(Runnable action, AtomicReference<Throwable> failure) {
-        Thread t = new Thread(() -> {
-            try {
-                action.run();
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        }, "racer");
-        t.start();
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            Thread.State state = t.getState();
-            if (state == Thread.State.TERMINATED || state == Thread.State.BLOCKED || state == Thread.State.WAITING) {
-                return t;
-            }
-            Thread.onSpinWait();
-        }
-        throw new AssertionError("racer neither finished nor blocked within 10 s");
-    }
-
     @Test
     void aPutOfContentThatGcIsAboutToDeleteKeepsTheObjectItReturns() throws Exception {
         LocalContentStore store = new LocalContentStore(dir, 1 << 20);
@@ -160,7 +140,7 @@ class LocalContentStoreTest {
         AtomicReference<Thread> racer = new AtomicReference<>();
         store.beforeGcDelete = name -> {
             // GC found the object unpinned and is about to delete it: a put of the same bytes runs right now.
-            racer.set(runUntilDoneOrBlocked(() -> returned.set(store.put(content)), failure));
+            racer.set(Racer.runUntilDoneOrBlocked("racer", () -> returned.set(store.put(content)), failure));
         };
         store.collectGarbage();
         racer.get().join();
@@ -182,7 +162,7 @@ class LocalContentStoreTest {
 
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicReference<Thread> racer = new AtomicReference<>();
-        store.beforeGcDelete = name -> racer.set(runUntilDoneOrBlocked(() -> store.pin(cid), failure));
+        store.beforeGcDelete = name -> racer.set(Racer.runUntilDoneOrBlocked("racer", () -> store.pin(cid), failure));
         store.collectGarbage();
         racer.get().join();
 

@@ -1,5 +1,6 @@
 package org.fhirledger.crypto;
 
+import org.fhirledger.testing.Racer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -73,27 +74,6 @@ class KeyRotationRaceTest {
         }
     }
 
-    /** Starts {@code action} and returns once it has finished or is blocked/waiting (on the cipher's lock). */
-    private static Thread runUntilDoneOrBlocked(String name, Runnable action, AtomicReference<Throwable> failure) {
-        Thread t = new Thread(() -> {
-            try {
-                action.run();
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        }, name);
-        t.start();
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            Thread.State state = t.getState();
-            if (state == Thread.State.TERMINATED || state == Thread.State.BLOCKED || state == Thread.State.WAITING) {
-                return t;
-            }
-            Thread.onSpinWait();
-        }
-        throw new AssertionError(name + " neither finished nor blocked within 10 s");
-    }
-
     private EnvelopeCipher restarted() {
         return new EnvelopeCipher(FileKeyVault.open(dataDir), new FileDataKeyStore(dataDir));
     }
@@ -113,7 +93,7 @@ class KeyRotationRaceTest {
         store.afterFind = keyId -> {
             // rewrapAll holds p1's live record: the administrator shreds p1 right now.
             if (keyId.equals("p1") && shredder.get() == null) {
-                shredder.set(runUntilDoneOrBlocked("shred", () -> cipher.shred("p1"), shredFailure));
+                shredder.set(Racer.runUntilDoneOrBlocked("shred", () -> cipher.shred("p1"), shredFailure));
             }
         };
         AtomicReference<Throwable> rewrapFailure = new AtomicReference<>();
@@ -191,7 +171,7 @@ class KeyRotationRaceTest {
         store.beforeSaveIfAbsent = key -> {
             // The new key is wrapped under the old KEK but not saved yet: the administrator rotates and re-wraps.
             assertThat(key.kekId()).isEqualTo(oldKek);
-            admin.set(runUntilDoneOrBlocked("admin", () -> {
+            admin.set(Racer.runUntilDoneOrBlocked("admin", () -> {
                 newKek.set(vault.rotate());
                 cipher.rewrapAll();
             }, adminFailure));

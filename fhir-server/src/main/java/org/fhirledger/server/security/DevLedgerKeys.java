@@ -1,11 +1,8 @@
 package org.fhirledger.server.security;
 
+import org.fhirledger.crypto.Pseudonymizer;
+
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
-import java.security.InvalidKeyException;
-import java.security.NoSuchAlgorithmException;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.ECKeyPair;
 import org.web3j.crypto.Keys;
@@ -22,10 +19,11 @@ final class DevLedgerKeys {
 
 	static Credentials credentials(byte[] secret, Role role, String fhirUser) {
 		BigInteger n = Sign.CURVE_PARAMS.getN();
+		Pseudonymizer prf = Pseudonymizer.fromSecret(secret); // the project's keyed HMAC-SHA256
 		String label = "fhir-ledger dev ledger key v1|" + role.name() + "|" + (fhirUser == null ? "" : fhirUser);
 		// An HMAC output outside [1, n-1] has probability ~2^-128; re-derive rather than bias the key.
 		for (int counter = 0; ; counter++) {
-			BigInteger d = new BigInteger(1, hmac(secret, label + "|" + counter));
+			BigInteger d = new BigInteger(1, prf.pseudonym(label + "|" + counter));
 			if (d.signum() > 0 && d.compareTo(n) < 0) {
 				return Credentials.create(ECKeyPair.create(d));
 			}
@@ -35,15 +33,5 @@ final class DevLedgerKeys {
 	/** The EIP-55 checksummed address of that key. */
 	static String address(byte[] secret, Role role, String fhirUser) {
 		return Keys.toChecksumAddress(credentials(secret, role, fhirUser).getAddress());
-	}
-
-	private static byte[] hmac(byte[] key, String message) {
-		try {
-			Mac mac = Mac.getInstance("HmacSHA256");
-			mac.init(new SecretKeySpec(key, "HmacSHA256"));
-			return mac.doFinal(message.getBytes(StandardCharsets.UTF_8));
-		} catch (NoSuchAlgorithmException | InvalidKeyException e) {
-			throw new IllegalStateException("HmacSHA256 unavailable", e);
-		}
 	}
 }

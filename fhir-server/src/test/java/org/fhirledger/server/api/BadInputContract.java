@@ -6,11 +6,9 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.UUID;
 import org.hl7.fhir.r4.model.OperationOutcome;
@@ -122,20 +120,8 @@ public interface BadInputContract extends FhirServerUnderTest {
 
 	/** POSTs {@code body} without Content-Length: a stream of unknown length goes out chunked. */
 	default HttpResponse<String> sendChunked(String path, byte[] body, boolean authenticated) {
-		HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl() + path))
-				.header("Content-Type", JSON).header("Accept", JSON).timeout(Duration.ofSeconds(120))
-				.POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)));
-		if (authenticated) {
-			b.header("Authorization", "Bearer " + bearerToken());
-		}
-		try {
-			return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
-		} catch (IOException e) {
-			throw new UncheckedIOException(e);
-		} catch (InterruptedException e) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException(e);
-		}
+		return exchange(HttpRequest.newBuilder(URI.create(baseUrl() + path)).header("Content-Type", JSON)
+				.POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))), authenticated);
 	}
 
 	@Test

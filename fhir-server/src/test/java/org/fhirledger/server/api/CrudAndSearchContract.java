@@ -117,18 +117,9 @@ public interface CrudAndSearchContract extends FhirServerUnderTest {
 	}
 
 	default java.net.http.HttpResponse<String> sendWithIfMatch(String path, String ifMatch, String body) {
-		java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(baseUrl() + path))
+		return exchange(java.net.http.HttpRequest.newBuilder(java.net.URI.create(baseUrl() + path))
 				.header("Content-Type", "application/fhir+json").header("If-Match", ifMatch)
-				.header("Authorization", "Bearer " + bearerToken())
-				.PUT(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build();
-		try {
-			return java.net.http.HttpClient.newHttpClient().send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
-		} catch (java.io.IOException e) {
-			throw new java.io.UncheckedIOException(e);
-		} catch (InterruptedException e) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException(e);
-		}
+				.PUT(java.net.http.HttpRequest.BodyPublishers.ofString(body)), true);
 	}
 
 	@Test

@@ -19,6 +19,9 @@ public interface FhirServerUnderTest {
 
 	HttpResponse<String> send(String method, String path, String contentType, byte[] body);
 
+	/** Sends a request built by hand, accepting FHIR JSON, with the suites' bearer token when authenticated. */
+	HttpResponse<String> exchange(java.net.http.HttpRequest.Builder request, boolean authenticated);
+
 	/** The bearer token the suites act with, for requests built by hand. */
 	String bearerToken();
 }

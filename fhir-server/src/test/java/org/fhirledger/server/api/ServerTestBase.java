@@ -81,15 +81,22 @@ public abstract class ServerTestBase implements FhirServerUnderTest {
 
 	@Override
 	public HttpResponse<String> send(String method, String path, String contentType, byte[] body) {
-		HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(Duration.ofSeconds(120));
+		HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl() + path))
+				.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
 		if (contentType != null) {
 			b.header("Content-Type", contentType);
 		}
-		b.header("Accept", "application/fhir+json");
-		b.header("Authorization", "Bearer " + bearerToken());
-		b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+		return exchange(b, true);
+	}
+
+	@Override
+	public HttpResponse<String> exchange(HttpRequest.Builder request, boolean authenticated) {
+		request.timeout(Duration.ofSeconds(120)).header("Accept", "application/fhir+json");
+		if (authenticated) {
+			request.header("Authorization", "Bearer " + bearerToken());
+		}
 		try {
-			return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+			return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
 		} catch (IOException e) {
 			throw new UncheckedIOException(e);
 		} catch (InterruptedException e) {
