@@ -4,6 +4,7 @@ import org.fhirledger.server.audit.AuditConfig;
 import org.fhirledger.server.fhir.FhirJpaConfig;
 import org.fhirledger.server.fhir.FhirRestConfig;
 import org.fhirledger.server.ledger.LedgerWiringConfig;
+import org.fhirledger.server.pseudonym.PseudonymConfig;
 import org.fhirledger.server.security.SecurityConfig;
 import org.fhirledger.server.web.RequestLimitsConfig;
 import org.springframework.boot.SpringApplication;
@@ -31,6 +32,7 @@ import org.springframework.context.annotation.Import;
 	RequestLimitsConfig.class,
 	SecurityConfig.class,
 	AuditConfig.class,
+	PseudonymConfig.class,
 	LedgerWiringConfig.class
 })
 public class Application {
