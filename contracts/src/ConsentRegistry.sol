@@ -5,8 +5,9 @@ import {AccessRegistry, ROLE_PATIENT, ROLE_CUSTODIAN} from "./AccessRegistry.sol
 
 /// A patient's consent that a grantee account may read and/or write resources of chosen types
 /// in the patient's compartment until an expiry. Patients are identified by their pseudonym.
-/// A patient with a bound account manages their own consents only; a CUSTODIAN may act for a patient
-/// whose pseudonym has no account (yet).
+/// The patient's own account may always act. A CUSTODIAN (an institution's server, relaying what the patient
+/// asked for through FHIR) may act for the patients it is the home custodian of: the first custodian to act for a
+/// patient becomes its home custodian; the patient's account can move that to another custodian or to none.
 contract ConsentRegistry {
     uint8 public constant READ = 1;
     uint8 public constant WRITE = 2;
@@ -18,7 +19,9 @@ contract ConsentRegistry {
     }
 
     error NotPatientOrCustodian(address caller, bytes32 patient);
-    error PatientHasAccount(bytes32 patient, address patientAccount);
+    error NotHomeCustodian(bytes32 patient, address homeCustodian);
+    error NotPatient(address caller, bytes32 patient);
+    error NotCustodian(address account);
     error ZeroAddress();
     error ZeroIdentity();
     error InvalidActions(uint8 actions);
@@ -30,9 +33,13 @@ contract ConsentRegistry {
         bytes32 indexed patient, address indexed grantee, uint8 actions, uint256 resourceTypes, uint64 expiry, address by
     );
     event ConsentRevoked(bytes32 indexed patient, address indexed grantee, address by);
+    event HomeCustodianSet(bytes32 indexed patient, address indexed custodian, address by);
 
     AccessRegistry public immutable registry;
     mapping(bytes32 => mapping(address => Consent)) private consents;
+    mapping(bytes32 => address) public homeCustodianOf;
+    // a patient who moved their home custodian to none: no custodian may claim them again
+    mapping(bytes32 => bool) private custodiansLockedOut;
 
     constructor(AccessRegistry accessRegistry) {
         registry = accessRegistry;
@@ -40,14 +47,32 @@ contract ConsentRegistry {
 
     modifier onlyPatientOrCustodian(bytes32 patient) {
         if (patient == bytes32(0)) revert ZeroIdentity();
-        bool isPatient = registry.hasRole(msg.sender, ROLE_PATIENT) && registry.identityOf(msg.sender) == patient;
-        if (!isPatient) {
+        if (!_isPatient(msg.sender, patient)) {
             if (!registry.hasRole(msg.sender, ROLE_CUSTODIAN)) revert NotPatientOrCustodian(msg.sender, patient);
-            // a custodian acts only for a patient without an account: one with an account decides alone
-            address patientAccount = registry.accountOf(patient);
-            if (patientAccount != address(0)) revert PatientHasAccount(patient, patientAccount);
+            address home = homeCustodianOf[patient];
+            if (home == address(0)) {
+                if (custodiansLockedOut[patient]) revert NotHomeCustodian(patient, address(0));
+                homeCustodianOf[patient] = msg.sender;
+                emit HomeCustodianSet(patient, msg.sender, msg.sender);
+            } else if (home != msg.sender) {
+                revert NotHomeCustodian(patient, home);
+            }
         }
         _;
+    }
+
+    /// The patient's own account moves its home custodian (or, with address 0, lets no custodian act for it).
+    function setHomeCustodian(bytes32 patient, address custodian) external {
+        if (patient == bytes32(0)) revert ZeroIdentity();
+        if (!_isPatient(msg.sender, patient)) revert NotPatient(msg.sender, patient);
+        if (custodian != address(0) && !registry.hasRole(custodian, ROLE_CUSTODIAN)) revert NotCustodian(custodian);
+        homeCustodianOf[patient] = custodian;
+        custodiansLockedOut[patient] = custodian == address(0);
+        emit HomeCustodianSet(patient, custodian, msg.sender);
+    }
+
+    function _isPatient(address account, bytes32 patient) private view returns (bool) {
+        return registry.hasRole(account, ROLE_PATIENT) && registry.identityOf(account) == patient;
     }
 
     /// Grants or replaces the consent of patient for grantee.

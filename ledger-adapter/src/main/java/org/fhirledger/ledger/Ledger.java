@@ -48,6 +48,18 @@ public interface Ledger extends AutoCloseable {
 
     boolean hasRole(String account, Role role);
 
+    /** Every role the account holds (one view call), empty when none. */
+    java.util.Set<Role> rolesOf(String account);
+
+    /**
+     * Assigns a role bound to a pseudonymous identity as this adapter's account (which must hold ADMIN on chain);
+     * waits for it. Reverts (e.g. {@code RoleAlreadyHeld}, {@code IdentityMismatch}) as {@link ContractRevertException}.
+     */
+    LedgerReceipt assignRole(String account, Role role, Bytes32 identity);
+
+    /** Revokes a role as this adapter's account (ADMIN); waits for it. */
+    LedgerReceipt revokeRole(String account, Role role);
+
     /** The pseudonymous identity bound to the account, if it holds any role. */
     Optional<Bytes32> identityOf(String account);
 
@@ -58,8 +70,8 @@ public interface Ledger extends AutoCloseable {
     boolean isPermitted(Bytes32 patient, String grantee, ConsentAction action, String resourceType, Instant time);
 
     /**
-     * Grants (or replaces) consent as this adapter's account (a CUSTODIAN acting for a patient whose pseudonym has
-     * no account; a patient with an account decides alone: {@code PatientHasAccount}); waits for it.
+     * Grants (or replaces) consent as this adapter's account, a CUSTODIAN relaying for the patient: the first
+     * custodian to act for a patient becomes its home custodian, another gets {@code NotHomeCustodian}; waits for it.
      */
     LedgerReceipt grantConsent(Bytes32 patient, String grantee, int actions, BigInteger resourceTypes, Instant expiry);
 

@@ -136,6 +136,28 @@ public final class Web3jLedger implements Ledger {
     }
 
     @Override
+    public java.util.Set<Role> rolesOf(String account) {
+        BigInteger bits = rpc.call("rolesOf", () -> registry.rolesOf(account).send());
+        java.util.EnumSet<Role> roles = java.util.EnumSet.noneOf(Role.class);
+        for (Role r : Role.values()) {
+            if (bits.testBit(r.code())) roles.add(r);
+        }
+        return roles;
+    }
+
+    @Override
+    public LedgerReceipt assignRole(String account, Role role, Bytes32 identity) {
+        String data = registry.assignRole(account, BigInteger.valueOf(role.code()), identity.toArray()).encodeFunctionCall();
+        return direct("assignRole", config.contracts().accessRegistry(), data);
+    }
+
+    @Override
+    public LedgerReceipt revokeRole(String account, Role role) {
+        String data = registry.revokeRole(account, BigInteger.valueOf(role.code())).encodeFunctionCall();
+        return direct("revokeRole", config.contracts().accessRegistry(), data);
+    }
+
+    @Override
     public Optional<Bytes32> identityOf(String account) {
         Bytes32 id = Bytes32.of(rpc.call("identityOf", () -> registry.identityOf(account).send()));
         return id.isZero() ? Optional.empty() : Optional.of(id);

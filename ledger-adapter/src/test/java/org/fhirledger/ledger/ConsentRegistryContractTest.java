@@ -139,32 +139,57 @@ class ConsentRegistryContractTest {
     }
 
     @Test
-    void aCustodianCannotActForAPatientWhoHasAnAccount() throws Exception {
+    void theFirstCustodianToActBecomesThePatientsHomeCustodianAndNoOtherMayAct() throws Exception {
         BigInteger exp = BigInteger.valueOf(now + 60);
-        // Patient/P is bound to account 1: the custodian may neither grant ...
-        var grant = asCustodian.grant(b32("Patient/P"), clinician, READ, ResourceTypes.ALL, exp);
-        chain.assertReverts(3, address, grant, "PatientHasAccount");
-        assertThat(chain.sendUnchecked(3, address, grant).isStatusOK()).isFalse();
-        assertThat(permitted("Patient/P", READ, OBSERVATION, now + 1)).isFalse();
+        ok(registry.assignRole(chain.account(6).getAddress(), BigInteger.valueOf(5), b32("Organization/Other")));
+        ConsentRegistry asOtherCustodian = ConsentRegistry.load(address, chain.web3j, chain.tx(6), ChainFixture.GAS);
+        assertThat(asPatient.homeCustodianOf(b32("Patient/P")).send()).isEqualTo(Address.DEFAULT.toString());
 
-        // ... nor revoke or replace what the patient granted
-        ok(asPatient.grant(b32("Patient/P"), clinician, READ, ResourceTypes.ALL, exp));
-        var revoke = asCustodian.revoke(b32("Patient/P"), clinician);
-        chain.assertReverts(3, address, revoke, "PatientHasAccount");
-        assertThat(chain.sendUnchecked(3, address, revoke).isStatusOK()).isFalse();
-        chain.assertReverts(3, address,
-                asCustodian.grant(b32("Patient/P"), clinician, READ.or(WRITE), ResourceTypes.ALL, exp), "PatientHasAccount");
-        assertThat(permitted("Patient/P", READ, OBSERVATION, now + 1)).as("the patient's consent stands").isTrue();
-        assertThat(permitted("Patient/P", WRITE, OBSERVATION, now + 1)).isFalse();
+        // the custodian relays the patient's consent (Patient/P has an account: it acts through its custodian)
+        TransactionReceipt r = ok(asCustodian.grant(b32("Patient/P"), clinician, READ, ResourceTypes.ALL, exp));
+        assertThat(ConsentRegistry.getHomeCustodianSetEvents(r)).singleElement()
+                .satisfies(e -> assertThat(e.custodian).isEqualToIgnoringCase(chain.account(3).getAddress()));
+        assertThat(asPatient.homeCustodianOf(b32("Patient/P")).send()).isEqualToIgnoringCase(chain.account(3).getAddress());
+        assertThat(permitted("Patient/P", READ, OBSERVATION, now + 1)).isTrue();
 
-        // the patient still manages their own consent
+        // another institution's custodian may neither replace nor revoke it
+        var replace = asOtherCustodian.grant(b32("Patient/P"), clinician, READ.or(WRITE), ResourceTypes.ALL, exp);
+        chain.assertReverts(6, address, replace, "NotHomeCustodian");
+        assertThat(chain.sendUnchecked(6, address, replace).isStatusOK()).isFalse();
+        var revoke = asOtherCustodian.revoke(b32("Patient/P"), clinician);
+        chain.assertReverts(6, address, revoke, "NotHomeCustodian");
+        assertThat(chain.sendUnchecked(6, address, revoke).isStatusOK()).isFalse();
+        assertThat(permitted("Patient/P", WRITE, OBSERVATION, now + 1)).as("the consent stands").isFalse();
+        assertThat(permitted("Patient/P", READ, OBSERVATION, now + 1)).isTrue();
+
+        // the patient's own account still decides: it revokes directly
         ok(asPatient.revoke(b32("Patient/P"), clinician));
         assertThat(permitted("Patient/P", READ, OBSERVATION, now + 1)).isFalse();
+    }
 
-        // once the pseudonym has no account any more (its last role revoked), the custodian may act again
-        ok(registry.revokeRole(chain.account(1).getAddress(), BigInteger.valueOf(3)));
+    @Test
+    void onlyThePatientMovesItsHomeCustodianAndMayLockCustodiansOut() throws Exception {
+        BigInteger exp = BigInteger.valueOf(now + 60);
+        String other = chain.account(6).getAddress();
+        ok(registry.assignRole(other, BigInteger.valueOf(5), b32("Organization/Other")));
+        ConsentRegistry asOtherCustodian = ConsentRegistry.load(address, chain.web3j, chain.tx(6), ChainFixture.GAS);
         ok(asCustodian.grant(b32("Patient/P"), clinician, READ, ResourceTypes.ALL, exp));
+
+        chain.assertReverts(3, address, asCustodian.setHomeCustodian(b32("Patient/P"), other), "NotPatient");
+        chain.assertReverts(4, address, asOtherPatient.setHomeCustodian(b32("Patient/P"), other), "NotPatient");
+        chain.assertReverts(1, address, asPatient.setHomeCustodian(b32("Patient/P"), clinician), "NotCustodian");
+
+        ok(asPatient.setHomeCustodian(b32("Patient/P"), other));
+        chain.assertReverts(3, address, asCustodian.revoke(b32("Patient/P"), clinician), "NotHomeCustodian");
+        ok(asOtherCustodian.revoke(b32("Patient/P"), clinician));
+
+        // "no custodian": neither the old nor the new one, nor a first-comer, may act any more
+        ok(asPatient.setHomeCustodian(b32("Patient/P"), Address.DEFAULT.toString()));
+        chain.assertReverts(6, address, asOtherCustodian.grant(b32("Patient/P"), clinician, READ, ResourceTypes.ALL, exp),
+                "NotHomeCustodian");
+        chain.assertReverts(3, address, asCustodian.grant(b32("Patient/P"), clinician, READ, ResourceTypes.ALL, exp),
+                "NotHomeCustodian");
+        ok(asPatient.grant(b32("Patient/P"), clinician, READ, ResourceTypes.ALL, exp));
         assertThat(permitted("Patient/P", READ, OBSERVATION, now + 1)).isTrue();
-        ok(asCustodian.revoke(b32("Patient/P"), clinician));
     }
 }

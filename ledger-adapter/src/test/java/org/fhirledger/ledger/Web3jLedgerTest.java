@@ -205,6 +205,26 @@ class Web3jLedgerTest {
     }
 
     @Test
+    void anAdminAdapterAssignsAndRevokesRoles() throws Exception {
+        String clinician = chain.account(2).getAddress();
+        assertThatThrownBy(() -> ledger.assignRole(clinician, Role.CLINICIAN, pseudonym("Practitioner/7")))
+                .as("the adapter's account is no ADMIN yet")
+                .isInstanceOf(ContractRevertException.class).hasMessageContaining("NotAdmin");
+        admin.assignRole(contracts, ledger.account(), Role.ADMIN, pseudonym("Organization/H"));
+
+        ledger.assignRole(clinician, Role.CLINICIAN, pseudonym("Practitioner/7"));
+        ledger.assignRole(clinician, Role.AUDITOR, pseudonym("Practitioner/7"));
+        assertThat(ledger.rolesOf(clinician)).containsExactlyInAnyOrder(Role.CLINICIAN, Role.AUDITOR);
+        assertThat(ledger.rolesOf(chain.account(4).getAddress())).isEmpty();
+        assertThatThrownBy(() -> ledger.assignRole(clinician, Role.PATIENT, pseudonym("Patient/P")))
+                .isInstanceOf(ContractRevertException.class).hasMessageContaining("IdentityMismatch");
+        ledger.revokeRole(clinician, Role.AUDITOR);
+        assertThat(ledger.rolesOf(clinician)).containsExactly(Role.CLINICIAN);
+        assertThatThrownBy(() -> ledger.revokeRole(clinician, Role.AUDITOR))
+                .isInstanceOf(ContractRevertException.class).hasMessageContaining("RoleNotHeld");
+    }
+
+    @Test
     void rolesAndConsentAreReadableAndChangesReachListeners() throws Exception {
         String clinician = chain.account(2).getAddress();
         String patient = chain.account(3).getAddress();
@@ -231,10 +251,12 @@ class Web3jLedgerTest {
         assertThat(ledger.accountOf(pseudonym("Patient/none"))).isEmpty();
 
         Instant now = Instant.now();
-        // the adapter (a CUSTODIAN) acts only for patients without an account: Patient/P has one, Patient/Q not
-        assertThatThrownBy(() -> ledger.grantConsent(pseudonym("Patient/P"), clinician, ConsentAction.READ.bit(),
-                ResourceTypes.ALL, now.plusSeconds(3600)))
-                .isInstanceOf(ContractRevertException.class).hasMessageContaining("PatientHasAccount");
+        // the adapter (a CUSTODIAN) relays for its patients, also for one with an account (Patient/P)
+        ledger.grantConsent(pseudonym("Patient/P"), clinician, ConsentAction.READ.bit(), ResourceTypes.ALL,
+                now.plusSeconds(3600));
+        assertThat(ledger.isPermitted(pseudonym("Patient/P"), clinician, ConsentAction.READ, "Observation", now)).isTrue();
+        ledger.revokeConsent(pseudonym("Patient/P"), clinician);
+        assertThat(ledger.isPermitted(pseudonym("Patient/P"), clinician, ConsentAction.READ, "Observation", now)).isFalse();
         ledger.grantConsent(pseudonym("Patient/Q"), clinician, ConsentAction.READ.bit(),
                 ResourceTypes.maskOf(List.of("Observation")), now.plusSeconds(3600));
         assertThat(ledger.isPermitted(pseudonym("Patient/Q"), clinician, ConsentAction.READ, "Observation", now)).isTrue();
@@ -249,14 +271,15 @@ class Web3jLedgerTest {
         admin.revokeRole(contracts, clinician, Role.CLINICIAN);
 
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while ((roles.size() < 3 || consents.size() < 2) && System.nanoTime() < deadline) Thread.sleep(50);
+        while ((roles.size() < 3 || consents.size() < 4) && System.nanoTime() < deadline) Thread.sleep(50);
         assertThat(roles).extracting(RoleChange::role, RoleChange::granted)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(Role.CLINICIAN, true),
                         org.assertj.core.groups.Tuple.tuple(Role.PATIENT, true),
                         org.assertj.core.groups.Tuple.tuple(Role.CLINICIAN, false));
         assertThat(roles.get(0).identity()).isEqualTo(pseudonym("Practitioner/7"));
-        assertThat(consents).extracting(ConsentChange::granted).containsExactly(true, false);
-        assertThat(consents.get(0).resourceTypes()).isEqualTo(ResourceTypes.maskOf(List.of("Observation")));
+        assertThat(consents).extracting(ConsentChange::granted).containsExactly(true, false, true, false);
+        assertThat(consents.get(0).resourceTypes()).isEqualTo(ResourceTypes.ALL);
+        assertThat(consents.get(2).resourceTypes()).isEqualTo(ResourceTypes.maskOf(List.of("Observation")));
         handle.close();
     }
 
