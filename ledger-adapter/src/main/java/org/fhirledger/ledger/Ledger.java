@@ -66,6 +66,9 @@ public interface Ledger extends AutoCloseable {
     /** The account bound to the pseudonymous identity, if any. */
     Optional<String> accountOf(Bytes32 identity);
 
+    /** The consent the patient gave grantee, {@link ConsentGrant#NONE} when none (one view call). */
+    ConsentGrant consentOf(Bytes32 patient, String grantee);
+
     /** Whether grantee may do {@code action} on resources of that type in the patient's compartment at time. */
     boolean isPermitted(Bytes32 patient, String grantee, ConsentAction action, String resourceType, Instant time);
 

@@ -177,6 +177,13 @@ public final class Web3jLedger implements Ledger {
     }
 
     @Override
+    public ConsentGrant consentOf(Bytes32 patient, String grantee) {
+        var t = rpc.call("consentOf", () -> consent.consentOf(patient.toArray(), grantee).send());
+        return t.component1().signum() == 0 ? ConsentGrant.NONE
+                : new ConsentGrant(t.component1().intValueExact(), t.component2(), t.component3().longValueExact());
+    }
+
+    @Override
     public LedgerReceipt grantConsent(Bytes32 patient, String grantee, int actions, BigInteger resourceTypes,
             Instant expiry) {
         String data = consent.grant(patient.toArray(), grantee, BigInteger.valueOf(actions), resourceTypes,

@@ -262,6 +262,12 @@ class Web3jLedgerTest {
         assertThat(ledger.isPermitted(pseudonym("Patient/Q"), clinician, ConsentAction.READ, "Observation", now)).isTrue();
         assertThat(ledger.isPermitted(pseudonym("Patient/Q"), clinician, ConsentAction.WRITE, "Observation", now)).isFalse();
         assertThat(ledger.isPermitted(pseudonym("Patient/Q"), clinician, ConsentAction.READ, "Condition", now)).isFalse();
+        ConsentGrant grant = ledger.consentOf(pseudonym("Patient/Q"), clinician);
+        assertThat(grant.permits(ConsentAction.READ, "Observation", now)).isTrue();
+        assertThat(grant.permits(ConsentAction.WRITE, "Observation", now)).isFalse();
+        assertThat(grant.permits(ConsentAction.READ, "Condition", now)).isFalse();
+        assertThat(grant.permits(ConsentAction.READ, "Observation", now.plusSeconds(3601))).as("expired").isFalse();
+        assertThat(ledger.consentOf(pseudonym("Patient/none"), clinician)).isEqualTo(ConsentGrant.NONE);
         ledger.revokeConsent(pseudonym("Patient/Q"), clinician);
         assertThat(ledger.isPermitted(pseudonym("Patient/Q"), clinician, ConsentAction.READ, "Observation", now)).isFalse();
         assertThatThrownBy(() -> ledger.revokeConsent(pseudonym("Patient/Q"), clinician))
