@@ -1,6 +1,7 @@
 package org.fhirledger.server;
 
 import org.fhirledger.server.audit.AuditConfig;
+import org.fhirledger.server.authz.AuthorizationConfig;
 import org.fhirledger.server.fhir.FhirJpaConfig;
 import org.fhirledger.server.fhir.FhirRestConfig;
 import org.fhirledger.server.ledger.LedgerWiringConfig;
@@ -33,7 +34,8 @@ import org.springframework.context.annotation.Import;
 	SecurityConfig.class,
 	AuditConfig.class,
 	PseudonymConfig.class,
-	LedgerWiringConfig.class
+	LedgerWiringConfig.class,
+	AuthorizationConfig.class
 })
 public class Application {
 

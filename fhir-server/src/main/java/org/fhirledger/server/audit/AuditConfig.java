@@ -2,6 +2,7 @@ package org.fhirledger.server.audit;
 
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import org.springframework.context.annotation.Bean;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.context.annotation.Configuration;
 
 /** Audit trail rules. Registered with HAPI's global interceptor service so every storage path sees them. */
@@ -11,6 +12,14 @@ public class AuditConfig {
 	@Bean
 	public AuditEventImmutability auditEventImmutability(IInterceptorService interceptors) {
 		AuditEventImmutability rule = new AuditEventImmutability();
+		interceptors.registerInterceptor(rule);
+		return rule;
+	}
+
+	@Bean
+	public AuditReferencesDoNotBlockDeletes auditReferencesDoNotBlockDeletes(IInterceptorService interceptors,
+			JdbcTemplate jdbc) {
+		AuditReferencesDoNotBlockDeletes rule = new AuditReferencesDoNotBlockDeletes(jdbc);
 		interceptors.registerInterceptor(rule);
 		return rule;
 	}

@@ -14,12 +14,12 @@ import org.fhirledger.ledger.ContractAddresses;
  * {@code contracts.json}: the chain id, the four private-chain contract addresses and the block their events are
  * searched from. Written once (by the dev bootstrap or the deploy job), read at every start.
  */
-final class ContractsFile {
+public final class ContractsFile {
 	private static final ObjectMapper JSON = new ObjectMapper();
 
 	private ContractsFile() {}
 
-	static ContractAddresses read(Path file, long expectedChainId) {
+	public static ContractAddresses read(Path file, long expectedChainId) {
 		JsonNode n;
 		try {
 			n = JSON.readTree(Files.readAllBytes(file));

@@ -3,6 +3,8 @@ package org.fhirledger.server.ledger;
 import java.nio.file.Path;
 import org.fhirledger.ledger.ContractAddresses;
 import org.fhirledger.ledger.Web3jLedger;
+import org.fhirledger.server.security.DevLedgerRoles;
+import org.fhirledger.server.security.SecurityMode;
 import org.fhirledger.server.security.SecurityProperties;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -30,9 +32,20 @@ public class LedgerWiringConfig {
 	}
 
 	@Bean(destroyMethod = "close")
-	public Web3jLedger ledger(LedgerProperties ledger, SecurityProperties security, Credentials ledgerCredentials) {
+	public Web3jLedger ledger(LedgerProperties ledger, SecurityProperties security, Credentials ledgerCredentials,
+			@Value("${data-dir}") String dataDir) {
 		ContractAddresses contracts = LedgerBootstrap.contracts(ledger, security.mode(), ledgerCredentials);
-		return Web3jLedger.connect(ledger.toLedgerConfig(contracts), ledgerCredentials);
+		Web3jLedger connected = Web3jLedger.connect(ledger.toLedgerConfig(contracts), ledgerCredentials);
+		if (security.mode() == SecurityMode.DEV) {
+			try {
+				DevLedgerRoles.prepare(Path.of(dataDir).toAbsolutePath().normalize(), connected, ledger.rpcUrl(),
+						ledger.chainId(), ledger.contractsFile());
+			} catch (RuntimeException e) {
+				connected.close();
+				throw e;
+			}
+		}
+		return connected;
 	}
 
 	@Bean

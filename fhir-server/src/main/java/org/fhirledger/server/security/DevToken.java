@@ -100,6 +100,12 @@ public final class DevToken {
 		}
 		err.println("role " + role + (fhirUser == null ? "" : ", fhirUser " + fhirUser) + ", ledger address "
 				+ minted.ledgerAddress() + ", subject " + minted.subject() + ", expires " + minted.expiresAt());
+		try {
+			err.println(DevLedgerRoles.ensure(dir, role, fhirUser, minted.ledgerAddress()));
+		} catch (IllegalStateException | IOException e) {
+			err.println("dev-token: " + e.getMessage());
+			return NOT_AVAILABLE;
+		}
 		err.flush();
 		out.println(minted.token());
 		out.flush();

@@ -55,7 +55,7 @@ class DevModeSecurityTest extends ServerTestBase {
 		fhirServer.registerInterceptor(probe);
 		try {
 			Result minted = devToken("PATIENT", "--fhir-user", "Patient/p-777", "--data-dir", dataDir().toString());
-			HttpResponse<String> r = request("GET", baseUrl() + "/Patient?_count=1", bearer(minted.lastLine()), null);
+			HttpResponse<String> r = request("GET", baseUrl() + "/Patient?_id=p-777", bearer(minted.lastLine()), null);
 			assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
 			Caller caller = probe.seen.get().orElseThrow();
 			assertThat(caller.subject()).isEqualTo("dev:patient:Patient/p-777");
@@ -209,8 +209,12 @@ class DevModeSecurityTest extends ServerTestBase {
 				.isEqualTo(caller.ledgerAddress());
 		assertThat(addressOf(devToken("CLINICIAN", "--fhir-user", "Practitioner/124", "--data-dir", dataDir().toString())))
 				.isNotEqualTo(caller.ledgerAddress());
-		assertThat(addressOf(devToken("PATIENT", "--fhir-user", "Practitioner/123", "--data-dir", dataDir().toString())))
+		assertThat(addressOf(devToken("AUDITOR", "--data-dir", dataDir().toString())))
 				.isNotEqualTo(caller.ledgerAddress());
+		// one identity, one account on chain: another role's account cannot be bound to Practitioner/123 too
+		Result taken = devToken("PATIENT", "--fhir-user", "Practitioner/123", "--data-dir", dataDir().toString());
+		assertThat(taken.exit).as(taken.err).isEqualTo(DevToken.NOT_AVAILABLE);
+		assertThat(taken.err).contains("IdentityTaken");
 		// DATA_DIR from the environment, as bin/run and bin/dev-token share it.
 		assertThat(addressOf(devToken(Map.of("DATA_DIR", dataDir().toString()), "clinician", "--fhir-user", "Practitioner/123")))
 				.isEqualTo(caller.ledgerAddress());

@@ -6,17 +6,28 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 
-/** For tests outside this package: a dev token for the server using {@code dataDir}, minted as bin/dev-token does. */
+/**
+ * For tests outside this package: a dev token for the server using {@code dataDir}, minted as bin/dev-token does,
+ * including the role on the server's chain (when the server runs with the ledger).
+ */
 public final class DevTokens {
 
 	private DevTokens() {}
 
+	public record Minted(String token, String ledgerAddress) {}
+
 	public static String mint(Path dataDir, Role role, String fhirUser) {
+		return mintFor(dataDir, role, fhirUser).token();
+	}
+
+	/** The token and the ledger address it carries. */
+	public static Minted mintFor(Path dataDir, Role role, String fhirUser) {
 		try {
 			SecurityProperties settings = TokenSettingsFile.read(dataDir);
-			return new DevTokenMinter(DevIssuer.load(dataDir), settings)
-					.mint(role, fhirUser, Duration.ofHours(1), Instant.now())
-					.token();
+			DevTokenMinter.Minted minted = new DevTokenMinter(DevIssuer.load(dataDir), settings)
+					.mint(role, fhirUser, Duration.ofHours(1), Instant.now());
+			DevLedgerRoles.ensure(dataDir, role, fhirUser, minted.ledgerAddress()); // as bin/dev-token does
+			return new Minted(minted.token(), minted.ledgerAddress());
 		} catch (IOException e) {
 			throw new UncheckedIOException(e);
 		}

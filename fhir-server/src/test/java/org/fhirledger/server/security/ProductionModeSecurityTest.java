@@ -99,6 +99,8 @@ class ProductionModeSecurityTest {
 		registry.add("security.mode", () -> "production");
 		registry.add("security.issuer-uri", ProductionModeSecurityTest::issuer);
 		registry.add("security.audience", () -> AUDIENCE);
+		// token checking only: no chain here, so no authorisation either (covered with a chain elsewhere)
+		registry.add("authorization.enabled", () -> "false");
 	}
 
 	@AfterAll

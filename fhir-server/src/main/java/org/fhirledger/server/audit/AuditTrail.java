@@ -1,0 +1,112 @@
+package org.fhirledger.server.audit;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Date;
+import java.util.List;
+import java.util.Set;
+import org.hl7.fhir.r4.model.AuditEvent;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Identifier;
+import org.hl7.fhir.r4.model.Reference;
+
+/**
+ * Builds and stores the server's AuditEvents in the {@link AuditShape} (IHE BALP). Stored as the server
+ * ({@link SystemRequestDetails}): inside the caller's transaction when there is one (a change and its audit commit
+ * or roll back together), otherwise in a transaction of its own, before the response goes out.
+ */
+public final class AuditTrail {
+
+	/** One interaction to audit. Patient ids and the resource are {@code Type/id} style strings or null. */
+	public record Entry(String address, String fhirUser, String subjectId, Set<String> roles, String interaction,
+			AuditEvent.AuditEventAction action, String outcome, String outcomeText, String patientId, String resource,
+			String query, boolean breakGlass, String reason) {}
+
+	private final DaoRegistry daos;
+	private final Clock clock;
+
+	public AuditTrail(DaoRegistry daos, Clock clock) {
+		this.daos = daos;
+		this.clock = clock;
+	}
+
+	public void record(List<Entry> entries) {
+		IFhirResourceDao<AuditEvent> dao = daos.getResourceDao(AuditEvent.class);
+		for (Entry e : entries) dao.create(build(e), new SystemRequestDetails());
+	}
+
+	AuditEvent build(Entry e) {
+		AuditEvent ae = new AuditEvent();
+		ae.setType(new Coding(AuditShape.TYPE_SYSTEM, "rest", "Restful Operation"));
+		ae.addSubtype(new Coding(AuditShape.INTERACTION_SYSTEM, e.interaction(), null));
+		ae.setAction(e.action());
+		ae.setRecorded(Date.from(clock.instant()));
+		ae.setOutcome(switch (e.outcome()) {
+			case AuditShape.OUTCOME_SUCCESS -> AuditEvent.AuditEventOutcome._0;
+			case AuditShape.OUTCOME_DENIED -> AuditEvent.AuditEventOutcome._4;
+			default -> AuditEvent.AuditEventOutcome._8;
+		});
+		if (e.outcomeText() != null) ae.setOutcomeDesc(e.outcomeText());
+		if (e.breakGlass()) {
+			CodeableConcept purpose = new CodeableConcept(new Coding(AuditShape.PURPOSE_SYSTEM,
+					AuditShape.PURPOSE_BREAK_GLASS, "break the glass"));
+			if (e.reason() != null) purpose.setText(e.reason());
+			ae.addPurposeOfEvent(purpose);
+		}
+		AuditEvent.AuditEventAgentComponent agent = ae.addAgent().setRequestor(true);
+		agent.setType(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/extra-security-role-type",
+				"humanuser", "human user")));
+		Reference who = new Reference();
+		if (e.address() != null) {
+			who.setIdentifier(new Identifier().setSystem(AuditShape.LEDGER_ADDRESS_SYSTEM).setValue(e.address()));
+		}
+		if (e.fhirUser() != null && exists(e.fhirUser())) who.setReference(e.fhirUser());
+		agent.setWho(who);
+		if (e.subjectId() != null) agent.setAltId(e.subjectId());
+		for (String role : e.roles()) {
+			agent.addRole(new CodeableConcept(new Coding("https://fhir-ledger.org/CodeSystem/ledger-role", role, null)));
+		}
+		ae.getSource().setObserver(new Reference().setDisplay("fhir-ledger"))
+				.addType(new Coding("http://terminology.hl7.org/CodeSystem/security-source-type", "4", "Application Server"));
+		if (e.patientId() != null) {
+			ae.addEntity().setWhat(target("Patient/" + e.patientId()))
+					.setRole(new Coding(AuditShape.OBJECT_ROLE_SYSTEM, AuditShape.ROLE_PATIENT, "Patient"))
+					.setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "1", "Person"));
+		}
+		if (e.resource() != null) {
+			ae.addEntity().setWhat(target(e.resource()))
+					.setRole(new Coding(AuditShape.OBJECT_ROLE_SYSTEM, AuditShape.ROLE_DOMAIN_RESOURCE, "Domain Resource"))
+					.setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object"));
+		}
+		if (e.query() != null) {
+			ae.addEntity().setQuery(e.query().getBytes(StandardCharsets.UTF_8))
+					.setRole(new Coding(AuditShape.OBJECT_ROLE_SYSTEM, "24", "Query"))
+					.setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object"));
+		}
+		return ae;
+	}
+
+	/** A reference when the target exists here (the database checks references), else its identity as identifier. */
+	private Reference target(String typeSlashId) {
+		if (exists(typeSlashId)) return new Reference(typeSlashId);
+		return new Reference().setIdentifier(new Identifier().setSystem(AuditShape.REFERENCE_SYSTEM).setValue(typeSlashId));
+	}
+
+	private boolean exists(String typeSlashId) {
+		IdType id = new IdType(typeSlashId);
+		if (!id.hasResourceType() || !id.hasIdPart() || !daos.isResourceTypeSupported(id.getResourceType())) return false;
+		try {
+			daos.getResourceDao(id.getResourceType()).read(id, new SystemRequestDetails());
+			return true;
+		} catch (ResourceNotFoundException | ResourceGoneException e) {
+			return false;
+		}
+	}
+}

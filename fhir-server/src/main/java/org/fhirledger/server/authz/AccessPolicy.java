@@ -1,0 +1,136 @@
+package org.fhirledger.server.authz;
+
+import ca.uhn.fhir.context.FhirContext;
+import java.util.Set;
+import org.fhirledger.ledger.ConsentAction;
+import org.fhirledger.ledger.Role;
+import org.fhirledger.server.audit.AuditShape;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.AuditEvent;
+import org.hl7.fhir.r4.model.Reference;
+
+/**
+ * Who may see and change which resources (docs/security.md#authorisation):
+ * <ul>
+ *   <li>CUSTODIAN (an institution's EHR system) everything; AUDITOR AuditEvents and the directory types;</li>
+ *   <li>ADMIN the directory types (Practitioner, Organization, Location, ...), no patient data;</li>
+ *   <li>CLINICIAN patient data of patients whose consent on chain names them for that action and type, or whose
+ *       break-glass window they opened; new patients; non-patient types other than the directory;</li>
+ *   <li>PATIENT their own compartment (read), their own Consents (write), AuditEvents about them.</li>
+ * </ul>
+ * A resource in several patients' compartments needs access to every one of them.
+ */
+public final class AccessPolicy {
+
+	/** Not clinical: who works where. Maintained by ADMIN, readable by every role. */
+	public static final Set<String> DIRECTORY_TYPES = Set.of("Practitioner", "PractitionerRole", "Organization",
+			"Location", "Endpoint", "HealthcareService", "OrganizationAffiliation");
+
+	/** Containers that may hold anyone's data without belonging to a compartment: the custodian's only. */
+	static final Set<String> CUSTODIAN_ONLY_TYPES = Set.of("Bundle", "Binary");
+
+	private final FhirContext ctx;
+	private final Compartments compartments;
+	private final ChainAuthority chain;
+	private final BreakGlassWindows breakGlass;
+
+	public AccessPolicy(FhirContext ctx, Compartments compartments, ChainAuthority chain, BreakGlassWindows breakGlass) {
+		this.ctx = ctx;
+		this.compartments = compartments;
+		this.chain = chain;
+		this.breakGlass = breakGlass;
+	}
+
+	public Compartments compartments() {
+		return compartments;
+	}
+
+	/** May the subject see this resource (read, vread, search result, include, history entry)? */
+	public Decision canSee(Subject s, IBaseResource resource) {
+		if (s.has(Role.CUSTODIAN)) return Decision.ALLOW;
+		String type = ctx.getResourceType(resource);
+		if ("AuditEvent".equals(type)) {
+			if (s.has(Role.AUDITOR)) return Decision.ALLOW;
+			String self = s.patientId();
+			if (self != null && resource instanceof AuditEvent ae && isAboutPatient(ae, self)) return Decision.ALLOW;
+			return Decision.deny("AuditEvents are for auditors, and for a patient those about themselves");
+		}
+		if (DIRECTORY_TYPES.contains(type)) return Decision.ALLOW;
+		if (CUSTODIAN_ONLY_TYPES.contains(type)) return Decision.deny(type + " resources are the custodian's only");
+		if (compartments.isPatientData(type)) return patientData(s, type, compartments.owners(resource), ConsentAction.READ);
+		return s.has(Role.CLINICIAN) || s.has(Role.PATIENT) || s.has(Role.ADMIN) ? Decision.ALLOW
+				: Decision.deny("this role reads no " + type);
+	}
+
+	/**
+	 * May the subject store this content (creating), or change or delete the resource that has it? For an update
+	 * the policy is asked for both the old and the new content, so nothing moves into or out of a compartment
+	 * the subject may not write.
+	 */
+	public Decision canWrite(Subject s, IBaseResource resource, boolean creating) {
+		if (s.has(Role.CUSTODIAN)) return Decision.ALLOW;
+		String type = ctx.getResourceType(resource);
+		if ("AuditEvent".equals(type)) return Decision.deny("AuditEvents are written by the server only");
+		if ("Consent".equals(type)) {
+			String self = s.patientId();
+			Set<String> owners = compartments.owners(resource);
+			return self != null && owners.equals(Set.of(self)) ? Decision.ALLOW
+					: Decision.deny("a Consent is written by the patient it belongs to (Consent.patient)");
+		}
+		if (DIRECTORY_TYPES.contains(type)) {
+			return s.has(Role.ADMIN) ? Decision.ALLOW : Decision.deny(type + " resources are maintained by ADMIN");
+		}
+		if (CUSTODIAN_ONLY_TYPES.contains(type)) return Decision.deny(type + " resources are the custodian's only");
+		if (!s.has(Role.CLINICIAN)) return Decision.deny("this role writes no " + type);
+		if ("Patient".equals(type) && creating) return Decision.ALLOW; // a new patient has no consent yet
+		if (compartments.isPatientData(type)) return patientData(s, type, compartments.owners(resource), ConsentAction.WRITE);
+		return Decision.ALLOW;
+	}
+
+	/** May the subject read resources of this type in this patient's compartment (search scoping)? */
+	public Decision canReadPatient(Subject s, String patientId, String type) {
+		if (s.has(Role.CUSTODIAN)) return Decision.ALLOW;
+		return patientData(s, type, Set.of(patientId), ConsentAction.READ);
+	}
+
+	private Decision patientData(Subject s, String type, Set<String> owners, ConsentAction action) {
+		String self = s.patientId();
+		if (self != null && action == ConsentAction.READ && !owners.isEmpty() && owners.equals(Set.of(self))) {
+			return Decision.ALLOW;
+		}
+		if (!s.has(Role.CLINICIAN)) {
+			return Decision.deny(s.has(Role.PATIENT) ? "a patient " + (action == ConsentAction.READ ? "reads" : "writes")
+					+ " only their own data" + (self == null ? " (the token's fhirUser is not this account's "
+					+ "Patient on the ledger)" : "") : "this role has no access to patient data");
+		}
+		Decision d = Decision.ALLOW;
+		for (String patient : owners) {
+			if (chain.consents(patient, s.address(), action, type)) continue;
+			if (breakGlass.isOpen(s.address(), patient)) {
+				d = d.and(Decision.allowByBreakGlass());
+				continue;
+			}
+			return Decision.deny("no active consent of the patient allows this clinician to "
+					+ (action == ConsentAction.READ ? "read" : "write") + " " + type);
+		}
+		return d;
+	}
+
+	/** The patient is an entity of the event, or its agent (their own actions): what AuditEvent?patient= finds. */
+	static boolean isAboutPatient(AuditEvent ae, String patientId) {
+		for (AuditEvent.AuditEventAgentComponent a : ae.getAgent()) {
+			if (a.getWho().hasReference()
+					&& ("Patient/" + patientId).equals(a.getWho().getReferenceElement().toUnqualifiedVersionless().getValue())) {
+				return true;
+			}
+		}
+		for (AuditEvent.AuditEventEntityComponent e : ae.getEntity()) {
+			if (!e.getRole().is(AuditShape.OBJECT_ROLE_SYSTEM, AuditShape.ROLE_PATIENT)) continue;
+			Reference what = e.getWhat();
+			String ref = what.hasReference() ? what.getReferenceElement().toUnqualifiedVersionless().getValue()
+					: what.getIdentifier().getValue();
+			if (("Patient/" + patientId).equals(ref)) return true;
+		}
+		return false;
+	}
+}

@@ -1,0 +1,91 @@
+package org.fhirledger.server.authz;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.RestfulServer;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import java.time.Clock;
+import java.util.Optional;
+import org.fhirledger.ledger.Ledger;
+import org.fhirledger.server.audit.AuditInterceptor;
+import org.fhirledger.server.audit.AuditTrail;
+import org.fhirledger.server.pseudonym.Pseudonyms;
+import org.fhirledger.server.security.CallerAccessor;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * Authorisation from the chain and the audit trail, registered on the FHIR servlet (so they see every REST request,
+ * its sub-requests and the storage it causes) — except the Consent mirror, registered with HAPI's global
+ * interceptor service because the server's own Consents (a registering clinician's) must reach the chain too.
+ * With authorization.enabled=false (benchmarks of plain HAPI only) none of this runs.
+ */
+@Configuration
+@EnableConfigurationProperties(AuthorizationProperties.class)
+@ConditionalOnProperty(name = "authorization.enabled", havingValue = "true", matchIfMissing = true)
+public class AuthorizationConfig {
+
+	private final Clock clock = Clock.systemUTC();
+
+	@Bean(destroyMethod = "close")
+	public ChainAuthority chainAuthority(ObjectProvider<Ledger> ledger, Pseudonyms pseudonyms, AuthorizationProperties settings) {
+		Ledger l = ledger.getIfAvailable();
+		if (l == null) {
+			throw new IllegalStateException("authorization.enabled=true decides access from the chain, but "
+					+ "ledger.enabled=false: enable the ledger (bin/run does), or set authorization.enabled=false "
+					+ "(no access control at all: benchmarks only)");
+		}
+		return new ChainAuthority(l, pseudonyms, settings, clock);
+	}
+
+	@Bean
+	public Compartments compartments(FhirContext ctx) {
+		return new Compartments(ctx);
+	}
+
+	@Bean
+	public BreakGlassWindows breakGlassWindows(JdbcTemplate jdbc, Pseudonyms pseudonyms, AuthorizationProperties settings) {
+		return new BreakGlassWindows(jdbc, pseudonyms, clock, settings.breakGlassDuration());
+	}
+
+	@Bean
+	public AccessPolicy accessPolicy(FhirContext ctx, Compartments compartments, ChainAuthority chain,
+			BreakGlassWindows breakGlass) {
+		return new AccessPolicy(ctx, compartments, chain, breakGlass);
+	}
+
+	@Bean
+	public AuthorizationInterceptor authorizationInterceptor(RestfulServer server, CallerAccessor callers,
+			ChainAuthority chain, AccessPolicy policy, DaoRegistry daos, AuditTrail trail, FhirContext ctx,
+			Compartments compartments, Ledger ledger, Pseudonyms pseudonyms, BreakGlassWindows breakGlass,
+			AuthorizationProperties settings, IInterceptorService global) {
+		OperationRules rules = new OperationRules(policy, id -> {
+			try {
+				return Optional.of(daos.getResourceDao(id.getResourceType()).read(id.toVersionless(), new SystemRequestDetails()));
+			} catch (ResourceNotFoundException | ResourceGoneException | IllegalArgumentException e) {
+				return Optional.empty();
+			}
+		});
+		AuthorizationInterceptor authz = new AuthorizationInterceptor(callers, chain, policy, rules);
+		// order matters only in that authorisation runs before the audit of the same hook: registration order
+		server.registerInterceptor(authz);
+		server.registerInterceptor(new CreatorConsent(daos, settings.creatorConsentDuration(), clock));
+		server.registerInterceptor(new AuditInterceptor(trail, callers, ctx, compartments));
+		global.registerInterceptor(new ConsentMirror(ledger, chain, pseudonyms, clock));
+		server.registerProvider(new RoleAdminProvider(ledger, chain, pseudonyms));
+		server.registerProvider(new BreakGlassProvider(breakGlass, daos));
+		return authz;
+	}
+
+	@Bean
+	public AuditTrail auditTrail(DaoRegistry daos) {
+		return new AuditTrail(daos, clock);
+	}
+}

@@ -1,0 +1,37 @@
+package org.fhirledger.server.authz;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * {@code authorization.*}: who may do what, decided from the chain (roles in AccessRegistry, consents in
+ * ConsentRegistry).
+ *
+ * @param enabled                  off only for benchmarks of plain HAPI: then there is no access control at all
+ * @param cacheTtl                 how long a role or consent read from the chain is used without asking again
+ *                                 (chain events invalidate it sooner, within the ledger's event poll interval)
+ * @param failClosed               when the chain cannot be reached and a cached answer is older than cache-ttl: deny
+ *                                 (503) if true, else keep using the stale answer
+ * @param breakGlassDuration       how long a clinician's break-glass window on one patient stays open
+ * @param creatorConsentDuration   the consent a clinician gets on a patient they create (a Consent resource the
+ *                                 patient can see and revoke); zero: none
+ */
+@ConfigurationProperties("authorization")
+public record AuthorizationProperties(
+		@DefaultValue("true") boolean enabled,
+		@DefaultValue("30s") Duration cacheTtl,
+		@DefaultValue("true") boolean failClosed,
+		@DefaultValue("15m") Duration breakGlassDuration,
+		@DefaultValue("365d") Duration creatorConsentDuration) {
+
+	public AuthorizationProperties {
+		if (cacheTtl.isNegative()) throw new IllegalArgumentException("authorization.cache-ttl must not be negative");
+		if (breakGlassDuration.isNegative() || breakGlassDuration.isZero()) {
+			throw new IllegalArgumentException("authorization.break-glass-duration must be positive");
+		}
+		if (creatorConsentDuration.isNegative()) {
+			throw new IllegalArgumentException("authorization.creator-consent-duration must not be negative");
+		}
+	}
+}

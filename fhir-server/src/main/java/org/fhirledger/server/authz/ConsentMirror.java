@@ -1,0 +1,121 @@
+package org.fhirledger.server.authz;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
+import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import java.time.Clock;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.fhirledger.ledger.Bytes32;
+import org.fhirledger.ledger.ContractRevertException;
+import org.fhirledger.ledger.Ledger;
+import org.fhirledger.ledger.LedgerException;
+import org.fhirledger.server.pseudonym.Pseudonyms;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Consent;
+
+/**
+ * Mirrors patient-privacy Consents to ConsentRegistry, inside the database transaction that stores them: the
+ * terms are checked before storage (422), the chain is written just before commit and the transaction fails
+ * (and nothing is stored) when the chain refuses or cannot be reached. The server signs as the patient's
+ * custodian; the chain records that it did.
+ */
+@Interceptor
+public final class ConsentMirror {
+
+	private final Ledger ledger;
+	private final ChainAuthority chain;
+	private final Pseudonyms pseudonyms;
+	private final Clock clock;
+
+	public ConsentMirror(Ledger ledger, ChainAuthority chain, Pseudonyms pseudonyms, Clock clock) {
+		this.ledger = ledger;
+		this.chain = chain;
+		this.pseudonyms = pseudonyms;
+		this.clock = clock;
+	}
+
+	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
+	public void validateCreate(IBaseResource resource) {
+		if (resource instanceof Consent c && ConsentTerms.isMirrored(c)) ConsentTerms.of(c, clock.instant());
+	}
+
+	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
+	public void validateUpdate(IBaseResource oldResource, IBaseResource newResource) {
+		if (newResource instanceof Consent c && ConsentTerms.isMirrored(c)) {
+			ConsentTerms terms = ConsentTerms.of(c, clock.instant());
+			if (oldResource instanceof Consent old && ConsentTerms.isMirrored(old)
+					&& !ConsentTerms.stored(old).patientId().equals(terms.patientId())) {
+				throw new UnprocessableEntityException("Consent not accepted: Consent.patient cannot change");
+			}
+		}
+	}
+
+	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
+	public void created(IBaseResource resource) {
+		if (resource instanceof Consent c && ConsentTerms.isMirrored(c)) apply(null, ConsentTerms.of(c, clock.instant()));
+	}
+
+	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
+	public void updated(IBaseResource oldResource, IBaseResource newResource) {
+		ConsentTerms before = oldResource instanceof Consent o && ConsentTerms.isMirrored(o)
+				? ConsentTerms.stored(o) : null;
+		if (newResource instanceof Consent c && ConsentTerms.isMirrored(c)) {
+			apply(before, ConsentTerms.of(c, clock.instant()));
+		}
+	}
+
+	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
+	public void deleted(IBaseResource resource) {
+		if (resource instanceof Consent c && ConsentTerms.isMirrored(c)) {
+			ConsentTerms terms = ConsentTerms.stored(c);
+			if (terms.effect() == ConsentTerms.Effect.GRANT) revokeAll(terms.patientId(), terms.actors());
+		}
+	}
+
+	private void apply(ConsentTerms before, ConsentTerms after) {
+		Set<String> dropped = new LinkedHashSet<>();
+		if (before != null && before.effect() == ConsentTerms.Effect.GRANT) dropped.addAll(before.actors());
+		switch (after.effect()) {
+			case GRANT -> {
+				dropped.removeAll(after.actors());
+				Bytes32 patient = pseudonyms.of("Patient", after.patientId());
+				for (String actor : after.actors()) {
+					String account = chain.accountOf(actor).orElseThrow(() -> new UnprocessableEntityException(
+							"Consent not accepted: " + actor + " has no ledger account (an ADMIN assigns it a role "
+									+ "with $assign-role first)"));
+					call(() -> ledger.grantConsent(patient, account, after.actions(), after.resourceTypes(), after.expiry()));
+					chain.forgetConsent(patient, account);
+				}
+			}
+			case REVOKE -> dropped.addAll(after.actors());
+			case NONE -> { }
+		}
+		revokeAll(after.patientId(), List.copyOf(dropped));
+	}
+
+	private void revokeAll(String patientId, List<String> actors) {
+		Bytes32 patient = pseudonyms.of("Patient", patientId);
+		for (String actor : actors) {
+			String account = chain.accountOf(actor).orElse(null);
+			if (account == null) continue; // no account: nothing can be granted to it on chain
+			if (ledger.consentOf(patient, account).actions() == 0) continue; // already none
+			call(() -> ledger.revokeConsent(patient, account));
+			chain.forgetConsent(patient, account);
+		}
+	}
+
+	private static void call(Runnable chainCall) {
+		try {
+			chainCall.run();
+		} catch (ContractRevertException e) {
+			throw new ResourceVersionConflictException("Consent not accepted by the ledger: " + e.getMessage());
+		} catch (LedgerException e) {
+			throw new AuthorizationUnavailableException("The ledger cannot be reached to record this consent; "
+					+ "nothing was stored. Retry later.", e);
+		}
+	}
+}

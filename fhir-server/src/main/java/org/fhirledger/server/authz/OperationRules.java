@@ -1,0 +1,146 @@
+package org.fhirledger.server.authz;
+
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import org.fhirledger.ledger.Role;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.instance.model.api.IIdType;
+
+/**
+ * Request-level rules, decided before HAPI runs the request: which interactions a role may start at all, and
+ * which patients a search is about. A search on patient data by a CLINICIAN or PATIENT must name its patients
+ * (e.g. {@code Observation?patient=123}, {@code Patient?_id=123}, {@code Patient/123/Observation}) and may see
+ * every one of them; otherwise totals, counts and paging would tell about patients the caller may not see.
+ */
+public final class OperationRules {
+
+	private final AccessPolicy policy;
+	private final Function<IIdType, Optional<IBaseResource>> loader;
+
+	/** @param loader reads a resource as the server (no authorisation), for operations on an instance */
+	public OperationRules(AccessPolicy policy, Function<IIdType, Optional<IBaseResource>> loader) {
+		this.policy = policy;
+		this.loader = loader;
+	}
+
+	public Decision check(Subject s, RequestDetails rd, RestOperationTypeEnum op) {
+		if (s.roles().isEmpty()) return Decision.deny("the caller's ledger address holds no role");
+		if (s.has(Role.CUSTODIAN)) return Decision.ALLOW;
+		String type = rd.getResourceName();
+		return switch (op) {
+			case READ, VREAD, HISTORY_INSTANCE, GET_PAGE, TRANSACTION, BATCH -> Decision.ALLOW; // per resource later
+			case CREATE, UPDATE, PATCH, DELETE -> s.has(Role.AUDITOR) && s.roles().size() == 1
+					? Decision.deny("an auditor changes nothing") : Decision.ALLOW;
+			case SEARCH_TYPE -> search(s, rd, type);
+			case HISTORY_TYPE -> (s.has(Role.AUDITOR) && "AuditEvent".equals(type))
+					|| AccessPolicy.DIRECTORY_TYPES.contains(type) ? Decision.ALLOW
+					: Decision.deny("type-level history spans patients: read a resource's own history instead");
+			case VALIDATE -> s.has(Role.CLINICIAN) || s.has(Role.ADMIN) ? Decision.ALLOW
+					: Decision.deny("this role validates nothing");
+			case EXTENDED_OPERATION_SERVER, EXTENDED_OPERATION_TYPE, EXTENDED_OPERATION_INSTANCE -> operation(s, rd);
+			default -> Decision.deny(op.getCode() + " is for the custodian only");
+		};
+	}
+
+	private Decision operation(Subject s, RequestDetails rd) {
+		String name = rd.getOperation() == null ? "" : rd.getOperation();
+		return switch (name) {
+			case "$assign-role", "$revoke-role" -> s.has(Role.ADMIN) ? Decision.ALLOW
+					: Decision.deny(name + " is for ADMIN");
+			case "$break-glass" -> s.has(Role.CLINICIAN) ? Decision.ALLOW : Decision.deny("$break-glass is for clinicians");
+			case "$ledger-status" -> s.has(Role.AUDITOR) || s.has(Role.ADMIN) ? Decision.ALLOW
+					: Decision.deny("$ledger-status is for auditors and admins");
+			case "$validate" -> s.has(Role.CLINICIAN) || s.has(Role.ADMIN) ? Decision.ALLOW
+					: Decision.deny("this role validates nothing");
+			case "$verify" -> s.has(Role.AUDITOR) ? Decision.ALLOW : asReadingTheInstance(s, rd);
+			case "$everything" -> asReadingTheInstance(s, rd);
+			default -> Decision.deny(name + " is for the custodian only");
+		};
+	}
+
+	/** As for reading the instance the operation is on (the operation's results pass the show check too). */
+	private Decision asReadingTheInstance(Subject s, RequestDetails rd) {
+		IIdType id = rd.getId();
+		if (id == null || !id.hasIdPart()) return Decision.deny(rd.getOperation() + " needs a resource instance");
+		Optional<IBaseResource> target = loader.apply(id);
+		// an absent target: let the operation answer 404 itself
+		return target.map(r -> policy.canSee(s, r)).orElse(Decision.ALLOW);
+	}
+
+	private Decision search(Subject s, RequestDetails rd, String type) {
+		Map<String, String[]> params = rd.getParameters();
+		if (rd.getCompartmentName() != null && rd.getId() != null) {
+			// Patient/123/Observation: the compartment names the patient
+			String target = rd.getCompartmentName();
+			if (!"Patient".equals(type)) return Decision.deny("only patient compartments are searchable this way");
+			return policy.compartments().isPatientData(target) || "AuditEvent".equals(target)
+					? policy.canReadPatient(s, rd.getId().getIdPart(), target) : Decision.ALLOW;
+		}
+		if (params.keySet().stream().anyMatch(k -> k.startsWith("_has")) && !s.has(Role.AUDITOR)) {
+			return Decision.deny("_has (reverse chaining) can reach other patients' data: not allowed for this role");
+		}
+		if ("AuditEvent".equals(type)) {
+			if (s.has(Role.AUDITOR)) return Decision.ALLOW;
+			String self = s.patientId();
+			if (self == null) return Decision.deny("AuditEvents are for auditors, and for a patient those about themselves");
+			Set<String> named = patientsNamed(params, Set.of("patient"), true);
+			return !named.isEmpty() && named.equals(Set.of(self)) ? Decision.ALLOW
+					: Decision.deny("a patient searches AuditEvent?patient=Patient/" + self);
+		}
+		if (AccessPolicy.DIRECTORY_TYPES.contains(type)) return Decision.ALLOW;
+		if (AccessPolicy.CUSTODIAN_ONLY_TYPES.contains(type)) return Decision.deny(type + " resources are the custodian's only");
+		if (!policy.compartments().isPatientData(type)) {
+			return s.has(Role.CLINICIAN) || s.has(Role.PATIENT) || s.has(Role.ADMIN) ? Decision.ALLOW
+					: Decision.deny("this role reads no " + type);
+		}
+		Set<String> scoping = "Patient".equals(type) ? Set.of("_id") : policy.compartments().patientParams(type);
+		Set<String> named = patientsNamed(params, scoping, "Patient".equals(type) || scoping.contains("patient"));
+		if (named.isEmpty()) {
+			return Decision.deny("a search of " + type + " must name its patient(s) with "
+					+ String.join(" or ", scoping) + " (e.g. " + type + "?" + scoping.iterator().next()
+					+ "=Patient/123)");
+		}
+		Decision d = Decision.ALLOW;
+		for (String patient : named) {
+			RequestState state = RequestState.of(rd);
+			if (state != null) state.addTouched(Set.of(patient));
+			d = d.and(policy.canReadPatient(s, patient, type));
+			if (!d.allowed()) return d;
+		}
+		return d;
+	}
+
+	/**
+	 * Patient ids named by the scoping parameters: a parameter (modifier {@code :Patient} allowed; chained names and
+	 * other modifiers do not scope) whose every OR value names a Patient bounds the result, parameters being AND-ed.
+	 * Empty when no parameter bounds it.
+	 */
+	private static Set<String> patientsNamed(Map<String, String[]> params, Set<String> scoping, boolean bareIds) {
+		Set<String> ids = new LinkedHashSet<>();
+		for (Map.Entry<String, String[]> e : params.entrySet()) {
+			String key = e.getKey();
+			int colon = key.indexOf(':');
+			String name = colon < 0 ? key : key.substring(0, colon);
+			String modifier = colon < 0 ? "" : key.substring(colon + 1);
+			if (!scoping.contains(name) || !(modifier.isEmpty() || modifier.equals("Patient"))) continue;
+			for (String value : e.getValue()) { // repeated parameter: AND
+				Set<String> orList = new LinkedHashSet<>();
+				for (String v : value.split(",")) {
+					Optional<String> id = Compartments.patientIdOf(v, bareIds || modifier.equals("Patient"));
+					if (id.isEmpty()) {
+						orList = null;
+						break;
+					}
+					orList.add(id.get());
+				}
+				if (orList != null) ids.addAll(orList);
+			}
+		}
+		return ids;
+	}
+}
