@@ -19,7 +19,8 @@ public final class VerifyCli {
         System.exit(run(args));
     }
 
-    static int run(String[] args) {
+    /** Runs the checks and prints the report; returns the exit status. */
+    public static int run(String[] args) {
         String rpc = null;
         String registry = null;
         Long chainId = null;
