@@ -5,6 +5,7 @@ import org.fhirledger.server.authz.AuthorizationConfig;
 import org.fhirledger.server.fhir.FhirJpaConfig;
 import org.fhirledger.server.fhir.FhirRestConfig;
 import org.fhirledger.server.ledger.LedgerWiringConfig;
+import org.fhirledger.server.proof.ProofConfig;
 import org.fhirledger.server.pseudonym.PseudonymConfig;
 import org.fhirledger.server.security.SecurityConfig;
 import org.fhirledger.server.web.RequestLimitsConfig;
@@ -35,7 +36,8 @@ import org.springframework.context.annotation.Import;
 	AuditConfig.class,
 	PseudonymConfig.class,
 	LedgerWiringConfig.class,
-	AuthorizationConfig.class
+	AuthorizationConfig.class,
+	ProofConfig.class
 })
 public class Application {
 

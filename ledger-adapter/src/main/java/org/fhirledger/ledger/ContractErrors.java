@@ -13,7 +13,7 @@ import org.web3j.crypto.Hash;
 import org.web3j.utils.Numeric;
 
 /** Names custom errors from revert data, using the ABIs shipped in the contracts jar. */
-final class ContractErrors {
+public final class ContractErrors {
     private static final List<String> CONTRACTS =
             List.of("AccessRegistry", "ConsentRegistry", "RecordLedger", "AccessLedger", "AnchorRegistry");
     private static final Map<String, String> SIGNATURE_BY_SELECTOR = load();
@@ -27,6 +27,11 @@ final class ContractErrors {
     }
 
     private ContractErrors() {}
+
+    /** The name of the contract error in revert data (e.g. {@code TreeSizeNotGrowing}), or {@code UnknownRevert}. */
+    public static String errorName(String revertData) {
+        return decode(revertData).name();
+    }
 
     static Revert decode(String revertData) {
         // web3j hands over the JSON value of error.data, quotes included

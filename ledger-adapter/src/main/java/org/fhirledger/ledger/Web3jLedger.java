@@ -231,6 +231,20 @@ public final class Web3jLedger implements Ledger {
         return credentials.getAddress();
     }
 
+    /** The contract addresses this adapter writes to (and the block their events are searched from). */
+    public ContractAddresses contracts() {
+        return config.contracts();
+    }
+
+    /** The private chain's JSON-RPC URL and chain id, as configured. */
+    public String rpcUrl() {
+        return config.rpcUrl();
+    }
+
+    public long chainId() {
+        return config.chainId();
+    }
+
     /** The node's view of how many entries the record ledger holds (its next sequence number). */
     public long recordCount() {
         return rpc.call("nextSeq", () -> records.contract().nextSeq().send()).longValueExact();

@@ -1,0 +1,99 @@
+package org.fhirledger.server.proof;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.server.RestfulServer;
+import java.nio.file.Path;
+import javax.sql.DataSource;
+import org.fhirledger.anchor.LedgerEventReader;
+import org.fhirledger.ledger.ContractAddresses;
+import org.fhirledger.ledger.Web3jLedger;
+import org.fhirledger.server.ledger.LedgerProperties;
+import org.fhirledger.server.pseudonym.Pseudonyms;
+import org.fhirledger.server.security.SecurityProperties;
+import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Public anchoring and proofs (with {@code anchor.enabled=true}, which needs {@code ledger.enabled=true}): the proof
+ * tables, the Merkle log in the database, the chain follower and anchorer ({@link AnchorService}), and the
+ * {@code $verify} / {@code $ledger-status} operations registered on the FHIR server.
+ */
+@Configuration
+@ConditionalOnProperty(name = "anchor.enabled", havingValue = "true")
+@EnableConfigurationProperties(AnchorProperties.class)
+public class ProofConfig {
+
+    /** Plain JDBC transactions on the same database, for the proof tables only (HAPI keeps its JPA manager). */
+    @Bean
+    public TransactionTemplate proofTransactions(DataSource dataSource) {
+        return new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+    }
+
+    @Bean
+    public ProofLog proofLog(DataSource dataSource, TransactionTemplate proofTransactions) {
+        JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+        ProofSchema.create(jdbc);
+        return new ProofLog(new JdbcHashStore(jdbc, proofTransactions));
+    }
+
+    @Bean
+    public LeafIndex leafIndex(DataSource dataSource, ProofLog proofLog) {
+        return new LeafIndex(new JdbcTemplate(dataSource));
+    }
+
+    @Bean
+    public AnchorRecords anchorRecords(DataSource dataSource, ProofLog proofLog) {
+        return new AnchorRecords(new JdbcTemplate(dataSource));
+    }
+
+    @Bean(destroyMethod = "close")
+    public LedgerEventReader ledgerEventReader(Web3jLedger ledger, LedgerProperties ledgerProperties) {
+        ContractAddresses c = ledger.contracts();
+        return LedgerEventReader.create(ledger.rpcUrl(), c.recordLedger(), c.accessLedger(), ledgerProperties.maxLogsRange());
+    }
+
+    @Bean
+    public LedgerFollower ledgerFollower(LedgerEventReader reader, ProofLog proofLog, LeafIndex leafIndex,
+            DataSource dataSource, TransactionTemplate proofTransactions, Web3jLedger ledger, AnchorProperties anchor,
+            LedgerProperties ledgerProperties) {
+        return new LedgerFollower(reader, proofLog, leafIndex, new JdbcTemplate(dataSource), proofTransactions,
+                ledger.contracts().fromBlock(), anchor.confirmations(), 10 * ledgerProperties.maxLogsRange());
+    }
+
+    @Bean(destroyMethod = "close")
+    public AnchorService anchorService(AnchorProperties anchor, SecurityProperties security, LedgerFollower follower,
+            ProofLog proofLog, AnchorRecords anchorRecords, LedgerProperties ledgerProperties,
+            @Value("${data-dir}") String dataDir) {
+        if (anchor.registryFile() == null) {
+            throw new IllegalStateException("anchor.registry-file is not set");
+        }
+        Path dir = Path.of(dataDir).toAbsolutePath().normalize().resolve("public-chain");
+        AnchorService s = new AnchorService(anchor, security.mode(),
+                AnchorBootstrap.credentials(anchor, security.mode(), dir), follower, proofLog, anchorRecords,
+                ledgerProperties.maxLogsRange());
+        s.start();
+        return s;
+    }
+
+    @Bean
+    public ProofOperations proofOperations(FhirContext fhirContext, DaoRegistry daoRegistry, Pseudonyms pseudonyms,
+            Web3jLedger ledger, LeafIndex leafIndex, ProofLog proofLog, AnchorRecords anchorRecords,
+            AnchorService anchorService, LedgerFollower follower) {
+        return new ProofOperations(fhirContext, daoRegistry, pseudonyms, ledger, leafIndex, proofLog, anchorRecords,
+                anchorService, follower);
+    }
+
+    /** Adds the operations to the FHIR server once every bean exists (before the servlet starts). */
+    @Bean
+    public SmartInitializingSingleton registerProofOperations(RestfulServer fhirRestfulServer, ProofOperations ops) {
+        return () -> fhirRestfulServer.registerProvider(ops);
+    }
+}

@@ -1,0 +1,232 @@
+package org.fhirledger.server.proof;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.annotation.IdParam;
+import ca.uhn.fhir.rest.annotation.Operation;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Optional;
+import org.fhirledger.anchor.LedgerEvent;
+import org.fhirledger.ledger.Bytes32;
+import org.fhirledger.ledger.LedgerException;
+import org.fhirledger.ledger.RecordInfo;
+import org.fhirledger.ledger.Web3jLedger;
+import org.fhirledger.merkle.Hash;
+import org.fhirledger.merkle.InclusionProof;
+import org.fhirledger.merkle.MerkleLog;
+import org.fhirledger.merkle.ProofVerifier;
+import org.fhirledger.merkle.VerificationException;
+import org.fhirledger.record.CanonicalResource;
+import org.fhirledger.server.pseudonym.Pseudonyms;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.StringType;
+
+/**
+ * {@code $verify} on any resource instance or version, and {@code $ledger-status} on the server. The resource is
+ * read through HAPI's DAO with the caller's request, so read authorisation (storage interceptors) applies exactly
+ * as for a plain read; the answer then holds only hashes, pseudonyms and chain positions.
+ */
+public final class ProofOperations {
+
+    private final FhirContext fhir;
+    private final DaoRegistry daos;
+    private final Pseudonyms pseudonyms;
+    private final Web3jLedger ledger;
+    private final LeafIndex index;
+    private final ProofLog proofLog;
+    private final AnchorRecords anchors;
+    private final AnchorService service;
+    private final LedgerFollower follower;
+
+    ProofOperations(FhirContext fhir, DaoRegistry daos, Pseudonyms pseudonyms, Web3jLedger ledger, LeafIndex index,
+            ProofLog proofLog, AnchorRecords anchors, AnchorService service, LedgerFollower follower) {
+        this.fhir = fhir;
+        this.daos = daos;
+        this.pseudonyms = pseudonyms;
+        this.ledger = ledger;
+        this.index = index;
+        this.proofLog = proofLog;
+        this.anchors = anchors;
+        this.service = service;
+        this.follower = follower;
+    }
+
+    /** {@code [type]/[id]/$verify} (current version) and {@code [type]/[id]/_history/[vid]/$verify}. */
+    @Operation(name = "$verify", idempotent = true, global = true)
+    public Parameters verify(@IdParam IdType id, RequestDetails request) {
+        String type = id.getResourceType();
+        IBaseResource resource = daos.getResourceDao(type).read(id.hasVersionIdPart() ? id : id.toVersionless(), request);
+        IdType read = (IdType) resource.getIdElement();
+        byte[] json = fhir.newJsonParser().encodeResourceToString(resource).getBytes(StandardCharsets.UTF_8);
+        Bytes32 stored = CanonicalResource.contentHash(json);
+        VerifyAnswer a = new VerifyAnswer();
+        a.put("reference", type + "/" + read.getIdPart() + "/_history/" + read.getVersionIdPart());
+        if (type.equals("AuditEvent")) {
+            verifyAccess(a, stored);
+        } else {
+            verifyRecord(a, pseudonyms.of(type, read.getIdPart()), read.getVersionIdPartAsLong(), stored);
+        }
+        return a.build();
+    }
+
+    private void verifyRecord(VerifyAnswer a, Bytes32 resource, long version, Bytes32 stored) {
+        a.put("storedContentHash", stored.toHex());
+        Optional<LeafIndex.Row> row = index.findRecord(resource, version, ledger.account());
+        if (row.isEmpty()) {
+            Optional<RecordInfo> onChain = chainRecord(a, resource, version);
+            if (onChain.isEmpty()) {
+                a.pending("this version is not on the private chain yet (the ledger writer records it after the write)");
+                return;
+            }
+            RecordInfo info = onChain.get();
+            Long followed = follower.position().lastBlock();
+            if (followed != null && info.receipt().blockNumber() <= followed) {
+                a.fail("the private chain records this version (seq " + info.receipt().seq() + ", block "
+                        + info.receipt().blockNumber() + ") but the local log index has no entry for it: "
+                        + "the index was altered");
+            } else {
+                a.pending("on the private chain (seq " + info.receipt().seq() + ", block " + info.receipt().blockNumber()
+                        + "), not yet in the Merkle log");
+            }
+            if (!info.entry().contentHash().equals(stored)) {
+                a.fail("the stored resource hashes to " + stored.toHex() + ", the private chain records "
+                        + info.entry().contentHash().toHex() + ": the stored body was altered");
+            }
+            return;
+        }
+        LedgerEvent e = row.get().event();
+        Bytes32 recorded = ((org.fhirledger.anchor.RecordAppended) e).contentHash();
+        if (!recorded.equals(stored)) {
+            a.fail("the stored resource hashes to " + stored.toHex() + ", the ledger entry records " + recorded.toHex()
+                    + ": the stored body was altered");
+        }
+        try {
+            ledger.contentHashOf(resource, version).ifPresent(onChain -> {
+                if (!onChain.equals(recorded)) {
+                    a.fail("the local log index records content hash " + recorded.toHex() + ", the private chain "
+                            + onChain.toHex() + ": the index was altered");
+                }
+            });
+        } catch (LedgerException ex) {
+            a.put("privateChainCheck", "skipped: " + ex.getMessage());
+        }
+        proveAndAnchor(a, row.get());
+    }
+
+    private Optional<RecordInfo> chainRecord(VerifyAnswer a, Bytes32 resource, long version) {
+        try {
+            return ledger.findRecord(resource, version);
+        } catch (LedgerException ex) {
+            a.put("privateChainCheck", "skipped: " + ex.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private void verifyAccess(VerifyAnswer a, Bytes32 auditHash) {
+        a.put("storedAuditHash", auditHash.toHex());
+        Optional<LeafIndex.Row> row = index.findAccess(auditHash);
+        if (row.isEmpty()) {
+            Optional<Long> seq;
+            try {
+                seq = ledger.accessSeqOf(auditHash);
+            } catch (LedgerException ex) {
+                a.put("privateChainCheck", "skipped: " + ex.getMessage());
+                seq = Optional.empty();
+            }
+            if (seq.isPresent()) {
+                Optional<LeafIndex.Row> atSeq = index.bySeq(LedgerEvent.Lane.ACCESS, seq.get());
+                if (atSeq.isPresent() || index.nextSeq(LedgerEvent.Lane.ACCESS) > seq.get()) {
+                    a.fail("the private chain records this AuditEvent's hash (access seq " + seq.get()
+                            + ") but the local log index " + (atSeq.isPresent() ? "holds another hash there" : "lacks it")
+                            + ": the index was altered");
+                } else {
+                    a.pending("on the private chain (access seq " + seq.get() + "), not yet in the Merkle log");
+                }
+            } else {
+                a.pending("no access entry with this AuditEvent's hash on the private chain: not recorded yet, or the "
+                        + "stored AuditEvent differs from the one that was recorded");
+            }
+            return;
+        }
+        proveAndAnchor(a, row.get());
+    }
+
+    private void proveAndAnchor(VerifyAnswer a, LeafIndex.Row row) {
+        MerkleLog log = proofLog.log();
+        a.entry(row.event());
+        a.put("privateChainId", ledger.chainId());
+        Hash leaf = row.event().leafHash();
+        a.put("leafIndex", row.leafIndex());
+        a.put("leafHash", "0x" + leaf.toHex());
+        if (row.leafIndex() >= log.size() || !log.leafHash(row.leafIndex()).equals(leaf)) {
+            a.fail("the local log index entry does not match leaf " + row.leafIndex() + " of the Merkle log: "
+                    + "the index was altered");
+            return;
+        }
+        Optional<AnchorRecords.Row> anchor = anchors.latest();
+        if (anchor.isEmpty() || anchor.get().treeSize() <= row.leafIndex()) {
+            a.pending("in the Merkle log (leaf " + row.leafIndex() + "), not yet anchored on the public chain");
+            return;
+        }
+        AnchorRecords.Row an = anchor.get();
+        InclusionProof proof = log.inclusionProof(row.leafIndex(), an.treeSize());
+        a.put("treeSize", an.treeSize());
+        a.put("rootHash", "0x" + an.root().toHex());
+        a.proof(proof.hashes());
+        a.put("publicChainId", service.properties().chainId());
+        service.registryAddress().ifPresent(r -> a.put("anchorRegistry", r));
+        a.put("anchorIndex", an.index());
+        a.put("anchorTx", an.txHash());
+        if (an.blockNumber() != null) a.put("anchorBlock", an.blockNumber());
+        a.put("anchoredAt", Instant.ofEpochSecond(an.anchoredAt()).toString());
+        try {
+            ProofVerifier.verifyInclusion(leaf, proof, an.root());
+        } catch (VerificationException ex) {
+            a.fail("the inclusion proof does not lead to the anchored root (" + ex.getMessage()
+                    + "): the log differs from the anchored history");
+        }
+    }
+
+    /** {@code $ledger-status}: the log, the follower and the newest anchor. */
+    @Operation(name = "$ledger-status", idempotent = true)
+    public Parameters ledgerStatus() {
+        Parameters p = new Parameters();
+        long size = proofLog.log().size();
+        Optional<AnchorRecords.Row> anchor = anchors.latest();
+        long anchored = anchor.map(AnchorRecords.Row::treeSize).orElse(0L);
+        AnchorService.State s = service.state();
+        String status = s.followAlarm().isPresent() || s.historyAlarm().isPresent() ? "alarm"
+                : s.lastFollowError().isPresent() || s.lastAnchorError().isPresent() ? "degraded" : "ok";
+        p.addParameter().setName("status").setValue(new org.hl7.fhir.r4.model.CodeType(status));
+        s.followAlarm().ifPresent(x -> str(p, "alarm", x));
+        s.historyAlarm().ifPresent(x -> str(p, "alarm", x));
+        s.lastFollowError().filter(x -> s.followAlarm().isEmpty()).ifPresent(x -> str(p, "privateChainError", x));
+        s.lastAnchorError().ifPresent(x -> str(p, "publicChainError", x));
+        str(p, "privateChainId", Long.toString(ledger.chainId()));
+        str(p, "logSize", Long.toString(size));
+        LedgerFollower.Position pos = follower.position();
+        if (pos.lastBlock() != null) str(p, "followedBlock", Long.toString(pos.lastBlock()));
+        str(p, "publicChainId", Long.toString(service.properties().chainId()));
+        s.registry().ifPresent(r -> str(p, "anchorRegistry", r));
+        str(p, "anchoredSize", Long.toString(anchored));
+        str(p, "unanchoredEntries", Long.toString(size - anchored));
+        anchor.ifPresent(an -> {
+            str(p, "anchoredRoot", "0x" + an.root().toHex());
+            str(p, "anchorIndex", Long.toString(an.index()));
+            if (an.txHash() != null) str(p, "anchorTx", an.txHash());
+            str(p, "anchoredAt", Instant.ofEpochSecond(an.anchoredAt()).toString());
+        });
+        long lag = size > anchored ? Math.max(0, Instant.now().getEpochSecond()
+                - anchor.map(AnchorRecords.Row::anchoredAt).orElse(Instant.now().getEpochSecond())) : 0;
+        str(p, "lagSeconds", Long.toString(lag));
+        return p;
+    }
+
+    private static void str(Parameters p, String name, String value) {
+        p.addParameter().setName(name).setValue(new StringType(value));
+    }
+}

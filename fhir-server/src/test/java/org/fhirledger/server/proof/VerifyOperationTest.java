@@ -1,0 +1,271 @@
+package org.fhirledger.server.proof;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import org.fhirledger.anchor.AnchorChain;
+import org.fhirledger.anchor.StandaloneVerifier;
+import org.fhirledger.anchor.VerifyCli;
+import org.fhirledger.anchor.VerifyOutput;
+import org.fhirledger.anchor.Web3jAnchorChain;
+import org.fhirledger.ledger.AccessEntry;
+import org.fhirledger.ledger.Bytes32;
+import org.fhirledger.ledger.RecordEntry;
+import org.fhirledger.ledger.Web3jLedger;
+import org.fhirledger.record.CanonicalResource;
+import org.fhirledger.server.Application;
+import org.fhirledger.server.pseudonym.Pseudonyms;
+import org.fhirledger.server.security.DevTokens;
+import org.fhirledger.server.security.Role;
+import org.fhirledger.testing.AnvilExtension;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.AuditEvent;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.IdType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * $verify and $ledger-status end to end: the server (H2) on a private anvil (31337) and a public anvil (31338).
+ * The write pipeline is built in parallel, so this test puts the record and access entries on the private chain
+ * itself through the server's Ledger bean.
+ */
+class VerifyOperationTest {
+
+    @RegisterExtension
+    static final AnvilExtension privateChain = AnvilExtension.automine();
+    @RegisterExtension
+    static final AnvilExtension publicChain = AnvilExtension.create(31338, null, 30_000_000);
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    static ConfigurableApplicationContext ctx;
+    static Path data;
+    static String base;
+    static String token;
+
+    @BeforeAll
+    static void start() throws Exception {
+        data = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "verify-");
+        ctx = new SpringApplicationBuilder(Application.class).run("--data-dir=" + data, "--server.port=0",
+                "--ledger.enabled=true", "--ledger.rpc-url=" + privateChain.rpcUrl(), "--ledger.chain-id=31337",
+                "--ledger.max-wait=10ms", "--anchor.enabled=true", "--anchor.rpc-url=" + publicChain.rpcUrl(),
+                "--anchor.chain-id=31338", "--anchor.gas-price=0", "--anchor.every=1s", "--anchor.follow-interval=200ms");
+        base = "http://localhost:" + ((WebServerApplicationContext) ctx).getWebServer().getPort() + "/fhir";
+        token = DevTokens.mint(data, Role.CUSTODIAN, null);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (ctx != null) ctx.close();
+    }
+
+    /** Creates a patient through the API and puts its version 1 on the private chain; returns its id. */
+    static String recordedPatient(String family) throws Exception {
+        String id = createPatient(family);
+        String json = get("/Patient/" + id + "/_history/1").body();
+        Pseudonyms p = ctx.getBean(Pseudonyms.class);
+        ctx.getBean(Web3jLedger.class).appendRecord(new RecordEntry(p.of("Patient/" + id), 1,
+                CanonicalResource.contentHash(json.getBytes(StandardCharsets.UTF_8)),
+                new byte[] {1, 0x55, 0x12, 0x20, 7}, p.of("Patient/" + id))).join();
+        return id;
+    }
+
+    static String createPatient(String family) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/Patient"))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/fhir+json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"resourceType\":\"Patient\",\"name\":[{\"family\":\""
+                        + family + "\"}],\"gender\":\"male\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(201);
+        return JSON.readTree(r.body()).get("id").asText();
+    }
+
+    static HttpResponse<String> get(String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + token)
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static JsonNode params(String path) throws Exception {
+        HttpResponse<String> r = get(path);
+        assertThat(r.statusCode()).as("%s: %s", path, r.body()).isEqualTo(200);
+        return JSON.readTree(r.body());
+    }
+
+    static String value(JsonNode params, String name) {
+        for (JsonNode p : params.path("parameter")) {
+            if (p.path("name").asText().equals(name)) {
+                var it = p.fields();
+                while (it.hasNext()) {
+                    var f = it.next();
+                    if (f.getKey().startsWith("value")) return f.getValue().asText();
+                }
+            }
+        }
+        return null;
+    }
+
+    static List<String> values(JsonNode params, String name) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode p : params.path("parameter")) if (p.path("name").asText().equals(name)) out.add(p.toString());
+        return out;
+    }
+
+    /** Polls until the answer satisfies the condition (the follower and anchorer run in the background). */
+    static JsonNode await(String path, Predicate<JsonNode> until) throws Exception {
+        Instant deadline = Instant.now().plusSeconds(30);
+        JsonNode last;
+        do {
+            last = params(path);
+            if (until.test(last)) return last;
+            Thread.sleep(200);
+        } while (Instant.now().isBefore(deadline));
+        throw new AssertionError("timed out waiting on " + path + ": " + last);
+    }
+
+    static AnchorChain publicView(String registry) {
+        return Web3jAnchorChain.connect(Web3jAnchorChain.Config.readOnly(publicChain.rpcUrl(), 31338, registry), null);
+    }
+
+    @Test
+    void aRecordedVersionIsVerifiedAndTheStandaloneVerifierAgrees() throws Exception {
+        String id = recordedPatient("Chalmers");
+        JsonNode answer = await("/Patient/" + id + "/_history/1/$verify", a -> "verified".equals(value(a, "status")));
+        assertThat(value(answer, "reference")).isEqualTo("Patient/" + id + "/_history/1");
+        assertThat(value(answer, "contentHash")).isEqualTo(value(answer, "storedContentHash"));
+        assertThat(value(answer, "lane")).isEqualTo("record");
+        for (String name : List.of("cid", "privateTx", "privateBlock", "leafIndex", "treeSize", "rootHash",
+                "anchorTx", "anchorIndex", "anchorRegistry", "publicChainId")) {
+            assertThat(value(answer, name)).as(name).isNotBlank();
+        }
+        assertThat(answer.toString()).doesNotContain("Chalmers");
+        // the current version's $verify is the same answer
+        assertThat(value(params("/Patient/" + id + "/$verify"), "leafIndex")).isEqualTo(value(answer, "leafIndex"));
+
+        byte[] plaintext = get("/Patient/" + id).body().getBytes(StandardCharsets.UTF_8);
+        try (AnchorChain chain = publicView(value(answer, "anchorRegistry"))) {
+            StandaloneVerifier.Report report = StandaloneVerifier.verify(
+                    VerifyOutput.parse(answer.toString().getBytes(StandardCharsets.UTF_8)), plaintext, chain);
+            assertThat(report.verified()).as("%s", report).isTrue();
+            byte[] other = new String(plaintext, StandardCharsets.UTF_8).replace("Chalmers", "Chalmerz")
+                    .getBytes(StandardCharsets.UTF_8);
+            assertThat(StandaloneVerifier.verify(VerifyOutput.parse(answer.toString().getBytes(StandardCharsets.UTF_8)),
+                    other, chain).verified()).isFalse();
+        }
+        Path file = data.resolve("answer.json");
+        Files.writeString(file, answer.toString());
+        Path resource = data.resolve("resource.json");
+        Files.write(resource, plaintext);
+        assertThat(VerifyCli.run(new String[] {"--rpc", publicChain.rpcUrl(), "--chain-id", "31338", "--registry",
+                value(answer, "anchorRegistry"), file.toString(), resource.toString()})).isZero();
+
+        JsonNode status = params("/$ledger-status");
+        assertThat(value(status, "status")).isEqualTo("ok");
+        assertThat(Long.parseLong(value(status, "anchoredSize"))).isGreaterThan(Long.parseLong(value(answer, "leafIndex")));
+        assertThat(value(status, "anchorRegistry")).isEqualToIgnoringCase(value(answer, "anchorRegistry"));
+    }
+
+    @Test
+    void aVersionNotOnChainIsPendingNotAnError() throws Exception {
+        String id = createPatient("Pending");
+        JsonNode answer = params("/Patient/" + id + "/_history/1/$verify");
+        assertThat(value(answer, "status")).isEqualTo("pending");
+        assertThat(value(answer, "issue")).contains("not on the private chain yet");
+    }
+
+    @Test
+    void anAuditEventIsVerifiedByItsAccessEntry() throws Exception {
+        DaoRegistry daos = ctx.getBean(DaoRegistry.class);
+        AuditEvent ae = new AuditEvent();
+        ae.setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-event-type", "rest", "RESTful Operation"));
+        ae.setRecorded(new java.util.Date());
+        ae.getSource().setObserver(new org.hl7.fhir.r4.model.Reference().setDisplay("fhir-ledger"));
+        IdType aid = (IdType) daos.getResourceDao("AuditEvent").create(ae, new SystemRequestDetails()).getId();
+        IBaseResource stored = daos.getResourceDao("AuditEvent").read(aid, new SystemRequestDetails());
+        Bytes32 hash = CanonicalResource.contentHash(FhirContext.forR4Cached().newJsonParser()
+                .encodeResourceToString(stored).getBytes(StandardCharsets.UTF_8));
+        Pseudonyms p = ctx.getBean(Pseudonyms.class);
+        ctx.getBean(Web3jLedger.class).appendAccess(new AccessEntry(privateChain.credentials(5).getAddress(),
+                p.of("Patient/x"), p.of("Patient/x"), 1, AccessEntry.Outcome.ALLOWED, Instant.now().getEpochSecond(),
+                hash)).join();
+        JsonNode answer = await("/AuditEvent/" + aid.getIdPart() + "/$verify", a -> "verified".equals(value(a, "status")));
+        assertThat(value(answer, "lane")).isEqualTo("access");
+        assertThat(value(answer, "auditHash")).isEqualTo(hash.toHex());
+        try (AnchorChain chain = publicView(value(answer, "anchorRegistry"))) {
+            assertThat(StandaloneVerifier.verify(VerifyOutput.parse(answer.toString().getBytes(StandardCharsets.UTF_8)),
+                    null, chain).verified()).isTrue();
+        }
+    }
+
+    @Test
+    void aBodyAlteredInTheDatabaseIsReported() throws Exception {
+        String id = recordedPatient("Tampered");
+        await("/Patient/" + id + "/_history/1/$verify", a -> "verified".equals(value(a, "status")));
+        JdbcTemplate jdbc = ctx.getBean(JdbcTemplate.class);
+        int changed = jdbc.update("update HFJ_RES_VER set RES_TEXT_VC = replace(RES_TEXT_VC, 'Tampered', 'Tampared') "
+                + "where RES_ID = (select RES_ID from HFJ_RESOURCE where FHIR_ID = ?)", id);
+        assertThat(changed).isEqualTo(1);
+        JsonNode answer = params("/Patient/" + id + "/_history/1/$verify");
+        assertThat(value(answer, "status")).isEqualTo("failed");
+        assertThat(values(answer, "issue").toString()).contains("the stored body was altered");
+        assertThat(value(answer, "storedContentHash")).isNotEqualTo(value(answer, "contentHash"));
+    }
+
+    @Test
+    void anIndexEntryAlteredOrRemovedIsReported() throws Exception {
+        String altered = recordedPatient("IndexAltered");
+        String removed = recordedPatient("IndexRemoved");
+        await("/Patient/" + removed + "/_history/1/$verify", a -> "verified".equals(value(a, "status")));
+        Pseudonyms p = ctx.getBean(Pseudonyms.class);
+        JdbcTemplate jdbc = ctx.getBean(JdbcTemplate.class);
+        assertThat(jdbc.update("update fl_ledger_leaf set cid = '00' where resource = ?",
+                p.of("Patient/" + altered).toHex())).isEqualTo(1);
+        JsonNode a = params("/Patient/" + altered + "/_history/1/$verify");
+        assertThat(value(a, "status")).isEqualTo("failed");
+        assertThat(values(a, "issue").toString()).contains("does not match leaf");
+
+        assertThat(jdbc.update("delete from fl_ledger_leaf where resource = ?", p.of("Patient/" + removed).toHex()))
+                .isEqualTo(1);
+        JsonNode r = params("/Patient/" + removed + "/_history/1/$verify");
+        assertThat(value(r, "status")).isEqualTo("failed");
+        assertThat(values(r, "issue").toString()).contains("the local log index has no entry for it");
+    }
+
+    @Test
+    void thePublicChainDownDelaysAnchoringOnly() throws Exception {
+        publicChain.stop();
+        String id;
+        try {
+            id = recordedPatient("WhileDown");
+            await("/$ledger-status", s -> value(s, "publicChainError") != null);
+            JsonNode pending = params("/Patient/" + id + "/_history/1/$verify");
+            assertThat(value(pending, "status")).isEqualTo("pending");
+            assertThat(get("/Patient/" + id).statusCode()).isEqualTo(200);
+        } finally {
+            publicChain.start();
+        }
+        await("/Patient/" + id + "/_history/1/$verify", a -> "verified".equals(value(a, "status")));
+        assertThat(value(params("/$ledger-status"), "status")).isEqualTo("ok");
+    }
+}
