@@ -128,6 +128,8 @@ class DockerStackTest {
 				assertThat(map(compose.get("networks"))).as("service %s: network %s", s.getKey(), net).containsKey(net);
 			}
 		}
+		assertThat(services.get("deploy-contracts").get("image")).isEqualTo(services.get("fhir-server").get("image"));
+		assertThat(services.get("deploy-contracts").get("build")).isEqualTo(services.get("fhir-server").get("build"));
 		Map<String, Object> build = map(services.get("fhir-server").get("build"));
 		Path context = DOCKER.resolve((String) build.get("context")).normalize();
 		Path dockerfile = context.resolve((String) build.get("dockerfile"));
