@@ -36,7 +36,8 @@ import org.web3j.tx.gas.StaticGasProvider;
  *   <li>private chain: deploys AccessRegistry, ConsentRegistry, RecordLedger and AccessLedger (admin = first ADMIN)
  *       and writes {@code ledger.contracts-file} in the format the server reads ({@link ContractsFile}), unless
  *       that file exists and its contracts have code on this chain;</li>
- *   <li>gives the server's account CUSTODIAN, unless it holds it already (also how a hospital is added);</li>
+ *   <li>gives the server's account CUSTODIAN and ADMIN (it signs {@code $assign-role}), unless it holds them
+ *       already (also how a hospital is added);</li>
  *   <li>public chain (when {@code ANCHOR_RPC_URL} is set): deploys AnchorRegistry (owner = admin), authorises the
  *       anchorer account and writes {@code ANCHOR_CONTRACT_FILE}.</li>
  * </ol>
@@ -104,6 +105,13 @@ public final class DeployContracts {
 				String institution = required("DEPLOY_CUSTODIAN_INSTITUTION");
 				deployer.assignRole(contracts, custodian, Role.CUSTODIAN, institutionIdentity(institution));
 				say("CUSTODIAN assigned to " + custodian + " (institution " + institution + ")");
+			}
+			// $assign-role and $revoke-role are FHIR operations the server signs: its account needs ADMIN too
+			if (registry.hasRole(custodian, BigInteger.valueOf(Role.ADMIN.code())).send()) {
+				say("ADMIN already held by " + custodian);
+			} else {
+				deployer.assignRole(contracts, custodian, Role.ADMIN, institutionIdentity(required("DEPLOY_CUSTODIAN_INSTITUTION")));
+				say("ADMIN assigned to " + custodian + " (it signs $assign-role and $revoke-role)");
 			}
 		} catch (LedgerException | IllegalStateException e) {
 			throw e;

@@ -119,10 +119,10 @@ class ChainOutageAndEventsTest {
 			// seen after an answer makes that answer unusable when the chain is down, so wait for it, then ask again
 			Thread.sleep(3000);
 			assertThat(send(base, "GET", custodian, "/Patient/" + patientId, null).statusCode()).isEqualTo(200);
+			String stranger = DevTokens.mint(data, Role.AUDITOR, "Practitioner/never-seen"); // on chain, unseen by the server
 			anvil.stop();
 			HttpResponse<String> stale = send(base, "GET", custodian, "/Patient/" + patientId, null);
 			assertThat(stale.statusCode()).as(stale.body()).isEqualTo(200);
-			String stranger = DevTokens.mint(data, Role.AUDITOR, "Practitioner/never-seen");
 			assertThat(send(base, "GET", stranger, "/Patient/" + patientId, null).statusCode())
 					.as("nothing known about this caller: still refused").isEqualTo(503);
 		}
