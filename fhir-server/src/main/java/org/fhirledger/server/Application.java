@@ -4,6 +4,7 @@ import org.fhirledger.server.audit.AuditConfig;
 import org.fhirledger.server.fhir.FhirJpaConfig;
 import org.fhirledger.server.fhir.FhirRestConfig;
 import org.fhirledger.server.ledger.LedgerWiringConfig;
+import org.fhirledger.server.outbox.WritePipelineConfig;
 import org.fhirledger.server.pseudonym.PseudonymConfig;
 import org.fhirledger.server.security.SecurityConfig;
 import org.fhirledger.server.web.RequestLimitsConfig;
@@ -33,7 +34,8 @@ import org.springframework.context.annotation.Import;
 	SecurityConfig.class,
 	AuditConfig.class,
 	PseudonymConfig.class,
-	LedgerWiringConfig.class
+	LedgerWiringConfig.class,
+	WritePipelineConfig.class
 })
 public class Application {
 
