@@ -16,6 +16,9 @@ import org.hl7.fhir.r4.model.Reference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * A failure AuditEvent ({@link AuditShape}: action R, outcome {@link AuditShape#OUTCOME_FAILED}, the caller as
@@ -29,10 +32,15 @@ public class AuditEventIntegrityFailureAudit implements IntegrityFailureAudit {
 
 	private final DaoRegistry daos;
 	private final ObjectProvider<CallerAccessor> callers;
+	private final TransactionTemplate newTransaction;
 
-	public AuditEventIntegrityFailureAudit(DaoRegistry daos, ObjectProvider<CallerAccessor> callers) {
+	public AuditEventIntegrityFailureAudit(DaoRegistry daos, ObjectProvider<CallerAccessor> callers,
+			PlatformTransactionManager transactions) {
 		this.daos = daos;
 		this.callers = callers;
+		// The refused read's transaction rolls back with the refusal: the AuditEvent commits on its own.
+		this.newTransaction = new TransactionTemplate(transactions);
+		this.newTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
 	}
 
 	@Override
@@ -56,7 +64,8 @@ public class AuditEventIntegrityFailureAudit implements IntegrityFailureAudit {
 				.setWhat(new Reference(resourceType + "/" + id + "/_history/" + version))
 				.setRole(new Coding(AuditShape.OBJECT_ROLE_SYSTEM, AuditShape.ROLE_DOMAIN_RESOURCE, "Domain Resource"));
 		try {
-			daos.getResourceDao("AuditEvent").create(event, new SystemRequestDetails());
+			newTransaction.executeWithoutResult(
+					status -> daos.getResourceDao("AuditEvent").create(event, new SystemRequestDetails()));
 		} catch (RuntimeException e) {
 			// The refusal still happens; the missing AuditEvent is logged (no PHI: the exception type only).
 			log.error("could not store the integrity-failure AuditEvent: {}", e.getClass().getSimpleName());

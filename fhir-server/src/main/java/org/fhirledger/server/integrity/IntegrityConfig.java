@@ -8,6 +8,7 @@ import org.fhirledger.server.outbox.OutboxStore;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.security.CallerAccessor;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -25,8 +26,9 @@ public class IntegrityConfig {
 
 	@Bean
 	@ConditionalOnMissingBean
-	public IntegrityFailureAudit integrityFailureAudit(DaoRegistry daos, ObjectProvider<CallerAccessor> callers) {
-		return new AuditEventIntegrityFailureAudit(daos, callers);
+	public IntegrityFailureAudit integrityFailureAudit(DaoRegistry daos, ObjectProvider<CallerAccessor> callers,
+			PlatformTransactionManager transactions) {
+		return new AuditEventIntegrityFailureAudit(daos, callers, transactions);
 	}
 
 	@Bean
