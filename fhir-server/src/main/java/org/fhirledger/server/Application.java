@@ -6,6 +6,7 @@ import org.fhirledger.server.fhir.FhirJpaConfig;
 import org.fhirledger.server.fhir.FhirRestConfig;
 import org.fhirledger.server.ledger.LedgerWiringConfig;
 import org.fhirledger.server.proof.ProofConfig;
+import org.fhirledger.server.outbox.WritePipelineConfig;
 import org.fhirledger.server.pseudonym.PseudonymConfig;
 import org.fhirledger.server.security.SecurityConfig;
 import org.fhirledger.server.web.RequestLimitsConfig;
@@ -37,7 +38,8 @@ import org.springframework.context.annotation.Import;
 	PseudonymConfig.class,
 	LedgerWiringConfig.class,
 	AuthorizationConfig.class,
-	ProofConfig.class
+	ProofConfig.class,
+	WritePipelineConfig.class
 })
 public class Application {
 

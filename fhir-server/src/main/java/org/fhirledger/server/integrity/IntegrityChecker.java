@@ -1,0 +1,43 @@
+package org.fhirledger.server.integrity;
+
+import java.util.Optional;
+import org.fhirledger.ledger.Bytes32;
+import org.fhirledger.record.CanonicalResource;
+import org.fhirledger.server.outbox.OutboxStore;
+import org.fhirledger.server.pseudonym.Pseudonyms;
+
+/**
+ * Checks a served version against its ledger record: the content hash of the served JSON must equal the hash on
+ * the record ledger (AuditEvents: must be on the access ledger). A version not on chain yet is checked against the
+ * hash its outbox row took at write time and served as pending; once confirmed, the next read checks it against
+ * the chain.
+ */
+public class IntegrityChecker {
+
+	private final LedgerRecords records;
+	private final OutboxStore outbox;
+	private final Pseudonyms pseudonyms;
+
+	public IntegrityChecker(LedgerRecords records, OutboxStore outbox, Pseudonyms pseudonyms) {
+		this.records = records;
+		this.outbox = outbox;
+		this.pseudonyms = pseudonyms;
+	}
+
+	public Verdict check(String type, String id, long version, byte[] servedJson) {
+		Bytes32 served = CanonicalResource.contentHash(servedJson);
+		LedgerRecords.Lookup onChain = "AuditEvent".equals(type)
+				? records.auditHash(type, id, version, served)
+				: records.recordHash(type, id, version, pseudonyms.of(type, id));
+		if (onChain instanceof LedgerRecords.Lookup.Found found) {
+			return found.contentHash().equals(served) ? Verdict.VERIFIED : Verdict.TAMPERED;
+		}
+		Optional<OutboxStore.VersionState> row = outbox.versionState(type, id, version);
+		if (row.isEmpty()) return Verdict.UNRECORDED;
+		if (!row.get().contentHash().equals(served)) return Verdict.TAMPERED;
+		if (!row.get().confirmed()) return Verdict.PENDING;
+		// Confirmed in the outbox: the chain must have it. Absent there means the served body is not what was
+		// recorded (for AuditEvents the lookup is by the served hash) or the record is gone.
+		return onChain instanceof LedgerRecords.Lookup.Absent ? Verdict.TAMPERED : Verdict.UNVERIFIED;
+	}
+}

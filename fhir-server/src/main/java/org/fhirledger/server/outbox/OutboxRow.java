@@ -1,0 +1,31 @@
+package org.fhirledger.server.outbox;
+
+import org.fhirledger.ledger.AccessEntry;
+import org.fhirledger.ledger.Bytes32;
+
+/**
+ * One row of {@code fl_outbox}: a committed resource version waiting for (or holding) its ledger entry.
+ *
+ * @param id          the outbox id (ascending in commit order within one writer of the row; used in logs)
+ * @param kind        {@link Kind#RECORD} (record ledger) or {@link Kind#ACCESS} (an AuditEvent: access ledger)
+ * @param resourceType the version's resource type
+ * @param resourceId  the version's logical id
+ * @param version     the HAPI version id
+ * @param resource    pseudonym of {@code Type/id}
+ * @param patient     pseudonym of the compartment's patient, or {@link Bytes32#ZERO}
+ * @param contentHash {@code CanonicalResource.contentHash} of the version (the audit hash for ACCESS)
+ * @param envelope    the encrypted version (RECORD; null once confirmed, and for ACCESS)
+ * @param access      the access entry (ACCESS only)
+ * @param attempts    how often the row was handed to the ledger: more than 0 means "may be on chain already"
+ * @param cid         CID of the envelope in the content store, once put
+ */
+public record OutboxRow(long id, Kind kind, String resourceType, String resourceId, long version, Bytes32 resource,
+		Bytes32 patient, Bytes32 contentHash, byte[] envelope, AccessEntry access, int attempts, String cid) {
+
+	public enum Kind { RECORD, ACCESS }
+
+	/** The row's identity for logs: the outbox id and the resource pseudonym, never the FHIR id. */
+	public String logName() {
+		return "outbox#" + id + " (" + resource.toHex().substring(0, 18) + "..., v" + version + ")";
+	}
+}

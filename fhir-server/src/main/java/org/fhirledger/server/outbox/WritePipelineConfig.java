@@ -1,0 +1,98 @@
+package org.fhirledger.server.outbox;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
+import java.nio.file.Path;
+import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
+import javax.sql.DataSource;
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.fhirledger.content.ContentStore;
+import org.fhirledger.crypto.EnvelopeCipher;
+import org.fhirledger.crypto.FileDataKeyStore;
+import org.fhirledger.crypto.FileKeyVault;
+import org.fhirledger.ledger.Ledger;
+import org.fhirledger.server.integrity.IntegrityConfig;
+import org.fhirledger.server.pseudonym.Pseudonyms;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+
+/**
+ * The write pipeline (only with {@code ledger.enabled=true}): the outbox table and the pre-commit hook that fills
+ * it, the envelope cipher and the content store, the ledger writer with its per-account lock, the "outbox" health
+ * indicator, and (imported) the read-side integrity check. See docs/write-pipeline.md.
+ */
+@Configuration
+@ConditionalOnProperty(name = "ledger.enabled", havingValue = "true")
+@EnableConfigurationProperties({OutboxProperties.class, ContentStoreProperties.class})
+@Import(IntegrityConfig.class)
+public class WritePipelineConfig {
+
+	private static Path dataDir(String dataDir) {
+		return Path.of(dataDir).toAbsolutePath().normalize();
+	}
+
+	/**
+	 * Tags versioned with their version: with HAPI's default (non-versioned) tags, changing a tag would change what
+	 * every older version serves, and it would no longer match its ledger record.
+	 */
+	@Bean
+	public static BeanPostProcessor versionedTags() {
+		return new BeanPostProcessor() {
+			@Override
+			public Object postProcessBeforeInitialization(Object bean, String name) {
+				if (bean instanceof JpaStorageSettings settings) {
+					settings.setTagStorageMode(JpaStorageSettings.TagStorageModeEnum.VERSIONED);
+				}
+				return bean;
+			}
+		};
+	}
+
+	@Bean
+	public OutboxStore outboxStore(DataSource dataSource) {
+		OutboxStore store = new OutboxStore(dataSource);
+		store.createSchema();
+		return store;
+	}
+
+	/** Key files under {@code ${data-dir}/keys}; data key ids are patient pseudonyms or "server". */
+	@Bean
+	public EnvelopeCipher envelopeCipher(@Value("${data-dir}") String dataDir) {
+		Path dir = dataDir(dataDir);
+		return new EnvelopeCipher(FileKeyVault.open(dir), new FileDataKeyStore(dir));
+	}
+
+	@Bean
+	public ContentStore contentStore(ContentStoreProperties settings, @Value("${data-dir}") String dataDir) {
+		return settings.open(dataDir(dataDir));
+	}
+
+	@Bean
+	public LedgerWriter ledgerWriter(OutboxStore store, Ledger ledger, ContentStore contentStore, DataSource dataSource,
+			OutboxProperties settings, ObjectProvider<LedgerWriter.ConfirmationListener> listeners) {
+		WriterLock lock = WriterLock.forAccount(dataSource, store.postgres(), ledger.account());
+		return new LedgerWriter(store, ledger, contentStore, lock, settings,
+				(row, receipt) -> listeners.orderedStream().forEach(l -> l.confirmed(row, receipt)));
+	}
+
+	@Bean
+	public VersionCapture versionCapture(IInterceptorService interceptors, FhirContext ctx, Pseudonyms pseudonyms,
+			EnvelopeCipher cipher, OutboxStore store, Ledger ledger, LedgerWriter writer) {
+		AuditAccessMapping audits = new AuditAccessMapping(pseudonyms::of, ledger.account());
+		VersionCapture capture = new VersionCapture(new VersionRecorder(ctx, pseudonyms, cipher, audits, store, writer::wake));
+		interceptors.registerInterceptor(capture);
+		return capture;
+	}
+
+	@Bean
+	public OutboxHealthIndicator outboxHealthIndicator(OutboxStore store, LedgerWriter writer, OutboxProperties settings,
+			ContentStoreProperties content, @Value("${data-dir}") String dataDir) {
+		return new OutboxHealthIndicator(store, writer, settings.stalledAfter(), content.kind(),
+				content.location(dataDir(dataDir)));
+	}
+}

@@ -1,0 +1,161 @@
+package org.fhirledger.server.outbox;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import com.zaxxer.hikari.HikariDataSource;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Only one ledger writer per signing account, whatever the number of replicas on the database. On PostgreSQL a
+ * session-level advisory lock keyed by the account, held on a connection of its own: when the holder dies (kill -9,
+ * lost network) PostgreSQL ends its session and the lock is free for a standby at once. On any other database
+ * (the embedded H2 file database, which only one process can open) a lock within this JVM.
+ */
+public interface WriterLock extends AutoCloseable {
+
+	/** Tries to take the lock; true if this instance holds it now. */
+	boolean tryAcquire();
+
+	/** Whether this instance still holds the lock (for PostgreSQL: its session is alive). */
+	boolean held();
+
+	/** Gives the lock up. */
+	@Override
+	void close();
+
+	static WriterLock forAccount(DataSource dataSource, boolean postgres, String account) {
+		String name = "fhir-ledger/ledger-writer/" + account.toLowerCase(Locale.ROOT);
+		return postgres ? new PostgresAdvisoryLock(dataSource, keyOf(name)) : new InProcess(name);
+	}
+
+	/** The 64-bit advisory lock key: the first 8 bytes of SHA-256 of the lock name. */
+	static long keyOf(String name) {
+		try {
+			byte[] d = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
+			long k = 0;
+			for (int i = 0; i < 8; i++) k = (k << 8) | (d[i] & 0xff);
+			return k;
+		} catch (NoSuchAlgorithmException e) {
+			throw new IllegalStateException(e);
+		}
+	}
+
+	final class InProcess implements WriterLock {
+		private static final Set<String> HELD = ConcurrentHashMap.newKeySet();
+		private final String name;
+		private boolean mine;
+
+		InProcess(String name) {
+			this.name = name;
+		}
+
+		@Override
+		public synchronized boolean tryAcquire() {
+			if (!mine) mine = HELD.add(name);
+			return mine;
+		}
+
+		@Override
+		public synchronized boolean held() {
+			return mine;
+		}
+
+		@Override
+		public synchronized void close() {
+			if (mine) HELD.remove(name);
+			mine = false;
+		}
+	}
+
+	final class PostgresAdvisoryLock implements WriterLock {
+		private static final Logger log = LoggerFactory.getLogger(PostgresAdvisoryLock.class);
+		private final DataSource dataSource;
+		private final long key;
+		private Connection connection;
+
+		PostgresAdvisoryLock(DataSource dataSource, long key) {
+			this.dataSource = dataSource;
+			this.key = key;
+		}
+
+		@Override
+		public synchronized boolean tryAcquire() {
+			if (held()) return true;
+			try {
+				Connection c = dataSource.getConnection();
+				c.setAutoCommit(true);
+				try (PreparedStatement ps = c.prepareStatement("select pg_try_advisory_lock(?)")) {
+					ps.setLong(1, key);
+					try (ResultSet rs = ps.executeQuery()) {
+						if (rs.next() && rs.getBoolean(1)) {
+							connection = c;
+							return true;
+						}
+					}
+				}
+				c.close();
+				return false;
+			} catch (SQLException e) {
+				log.warn("ledger writer lock: cannot reach the database ({})", e.getClass().getSimpleName());
+				return false;
+			}
+		}
+
+		@Override
+		public synchronized boolean held() {
+			if (connection == null) return false;
+			try (PreparedStatement ps = connection.prepareStatement(
+					"select count(*) from pg_locks where locktype = 'advisory' and pid = pg_backend_pid()"
+							+ " and granted and objid = ? and classid = ?")) {
+				// A bigint key is stored as classid = high 32 bits, objid = low 32 bits (both unsigned oids).
+				ps.setLong(1, key & 0xffffffffL);
+				ps.setLong(2, (key >>> 32) & 0xffffffffL);
+				try (ResultSet rs = ps.executeQuery()) {
+					if (rs.next() && rs.getLong(1) > 0) return true;
+				}
+			} catch (SQLException e) {
+				log.warn("ledger writer lock: session lost ({})", e.getClass().getSimpleName());
+			}
+			closeQuietly();
+			return false;
+		}
+
+		@Override
+		public synchronized void close() {
+			if (connection == null) return;
+			try (PreparedStatement ps = connection.prepareStatement("select pg_advisory_unlock(?)")) {
+				ps.setLong(1, key);
+				ps.execute();
+			} catch (SQLException ignored) {
+				// the session ends below anyway
+			}
+			closeQuietly();
+		}
+
+		/** Never back into the pool: a pooled session still holding the lock would keep it from everyone. */
+		private void closeQuietly() {
+			try {
+				if (connection != null) {
+					if (dataSource.isWrapperFor(HikariDataSource.class)) {
+						dataSource.unwrap(HikariDataSource.class).evictConnection(connection);
+					} else {
+						connection.close();
+					}
+				}
+			} catch (SQLException ignored) {
+				// nothing to do
+			}
+			connection = null;
+		}
+	}
+}
