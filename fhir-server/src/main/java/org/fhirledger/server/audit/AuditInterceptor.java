@@ -85,14 +85,18 @@ public final class AuditInterceptor {
 		String outcome = status == 401 || status == 403 ? AuditShape.OUTCOME_DENIED
 				: status < 500 ? AuditShape.OUTCOME_DENIED : AuditShape.OUTCOME_FAILED;
 		String text = status == 403 && state != null && state.denial() != null ? "denied: " + state.denial()
-				: "HTTP " + status;
+				: state != null && state.failure() != null ? state.failure() : "HTTP " + status;
 		Set<String> patients = new LinkedHashSet<>();
 		if (state != null) {
 			patients.addAll(state.patientsShown());
 			patients.addAll(state.patientsTouched());
 		}
 		try {
-			trail.record(entries(rd, state, rd.getRestOperationType(), outcome, text, patients));
+			List<AuditTrail.Entry> entries = entries(rd, state, rd.getRestOperationType(), outcome, text, patients);
+			if (state != null && state.failedResource() != null) {
+				entries = entries.stream().map(en -> en.resource() != null ? en : en.withResource(state.failedResource())).toList();
+			}
+			trail.record(entries);
 		} catch (RuntimeException auditFailure) {
 			// the request fails anyway; say so loudly (no PHI: the exception names no resource content)
 			log.error("could not store the AuditEvent of a failed request: {}", auditFailure.toString());

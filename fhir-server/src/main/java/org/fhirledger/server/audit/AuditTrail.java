@@ -27,7 +27,13 @@ public final class AuditTrail {
 	/** One interaction to audit. Patient ids and the resource are {@code Type/id} style strings or null. */
 	public record Entry(String address, String fhirUser, String subjectId, Set<String> roles, String interaction,
 			AuditEvent.AuditEventAction action, String outcome, String outcomeText, String patientId, String resource,
-			String query, boolean breakGlass, String reason) {}
+			String query, boolean breakGlass, String reason) {
+
+		Entry withResource(String typeSlashId) {
+			return new Entry(address, fhirUser, subjectId, roles, interaction, action, outcome, outcomeText, patientId,
+					typeSlashId, query, breakGlass, reason);
+		}
+	}
 
 	private final DaoRegistry daos;
 	private final Clock clock;

@@ -12,6 +12,8 @@ import java.util.Optional;
 import org.fhirledger.ledger.Ledger;
 import org.fhirledger.server.audit.AuditInterceptor;
 import org.fhirledger.server.audit.AuditTrail;
+import org.fhirledger.server.audit.IntegrityFailureInTheAudit;
+import org.fhirledger.server.integrity.IntegrityFailureAudit;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.security.CallerAccessor;
 import org.springframework.beans.factory.ObjectProvider;
@@ -82,6 +84,12 @@ public class AuthorizationConfig {
 		server.registerProvider(new RoleAdminProvider(ledger, chain, pseudonyms));
 		server.registerProvider(new BreakGlassProvider(breakGlass, daos));
 		return authz;
+	}
+
+	/** Replaces the pipeline's own failure AuditEvent: the request's AuditEvent tells the failure. */
+	@Bean
+	public IntegrityFailureAudit integrityFailureAudit() {
+		return new IntegrityFailureInTheAudit();
 	}
 
 	@Bean

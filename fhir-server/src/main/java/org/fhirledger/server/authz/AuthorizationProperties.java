@@ -20,7 +20,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 @ConfigurationProperties("authorization")
 public record AuthorizationProperties(
 		@DefaultValue("true") boolean enabled,
-		@DefaultValue("30s") Duration cacheTtl,
+		@DefaultValue("2m") Duration cacheTtl,
 		@DefaultValue("true") boolean failClosed,
 		@DefaultValue("15m") Duration breakGlassDuration,
 		@DefaultValue("365d") Duration creatorConsentDuration) {

@@ -21,6 +21,8 @@ public final class RequestState {
 	private boolean writesAudited;
 	private String denial;
 	private String reason;
+	private String failure;
+	private String failedResource;
 
 	/** The state of this request, created on first use; null for requests without a servlet request (internal). */
 	public static RequestState of(RequestDetails rd) {
@@ -83,6 +85,22 @@ public final class RequestState {
 
 	public void reason(String reason) {
 		this.reason = reason;
+	}
+
+	/** A failure found while serving (e.g. an integrity check), for the request's failure AuditEvent. */
+	public void failure(String text, String resource) {
+		if (failure == null) {
+			failure = text;
+			failedResource = resource;
+		}
+	}
+
+	public String failure() {
+		return failure;
+	}
+
+	public String failedResource() {
+		return failedResource;
 	}
 
 	public String denial() {

@@ -6,17 +6,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.fhirledger.server.api.ServerTestBase;
 import org.fhirledger.server.security.DevTokens;
+import org.fhirledger.server.security.HttpProbe;
 import org.fhirledger.server.security.Role;
 import org.fhirledger.server.testing.PostgresInitializer;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,7 +35,6 @@ import org.springframework.test.context.ContextConfiguration;
 class AuthorizationMatrixTest extends ServerTestBase {
 
 	private static final ObjectMapper JSON = new ObjectMapper();
-	private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
 	String admin;
 	String drA;
@@ -326,21 +322,7 @@ class AuthorizationMatrixTest extends ServerTestBase {
 	}
 
 	HttpResponse<String> call(String method, String token, String path, String body) {
-		HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl() + encodePipes(path)))
-				.timeout(Duration.ofSeconds(60))
-				.header("Accept", "application/fhir+json")
-				.header("Authorization", "Bearer " + token)
-				.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-						: HttpRequest.BodyPublishers.ofString(body));
-		if (body != null) b.header("Content-Type", "application/fhir+json");
-		try {
-			return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-		} catch (IOException e) {
-			throw new UncheckedIOException(e);
-		} catch (InterruptedException e) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException(e);
-		}
+		return HttpProbe.request(method, baseUrl() + encodePipes(path), HttpProbe.bearer(token), body);
 	}
 
 	private static String encodePipes(String path) {

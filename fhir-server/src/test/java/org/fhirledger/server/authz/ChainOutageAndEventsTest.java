@@ -2,10 +2,6 @@ package org.fhirledger.server.authz;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +12,7 @@ import org.fhirledger.ledger.ResourceTypes;
 import org.fhirledger.server.Application;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.security.DevTokens;
+import org.fhirledger.server.security.HttpProbe;
 import org.fhirledger.server.security.Role;
 import org.fhirledger.testing.AnvilExtension;
 import org.junit.jupiter.api.BeforeEach;
@@ -45,8 +42,6 @@ class ChainOutageAndEventsTest {
 	@TempDir
 	Path data;
 
-	private static final HttpClient HTTP = HttpClient.newHttpClient();
-
 	private ConfigurableApplicationContext start(String... extra) {
 		String[] base = {"--data-dir=" + data, "--server.port=0", "--ledger.enabled=true",
 				"--ledger.rpc-url=" + anvil.rpcUrl(), "--ledger.chain-id=" + anvil.chainId(),
@@ -69,22 +64,12 @@ class ChainOutageAndEventsTest {
 			// granted on chain by the custodian account, not through the FHIR API: the server learns it from the event
 			ctx.getBean(Ledger.class).grantConsent(ctx.getBean(Pseudonyms.class).of("Patient/" + patientId),
 					dr.ledgerAddress(), ConsentAction.READ.bit(), ResourceTypes.ALL, Instant.now().plusSeconds(600));
-			int status = 0;
-			long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-			while (System.nanoTime() < deadline
-					&& (status = send(base, "GET", dr.token(), "/Patient/" + patientId, null).statusCode()) != 200) {
-				Thread.sleep(100);
-			}
-			assertThat(status).as("effective long before the 1 h cache expiry").isEqualTo(200);
+			assertThat(awaitStatus(base, dr.token(), "/Patient/" + patientId, 200))
+					.as("effective long before the 1 h cache expiry").isEqualTo(200);
 
 			ctx.getBean(Ledger.class).revokeConsent(ctx.getBean(Pseudonyms.class).of("Patient/" + patientId),
 					dr.ledgerAddress());
-			deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-			while (System.nanoTime() < deadline
-					&& (status = send(base, "GET", dr.token(), "/Patient/" + patientId, null).statusCode()) != 403) {
-				Thread.sleep(100);
-			}
-			assertThat(status).as("revocation effective too").isEqualTo(403);
+			assertThat(awaitStatus(base, dr.token(), "/Patient/" + patientId, 403)).as("revocation effective too").isEqualTo(403);
 		}
 	}
 
@@ -143,12 +128,17 @@ class ChainOutageAndEventsTest {
 		return rest.substring(0, rest.indexOf('/'));
 	}
 
-	private static HttpResponse<String> send(String base, String method, String token, String path, String body)
-			throws IOException, InterruptedException {
-		HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
-				.header("Authorization", "Bearer " + token).header("Accept", "application/fhir+json")
-				.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-		if (body != null) b.header("Content-Type", "application/fhir+json");
-		return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+	/** Polls a read for up to 15 s until it answers {@code wanted}; returns the last status. */
+	private static int awaitStatus(String base, String token, String path, int wanted) throws InterruptedException {
+		int status = 0;
+		long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+		while (System.nanoTime() < deadline && (status = send(base, "GET", token, path, null).statusCode()) != wanted) {
+			Thread.sleep(100);
+		}
+		return status;
+	}
+
+	private static HttpResponse<String> send(String base, String method, String token, String path, String body) {
+		return HttpProbe.request(method, base + path, HttpProbe.bearer(token), body);
 	}
 }

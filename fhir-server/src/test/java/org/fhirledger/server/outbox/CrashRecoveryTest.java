@@ -95,9 +95,19 @@ class CrashRecoveryTest {
 					+ " from hfj_res_ver v join hfj_resource r on r.res_id = v.res_id");
 			Pseudonymizer pseudonyms = Pseudonymizer.fromDataDir(data);
 			try (Web3jLedger ledger = readerOf(data)) {
+				long records = 0;
 				for (Map<String, Object> v : versions) {
-					Bytes32 resource = Bytes32.of(pseudonyms.pseudonym(v.get("res_type") + "/" + v.get("fhir_id")));
 					long version = ((Number) v.get("res_ver")).longValue();
+					if ("AuditEvent".equals(v.get("res_type"))) {
+						// the audit trail's events go to the access ledger, by their hash
+						String auditHash = jdbc.queryForObject("select content_hash from fl_outbox where res_type = ?"
+								+ " and res_id = ? and res_version = ?", String.class, v.get("res_type"), v.get("fhir_id"), version);
+						assertThat(ledger.accessSeqOf(Bytes32.fromHex(auditHash))).as("AuditEvent on the access ledger: " + v)
+								.isPresent();
+						continue;
+					}
+					records++;
+					Bytes32 resource = Bytes32.of(pseudonyms.pseudonym(v.get("res_type") + "/" + v.get("fhir_id")));
 					RecordInfo info = ledger.findRecord(resource, version).orElseThrow(
 							() -> new AssertionError("committed version without ledger entry: " + v));
 					String writeHash = jdbc.queryForObject("select content_hash from fl_outbox where res_type = ?"
@@ -105,7 +115,7 @@ class CrashRecoveryTest {
 					assertThat(info.entry().contentHash().toHex()).isEqualTo(writeHash);
 				}
 				assertThat(ledger.recordCount()).as("no entry twice, none for an uncommitted version")
-						.isEqualTo(versions.size());
+						.isEqualTo(records);
 			}
 			assertThat(versions.size()).isGreaterThan(ok.get() - 1);
 			System.out.printf("crash test: %d committed versions, %d unconfirmed at the kill, %d acknowledged writes%n",

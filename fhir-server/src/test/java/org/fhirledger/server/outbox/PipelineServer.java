@@ -52,7 +52,10 @@ public final class PipelineServer implements AutoCloseable {
 		List<String> a = new ArrayList<>(List.of(extra));
 		for (String base : List.of("--data-dir=" + dataDir, "--server.port=0", "--ledger.enabled=true",
 				"--ledger.rpc-url=" + rpcUrl, "--ledger.chain-id=" + chainId,
-				"--management.endpoint.health.show-details=always", "--outbox.poll-interval=100ms")) {
+				"--management.endpoint.health.show-details=always", "--outbox.poll-interval=100ms",
+				// FHIR goes on through a chain outage only on cached authorisation answers (fail closed after
+				// the TTL); these tests stop the chain for longer than the default
+				"--authorization.cache-ttl=10m")) {
 			String key = base.substring(0, base.indexOf('=') + 1);
 			if (a.stream().noneMatch(e -> e.startsWith(key))) a.add(base);
 		}

@@ -13,8 +13,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
-/** Raw HTTP with exactly the Authorization header a test chooses, and the checks every 401 must pass. */
-final class HttpProbe {
+/** Raw HTTP with exactly the Authorization header a test chooses (any test package), and the checks every 401 must pass. */
+public final class HttpProbe {
 
 	static final String PATIENT = "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Probe\"}]}";
 	private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -23,7 +23,7 @@ final class HttpProbe {
 	private HttpProbe() {}
 
 	/** @param authorization the whole Authorization header value, or null to send none */
-	static HttpResponse<String> request(String method, String url, String authorization, String body) {
+	public static HttpResponse<String> request(String method, String url, String authorization, String body) {
 		HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
 				.header("Accept", url.contains("/fhir") ? "application/fhir+json" : "application/json");
 		if (authorization != null) {
@@ -44,7 +44,7 @@ final class HttpProbe {
 		}
 	}
 
-	static String bearer(String token) {
+	public static String bearer(String token) {
 		return "Bearer " + token;
 	}
 
