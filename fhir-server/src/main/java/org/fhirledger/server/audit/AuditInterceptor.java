@@ -60,6 +60,9 @@ public final class AuditInterceptor {
 
 	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
 	public void deleted(IBaseResource resource, RequestDetails rd) {
+		if (resource != null && resource.getIdElement().hasIdPart()) {
+			trail.forget(ctx.getResourceType(resource) + "/" + resource.getIdElement().getIdPart());
+		}
 		change(rd, resource, "delete", AuditEventAction.D);
 	}
 

@@ -37,6 +37,11 @@ public final class AuditTrail {
 
 	private final DaoRegistry daos;
 	private final Clock clock;
+	// Targets seen to exist, for a few seconds: an audit names the same patient and practitioner again and again.
+	// A delete through this server forgets its target at once; another replica's delete is at worst EXISTS_TTL old.
+	private static final long EXISTS_TTL_MILLIS = 10_000;
+	private static final int EXISTS_MAX = 100_000;
+	private final java.util.concurrent.ConcurrentHashMap<String, Long> existsUntil = new java.util.concurrent.ConcurrentHashMap<>();
 
 	public AuditTrail(DaoRegistry daos, Clock clock) {
 		this.daos = daos;
@@ -105,13 +110,24 @@ public final class AuditTrail {
 		return new Reference().setIdentifier(new Identifier().setSystem(AuditShape.REFERENCE_SYSTEM).setValue(typeSlashId));
 	}
 
+	/** The target was deleted (through this server): name it by identifier from now on. */
+	public void forget(String typeSlashId) {
+		existsUntil.remove(typeSlashId);
+	}
+
 	private boolean exists(String typeSlashId) {
+		Long until = existsUntil.get(typeSlashId);
+		long now = clock.millis();
+		if (until != null && until > now) return true;
 		IdType id = new IdType(typeSlashId);
 		if (!id.hasResourceType() || !id.hasIdPart() || !daos.isResourceTypeSupported(id.getResourceType())) return false;
 		try {
 			daos.getResourceDao(id.getResourceType()).read(id, new SystemRequestDetails());
+			if (existsUntil.size() >= EXISTS_MAX) existsUntil.clear();
+			existsUntil.put(typeSlashId, now + EXISTS_TTL_MILLIS);
 			return true;
 		} catch (ResourceNotFoundException | ResourceGoneException e) {
+			existsUntil.remove(typeSlashId);
 			return false;
 		}
 	}

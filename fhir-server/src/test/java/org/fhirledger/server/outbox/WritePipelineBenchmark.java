@@ -30,8 +30,9 @@ import org.springframework.context.ConfigurableApplicationContext;
  * Not a test: {@code bin/bench WritePipelineBenchmark [clients] [seconds]}. N concurrent clients each create a
  * Patient, a DiagnosticReport for it, and read a random resource created earlier, for the given time; once with
  * the ledger off and once with it on (anvil, 1-second blocks, local content store, H2 file database), in the same
- * run. Prints write throughput and read p50 as ratios (on / off) and the write-to-chain lag (outbox created_at to
- * confirmed_at) p50/p99.
+ * run, plus a third phase with everything on (authorisation from the chain and one AuditEvent per interaction).
+ * Prints write throughput and read p50 as ratios to "off" (plain HAPI) and the write-to-chain lag (outbox
+ * created_at to confirmed_at) p50/p99.
  */
 public final class WritePipelineBenchmark {
 
@@ -47,14 +48,18 @@ public final class WritePipelineBenchmark {
 		anvil.start();
 		try {
 			Path base = Files.createDirectories(Path.of("target", "bench-data").toAbsolutePath());
-			Result off = run(Files.createTempDirectory(base, "off-"), clients, seconds, false, anvil);
-			Result on = run(Files.createTempDirectory(base, "on-"), clients, seconds, true, anvil);
+			Result off = run(Files.createTempDirectory(base, "off-"), clients, seconds, false, false, anvil);
+			Result on = run(Files.createTempDirectory(base, "on-"), clients, seconds, true, false, anvil);
+			Result all = run(Files.createTempDirectory(base, "all-"), clients, seconds, true, true, anvil);
 			System.out.printf("%nclients=%d, %d s per phase (after %d s warm-up), anvil 1-second blocks%n", clients,
 					seconds, WARMUP_SECONDS);
-			print("ledger off", off);
-			print("ledger on ", on);
+			print("ledger off                 ", off);
+			print("ledger on                  ", on);
+			print("ledger + authz + audit on  ", all);
 			System.out.printf("write throughput on/off = %.2f (goal >= 0.80)%n", on.writesPerSecond() / off.writesPerSecond());
 			System.out.printf("read p50 on/off         = %.2f (goal <= 1.15)%n", on.readP50() / off.readP50());
+			System.out.printf("with authz + audit: write throughput / off = %.2f, read p50 / off = %.2f%n",
+					all.writesPerSecond() / off.writesPerSecond(), all.readP50() / off.readP50());
 		} finally {
 			anvil.shutdown();
 		}
@@ -68,10 +73,11 @@ public final class WritePipelineBenchmark {
 				r.writesPerSecond(), r.writes(), r.writeP50(), r.reads(), r.readP50(), r.readP99());
 	}
 
-	private static Result run(Path data, int clients, int seconds, boolean ledger, AnvilExtension anvil) throws Exception {
+	private static Result run(Path data, int clients, int seconds, boolean ledger, boolean authz, AnvilExtension anvil)
+			throws Exception {
 		List<String> args = new ArrayList<>(List.of("--data-dir=" + data, "--server.port=0",
-				// off: plain HAPI (authorisation and audit need the chain too); on: everything the product does
-				"--ledger.enabled=" + ledger, "--authorization.enabled=" + ledger, "--ledger.rpc-url=" + anvil.rpcUrl(), "--ledger.chain-id=" + anvil.chainId(),
+				// off: plain HAPI; on: the write pipeline; authz: also authorisation from the chain and the audit trail
+				"--ledger.enabled=" + ledger, "--authorization.enabled=" + authz, "--ledger.rpc-url=" + anvil.rpcUrl(), "--ledger.chain-id=" + anvil.chainId(),
 				"--logging.level.root=WARN", "--outbox.poll-interval=100ms"));
 		try (ConfigurableApplicationContext ctx = new SpringApplicationBuilder(Application.class).run(args.toArray(String[]::new))) {
 			int port = ((WebServerApplicationContext) ctx).getWebServer().getPort();
