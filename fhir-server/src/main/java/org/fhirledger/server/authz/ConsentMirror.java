@@ -83,10 +83,14 @@ public final class ConsentMirror {
 			case GRANT -> {
 				dropped.removeAll(after.actors());
 				Bytes32 patient = pseudonyms.of("Patient", after.patientId());
+				// every actor's account first: a Consent refused for one actor must not have granted the others
+				java.util.Map<String, String> accounts = new java.util.LinkedHashMap<>();
 				for (String actor : after.actors()) {
-					String account = chain.accountOf(actor).orElseThrow(() -> new UnprocessableEntityException(
+					accounts.put(actor, chain.accountOf(actor).orElseThrow(() -> new UnprocessableEntityException(
 							"Consent not accepted: " + actor + " has no ledger account (an ADMIN assigns it a role "
-									+ "with $assign-role first)"));
+									+ "with $assign-role first)")));
+				}
+				for (String account : accounts.values()) {
 					call(() -> ledger.grantConsent(patient, account, after.actions(), after.resourceTypes(), after.expiry()));
 					chain.forgetConsent(patient, account);
 				}

@@ -175,6 +175,10 @@ class AuthorizationMatrixTest extends ServerTestBase {
 				.as("a practitioner without ledger account").isEqualTo(422);
 		assertThat(post(patientToken, "/Consent", consent(patientId, "Practitioner/nobody", "active")).statusCode())
 				.as("a practitioner that does not exist").isEqualTo(400);
+		String twoActors = consent(patientId, "Practitioner/dr-b", "active").replace("\"actor\":[{",
+				"\"actor\":[{\"role\":{\"text\":\"r\"},\"reference\":{\"reference\":\"Practitioner/dr-c\"}},{");
+		assertThat(post(patientToken, "/Consent", twoActors).statusCode())
+				.as("one actor without account: the other is not granted either").isEqualTo(422);
 		assertThat(post(patientToken, "/Consent", consent(patientId, "Patient/" + patientId, "active")).statusCode())
 				.as("an actor that is not a practitioner").isEqualTo(422);
 		assertThat(post(patientToken, "/Consent", consent(patientId, "Practitioner/dr-b", "active")
