@@ -16,6 +16,7 @@ import org.fhirledger.anchor.Web3jAnchorChain;
 import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.ledger.ContractAddresses;
 import org.fhirledger.ledger.LedgerConfig;
+import org.fhirledger.anchor.AnchorTestChains;
 import org.fhirledger.ledger.LedgerDeployer;
 import org.fhirledger.ledger.RecordEntry;
 import org.fhirledger.ledger.Role;
@@ -47,18 +48,6 @@ class LedgerFollowerTest {
         return Bytes32.of(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
     }
 
-    static ContractAddresses deploy(AnvilExtension chain) throws Exception {
-        Web3j web3j = Web3j.build(new HttpService(chain.rpcUrl()));
-        try {
-            LedgerDeployer d = new LedgerDeployer(web3j, chain.credentials(0), chain.chainId(), BigInteger.ZERO);
-            ContractAddresses c = d.deployPrivate(sha("admin"));
-            d.assignRole(c, chain.credentials(0).getAddress(), Role.CUSTODIAN, sha("admin"));
-            return c;
-        } finally {
-            web3j.shutdown();
-        }
-    }
-
     static void record(Web3jLedger ledger, int from, int to, int changed) throws Exception {
         for (int i = from; i < to; i++) {
             ledger.appendRecord(new RecordEntry(sha("Patient/" + i), 1, sha(i == changed ? "changed" : "content " + i),
@@ -79,7 +68,7 @@ class LedgerFollowerTest {
 
     @Test
     void followsRestartSafelyAndCatchesAPrivateChainRewrittenAfterAnAnchor() throws Exception {
-        ContractAddresses c = deploy(original);
+        ContractAddresses c = AnchorTestChains.deployPrivate(original);
         ProofDatabases.Db db = ProofDatabases.fresh("h2");
         try (Web3jLedger ledger = ledger(original, c);
                 LedgerEventReader reader = LedgerEventReader.create(original.rpcUrl(), c.recordLedger(), c.accessLedger(), 4)) {
@@ -116,7 +105,7 @@ class LedgerFollowerTest {
                 var anchored = chain.latest().orElseThrow();
 
                 // the private chain is rewritten: a fresh chain, same deployer, same contract addresses, entry 3 changed
-                ContractAddresses c2 = deploy(replay);
+                ContractAddresses c2 = AnchorTestChains.deployPrivate(replay);
                 assertThat(c2.recordLedger()).isEqualToIgnoringCase(c.recordLedger());
                 try (Web3jLedger replayed = ledger(replay, c2);
                         LedgerEventReader replayReader = LedgerEventReader.create(replay.rpcUrl(), c2.recordLedger(),
