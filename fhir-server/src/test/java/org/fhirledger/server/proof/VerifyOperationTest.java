@@ -189,6 +189,27 @@ class VerifyOperationTest {
     }
 
     @Test
+    void verifyingIsAuthorisedAsReadingExceptThatAnAuditorMayVerifyAnything() throws Exception {
+        String id = recordedPatient("Authorised");
+        String clinician = DevTokens.mint(data, Role.CLINICIAN, "Practitioner/no-consent");
+        String auditor = DevTokens.mint(data, Role.AUDITOR, null);
+        for (String path : List.of("/Patient/" + id + "/$verify", "/Patient/" + id + "/_history/1/$verify")) {
+            assertThat(as(clinician, path).statusCode()).as("a clinician without consent: " + path).isEqualTo(403);
+            HttpResponse<String> audited = as(auditor, path);
+            assertThat(audited.statusCode()).as(audited.body()).isEqualTo(200);
+            assertThat(audited.body()).doesNotContain("Authorised"); // hashes and proofs, no clinical data
+        }
+        assertThat(as(auditor, "/Patient/" + id).statusCode()).as("reading is still refused").isEqualTo(403);
+        assertThat(as(clinician, "/$ledger-status").statusCode()).isEqualTo(403);
+        assertThat(as(auditor, "/$ledger-status").statusCode()).isEqualTo(200);
+    }
+
+    static HttpResponse<String> as(String bearer, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + bearer)
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
     void aVersionNotOnChainIsPendingNotAnError() throws Exception {
         // asked at once after the write: the pipeline has most likely not put it on chain yet (a fast one may have)
         String id = createPatient("Pending");
