@@ -3,25 +3,22 @@ package org.fhirledger.server.audit;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
-import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.MethodNotAllowedException;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
-import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 
 /**
  * AuditEvents are evidence: once stored, no API request may change or remove them. The storage hooks fire on
- * every write path (plain, conditional, PATCH, inside transactions), so nothing slips past; the server's own
+ * every write path (plain, conditional, PATCH, $meta-add/$meta-delete, inside transactions), so nothing slips
+ * past; the server's own
  * writes ({@link SystemRequestDetails}) are not API requests and are left alone.
  */
 @Interceptor
 public class AuditEventImmutability {
 
 	static final String AUDIT_EVENT = "AuditEvent";
-	private static final Set<RestOperationTypeEnum> TAG_CHANGES =
-			Set.of(RestOperationTypeEnum.META_ADD, RestOperationTypeEnum.META_DELETE);
 
 	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
 	public void beforeUpdate(IBaseResource oldResource, IBaseResource newResource, RequestDetails request) {
@@ -31,14 +28,6 @@ public class AuditEventImmutability {
 	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_DELETED)
 	public void beforeDelete(IBaseResource resource, RequestDetails request) {
 		refuseFromApi(resource, request, "deleted");
-	}
-
-	/** $meta-add / $meta-delete change tags in place, without a storage hook. */
-	@Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)
-	public void beforeOperation(RequestDetails request, RestOperationTypeEnum operation) {
-		if (TAG_CHANGES.contains(operation) && AUDIT_EVENT.equals(request.getResourceName())) {
-			throw refusal("changed");
-		}
 	}
 
 	private static void refuseFromApi(IBaseResource resource, RequestDetails request, String verb) {

@@ -62,7 +62,7 @@ public final class AuthorizationInterceptor {
 			Decision d = policy.canSee(s, r);
 			if (d.allowed()) {
 				if (state != null) state.addShown(owners);
-				if (d.breakGlass() && state != null) state.markBreakGlass();
+				enforce(rd, d);
 			} else if (single) {
 				if (state != null) state.addTouched(owners);
 				enforce(rd, d);
@@ -93,9 +93,7 @@ public final class AuthorizationInterceptor {
 		Subject s = subject(rd);
 		RequestState state = RequestState.of(rd);
 		if (state != null) state.addTouched(policy.compartments().owners(resource));
-		Decision d = policy.canWrite(s, resource, creating);
-		if (d.allowed() && d.breakGlass() && state != null) state.markBreakGlass();
-		enforce(rd, d);
+		enforce(rd, policy.canWrite(s, resource, creating));
 	}
 
 	private Subject subject(RequestDetails rd) {

@@ -93,8 +93,8 @@ public final class ChainAuthority implements AutoCloseable {
 		try {
 			return ledger.accountOf(pseudonyms.of(fhirUser));
 		} catch (LedgerException e) {
-			throw new AuthorizationUnavailableException("the ledger cannot be reached to resolve " + "the account "
-					+ "of a user; retry later", e);
+			throw new AuthorizationUnavailableException("The ledger cannot be reached to resolve a user's account. "
+					+ "Retry later.", e);
 		}
 	}
 

@@ -122,11 +122,19 @@ class AuthorizationMatrixTest extends ServerTestBase {
 	@Test
 	@Order(3)
 	void includesOfAPermittedSearchDropWhatTheCallerMayNotSee() {
-		// dr-a may see both patients; a resource of one patient referring to the other is not shown to a caller
-		// who may see only one of them (the patient themselves)
-		JsonNode bundle = body(get(patientToken, "/Observation?patient=" + patientId + "&_include=Observation:subject"));
-		assertThat(types(bundle)).as(bundle.toString()).containsExactlyInAnyOrder("Observation", "Patient");
-		assertThat(bundle.toString()).doesNotContain("Other");
+		// an Observation of the other patient, performed by this patient: in both compartments
+		String shared = id(created(post(drA, "/Observation", observation(otherPatientId).replace("\"subject\"",
+				"\"performer\":[{\"reference\":\"Patient/" + patientId + "\"}],\"subject\""))));
+		String query = "/Patient?_id=" + patientId + "&_revinclude=Observation:performer";
+		// dr-a may see both patients: the revinclude finds it ...
+		assertThat(body(get(drA, query)).toString()).contains("\"id\":\"" + shared + "\"");
+		// ... the patient may see only one of them: it is left out
+		JsonNode bundle = body(get(patientToken, query));
+		assertThat(types(bundle)).as(bundle.toString()).containsExactly("Patient");
+		assertThat(bundle.toString()).doesNotContain(shared).doesNotContain("Patient/" + otherPatientId);
+		assertThat(get(patientToken, "/Observation/" + shared).statusCode()).isEqualTo(403);
+		JsonNode own = body(get(patientToken, "/Observation?patient=" + patientId + "&_include=Observation:subject"));
+		assertThat(types(own)).as(own.toString()).contains("Observation", "Patient");
 	}
 
 	@Test
