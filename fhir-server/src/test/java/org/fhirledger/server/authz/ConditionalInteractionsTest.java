@@ -130,6 +130,16 @@ class ConditionalInteractionsTest extends ServerTestBase {
 			}
 			assertThat(answers.get(0)).startsWith("403");
 			assertThat(answers.stream().distinct().count()).as(answers.toString()).isEqualTo(2);
+			// a reference given as criteria is matched too: the same answer whether the MRN is registered or not
+			List<String> references = new ArrayList<>();
+			for (String mrn : List.of("MRN-1", "MRN-NOBODY")) {
+				String observation = lab(p2, "2339-0", 1, null).replace("\"Patient/" + p2 + "\"",
+						"\"Patient?identifier=urn:mrn|" + mrn + "\"");
+				HttpResponse<String> direct = call("POST", caller, "/Observation", observation);
+				HttpResponse<String> inBundle = call("POST", caller, "/", bundle("transaction", "POST", "Observation", observation));
+				references.add(direct.statusCode() + " " + shape(direct) + " / " + inBundle.statusCode() + " " + shape(inBundle));
+			}
+			assertThat(references.get(0)).as(references.toString()).startsWith("403").isEqualTo(references.get(1));
 		}
 		assertThat(storedVersionCount()).isEqualTo(versions);
 	}
