@@ -87,7 +87,8 @@ public final class AuditInterceptor {
 		int status = e.getStatusCode();
 		String outcome = status == 401 || status == 403 ? AuditShape.OUTCOME_DENIED
 				: status < 500 ? AuditShape.OUTCOME_DENIED : AuditShape.OUTCOME_FAILED;
-		String text = status == 403 && state != null && state.denial() != null ? "denied: " + state.denial()
+		// a refusal answered as "not there" (404) is audited as the refusal it is
+		String text = state != null && state.denial() != null ? "denied: " + state.denial()
 				: state != null && state.failure() != null ? state.failure() : "HTTP " + status;
 		Set<String> patients = new LinkedHashSet<>();
 		if (state != null) {

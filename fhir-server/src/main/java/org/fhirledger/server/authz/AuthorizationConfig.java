@@ -3,6 +3,7 @@ package org.fhirledger.server.authz;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.searchparam.MatchUrlService;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
@@ -67,15 +68,17 @@ public class AuthorizationConfig {
 	public AuthorizationInterceptor authorizationInterceptor(RestfulServer server, CallerAccessor callers,
 			ChainAuthority chain, AccessPolicy policy, DaoRegistry daos, AuditTrail trail, FhirContext ctx,
 			Compartments compartments, Ledger ledger, Pseudonyms pseudonyms, BreakGlassWindows breakGlass,
-			AuthorizationProperties settings, IInterceptorService global) {
-		OperationRules rules = new OperationRules(policy, id -> {
+			AuthorizationProperties settings, IInterceptorService global, MatchUrlService matchUrls, JdbcTemplate jdbc) {
+		OperationRules rules = new OperationRules(policy);
+		InstanceAccess instances = new InstanceAccess(policy, id -> {
 			try {
 				return Optional.of(daos.getResourceDao(id.getResourceType()).read(id.toVersionless(), new SystemRequestDetails()));
 			} catch (ResourceNotFoundException | ResourceGoneException | IllegalArgumentException e) {
 				return Optional.empty();
 			}
 		});
-		AuthorizationInterceptor authz = new AuthorizationInterceptor(callers, chain, policy, rules);
+		AuthorizationInterceptor authz = new AuthorizationInterceptor(callers, chain, policy, rules, instances,
+				new ConditionalCriteria(ctx, rules, policy, daos, matchUrls), new SearchReaders(jdbc, clock), ctx);
 		// order matters only in that authorisation runs before the audit of the same hook: registration order
 		server.registerInterceptor(authz);
 		server.registerInterceptor(new CreatorConsent(daos, settings.creatorConsentDuration(), clock));

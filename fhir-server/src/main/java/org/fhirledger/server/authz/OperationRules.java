@@ -6,10 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
 import org.fhirledger.ledger.Role;
-import org.hl7.fhir.instance.model.api.IBaseResource;
-import org.hl7.fhir.instance.model.api.IIdType;
 
 /**
  * Request-level rules, decided before HAPI runs the request: which interactions a role may start at all, and
@@ -20,12 +17,9 @@ import org.hl7.fhir.instance.model.api.IIdType;
 public final class OperationRules {
 
 	private final AccessPolicy policy;
-	private final Function<IIdType, Optional<IBaseResource>> loader;
 
-	/** @param loader reads a resource as the server (no authorisation), for operations on an instance */
-	public OperationRules(AccessPolicy policy, Function<IIdType, Optional<IBaseResource>> loader) {
+	public OperationRules(AccessPolicy policy) {
 		this.policy = policy;
-		this.loader = loader;
 	}
 
 	public Decision check(Subject s, RequestDetails rd, RestOperationTypeEnum op) {
@@ -57,24 +51,12 @@ public final class OperationRules {
 					: Decision.deny("$ledger-status is for auditors and admins");
 			case "$validate" -> s.has(Role.CLINICIAN) || s.has(Role.ADMIN) ? Decision.ALLOW
 					: Decision.deny("this role validates nothing");
-			// $verify reads its one resource through the DAO: the pre-show check refuses it as any read would
-			// (an auditor excepted, who may verify anything)
+			// both read their instance, checked as a read is (InstanceAccess; an auditor may verify anything)
 			case "$verify" -> Decision.ALLOW;
-			case "$everything" -> asReadingTheInstance(s, rd);
+			case "$everything" -> rd.getId() != null && rd.getId().hasIdPart() ? Decision.ALLOW
+					: Decision.deny("$everything needs a resource instance");
 			default -> Decision.deny(name + " is for the custodian only");
 		};
-	}
-
-	/**
-	 * As for reading the instance the operation is on: $everything's results are filtered one by one, which
-	 * alone would answer a caller without access with an empty bundle instead of a refusal.
-	 */
-	private Decision asReadingTheInstance(Subject s, RequestDetails rd) {
-		IIdType id = rd.getId();
-		if (id == null || !id.hasIdPart()) return Decision.deny(rd.getOperation() + " needs a resource instance");
-		Optional<IBaseResource> target = loader.apply(id);
-		// an absent target: let the operation answer 404 itself
-		return target.map(r -> policy.canSee(s, r)).orElse(Decision.ALLOW);
 	}
 
 	private Decision search(Subject s, RequestDetails rd, String type) {
@@ -83,12 +65,42 @@ public final class OperationRules {
 			// Patient/123/Observation: the compartment names the patient
 			String target = rd.getCompartmentName();
 			if (!"Patient".equals(type)) return Decision.deny("only patient compartments are searchable this way");
+			Decision chained = chains(s, target, params);
+			if (!chained.allowed()) return chained;
 			return policy.compartments().isPatientData(target) || "AuditEvent".equals(target)
 					? policy.canReadPatient(s, rd.getId().getIdPart(), target) : Decision.ALLOW;
 		}
-		if (params.keySet().stream().anyMatch(k -> k.startsWith("_has")) && !s.has(Role.AUDITOR)) {
-			return Decision.deny("_has (reverse chaining) can reach other patients' data: not allowed for this role");
+		return criteria(s, type, params, RequestState.of(rd));
+	}
+
+	/**
+	 * What a search may match, and equally the criteria of a conditional create, update, patch or delete (which
+	 * match as a search does): patient data only of patients the caller names and may read, no reverse chaining
+	 * but an auditor's into AuditEvents, no chaining but between directory types (a chain or {@code _has} tests
+	 * the data it reaches, whoever it belongs to).
+	 */
+	public Decision criteria(Subject s, String type, Map<String, String[]> params, RequestState state) {
+		if (s.has(Role.CUSTODIAN)) return Decision.ALLOW;
+		Decision chained = chains(s, type, params);
+		if (!chained.allowed()) return chained;
+		return scoped(s, type, params, state);
+	}
+
+	private static Decision chains(Subject s, String type, Map<String, String[]> params) {
+		if (s.has(Role.CUSTODIAN)) return Decision.ALLOW;
+		for (String key : params.keySet()) {
+			if (key.startsWith("_has")) {
+				if (!s.has(Role.AUDITOR) || !key.startsWith("_has:AuditEvent:") || key.indexOf('.') >= 0) {
+					return Decision.deny("_has (reverse chaining) can reach other patients' data: not allowed for this role");
+				}
+			} else if (key.indexOf('.') >= 0 && !AccessPolicy.DIRECTORY_TYPES.contains(type)) {
+				return Decision.deny("chained parameters can reach other patients' data: not allowed for this role");
+			}
 		}
+		return Decision.ALLOW;
+	}
+
+	private Decision scoped(Subject s, String type, Map<String, String[]> params, RequestState state) {
 		if ("AuditEvent".equals(type)) {
 			if (s.has(Role.AUDITOR)) return Decision.ALLOW;
 			String self = s.patientId();
@@ -112,7 +124,6 @@ public final class OperationRules {
 		}
 		Decision d = Decision.ALLOW;
 		for (String patient : named) {
-			RequestState state = RequestState.of(rd);
 			if (state != null) state.addTouched(Set.of(patient));
 			d = d.and(policy.canReadPatient(s, patient, type));
 			if (!d.allowed()) return d;

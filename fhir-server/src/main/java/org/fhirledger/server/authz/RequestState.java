@@ -3,7 +3,9 @@ package org.fhirledger.server.authz;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import jakarta.servlet.http.HttpServletRequest;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -23,6 +25,8 @@ public final class RequestState {
 	private String reason;
 	private String failure;
 	private String failedResource;
+	private final List<String> narrowings = new ArrayList<>();
+	private RuntimeException deferred;
 
 	/** The state of this request, created on first use; null for requests without a servlet request (internal). */
 	public static RequestState of(RequestDetails rd) {
@@ -101,6 +105,32 @@ public final class RequestState {
 
 	public String failedResource() {
 		return failedResource;
+	}
+
+	/** A refusal decided before HAPI picked the handler's arguments, answered from the pre-handled hook as all are. */
+	void defer(RuntimeException refusal) {
+		if (deferred == null) deferred = refusal;
+	}
+
+	RuntimeException deferred() {
+		return deferred;
+	}
+
+	/** Remembers what was appended to a conditional's criteria, so the answer can quote the criteria as sent. */
+	void narrowed(String suffix) {
+		narrowings.add(suffix);
+	}
+
+	/** The text with the criteria as the caller sent them. */
+	String unnarrowed(String text) {
+		if (text == null) return null;
+		String out = text;
+		for (String suffix : narrowings) out = out.replace(suffix, "");
+		return out;
+	}
+
+	boolean anyNarrowed() {
+		return !narrowings.isEmpty();
 	}
 
 	public String denial() {

@@ -10,7 +10,8 @@ import java.util.Set;
  *
  * @param subject       the token's {@code sub}
  * @param ledgerAddress the caller's Ethereum address, {@code 0x} + 40 lower-case hex digits
- * @param fhirUser      SMART fhirUser reference (e.g. {@code Practitioner/123}), or null when the token has none
+ * @param fhirUser      SMART fhirUser as a relative reference (e.g. {@code Practitioner/123}, also for a token that
+ *                      gives it as an absolute URL), or null when the token has none
  * @param scopes        the token's scopes, possibly empty
  */
 public record Caller(String subject, String ledgerAddress, String fhirUser, Set<String> scopes) {

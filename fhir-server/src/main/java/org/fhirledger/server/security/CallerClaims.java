@@ -85,7 +85,17 @@ public final class CallerClaims implements OAuth2TokenValidator<Jwt>, Converter<
 			throw new IllegalArgumentException("The token's " + fhirUserClaim
 					+ " claim must reference a Practitioner, PractitionerRole, Patient, RelatedPerson or Person, e.g. Practitioner/123");
 		}
-		return ref;
+		return relative(ref);
+	}
+
+	/**
+	 * The user as this server knows them, {@code Type/id}: an absolute fhirUser ({@code https://host/fhir/Practitioner/7})
+	 * names the same user, and identities on chain are pseudonyms of the relative form.
+	 */
+	public static String relative(String fhirUser) {
+		int id = fhirUser.lastIndexOf('/');
+		int type = fhirUser.lastIndexOf('/', id - 1);
+		return type < 0 ? fhirUser : fhirUser.substring(type + 1);
 	}
 
 	/** OAuth2 puts scopes in one space-separated string; some IdPs send a JSON array instead. */

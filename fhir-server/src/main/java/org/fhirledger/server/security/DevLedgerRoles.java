@@ -70,7 +70,7 @@ public final class DevLedgerRoles {
 		ContractAddresses contracts = org.fhirledger.server.ledger.ContractsFile.read(Path.of(p.getProperty("contracts-file")), chainId);
 		Credentials admin = DevLedgerKeys.credentials(DevIssuer.load(dataDir).addressSecret(), Role.ADMIN, null);
 		Bytes32 identity = fhirUser == null ? labelIdentity(address)
-				: Bytes32.of(Pseudonymizer.fromDataDir(dataDir).pseudonym(fhirUser));
+				: Bytes32.of(Pseudonymizer.fromDataDir(dataDir).pseudonym(CallerClaims.relative(fhirUser)));
 		Web3j web3j = Web3j.build(new HttpService(p.getProperty("rpc-url")));
 		try {
 			var registry = org.fhirledger.contracts.generated.AccessRegistry.load(contracts.accessRegistry(), web3j,

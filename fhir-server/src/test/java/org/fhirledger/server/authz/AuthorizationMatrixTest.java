@@ -85,17 +85,25 @@ class AuthorizationMatrixTest extends ServerTestBase {
 	@Order(2)
 	void aClinicianWithoutConsentSeesNothingOfThePatientByAnyRoute() {
 		long versions = storedVersionCount();
-		List<String> paths = List.of(
+		// one resource (read, vread, history, $everything): as if it did not exist
+		List<String> instances = List.of(
 				"/Patient/" + patientId,
 				"/Patient/" + patientId + "/_history/1",
 				"/Patient/" + patientId + "/_history",
 				"/DiagnosticReport/" + reportId,
 				"/Observation/" + observationId + "/_history",
+				"/Patient/" + patientId + "/$everything");
+		for (String path : instances) {
+			HttpResponse<String> r = get(drB, path);
+			assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(404);
+			assertThat(body(r).at("/issue/0/code").asText()).as(path).isEqualTo("not-found");
+			assertThat(r.body()).as(path).doesNotContain("Quinn");
+		}
+		List<String> paths = List.of(
 				"/DiagnosticReport?subject=Patient/" + patientId,
 				"/DiagnosticReport?subject=Patient/" + patientId + "&_summary=count",
 				"/Observation?patient=" + patientId + "&_total=accurate",
 				"/Patient?_id=" + patientId + "&_revinclude=Observation:subject",
-				"/Patient/" + patientId + "/$everything",
 				"/Observation?code=http://loinc.org|718-7",
 				"/Observation?_summary=count",
 				"/Patient?name=Quinn",
@@ -109,12 +117,13 @@ class AuthorizationMatrixTest extends ServerTestBase {
 			HttpResponse<String> r = get(drB, path);
 			assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(403);
 			assertThat(body(r).at("/resourceType").asText()).as(path).isEqualTo("OperationOutcome");
+			assertThat(body(r).at("/issue/0/code").asText()).as(path).isEqualTo("forbidden");
 			assertThat(r.body()).as(path).doesNotContain("Quinn");
 		}
 		assertThat(post(drB, "/Observation", observation(patientId)).statusCode()).isEqualTo(403);
 		assertThat(put(drB, "/Patient/" + patientId, "{\"resourceType\":\"Patient\",\"id\":\"" + patientId + "\"}")
-				.statusCode()).isEqualTo(403);
-		assertThat(call("DELETE", drB, "/DiagnosticReport/" + reportId, null).statusCode()).isEqualTo(403);
+				.statusCode()).isEqualTo(404);
+		assertThat(call("DELETE", drB, "/DiagnosticReport/" + reportId, null).statusCode()).isEqualTo(404);
 		assertThat(post(drB, "/", transaction(observation(patientId))).statusCode()).isEqualTo(403);
 		assertThat(storedVersionCount()).as("nothing but AuditEvents was stored").isEqualTo(versions);
 	}
@@ -132,7 +141,7 @@ class AuthorizationMatrixTest extends ServerTestBase {
 		JsonNode bundle = body(get(patientToken, query));
 		assertThat(types(bundle)).as(bundle.toString()).containsExactly("Patient");
 		assertThat(bundle.toString()).doesNotContain(shared).doesNotContain("Patient/" + otherPatientId);
-		assertThat(get(patientToken, "/Observation/" + shared).statusCode()).isEqualTo(403);
+		assertThat(get(patientToken, "/Observation/" + shared).statusCode()).isEqualTo(404);
 		JsonNode own = body(get(patientToken, "/Observation?patient=" + patientId + "&_include=Observation:subject"));
 		assertThat(types(own)).as(own.toString()).contains("Observation", "Patient");
 	}
@@ -146,7 +155,7 @@ class AuthorizationMatrixTest extends ServerTestBase {
 		// the server invalidated its cache when it wrote the consent: effective at once
 		assertThat(get(drB, "/DiagnosticReport/" + reportId).statusCode()).isEqualTo(200);
 		assertThat(body(get(drB, "/DiagnosticReport?subject=Patient/" + patientId)).at("/total").asInt()).isEqualTo(1);
-		assertThat(get(drB, "/Patient/" + otherPatientId).statusCode()).as("only that patient").isEqualTo(403);
+		assertThat(get(drB, "/Patient/" + otherPatientId).statusCode()).as("only that patient").isEqualTo(404);
 		// read-only consent: no writes
 		assertThat(post(drB, "/Observation", observation(patientId)).statusCode()).isEqualTo(403);
 
@@ -154,7 +163,7 @@ class AuthorizationMatrixTest extends ServerTestBase {
 				consent(patientId, "Practitioner/dr-b", "inactive").replace("{\"resourceType\":\"Consent\",",
 						"{\"resourceType\":\"Consent\",\"id\":\"" + consentId + "\","));
 		assertThat(revoked.statusCode()).as(revoked.body()).isEqualTo(200);
-		assertThat(get(drB, "/DiagnosticReport/" + reportId).statusCode()).isEqualTo(403);
+		assertThat(get(drB, "/DiagnosticReport/" + reportId).statusCode()).isEqualTo(404);
 	}
 
 	@Test
@@ -164,7 +173,7 @@ class AuthorizationMatrixTest extends ServerTestBase {
 		assertThat(own.statusCode()).as(own.body()).isEqualTo(200);
 		assertThat(get(patientToken, "/DiagnosticReport/" + reportId).statusCode()).isEqualTo(200);
 		assertThat(get(patientToken, "/Observation?patient=" + patientId).statusCode()).isEqualTo(200);
-		assertThat(get(patientToken, "/Patient/" + otherPatientId).statusCode()).isEqualTo(403);
+		assertThat(get(patientToken, "/Patient/" + otherPatientId).statusCode()).isEqualTo(404);
 		assertThat(get(patientToken, "/Observation?patient=" + otherPatientId).statusCode()).isEqualTo(403);
 		assertThat(get(patientToken, "/Observation").statusCode()).isEqualTo(403);
 		assertThat(get(patientToken, "/Practitioner/dr-a").statusCode()).as("the directory is public to roles").isEqualTo(200);
@@ -192,7 +201,7 @@ class AuthorizationMatrixTest extends ServerTestBase {
 		assertThat(post(patientToken, "/Consent", consent(patientId, "Practitioner/dr-b", "active")
 				.replace("\"provision\":{", "\"provision\":{\"period\":{\"end\":\"2001-01-01\"},")).statusCode())
 				.as("expired").isEqualTo(422);
-		assertThat(get(drB, "/DiagnosticReport/" + reportId).statusCode()).isEqualTo(403);
+		assertThat(get(drB, "/DiagnosticReport/" + reportId).statusCode()).isEqualTo(404);
 		assertThat(storedVersionCount()).as("nothing but AuditEvents was stored").isEqualTo(versions);
 	}
 
@@ -211,7 +220,7 @@ class AuthorizationMatrixTest extends ServerTestBase {
 		JsonNode last = audits.at("/entry/0/resource");
 		assertThat(last.at("/purposeOfEvent/0/coding/0/code").asText()).isEqualTo("BTG");
 		assertThat(last.at("/agent/0/who/reference").asText()).isEqualTo("Practitioner/dr-b");
-		assertThat(get(drB, "/Patient/" + otherPatientId).statusCode()).as("only that patient").isEqualTo(403);
+		assertThat(get(drB, "/Patient/" + otherPatientId).statusCode()).as("only that patient").isEqualTo(404);
 	}
 
 	@Test
@@ -226,7 +235,7 @@ class AuthorizationMatrixTest extends ServerTestBase {
 		assertThat(allowed.at("/total").asInt()).isGreaterThanOrEqualTo(2);
 		assertThat(body(get(auditor, "/AuditEvent?entity=DiagnosticReport/" + reportId + "&date=ge2020-01-01")).at("/total")
 				.asInt()).isGreaterThanOrEqualTo(3);
-		assertThat(get(auditor, "/Patient/" + patientId).statusCode()).isEqualTo(403);
+		assertThat(get(auditor, "/Patient/" + patientId).statusCode()).isEqualTo(404);
 		assertThat(get(auditor, "/Observation?patient=" + patientId).statusCode()).isEqualTo(403);
 		assertThat(post(auditor, "/AuditEvent", "{\"resourceType\":\"AuditEvent\"}").statusCode()).isEqualTo(403);
 		// the patient sees who looked at their data, and nobody else's
@@ -262,7 +271,7 @@ class AuthorizationMatrixTest extends ServerTestBase {
 		assertThat(get(temp.token(), "/AuditEvent?_count=1").statusCode()).isEqualTo(200);
 		assertThat(post(admin, "/Practitioner", practitioner(null, "New")).statusCode()).isEqualTo(201);
 		assertThat(post(drA, "/Practitioner", practitioner(null, "New")).statusCode()).isEqualTo(403);
-		assertThat(get(admin, "/Patient/" + patientId).statusCode()).as("admins read no clinical data").isEqualTo(403);
+		assertThat(get(admin, "/Patient/" + patientId).statusCode()).as("admins read no clinical data").isEqualTo(404);
 	}
 
 	// ---------------------------------------------------------------------------------------------------------

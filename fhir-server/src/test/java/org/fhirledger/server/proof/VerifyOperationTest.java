@@ -194,12 +194,12 @@ class VerifyOperationTest {
         String clinician = DevTokens.mint(data, Role.CLINICIAN, "Practitioner/no-consent");
         String auditor = DevTokens.mint(data, Role.AUDITOR, null);
         for (String path : List.of("/Patient/" + id + "/$verify", "/Patient/" + id + "/_history/1/$verify")) {
-            assertThat(as(clinician, path).statusCode()).as("a clinician without consent: " + path).isEqualTo(403);
+            assertThat(as(clinician, path).statusCode()).as("a clinician without consent: as if it did not exist " + path).isEqualTo(404);
             HttpResponse<String> audited = as(auditor, path);
             assertThat(audited.statusCode()).as(audited.body()).isEqualTo(200);
             assertThat(audited.body()).doesNotContain("Authorised"); // hashes and proofs, no clinical data
         }
-        assertThat(as(auditor, "/Patient/" + id).statusCode()).as("reading is still refused").isEqualTo(403);
+        assertThat(as(auditor, "/Patient/" + id).statusCode()).as("reading is still refused").isEqualTo(404);
         assertThat(as(clinician, "/$ledger-status").statusCode()).isEqualTo(403);
         assertThat(as(auditor, "/$ledger-status").statusCode()).isEqualTo(200);
     }

@@ -34,7 +34,7 @@ class CallerClaimsTest {
 		assertThat(c.scopes()).containsExactlyInAnyOrder("a", "b");
 		assertThat(c.fhirUserReference()).isEmpty();
 		assertThat(claims.toCaller(jwt().claim("fhir_user", "https://ehr.example/fhir/Patient/p-1").build()).fhirUser())
-				.isEqualTo("https://ehr.example/fhir/Patient/p-1");
+				.as("the same user as Patient/p-1: the chain binds accounts to the relative form").isEqualTo("Patient/p-1");
 		assertThat(claims.toCaller(jwt().build()).scopes()).isEmpty();
 	}
 

@@ -1,0 +1,94 @@
+package org.fhirledger.server.authz;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.searchparam.MatchUrlService;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.IBundleProvider;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.util.UrlUtil;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import org.fhirledger.ledger.Role;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+
+/**
+ * The criteria of a conditional create ({@code If-None-Exist}), update, patch or delete, and of a conditional
+ * reference ({@code Patient?identifier=...} as a reference): HAPI matches them as the server, before any check, so
+ * whatever it finds would show in the answer (a refusal, "matched 2 resources", a location). For a caller other
+ * than the custodian they must first pass the search rule ({@link OperationRules#criteria}: a refusal that depends
+ * on the criteria only); then the match is made here, as the caller would see it, and the criteria are narrowed to
+ * the ids the caller may see ({@code &_id=...}; when none, a condition nothing meets), so HAPI finds exactly those:
+ * a resource the caller may not see (one that is also another patient's) is not there for them.
+ */
+final class ConditionalCriteria {
+
+	/** Beyond this many matches the criteria are too wide to be narrowed: the caller must name fewer. */
+	private static final int MAX_MATCHES = 1000;
+
+	private final FhirContext ctx;
+	private final OperationRules rules;
+	private final AccessPolicy policy;
+	private final DaoRegistry daos;
+	private final MatchUrlService matchUrls;
+
+	ConditionalCriteria(FhirContext ctx, OperationRules rules, AccessPolicy policy, DaoRegistry daos, MatchUrlService matchUrls) {
+		this.ctx = ctx;
+		this.rules = rules;
+		this.policy = policy;
+		this.daos = daos;
+		this.matchUrls = matchUrls;
+	}
+
+	/**
+	 * The criteria ({@code query}: the part after {@code ?}, as sent) to hand to HAPI instead.
+	 *
+	 * @throws ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException when the search rule refuses them
+	 */
+	String narrow(Subject s, String type, String query, RequestState state) {
+		if (s.has(Role.CUSTODIAN)) return query;
+		if (type == null || !daos.isResourceTypeSupported(type)) return query; // HAPI refuses it as invalid
+		Map<String, String[]> params = UrlUtil.parseQueryString(query);
+		Decision d = rules.criteria(s, type, params, state);
+		if (!d.allowed()) {
+			if (state != null) state.denial(d.reason());
+			throw Refusals.forbidden("conditional criteria are held to the search rule: " + d.reason());
+		}
+		SearchParameterMap map = matchUrls.translateMatchUrl(type + "?" + query, ctx.getResourceDefinition(type));
+		map.setLoadSynchronousUpTo(MAX_MATCHES + 1);
+		IBundleProvider found = daos.getResourceDao(type).search(map, new SystemRequestDetails());
+		List<IBaseResource> matches = found.getResources(0, MAX_MATCHES + 1);
+		if (matches.size() > MAX_MATCHES) {
+			throw Refusals.forbidden("conditional criteria matching more than " + MAX_MATCHES + " resources: name fewer");
+		}
+		List<String> visible = new ArrayList<>();
+		for (IBaseResource r : matches) {
+			if (policy.canSee(s, r).allowed()) visible.add(r.getIdElement().getIdPart());
+		}
+		// none: a condition no resource meets that HAPI cannot test in memory (it tests the criteria of a conditional
+		// create or update-as-create against the new resource, which an id that exists nowhere would fail)
+		String suffix = visible.isEmpty() ? "&_has:Provenance:target:_id=" + nowhere(s, type, query)
+				: "&_id=" + String.join(",", visible);
+		if (state != null) state.narrowed(suffix);
+		return query + suffix;
+	}
+
+	/**
+	 * An id no resource has, the same for the same caller and criteria (so HAPI's guard against two concurrent
+	 * conditional creates of the same criteria still works for them) and never another caller's.
+	 */
+	private static String nowhere(Subject s, String type, String query) {
+		try {
+			byte[] h = MessageDigest.getInstance("SHA-256")
+					.digest((s.address() + "|" + type + "?" + query).getBytes(StandardCharsets.UTF_8));
+			return "none-" + HexFormat.of().formatHex(h, 0, 12);
+		} catch (NoSuchAlgorithmException e) {
+			throw new IllegalStateException(e);
+		}
+	}
+}
