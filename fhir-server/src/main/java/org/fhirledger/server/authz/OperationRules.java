@@ -61,6 +61,8 @@ public final class OperationRules {
 			// (an auditor excepted, who may verify anything)
 			case "$verify" -> Decision.ALLOW;
 			case "$everything" -> asReadingTheInstance(s, rd);
+			// erasure of a patient: the custodian's alone (allowed above), not even the patient's own
+			case "$erase" -> Decision.deny("$erase is for the custodian only");
 			default -> Decision.deny(name + " is for the custodian only");
 		};
 	}
