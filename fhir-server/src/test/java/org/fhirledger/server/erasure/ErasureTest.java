@@ -111,18 +111,21 @@ class ErasureTest {
 		}
 		jdbcUrl = PostgresInitializer.postgres().getJdbcUrl("postgres", db);
 		data = Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-data").toAbsolutePath()), "erasure-");
-		server = PipelineServer.start(data, privateChain.rpcUrl(), privateChain.chainId(),
-				"--spring.datasource.url=" + jdbcUrl, "--spring.datasource.username=postgres",
-				"--spring.datasource.password=", "--content-store.ipfs-api-url=" + ipfs.apiUrl(),
-				"--outbox.retry-max=1s", "--ledger.max-wait=10ms", "--anchor.enabled=true",
-				"--anchor.rpc-url=" + publicChain.rpcUrl(), "--anchor.chain-id=31338", "--anchor.gas-price=0",
-				"--anchor.every=1s", "--anchor.follow-interval=200ms");
+		server = PipelineServer.start(data, privateChain.rpcUrl(), privateChain.chainId(), serverArgs());
 		custodian = server.token();
 		admin = DevTokens.mint(data, Role.ADMIN, null);
 		assertThat(send("PUT", admin, "/Practitioner/dr-e", "{\"resourceType\":\"Practitioner\",\"id\":\"dr-e\","
 				+ "\"name\":[{\"family\":\"Erwin\"}]}").statusCode()).isIn(200, 201);
 		clinician = DevTokens.mintFor(data, Role.CLINICIAN, "Practitioner/dr-e");
 		auditor = DevTokens.mint(data, Role.AUDITOR, null);
+	}
+
+	static String[] serverArgs() {
+		return new String[] {"--spring.datasource.url=" + jdbcUrl, "--spring.datasource.username=postgres",
+				"--spring.datasource.password=", "--content-store.ipfs-api-url=" + ipfs.apiUrl(),
+				"--outbox.retry-max=1s", "--ledger.max-wait=10ms", "--anchor.enabled=true",
+				"--anchor.rpc-url=" + publicChain.rpcUrl(), "--anchor.chain-id=31338", "--anchor.gas-price=0",
+				"--anchor.every=1s", "--anchor.follow-interval=200ms"};
 	}
 
 	@AfterAll
@@ -161,6 +164,11 @@ class ErasureTest {
 		assertThat(erase(custodian, "does-not-exist", "x").statusCode()).isEqualTo(404);
 		assertThat(send("GET", custodian, "/Patient/" + id, null).statusCode()).isEqualTo(200);
 		assertThat(server.jdbc().queryForObject("select count(*) from fl_erasure", Long.class)).isZero();
+		// the public $expunge stays refused, also for the custodian: erasure expunges through the server's own call
+		HttpResponse<String> expunge = send("POST", custodian, "/Patient/" + id + "/$expunge", "{\"resourceType\":"
+				+ "\"Parameters\",\"parameter\":[{\"name\":\"expungeEverything\",\"valueBoolean\":true}]}");
+		assertThat(expunge.statusCode()).as(expunge.body()).isBetween(400, 499);
+		assertThat(send("GET", custodian, "/Patient/" + id, null).statusCode()).isEqualTo(200);
 		// the CapabilityStatement lists the operation on Patient
 		JsonNode patientRest = null;
 		for (JsonNode r : JSON.readTree(send("GET", custodian, "/metadata", null).body()).at("/rest/0/resource")) {
@@ -313,6 +321,23 @@ class ErasureTest {
 		String log = serverLog.toString(StandardCharsets.UTF_8);
 		assertThat(log).contains("erasure of patient " + pn.toHex());
 		for (String m : MARKERS) assertThat(log).doesNotContain(m);
+	}
+
+	@Test
+	@Order(5)
+	void anErasureInterruptedByACrashIsCompletedWhenTheServerStartsAgain() throws Exception {
+		String id = patient("Restarted");
+		Bytes32 pn = server.ctx.getBean(Pseudonyms.class).of("Patient", id);
+		ErasureRegistry registry = server.ctx.getBean(ErasureRegistry.class);
+		registry.begin(id, pn, java.time.Instant.now(), ErasureTombstone.reasonHash(pn, "crash"));
+		registry.markErased(pn, List.of(pn));
+		server.close(); // the "crash" after the intent
+		server = PipelineServer.start(data, privateChain.rpcUrl(), privateChain.chainId(), serverArgs());
+		custodian = server.token();
+		ErasureRegistry after = server.ctx.getBean(ErasureRegistry.class);
+		await(() -> after.find(pn).map(e -> e.state() == ErasureRegistry.State.DONE).orElse(false), "erasure resumed");
+		assertThat(server.jdbc().queryForObject("select count(*) from HFJ_RESOURCE where FHIR_ID = ?", Long.class, id)).isZero();
+		assertThat(send("GET", custodian, "/Patient/" + id, null).statusCode()).isEqualTo(410);
 	}
 
 	// ---- scans
