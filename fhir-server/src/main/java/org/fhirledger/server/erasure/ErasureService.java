@@ -96,7 +96,8 @@ public final class ErasureService {
 	 * @throws ResourceGoneException already erased
 	 * @throws AuthorizationUnavailableException the chain does not answer: nothing was changed
 	 */
-	public ErasureRegistry.Erasure erase(String patientId, String reason, String requestor) {
+	// one erasure at a time in this server; a second replica's concurrent one is stopped by the intent's primary key
+	public synchronized ErasureRegistry.Erasure erase(String patientId, String reason, String requestor) {
 		Bytes32 patient = pseudonyms.of("Patient", patientId);
 		ErasureRegistry.Erasure e = registry.find(patient).orElse(null);
 		if (e != null && e.state() == ErasureRegistry.State.DONE) {
@@ -108,7 +109,12 @@ public final class ErasureService {
 		requireChain(patient);
 		if (e == null) {
 			Instant at = clock.instant().truncatedTo(ChronoUnit.MILLIS);
-			registry.begin(patientId, patient, at, ErasureTombstone.reasonHash(patient, reason));
+			try {
+				registry.begin(patientId, patient, at, ErasureTombstone.reasonHash(patient, reason));
+			} catch (org.springframework.dao.DuplicateKeyException concurrent) {
+				throw new ResourceVersionConflictException("An erasure of Patient/" + patientId + " is under way; "
+						+ "retry to see its outcome");
+			}
 			e = registry.find(patient).orElseThrow();
 		}
 		complete(e);
@@ -118,7 +124,7 @@ public final class ErasureService {
 	}
 
 	/** Completes an erasure found unfinished at start-up; audited as the server's. */
-	void resume(ErasureRegistry.Erasure e) {
+	synchronized void resume(ErasureRegistry.Erasure e) {
 		requireChain(e.patient());
 		complete(e);
 		audit.erased(registry.find(e.patient()).orElseThrow(), ledger.account());
