@@ -2,6 +2,7 @@ package org.fhirledger.server;
 
 import org.fhirledger.server.audit.AuditConfig;
 import org.fhirledger.server.authz.AuthorizationConfig;
+import org.fhirledger.server.erasure.ErasureConfig;
 import org.fhirledger.server.fhir.FhirJpaConfig;
 import org.fhirledger.server.fhir.FhirRestConfig;
 import org.fhirledger.server.ledger.LedgerWiringConfig;
@@ -39,7 +40,8 @@ import org.springframework.context.annotation.Import;
 	LedgerWiringConfig.class,
 	AuthorizationConfig.class,
 	ProofConfig.class,
-	WritePipelineConfig.class
+	WritePipelineConfig.class,
+	ErasureConfig.class
 })
 public class Application {
 

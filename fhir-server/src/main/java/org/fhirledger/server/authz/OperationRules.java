@@ -55,6 +55,8 @@ public final class OperationRules {
 			case "$verify" -> Decision.ALLOW;
 			case "$everything" -> rd.getId() != null && rd.getId().hasIdPart() ? Decision.ALLOW
 					: Decision.deny("$everything needs a resource instance");
+			// erasure of a patient: the custodian's alone (allowed above), not even the patient's own
+			case "$erase" -> Decision.deny("$erase is for the custodian only");
 			default -> Decision.deny(name + " is for the custodian only");
 		};
 	}

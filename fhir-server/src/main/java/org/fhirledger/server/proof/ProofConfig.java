@@ -86,9 +86,10 @@ public class ProofConfig {
     @Bean
     public ProofOperations proofOperations(FhirContext fhirContext, DaoRegistry daoRegistry, Pseudonyms pseudonyms,
             Web3jLedger ledger, LeafIndex leafIndex, ProofLog proofLog, AnchorRecords anchorRecords,
-            AnchorService anchorService, LedgerFollower follower) {
+            AnchorService anchorService, LedgerFollower follower,
+            org.springframework.beans.factory.ObjectProvider<ErasedRecords> erased) {
         return new ProofOperations(fhirContext, daoRegistry, pseudonyms, ledger, leafIndex, proofLog, anchorRecords,
-                anchorService, follower);
+                anchorService, follower, erased.getIfAvailable(() -> ErasedRecords.NONE));
     }
 
     /** Adds the operations to the FHIR server once every bean exists (before the servlet starts). */

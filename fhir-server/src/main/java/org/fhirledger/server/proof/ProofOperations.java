@@ -41,9 +41,11 @@ public final class ProofOperations {
     private final AnchorRecords anchors;
     private final AnchorService service;
     private final LedgerFollower follower;
+    private final ErasedRecords erased;
 
     ProofOperations(FhirContext fhir, DaoRegistry daos, Pseudonyms pseudonyms, Web3jLedger ledger, LeafIndex index,
-            ProofLog proofLog, AnchorRecords anchors, AnchorService service, LedgerFollower follower) {
+            ProofLog proofLog, AnchorRecords anchors, AnchorService service, LedgerFollower follower,
+            ErasedRecords erased) {
         this.fhir = fhir;
         this.daos = daos;
         this.pseudonyms = pseudonyms;
@@ -53,12 +55,15 @@ public final class ProofOperations {
         this.anchors = anchors;
         this.service = service;
         this.follower = follower;
+        this.erased = erased;
     }
 
     /** {@code [type]/[id]/$verify} (current version) and {@code [type]/[id]/_history/[vid]/$verify}. */
     @Operation(name = "$verify", idempotent = true, global = true)
     public Parameters verify(@IdParam IdType id, RequestDetails request) {
         String type = id.getResourceType();
+        Optional<Instant> erasedAt = erased.erasedAt(type, id.getIdPart());
+        if (erasedAt.isPresent()) return verifyErased(type, id, erasedAt.get());
         IBaseResource resource = daos.getResourceDao(type).read(id.hasVersionIdPart() ? id : id.toVersionless(), request);
         IdType read = (IdType) resource.getIdElement();
         byte[] json = fhir.newJsonParser().encodeResourceToString(resource).getBytes(StandardCharsets.UTF_8);
@@ -115,6 +120,44 @@ public final class ProofOperations {
             a.put("privateChainCheck", "skipped: " + ex.getMessage());
         }
         proveAndAnchor(a, row.get());
+    }
+
+    /**
+     * An erased resource: nothing is stored to hash, so the answer is the ledger's entry for the version (the content
+     * hash it existed with) and its proof. Without a version: the newest entry, for a Patient its erasure entry.
+     */
+    private Parameters verifyErased(String type, IdType id, Instant erasedAt) {
+        Bytes32 resource = pseudonyms.of(type, id.getIdPart());
+        VerifyAnswer a = new VerifyAnswer();
+        a.erased("erased on " + erasedAt + "; the ledger keeps the hash this version existed with, the content is gone");
+        a.put("erasedAt", erasedAt.toString());
+        Long version = id.hasVersionIdPart() && id.isVersionIdPartValidLong() ? id.getVersionIdPartAsLong() : null;
+        if (version == null) {
+            try {
+                java.util.List<RecordInfo> history = ledger.recordHistory(resource);
+                if (!history.isEmpty()) version = history.get(history.size() - 1).entry().version();
+            } catch (LedgerException ex) {
+                a.put("privateChainCheck", "skipped: " + ex.getMessage());
+            }
+        }
+        if (version == null) {
+            a.pending("the erasure entry is not on the private chain yet (the ledger writer records it)");
+            return a.build();
+        }
+        a.put("reference", type + "/" + id.getIdPart() + "/_history/" + version);
+        Optional<LeafIndex.Row> row = index.findRecord(resource, version, ledger.account());
+        if (row.isPresent()) {
+            proveAndAnchor(a, row.get());
+            return a.build();
+        }
+        Optional<RecordInfo> onChain = chainRecord(a, resource, version);
+        if (onChain.isEmpty()) {
+            a.pending("no ledger entry for this version on the private chain (not recorded yet, or no such version)");
+        } else {
+            a.put("contentHash", onChain.get().entry().contentHash().toHex());
+            a.pending("on the private chain (seq " + onChain.get().receipt().seq() + "), not yet in the Merkle log");
+        }
+        return a.build();
     }
 
     private Optional<RecordInfo> chainRecord(VerifyAnswer a, Bytes32 resource, long version) {

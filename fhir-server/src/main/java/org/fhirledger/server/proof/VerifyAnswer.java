@@ -21,10 +21,12 @@ final class VerifyAnswer {
     static final String VERIFIED = "verified";
     static final String PENDING = "pending";
     static final String FAILED = "failed";
+    static final String ERASED = "erased";
 
     private final Parameters p = new Parameters();
     private final List<String> failures = new ArrayList<>();
     private final List<String> pending = new ArrayList<>();
+    private String erased;
 
     VerifyAnswer put(String name, String value) {
         if (value != null) p.addParameter().setName(name).setValue(new StringType(value));
@@ -42,6 +44,12 @@ final class VerifyAnswer {
 
     VerifyAnswer pending(String issue) {
         pending.add(issue);
+        return this;
+    }
+
+    /** The resource was erased: status {@code erased} (unless something failed), the note first among the issues. */
+    VerifyAnswer erased(String note) {
+        erased = note;
         return this;
     }
 
@@ -84,9 +92,10 @@ final class VerifyAnswer {
     }
 
     Parameters build() {
-        String status = !failures.isEmpty() ? FAILED : !pending.isEmpty() ? PENDING : VERIFIED;
+        String status = !failures.isEmpty() ? FAILED : erased != null ? ERASED : !pending.isEmpty() ? PENDING : VERIFIED;
         Parameters out = new Parameters();
         out.addParameter().setName("status").setValue(new CodeType(status));
+        if (erased != null) out.addParameter().setName("issue").setValue(new StringType(erased));
         for (String f : failures) out.addParameter().setName("issue").setValue(new StringType(f));
         for (String f : pending) out.addParameter().setName("issue").setValue(new StringType(f));
         out.getParameter().addAll(p.getParameter());
