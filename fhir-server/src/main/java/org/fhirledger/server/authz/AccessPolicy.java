@@ -30,14 +30,18 @@ public final class AccessPolicy {
 			"Location", "Endpoint", "HealthcareService", "OrganizationAffiliation");
 
 	/**
-	 * Conformance and infrastructure: how the server reads, indexes, validates and executes everything else (a
-	 * SearchParameter changes every search of its type). Written by ADMIN (and the custodian), read by every role
-	 * that reads non-patient data; per resource still patient data if one happens to point at a patient.
+	 * Conformance and infrastructure, and the executable knowledge artifacts: how the server reads, indexes,
+	 * validates and evaluates everything else (a SearchParameter changes every search of its type). Written by
+	 * ADMIN (and the custodian), read by every role that reads non-patient data; per resource still patient data if
+	 * one happens to point at a patient.
 	 */
 	public static final Set<String> DEFINITION_TYPES = Set.of("SearchParameter", "StructureDefinition",
 			"StructureMap", "CodeSystem", "ValueSet", "ConceptMap", "NamingSystem", "TerminologyCapabilities",
 			"CapabilityStatement", "OperationDefinition", "CompartmentDefinition", "ImplementationGuide",
-			"GraphDefinition", "MessageDefinition", "ExampleScenario", "Library", "TestScript");
+			"GraphDefinition", "MessageDefinition", "ExampleScenario", "Library", "TestScript",
+			"ActivityDefinition", "PlanDefinition", "Measure", "EventDefinition", "ResearchDefinition",
+			"ResearchElementDefinition", "Evidence", "EvidenceVariable", "EffectEvidenceSynthesis",
+			"RiskEvidenceSynthesis", "ChargeItemDefinition");
 
 	/**
 	 * The custodian's only: containers that may hold anyone's data without belonging to a compartment, and
@@ -73,7 +77,7 @@ public final class AccessPolicy {
 		}
 		if (CUSTODIAN_ONLY_TYPES.contains(type)) return Decision.deny(type + " resources are the custodian's only");
 		Compartments.Ownership o = compartments.ownership(resource);
-		if (o.unresolved()) return unresolved(type);
+		if (o.unresolved() || o.pending()) return unresolved(type);
 		if (!o.patients().isEmpty() || compartments.isPatientData(type)) {
 			return patientData(s, type, o.patients(), ConsentAction.READ);
 		}
@@ -88,13 +92,26 @@ public final class AccessPolicy {
 	 * the subject may not write.
 	 */
 	public Decision canWrite(Subject s, IBaseResource resource, boolean creating) {
+		return canWrite(s, resource, creating, false);
+	}
+
+	/**
+	 * As {@link #canWrite(Subject, IBaseResource, boolean)}, for the content as it is committed: its placeholder
+	 * and conditional references are replaced by then, and one still there cannot be established.
+	 */
+	public Decision canCommit(Subject s, IBaseResource resource, boolean creating) {
+		return canWrite(s, resource, creating, true);
+	}
+
+	private Decision canWrite(Subject s, IBaseResource resource, boolean creating, boolean committing) {
 		if (s.has(Role.CUSTODIAN)) return Decision.ALLOW;
 		String type = ctx.getResourceType(resource);
 		if ("AuditEvent".equals(type)) return Decision.deny("AuditEvents are written by the server only");
 		if ("Consent".equals(type)) {
 			String self = s.patientId();
 			Compartments.Ownership o = compartments.ownership(resource);
-			return self != null && !o.unresolved() && o.patients().equals(Set.of(self)) ? Decision.ALLOW
+			return self != null && !o.unresolved() && !(committing && o.pending()) && o.patients().equals(Set.of(self))
+					? Decision.ALLOW
 					: Decision.deny("a Consent is written by the patient it belongs to (Consent.patient)");
 		}
 		if (DIRECTORY_TYPES.contains(type)) {
@@ -108,7 +125,8 @@ public final class AccessPolicy {
 		if (!s.has(Role.CLINICIAN)) return Decision.deny("this role writes no " + type);
 		if ("Patient".equals(type) && creating) return Decision.ALLOW; // a new patient has no consent yet
 		Compartments.Ownership o = compartments.ownership(resource);
-		if (o.unresolved()) return unresolved(type);
+		// a placeholder is checked again at commit, when it names what it stands for
+		if (o.unresolved() || (committing && o.pending())) return unresolved(type);
 		if (!o.patients().isEmpty() || compartments.isPatientData(type)) {
 			return patientData(s, type, o.patients(), ConsentAction.WRITE);
 		}

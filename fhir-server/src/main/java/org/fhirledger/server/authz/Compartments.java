@@ -32,8 +32,12 @@ public final class Compartments {
 		Set<String> patientsWithIdentifier(String system, String value);
 	}
 
-	/** The patients a resource belongs to, and whether that could be established at all. */
-	public record Ownership(Set<String> patients, boolean unresolved) {
+	/**
+	 * The patients a resource belongs to, and whether that could be established at all.
+	 *
+	 * @param pending a placeholder or conditional reference HAPI replaces while storing: known at commit only
+	 */
+	public record Ownership(Set<String> patients, boolean unresolved, boolean pending) {
 	}
 
 	private final FhirContext ctx;
@@ -105,6 +109,7 @@ public final class Compartments {
 		PatientLinks.Found found = links.of(resource);
 		Set<String> patients = new LinkedHashSet<>(found.patients());
 		boolean unresolved = found.unresolvable();
+		boolean pending = found.pending();
 		unresolved |= resolveIdentifiers(found, patients);
 		for (String link : found.linked()) {
 			int slash = link.indexOf('/');
@@ -115,12 +120,12 @@ public final class Compartments {
 			}
 			PatientLinks.Found next = links.of(target.get());
 			Set<String> theirs = new LinkedHashSet<>(next.patients());
-			unresolved |= next.unresolvable() || resolveIdentifiers(next, theirs);
+			unresolved |= next.unresolvable() || next.pending() || resolveIdentifiers(next, theirs);
 			// the linked resource names its patient only through further links: beyond one step
 			if (theirs.isEmpty() && !next.linked().isEmpty()) unresolved = true;
 			patients.addAll(theirs);
 		}
-		return new Ownership(Set.copyOf(patients), unresolved);
+		return new Ownership(Set.copyOf(patients), unresolved, pending);
 	}
 
 	/** Adds the stored Patients the identifier references name; true if one names none. */

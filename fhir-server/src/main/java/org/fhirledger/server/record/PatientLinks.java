@@ -48,8 +48,11 @@ public final class PatientLinks {
 			/** identifiers of references that may name a Patient by identifier only */
 			List<Identifier> patientIdentifiers,
 			/** a pointer that may be at a patient and cannot be followed: contained Patient, a reference by
-			 *  display only, an absolute or placeholder URL, an identifier-only reference to a non-Patient type */
-			boolean unresolvable) {
+			 *  display only, another server's URL, an identifier-only reference to a non-Patient type */
+			boolean unresolvable,
+			/** a placeholder ({@code urn:uuid:}) or conditional reference ({@code Patient?identifier=}) that HAPI
+			 *  replaces by the resource it names before commit: only known then */
+			boolean pending) {
 	}
 
 	private final FhirContext ctx;
@@ -79,12 +82,13 @@ public final class PatientLinks {
 		if ("Patient".equals(ctx.getResourceType(resource))) {
 			IIdType id = resource.getIdElement();
 			return new Found(id == null || id.getIdPart() == null ? Set.of() : Set.of(id.getIdPart()), Set.of(),
-					List.of(), false);
+					List.of(), false, false);
 		}
 		Set<String> patients = new LinkedHashSet<>();
 		Set<String> linked = new LinkedHashSet<>();
 		List<Identifier> identifiers = new ArrayList<>();
 		boolean[] unresolvable = {false};
+		boolean[] pending = {false};
 		ctx.newTerser().visit(resource, new IModelVisitor2() {
 			@Override
 			public boolean acceptElement(IBase element, List<IBase> containingPath,
@@ -95,7 +99,7 @@ public final class PatientLinks {
 				}
 				if (element instanceof IBaseReference ref) {
 					BaseRuntimeChildDefinition child = childPath.isEmpty() ? null : childPath.get(childPath.size() - 1);
-					reference(ref, targets(child), patients, linked, identifiers, unresolvable);
+					reference(ref, targets(child), patients, linked, identifiers, unresolvable, pending);
 				}
 				return true;
 			}
@@ -105,31 +109,36 @@ public final class PatientLinks {
 					List<IBase> containingPath, List<BaseRuntimeChildDefinition> childPath,
 					List<BaseRuntimeElementDefinition<?>> elementPath) {
 				if (extension.getValue() instanceof IBaseReference ref) {
-					reference(ref, null, patients, linked, identifiers, unresolvable);
+					reference(ref, null, patients, linked, identifiers, unresolvable, pending);
 				}
 				return true;
 			}
 		});
-		return new Found(Set.copyOf(patients), Set.copyOf(linked), List.copyOf(identifiers), unresolvable[0]);
+		return new Found(Set.copyOf(patients), Set.copyOf(linked), List.copyOf(identifiers), unresolvable[0],
+				pending[0]);
 	}
 
 	/** @param targets the type names the model allows, or null for any resource */
 	private void reference(IBaseReference ref, Set<String> targets, Set<String> patients, Set<String> linked,
-			List<Identifier> identifiers, boolean[] unresolvable) {
+			List<Identifier> identifiers, boolean[] unresolvable, boolean[] pending) {
 		String value = ref.getReferenceElement() == null ? null : ref.getReferenceElement().getValue();
 		if (value != null && !value.isBlank()) {
 			if (value.startsWith("#")) return; // a contained resource: scanned as part of this one
 			int query = value.indexOf('?');
 			if (query >= 0) {
-				// a conditional reference (Patient?identifier=...), resolved only after this is read: not followable
+				// a conditional reference (Patient?identifier=...): HAPI resolves it while storing
 				String type = value.substring(0, query);
-				if ("Patient".equals(type) || canCarryPatientData(type)) unresolvable[0] = true;
+				if ("Patient".equals(type) || canCarryPatientData(type)) pending[0] = true;
 				return;
 			}
 			IIdType id = ref.getReferenceElement();
-			if (id.isAbsolute() || value.startsWith("urn:") || !id.hasResourceType() || !id.hasIdPart()) {
-				// another server's resource or an unresolved placeholder: not followable
-				if (targets == null || targets.stream().anyMatch(this::canCarryPatientData)) unresolvable[0] = true;
+			boolean mayBePatientData = targets == null || targets.stream().anyMatch(this::canCarryPatientData);
+			if (value.startsWith("urn:")) {
+				if (mayBePatientData) pending[0] = true; // a transaction's placeholder: replaced before commit
+				return;
+			}
+			if (id.isAbsolute() || !id.hasResourceType() || !id.hasIdPart()) {
+				if (mayBePatientData) unresolvable[0] = true; // another server's resource: not followable
 				return;
 			}
 			String type = id.getResourceType();
