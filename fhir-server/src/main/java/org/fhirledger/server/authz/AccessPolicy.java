@@ -13,12 +13,15 @@ import org.hl7.fhir.r4.model.Reference;
  * Who may see and change which resources (docs/security.md#authorisation):
  * <ul>
  *   <li>CUSTODIAN (an institution's EHR system) everything; AUDITOR AuditEvents and the directory types;</li>
- *   <li>ADMIN the directory types (Practitioner, Organization, Location, ...), no patient data;</li>
+ *   <li>ADMIN the directory types (Practitioner, Organization, Location, ...) and the definitions (SearchParameter,
+ *       StructureDefinition, ValueSet, ...), no patient data;</li>
  *   <li>CLINICIAN patient data of patients whose consent on chain names them for that action and type, or whose
  *       break-glass window they opened; new patients; non-patient types other than the directory;</li>
  *   <li>PATIENT their own compartment (read), their own Consents (write), AuditEvents about them.</li>
  * </ul>
- * A resource in several patients' compartments needs access to every one of them.
+ * Whose data a resource is comes from its content ({@link Compartments#ownership}); a resource in several
+ * patients' data needs access to every one of them, and one whose patient cannot be established is the
+ * custodian's only.
  */
 public final class AccessPolicy {
 
@@ -26,8 +29,25 @@ public final class AccessPolicy {
 	public static final Set<String> DIRECTORY_TYPES = Set.of("Practitioner", "PractitionerRole", "Organization",
 			"Location", "Endpoint", "HealthcareService", "OrganizationAffiliation");
 
-	/** Containers that may hold anyone's data without belonging to a compartment: the custodian's only. */
-	static final Set<String> CUSTODIAN_ONLY_TYPES = Set.of("Bundle", "Binary");
+	/**
+	 * Conformance and infrastructure, and the executable knowledge artifacts: how the server reads, indexes,
+	 * validates and evaluates everything else (a SearchParameter changes every search of its type). Written by
+	 * ADMIN (and the custodian), read by every role that reads non-patient data; per resource still patient data if
+	 * one happens to point at a patient.
+	 */
+	public static final Set<String> DEFINITION_TYPES = Set.of("SearchParameter", "StructureDefinition",
+			"StructureMap", "CodeSystem", "ValueSet", "ConceptMap", "NamingSystem", "TerminologyCapabilities",
+			"CapabilityStatement", "OperationDefinition", "CompartmentDefinition", "ImplementationGuide",
+			"GraphDefinition", "MessageDefinition", "ExampleScenario", "Library", "TestScript",
+			"ActivityDefinition", "PlanDefinition", "Measure", "EventDefinition", "ResearchDefinition",
+			"ResearchElementDefinition", "Evidence", "EvidenceVariable", "EffectEvidenceSynthesis",
+			"RiskEvidenceSynthesis", "ChargeItemDefinition");
+
+	/**
+	 * The custodian's only: containers that may hold anyone's data without belonging to a compartment, and
+	 * Subscriptions (which would send matching resources, of any patient, to an endpoint of the writer's choosing).
+	 */
+	static final Set<String> CUSTODIAN_ONLY_TYPES = Set.of("Bundle", "Binary", "Subscription");
 
 	private final FhirContext ctx;
 	private final Compartments compartments;
@@ -55,9 +75,13 @@ public final class AccessPolicy {
 			if (self != null && resource instanceof AuditEvent ae && isAboutPatient(ae, self)) return Decision.ALLOW;
 			return Decision.deny("AuditEvents are for auditors, and for a patient those about themselves");
 		}
-		if (DIRECTORY_TYPES.contains(type)) return Decision.ALLOW;
 		if (CUSTODIAN_ONLY_TYPES.contains(type)) return Decision.deny(type + " resources are the custodian's only");
-		if (compartments.isPatientData(type)) return patientData(s, type, compartments.owners(resource), ConsentAction.READ);
+		Compartments.Ownership o = compartments.ownership(resource);
+		if (o.unresolved() || o.pending()) return unresolved(type);
+		if (!o.patients().isEmpty() || compartments.isPatientData(type)) {
+			return patientData(s, type, o.patients(), ConsentAction.READ);
+		}
+		if (DIRECTORY_TYPES.contains(type)) return Decision.ALLOW;
 		return s.has(Role.CLINICIAN) || s.has(Role.PATIENT) || s.has(Role.ADMIN) ? Decision.ALLOW
 				: Decision.deny("this role reads no " + type);
 	}
@@ -68,23 +92,52 @@ public final class AccessPolicy {
 	 * the subject may not write.
 	 */
 	public Decision canWrite(Subject s, IBaseResource resource, boolean creating) {
+		return canWrite(s, resource, creating, false);
+	}
+
+	/**
+	 * As {@link #canWrite(Subject, IBaseResource, boolean)}, for the content as it is committed: its placeholder
+	 * and conditional references are replaced by then, and one still there cannot be established.
+	 */
+	public Decision canCommit(Subject s, IBaseResource resource, boolean creating) {
+		return canWrite(s, resource, creating, true);
+	}
+
+	private Decision canWrite(Subject s, IBaseResource resource, boolean creating, boolean committing) {
 		if (s.has(Role.CUSTODIAN)) return Decision.ALLOW;
 		String type = ctx.getResourceType(resource);
 		if ("AuditEvent".equals(type)) return Decision.deny("AuditEvents are written by the server only");
 		if ("Consent".equals(type)) {
 			String self = s.patientId();
-			Set<String> owners = compartments.owners(resource);
-			return self != null && owners.equals(Set.of(self)) ? Decision.ALLOW
+			Compartments.Ownership o = compartments.ownership(resource);
+			return self != null && !o.unresolved() && !(committing && o.pending()) && o.patients().equals(Set.of(self))
+					? Decision.ALLOW
 					: Decision.deny("a Consent is written by the patient it belongs to (Consent.patient)");
 		}
 		if (DIRECTORY_TYPES.contains(type)) {
 			return s.has(Role.ADMIN) ? Decision.ALLOW : Decision.deny(type + " resources are maintained by ADMIN");
 		}
+		if (DEFINITION_TYPES.contains(type)) {
+			return s.has(Role.ADMIN) ? Decision.ALLOW
+					: Decision.deny(type + " resources define how the server works: maintained by ADMIN");
+		}
 		if (CUSTODIAN_ONLY_TYPES.contains(type)) return Decision.deny(type + " resources are the custodian's only");
 		if (!s.has(Role.CLINICIAN)) return Decision.deny("this role writes no " + type);
 		if ("Patient".equals(type) && creating) return Decision.ALLOW; // a new patient has no consent yet
-		if (compartments.isPatientData(type)) return patientData(s, type, compartments.owners(resource), ConsentAction.WRITE);
+		Compartments.Ownership o = compartments.ownership(resource);
+		// a placeholder is checked again at commit, when it names what it stands for
+		if (o.unresolved() || (committing && o.pending())) return unresolved(type);
+		if (!o.patients().isEmpty() || compartments.isPatientData(type)) {
+			return patientData(s, type, o.patients(), ConsentAction.WRITE);
+		}
 		return Decision.ALLOW;
+	}
+
+	/** Default-deny: data whose patient cannot be established may be anyone's. */
+	private static Decision unresolved(String type) {
+		return Decision.deny("whose data this " + type + " is cannot be established (a contained Patient, a reference "
+				+ "by display, by an identifier no stored Patient has, or to a resource not stored here): the "
+				+ "custodian's only; reference the patient as Patient/<id>");
 	}
 
 	/** May the subject read resources of this type in this patient's compartment (search scoping)? */

@@ -9,7 +9,16 @@ import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.time.Clock;
+import java.util.LinkedHashSet;
 import java.util.Optional;
+import java.util.Set;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.param.TokenParam;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import org.fhirledger.server.record.PatientLinks;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Patient;
 import org.fhirledger.ledger.Ledger;
 import org.fhirledger.server.audit.AuditInterceptor;
 import org.fhirledger.server.audit.AuditTrail;
@@ -49,9 +58,33 @@ public class AuthorizationConfig {
 	}
 
 	@Bean
-	public Compartments compartments(FhirContext ctx) {
-		return new Compartments(ctx);
+	public Compartments compartments(FhirContext ctx, DaoRegistry daos) {
+		return new Compartments(ctx, new PatientLinks(ctx), new Compartments.Lookup() {
+			@Override
+			public Optional<IBaseResource> read(String type, String id) {
+				try {
+					return Optional.of(daos.getResourceDao(type).read(new IdType(type, id), new SystemRequestDetails()));
+				} catch (BaseServerResponseException | IllegalArgumentException e) {
+					return Optional.empty(); // absent, deleted or not a valid id: the caller treats it as unknown
+				}
+			}
+
+			@Override
+			public Set<String> patientsWithIdentifier(String system, String value) {
+				SearchParameterMap map = SearchParameterMap.newSynchronous(Patient.SP_IDENTIFIER,
+						new TokenParam(system, value));
+				Set<String> ids = new LinkedHashSet<>();
+				for (IBaseResource p : daos.getResourceDao("Patient").search(map, new SystemRequestDetails())
+						.getResources(0, IDENTIFIER_MATCHES)) {
+					ids.add(p.getIdElement().getIdPart());
+				}
+				return ids;
+			}
+		});
 	}
+
+	/** More Patients with one identifier than this is a data error; those found still all own the resource. */
+	private static final int IDENTIFIER_MATCHES = 100;
 
 	@Bean
 	public BreakGlassWindows breakGlassWindows(JdbcTemplate jdbc, Pseudonyms pseudonyms, AuthorizationProperties settings) {

@@ -258,6 +258,19 @@ public final class AuthorizationInterceptor {
 		checkWrite(rd, resource, false);
 	}
 
+	/** Again as committed: a transaction's placeholders and conditional references now name what they stand for. */
+	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
+	public void committingCreate(IBaseResource resource, RequestDetails rd) {
+		if (rd == null || rd instanceof SystemRequestDetails || resource == null) return;
+		enforce(rd, policy.canCommit(subject(rd), resource, true));
+	}
+
+	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
+	public void committingUpdate(IBaseResource oldResource, IBaseResource newResource, RequestDetails rd) {
+		if (rd == null || rd instanceof SystemRequestDetails || newResource == null) return;
+		enforce(rd, policy.canCommit(subject(rd), newResource, false));
+	}
+
 	private void checkWrite(RequestDetails rd, IBaseResource resource, boolean creating) {
 		if (rd == null || rd instanceof SystemRequestDetails || resource == null) return;
 		Subject s = subject(rd);

@@ -3,31 +3,59 @@ package org.fhirledger.server.authz;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.RuntimeResourceDefinition;
 import ca.uhn.fhir.context.RuntimeSearchParam;
+import ca.uhn.fhir.rest.api.RestSearchParameterTypeEnum;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.fhirledger.server.record.PatientLinks;
 import org.hl7.fhir.instance.model.api.IBaseResource;
-import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.Identifier;
 
 /**
- * The patient compartment (FHIR R4 CompartmentDefinition, as HAPI knows it): which resource types belong to it
- * through which search parameters, and which patients a resource belongs to.
+ * Whose data a resource is, decided from the data ({@link PatientLinks}) and not only from the patient
+ * compartment definition: every Patient it references by id anywhere, every stored Patient a reference by
+ * identifier names, and the patients of the resources it references whose types can carry patient data
+ * (Provenance.target, List.entry, Group.member, Task.focus, an Observation's encounter, ...), one link deep: of a
+ * linked resource only its own references count. When that cannot be established (a contained Patient, a
+ * reference by display or by an identifier no stored Patient has, another server's URL, a linked resource that is
+ * not stored or names its patient only further away) the resource is <em>unresolved</em>: the custodian's only.
  */
 public final class Compartments {
 
-	private final FhirContext ctx;
-	private final Map<String, Set<String>> paramsByType = new ConcurrentHashMap<>();
+	/** Reads as the server, without authorisation: what the ownership of a resource depends on. */
+	public interface Lookup {
+		Optional<IBaseResource> read(String type, String id);
 
-	public Compartments(FhirContext ctx) {
-		this.ctx = ctx;
+		/** The ids of the stored Patients with this identifier. */
+		Set<String> patientsWithIdentifier(String system, String value);
 	}
 
 	/**
-	 * The search parameters that put resources of this type in a patient's compartment (plus {@code patient}, which
-	 * many types have as a Patient-only variant of {@code subject}); empty if none.
+	 * The patients a resource belongs to, and whether that could be established at all.
+	 *
+	 * @param pending a placeholder or conditional reference HAPI replaces while storing: known at commit only
+	 */
+	public record Ownership(Set<String> patients, boolean unresolved, boolean pending) {
+	}
+
+	private final FhirContext ctx;
+	private final PatientLinks links;
+	private final Lookup lookup;
+	private final Map<String, Set<String>> paramsByType = new ConcurrentHashMap<>();
+
+	public Compartments(FhirContext ctx, PatientLinks links, Lookup lookup) {
+		this.ctx = ctx;
+		this.links = links;
+		this.lookup = lookup;
+	}
+
+	/**
+	 * The search parameters that name the patients whose data a search of this type finds: those putting the type in
+	 * the patient compartment (plus {@code patient}, which many types have as a Patient-only variant of
+	 * {@code subject}); for a type outside the compartment that can carry patient data, its reference parameters
+	 * that can target Patient. Empty if none.
 	 */
 	public Set<String> patientParams(String resourceType) {
 		return paramsByType.computeIfAbsent(resourceType, type -> {
@@ -47,33 +75,68 @@ public final class Compartments {
 			if (!names.isEmpty() && def.getSearchParams().stream().anyMatch(p -> "patient".equals(p.getName()))) {
 				names.add("patient");
 			}
+			if (names.isEmpty() && links.canCarryPatientData(type)) {
+				for (RuntimeSearchParam p : def.getSearchParams()) {
+					if (p.getParamType() == RestSearchParameterTypeEnum.REFERENCE && p.getTargets().contains("Patient")) {
+						names.add(p.getName());
+					}
+				}
+			}
 			return Set.copyOf(names);
 		});
 	}
 
-	/** Patient itself and every type with patient-compartment parameters. */
+	/**
+	 * Whether resources of this type are treated as patient data: Patient, the compartment's types, and every type
+	 * the FHIR model lets point at a patient, except the directory and the definitions (which hold patient data
+	 * only by accident, caught per resource by {@link #ownership}).
+	 */
 	public boolean isPatientData(String resourceType) {
-		return "Patient".equals(resourceType) || !patientParams(resourceType).isEmpty();
+		if ("Patient".equals(resourceType)) return true;
+		if (AccessPolicy.DIRECTORY_TYPES.contains(resourceType) || AccessPolicy.DEFINITION_TYPES.contains(resourceType)) {
+			return false;
+		}
+		return links.canCarryPatientData(resourceType) || !patientParams(resourceType).isEmpty();
 	}
 
-	/**
-	 * The ids of the patients whose compartment holds the resource: a Patient is its own (its links to other
-	 * patients are not ownership); other resources through their compartment parameters. Empty for a resource of
-	 * a patient-compartment type that names no patient, and for types outside the compartment.
-	 */
+	/** The patients the resource belongs to (those that could be established; see {@link #ownership}). */
 	public Set<String> owners(IBaseResource resource) {
-		String type = ctx.getResourceType(resource);
-		if ("Patient".equals(type)) {
-			IIdType id = resource.getIdElement();
-			return id == null || id.getIdPart() == null ? Set.of() : Set.of(id.getIdPart());
+		return ownership(resource).patients();
+	}
+
+	/** Whose data the resource is (see the class comment). */
+	public Ownership ownership(IBaseResource resource) {
+		PatientLinks.Found found = links.of(resource);
+		Set<String> patients = new LinkedHashSet<>(found.patients());
+		boolean unresolved = found.unresolvable();
+		boolean pending = found.pending();
+		unresolved |= resolveIdentifiers(found, patients);
+		for (String link : found.linked()) {
+			int slash = link.indexOf('/');
+			Optional<IBaseResource> target = lookup.read(link.substring(0, slash), link.substring(slash + 1));
+			if (target.isEmpty()) {
+				unresolved = true; // not stored (any more): whose it was cannot be told
+				continue;
+			}
+			PatientLinks.Found next = links.of(target.get());
+			Set<String> theirs = new LinkedHashSet<>(next.patients());
+			unresolved |= next.unresolvable() || next.pending() || resolveIdentifiers(next, theirs);
+			// the linked resource names its patient only through further links: beyond one step
+			if (theirs.isEmpty() && !next.linked().isEmpty()) unresolved = true;
+			patients.addAll(theirs);
 		}
-		if (patientParams(type).isEmpty()) return Set.of();
-		Set<String> owners = new LinkedHashSet<>();
-		List<IIdType> ids = ctx.newTerser().getCompartmentOwnersForResource("Patient", resource, Set.of());
-		for (IIdType id : ids) {
-			if ("Patient".equals(id.getResourceType()) && id.getIdPart() != null) owners.add(id.getIdPart());
+		return new Ownership(Set.copyOf(patients), unresolved, pending);
+	}
+
+	/** Adds the stored Patients the identifier references name; true if one names none. */
+	private boolean resolveIdentifiers(PatientLinks.Found found, Set<String> patients) {
+		boolean unresolved = false;
+		for (Identifier identifier : found.patientIdentifiers()) {
+			Set<String> ids = lookup.patientsWithIdentifier(identifier.getSystem(), identifier.getValue());
+			if (ids.isEmpty()) unresolved = true;
+			patients.addAll(ids);
 		}
-		return owners;
+		return unresolved;
 	}
 
 	/** The patient id a search value names ({@code 123}, {@code Patient/123}, or a full URL ending so), if any. */

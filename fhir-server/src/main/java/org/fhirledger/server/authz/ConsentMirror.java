@@ -65,6 +65,9 @@ public final class ConsentMirror {
 				? ConsentTerms.stored(o) : null;
 		if (newResource instanceof Consent c && ConsentTerms.isMirrored(c)) {
 			apply(before, ConsentTerms.of(c, clock.instant()));
+		} else if (before != null && before.effect() == ConsentTerms.Effect.GRANT) {
+			// no longer a patient-privacy Consent (its scope changed): what it granted ends with it
+			revokeAll(before.patientId(), before.actors());
 		}
 	}
 

@@ -9,9 +9,11 @@ import java.util.List;
 import java.util.Set;
 import org.fhirledger.ledger.ConsentAction;
 import org.fhirledger.ledger.ResourceTypes;
+import org.hl7.fhir.exceptions.FHIRException;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Consent;
+import org.hl7.fhir.r4.model.ResourceType;
 
 /**
  * What a FHIR Consent means on chain. Mirrored are Consents with scope patient-privacy: the patient
@@ -90,6 +92,9 @@ public record ConsentTerms(String patientId, List<String> actors, int actions, B
 			if (!RESOURCE_TYPE_SYSTEM.equals(cls.getSystem()) || cls.getCode() == null) {
 				throw invalid("provision.class must be resource types (" + RESOURCE_TYPE_SYSTEM + ")");
 			}
+			if (now != null && !isResourceType(cls.getCode())) { // stored ones are read as they were accepted
+				throw invalid("provision.class " + cls.getCode() + " is not a FHIR R4 resource type");
+			}
 			types.add(cls.getCode());
 		}
 		BigInteger mask = types.isEmpty() ? ResourceTypes.ALL : ResourceTypes.maskOf(List.copyOf(types));
@@ -99,6 +104,15 @@ public record ConsentTerms(String patientId, List<String> actors, int actions, B
 			throw invalid("a provision.period starting in the future is not supported: create the Consent then");
 		}
 		return new ConsentTerms(patient.substring("Patient/".length()), List.copyOf(actors), actions, mask, expiry, effect);
+	}
+
+	private static boolean isResourceType(String code) {
+		try {
+			ResourceType.fromCode(code);
+			return true;
+		} catch (FHIRException e) {
+			return false;
+		}
 	}
 
 	private static UnprocessableEntityException invalid(String message) {

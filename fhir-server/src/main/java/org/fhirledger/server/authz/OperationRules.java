@@ -118,6 +118,10 @@ public final class OperationRules {
 					: Decision.deny("this role reads no " + type);
 		}
 		Set<String> scoping = "Patient".equals(type) ? Set.of("_id") : policy.compartments().patientParams(type);
+		if (scoping.isEmpty()) {
+			return Decision.deny(type + " can hold patient data but has no search parameter naming a patient: "
+					+ "searched by the custodian only");
+		}
 		Set<String> named = patientsNamed(params, scoping, "Patient".equals(type) || scoping.contains("patient"));
 		if (named.isEmpty()) {
 			return Decision.deny("a search of " + type + " must name its patient(s) with "

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import org.fhirledger.server.record.PatientLinks;
 import org.hl7.fhir.instance.model.api.IBaseCoding;
 import org.hl7.fhir.instance.model.api.IBaseMetaType;
 import org.hl7.fhir.instance.model.api.IPrimitiveType;
@@ -34,7 +35,7 @@ public class VersionRecorder {
 
 	private final FhirContext ctx;
 	private final Pseudonyms pseudonyms;
-	private final PatientCompartment compartment;
+	private final PatientLinks compartment;
 	private final EnvelopeCipher cipher;
 	private final AuditAccessMapping auditMapping;
 	private final OutboxStore store;
@@ -44,7 +45,7 @@ public class VersionRecorder {
 			AuditAccessMapping auditMapping, OutboxStore store, Runnable wakeWriter) {
 		this.ctx = ctx;
 		this.pseudonyms = pseudonyms;
-		this.compartment = new PatientCompartment(ctx);
+		this.compartment = new PatientLinks(ctx);
 		this.cipher = cipher;
 		this.auditMapping = auditMapping;
 		this.store = store;
@@ -77,7 +78,7 @@ public class VersionRecorder {
 			store.insert(OutboxRow.Kind.ACCESS, type, id.getIdPart(), version, access.resource(), access.patient(),
 					hash, null, access);
 		} else {
-			Bytes32 patient = compartment.ownerOf(resource).map(pseudonyms::of).orElse(Bytes32.ZERO);
+			Bytes32 patient = compartment.ledgerOwnerOf(resource).map(pseudonyms::of).orElse(Bytes32.ZERO);
 			record(type, id.getIdPart(), version, resourcePn, patient, hash, json);
 		}
 		afterCommitWake();
@@ -89,7 +90,7 @@ public class VersionRecorder {
 		String id = lastStored.getIdElement().getIdPart();
 		byte[] json = Tombstone.json(type, id);
 		Bytes32 patient = "AuditEvent".equals(type) ? Bytes32.ZERO
-				: compartment.ownerOf(lastStored).map(pseudonyms::of).orElse(Bytes32.ZERO);
+				: compartment.ledgerOwnerOf(lastStored).map(pseudonyms::of).orElse(Bytes32.ZERO);
 		record(type, id, deleteVersion, pseudonyms.of(type, id), patient, CanonicalResource.contentHash(json), json);
 		afterCommitWake();
 	}
