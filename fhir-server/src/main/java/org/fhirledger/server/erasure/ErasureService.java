@@ -108,6 +108,13 @@ public final class ErasureService {
 		}
 		requireChain(patient);
 		if (e == null) {
+			Set<String> shared = records.sharedWithOthers(patientId);
+			if (!shared.isEmpty()) {
+				// another patient's data is not this patient's to erase; ids only, they carry no PHI
+				throw new ResourceVersionConflictException("Patient/" + patientId + " cannot be erased: " + shared.size()
+						+ " of its resources are other patients' too (" + String.join(", ", shared.stream().limit(20).toList())
+						+ "). Nothing was changed; remove the patient from them first.");
+			}
 			Instant at = clock.instant().truncatedTo(ChronoUnit.MILLIS);
 			try {
 				registry.begin(patientId, patient, at, ErasureTombstone.reasonHash(patient, reason));

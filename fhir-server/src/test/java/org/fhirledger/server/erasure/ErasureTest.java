@@ -308,7 +308,8 @@ class ErasureTest {
 		assertThat(value(old, "contentHash")).isEqualTo(v1Hash);
 		assertThat(value(old, "erasedAt")).isEqualTo(e.erasedAt().toString());
 		assertThat(old.toString()).contains("inclusionProof").contains("anchorTx");
-		assertThat(send("GET", clinician.token(), "/Patient/" + id + "/_history/1/$verify", null).statusCode()).isEqualTo(410);
+		// to a caller who may not see the patient an erased id is one more id that is not theirs: 404, like any other
+		assertThat(send("GET", clinician.token(), "/Patient/" + id + "/_history/1/$verify", null).statusCode()).isEqualTo(404);
 
 		// the erasure is audited with the reason's hash
 		assertThat(server.jdbc().queryForObject("select count(*) from HFJ_RES_VER where RES_TYPE = 'AuditEvent'"
@@ -338,6 +339,38 @@ class ErasureTest {
 		await(() -> after.find(pn).map(e -> e.state() == ErasureRegistry.State.DONE).orElse(false), "erasure resumed");
 		assertThat(server.jdbc().queryForObject("select count(*) from HFJ_RESOURCE where FHIR_ID = ?", Long.class, id)).isZero();
 		assertThat(send("GET", custodian, "/Patient/" + id, null).statusCode()).isEqualTo(410);
+	}
+
+	@Test
+	@Order(6)
+	void aResourceThatIsAnotherPatientsTooBlocksTheErasureUntilThePatientIsRemovedFromIt() throws Exception {
+		String leaving = patient("Leaving");
+		String staying = patient("Staying");
+		String group = id(send("POST", custodian, "/Group", "{\"resourceType\":\"Group\",\"type\":\"person\","
+				+ "\"actual\":true,\"member\":[{\"entity\":{\"reference\":\"Patient/" + leaving + "\"}},"
+				+ "{\"entity\":{\"reference\":\"Patient/" + staying + "\"}}]}"));
+		Bytes32 pn = server.ctx.getBean(Pseudonyms.class).of("Patient", leaving);
+		ErasureRegistry registry = server.ctx.getBean(ErasureRegistry.class);
+
+		HttpResponse<String> refused = erase(custodian, leaving, "shared");
+		assertThat(refused.statusCode()).as(refused.body()).isEqualTo(409);
+		assertThat(refused.body()).contains("OperationOutcome").contains("Group/" + group).contains("Nothing was changed");
+		assertThat(registry.find(pn)).isEmpty();
+		assertThat(send("GET", custodian, "/Patient/" + leaving, null).statusCode()).isEqualTo(200);
+		assertThat(send("GET", custodian, "/Group/" + group, null).body()).contains("Patient/" + leaving);
+
+		// the custodian takes the patient out of the group: the erasure goes ahead, the group and its other member stay
+		HttpResponse<String> updated = send("PUT", custodian, "/Group/" + group, "{\"resourceType\":\"Group\",\"id\":\""
+				+ group + "\",\"type\":\"person\",\"actual\":true,\"member\":[{\"entity\":{\"reference\":\"Patient/"
+				+ staying + "\"}}]}");
+		assertThat(updated.statusCode()).as(updated.body()).isEqualTo(200);
+		HttpResponse<String> erased = erase(custodian, leaving, "shared");
+		assertThat(erased.statusCode()).as(erased.body()).isEqualTo(200);
+		assertThat(send("GET", custodian, "/Patient/" + leaving, null).statusCode()).isEqualTo(410);
+		HttpResponse<String> kept = send("GET", custodian, "/Group/" + group, null);
+		assertThat(kept.statusCode()).as(kept.body()).isEqualTo(200);
+		assertThat(kept.body()).contains("Patient/" + staying);
+		assertThat(send("GET", custodian, "/Patient/" + staying, null).statusCode()).isEqualTo(200);
 	}
 
 	// ---- scans
