@@ -1,6 +1,7 @@
 package org.fhirledger.server;
 
 import org.fhirledger.server.audit.AuditConfig;
+import org.fhirledger.server.datadir.DataDirConfig;
 import org.fhirledger.server.authz.AuthorizationConfig;
 import org.fhirledger.server.fhir.FhirJpaConfig;
 import org.fhirledger.server.fhir.FhirRestConfig;
@@ -30,6 +31,7 @@ import org.springframework.context.annotation.Import;
 	FlywayAutoConfiguration.class
 })
 @Import({
+	DataDirConfig.class,
 	FhirJpaConfig.class,
 	FhirRestConfig.class,
 	RequestLimitsConfig.class,
