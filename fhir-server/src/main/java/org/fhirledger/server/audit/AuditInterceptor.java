@@ -105,8 +105,8 @@ public final class AuditInterceptor {
 			}
 			trail.record(entries);
 		} catch (RuntimeException auditFailure) {
-			// the request fails anyway; say so loudly (no PHI: the exception names no resource content)
-			log.error("could not store the AuditEvent of a failed request: {}", auditFailure.toString());
+			// the request fails anyway; say so loudly, by class only (a database message would quote values)
+			log.error("could not store the AuditEvent of a failed request: {}", auditFailure.getClass().getName());
 		}
 		return true;
 	}
