@@ -1,6 +1,7 @@
 package org.fhirledger.server;
 
 import org.fhirledger.server.audit.AuditConfig;
+import org.fhirledger.server.datadir.DataDirConfig;
 import org.fhirledger.server.authz.AuthorizationConfig;
 import org.fhirledger.server.erasure.ErasureConfig;
 import org.fhirledger.server.fhir.FhirJpaConfig;
@@ -31,6 +32,7 @@ import org.springframework.context.annotation.Import;
 	FlywayAutoConfiguration.class
 })
 @Import({
+	DataDirConfig.class,
 	FhirJpaConfig.class,
 	FhirRestConfig.class,
 	RequestLimitsConfig.class,

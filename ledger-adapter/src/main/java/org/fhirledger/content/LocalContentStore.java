@@ -8,6 +8,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -51,8 +52,8 @@ public final class LocalContentStore implements ContentStore {
         this.maxContentBytes = maxContentBytes;
         this.layout = layout;
         try {
-            Files.createDirectories(objects);
-            Files.createDirectories(pins);
+            ownerOnlyDirectories(objects);
+            ownerOnlyDirectories(pins);
         } catch (IOException e) {
             throw new ContentStoreException("cannot create content store directory " + dir + ": " + e.getMessage(), e);
         }
@@ -180,7 +181,17 @@ public final class LocalContentStore implements ContentStore {
     }
 
     private static void writeAtomically(Path target, byte[] content) throws IOException {
-        Files.createDirectories(target.getParent());
-        DurableFiles.writeAtomically(target, content);
+        ownerOnlyDirectories(target.getParent());
+        DurableFiles.writeAtomically(target, content); // its temp file, renamed into place, is owner-only
+    }
+
+    /** The store's directories are the owner's only, whatever the umask: they hold the records' ciphertexts. */
+    private static void ownerOnlyDirectories(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) return;
+        if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } else {
+            Files.createDirectories(dir);
+        }
     }
 }

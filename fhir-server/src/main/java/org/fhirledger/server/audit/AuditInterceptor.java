@@ -98,12 +98,16 @@ public final class AuditInterceptor {
 		try {
 			List<AuditTrail.Entry> entries = entries(rd, state, rd.getRestOperationType(), outcome, text, patients);
 			if (state != null && state.failedResource() != null) {
-				entries = entries.stream().map(en -> en.resource() != null ? en : en.withResource(state.failedResource())).toList();
+				String failed = state.failedResource();
+				// a failed Patient is named only in that patient's own event (it would name them in another's)
+				entries = entries.stream().map(en -> en.resource() != null
+						|| (failed.startsWith("Patient/") && !failed.equals("Patient/" + en.patientId())) ? en
+						: en.withResource(failed)).toList();
 			}
 			trail.record(entries);
 		} catch (RuntimeException auditFailure) {
-			// the request fails anyway; say so loudly (no PHI: the exception names no resource content)
-			log.error("could not store the AuditEvent of a failed request: {}", auditFailure.toString());
+			// the request fails anyway; say so loudly, by class only (a database message would quote values)
+			log.error("could not store the AuditEvent of a failed request: {}", auditFailure.getClass().getName());
 		}
 		return true;
 	}
@@ -131,7 +135,7 @@ public final class AuditInterceptor {
 				? id.getResourceType() + "/" + id.getIdPart() : null;
 		Set<String> all = new TreeSet<>(patients);
 		if (resource != null && resource.startsWith("Patient/")) all.add(id.getIdPart());
-		String query = isSearch(op) ? rd.getCompleteUrl() : null;
+		AuditQuery query = isSearch(op) ? AuditQuery.of(rd, ctx) : null;
 		List<AuditTrail.Entry> out = new ArrayList<>();
 		for (String patient : all.isEmpty() ? java.util.Collections.<String>singleton(null) : all) {
 			out.add(entry(rd, state, interaction, action, outcome, text, patient, resource, query));
@@ -140,7 +144,7 @@ public final class AuditInterceptor {
 	}
 
 	private AuditTrail.Entry entry(RequestDetails rd, RequestState state, String interaction, AuditEventAction action,
-			String outcome, String text, String patient, String resource, String query) {
+			String outcome, String text, String patient, String resource, AuditQuery query) {
 		Subject s = state == null ? null : state.subject();
 		Caller caller = s != null ? s.caller() : callers.current().orElse(null);
 		Set<String> roles = new TreeSet<>();

@@ -5,17 +5,19 @@ import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Date;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
+import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.StringType;
 
 /**
  * Builds and stores the server's AuditEvents in the {@link AuditShape} (IHE BALP). Stored as the server
@@ -24,10 +26,13 @@ import org.hl7.fhir.r4.model.Reference;
  */
 public final class AuditTrail {
 
-	/** One interaction to audit. Patient ids and the resource are {@code Type/id} style strings or null. */
+	/**
+	 * One interaction to audit. The patient is an id, the resource a {@code Type/id} string, either may be null; the
+	 * query (searches only) is stored as its keyed hash and parameter names, never as text.
+	 */
 	public record Entry(String address, String fhirUser, String subjectId, Set<String> roles, String interaction,
 			AuditEvent.AuditEventAction action, String outcome, String outcomeText, String patientId, String resource,
-			String query, boolean breakGlass, String reason) {
+			AuditQuery query, boolean breakGlass, String reason) {
 
 		Entry withResource(String typeSlashId) {
 			return new Entry(address, fhirUser, subjectId, roles, interaction, action, outcome, outcomeText, patientId,
@@ -35,17 +40,24 @@ public final class AuditTrail {
 		}
 	}
 
+	/** detail types of the query entity */
+	public static final String DETAIL_QUERY_HASH = "query-hmac-sha256";
+	public static final String DETAIL_QUERY_PARAMETERS = "query-parameters";
+	private static final Pattern PATIENT_REFERENCE = Pattern.compile("Patient/[A-Za-z0-9\\-.]{1,64}");
+
 	private final DaoRegistry daos;
 	private final Clock clock;
+	private final Pseudonyms keyedHash;
 	// Targets seen to exist, for a few seconds: an audit names the same patient and practitioner again and again.
 	// A delete through this server forgets its target at once; another replica's delete is at worst EXISTS_TTL old.
 	private static final long EXISTS_TTL_MILLIS = 10_000;
 	private static final int EXISTS_MAX = 100_000;
 	private final java.util.concurrent.ConcurrentHashMap<String, Long> existsUntil = new java.util.concurrent.ConcurrentHashMap<>();
 
-	public AuditTrail(DaoRegistry daos, Clock clock) {
+	public AuditTrail(DaoRegistry daos, Clock clock, Pseudonyms keyedHash) {
 		this.daos = daos;
 		this.clock = clock;
+		this.keyedHash = keyedHash;
 	}
 
 	public void record(List<Entry> entries) {
@@ -64,7 +76,7 @@ public final class AuditTrail {
 			case AuditShape.OUTCOME_DENIED -> AuditEvent.AuditEventOutcome._4;
 			default -> AuditEvent.AuditEventOutcome._8;
 		});
-		if (e.outcomeText() != null) ae.setOutcomeDesc(e.outcomeText());
+		if (e.outcomeText() != null) ae.setOutcomeDesc(withoutOtherPatients(e.outcomeText(), e));
 		if (e.breakGlass()) {
 			CodeableConcept purpose = new CodeableConcept(new Coding(AuditShape.PURPOSE_SYSTEM,
 					AuditShape.PURPOSE_BREAK_GLASS, "break the glass"));
@@ -91,17 +103,32 @@ public final class AuditTrail {
 					.setRole(new Coding(AuditShape.OBJECT_ROLE_SYSTEM, AuditShape.ROLE_PATIENT, "Patient"))
 					.setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "1", "Person"));
 		}
-		if (e.resource() != null) {
+		if (e.resource() != null && !otherPatient(e.resource(), e)) {
 			ae.addEntity().setWhat(target(e.resource()))
 					.setRole(new Coding(AuditShape.OBJECT_ROLE_SYSTEM, AuditShape.ROLE_DOMAIN_RESOURCE, "Domain Resource"))
 					.setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object"));
 		}
 		if (e.query() != null) {
-			ae.addEntity().setQuery(e.query().getBytes(StandardCharsets.UTF_8))
+			AuditEvent.AuditEventEntityComponent query = ae.addEntity()
 					.setRole(new Coding(AuditShape.OBJECT_ROLE_SYSTEM, "24", "Query"))
 					.setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object"));
+			query.addDetail().setType(DETAIL_QUERY_HASH).setValue(new StringType(keyedHash.queryHash(e.query().canonical())));
+			query.addDetail().setType(DETAIL_QUERY_PARAMETERS).setValue(new StringType(e.query().parameterNames()));
 		}
 		return ae;
+	}
+
+	/**
+	 * An event a patient may read names no other patient: references to another Patient in a text (a refusal's
+	 * reason, a failed version) are left out. The caller's own fhirUser is theirs to see.
+	 */
+	private static String withoutOtherPatients(String text, Entry e) {
+		return PATIENT_REFERENCE.matcher(text).replaceAll(m -> otherPatient(m.group(), e) ? "Patient/(other)" : m.group());
+	}
+
+	private static boolean otherPatient(String typeSlashId, Entry e) {
+		return typeSlashId.startsWith("Patient/") && !typeSlashId.equals("Patient/" + e.patientId())
+				&& !typeSlashId.equals(e.fhirUser());
 	}
 
 	/** A reference when the target exists here (the database checks references), else its identity as identifier. */

@@ -129,7 +129,7 @@ public class AuthorizationConfig {
 	}
 
 	@Bean
-	public AuditTrail auditTrail(DaoRegistry daos) {
-		return new AuditTrail(daos, clock);
+	public AuditTrail auditTrail(DaoRegistry daos, Pseudonyms pseudonyms) {
+		return new AuditTrail(daos, clock, pseudonyms);
 	}
 }

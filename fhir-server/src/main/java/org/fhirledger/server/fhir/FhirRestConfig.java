@@ -56,6 +56,10 @@ public class FhirRestConfig {
 				: new HardcodedServerAddressStrategy(fhir.serverAddress()));
 		server.registerInterceptor(new ResponseHighlighterInterceptor());
 		server.registerInterceptor(new IfMatchPreconditionFailed());
+		// a database failure never shows its text (values, SQL) to the client or the log; each failure logs one line
+		server.registerInterceptor(new DatabaseErrors());
+		server.registerInterceptor(new RequestFailureLog());
+		RequestValuesStayOutOfTheLog.install();
 		return server;
 	}
 

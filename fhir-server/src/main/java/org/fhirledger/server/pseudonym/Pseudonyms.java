@@ -33,6 +33,15 @@ public final class Pseudonyms {
 		return of(resourceType + "/" + id);
 	}
 
+	/**
+	 * Keyed hash of a search query, for its AuditEvent: HMAC-SHA256(secret, UTF-8 of {@code "query:" + query}) as
+	 * lower-case hex. Whoever holds the secret can confirm which query it was; nobody else can guess it, however few
+	 * the possible values (a birth date). The prefix keeps it apart from every pseudonym.
+	 */
+	public String queryHash(String query) {
+		return pseudonymizer.pseudonymHex("query:" + query);
+	}
+
 	/** The pseudonym as {@code 0x}-hex, for logs and AuditEvent details (never the identity itself). */
 	public String hex(String reference) {
 		return of(reference).toHex().toLowerCase(Locale.ROOT);

@@ -4,13 +4,12 @@ import java.io.IOException;
 import java.io.Reader;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import java.util.Properties;
+import org.fhirledger.files.DurableFiles;
 
 /**
  * {@code ${data-dir}/token-settings.properties}: what the server last started with (mode, audience, claim names),
@@ -35,11 +34,8 @@ public final class TokenSettingsFile {
 			Files.createDirectories(dataDir);
 			StringWriter text = new StringWriter();
 			p.store(text, "Written by the FHIR server at start-up, read by bin/dev-token. Do not edit.");
-			Path tmp = dataDir.resolve(FILE + ".tmp-" + ProcessHandle.current().pid());
-			try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-				w.write(text.toString());
-			}
-			Files.move(tmp, dataDir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+			// through an owner-only temp file, like everything under the data directory
+			DurableFiles.writeAtomically(dataDir.resolve(FILE), text.toString().getBytes(StandardCharsets.UTF_8));
 		} catch (IOException e) {
 			throw new UncheckedIOException("Cannot write " + dataDir.resolve(FILE) + ": " + e.getMessage(), e);
 		}
