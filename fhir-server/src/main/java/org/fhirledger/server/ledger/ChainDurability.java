@@ -8,8 +8,6 @@ package org.fhirledger.server.ledger;
  */
 public interface ChainDurability {
 
-	ChainDurability NODE_PERSISTS_EVERY_BLOCK = () -> Long.MAX_VALUE;
-
 	long durableBlock();
 
 	/** Told when the node came back with fewer blocks than it had: entries above {@code durableBlock} are gone. */
