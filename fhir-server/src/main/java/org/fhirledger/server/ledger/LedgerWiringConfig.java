@@ -6,6 +6,7 @@ import org.fhirledger.ledger.Web3jLedger;
 import org.fhirledger.server.security.DevLedgerRoles;
 import org.fhirledger.server.security.SecurityMode;
 import org.fhirledger.server.security.SecurityProperties;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -21,7 +22,7 @@ import org.web3j.crypto.Keys;
  */
 @Configuration
 @ConditionalOnProperty(name = "ledger.enabled", havingValue = "true")
-@EnableConfigurationProperties(LedgerProperties.class)
+@EnableConfigurationProperties({LedgerProperties.class, EmbeddedChainProperties.class})
 public class LedgerWiringConfig {
 
 	@Bean
@@ -46,6 +47,28 @@ public class LedgerWiringConfig {
 			}
 		}
 		return connected;
+	}
+
+	/** The embedded anvil's snapshots (bin/run), or a node that persists every block itself. */
+	@Bean(destroyMethod = "close")
+	public ChainDurability chainDurability(EmbeddedChainProperties embedded, LedgerProperties ledger, Web3jLedger connected,
+			ObjectProvider<ChainDurability.LostBlocksListener> listeners) {
+		if (!embedded.enabled()) return new NodePersistsEveryBlock();
+		EmbeddedChain chain = new EmbeddedChain(ledger.rpcUrl(), embedded, listeners.orderedStream().toList());
+		chain.start();
+		return chain;
+	}
+
+	/** No snapshots to take: a close that does nothing, so one bean definition serves both. */
+	static final class NodePersistsEveryBlock implements ChainDurability, AutoCloseable {
+		@Override
+		public long durableBlock() {
+			return Long.MAX_VALUE;
+		}
+
+		@Override
+		public void close() {
+		}
 	}
 
 	@Bean

@@ -78,6 +78,8 @@ public class OutboxStore {
 				+ " last_error varchar(500),"
 				+ " constraint fl_outbox_version unique (res_type, res_id, res_version))");
 		jdbc.execute("create index if not exists fl_outbox_state on " + TABLE + " (state, id)");
+		// how often the chain lost this entry and it was recorded again (see LostEntries)
+		jdbc.execute("alter table " + TABLE + " add column if not exists recorded_again int default 0 not null");
 	}
 
 	/** Inserted in the caller's transaction (HAPI's, from the pre-commit storage hook). */
@@ -146,6 +148,28 @@ public class OutboxStore {
 					ps.setLong(5, now);
 					ps.setLong(6, c.id());
 				});
+	}
+
+	/** Confirmed rows recorded in blocks above {@code block} (may be lost with those blocks). */
+	public List<OutboxRow> confirmedAbove(long block) {
+		return jdbc.query("select * from " + TABLE + " where state = 'CONFIRMED' and block_number > ? order by id", ROW, block);
+	}
+
+	/** Confirmed and conflicting rows after {@code afterId}, in id order (the operator's recovery pages through them). */
+	public List<OutboxRow> settledAfter(long afterId, int limit) {
+		return jdbc.query("select * from " + TABLE + " where state in ('CONFIRMED', 'CONFLICT') and id > ? order by id limit ?",
+				ROW, afterId, limit);
+	}
+
+	/**
+	 * Back to PENDING: the chain does not hold this entry (any more). attempts stays above 0, so the writer looks
+	 * the chain up once more before sending. Returns false if the row was not confirmed or conflicting.
+	 */
+	public boolean reopen(long id) {
+		return jdbc.update("update " + TABLE + " set state = 'PENDING', seq = null, tx_hash = null, block_number = null,"
+				+ " confirmed_at = null, recorded_again = recorded_again + 1,"
+				+ " last_error = 'recorded again: the chain lost it' where id = ?"
+				+ " and state in ('CONFIRMED', 'CONFLICT')", id) == 1;
 	}
 
 	public void markConflict(long id, String error) {

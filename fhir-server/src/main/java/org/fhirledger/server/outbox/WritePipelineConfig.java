@@ -80,6 +80,12 @@ public class WritePipelineConfig {
 				(row, receipt) -> listeners.orderedStream().forEach(l -> l.confirmed(row, receipt)));
 	}
 
+	/** Records again what the private chain lost (told by the embedded chain; used by the operator's recovery). */
+	@Bean
+	public LostEntries lostEntries(OutboxStore store, Ledger ledger, ObjectProvider<LedgerWriter> writer) {
+		return new LostEntries(store, ledger, () -> writer.ifAvailable(LedgerWriter::wake));
+	}
+
 	@Bean
 	public VersionCapture versionCapture(IInterceptorService interceptors, FhirContext ctx, Pseudonyms pseudonyms,
 			EnvelopeCipher cipher, OutboxStore store, Ledger ledger, LedgerWriter writer) {

@@ -33,9 +33,46 @@ public final class LeafIndex {
         this.jdbc = jdbc;
     }
 
+    /** A point where the log continues with a rewritten chain's history. */
+    public record Break(int epoch, long firstLeaf, long resumeBlock, Long lostBlock, String lostBlockHash,
+            long recordNextSeq, long accessNextSeq, long atTime, String reason) {}
+
+    /** The current epoch: 0 until the first chain break. */
+    public int epoch() {
+        Integer e = jdbc.queryForObject("select max(epoch) from fl_chain_break", Integer.class);
+        return e == null ? 0 : e;
+    }
+
+    public List<Break> breaks() {
+        return jdbc.query("select epoch, first_leaf, resume_block, lost_block, lost_block_hash, record_next_seq,"
+                + " access_next_seq, at_time, reason from fl_chain_break order by epoch", (rs, n) -> new Break(
+                rs.getInt(1), rs.getLong(2), rs.getLong(3), (Long) rs.getObject(4, Long.class), rs.getString(5),
+                rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getString(9)));
+    }
+
+    void insertBreak(Break b) {
+        jdbc.update("insert into fl_chain_break (epoch, first_leaf, resume_block, lost_block, lost_block_hash,"
+                + " record_next_seq, access_next_seq, at_time, reason) values (?, ?, ?, ?, ?, ?, ?, ?, ?)", b.epoch(),
+                b.firstLeaf(), b.resumeBlock(), b.lostBlock(), b.lostBlockHash(), b.recordNextSeq(), b.accessNextSeq(),
+                b.atTime(), b.reason());
+    }
+
+    /** The row of one leaf. */
+    public Optional<Row> byLeaf(long leafIndex) {
+        return one(jdbc.query("select " + COLUMNS + " from fl_ledger_leaf where leaf_index = ?", MAPPER, leafIndex));
+    }
+
+    /** The highest sequence number of a lane among leaves up to {@code leafIndex} of an epoch, if any. */
+    Optional<Long> maxSeq(LedgerEvent.Lane lane, int epoch, long upToLeaf) {
+        return Optional.ofNullable(jdbc.queryForObject("select max(seq) from fl_ledger_leaf where lane = ? and epoch = ?"
+                + " and leaf_index <= ?", Long.class, lane.code(), epoch, upToLeaf));
+    }
+
     void insert(List<Row> rows) {
-        jdbc.batchUpdate("insert into fl_ledger_leaf (" + COLUMNS + ") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        int epoch = epoch();
+        jdbc.batchUpdate("insert into fl_ledger_leaf (" + COLUMNS + ", epoch) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows, 500, (ps, row) -> {
+                    ps.setInt(19, epoch);
                     LedgerEvent e = row.event();
                     ChainPosition at = e.position();
                     ps.setLong(1, row.leafIndex());
@@ -74,28 +111,38 @@ public final class LeafIndex {
                 });
     }
 
-    /** The record entry of (resource, version) written by {@code custodian}. */
+    /** The record entry of (resource, version) written by {@code custodian}; after a chain break, the newest. */
     public Optional<Row> findRecord(Bytes32 resource, long version, String custodian) {
         return one(jdbc.query("select " + COLUMNS + " from fl_ledger_leaf where resource = ? and version = ? "
-                + "and lane = 'record' and custodian = ?", MAPPER, resource.toHex(), version,
+                + "and lane = 'record' and custodian = ? order by leaf_index desc", MAPPER, resource.toHex(), version,
                 custodian.toLowerCase(java.util.Locale.ROOT)));
     }
 
-    /** The access entry with this AuditEvent hash. */
+    /** The access entry with this AuditEvent hash; after a chain break, the newest. */
     public Optional<Row> findAccess(Bytes32 auditHash) {
-        return one(jdbc.query("select " + COLUMNS + " from fl_ledger_leaf where audit_hash = ? and lane = 'access'",
+        return one(jdbc.query("select " + COLUMNS + " from fl_ledger_leaf where audit_hash = ? and lane = 'access'"
+                + " order by leaf_index desc",
                 MAPPER, auditHash.toHex()));
     }
 
+    /** The leaf of a lane's sequence number on the current chain (the current epoch). */
     public Optional<Row> bySeq(LedgerEvent.Lane lane, long seq) {
-        return one(jdbc.query("select " + COLUMNS + " from fl_ledger_leaf where lane = ? and seq = ?", MAPPER,
-                lane.code(), seq));
+        return one(jdbc.query("select " + COLUMNS + " from fl_ledger_leaf where lane = ? and seq = ? and epoch = ?", MAPPER,
+                lane.code(), seq, epoch()));
     }
 
-    /** The next sequence number expected in a lane: one past the highest indexed, 0 when none. */
+    /**
+     * The next sequence number expected in a lane of the current chain: one past the highest indexed in the current
+     * epoch; with none, 0 (epoch 0) or where the chain break resumed.
+     */
     public long nextSeq(LedgerEvent.Lane lane) {
-        Long max = jdbc.queryForObject("select max(seq) from fl_ledger_leaf where lane = ?", Long.class, lane.code());
-        return max == null ? 0 : max + 1;
+        int epoch = epoch();
+        Long max = jdbc.queryForObject("select max(seq) from fl_ledger_leaf where lane = ? and epoch = ?", Long.class,
+                lane.code(), epoch);
+        if (max != null) return max + 1;
+        if (epoch == 0) return 0;
+        Break b = breaks().get(breaks().size() - 1);
+        return lane == LedgerEvent.Lane.RECORD ? b.recordNextSeq() : b.accessNextSeq();
     }
 
     private static Optional<Row> one(List<Row> rows) {

@@ -6,6 +6,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 import org.fhirledger.anchor.LedgerEvent;
 import org.fhirledger.anchor.LedgerEventReader;
 import org.fhirledger.merkle.Hash;
@@ -46,10 +47,26 @@ public final class LedgerFollower {
     private final long fromBlock;
     private final int confirmations;
     private final long maxBlocksPerStep;
+    private final LongSupplier durableBlock;
+    private final boolean acceptRewrite;
     private volatile String alarm;
 
     public LedgerFollower(LedgerEventReader reader, ProofLog proofLog, LeafIndex index, JdbcTemplate jdbc,
             TransactionTemplate tx, long fromBlock, int confirmations, long maxBlocksPerStep) {
+        this(reader, proofLog, index, jdbc, tx, fromBlock, confirmations, maxBlocksPerStep, () -> Long.MAX_VALUE, false);
+    }
+
+    /**
+     * @param durableBlock the highest block a crash of the node cannot take back (the embedded chain's last
+     *                     snapshot); the follower reads no further, so the log never holds an entry the chain may lose
+     * @param acceptRewrite the operator's recovery: a rewritten chain is taken as it is, with a recorded break
+     *                     ({@link #rebase}), instead of stopping
+     */
+    public LedgerFollower(LedgerEventReader reader, ProofLog proofLog, LeafIndex index, JdbcTemplate jdbc,
+            TransactionTemplate tx, long fromBlock, int confirmations, long maxBlocksPerStep, LongSupplier durableBlock,
+            boolean acceptRewrite) {
+        this.durableBlock = durableBlock;
+        this.acceptRewrite = acceptRewrite;
         this.reader = reader;
         this.proofLog = proofLog;
         this.index = index;
@@ -83,14 +100,19 @@ public final class LedgerFollower {
         if (at.lastBlock() != null) {
             Optional<String> hash = reader.blockHash(at.lastBlock());
             if (hash.isEmpty() || !hash.get().equalsIgnoreCase(at.lastBlockHash())) {
-                alarm = "the private chain no longer has block " + at.lastBlock() + " " + at.lastBlockHash()
+                String why = "the private chain no longer has block " + at.lastBlock() + " " + at.lastBlockHash()
                         + " (now " + hash.orElse("missing") + "): its history was rewritten or reorganised deeper than "
-                        + confirmations + " confirmations after the log read it; following stopped";
-                log.error("Ledger follower: {}", alarm);
-                throw new ChainRewrittenException(alarm);
+                        + confirmations + " confirmations after the log read it";
+                if (!acceptRewrite) {
+                    alarm = why + "; following stopped";
+                    log.error("Ledger follower: {}", alarm);
+                    throw new ChainRewrittenException(alarm);
+                }
+                rebase(at, why);
+                at = position();
             }
         }
-        long target = reader.latestBlock() - confirmations;
+        long target = Math.min(reader.latestBlock() - confirmations, durableBlock.getAsLong());
         if (target < at.nextBlock()) return 0;
         target = Math.min(target, at.nextBlock() + maxBlocksPerStep - 1);
         List<LedgerEvent> events = reader.events(at.nextBlock(), target);
@@ -127,6 +149,59 @@ public final class LedgerFollower {
                     last, first + events.size());
         }
         return events.size();
+    }
+
+    /**
+     * The operator's recovery from a rewritten chain: the log is append-only (its anchors stay consistent with it),
+     * so nothing is removed. The leaves whose block the chain still has are found (they are a prefix of the
+     * current epoch: binary search), a break is recorded (new epoch, first leaf, the block following resumes at,
+     * the sequence numbers the chain continues with) and following resumes after the last leaf still on chain. The
+     * lost history's leaves stay in the log; entries recorded again come as new leaves of the new epoch, and
+     * lookups take the newest. {@code $ledger-status} lists the breaks.
+     */
+    private void rebase(Position at, String why) throws IOException {
+        int epoch = index.epoch();
+        List<LeafIndex.Break> breaks = index.breaks();
+        LeafIndex.Break current = breaks.isEmpty() ? null : breaks.get(breaks.size() - 1);
+        long first = current == null ? 0 : current.firstLeaf();
+        long lo = first - 1;
+        long hi = proofLog.log().size();
+        while (hi - lo > 1) {
+            long mid = (lo + hi) >>> 1;
+            if (stillOnChain(mid)) lo = mid; else hi = mid;
+        }
+        long resume;
+        if (lo >= first) {
+            resume = index.byLeaf(lo).orElseThrow().event().position().blockNumber() + 1;
+        } else {
+            resume = current == null ? fromBlock : current.resumeBlock();
+        }
+        long recordNext = nextSeqAt(LedgerEvent.Lane.RECORD, epoch, first, lo, current);
+        long accessNext = nextSeqAt(LedgerEvent.Lane.ACCESS, epoch, first, lo, current);
+        Optional<String> resumeParentHash = resume > 0 ? reader.blockHash(resume - 1) : Optional.empty();
+        long size = proofLog.log().size();
+        String reason = why + "; taken as it is (embedded-chain.accept-rewritten-chain): leaves " + (lo + 1) + ".."
+                + (size - 1) + " are of the lost history, following resumes at block " + resume;
+        LeafIndex.Break b = new LeafIndex.Break(epoch + 1, size, resume, at.lastBlock(), at.lastBlockHash(), recordNext,
+                accessNext, System.currentTimeMillis() / 1000, reason.length() > 1000 ? reason.substring(0, 1000) : reason);
+        tx.executeWithoutResult(s -> {
+            index.insertBreak(b);
+            jdbc.update("update fl_follower set next_block = ?, last_block = ?, last_block_hash = ? where id = 1", resume,
+                    resumeParentHash.isPresent() ? resume - 1 : null, resumeParentHash.orElse(null));
+        });
+        log.error("Ledger follower: BREAK (epoch {}): {}", b.epoch(), reason);
+    }
+
+    private boolean stillOnChain(long leaf) throws IOException {
+        LeafIndex.Row row = index.byLeaf(leaf).orElseThrow(() -> new IOException("no leaf index row " + leaf));
+        Optional<String> hash = reader.blockHash(row.event().position().blockNumber());
+        return hash.isPresent() && hash.get().equalsIgnoreCase(row.event().position().blockHash());
+    }
+
+    private long nextSeqAt(LedgerEvent.Lane lane, int epoch, long first, long lastKept, LeafIndex.Break current) {
+        long base = current == null ? 0 : lane == LedgerEvent.Lane.RECORD ? current.recordNextSeq() : current.accessNextSeq();
+        if (lastKept < first) return base;
+        return index.maxSeq(lane, epoch, lastKept).map(m -> m + 1).orElse(base);
     }
 
     private void checkSequence(List<LedgerEvent> events) {

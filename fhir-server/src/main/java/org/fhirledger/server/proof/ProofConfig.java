@@ -8,6 +8,8 @@ import javax.sql.DataSource;
 import org.fhirledger.anchor.LedgerEventReader;
 import org.fhirledger.ledger.ContractAddresses;
 import org.fhirledger.ledger.Web3jLedger;
+import org.fhirledger.server.ledger.ChainDurability;
+import org.fhirledger.server.ledger.EmbeddedChainProperties;
 import org.fhirledger.server.ledger.LedgerProperties;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.security.SecurityProperties;
@@ -63,9 +65,10 @@ public class ProofConfig {
     @Bean
     public LedgerFollower ledgerFollower(LedgerEventReader reader, ProofLog proofLog, LeafIndex leafIndex,
             DataSource dataSource, TransactionTemplate proofTransactions, Web3jLedger ledger, AnchorProperties anchor,
-            LedgerProperties ledgerProperties) {
+            LedgerProperties ledgerProperties, ChainDurability durability, EmbeddedChainProperties embedded) {
         return new LedgerFollower(reader, proofLog, leafIndex, new JdbcTemplate(dataSource), proofTransactions,
-                ledger.contracts().fromBlock(), anchor.confirmations(), 10 * ledgerProperties.maxLogsRange());
+                ledger.contracts().fromBlock(), anchor.confirmations(), 10 * ledgerProperties.maxLogsRange(),
+                durability::durableBlock, embedded.acceptRewrittenChain());
     }
 
     @Bean(destroyMethod = "close")

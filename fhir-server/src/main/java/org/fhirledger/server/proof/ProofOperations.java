@@ -266,6 +266,10 @@ public final class ProofOperations {
         long lag = size > anchored ? Math.max(0, Instant.now().getEpochSecond()
                 - anchor.map(AnchorRecords.Row::anchoredAt).orElse(Instant.now().getEpochSecond())) : 0;
         str(p, "lagSeconds", Long.toString(lag));
+        for (LeafIndex.Break b : index.breaks()) {
+            str(p, "chainBreak", "epoch " + b.epoch() + " from leaf " + b.firstLeaf() + " at "
+                    + Instant.ofEpochSecond(b.atTime()) + ": " + b.reason());
+        }
         return p;
     }
 

@@ -1,0 +1,55 @@
+package org.fhirledger.server.outbox;
+
+import java.util.List;
+import org.fhirledger.ledger.Ledger;
+import org.fhirledger.server.ledger.ChainDurability;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Records again what the chain lost. The outbox keeps every row, so an entry confirmed in a block the node no longer
+ * has is put back to PENDING (the chain is asked first, by the contract's own view: an entry still there stays
+ * confirmed); the writer then sends it as any other, and the contract's duplicate rejection keeps it single. Used
+ * when the embedded chain came back from its snapshot, and by the operator's recovery from a rewritten chain.
+ */
+public class LostEntries implements ChainDurability.LostBlocksListener {
+	private static final Logger log = LoggerFactory.getLogger(LostEntries.class);
+
+	private final OutboxStore store;
+	private final Ledger ledger;
+	private final Runnable wakeWriter;
+
+	public LostEntries(OutboxStore store, Ledger ledger, Runnable wakeWriter) {
+		this.store = store;
+		this.ledger = ledger;
+		this.wakeWriter = wakeWriter;
+	}
+
+	@Override
+	public void blocksLostAbove(long durableBlock) {
+		int n = reopenIfNotOnChain(store.confirmedAbove(durableBlock));
+		if (n > 0) log.warn("outbox: {} entries confirmed above block {} are no longer on chain; recorded again", n, durableBlock);
+	}
+
+	/** Every confirmed or conflicting row whose entry the chain does not hold; returns how many were reopened. */
+	public int reopenAllNotOnChain() {
+		int n = 0;
+		long after = 0;
+		for (List<OutboxRow> page; !(page = store.settledAfter(after, 1000)).isEmpty(); after = page.get(page.size() - 1).id()) {
+			n += reopenIfNotOnChain(page);
+		}
+		return n;
+	}
+
+	private int reopenIfNotOnChain(List<OutboxRow> rows) {
+		int n = 0;
+		for (OutboxRow row : rows) {
+			boolean onChain = row.kind() == OutboxRow.Kind.ACCESS
+					? ledger.accessSeqOf(row.contentHash()).isPresent()
+					: ledger.contentHashOf(row.resource(), row.version()).isPresent();
+			if (!onChain && store.reopen(row.id())) n++;
+		}
+		if (n > 0) wakeWriter.run();
+		return n;
+	}
+}

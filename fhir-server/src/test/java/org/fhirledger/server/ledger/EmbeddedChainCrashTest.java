@@ -1,0 +1,281 @@
+package org.fhirledger.server.ledger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.fhirledger.ledger.Bytes32;
+import org.fhirledger.ledger.Ledger;
+import org.fhirledger.server.outbox.LostEntries;
+import org.fhirledger.server.outbox.PipelineServer;
+import org.fhirledger.server.proof.LeafIndex;
+import org.fhirledger.server.proof.LedgerFollower;
+import org.fhirledger.testing.AnvilExtension;
+import org.hl7.fhir.r4.model.Patient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * The embedded private chain (anvil started with bin/run's flags, loading the server's snapshot) killed with -9 in
+ * the middle of a write load and started again as bin/run would: afterwards every committed entry is on the chain,
+ * exactly once, the follower followed the whole chain without alarm and health is UP. And the operator's way out of
+ * a chain that lost entries below the last snapshot: the outbox records them again.
+ *
+ * <p>{@code -DembeddedChain.formerArrangement=true} runs the crash test against the former arrangement (anvil's own
+ * {@code --state ... --state-interval 5} dump, no server snapshots), which fails it.
+ */
+class EmbeddedChainCrashTest {
+
+	private static final boolean FORMER = Boolean.getBoolean("embeddedChain.formerArrangement");
+
+	@RegisterExtension
+	static final AnvilExtension publicChain = AnvilExtension.create(31338, null, 30_000_000);
+
+	private static final HttpClient HTTP = HttpClient.newHttpClient();
+	private Process anvil;
+	private PipelineServer server;
+
+	@AfterEach
+	void stop() throws Exception {
+		if (server != null) server.close();
+		if (anvil != null) {
+			anvil.destroyForcibly();
+			anvil.waitFor(10, TimeUnit.SECONDS);
+		}
+	}
+
+	@Test
+	void anvilKilledDuringWritesComesBackConsistent() throws Exception {
+		Path data = Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-data").toAbsolutePath()), "embedded-");
+		Path state = chainDir(data).resolve("anvil-state.json");
+		int port = freePort();
+		anvil = startAnvilAsBinRunDoes(port, state);
+		server = start(data, port, state);
+		ChainDurability durability = server.ctx.getBean(ChainDurability.class);
+		JdbcTemplate jdbc = server.jdbc();
+
+		AtomicBoolean stopLoad = new AtomicBoolean();
+		AtomicInteger written = new AtomicInteger();
+		ExecutorService load = Executors.newFixedThreadPool(3);
+		for (int t = 0; t < 3; t++) {
+			load.submit(() -> {
+				while (!stopLoad.get()) {
+					try {
+						server.client().create().resource(new Patient().addName(new org.hl7.fhir.r4.model.HumanName()
+								.setFamily("Embedded"))).execute();
+						written.incrementAndGet();
+					} catch (RuntimeException e) {
+						sleep(100);
+					}
+				}
+			});
+		}
+		// kill once entries were confirmed above the last snapshot: exactly what a crash takes back
+		PipelineServer.await(() -> written.get() >= 30 && (FORMER ? written.get() >= 80
+				: maxConfirmedBlock(jdbc) > durability.durableBlock() + 1),
+				Duration.ofSeconds(120), "entries confirmed above the last snapshot");
+		long headBefore = maxConfirmedBlock(jdbc);
+		anvil.destroyForcibly(); // SIGKILL: no dump, no goodbye
+		anvil.waitFor(10, TimeUnit.SECONDS);
+		long durableAtKill = durability.durableBlock();
+		anvil = startAnvilAsBinRunDoes(port, state);
+		long restartedAt = blockNumber(port);
+		assertThat(restartedAt).as("the restarted node lost the blocks above its snapshot").isLessThan(headBefore);
+
+		int before = written.get();
+		PipelineServer.await(() -> written.get() >= before + 30, Duration.ofSeconds(120), "writes go on after the restart");
+		stopLoad.set(true);
+		load.shutdown();
+		assertThat(load.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
+
+		server.awaitBacklogEmpty(Duration.ofSeconds(120));
+		Ledger ledger = server.ledger();
+		List<Map<String, Object>> rows = jdbc.queryForList("select kind, resource_pn, res_version, content_hash, recorded_again"
+				+ " from fl_outbox");
+		for (Map<String, Object> r : rows) {
+			Bytes32 hash = Bytes32.fromHex((String) r.get("content_hash"));
+			if ("ACCESS".equals(r.get("kind"))) {
+				assertThat(ledger.accessSeqOf(hash)).as("committed access entry on chain").isPresent();
+			} else {
+				assertThat(ledger.contentHashOf(Bytes32.fromHex((String) r.get("resource_pn")),
+						((Number) r.get("res_version")).longValue())).as("committed version on chain").contains(hash);
+			}
+		}
+		long recordedAgain = rows.stream().filter(r -> ((Number) r.get("recorded_again")).intValue() > 0).count();
+		assertThat(recordedAgain).as("entries the chain lost were recorded again").isPositive();
+		// the follower reads what the chain holds, up to the snapshot: all of it once the chain is quiet
+		LedgerFollower follower = server.ctx.getBean(LedgerFollower.class);
+		long onChain = rows.size();
+		PipelineServer.await(() -> leaves(jdbc) == onChain, Duration.ofSeconds(60), "the follower took every entry");
+		assertThat(follower.alarm()).isEmpty();
+		PipelineServer.await(() -> "UP".equals(server.health().path("status").asText()), Duration.ofSeconds(30),
+				"health UP: " + server.health());
+		System.out.printf("embedded chain crash: %d entries, %d recorded again, durable block %d at the kill, head %d,"
+				+ " restarted at %d%n", onChain, recordedAgain, durableAtKill, headBefore, restartedAt);
+	}
+
+	@Test
+	void operatorRecordsAgainWhatARewrittenChainLost() throws Exception {
+		Path data = Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-data").toAbsolutePath()), "rerecord-");
+		Path state = chainDir(data).resolve("anvil-state.json");
+		int port = freePort();
+		anvil = startAnvilAsBinRunDoes(port, state);
+		server = start(data, port, state);
+		for (int i = 0; i < 5; i++) server.client().create().resource(new Patient().setActive(true)).execute();
+		server.awaitBacklogEmpty(Duration.ofSeconds(60));
+		EmbeddedChain chain = (EmbeddedChain) server.ctx.getBean(ChainDurability.class);
+		chain.snapshot();
+		Path older = data.resolve("older-state.json");
+		Files.copy(state, older);
+		for (int i = 0; i < 5; i++) server.client().create().resource(new Patient().setActive(false)).execute();
+		server.awaitBacklogEmpty(Duration.ofSeconds(60));
+		JdbcTemplate first = server.jdbc();
+		long total = first.queryForObject("select count(*) from fl_outbox", Long.class);
+		PipelineServer.await(() -> leaves(first) == total, Duration.ofSeconds(60), "the follower took every entry");
+		long leavesBefore = leaves(first);
+		server.close();
+		server = null;
+		anvil.destroy();
+		anvil.waitFor(10, TimeUnit.SECONDS);
+		// the operator brings back an older copy of the chain: entries below the server's last snapshot are gone
+		Files.copy(older, state, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+		anvil = startAnvilAsBinRunDoes(port, state);
+		JdbcTemplate jdbc;
+
+		server = start(data, port, state);
+		jdbc = server.jdbc();
+		EmbeddedChain restarted = (EmbeddedChain) server.ctx.getBean(ChainDurability.class);
+		assertThat(restarted.rewritten()).as("not silently accepted").isPresent();
+		assertThat(server.health().path("status").asText()).isEqualTo("DOWN");
+		long lostOnChain = jdbc.queryForList("select kind, resource_pn, res_version, content_hash from fl_outbox").stream()
+				.filter(r -> !onChain(server.ledger(), r)).count();
+		assertThat(lostOnChain).as("the older chain lacks the second five Patients (and their audit entries)").isPositive();
+		server.close();
+
+		// the operator's recovery: one start with the setting; the chain is taken as it is, the lost entries recorded again
+		server = start(data, port, state, "--embedded-chain.accept-rewritten-chain=true");
+		jdbc = server.jdbc();
+		assertThat(((EmbeddedChain) server.ctx.getBean(ChainDurability.class)).rewritten()).isEmpty();
+		long recordedAgain = jdbc.queryForObject("select count(*) from fl_outbox where recorded_again > 0", Long.class);
+		assertThat(recordedAgain).isEqualTo(lostOnChain);
+		server.awaitBacklogEmpty(Duration.ofSeconds(60));
+		Ledger ledger = server.ledger();
+		for (Map<String, Object> r : jdbc.queryForList("select kind, resource_pn, res_version, content_hash from fl_outbox")) {
+			assertThat(onChain(ledger, r)).as("on chain after the recovery: " + r).isTrue();
+		}
+		assertThat(server.ctx.getBean(LostEntries.class).reopenAllNotOnChain()).as("nothing left to record").isZero();
+
+		// the log keeps the lost history's leaves, records the break and takes the entries recorded again
+		JdbcTemplate db = jdbc;
+		PipelineServer.await(() -> db.queryForObject("select count(*) from fl_ledger_leaf where epoch = 1", Long.class)
+				== lostOnChain, Duration.ofSeconds(60), "the re-recorded entries in the log after the break");
+		List<LeafIndex.Break> breaks = server.ctx.getBean(LeafIndex.class).breaks();
+		assertThat(breaks).hasSize(1);
+		assertThat(breaks.get(0).reason()).contains("taken as it is");
+		assertThat(breaks.get(0).firstLeaf()).as("nothing removed from the log").isEqualTo(leavesBefore);
+		assertThat(server.ctx.getBean(LedgerFollower.class).alarm()).isEmpty();
+		PipelineServer.await(() -> "UP".equals(server.health().path("status").asText()), Duration.ofSeconds(30),
+				"health UP after the recovery");
+	}
+
+	private static boolean onChain(Ledger ledger, Map<String, Object> r) {
+		Bytes32 hash = Bytes32.fromHex((String) r.get("content_hash"));
+		if ("ACCESS".equals(r.get("kind"))) return ledger.accessSeqOf(hash).isPresent();
+		return ledger.contentHashOf(Bytes32.fromHex((String) r.get("resource_pn")),
+				((Number) r.get("res_version")).longValue()).filter(hash::equals).isPresent();
+	}
+
+	private PipelineServer start(Path data, int port, Path state, String... extra) {
+		List<String> args = new ArrayList<>(List.of(extra));
+		if (!FORMER) args.addAll(List.of("--embedded-chain.state-file=" + state, "--embedded-chain.snapshot-every=1500ms"));
+		args.addAll(List.of(
+				"--ledger.max-wait=20ms", "--anchor.enabled=true", "--anchor.rpc-url=" + publicChain.rpcUrl(),
+				"--anchor.chain-id=31338", "--anchor.gas-price=0", "--anchor.every=1s", "--anchor.follow-interval=200ms"));
+		return PipelineServer.start(data, "http://127.0.0.1:" + port, 31337, args.toArray(String[]::new));
+	}
+
+	/** bin/run's flags for the private chain. */
+	static Process startAnvilAsBinRunDoes(int port, Path state) throws Exception {
+		List<String> cmd = new ArrayList<>(List.of(AnvilExtension.binaryPath().toString(), "--host", "127.0.0.1",
+				"--port", String.valueOf(port), "--chain-id", "31337", "--block-time", "1", "--gas-price", "0",
+				"--base-fee", "0"));
+		if (FORMER) {
+			cmd.addAll(List.of("--state", state.toString(), "--state-interval", "5"));
+		} else {
+			cmd.addAll(List.of("--prune-history", "4"));
+			if (Files.exists(state)) cmd.addAll(List.of("--load-state", state.toString()));
+		}
+		Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+				.redirectOutput(ProcessBuilder.Redirect.appendTo(state.resolveSibling("anvil.log").toFile())).start();
+		long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+		while (System.nanoTime() < end) {
+			if (!p.isAlive()) throw new IllegalStateException("anvil stopped at start-up, see " + state.resolveSibling("anvil.log"));
+			try {
+				blockNumber(port);
+				return p;
+			} catch (IOException e) {
+				sleep(100);
+			}
+		}
+		throw new IllegalStateException("anvil did not answer");
+	}
+
+	static long blockNumber(int port) throws IOException {
+		try {
+			String body = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port))
+					.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+							"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_blockNumber\",\"params\":[]}")).build(),
+					HttpResponse.BodyHandlers.ofString()).body();
+			return Long.decode(body.replaceAll(".*\"result\":\"(0x[0-9a-fA-F]+)\".*", "$1"));
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+			throw new IOException(e);
+		}
+	}
+
+	/** Owner-only, as bin/run makes it: it holds the server's dev signing key. */
+	private static Path chainDir(Path data) throws IOException {
+		return Files.createDirectories(data.resolve("chain"), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+				java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+	}
+
+	private static long maxConfirmedBlock(JdbcTemplate jdbc) {
+		Long max = jdbc.queryForObject("select max(block_number) from fl_outbox where state = 'CONFIRMED'", Long.class);
+		return max == null ? -1 : max;
+	}
+
+	private static long leaves(JdbcTemplate jdbc) {
+		return jdbc.queryForObject("select count(*) from fl_ledger_leaf", Long.class);
+	}
+
+	private static int freePort() throws IOException {
+		try (ServerSocket s = new ServerSocket(0)) {
+			return s.getLocalPort();
+		}
+	}
+
+	private static void sleep(long ms) {
+		try {
+			Thread.sleep(ms);
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+		}
+	}
+}
