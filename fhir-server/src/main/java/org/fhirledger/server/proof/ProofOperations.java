@@ -132,7 +132,15 @@ public final class ProofOperations {
 
     /** {@code content}: whether the content store holds this version's ciphertext intact (read back, CID-verified). */
     private void checkContent(VerifyAnswer a, byte[] cid) {
-        ContentCondition c = content == null ? ContentCondition.UNCHECKED : content.of(Cid.fromBytes(cid));
+        Cid parsed;
+        try {
+            parsed = Cid.fromBytes(cid);
+        } catch (IllegalArgumentException ex) {
+            a.put("content", ContentCondition.UNCHECKED.code());
+            a.fail("the entry's CID is not a valid CID: the entry was altered");
+            return;
+        }
+        ContentCondition c = content == null ? ContentCondition.UNCHECKED : content.of(parsed);
         a.put("content", c.code());
         if (c == ContentCondition.CORRUPTED) {
             a.fail("the content store holds other bytes than this version's ciphertext under its CID: the stored "
