@@ -10,6 +10,7 @@ import org.fhirledger.server.ledger.LedgerWiringConfig;
 import org.fhirledger.server.proof.ProofConfig;
 import org.fhirledger.server.outbox.WritePipelineConfig;
 import org.fhirledger.server.pseudonym.PseudonymConfig;
+import org.fhirledger.server.scrub.ContentScrubConfig;
 import org.fhirledger.server.security.SecurityConfig;
 import org.fhirledger.server.web.RequestLimitsConfig;
 import org.springframework.boot.SpringApplication;
@@ -43,7 +44,8 @@ import org.springframework.context.annotation.Import;
 	AuthorizationConfig.class,
 	ProofConfig.class,
 	WritePipelineConfig.class,
-	ErasureConfig.class
+	ErasureConfig.class,
+	ContentScrubConfig.class
 })
 public class Application {
 

@@ -32,7 +32,7 @@ import org.springframework.context.SmartLifecycle;
  * looked up first and confirmed from the chain if there; the others' envelopes go into the content store (the CID
  * follows from the committed bytes, so a repeat gives the same CID); the rows are marked SUBMITTED in a committed
  * statement; then handed to the ledger adapter, which batches them into transactions. Confirmations update the
- * rows (tx hash, block, sequence, CID; the envelope is dropped).
+ * rows (tx hash, block, sequence, CID; the envelope is kept for the content scrub).
  *
  * <p>An unreachable chain or content store never blocks FHIR writes: rows wait in the table, the writer backs off
  * exponentially ({@code outbox.retry-initial} .. {@code retry-max}) and catches up. Logs name outbox ids and

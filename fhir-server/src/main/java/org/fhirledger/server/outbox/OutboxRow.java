@@ -14,7 +14,7 @@ import org.fhirledger.ledger.Bytes32;
  * @param resource    pseudonym of {@code Type/id}
  * @param patient     pseudonym of the compartment's patient, or {@link Bytes32#ZERO}
  * @param contentHash {@code CanonicalResource.contentHash} of the version (the audit hash for ACCESS)
- * @param envelope    the encrypted version (RECORD; null once confirmed, and for ACCESS)
+ * @param envelope    the encrypted version (RECORD, kept once confirmed for the content scrub; null for ACCESS)
  * @param access      the access entry (ACCESS only)
  * @param attempts    how often the row was handed to the ledger: more than 0 means "may be on chain already"
  * @param cid         CID of the envelope in the content store, once put

@@ -135,11 +135,14 @@ public class OutboxStore {
 
 	public record Confirmation(long id, LedgerReceipt receipt, String cid) {}
 
-	/** Confirmed rows drop their envelope: the content store holds it now. */
+	/**
+	 * Confirmed rows keep their envelope (ciphertext): the content scrub re-puts it, same bytes hence same CID, when
+	 * the content store's copy is damaged or lost. Re-encrypting could not repair: random nonces give another CID.
+	 */
 	public void confirm(List<Confirmation> confirmations) {
 		long now = System.currentTimeMillis();
 		jdbc.batchUpdate("update " + TABLE + " set state = 'CONFIRMED', seq = ?, tx_hash = ?, block_number = ?,"
-						+ " cid = coalesce(?, cid), envelope = null, confirmed_at = ?, last_error = null where id = ?",
+						+ " cid = coalesce(?, cid), confirmed_at = ?, last_error = null where id = ?",
 				confirmations, confirmations.size(), (ps, c) -> {
 					ps.setLong(1, c.receipt().seq());
 					ps.setString(2, c.receipt().txHash());

@@ -1,5 +1,6 @@
 package org.fhirledger.server.proof;
 
+import org.fhirledger.server.scrub.ContentCheck;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.server.RestfulServer;
@@ -90,9 +91,10 @@ public class ProofConfig {
     public ProofOperations proofOperations(FhirContext fhirContext, DaoRegistry daoRegistry, Pseudonyms pseudonyms,
             Web3jLedger ledger, LeafIndex leafIndex, ProofLog proofLog, AnchorRecords anchorRecords,
             AnchorService anchorService, LedgerFollower follower,
-            org.springframework.beans.factory.ObjectProvider<ErasedRecords> erased) {
+            org.springframework.beans.factory.ObjectProvider<ErasedRecords> erased,
+            org.springframework.beans.factory.ObjectProvider<ContentCheck> contentCheck) {
         return new ProofOperations(fhirContext, daoRegistry, pseudonyms, ledger, leafIndex, proofLog, anchorRecords,
-                anchorService, follower, erased.getIfAvailable(() -> ErasedRecords.NONE));
+                anchorService, follower, erased.getIfAvailable(() -> ErasedRecords.NONE), contentCheck.getIfAvailable());
     }
 
     /** Adds the operations to the FHIR server once every bean exists (before the servlet starts). */

@@ -1,5 +1,8 @@
 package org.fhirledger.server.proof;
 
+import org.fhirledger.content.Cid;
+import org.fhirledger.server.scrub.ContentCheck;
+import org.fhirledger.server.scrub.ContentCondition;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.annotation.IdParam;
@@ -42,10 +45,11 @@ public final class ProofOperations {
     private final AnchorService service;
     private final LedgerFollower follower;
     private final ErasedRecords erased;
+    private final ContentCheck content;
 
     ProofOperations(FhirContext fhir, DaoRegistry daos, Pseudonyms pseudonyms, Web3jLedger ledger, LeafIndex index,
             ProofLog proofLog, AnchorRecords anchors, AnchorService service, LedgerFollower follower,
-            ErasedRecords erased) {
+            ErasedRecords erased, ContentCheck content) {
         this.fhir = fhir;
         this.daos = daos;
         this.pseudonyms = pseudonyms;
@@ -56,6 +60,7 @@ public final class ProofOperations {
         this.service = service;
         this.follower = follower;
         this.erased = erased;
+        this.content = content;
     }
 
     /** {@code [type]/[id]/$verify} (current version) and {@code [type]/[id]/_history/[vid]/$verify}. */
@@ -85,9 +90,11 @@ public final class ProofOperations {
             Optional<RecordInfo> onChain = chainRecord(a, resource, version);
             if (onChain.isEmpty()) {
                 a.pending("this version is not on the private chain yet (the ledger writer records it after the write)");
+                a.put("content", ContentCondition.UNCHECKED.code());
                 return;
             }
             RecordInfo info = onChain.get();
+            checkContent(a, info.entry().cid());
             Long followed = follower.position().lastBlock();
             if (followed != null && info.receipt().blockNumber() <= followed) {
                 a.fail("the private chain records this version (seq " + info.receipt().seq() + ", block "
@@ -105,6 +112,7 @@ public final class ProofOperations {
         }
         LedgerEvent e = row.get().event();
         Bytes32 recorded = ((org.fhirledger.anchor.RecordAppended) e).contentHash();
+        checkContent(a, ((org.fhirledger.anchor.RecordAppended) e).cid());
         if (!recorded.equals(stored)) {
             a.fail("the stored resource hashes to " + stored.toHex() + ", the ledger entry records " + recorded.toHex()
                     + ": the stored body was altered");
@@ -120,6 +128,26 @@ public final class ProofOperations {
             a.put("privateChainCheck", "skipped: " + ex.getMessage());
         }
         proveAndAnchor(a, row.get());
+    }
+
+    /** {@code content}: whether the content store holds this version's ciphertext intact (read back, CID-verified). */
+    private void checkContent(VerifyAnswer a, byte[] cid) {
+        Cid parsed;
+        try {
+            parsed = Cid.fromBytes(cid);
+        } catch (IllegalArgumentException ex) {
+            a.put("content", ContentCondition.UNCHECKED.code());
+            a.fail("the entry's CID is not a valid CID: the entry was altered");
+            return;
+        }
+        ContentCondition c = content == null ? ContentCondition.UNCHECKED : content.of(parsed);
+        a.put("content", c.code());
+        if (c == ContentCondition.CORRUPTED) {
+            a.fail("the content store holds other bytes than this version's ciphertext under its CID: the stored "
+                    + "object is damaged (the content scrub repairs it from the database when it can)");
+        } else if (c == ContentCondition.MISSING) {
+            a.fail("the content store does not hold this version's ciphertext");
+        }
     }
 
     /**
