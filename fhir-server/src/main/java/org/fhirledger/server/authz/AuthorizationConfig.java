@@ -78,6 +78,7 @@ public class AuthorizationConfig {
 		AuthorizationInterceptor authz = new AuthorizationInterceptor(callers, chain, policy, rules);
 		// order matters only in that authorisation runs before the audit of the same hook: registration order
 		server.registerInterceptor(authz);
+		server.registerInterceptor(new RetryAfter(settings.retryAfter()));
 		server.registerInterceptor(new CreatorConsent(daos, settings.creatorConsentDuration(), clock));
 		server.registerInterceptor(new AuditInterceptor(trail, callers, ctx, compartments));
 		global.registerInterceptor(new ConsentMirror(ledger, chain, pseudonyms, clock));

@@ -1,7 +1,10 @@
 package org.fhirledger.server.ledger;
 
 import java.util.concurrent.TimeUnit;
+import java.util.Optional;
+import java.util.function.Supplier;
 import okhttp3.OkHttpClient;
+import org.fhirledger.ledger.LedgerOutage;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.actuate.health.AbstractHealthIndicator;
 import org.springframework.boot.actuate.health.Health;
@@ -14,13 +17,15 @@ import org.web3j.protocol.http.HttpService;
  * not of liveness or readiness: a chain outage must not restart the server nor take it out of the load balancer.
  */
 final class LedgerHealthIndicator extends AbstractHealthIndicator implements DisposableBean {
+	private final Supplier<Optional<LedgerOutage>> outage;
 	private final Web3j web3j;
 	private final long chainId;
 	private final String account;
 	private final String rpcUrl;
 
-	LedgerHealthIndicator(String rpcUrl, long chainId, String account) {
+	LedgerHealthIndicator(String rpcUrl, long chainId, String account, Supplier<Optional<LedgerOutage>> outage) {
 		super("ledger health check failed");
+		this.outage = outage;
 		OkHttpClient http = new OkHttpClient.Builder().connectTimeout(2, TimeUnit.SECONDS)
 				.readTimeout(3, TimeUnit.SECONDS).callTimeout(5, TimeUnit.SECONDS).build();
 		this.web3j = Web3j.build(new HttpService(rpcUrl, http));
@@ -32,6 +37,12 @@ final class LedgerHealthIndicator extends AbstractHealthIndicator implements Dis
 	@Override
 	protected void doHealthCheck(Health.Builder builder) {
 		builder.withDetail("rpcUrl", rpcUrl).withDetail("account", account);
+		LedgerOutage o = outage.get().orElse(null);
+		if (o != null) {
+			// known from the ledger's background probe: no call that would wait on a node that is gone
+			builder.down().withDetail("error", "node unreachable (" + o.reason() + ")").withDetail("downSince", o.since().toString());
+			return;
+		}
 		try {
 			long actual = web3j.ethChainId().send().getChainId().longValueExact();
 			builder.withDetail("chainId", actual);
