@@ -37,12 +37,6 @@ final class LedgerHealthIndicator extends AbstractHealthIndicator implements Dis
 	@Override
 	protected void doHealthCheck(Health.Builder builder) {
 		builder.withDetail("rpcUrl", rpcUrl).withDetail("account", account);
-		LedgerOutage o = outage.get().orElse(null);
-		if (o != null) {
-			// known from the ledger's background probe: no call that would wait on a node that is gone
-			builder.down().withDetail("error", "node unreachable (" + o.reason() + ")").withDetail("downSince", o.since().toString());
-			return;
-		}
 		try {
 			long actual = web3j.ethChainId().send().getChainId().longValueExact();
 			builder.withDetail("chainId", actual);
@@ -54,6 +48,8 @@ final class LedgerHealthIndicator extends AbstractHealthIndicator implements Dis
 			builder.up();
 		} catch (Exception e) {
 			builder.down().withDetail("error", "node unreachable: " + e.getClass().getSimpleName());
+			// since when, as the ledger's background probe saw it (its own calls answer 503 at once meanwhile)
+			outage.get().ifPresent(o -> builder.withDetail("downSince", o.since().toString()));
 		}
 	}
 

@@ -35,13 +35,22 @@ public interface WriterLock extends AutoCloseable {
 	void close();
 
 	static WriterLock forAccount(DataSource dataSource, boolean postgres, String account) {
-		return forJob(dataSource, postgres, "ledger-writer/" + account.toLowerCase(Locale.ROOT));
+		String name = "fhir-ledger/ledger-writer/" + account.toLowerCase(Locale.ROOT);
+		return postgres ? new PostgresAdvisoryLock(dataSource, keyOf(name)) : new InProcess(name);
 	}
 
-	/** The lock of a background job that must run on one replica of this database at a time. */
+	/**
+	 * The lock of a background job that must run on one replica of this database at a time. Within one JVM (H2) it
+	 * is per database URL: servers on other databases in the same JVM (tests) do not wait for each other.
+	 */
 	static WriterLock forJob(DataSource dataSource, boolean postgres, String job) {
 		String name = "fhir-ledger/" + job;
-		return postgres ? new PostgresAdvisoryLock(dataSource, keyOf(name)) : new InProcess(name);
+		if (postgres) return new PostgresAdvisoryLock(dataSource, keyOf(name));
+		try (Connection c = dataSource.getConnection()) {
+			return new InProcess(name + "@" + c.getMetaData().getURL());
+		} catch (SQLException e) {
+			throw new IllegalStateException("cannot read the database URL", e);
+		}
 	}
 
 	/** Whether the database is PostgreSQL (advisory locks; several replicas possible). */
