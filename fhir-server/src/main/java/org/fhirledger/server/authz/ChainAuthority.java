@@ -134,7 +134,7 @@ public final class ChainAuthority implements AutoCloseable {
 				return hit.value();
 			}
 			throw new AuthorizationUnavailableException("Access cannot be decided: the ledger holding roles and "
-					+ "consents cannot be reached. Nothing was read or changed. Retry later.", e);
+					+ "consents cannot be reached. Retry later.", e);
 		}
 	}
 
