@@ -45,9 +45,17 @@ public final class LedgerEventReader implements AutoCloseable {
 
     /** A reader for the node at {@code rpcUrl}; nothing is called until the first read. */
     public static LedgerEventReader create(String rpcUrl, String recordLedger, String accessLedger, long maxLogsRange) {
+        return create(rpcUrl, recordLedger, accessLedger, maxLogsRange, java.time.Duration.ofSeconds(30));
+    }
+
+    /** As above; one call (connect, send, answer) fails after {@code rpcTimeout}. */
+    public static LedgerEventReader create(String rpcUrl, String recordLedger, String accessLedger, long maxLogsRange,
+            java.time.Duration rpcTimeout) {
         if (maxLogsRange < 1) throw new IllegalArgumentException("maxLogsRange must be at least 1");
+        long timeout = rpcTimeout.toMillis();
         OkHttpClient http = new OkHttpClient.Builder()
-                .connectTimeout(5, TimeUnit.SECONDS).readTimeout(30, TimeUnit.SECONDS).build();
+                .connectTimeout(Math.min(timeout, 5000), TimeUnit.MILLISECONDS)
+                .readTimeout(timeout, TimeUnit.MILLISECONDS).callTimeout(timeout, TimeUnit.MILLISECONDS).build();
         return new LedgerEventReader(Web3j.build(new HttpService(rpcUrl, http)), recordLedger, accessLedger,
                 maxLogsRange);
     }

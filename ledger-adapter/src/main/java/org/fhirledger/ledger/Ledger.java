@@ -90,4 +90,9 @@ public interface Ledger extends AutoCloseable {
     /** Stops accepting entries, waits (bounded) for queued and in-flight entries, fails what remains. */
     @Override
     void close();
+
+    /** Present while the node is known to be unreachable (reads then fail at once); empty when it answers. */
+    default Optional<LedgerOutage> outage() {
+        return Optional.empty();
+    }
 }

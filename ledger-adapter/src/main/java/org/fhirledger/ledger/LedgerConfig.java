@@ -25,6 +25,9 @@ import java.util.Objects;
  * @param closeTimeout close() waits this long for in-flight entries
  * @param maxLogsRange blocks per eth_getLogs call at most (Besu refuses wider ranges: --rpc-max-logs-range,
  *     default 1000); event lookups and the event poller page through the chain in windows of this size
+ * @param rpcTimeout one JSON-RPC call (connect, send, answer) fails after this long: a hung node holds no thread longer
+ * @param probeInterval how often the node is probed (eth_blockNumber); one failed probe marks it down, and reads then
+ *     fail at once (no retries) until a probe succeeds again
  */
 public record LedgerConfig(
         String rpcUrl,
@@ -45,7 +48,9 @@ public record LedgerConfig(
         long baseGas,
         int maxAttempts,
         Duration closeTimeout,
-        long maxLogsRange) {
+        long maxLogsRange,
+        Duration rpcTimeout,
+        Duration probeInterval) {
 
     public LedgerConfig {
         Objects.requireNonNull(rpcUrl, "rpcUrl");
@@ -54,48 +59,61 @@ public record LedgerConfig(
         if (maxInFlight < 1) throw new IllegalArgumentException("maxInFlight < 1");
         if (maxAttempts < 1) throw new IllegalArgumentException("maxAttempts < 1");
         if (maxLogsRange < 1) throw new IllegalArgumentException("maxLogsRange < 1");
+        Objects.requireNonNull(rpcTimeout, "rpcTimeout");
+        Objects.requireNonNull(probeInterval, "probeInterval");
+        if (rpcTimeout.isNegative() || rpcTimeout.isZero()) throw new IllegalArgumentException("rpcTimeout must be positive");
+        if (probeInterval.isNegative() || probeInterval.isZero()) {
+            throw new IllegalArgumentException("probeInterval must be positive");
+        }
     }
 
     public static LedgerConfig defaults(String rpcUrl, long chainId, ContractAddresses contracts) {
         return new LedgerConfig(rpcUrl, chainId, contracts, 100, Duration.ofMillis(200), 32,
                 Duration.ofMinutes(2), Duration.ofSeconds(3), Duration.ofMillis(100), Duration.ofMillis(100),
                 Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(1), BigInteger.ZERO, 45_000,
-                200_000, 5, Duration.ofSeconds(30), 1000);
+                200_000, 5, Duration.ofSeconds(30), 1000, Duration.ofSeconds(10), Duration.ofSeconds(2));
     }
 
     public LedgerConfig withBatching(int maxBatchSize, Duration maxWait) {
         return new LedgerConfig(rpcUrl, chainId, contracts, maxBatchSize, maxWait, maxInFlight, receiptTimeout,
                 rebroadcastAfter, pollInterval, retryInitial, retryMax, unavailableTimeout, eventPollInterval,
-                gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout, maxLogsRange);
+                gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout, maxLogsRange, rpcTimeout, probeInterval);
     }
 
     public LedgerConfig withTimeouts(Duration receiptTimeout, Duration unavailableTimeout, Duration closeTimeout) {
         return new LedgerConfig(rpcUrl, chainId, contracts, maxBatchSize, maxWait, maxInFlight, receiptTimeout,
                 rebroadcastAfter, pollInterval, retryInitial, retryMax, unavailableTimeout, eventPollInterval,
-                gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout, maxLogsRange);
+                gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout, maxLogsRange, rpcTimeout, probeInterval);
     }
 
     public LedgerConfig withGas(long gasPerEntry, long baseGas) {
         return new LedgerConfig(rpcUrl, chainId, contracts, maxBatchSize, maxWait, maxInFlight, receiptTimeout,
                 rebroadcastAfter, pollInterval, retryInitial, retryMax, unavailableTimeout, eventPollInterval,
-                gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout, maxLogsRange);
+                gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout, maxLogsRange, rpcTimeout, probeInterval);
     }
 
     public LedgerConfig withMaxInFlight(int maxInFlight) {
         return new LedgerConfig(rpcUrl, chainId, contracts, maxBatchSize, maxWait, maxInFlight, receiptTimeout,
                 rebroadcastAfter, pollInterval, retryInitial, retryMax, unavailableTimeout, eventPollInterval,
-                gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout, maxLogsRange);
+                gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout, maxLogsRange, rpcTimeout, probeInterval);
     }
 
     public LedgerConfig withEventPollInterval(Duration eventPollInterval) {
         return new LedgerConfig(rpcUrl, chainId, contracts, maxBatchSize, maxWait, maxInFlight, receiptTimeout,
                 rebroadcastAfter, pollInterval, retryInitial, retryMax, unavailableTimeout, eventPollInterval,
-                gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout, maxLogsRange);
+                gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout, maxLogsRange, rpcTimeout, probeInterval);
     }
 
     public LedgerConfig withMaxLogsRange(long maxLogsRange) {
         return new LedgerConfig(rpcUrl, chainId, contracts, maxBatchSize, maxWait, maxInFlight, receiptTimeout,
                 rebroadcastAfter, pollInterval, retryInitial, retryMax, unavailableTimeout, eventPollInterval,
-                gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout, maxLogsRange);
+                gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout, maxLogsRange, rpcTimeout, probeInterval);
+    }
+
+    /** How long one call may take and how often the node is probed (see {@link #rpcTimeout}, {@link #probeInterval}). */
+    public LedgerConfig withOutageDetection(Duration rpcTimeout, Duration probeInterval) {
+        return new LedgerConfig(rpcUrl, chainId, contracts, maxBatchSize, maxWait, maxInFlight, receiptTimeout,
+                rebroadcastAfter, pollInterval, retryInitial, retryMax, unavailableTimeout, eventPollInterval,
+                gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout, maxLogsRange, rpcTimeout, probeInterval);
     }
 }

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -613,7 +612,7 @@ final class Submitter implements AutoCloseable {
         stopped = true;
         thread.interrupt();
         try {
-            thread.join(TimeUnit.SECONDS.toMillis(10));
+            thread.join(Math.max(1000, config.closeTimeout().toMillis()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -34,12 +34,22 @@ public final class Web3jLedger implements Ledger {
     private final AccessLane accesses;
     private final Submitter submitter;
     private final EventPoller events;
+    private final OkHttpClient http;
+    private final NodeWatch watch;
 
-    private Web3jLedger(LedgerConfig config, Web3j web3j, Credentials credentials, long startNonce, long latestBlock) {
+    private Web3jLedger(LedgerConfig config, OkHttpClient http, Web3j web3j, Credentials credentials, long startNonce,
+            long latestBlock) {
         this.config = config;
+        this.http = http;
         this.web3j = web3j;
         this.credentials = credentials;
-        this.rpc = new Rpc(config);
+        // the probe answers within a couple of intervals or counts as failed (a hung node, not only a refused one)
+        long probeMillis = Math.min(config.rpcTimeout().toMillis(), 2 * config.probeInterval().toMillis());
+        Web3j probe = Web3j.build(new HttpService(config.rpcUrl(),
+                http.newBuilder().callTimeout(probeMillis, TimeUnit.MILLISECONDS).build()));
+        this.watch = new NodeWatch("ledger-probe", () -> probe.ethBlockNumber().send().getBlockNumber(),
+                config.probeInterval().toMillis());
+        this.rpc = new Rpc(config, watch);
         ReadonlyTransactionManager reader = new ReadonlyTransactionManager(web3j, credentials.getAddress());
         StaticGasProvider noGas = new StaticGasProvider(BigInteger.ZERO, BigInteger.ZERO);
         ContractAddresses c = config.contracts();
@@ -53,6 +63,7 @@ public final class Web3jLedger implements Ledger {
         this.submitter = new Submitter(web3j, credentials, config, List.of(records, accesses), BigInteger.valueOf(startNonce));
         this.events = new EventPoller(web3j, c, latestBlock, config.eventPollInterval().toMillis(),
                 config.maxLogsRange());
+        watch.start();
     }
 
     /**
@@ -62,9 +73,11 @@ public final class Web3jLedger implements Ledger {
      * @throws LedgerUnavailableException when the node cannot be reached within unavailableTimeout
      */
     public static Web3jLedger connect(LedgerConfig config, Credentials credentials) {
+        long timeout = config.rpcTimeout().toMillis();
         OkHttpClient http = new OkHttpClient.Builder()
                 .socketFactory(new NoDelaySocketFactory())
-                .connectTimeout(5, TimeUnit.SECONDS).readTimeout(30, TimeUnit.SECONDS).build();
+                .connectTimeout(Math.min(timeout, 5000), TimeUnit.MILLISECONDS)
+                .readTimeout(timeout, TimeUnit.MILLISECONDS).callTimeout(timeout, TimeUnit.MILLISECONDS).build();
         Web3j web3j = Web3j.build(new HttpService(config.rpcUrl(), http));
         try {
             Rpc rpc = new Rpc(config);
@@ -86,7 +99,7 @@ public final class Web3jLedger implements Ledger {
                     .longValueExact();
             long latest = rpc.call("eth_blockNumber", () -> web3j.ethBlockNumber().send().getBlockNumber())
                     .longValueExact();
-            return new Web3jLedger(config, web3j, credentials, nonce, latest);
+            return new Web3jLedger(config, http, web3j, credentials, nonce, latest);
         } catch (RuntimeException e) {
             web3j.shutdown();
             throw e;
@@ -198,6 +211,12 @@ public final class Web3jLedger implements Ledger {
     }
 
     private LedgerReceipt direct(String what, String to, String data) {
+        // a consent or role change while the node is known down fails at once: nothing is queued or sent
+        LedgerOutage o = watch.outage().orElse(null);
+        if (o != null) {
+            throw new LedgerUnavailableException(what + ": node at " + config.rpcUrl() + " unreachable since "
+                    + o.since() + "; nothing was sent", null);
+        }
         return direct(submitter.submitDirect(to, data, config.baseGas()), what);
     }
 
@@ -251,9 +270,26 @@ public final class Web3jLedger implements Ledger {
     }
 
     @Override
+    public Optional<LedgerOutage> outage() {
+        return watch.outage();
+    }
+
+    /**
+     * Drains for up to closeTimeout, or not at all when the node is known down: then queued and in-flight entries
+     * fail at once (callers keep them, e.g. in the outbox) and calls still waiting on the node are cancelled, so a
+     * shutdown never waits on a chain that is gone.
+     */
+    @Override
     public void close() {
+        boolean down = watch.outage().isPresent();
+        watch.close(); // reads stop retrying from here
         try {
-            submitter.close();
+            if (down) {
+                http.dispatcher().cancelAll();
+                submitter.abandon();
+            } else {
+                submitter.close();
+            }
         } finally {
             events.close();
             web3j.shutdown();
@@ -265,6 +301,7 @@ public final class Web3jLedger implements Ledger {
      * mined; their callers get {@link LedgerClosedException} and resubmit (idempotently) elsewhere.
      */
     public void abandon() {
+        watch.close();
         try {
             submitter.abandon();
         } finally {

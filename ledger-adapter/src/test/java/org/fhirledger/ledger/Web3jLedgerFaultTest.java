@@ -143,6 +143,7 @@ class Web3jLedgerFaultTest {
             assertThatThrownBy(() -> ledger.grantConsent(pseudonym("Patient/P"), clinician, ConsentAction.READ.bit(),
                     ResourceTypes.ALL, now.plusSeconds(3600))).isInstanceOf(LedgerUnavailableException.class);
             down.set(false);
+            Web3jLedgerRecoveryTest.awaitOutage(ledger, false); // reads fail at once until the probe sees the node
             // consent calls go out before batches: once this record is mined, a still-queued grant would be too
             await(ledger.appendRecord(record("Observation/after-outage", 1)));
             assertThat(ledger.isPermitted(pseudonym("Patient/P"), clinician, ConsentAction.READ, "Observation", now))

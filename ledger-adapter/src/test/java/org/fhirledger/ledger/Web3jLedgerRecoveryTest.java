@@ -160,10 +160,23 @@ class Web3jLedgerRecoveryTest {
             try {
                 assertThatThrownBy(() -> ledger.hasRole(custodian, Role.CUSTODIAN))
                         .isInstanceOf(LedgerUnavailableException.class).hasMessageContaining(anvil.rpcUrl());
+                // the probe (or that read's exhausted retries) marked the node down: reads now fail without retrying
+                awaitOutage(ledger, true);
+                assertThatThrownBy(() -> ledger.hasRole(custodian, Role.CUSTODIAN))
+                        .isInstanceOf(LedgerUnavailableException.class).hasMessageContaining("unreachable since");
             } finally {
                 anvil.start();
             }
+            awaitOutage(ledger, false); // the next probe sees the node again
             assertThat(ledger.hasRole(custodian, Role.CUSTODIAN)).isTrue(); // state survived the restart
+        }
+    }
+
+    static void awaitOutage(Ledger ledger, boolean present) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (ledger.outage().isPresent() != present) {
+            if (System.nanoTime() > deadline) throw new AssertionError("outage " + (present ? "not seen" : "not over"));
+            Thread.sleep(50);
         }
     }
 }

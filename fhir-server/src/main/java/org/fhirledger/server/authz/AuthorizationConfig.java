@@ -114,6 +114,7 @@ public class AuthorizationConfig {
 				new ConditionalCriteria(ctx, rules, policy, daos, matchUrls), new SearchReaders(jdbc, clock), ctx);
 		// order matters only in that authorisation runs before the audit of the same hook: registration order
 		server.registerInterceptor(authz);
+		server.registerInterceptor(new RetryAfter(settings.retryAfter()));
 		server.registerInterceptor(new CreatorConsent(daos, settings.creatorConsentDuration(), clock));
 		server.registerInterceptor(new AuditInterceptor(trail, callers, ctx, compartments));
 		global.registerInterceptor(new ConsentMirror(ledger, chain, pseudonyms, clock));

@@ -16,6 +16,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param breakGlassDuration       how long a clinician's break-glass window on one patient stays open
  * @param creatorConsentDuration   the consent a clinician gets on a patient they create (a Consent resource the
  *                                 patient can see and revoke); zero: none
+ * @param retryAfter               the Retry-After of a 503 when the chain cannot be reached (callers should not come
+ *                                 back sooner than the ledger's probe could see it back)
  */
 @ConfigurationProperties("authorization")
 public record AuthorizationProperties(
@@ -23,13 +25,15 @@ public record AuthorizationProperties(
 		@DefaultValue("2m") Duration cacheTtl,
 		@DefaultValue("true") boolean failClosed,
 		@DefaultValue("15m") Duration breakGlassDuration,
-		@DefaultValue("365d") Duration creatorConsentDuration) {
+		@DefaultValue("365d") Duration creatorConsentDuration,
+		@DefaultValue("5s") Duration retryAfter) {
 
 	public AuthorizationProperties {
 		if (cacheTtl.isNegative()) throw new IllegalArgumentException("authorization.cache-ttl must not be negative");
 		if (breakGlassDuration.isNegative() || breakGlassDuration.isZero()) {
 			throw new IllegalArgumentException("authorization.break-glass-duration must be positive");
 		}
+		if (retryAfter.isNegative()) throw new IllegalArgumentException("authorization.retry-after must not be negative");
 		if (creatorConsentDuration.isNegative()) {
 			throw new IllegalArgumentException("authorization.creator-consent-duration must not be negative");
 		}

@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * Roles and consents as the chain holds them, cached: an entry is used for up to cache-ttl, dropped as soon as a
  * chain event about it arrives, and dropped by the server itself right after it changed that state. When the chain
  * cannot be asked and the entry is older than cache-ttl, the answer is "unavailable" (fail closed) unless
- * authorization.fail-closed=false.
+ * authorization.fail-closed=false. Once the ledger knows the chain is down (its probe, ledger.probe-interval) that
+ * answer comes at once, without a call to the chain, so callers do not queue up behind the outage.
  */
 public final class ChainAuthority implements AutoCloseable {
 	private static final Logger log = LoggerFactory.getLogger(ChainAuthority.class);
@@ -94,7 +95,7 @@ public final class ChainAuthority implements AutoCloseable {
 			return ledger.accountOf(pseudonyms.of(fhirUser));
 		} catch (LedgerException e) {
 			throw new AuthorizationUnavailableException("The ledger cannot be reached to resolve a user's account. "
-					+ "Retry later.", e);
+					+ "Nothing was stored or changed. Retry later.", e);
 		}
 	}
 

@@ -1,7 +1,10 @@
 package org.fhirledger.server.ledger;
 
 import java.util.concurrent.TimeUnit;
+import java.util.Optional;
+import java.util.function.Supplier;
 import okhttp3.OkHttpClient;
+import org.fhirledger.ledger.LedgerOutage;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.actuate.health.AbstractHealthIndicator;
 import org.springframework.boot.actuate.health.Health;
@@ -14,13 +17,15 @@ import org.web3j.protocol.http.HttpService;
  * not of liveness or readiness: a chain outage must not restart the server nor take it out of the load balancer.
  */
 final class LedgerHealthIndicator extends AbstractHealthIndicator implements DisposableBean {
+	private final Supplier<Optional<LedgerOutage>> outage;
 	private final Web3j web3j;
 	private final long chainId;
 	private final String account;
 	private final String rpcUrl;
 
-	LedgerHealthIndicator(String rpcUrl, long chainId, String account) {
+	LedgerHealthIndicator(String rpcUrl, long chainId, String account, Supplier<Optional<LedgerOutage>> outage) {
 		super("ledger health check failed");
+		this.outage = outage;
 		OkHttpClient http = new OkHttpClient.Builder().connectTimeout(2, TimeUnit.SECONDS)
 				.readTimeout(3, TimeUnit.SECONDS).callTimeout(5, TimeUnit.SECONDS).build();
 		this.web3j = Web3j.build(new HttpService(rpcUrl, http));
@@ -43,6 +48,8 @@ final class LedgerHealthIndicator extends AbstractHealthIndicator implements Dis
 			builder.up();
 		} catch (Exception e) {
 			builder.down().withDetail("error", "node unreachable: " + e.getClass().getSimpleName());
+			// since when, as the ledger's background probe saw it (its own calls answer 503 at once meanwhile)
+			outage.get().ifPresent(o -> builder.withDetail("downSince", o.since().toString()));
 		}
 	}
 

@@ -21,6 +21,13 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param maxWait        how long the first queued entry waits for a batch to fill
  * @param receiptTimeout a batch without receipt for this long fails its entries
  * @param maxLogsRange   blocks per eth_getLogs call at most
+ * @param rpcTimeout     one JSON-RPC call fails after this long (a hung node holds no request longer)
+ * @param unavailableTimeout a read retries transient errors this long, then fails (503 on the request path) and
+ *                       marks the chain down
+ * @param probeInterval  how often the chain is probed in the background: one failed probe marks it down (reads then
+ *                       fail at once, health and $ledger-status say so) until a probe succeeds
+ * @param closeTimeout   at shutdown, how long in-flight entries may take to be mined (none when the chain is down);
+ *                       what is left stays in the outbox and goes out after the restart
  */
 @ConfigurationProperties("ledger")
 public record LedgerProperties(
@@ -34,7 +41,11 @@ public record LedgerProperties(
 		Integer maxBatchSize,
 		Duration maxWait,
 		Duration receiptTimeout,
-		Long maxLogsRange) {
+		Long maxLogsRange,
+		Duration rpcTimeout,
+		Duration unavailableTimeout,
+		Duration probeInterval,
+		Duration closeTimeout) {
 
 	private static final LedgerConfig DEFAULTS =
 			LedgerConfig.defaults("http://127.0.0.1:8545", 31337, new ContractAddresses("", "", "", "", 0));
@@ -48,6 +59,18 @@ public record LedgerProperties(
 		maxWait = maxWait == null ? DEFAULTS.maxWait() : maxWait;
 		receiptTimeout = receiptTimeout == null ? DEFAULTS.receiptTimeout() : receiptTimeout;
 		maxLogsRange = maxLogsRange == null ? DEFAULTS.maxLogsRange() : maxLogsRange;
+		rpcTimeout = rpcTimeout == null ? DEFAULTS.rpcTimeout() : rpcTimeout;
+		unavailableTimeout = unavailableTimeout == null ? Duration.ofSeconds(5) : unavailableTimeout;
+		probeInterval = probeInterval == null ? DEFAULTS.probeInterval() : probeInterval;
+		closeTimeout = closeTimeout == null ? Duration.ofSeconds(5) : closeTimeout;
+		for (Duration d : new Duration[] {rpcTimeout, probeInterval}) {
+			if (d.isNegative() || d.isZero()) {
+				throw new IllegalArgumentException("ledger.rpc-timeout and ledger.probe-interval must be positive");
+			}
+		}
+		if (unavailableTimeout.isNegative() || closeTimeout.isNegative()) {
+			throw new IllegalArgumentException("ledger.unavailable-timeout and ledger.close-timeout must not be negative");
+		}
 		if (chainId <= 0) throw new IllegalArgumentException("ledger.chain-id must be positive, got " + chainId);
 		if (maxBatchSize < 1) throw new IllegalArgumentException("ledger.max-batch-size must be at least 1");
 		if (maxLogsRange < 1) throw new IllegalArgumentException("ledger.max-logs-range must be at least 1");
@@ -63,8 +86,9 @@ public record LedgerProperties(
 	public LedgerConfig toLedgerConfig(ContractAddresses contracts) {
 		LedgerConfig d = LedgerConfig.defaults(rpcUrl, chainId, contracts);
 		return d.withBatching(maxBatchSize, maxWait)
-				.withTimeouts(receiptTimeout, d.unavailableTimeout(), d.closeTimeout())
-				.withMaxLogsRange(maxLogsRange);
+				.withTimeouts(receiptTimeout, unavailableTimeout, closeTimeout)
+				.withMaxLogsRange(maxLogsRange)
+				.withOutageDetection(rpcTimeout, probeInterval);
 	}
 
 	private static String blankToNull(String s) {

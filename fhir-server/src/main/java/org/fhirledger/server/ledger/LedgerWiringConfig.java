@@ -18,7 +18,8 @@ import org.web3j.crypto.Keys;
 /**
  * The server's ledger connection (only with {@code ledger.enabled=true}): the signing key, the contract addresses
  * (deployed on first start in dev mode, see {@link LedgerBootstrap}), a connected {@link Web3jLedger} (chain id and
- * contract code checked at start-up; closed gracefully with the context) and the "ledger" health indicator.
+ * contract code checked at start-up; closed with the context, within ledger.close-timeout and at once when the chain
+ * is known down) and the "ledger" health indicator.
  */
 @Configuration
 @ConditionalOnProperty(name = "ledger.enabled", havingValue = "true")
@@ -72,8 +73,9 @@ public class LedgerWiringConfig {
 	}
 
 	@Bean
-	public LedgerHealthIndicator ledgerHealthIndicator(LedgerProperties ledger, Credentials ledgerCredentials) {
+	public LedgerHealthIndicator ledgerHealthIndicator(LedgerProperties ledger, Credentials ledgerCredentials,
+			Web3jLedger connected) {
 		return new LedgerHealthIndicator(ledger.rpcUrl(), ledger.chainId(),
-				Keys.toChecksumAddress(ledgerCredentials.getAddress()));
+				Keys.toChecksumAddress(ledgerCredentials.getAddress()), connected::outage);
 	}
 }

@@ -41,6 +41,7 @@ import org.springframework.context.SmartLifecycle;
 public class LedgerWriter implements SmartLifecycle {
 
 	private static final Logger log = LoggerFactory.getLogger(LedgerWriter.class);
+	private static final long STOP_TIMEOUT_MILLIS = 5_000;
 
 	/** Told about every confirmed row (e.g. the read-side integrity cache). */
 	public interface ConfirmationListener {
@@ -119,7 +120,9 @@ public class LedgerWriter implements SmartLifecycle {
 		wake();
 		if (t != null) {
 			try {
-				t.join(10_000);
+				// bounded: a round stuck on the chain or the content store is left behind (a daemon thread); the
+				// rows it holds stay in the outbox and are looked up on chain after the restart
+				t.join(STOP_TIMEOUT_MILLIS);
 			} catch (InterruptedException e) {
 				Thread.currentThread().interrupt();
 			}

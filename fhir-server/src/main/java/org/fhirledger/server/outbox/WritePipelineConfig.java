@@ -97,8 +97,8 @@ public class WritePipelineConfig {
 
 	@Bean
 	public OutboxHealthIndicator outboxHealthIndicator(OutboxStore store, LedgerWriter writer, OutboxProperties settings,
-			ContentStoreProperties content, @Value("${data-dir}") String dataDir) {
+			ContentStoreProperties content, @Value("${data-dir}") String dataDir, Ledger ledger) {
 		return new OutboxHealthIndicator(store, writer, settings.stalledAfter(), content.kind(),
-				content.location(dataDir(dataDir)));
+				content.location(dataDir(dataDir)), ledger::outage);
 	}
 }

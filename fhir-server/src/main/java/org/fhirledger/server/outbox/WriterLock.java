@@ -16,7 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Only one ledger writer per signing account, whatever the number of replicas on the database. On PostgreSQL a
+ * Only one ledger writer per signing account (and one chain follower and anchorer per database: {@link #forJob}),
+ * whatever the number of replicas on the database. On PostgreSQL a
  * session-level advisory lock keyed by the account, held on a connection of its own: when the holder dies (kill -9,
  * lost network) PostgreSQL ends its session and the lock is free for a standby at once. On any other database
  * (the embedded H2 file database, which only one process can open) a lock within this JVM.
@@ -36,6 +37,25 @@ public interface WriterLock extends AutoCloseable {
 	static WriterLock forAccount(DataSource dataSource, boolean postgres, String account) {
 		String name = "fhir-ledger/ledger-writer/" + account.toLowerCase(Locale.ROOT);
 		return postgres ? new PostgresAdvisoryLock(dataSource, keyOf(name)) : new InProcess(name);
+	}
+
+	/**
+	 * The lock of a background job that must run on one replica of this database at a time. Within one JVM (H2) it
+	 * is per database URL: servers on other databases in the same JVM (tests) do not wait for each other.
+	 */
+	static WriterLock forJob(DataSource dataSource, boolean postgres, String job) {
+		String name = "fhir-ledger/" + job;
+		if (postgres) return new PostgresAdvisoryLock(dataSource, keyOf(name));
+		try (Connection c = dataSource.getConnection()) {
+			return new InProcess(name + "@" + c.getMetaData().getURL());
+		} catch (SQLException e) {
+			throw new IllegalStateException("cannot read the database URL", e);
+		}
+	}
+
+	/** Whether the database is PostgreSQL (advisory locks; several replicas possible). */
+	static boolean postgres(DataSource dataSource) {
+		return OutboxStore.isPostgres(dataSource);
 	}
 
 	/** The 64-bit advisory lock key: the first 8 bytes of SHA-256 of the lock name. */
@@ -106,7 +126,7 @@ public interface WriterLock extends AutoCloseable {
 				c.close();
 				return false;
 			} catch (SQLException e) {
-				log.warn("ledger writer lock: cannot reach the database ({})", e.getClass().getSimpleName());
+				log.warn("advisory lock: cannot reach the database ({})", e.getClass().getSimpleName());
 				return false;
 			}
 		}
@@ -124,7 +144,7 @@ public interface WriterLock extends AutoCloseable {
 					if (rs.next() && rs.getLong(1) > 0) return true;
 				}
 			} catch (SQLException e) {
-				log.warn("ledger writer lock: session lost ({})", e.getClass().getSimpleName());
+				log.warn("advisory lock: session lost ({})", e.getClass().getSimpleName());
 			}
 			closeQuietly();
 			return false;

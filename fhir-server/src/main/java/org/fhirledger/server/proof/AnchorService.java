@@ -13,13 +13,17 @@ import org.fhirledger.anchor.AnchorChainUnavailableException;
 import org.fhirledger.anchor.Anchorer;
 import org.fhirledger.anchor.HistoryRewrittenException;
 import org.fhirledger.anchor.Web3jAnchorChain;
+import org.fhirledger.server.outbox.WriterLock;
 import org.fhirledger.server.security.SecurityMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.web3j.crypto.Credentials;
 
 /**
- * The background job (one thread, "ledger-anchor"): every {@code anchor.follow-interval} it lets the follower read
+ * The background job (one thread, "ledger-anchor"), on one replica of the database at a time: it runs while it holds
+ * the job lock ({@link WriterLock#forJob}, a PostgreSQL advisory lock on a session of its own, so a dead holder's lock
+ * is free at once and a standby takes over at its next run); a standby only re-reads the log so its $verify and
+ * $ledger-status see what the active replica appended. Every {@code anchor.follow-interval} it lets the follower read
  * the private chain into the log, and when {@code anchor.every-entries} entries are not anchored or
  * {@code anchor.every} has passed with any not anchored, it runs the {@link Anchorer}. Every public-chain call
  * happens here, never on a request thread: the public chain down (or not yet there at start-up, including the dev
@@ -30,7 +34,7 @@ public final class AnchorService implements AutoCloseable {
 
     /** What $ledger-status reports besides the stored anchors. */
     public record State(Optional<String> registry, Optional<String> followAlarm, Optional<String> historyAlarm,
-            Optional<String> lastFollowError, Optional<String> lastAnchorError) {}
+            Optional<String> lastFollowError, Optional<String> lastAnchorError, boolean active) {}
 
     private final AnchorProperties props;
     private final SecurityMode mode;
@@ -40,6 +44,8 @@ public final class AnchorService implements AutoCloseable {
     private final AnchorRecords anchors;
     private final long maxLogsRange;
     private final ScheduledExecutorService executor;
+    private final WriterLock lock;
+    private volatile boolean active;
 
     private AnchorChain chain;
     private volatile String registry;
@@ -50,7 +56,8 @@ public final class AnchorService implements AutoCloseable {
     private boolean attempted;
 
     AnchorService(AnchorProperties props, SecurityMode mode, Credentials anchorer, LedgerFollower follower,
-            ProofLog proofLog, AnchorRecords anchors, long maxLogsRange) {
+            ProofLog proofLog, AnchorRecords anchors, long maxLogsRange, WriterLock lock) {
+        this.lock = lock;
         this.props = props;
         this.mode = mode;
         this.anchorer = anchorer;
@@ -72,7 +79,7 @@ public final class AnchorService implements AutoCloseable {
 
     public State state() {
         return new State(Optional.ofNullable(registry), follower.alarm(), Optional.ofNullable(historyAlarm),
-                Optional.ofNullable(lastFollowError), Optional.ofNullable(lastAnchorError));
+                Optional.ofNullable(lastFollowError), Optional.ofNullable(lastAnchorError), active);
     }
 
     public AnchorProperties properties() {
@@ -89,6 +96,18 @@ public final class AnchorService implements AutoCloseable {
 
     /** One round: follow, then anchor if due. Package-visible so tests can drive it. */
     synchronized void runOnce() {
+        if (!lock.held()) {
+            boolean was = active;
+            active = false;
+            proofLog.reopen(); // what the active replica appended (and, on taking over, where to continue)
+            if (!lock.tryAcquire()) {
+                if (was) log.warn("anchor job: lost its lock; standby");
+                return;
+            }
+            log.info("anchor job: active on this replica (follows the private chain and anchors)");
+            active = true;
+            attempted = false;
+        }
         try {
             follower.step();
             lastFollowError = null;
@@ -172,13 +191,21 @@ public final class AnchorService implements AutoCloseable {
     @Override
     public void close() {
         executor.shutdownNow();
+        boolean stopped = false;
         try {
-            executor.awaitTermination(10, TimeUnit.SECONDS);
+            stopped = executor.awaitTermination(5, TimeUnit.SECONDS); // its reads are bounded by ledger.rpc-timeout
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (!stopped) {
+            // a round still running holds the monitor: the lock's session ends with the process anyway
+            log.warn("anchor job did not stop within 5 s; leaving it");
+            return;
+        }
         synchronized (this) {
             closeChain();
+            lock.close(); // a standby replica takes over at its next run
+            active = false;
         }
     }
 }

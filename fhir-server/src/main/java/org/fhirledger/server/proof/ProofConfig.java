@@ -12,6 +12,7 @@ import org.fhirledger.ledger.Web3jLedger;
 import org.fhirledger.server.ledger.ChainDurability;
 import org.fhirledger.server.ledger.EmbeddedChainProperties;
 import org.fhirledger.server.ledger.LedgerProperties;
+import org.fhirledger.server.outbox.WriterLock;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.security.SecurityProperties;
 import org.springframework.beans.factory.SmartInitializingSingleton;
@@ -60,7 +61,8 @@ public class ProofConfig {
     @Bean(destroyMethod = "close")
     public LedgerEventReader ledgerEventReader(Web3jLedger ledger, LedgerProperties ledgerProperties) {
         ContractAddresses c = ledger.contracts();
-        return LedgerEventReader.create(ledger.rpcUrl(), c.recordLedger(), c.accessLedger(), ledgerProperties.maxLogsRange());
+        return LedgerEventReader.create(ledger.rpcUrl(), c.recordLedger(), c.accessLedger(), ledgerProperties.maxLogsRange(),
+                ledgerProperties.rpcTimeout());
     }
 
     @Bean
@@ -75,14 +77,15 @@ public class ProofConfig {
     @Bean(destroyMethod = "close")
     public AnchorService anchorService(AnchorProperties anchor, SecurityProperties security, LedgerFollower follower,
             ProofLog proofLog, AnchorRecords anchorRecords, LedgerProperties ledgerProperties,
-            @Value("${data-dir}") String dataDir) {
+            @Value("${data-dir}") String dataDir, DataSource dataSource) {
         if (anchor.registryFile() == null) {
             throw new IllegalStateException("anchor.registry-file is not set");
         }
         Path dir = Path.of(dataDir).toAbsolutePath().normalize().resolve("public-chain");
+        WriterLock lock = WriterLock.forJob(dataSource, WriterLock.postgres(dataSource), "anchor-job");
         AnchorService s = new AnchorService(anchor, security.mode(),
                 AnchorBootstrap.credentials(anchor, security.mode(), dir), follower, proofLog, anchorRecords,
-                ledgerProperties.maxLogsRange());
+                ledgerProperties.maxLogsRange(), lock);
         s.start();
         return s;
     }

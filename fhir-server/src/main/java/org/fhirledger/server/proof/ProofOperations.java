@@ -270,13 +270,19 @@ public final class ProofOperations {
         Optional<AnchorRecords.Row> anchor = anchors.latest();
         long anchored = anchor.map(AnchorRecords.Row::treeSize).orElse(0L);
         AnchorService.State s = service.state();
+        // the ledger's probe knows of an outage within its interval, before the follower's next read fails
+        Optional<String> outage = ledger.outage().map(o -> "private chain unreachable since " + o.since()
+                + " (" + o.reason() + ")");
         String status = s.followAlarm().isPresent() || s.historyAlarm().isPresent() ? "alarm"
-                : s.lastFollowError().isPresent() || s.lastAnchorError().isPresent() ? "degraded" : "ok";
+                : s.lastFollowError().isPresent() || s.lastAnchorError().isPresent() || outage.isPresent()
+                        ? "degraded" : "ok";
         p.addParameter().setName("status").setValue(new org.hl7.fhir.r4.model.CodeType(status));
         s.followAlarm().ifPresent(x -> str(p, "alarm", x));
         s.historyAlarm().ifPresent(x -> str(p, "alarm", x));
-        s.lastFollowError().filter(x -> s.followAlarm().isEmpty()).ifPresent(x -> str(p, "privateChainError", x));
+        s.lastFollowError().filter(x -> s.followAlarm().isEmpty()).or(() -> outage)
+                .ifPresent(x -> str(p, "privateChainError", x));
         s.lastAnchorError().ifPresent(x -> str(p, "publicChainError", x));
+        str(p, "anchorJob", s.active() ? "active" : "standby");
         str(p, "privateChainId", Long.toString(ledger.chainId()));
         str(p, "logSize", Long.toString(size));
         LedgerFollower.Position pos = follower.position();
