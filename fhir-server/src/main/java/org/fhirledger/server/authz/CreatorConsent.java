@@ -21,18 +21,16 @@ import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Period;
 import org.hl7.fhir.r4.model.Practitioner;
 import org.hl7.fhir.r4.model.Reference;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A clinician who registers a patient treats them: in the same transaction the server stores a Consent (scope
  * patient-privacy, read and write, for authorization.creator-consent-duration) naming that clinician, which
  * {@link ConsentMirror} puts on chain like any other. It is an ordinary Consent: the patient sees it in their
- * compartment and may set it inactive.
+ * compartment and may set it inactive. A clinician whose Practitioner resource is not in the directory is refused
+ * the registration, before anything is stored.
  */
 @Interceptor
 public final class CreatorConsent {
-	private static final Logger log = LoggerFactory.getLogger(CreatorConsent.class);
 	public static final String POLICY = "https://fhir-ledger.org/consent-policy/registering-clinician";
 
 	private final DaoRegistry daos;
@@ -53,8 +51,12 @@ public final class CreatorConsent {
 		Subject s = state == null ? null : state.subject();
 		if (s == null || !s.has(Role.CLINICIAN) || s.fhirUser() == null || !s.fhirUser().startsWith("Practitioner/")) return;
 		if (!exists(new IdType(s.fhirUser()))) {
-			log.info("no creator consent: the registering clinician's Practitioner resource does not exist here");
-			return;
+			// Without it no Consent can name them: they would register a patient they cannot see, and be told so
+			// only after the commit (a refusal, or a 503 in an outage). Refused before anything is stored instead.
+			String reason = "a clinician registers a patient once their Practitioner resource is in the directory "
+					+ "(an ADMIN adds it): no creator consent could name them. Nothing was stored";
+			if (state != null) state.denial(reason);
+			throw Refusals.forbidden(reason);
 		}
 		Consent c = new Consent();
 		c.setStatus(Consent.ConsentState.ACTIVE);

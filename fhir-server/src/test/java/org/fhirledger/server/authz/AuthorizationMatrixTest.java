@@ -274,6 +274,23 @@ class AuthorizationMatrixTest extends ServerTestBase {
 		assertThat(get(admin, "/Patient/" + patientId).statusCode()).as("admins read no clinical data").isEqualTo(404);
 	}
 
+	@Test
+	@Order(10)
+	void aClinicianNotInTheDirectoryCannotRegisterAPatientTheyCouldNotSee() {
+		String stranger = DevTokens.mint(dataDir(), Role.CLINICIAN, "Practitioner/dr-not-in-directory");
+		long versions = storedVersionCount();
+		HttpResponse<String> r = post(stranger, "/Patient", "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Orphan\"}]}");
+		assertThat(r.statusCode()).as(r.body()).isEqualTo(403);
+		assertThat(body(r).at("/issue/0/code").asText()).isEqualTo("forbidden");
+		assertThat(r.body()).contains("Practitioner resource is in the directory").contains("Nothing was stored");
+		assertThat(storedVersionCount()).as("nothing but AuditEvents was stored").isEqualTo(versions);
+		// once the admin adds them to the directory, the registration goes through and they see their patient
+		assertThat(put(admin, "/Practitioner/dr-not-in-directory", practitioner("dr-not-in-directory", "Late"))
+				.statusCode()).isIn(200, 201);
+		String id = id(created(post(stranger, "/Patient", "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Found\"}]}")));
+		assertThat(get(stranger, "/Patient/" + id).statusCode()).isEqualTo(200);
+	}
+
 	// ---------------------------------------------------------------------------------------------------------
 
 	private static String practitioner(String id, String family) {
