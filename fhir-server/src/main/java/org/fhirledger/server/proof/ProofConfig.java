@@ -13,6 +13,7 @@ import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.security.SecurityProperties;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.annotation.Value;
+import org.fhirledger.server.outbox.OutboxStore;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -86,9 +87,9 @@ public class ProofConfig {
     @Bean
     public ProofOperations proofOperations(FhirContext fhirContext, DaoRegistry daoRegistry, Pseudonyms pseudonyms,
             Web3jLedger ledger, LeafIndex leafIndex, ProofLog proofLog, AnchorRecords anchorRecords,
-            AnchorService anchorService, LedgerFollower follower) {
+            AnchorService anchorService, LedgerFollower follower, OutboxStore outbox) {
         return new ProofOperations(fhirContext, daoRegistry, pseudonyms, ledger, leafIndex, proofLog, anchorRecords,
-                anchorService, follower);
+                anchorService, follower, outbox);
     }
 
     /** Adds the operations to the FHIR server once every bean exists (before the servlet starts). */
