@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.fhirledger.crypto.Pseudonymizer;
 import org.fhirledger.ledger.Bytes32;
@@ -95,12 +96,21 @@ class CrashRecoveryTest {
 			String t = token;
 			int before = acks.size();
 			AtomicBoolean stop = new AtomicBoolean();
+			// the writer whose answer completes the round kills the server at once: the writes just acknowledged are
+			// the ones a deferred commit loses
+			AtomicBoolean killed = new AtomicBoolean();
+			AtomicLong killedAt = new AtomicLong();
+			Runnable onAck = () -> {
+				if (acks.size() - before >= ACKS_PER_ROUND && killed.compareAndSet(false, true)) {
+					server.destroyForcibly(); // SIGKILL: no shutdown hook, no graceful close of the database or ledger
+					killedAt.set(System.nanoTime());
+				}
+			};
 			ExecutorService load = Executors.newFixedThreadPool(WRITERS);
-			for (int w = 0; w < WRITERS; w++) load.submit(() -> writeLoad(port, t, stop, acks));
-			PipelineServer.await(() -> acks.size() - before >= ACKS_PER_ROUND, Duration.ofSeconds(180), "load under way");
-			server.destroyForcibly(); // SIGKILL: no shutdown hook, no graceful close of the database or the ledger adapter
-			kills.add(System.nanoTime());
+			for (int w = 0; w < WRITERS; w++) load.submit(() -> writeLoad(port, t, stop, acks, onAck));
+			PipelineServer.await(killed::get, Duration.ofSeconds(300), "load under way");
 			server.waitFor(30, TimeUnit.SECONDS);
+			kills.add(killedAt.get());
 			stop.set(true);
 			load.shutdown();
 			load.awaitTermination(60, TimeUnit.SECONDS);
@@ -182,9 +192,9 @@ class CrashRecoveryTest {
 		return Web3jLedger.connect(LedgerConfig.defaults(anvil.rpcUrl(), anvil.chainId(), contracts), server);
 	}
 
-	private static void writeLoad(int port, String token, AtomicBoolean stop, List<Ack> acks) {
+	private static void writeLoad(int port, String token, AtomicBoolean stop, List<Ack> acks, Runnable onAck) {
 		while (!stop.get()) {
-			if (!writeOne(port, token, acks)) {
+			if (!writeOne(port, token, acks, onAck)) {
 				try {
 					Thread.sleep(50);
 				} catch (InterruptedException e) {
@@ -195,15 +205,15 @@ class CrashRecoveryTest {
 	}
 
 	/** A Patient, a DiagnosticReport for it and an update of the Patient; each acknowledged version is noted. */
-	private static boolean writeOne(int port, String token, List<Ack> acks) {
+	private static boolean writeOne(int port, String token, List<Ack> acks, Runnable onAck) {
 		try {
 			String patient = send(port, token, "Patient", "POST", 201,
-					"{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Crash\"}]}", acks);
+					"{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Crash\"}]}", acks, onAck);
 			if (patient == null) return false;
 			send(port, token, "DiagnosticReport", "POST", 201, "{\"resourceType\":\"DiagnosticReport\",\"status\":\"final\","
-					+ "\"code\":{\"text\":\"glucose\"},\"subject\":{\"reference\":\"Patient/" + patient + "\"}}", acks);
+					+ "\"code\":{\"text\":\"glucose\"},\"subject\":{\"reference\":\"Patient/" + patient + "\"}}", acks, onAck);
 			send(port, token, "Patient/" + patient, "PUT", 200, "{\"resourceType\":\"Patient\",\"id\":\"" + patient
-					+ "\",\"name\":[{\"family\":\"Crash2\"}]}", acks);
+					+ "\",\"name\":[{\"family\":\"Crash2\"}]}", acks, onAck);
 			return true;
 		} catch (Exception e) {
 			return false;
@@ -211,7 +221,7 @@ class CrashRecoveryTest {
 	}
 
 	private static String send(int port, String token, String path, String method, int expected, String body,
-			List<Ack> acks) throws Exception {
+			List<Ack> acks, Runnable onAck) throws Exception {
 		HttpResponse<String> r = HTTP.send(request(port, token, path).method(method, HttpRequest.BodyPublishers.ofString(body))
 				.build(), HttpResponse.BodyHandlers.ofString());
 		if (r.statusCode() != expected) return null;
@@ -219,6 +229,7 @@ class CrashRecoveryTest {
 		JsonNode stored = JSON.readTree(r.body());
 		acks.add(new Ack(stored.get("resourceType").asText(), stored.get("id").asText(),
 				stored.at("/meta/versionId").asLong(), at));
+		onAck.run();
 		return stored.get("id").asText();
 	}
 
@@ -244,7 +255,7 @@ class CrashRecoveryTest {
 				"--spring.datasource.password="));
 		Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
 		PORTS.put(p, port);
-		long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+		long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(600);
 		while (System.nanoTime() < end) {
 			if (!p.isAlive()) throw new AssertionError("server exited during start-up; see " + log);
 			try {
