@@ -1,6 +1,9 @@
 package org.fhirledger.server.audit;
 
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
+import java.util.Map;
+import java.util.Set;
+import org.fhirledger.server.fhir.RefusedCapabilities;
 import org.springframework.context.annotation.Bean;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.context.annotation.Configuration;
@@ -14,6 +17,12 @@ public class AuditConfig {
 		AuditEventImmutability rule = new AuditEventImmutability();
 		interceptors.registerInterceptor(rule);
 		return rule;
+	}
+
+	/** See {@link AuditEventImmutability}. */
+	@Bean
+	public RefusedCapabilities immutableAuditEvents() {
+		return new RefusedCapabilities(Set.of(), Map.of(AuditEventImmutability.AUDIT_EVENT, Set.of("update", "patch", "delete")));
 	}
 
 	@Bean

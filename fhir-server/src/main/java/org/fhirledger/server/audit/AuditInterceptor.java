@@ -77,7 +77,14 @@ public final class AuditInterceptor {
 			patients.addAll(state.patientsShown());
 			if (!state.writesAudited()) patients.addAll(state.patientsTouched()); // e.g. the patient a search named
 		}
-		trail.record(entries(rd, state, op, AuditShape.OUTCOME_SUCCESS, null, patients));
+		// a page that withheld a version failing its integrity check still answers: its AuditEvent carries the alarm
+		String failure = state == null ? null : state.failure();
+		List<AuditTrail.Entry> entries = entries(rd, state, op,
+				failure == null ? AuditShape.OUTCOME_SUCCESS : AuditShape.OUTCOME_FAILED, failure, patients);
+		if (failure != null && state.failedResource() != null) {
+			entries = entries.stream().map(en -> en.resource() != null ? en : en.withResource(state.failedResource())).toList();
+		}
+		trail.record(entries);
 	}
 
 	@Hook(Pointcut.SERVER_HANDLE_EXCEPTION)

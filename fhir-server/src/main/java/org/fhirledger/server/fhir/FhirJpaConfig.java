@@ -24,6 +24,7 @@ import ca.uhn.fhir.jpa.provider.DaoRegistryResourceSupportedSvc;
 import jakarta.persistence.EntityManagerFactory;
 import java.util.Properties;
 import javax.sql.DataSource;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -74,6 +75,12 @@ public class FhirJpaConfig {
 		// No Hibernate Search / Lucene: searches run on the relational indexes HAPI maintains.
 		settings.setAdvancedHSearchIndexing(false);
 		return settings;
+	}
+
+	/** Durable commits on H2 ({@link H2DurableCommits}). */
+	@Bean
+	public static BeanPostProcessor h2DurableCommits() {
+		return new H2DurableCommits();
 	}
 
 	@Bean

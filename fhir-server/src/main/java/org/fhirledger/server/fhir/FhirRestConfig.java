@@ -15,6 +15,8 @@ import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.interceptor.ResponseHighlighterInterceptor;
 import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
+import java.util.Set;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -35,7 +37,8 @@ public class FhirRestConfig {
 			JpaStorageSettings storageSettings,
 			ISearchParamRegistry searchParamRegistry,
 			IValidationSupport validationSupport,
-			DatabaseBackedPagingProvider pagingProvider) {
+			DatabaseBackedPagingProvider pagingProvider,
+			ObjectProvider<RefusedCapabilities> refused) {
 		// Lenient parsing would drop an invalid code (e.g. Patient.gender "x") and store the rest: refuse instead.
 		fhirContext.setParserErrorHandler(new StrictErrorHandler());
 
@@ -60,7 +63,16 @@ public class FhirRestConfig {
 		server.registerInterceptor(new DatabaseErrors());
 		server.registerInterceptor(new RequestFailureLog());
 		RequestValuesStayOutOfTheLog.install();
+		// The strict parser never sees an element without content: refuse those shapes before it runs.
+		server.registerInterceptor(new JsonShapeCheck());
+		server.registerInterceptor(new CapabilityStatementTrim(() -> refused.orderedStream().toList()));
 		return server;
+	}
+
+	/** HAPI refuses $expunge (405) unless {@code fhir.expunge-enabled}. */
+	@Bean
+	public RefusedCapabilities expungeWhenDisabled(FhirProperties fhir) {
+		return RefusedCapabilities.operations(fhir.expungeEnabled() ? Set.of() : Set.of("$expunge"));
 	}
 
 	@Bean

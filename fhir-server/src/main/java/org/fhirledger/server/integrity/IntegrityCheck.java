@@ -2,40 +2,53 @@ package org.fhirledger.server.integrity;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.Hook;
-import ca.uhn.fhir.model.api.ResourceMetadataKeyEnum;
-import org.fhirledger.server.outbox.Tombstone;
-import org.hl7.fhir.instance.model.api.IAnyResource;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.IPreResourceShowDetails;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.InternalErrorException;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
-import java.nio.charset.StandardCharsets;
+import java.util.Set;
 import org.fhirledger.record.CanonicalResource;
-import org.fhirledger.server.outbox.VersionRecorder;
+import org.fhirledger.server.version.StoredForm;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 
 /**
- * Thin: every version HAPI is about to show an API client (read, vread, search and history pages, _include) goes
- * through the {@link IntegrityChecker}. A tampered version refuses the whole response (500 with an
- * OperationOutcome) and is audited; pending, unverified and unrecorded versions are served with a
- * {@link CanonicalResource#LEDGER_TAG_SYSTEM} tag (outside the hash). The server's own reads are not checked.
+ * Thin: every version HAPI is about to show an API client (read, vread, search and history pages, _include, the
+ * answer to a write) goes through the {@link IntegrityChecker} with its {@link StoredForm}. A tampered version is
+ * audited, and refused (500 with an OperationOutcome) where it is the answer (read, vread); in a page of several it
+ * is withheld instead ({@link WithheldFromPage} says so in the bundle), so one bad version cannot take every page
+ * that meets it down. The answer to a write is HAPI's in-memory resource, which for a no-op update is built from the
+ * request (another meta.source, say): what counts is the stored version, so that is checked and shown instead.
+ * Pending, unverified and unrecorded versions are served with a {@link CanonicalResource#LEDGER_TAG_SYSTEM} tag
+ * (outside the hash). The server's own reads are not checked.
  */
 @Interceptor
 public class IntegrityCheck {
 
 	static final String REFUSAL = "This version failed its integrity check: the stored body does not match its ledger record";
 
+	private static final Set<RestOperationTypeEnum> SINGLE = Set.of(RestOperationTypeEnum.READ, RestOperationTypeEnum.VREAD);
+	private static final Set<RestOperationTypeEnum> WRITES = Set.of(RestOperationTypeEnum.CREATE,
+			RestOperationTypeEnum.UPDATE, RestOperationTypeEnum.PATCH, RestOperationTypeEnum.TRANSACTION,
+			RestOperationTypeEnum.BATCH);
+
 	private final FhirContext ctx;
+	private final StoredForm storedForm;
 	private final IntegrityChecker checker;
 	private final IntegrityFailureAudit audit;
+	private final DaoRegistry daos;
 
-	public IntegrityCheck(FhirContext ctx, IntegrityChecker checker, IntegrityFailureAudit audit) {
+	public IntegrityCheck(FhirContext ctx, IntegrityChecker checker, IntegrityFailureAudit audit, DaoRegistry daos) {
 		this.ctx = ctx;
+		this.storedForm = new StoredForm(ctx);
 		this.checker = checker;
 		this.audit = audit;
+		this.daos = daos;
 	}
 
 	@Hook(Pointcut.STORAGE_PRESHOW_RESOURCES)
@@ -50,19 +63,23 @@ public class IntegrityCheck {
 			if (!id.hasIdPart() || !id.hasVersionIdPart() || !id.isVersionIdPartValidLong()) continue;
 			String type = ctx.getResourceType(resource);
 			long version = id.getVersionIdPartAsLong();
-			// a deleted version (in a history bundle) is served as a stub; what was recorded for it is the tombstone
-			boolean deleted = resource instanceof IAnyResource any && ResourceMetadataKeyEnum.DELETED_AT.get(any) != null;
-			byte[] json;
-			if (deleted) {
-				json = Tombstone.json(type, id.getIdPart());
-			} else {
-				VersionRecorder.sortMeta(resource);
-				json = ctx.newJsonParser().encodeResourceToString(resource).getBytes(StandardCharsets.UTF_8);
+			Verdict verdict = checker.check(type, id.getIdPart(), version, storedForm.ofShown(resource));
+			if (verdict == Verdict.TAMPERED && WRITES.contains(request.getRestOperationType())) {
+				IBaseResource stored = daos.getResourceDao(type).read(id, new SystemRequestDetails());
+				verdict = checker.check(type, id.getIdPart(), version, storedForm.ofShown(stored));
+				if (verdict != Verdict.TAMPERED) {
+					resource = stored;
+					details.setResource(i, stored);
+				}
 			}
-			Verdict verdict = checker.check(type, id.getIdPart(), version, json);
 			if (verdict == Verdict.TAMPERED) {
 				audit.integrityFailed(request, type, id.getIdPart(), version);
-				throw new InternalErrorException(REFUSAL);
+				if (SINGLE.contains(request.getRestOperationType()) || WRITES.contains(request.getRestOperationType())) {
+					throw new InternalErrorException(REFUSAL);
+				}
+				details.setResource(i, null);
+				WithheldFromPage.count(request);
+				continue;
 			}
 			if (verdict.tag() != null) {
 				resource.getMeta().addTag().setSystem(CanonicalResource.LEDGER_TAG_SYSTEM).setCode(verdict.tag());

@@ -3,6 +3,7 @@ package org.fhirledger.server.integrity;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.server.RestfulServer;
 import org.fhirledger.ledger.Ledger;
 import org.fhirledger.server.outbox.OutboxStore;
 import org.fhirledger.server.pseudonym.Pseudonyms;
@@ -32,10 +33,11 @@ public class IntegrityConfig {
 	}
 
 	@Bean
-	public IntegrityCheck integrityCheck(IInterceptorService interceptors, FhirContext ctx, LedgerRecords records,
-			OutboxStore outbox, Pseudonyms pseudonyms, IntegrityFailureAudit audit) {
-		IntegrityCheck check = new IntegrityCheck(ctx, new IntegrityChecker(records, outbox, pseudonyms), audit);
+	public IntegrityCheck integrityCheck(IInterceptorService interceptors, RestfulServer server, FhirContext ctx,
+			LedgerRecords records, OutboxStore outbox, Pseudonyms pseudonyms, IntegrityFailureAudit audit, DaoRegistry daos) {
+		IntegrityCheck check = new IntegrityCheck(ctx, new IntegrityChecker(records, outbox, pseudonyms), audit, daos);
 		interceptors.registerInterceptor(check);
+		server.registerInterceptor(new WithheldFromPage());
 		return check;
 	}
 }

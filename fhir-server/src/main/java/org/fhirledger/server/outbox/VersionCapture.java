@@ -3,6 +3,7 @@ package org.fhirledger.server.outbox;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 
 /**
@@ -21,26 +22,26 @@ public class VersionCapture {
 
 	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
 	public void beforeCreate(IBaseResource resource) {
-		VersionRecorder.prepareForStorage(resource);
+		recorder.prepareForStorage(resource);
 	}
 
 	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
 	public void beforeUpdate(IBaseResource oldResource, IBaseResource newResource) {
-		VersionRecorder.prepareForUpdate(oldResource, newResource);
+		recorder.prepareForUpdate(oldResource, newResource);
 	}
 
 	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
-	public void created(IBaseResource resource) {
-		recorder.stored(resource);
+	public void created(IBaseResource resource, RequestDetails request) {
+		recorder.stored(resource, request);
 	}
 
 	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
-	public void updated(IBaseResource oldResource, IBaseResource newResource) {
-		recorder.stored(newResource);
+	public void updated(IBaseResource oldResource, IBaseResource newResource, RequestDetails request) {
+		recorder.stored(newResource, request);
 	}
 
 	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
-	public void deleted(IBaseResource resource) {
-		recorder.deleted(resource, VersionRecorder.versionOf(resource.getIdElement()));
+	public void deleted(IBaseResource resource, RequestDetails request) {
+		recorder.deleted(resource, VersionRecorder.versionOf(resource.getIdElement()), request);
 	}
 }

@@ -1,17 +1,18 @@
 package org.fhirledger.server.outbox;
 
 import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.parser.IParser;
+import ca.uhn.fhir.rest.api.Constants;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.MethodNotAllowedException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
+import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import java.util.Optional;
 import org.fhirledger.server.record.PatientLinks;
+import org.fhirledger.server.version.StoredForm;
 import org.hl7.fhir.instance.model.api.IBaseCoding;
-import org.hl7.fhir.instance.model.api.IBaseMetaType;
-import org.hl7.fhir.instance.model.api.IPrimitiveType;
+import org.springframework.dao.ConcurrencyFailureException;
+import org.springframework.dao.DataIntegrityViolationException;
 import org.fhirledger.crypto.EnvelopeCipher;
 import org.fhirledger.crypto.ResourceVersion;
 import org.fhirledger.ledger.AccessEntry;
@@ -26,7 +27,7 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 
 /**
  * Runs inside HAPI's database transaction (pre-commit storage hooks): for each stored version, the content hash of
- * its JSON, its patient compartment and an outbox row, which therefore commits or rolls back with the version.
+ * its {@link StoredForm}, its patient compartment and an outbox row, which therefore commits or rolls back with the version.
  * Record versions are encrypted here (data key of the patient, associated data = the resource version), so the
  * outbox never holds PHI in clear and the ciphertext (hence its CID) is fixed once committed: a writer that crashed
  * puts the same bytes again and gets the same CID. AuditEvents get an access entry instead.
@@ -40,6 +41,8 @@ public class VersionRecorder {
 	private final AuditAccessMapping auditMapping;
 	private final OutboxStore store;
 	private final Runnable wakeWriter;
+	private final StoredForm storedForm;
+	private final TagDefinitions tagDefinitions;
 
 	public VersionRecorder(FhirContext ctx, Pseudonyms pseudonyms, EnvelopeCipher cipher,
 			AuditAccessMapping auditMapping, OutboxStore store, Runnable wakeWriter) {
@@ -50,62 +53,87 @@ public class VersionRecorder {
 		this.auditMapping = auditMapping;
 		this.store = store;
 		this.wakeWriter = wakeWriter;
+		this.storedForm = new StoredForm(ctx);
+		this.tagDefinitions = new TagDefinitions(store.jdbc());
 	}
 
-	/** The JSON whose hash is recorded for a stored (not deleted) version: HAPI's JSON encoding. */
-	public byte[] json(IBaseResource resource) {
-		IParser parser = ctx.newJsonParser();
-		return parser.encodeResourceToString(resource).getBytes(StandardCharsets.UTF_8);
-	}
-
-	public void stored(IBaseResource resource) {
+	/**
+	 * A stored version. {@code request} (may be null) only shapes the refusal when this version number is taken
+	 * already: by a concurrent update that committed first (409, or 412 for a request with If-Match) or, should an
+	 * operation that changes a version in place get past {@link InPlaceChangeRefusal}, by this very version (405).
+	 */
+	public void stored(IBaseResource resource, RequestDetails request) {
 		IIdType id = resource.getIdElement();
 		String type = ctx.getResourceType(resource);
 		long version = versionOf(id);
-		byte[] json = json(resource);
+		byte[] json = storedForm.of(resource);
 		Bytes32 hash = CanonicalResource.contentHash(json);
 		Optional<OutboxStore.VersionState> existing = store.versionState(type, id.getIdPart(), version);
 		if (existing.isPresent()) {
-			// HAPI fires the update hook without a new version for $meta-add / $meta-delete: the recorded version
-			// would change in place. An unchanged body (a no-op) is fine.
+			// An unchanged body (HAPI's no-op update) is fine.
 			if (existing.get().contentHash().equals(hash)) return;
-			throw new MethodNotAllowedException("A stored version cannot be changed in place (e.g. $meta-add or"
-					+ " $meta-delete): every version is recorded on the ledger. Update the resource instead.");
+			if (request != null && InPlaceChangeRefusal.changesInPlace(request.getOperation())) {
+				throw new MethodNotAllowedException(InPlaceChangeRefusal.MESSAGE);
+			}
+			throw conflict(request);
 		}
 		Bytes32 resourcePn = pseudonyms.of(type, id.getIdPart());
 		if (resource instanceof AuditEvent event) {
 			AccessEntry access = auditMapping.map(event, hash);
-			store.insert(OutboxRow.Kind.ACCESS, type, id.getIdPart(), version, access.resource(), access.patient(),
-					hash, null, access);
+			insert(OutboxRow.Kind.ACCESS, type, id.getIdPart(), version, access.resource(), access.patient(),
+					hash, null, access, request);
 		} else {
 			Bytes32 patient = compartment.ledgerOwnerOf(resource).map(pseudonyms::of).orElse(Bytes32.ZERO);
-			record(type, id.getIdPart(), version, resourcePn, patient, hash, json);
+			record(type, id.getIdPart(), version, resourcePn, patient, hash, json, request);
 		}
 		afterCommitWake();
 	}
 
 	/** A delete version: the tombstone; its patient is that of the last stored version. */
-	public void deleted(IBaseResource lastStored, long deleteVersion) {
+	public void deleted(IBaseResource lastStored, long deleteVersion, RequestDetails request) {
 		String type = ctx.getResourceType(lastStored);
 		String id = lastStored.getIdElement().getIdPart();
-		byte[] json = Tombstone.json(type, id);
+		byte[] json = StoredForm.tombstone(type, id);
 		Bytes32 patient = "AuditEvent".equals(type) ? Bytes32.ZERO
 				: compartment.ledgerOwnerOf(lastStored).map(pseudonyms::of).orElse(Bytes32.ZERO);
-		record(type, id, deleteVersion, pseudonyms.of(type, id), patient, CanonicalResource.contentHash(json), json);
+		record(type, id, deleteVersion, pseudonyms.of(type, id), patient, CanonicalResource.contentHash(json), json,
+				request);
 		afterCommitWake();
 	}
 
 	private void record(String type, String id, long version, Bytes32 resourcePn, Bytes32 patient, Bytes32 hash,
-			byte[] json) {
+			byte[] json, RequestDetails request) {
 		byte[] envelope = cipher.encrypt(keyIdOf(patient), new ResourceVersion(type, id, Long.toString(version)), json);
-		store.insert(OutboxRow.Kind.RECORD, type, id, version, resourcePn, patient, hash, envelope, null);
+		insert(OutboxRow.Kind.RECORD, type, id, version, resourcePn, patient, hash, envelope, null, request);
+	}
+
+	/**
+	 * Two transactions writing the same version of a resource (concurrent updates) meet on the outbox's unique
+	 * (type, id, version) before HAPI's own check: the loser is a version conflict, as HAPI would say.
+	 */
+	private void insert(OutboxRow.Kind kind, String type, String id, long version, Bytes32 resource, Bytes32 patient,
+			Bytes32 hash, byte[] envelope, AccessEntry access, RequestDetails request) {
+		try {
+			store.insert(kind, type, id, version, resource, patient, hash, envelope, access);
+		} catch (DataIntegrityViolationException | ConcurrencyFailureException e) {
+			throw conflict(request);
+		}
+	}
+
+	private static BaseServerResponseException conflict(RequestDetails request) {
+		String message = "The resource was changed by another request at the same time: read it again and retry";
+		if (request != null && request.getHeader(Constants.HEADER_IF_MATCH) != null) {
+			return new PreconditionFailedException(message);
+		}
+		return new ResourceVersionConflictException(message);
 	}
 
 	/**
 	 * Before storage: tags of the ledger-status system are the server's, added when serving, so never stored (a
-	 * client may echo them); tags, security labels and profiles are put in one order ({@link #sortMeta}).
+	 * client may echo them); tags and security labels take the values HAPI will serve ({@link TagDefinitions}); tags,
+	 * security labels and profiles are put in their canonical form ({@link StoredForm}).
 	 */
-	public static void prepareForUpdate(IBaseResource previous, IBaseResource resource) {
+	public void prepareForUpdate(IBaseResource previous, IBaseResource resource) {
 		// HAPI carries the previous version's tags and security labels into the new version without putting them
 		// on the resource it hands to the pre-commit hook: add them here, so what is hashed is what is stored.
 		if (previous != null) {
@@ -125,37 +153,11 @@ public class VersionRecorder {
 		prepareForStorage(resource);
 	}
 
-	public static void prepareForStorage(IBaseResource resource) {
+	public void prepareForStorage(IBaseResource resource) {
 		resource.getMeta().getTag().removeIf(t -> CanonicalResource.LEDGER_TAG_SYSTEM.equals(t.getSystem()));
 		resource.getMeta().getSecurity().removeIf(t -> CanonicalResource.LEDGER_TAG_SYSTEM.equals(t.getSystem()));
-		sortMeta(resource);
-	}
-
-	/**
-	 * HAPI keeps tags, security labels and profiles in tables of their own and gives them back in an order of its
-	 * choosing, but the content hash keeps array order: stored and served versions therefore carry them sorted by
-	 * system, code (profiles: by value), so the JSON hashed at write is the JSON served.
-	 */
-	public static void sortMeta(IBaseResource resource) {
-		IBaseMetaType meta = resource.getMeta();
-		Comparator<IBaseCoding> byCoding = Comparator.comparing((IBaseCoding c) -> nz(c.getSystem()))
-				.thenComparing(c -> nz(c.getCode())).thenComparing(c -> nz(c.getVersion()))
-				.thenComparing(c -> nz(c.getDisplay()));
-		sortInPlace(meta.getTag(), byCoding);
-		sortInPlace(meta.getSecurity(), byCoding);
-		sortInPlace(meta.getProfile(), Comparator.comparing((IPrimitiveType<String> p) -> nz(p.getValue())));
-	}
-
-	@SuppressWarnings({"unchecked", "rawtypes"})
-	private static <T> void sortInPlace(List<? extends T> list, Comparator<? super T> order) {
-		if (list.size() < 2) return;
-		List copy = new ArrayList<>(list);
-		copy.sort(order);
-		for (int i = 0; i < copy.size(); i++) ((List) list).set(i, copy.get(i));
-	}
-
-	private static String nz(String s) {
-		return s == null ? "" : s;
+		tagDefinitions.resolve(resource);
+		StoredForm.canonicalMeta(resource);
 	}
 
 	/** The data key id of a patient pseudonym (its hex without 0x), or the server key outside compartments. */

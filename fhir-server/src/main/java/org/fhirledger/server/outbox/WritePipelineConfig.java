@@ -2,6 +2,7 @@ package org.fhirledger.server.outbox;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
+import ca.uhn.fhir.rest.server.RestfulServer;
 import java.nio.file.Path;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import javax.sql.DataSource;
@@ -11,6 +12,7 @@ import org.fhirledger.crypto.EnvelopeCipher;
 import org.fhirledger.crypto.FileDataKeyStore;
 import org.fhirledger.crypto.FileKeyVault;
 import org.fhirledger.ledger.Ledger;
+import org.fhirledger.server.fhir.RefusedCapabilities;
 import org.fhirledger.server.integrity.IntegrityConfig;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.springframework.beans.factory.ObjectProvider;
@@ -53,6 +55,12 @@ public class WritePipelineConfig {
 		};
 	}
 
+	/** See {@link InPlaceChangeRefusal}. */
+	@Bean
+	public RefusedCapabilities inPlaceChanges() {
+		return RefusedCapabilities.operations(InPlaceChangeRefusal.OPERATIONS);
+	}
+
 	@Bean
 	public OutboxStore outboxStore(DataSource dataSource) {
 		OutboxStore store = new OutboxStore(dataSource);
@@ -87,8 +95,9 @@ public class WritePipelineConfig {
 	}
 
 	@Bean
-	public VersionCapture versionCapture(IInterceptorService interceptors, FhirContext ctx, Pseudonyms pseudonyms,
-			EnvelopeCipher cipher, OutboxStore store, Ledger ledger, LedgerWriter writer) {
+	public VersionCapture versionCapture(IInterceptorService interceptors, RestfulServer server, FhirContext ctx,
+			Pseudonyms pseudonyms, EnvelopeCipher cipher, OutboxStore store, Ledger ledger, LedgerWriter writer) {
+		server.registerInterceptor(new InPlaceChangeRefusal());
 		AuditAccessMapping audits = new AuditAccessMapping(pseudonyms::of, ledger.account());
 		VersionCapture capture = new VersionCapture(new VersionRecorder(ctx, pseudonyms, cipher, audits, store, writer::wake));
 		interceptors.registerInterceptor(capture);

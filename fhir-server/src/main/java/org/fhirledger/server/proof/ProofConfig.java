@@ -17,6 +17,7 @@ import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.security.SecurityProperties;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.annotation.Value;
+import org.fhirledger.server.outbox.OutboxStore;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -93,11 +94,12 @@ public class ProofConfig {
     @Bean
     public ProofOperations proofOperations(FhirContext fhirContext, DaoRegistry daoRegistry, Pseudonyms pseudonyms,
             Web3jLedger ledger, LeafIndex leafIndex, ProofLog proofLog, AnchorRecords anchorRecords,
-            AnchorService anchorService, LedgerFollower follower,
+            AnchorService anchorService, LedgerFollower follower, OutboxStore outbox,
             org.springframework.beans.factory.ObjectProvider<ErasedRecords> erased,
             org.springframework.beans.factory.ObjectProvider<ContentCheck> contentCheck) {
         return new ProofOperations(fhirContext, daoRegistry, pseudonyms, ledger, leafIndex, proofLog, anchorRecords,
-                anchorService, follower, erased.getIfAvailable(() -> ErasedRecords.NONE), contentCheck.getIfAvailable());
+                anchorService, follower, outbox, erased.getIfAvailable(() -> ErasedRecords.NONE),
+                contentCheck.getIfAvailable());
     }
 
     /** Adds the operations to the FHIR server once every bean exists (before the servlet starts). */

@@ -8,7 +8,6 @@ import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Optional;
 import org.fhirledger.anchor.LedgerEvent;
@@ -22,7 +21,9 @@ import org.fhirledger.merkle.MerkleLog;
 import org.fhirledger.merkle.ProofVerifier;
 import org.fhirledger.merkle.VerificationException;
 import org.fhirledger.record.CanonicalResource;
+import org.fhirledger.server.outbox.OutboxStore;
 import org.fhirledger.server.pseudonym.Pseudonyms;
+import org.fhirledger.server.version.StoredForm;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Parameters;
@@ -44,13 +45,17 @@ public final class ProofOperations {
     private final AnchorRecords anchors;
     private final AnchorService service;
     private final LedgerFollower follower;
+    private final OutboxStore outbox;
+    private final StoredForm storedForm;
     private final ErasedRecords erased;
     private final ContentCheck content;
 
     ProofOperations(FhirContext fhir, DaoRegistry daos, Pseudonyms pseudonyms, Web3jLedger ledger, LeafIndex index,
             ProofLog proofLog, AnchorRecords anchors, AnchorService service, LedgerFollower follower,
-            ErasedRecords erased, ContentCheck content) {
+            OutboxStore outbox, ErasedRecords erased, ContentCheck content) {
         this.fhir = fhir;
+        this.outbox = outbox;
+        this.storedForm = new StoredForm(fhir);
         this.daos = daos;
         this.pseudonyms = pseudonyms;
         this.ledger = ledger;
@@ -71,12 +76,11 @@ public final class ProofOperations {
         if (erasedAt.isPresent()) return verifyErased(type, id, erasedAt.get());
         IBaseResource resource = daos.getResourceDao(type).read(id.hasVersionIdPart() ? id : id.toVersionless(), request);
         IdType read = (IdType) resource.getIdElement();
-        byte[] json = fhir.newJsonParser().encodeResourceToString(resource).getBytes(StandardCharsets.UTF_8);
-        Bytes32 stored = CanonicalResource.contentHash(json);
+        Bytes32 stored = CanonicalResource.contentHash(storedForm.of(resource));
         VerifyAnswer a = new VerifyAnswer();
         a.put("reference", type + "/" + read.getIdPart() + "/_history/" + read.getVersionIdPart());
         if (type.equals("AuditEvent")) {
-            verifyAccess(a, stored);
+            verifyAccess(a, read.getIdPart(), read.getVersionIdPartAsLong(), stored);
         } else {
             verifyRecord(a, pseudonyms.of(type, read.getIdPart()), read.getVersionIdPartAsLong(), stored);
         }
@@ -197,8 +201,16 @@ public final class ProofOperations {
         }
     }
 
-    private void verifyAccess(VerifyAnswer a, Bytes32 auditHash) {
+    private void verifyAccess(VerifyAnswer a, String id, long version, Bytes32 auditHash) {
         a.put("storedAuditHash", auditHash.toHex());
+        // The access entry is found by the hash, so an altered AuditEvent would just look unrecorded: its outbox
+        // row holds the hash it was written with.
+        Optional<OutboxStore.VersionState> written = outbox.versionState("AuditEvent", id, version);
+        if (written.isPresent() && !written.get().contentHash().equals(auditHash)) {
+            a.fail("the stored AuditEvent hashes to " + auditHash.toHex() + ", it was recorded with "
+                    + written.get().contentHash().toHex() + ": the stored AuditEvent was altered");
+            return;
+        }
         Optional<LeafIndex.Row> row = index.findAccess(auditHash);
         if (row.isEmpty()) {
             Optional<Long> seq;

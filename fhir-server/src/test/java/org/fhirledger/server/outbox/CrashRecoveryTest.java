@@ -22,13 +22,15 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.fhirledger.crypto.Pseudonymizer;
 import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.ledger.ContractAddresses;
 import org.fhirledger.ledger.LedgerConfig;
 import org.fhirledger.ledger.RecordInfo;
 import org.fhirledger.ledger.Web3jLedger;
+import org.fhirledger.record.CanonicalResource;
 import org.fhirledger.server.Application;
 import org.fhirledger.server.security.DevTokens;
 import org.fhirledger.server.security.Role;
@@ -41,10 +43,12 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.web3j.crypto.Credentials;
 
 /**
- * kill -9 of the server (a separate JVM) in the middle of a write load, restart on the same data directory and
- * PostgreSQL database: afterwards every committed version has exactly one ledger entry, with the content hash taken
- * at write. The database is the truth about what was committed (a request in flight when the process died may have
- * committed without its client hearing so).
+ * kill -9 of the server (a separate JVM) in the middle of a write load, several rounds on the same data directory
+ * and database, on PostgreSQL and on the embedded H2 default. Afterwards every acknowledged write (201/200) is in the
+ * database and verified against the chain, those acknowledged in the last second before a kill included (a
+ * database that defers its commit to disk loses exactly these), and every committed version has exactly one ledger
+ * entry, with the content hash taken at write. The database is the truth about what was committed (a request in
+ * flight when the process died may have committed without its client hearing so).
  */
 class CrashRecoveryTest {
 
@@ -53,76 +57,129 @@ class CrashRecoveryTest {
 
 	private static final ObjectMapper JSON = new ObjectMapper();
 	private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+	private static final int WRITERS = 8;
+	private static final int ACKS_PER_ROUND = 60;
+
+	/** An acknowledged version and when its answer arrived. */
+	record Ack(String type, String id, long version, long atNanos) {}
 
 	@Test
-	void afterKill9AndRestartEveryCommittedVersionIsOnTheLedgerExactlyOnce() throws Exception {
+	void postgresLosesNothingAcknowledgedAndRecordsEveryCommittedVersionOnce() throws Exception {
 		String db = "crash_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
 		try (Connection c = PostgresInitializer.postgres().getPostgresDatabase().getConnection();
 				Statement s = c.createStatement()) {
 			s.execute("create database " + db);
 		}
 		String jdbcUrl = PostgresInitializer.postgres().getJdbcUrl("postgres", db);
-		Path data = Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-data").toAbsolutePath()), "crash-");
+		crashRounds(2, dataDir("crash-pg-"), jdbcUrl, "postgres");
+	}
 
-		Process first = startServer(data, jdbcUrl, freePort());
-		int port1 = portOf(first);
-		String token = DevTokens.mint(data, Role.CUSTODIAN, null);
-		AtomicInteger ok = new AtomicInteger();
-		AtomicBoolean stop = new AtomicBoolean();
-		ExecutorService load = Executors.newFixedThreadPool(4);
-		for (int t = 0; t < 4; t++) load.submit(() -> writeLoad(port1, token, stop, ok));
-		PipelineServer.await(() -> ok.get() >= 120, Duration.ofSeconds(120), "load under way");
-		first.destroyForcibly(); // SIGKILL: no shutdown hook, no graceful close of the ledger adapter
-		first.waitFor(30, TimeUnit.SECONDS);
-		stop.set(true);
-		load.shutdown();
-		load.awaitTermination(60, TimeUnit.SECONDS);
+	@Test
+	void h2LosesNothingAcknowledgedAndRecordsEveryCommittedVersionOnce() throws Exception {
+		Path data = dataDir("crash-h2-");
+		// the URL as operators wrote it before the server forced durable commits itself
+		crashRounds(3, data, "jdbc:h2:file:" + data.resolve("h2/fhir") + ";DB_CLOSE_ON_EXIT=FALSE", "sa");
+	}
 
-		JdbcTemplate jdbc = new JdbcTemplate(new DriverManagerDataSource(jdbcUrl, "postgres", ""));
-		long unconfirmedAtCrash = jdbc.queryForObject("select count(*) from fl_outbox where state <> 'CONFIRMED'", Long.class);
+	private static Path dataDir(String prefix) throws Exception {
+		return Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-data").toAbsolutePath()), prefix);
+	}
 
-		Process second = startServer(data, jdbcUrl, freePort());
-		try {
-			int port2 = portOf(second);
-			AtomicBoolean stop2 = new AtomicBoolean();
-			AtomicInteger ok2 = new AtomicInteger();
-			writeLoadUntil(port2, token, stop2, ok2, 20);
-			PipelineServer.await(() -> jdbc.queryForObject(
-					"select count(*) from fl_outbox where state <> 'CONFIRMED'", Long.class) == 0,
-					Duration.ofSeconds(120), "backlog drained after restart");
-
-			List<Map<String, Object>> versions = jdbc.queryForList("select r.res_type, r.fhir_id, v.res_ver"
-					+ " from hfj_res_ver v join hfj_resource r on r.res_id = v.res_id");
-			Pseudonymizer pseudonyms = Pseudonymizer.fromDataDir(data);
-			try (Web3jLedger ledger = readerOf(data)) {
-				long records = 0;
-				for (Map<String, Object> v : versions) {
-					long version = ((Number) v.get("res_ver")).longValue();
-					if ("AuditEvent".equals(v.get("res_type"))) {
-						// the audit trail's events go to the access ledger, by their hash
-						String auditHash = jdbc.queryForObject("select content_hash from fl_outbox where res_type = ?"
-								+ " and res_id = ? and res_version = ?", String.class, v.get("res_type"), v.get("fhir_id"), version);
-						assertThat(ledger.accessSeqOf(Bytes32.fromHex(auditHash))).as("AuditEvent on the access ledger: " + v)
-								.isPresent();
-						continue;
-					}
-					records++;
-					Bytes32 resource = Bytes32.of(pseudonyms.pseudonym(v.get("res_type") + "/" + v.get("fhir_id")));
-					RecordInfo info = ledger.findRecord(resource, version).orElseThrow(
-							() -> new AssertionError("committed version without ledger entry: " + v));
-					String writeHash = jdbc.queryForObject("select content_hash from fl_outbox where res_type = ?"
-							+ " and res_id = ? and res_version = ?", String.class, v.get("res_type"), v.get("fhir_id"), version);
-					assertThat(info.entry().contentHash().toHex()).isEqualTo(writeHash);
+	private void crashRounds(int rounds, Path data, String jdbcUrl, String user) throws Exception {
+		List<Ack> acks = new CopyOnWriteArrayList<>();
+		List<Long> kills = new ArrayList<>();
+		String token = null;
+		for (int round = 0; round < rounds; round++) {
+			Process server = startServer(data, jdbcUrl, user, freePort());
+			int port = portOf(server);
+			if (token == null) token = DevTokens.mint(data, Role.CUSTODIAN, null);
+			String t = token;
+			int before = acks.size();
+			AtomicBoolean stop = new AtomicBoolean();
+			// the writer whose answer completes the round kills the server at once: the writes just acknowledged are
+			// the ones a deferred commit loses
+			AtomicBoolean killed = new AtomicBoolean();
+			AtomicLong killedAt = new AtomicLong();
+			Runnable onAck = () -> {
+				if (acks.size() - before >= ACKS_PER_ROUND && killed.compareAndSet(false, true)) {
+					server.destroyForcibly(); // SIGKILL: no shutdown hook, no graceful close of the database or ledger
+					killedAt.set(System.nanoTime());
 				}
-				assertThat(ledger.recordCount()).as("no entry twice, none for an uncommitted version")
-						.isEqualTo(records);
+			};
+			ExecutorService load = Executors.newFixedThreadPool(WRITERS);
+			for (int w = 0; w < WRITERS; w++) load.submit(() -> writeLoad(port, t, stop, acks, onAck));
+			PipelineServer.await(killed::get, Duration.ofSeconds(300), "load under way");
+			server.waitFor(30, TimeUnit.SECONDS);
+			kills.add(killedAt.get());
+			stop.set(true);
+			load.shutdown();
+			load.awaitTermination(60, TimeUnit.SECONDS);
+		}
+		List<Ack> lastSecond = new ArrayList<>();
+		for (Ack a : acks) {
+			for (long kill : kills) {
+				if (a.atNanos() <= kill && kill - a.atNanos() <= TimeUnit.SECONDS.toNanos(1)) lastSecond.add(a);
 			}
-			assertThat(versions.size()).isGreaterThan(ok.get() - 1);
-			System.out.printf("crash test: %d committed versions, %d unconfirmed at the kill, %d acknowledged writes%n",
-					versions.size(), unconfirmedAtCrash, ok.get() + ok2.get());
+		}
+		assertThat(lastSecond).as("writes acknowledged in the last second before a kill").isNotEmpty();
+
+		Process last = startServer(data, jdbcUrl, user, freePort());
+		try {
+			int port = portOf(last);
+			PipelineServer.await(() -> backlog(port) == 0, Duration.ofSeconds(180), "backlog drained after restart");
+			List<String> lost = new ArrayList<>();
+			for (Ack a : acks) {
+				HttpResponse<String> r = HTTP.send(request(port, token, a.type() + "/" + a.id() + "/_history/" + a.version())
+						.GET().build(), HttpResponse.BodyHandlers.ofString());
+				if (r.statusCode() != 200) {
+					lost.add(a + " -> " + r.statusCode() + (lastSecond.contains(a) ? " (last second)" : ""));
+				} else if (r.body().contains(CanonicalResource.LEDGER_TAG_SYSTEM)) {
+					lost.add(a + " not verified against the chain: " + JSON.readTree(r.body()).at("/meta/tag"));
+				}
+			}
+			assertThat(lost).as("acknowledged writes lost (of %d, %d in the last second before a kill)", acks.size(),
+					lastSecond.size()).isEmpty();
 		} finally {
-			second.destroy();
-			second.waitFor(30, TimeUnit.SECONDS);
+			last.destroy(); // graceful: the database is closed, so the test can open it
+			last.waitFor(60, TimeUnit.SECONDS);
+		}
+
+		JdbcTemplate jdbc = new JdbcTemplate(new DriverManagerDataSource(jdbcUrl, user, ""));
+		List<Map<String, Object>> versions = jdbc.queryForList("select r.res_type, r.fhir_id, v.res_ver"
+				+ " from hfj_res_ver v join hfj_resource r on r.res_id = v.res_id");
+		Pseudonymizer pseudonyms = Pseudonymizer.fromDataDir(data);
+		try (Web3jLedger ledger = readerOf(data)) {
+			long records = 0;
+			for (Map<String, Object> v : versions) {
+				long version = ((Number) v.get("res_ver")).longValue();
+				String writeHash = jdbc.queryForObject("select content_hash from fl_outbox where res_type = ?"
+						+ " and res_id = ? and res_version = ?", String.class, v.get("res_type"), v.get("fhir_id"), version);
+				if ("AuditEvent".equals(v.get("res_type"))) {
+					// the audit trail's events go to the access ledger, by their hash
+					assertThat(ledger.accessSeqOf(Bytes32.fromHex(writeHash))).as("AuditEvent on the access ledger: " + v)
+							.isPresent();
+					continue;
+				}
+				records++;
+				Bytes32 resource = Bytes32.of(pseudonyms.pseudonym(v.get("res_type") + "/" + v.get("fhir_id")));
+				RecordInfo info = ledger.findRecord(resource, version).orElseThrow(
+						() -> new AssertionError("committed version without ledger entry: " + v));
+				assertThat(info.entry().contentHash().toHex()).isEqualTo(writeHash);
+			}
+			assertThat(ledger.recordCount()).as("no entry twice, none for an uncommitted version").isEqualTo(records);
+		}
+		System.out.printf("crash test (%s): %d rounds, %d committed versions, %d acknowledged writes, %d in the last"
+				+ " second before a kill%n", user, rounds, versions.size(), acks.size(), lastSecond.size());
+	}
+
+	private static long backlog(int port) {
+		try {
+			HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port
+					+ "/actuator/health")).build(), HttpResponse.BodyHandlers.ofString());
+			JsonNode backlog = JSON.readTree(r.body()).at("/components/outbox/details/backlog");
+			return backlog.isMissingNode() ? -1 : backlog.asLong();
+		} catch (Exception e) {
+			return -1;
 		}
 	}
 
@@ -135,13 +192,9 @@ class CrashRecoveryTest {
 		return Web3jLedger.connect(LedgerConfig.defaults(anvil.rpcUrl(), anvil.chainId(), contracts), server);
 	}
 
-	private static void writeLoadUntil(int port, String token, AtomicBoolean stop, AtomicInteger ok, int count) {
-		while (ok.get() < count) writeOne(port, token, ok);
-	}
-
-	private static void writeLoad(int port, String token, AtomicBoolean stop, AtomicInteger ok) {
+	private static void writeLoad(int port, String token, AtomicBoolean stop, List<Ack> acks, Runnable onAck) {
 		while (!stop.get()) {
-			if (!writeOne(port, token, ok)) {
+			if (!writeOne(port, token, acks, onAck)) {
 				try {
 					Thread.sleep(50);
 				} catch (InterruptedException e) {
@@ -151,31 +204,33 @@ class CrashRecoveryTest {
 		}
 	}
 
-	/** A Patient, a DiagnosticReport for it and an update of the Patient. */
-	private static boolean writeOne(int port, String token, AtomicInteger ok) {
+	/** A Patient, a DiagnosticReport for it and an update of the Patient; each acknowledged version is noted. */
+	private static boolean writeOne(int port, String token, List<Ack> acks, Runnable onAck) {
 		try {
-			String patient = post(port, token, "Patient", "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Crash\"}]}");
+			String patient = send(port, token, "Patient", "POST", 201,
+					"{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Crash\"}]}", acks, onAck);
 			if (patient == null) return false;
-			ok.incrementAndGet();
-			if (post(port, token, "DiagnosticReport", "{\"resourceType\":\"DiagnosticReport\",\"status\":\"final\","
-					+ "\"code\":{\"text\":\"glucose\"},\"subject\":{\"reference\":\"Patient/" + patient + "\"}}") != null) {
-				ok.incrementAndGet();
-			}
-			HttpResponse<String> u = HTTP.send(request(port, token, "Patient/" + patient).PUT(HttpRequest.BodyPublishers.ofString(
-					"{\"resourceType\":\"Patient\",\"id\":\"" + patient + "\",\"name\":[{\"family\":\"Crash2\"}]}")).build(),
-					HttpResponse.BodyHandlers.ofString());
-			if (u.statusCode() == 200) ok.incrementAndGet();
+			send(port, token, "DiagnosticReport", "POST", 201, "{\"resourceType\":\"DiagnosticReport\",\"status\":\"final\","
+					+ "\"code\":{\"text\":\"glucose\"},\"subject\":{\"reference\":\"Patient/" + patient + "\"}}", acks, onAck);
+			send(port, token, "Patient/" + patient, "PUT", 200, "{\"resourceType\":\"Patient\",\"id\":\"" + patient
+					+ "\",\"name\":[{\"family\":\"Crash2\"}]}", acks, onAck);
 			return true;
 		} catch (Exception e) {
 			return false;
 		}
 	}
 
-	private static String post(int port, String token, String type, String body) throws Exception {
-		HttpResponse<String> r = HTTP.send(request(port, token, type).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-				HttpResponse.BodyHandlers.ofString());
-		if (r.statusCode() != 201) return null;
-		return JSON.readTree(r.body()).get("id").asText();
+	private static String send(int port, String token, String path, String method, int expected, String body,
+			List<Ack> acks, Runnable onAck) throws Exception {
+		HttpResponse<String> r = HTTP.send(request(port, token, path).method(method, HttpRequest.BodyPublishers.ofString(body))
+				.build(), HttpResponse.BodyHandlers.ofString());
+		if (r.statusCode() != expected) return null;
+		long at = System.nanoTime();
+		JsonNode stored = JSON.readTree(r.body());
+		acks.add(new Ack(stored.get("resourceType").asText(), stored.get("id").asText(),
+				stored.at("/meta/versionId").asLong(), at));
+		onAck.run();
+		return stored.get("id").asText();
 	}
 
 	private static HttpRequest.Builder request(int port, String token, String path) {
@@ -190,17 +245,17 @@ class CrashRecoveryTest {
 		return PORTS.get(p);
 	}
 
-	private static Process startServer(Path data, String jdbcUrl, int port) throws Exception {
+	private static Process startServer(Path data, String jdbcUrl, String user, int port) throws Exception {
 		Path log = data.resolve("server-" + port + ".log");
 		// the child JVM gets this JVM's classpath (under surefire a manifest-only jar that names every entry)
 		List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
 				"-Xmx768m", "-cp", System.getProperty("java.class.path"), Application.class.getName()));
 		cmd.addAll(PipelineServer.args(data, anvil.rpcUrl(), anvil.chainId(), "--server.port=" + port,
-				"--spring.datasource.url=" + jdbcUrl, "--spring.datasource.username=postgres",
+				"--spring.datasource.url=" + jdbcUrl, "--spring.datasource.username=" + user,
 				"--spring.datasource.password="));
 		Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
 		PORTS.put(p, port);
-		long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+		long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(600);
 		while (System.nanoTime() < end) {
 			if (!p.isAlive()) throw new AssertionError("server exited during start-up; see " + log);
 			try {

@@ -129,16 +129,20 @@ class PostgresPipelineTest {
 				+ " and res_ver = 1", id.getIdPart());
 		assertThat(changed).as("the stored JSON row").isEqualTo(1);
 
-		for (String path : List.of("/Patient/" + id.getIdPart(), "/Patient/" + id.getIdPart() + "/_history/1",
-				"/Patient?_id=" + id.getIdPart())) {
+		for (String path : List.of("/Patient/" + id.getIdPart(), "/Patient/" + id.getIdPart() + "/_history/1")) {
 			HttpResponse<String> r = a.get(path);
 			assertThat(r.statusCode()).as(path).isEqualTo(500);
 			assertThat(r.body()).contains("OperationOutcome").contains("integrity check").doesNotContain("Mallory");
 		}
+		// in a search page it is withheld, with an outcome entry saying so
+		HttpResponse<String> page = a.get("/Patient?_id=" + id.getIdPart());
+		assertThat(page.statusCode()).isEqualTo(200);
+		assertThat(page.body()).contains("\"mode\":\"outcome\"").contains("integrity check").doesNotContain("Mallory")
+				.doesNotContain("\"resourceType\":\"Patient\"");
 		List<Map<String, Object>> failures = a.jdbc().queryForList(
 				"select res_id from fl_outbox where kind = 'ACCESS' and outcome_code = 1 and resource_pn = ?",
 				a.ctx.getBean(org.fhirledger.server.pseudonym.Pseudonyms.class).of("Patient/" + id.getIdPart()).toHex());
-		assertThat(failures).as("a failure AuditEvent per refused read, each bound for the access ledger").hasSize(3);
+		assertThat(failures).as("a failure AuditEvent per refused read or withheld version, each bound for the access ledger").hasSize(3);
 		AuditEvent ae = client.read().resource(AuditEvent.class).withId(failures.get(0).get("res_id").toString()).execute();
 		assertThat(ae.getOutcome().toCode()).isEqualTo(AuditShape.OUTCOME_FAILED);
 		assertThat(ae.getAgentFirstRep().getWho().getIdentifier().getValue()).startsWith("0x");

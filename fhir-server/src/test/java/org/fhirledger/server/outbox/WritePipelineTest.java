@@ -21,6 +21,7 @@ import org.fhirledger.ledger.RecordInfo;
 import org.fhirledger.record.CanonicalResource;
 import org.fhirledger.server.audit.AuditShape;
 import org.fhirledger.server.pseudonym.Pseudonyms;
+import org.fhirledger.server.version.StoredForm;
 import org.fhirledger.testing.AnvilExtension;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.Bundle;
@@ -117,7 +118,7 @@ class WritePipelineTest {
 		assertThat(d1.get("patient_pn")).isEqualTo(patientPn.toHex());
 		Map<String, Object> d2 = row("DiagnosticReport", did.getIdPart(), 2);
 		assertThat(d2.get("content_hash")).as("delete version: hash of the tombstone")
-				.isEqualTo(CanonicalResource.contentHash(Tombstone.json("DiagnosticReport", did.getIdPart())).toHex());
+				.isEqualTo(CanonicalResource.contentHash(StoredForm.tombstone("DiagnosticReport", did.getIdPart())).toHex());
 		assertThat(d2.get("patient_pn")).isEqualTo(patientPn.toHex());
 		Map<String, Object> o1 = row("Organization", oid.getIdPart(), 1);
 		assertThat(o1.get("patient_pn")).isEqualTo(Bytes32.ZERO.toHex());

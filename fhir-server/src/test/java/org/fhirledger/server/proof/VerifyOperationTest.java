@@ -241,6 +241,49 @@ class VerifyOperationTest {
     }
 
     @Test
+    void aResourceWithSeveralTagsAndSecurityLabelsIsVerifiedAsTheReadCheckDoes() throws Exception {
+        // tag and label definitions created in reverse order first, so HAPI's order is not the canonical one
+        for (String code : List.of("z", "a")) {
+            post("/Patient", "{\"resourceType\":\"Patient\",\"meta\":{\"tag\":[{\"system\":\"urn:order\",\"code\":\""
+                    + code + "\"}],\"security\":[{\"system\":\"urn:order-sec\",\"code\":\"" + code + "\"}]}}");
+        }
+        String id = post("/Patient", "{\"resourceType\":\"Patient\",\"meta\":{\"tag\":[{\"system\":\"urn:order\","
+                + "\"code\":\"z\"},{\"system\":\"urn:order\",\"code\":\"a\"}],\"security\":[{\"system\":"
+                + "\"urn:order-sec\",\"code\":\"z\"},{\"system\":\"urn:order-sec\",\"code\":\"a\"}]},"
+                + "\"name\":[{\"family\":\"Ordered\"}]}");
+        confirmed("Patient", id);
+        assertThat(get("/Patient/" + id).statusCode()).isEqualTo(200);
+        JsonNode answer = await("/Patient/" + id + "/_history/1/$verify", a -> !"pending".equals(value(a, "status")));
+        assertThat(value(answer, "status")).as(answer.toString()).isEqualTo("verified");
+    }
+
+    @Test
+    void anAuditEventAlteredInTheDatabaseIsReportedAsAltered() throws Exception {
+        DaoRegistry daos = ctx.getBean(DaoRegistry.class);
+        AuditEvent ae = new AuditEvent();
+        ae.setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-event-type", "rest", "RESTful Operation"));
+        ae.setRecorded(new java.util.Date());
+        ae.getSource().setObserver(new org.hl7.fhir.r4.model.Reference().setDisplay("fhir-ledger"));
+        IdType aid = (IdType) daos.getResourceDao("AuditEvent").create(ae, new SystemRequestDetails()).getId();
+        await("/AuditEvent/" + aid.getIdPart() + "/$verify", a -> "verified".equals(value(a, "status")));
+        int changed = ctx.getBean(JdbcTemplate.class).update("update HFJ_RES_VER set RES_TEXT_VC = replace(RES_TEXT_VC,"
+                + " 'fhir-ledger', 'fhir-1edger') where RES_ID = (select RES_ID from HFJ_RESOURCE where FHIR_ID = ?"
+                + " and RES_TYPE = 'AuditEvent')", aid.getIdPart());
+        assertThat(changed).isEqualTo(1);
+        JsonNode answer = params("/AuditEvent/" + aid.getIdPart() + "/$verify");
+        assertThat(value(answer, "status")).as(answer.toString()).isEqualTo("failed");
+        assertThat(values(answer, "issue").toString()).contains("the stored AuditEvent was altered");
+    }
+
+    static String post(String path, String body) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + path))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/fhir+json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        return JSON.readTree(r.body()).get("id").asText();
+    }
+
+    @Test
     void aBodyAlteredInTheDatabaseIsReported() throws Exception {
         String id = recordedPatient("Tampered");
         await("/Patient/" + id + "/_history/1/$verify", a -> "verified".equals(value(a, "status")));
