@@ -186,23 +186,13 @@ public final class ErasureService {
 	private void deleteAll(Set<String> members) {
 		Bundle tx = new Bundle().setType(Bundle.BundleType.TRANSACTION);
 		for (String ref : members) {
-			if (!live(ref)) continue;
+			if (!records.live(ref)) continue;
 			tx.addEntry().getRequest().setMethod(Bundle.HTTPVerb.DELETE).setUrl(ref);
 		}
 		if (tx.getEntry().isEmpty()) return;
 		@SuppressWarnings("unchecked")
 		IFhirSystemDao<Bundle, ?> system = (IFhirSystemDao<Bundle, ?>) daos.getSystemDao();
 		system.transaction(new SystemRequestDetails(), tx);
-	}
-
-	private boolean live(String ref) {
-		IdType id = new IdType(ref);
-		try {
-			daos.getResourceDao(id.getResourceType()).read(id, new SystemRequestDetails());
-			return true;
-		} catch (ResourceGoneException | ResourceNotFoundException e) {
-			return false;
-		}
 	}
 
 	/** HAPI's expunge of each (all versions), as the server: the public {@code $expunge} stays disabled. */
@@ -224,7 +214,7 @@ public final class ErasureService {
 				});
 			} catch (RuntimeException gone) {
 				// not in the database any more (a rerun after a crash): nothing to expunge
-				if (live(ref) || hasVersions(ref)) {
+				if (records.live(ref) || hasVersions(ref)) {
 					failed.add(ref);
 					// the class only: database messages can quote values
 					log.warn("expunge of a resource of an erased patient failed ({})", gone.getClass().getSimpleName());

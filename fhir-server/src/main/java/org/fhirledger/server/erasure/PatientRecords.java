@@ -62,7 +62,8 @@ final class PatientRecords {
 		return shared;
 	}
 
-	private boolean live(String ref) {
+	/** Whether the resource has a current (not deleted) version. */
+	boolean live(String ref) {
 		IdType id = new IdType(ref);
 		try {
 			daos.getResourceDao(id.getResourceType()).read(id, new SystemRequestDetails());

@@ -4,16 +4,21 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
 import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
 import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.fhirledger.server.Application;
 import org.fhirledger.server.security.DevTokens;
+import org.fhirledger.server.security.HttpProbe;
 import org.fhirledger.server.security.Role;
 import org.fhirledger.server.testing.SharedChain;
 import org.fhirledger.testing.AnvilExtension;
@@ -41,6 +46,7 @@ public abstract class ServerTestBase implements FhirServerUnderTest {
 	}
 
 	private static final FhirContext CTX = FhirContext.forR4Cached();
+	private static final ObjectMapper JSON = new ObjectMapper();
 	private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
 	static {
@@ -122,6 +128,34 @@ public abstract class ServerTestBase implements FhirServerUnderTest {
 		} catch (InterruptedException e) {
 			Thread.currentThread().interrupt();
 			throw new IllegalStateException(e);
+		}
+	}
+
+	// ---- requests as a chosen token's holder (the role tests)
+
+	/** {@code |} in the path is encoded: FHIR token searches ({@code code=system|value}) are written with it. */
+	protected HttpResponse<String> call(String method, String token, String path, String body) {
+		return HttpProbe.request(method, baseUrl() + path.replace("|", URLEncoder.encode("|", StandardCharsets.UTF_8)),
+				HttpProbe.bearer(token), body);
+	}
+
+	protected HttpResponse<String> get(String token, String path) {
+		return call("GET", token, path, null);
+	}
+
+	protected HttpResponse<String> post(String token, String path, String body) {
+		return call("POST", token, path, body);
+	}
+
+	protected HttpResponse<String> put(String token, String path, String body) {
+		return call("PUT", token, path, body);
+	}
+
+	protected static JsonNode body(HttpResponse<String> r) {
+		try {
+			return JSON.readTree(r.body());
+		} catch (IOException e) {
+			throw new UncheckedIOException(r.statusCode() + " " + r.body(), e);
 		}
 	}
 }

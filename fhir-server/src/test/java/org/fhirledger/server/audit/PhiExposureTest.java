@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,7 +18,6 @@ import java.util.UUID;
 import java.util.stream.Stream;
 import org.fhirledger.server.api.ServerTestBase;
 import org.fhirledger.server.security.DevTokens;
-import org.fhirledger.server.security.HttpProbe;
 import org.fhirledger.server.security.Role;
 import org.fhirledger.server.testing.H2FileInitializer;
 import org.junit.jupiter.api.BeforeAll;
@@ -202,16 +200,4 @@ class PhiExposureTest extends ServerTestBase {
 		return body(r).at("/id").asText();
 	}
 
-	private static JsonNode body(HttpResponse<String> r) {
-		try {
-			return JSON.readTree(r.body());
-		} catch (IOException e) {
-			throw new UncheckedIOException(r.statusCode() + " " + r.body(), e);
-		}
-	}
-
-	private HttpResponse<String> call(String method, String token, String path, String body) {
-		return HttpProbe.request(method, baseUrl() + path.replace("|", URLEncoder.encode("|", StandardCharsets.UTF_8)),
-				HttpProbe.bearer(token), body);
-	}
 }

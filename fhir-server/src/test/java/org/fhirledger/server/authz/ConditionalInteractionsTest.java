@@ -352,13 +352,6 @@ class ConditionalInteractionsTest extends ServerTestBase {
 				.header("If-None-Exist", query).POST(HttpRequest.BodyPublishers.ofString(resource)));
 	}
 
-	HttpResponse<String> call(String method, String token, String path, String body) {
-		HttpRequest.Builder b = HttpRequest.newBuilder(uri(path));
-		if (body != null) b.header("Content-Type", "application/fhir+json");
-		return send(token, b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-				: HttpRequest.BodyPublishers.ofString(body)));
-	}
-
 	private URI uri(String path) {
 		return URI.create(baseUrl() + path.replace("|", URLEncoder.encode("|", StandardCharsets.UTF_8)));
 	}
@@ -402,11 +395,4 @@ class ConditionalInteractionsTest extends ServerTestBase {
 		return body(r);
 	}
 
-	private static JsonNode body(HttpResponse<String> r) {
-		try {
-			return JSON.readTree(r.body());
-		} catch (IOException e) {
-			throw new UncheckedIOException(r.statusCode() + " " + r.body(), e);
-		}
-	}
 }

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.util.function.UnaryOperator;
 import org.fhirledger.ledger.ConsentGrant;
@@ -14,7 +12,6 @@ import org.fhirledger.ledger.ResourceTypes;
 import org.fhirledger.server.api.ServerTestBase;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.security.DevTokens;
-import org.fhirledger.server.security.HttpProbe;
 import org.fhirledger.server.security.Role;
 import org.fhirledger.server.testing.PostgresInitializer;
 import org.junit.jupiter.api.BeforeAll;
@@ -203,27 +200,4 @@ class ConsentRevocationTest extends ServerTestBase {
 		return r;
 	}
 
-	private static JsonNode body(HttpResponse<String> r) {
-		try {
-			return JSON.readTree(r.body());
-		} catch (IOException e) {
-			throw new UncheckedIOException(r.statusCode() + " " + r.body(), e);
-		}
-	}
-
-	HttpResponse<String> get(String token, String path) {
-		return call("GET", token, path, null);
-	}
-
-	HttpResponse<String> post(String token, String path, String body) {
-		return call("POST", token, path, body);
-	}
-
-	HttpResponse<String> put(String token, String path, String body) {
-		return call("PUT", token, path, body);
-	}
-
-	HttpResponse<String> call(String method, String token, String path, String body) {
-		return HttpProbe.request(method, baseUrl() + path, HttpProbe.bearer(token), body);
-	}
 }

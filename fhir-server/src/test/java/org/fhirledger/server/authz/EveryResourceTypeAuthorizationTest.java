@@ -10,11 +10,7 @@ import ca.uhn.fhir.context.RuntimeChildResourceDefinition;
 import ca.uhn.fhir.context.RuntimeResourceDefinition;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URLEncoder;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -31,7 +27,6 @@ import java.util.function.Predicate;
 import org.fhirledger.server.api.ServerTestBase;
 import org.fhirledger.server.record.PatientLinks;
 import org.fhirledger.server.security.DevTokens;
-import org.fhirledger.server.security.HttpProbe;
 import org.fhirledger.server.security.Role;
 import org.fhirledger.server.testing.PostgresInitializer;
 import org.hl7.fhir.instance.model.api.IBase;
@@ -484,28 +479,4 @@ class EveryResourceTypeAuthorizationTest extends ServerTestBase {
 		return body(r).at("/id").asText();
 	}
 
-	private static JsonNode body(HttpResponse<String> r) {
-		try {
-			return JSON.readTree(r.body());
-		} catch (IOException e) {
-			throw new UncheckedIOException(r.statusCode() + " " + r.body(), e);
-		}
-	}
-
-	HttpResponse<String> get(String token, String path) {
-		return call("GET", token, path, null);
-	}
-
-	HttpResponse<String> post(String token, String path, String body) {
-		return call("POST", token, path, body);
-	}
-
-	HttpResponse<String> put(String token, String path, String body) {
-		return call("PUT", token, path, body);
-	}
-
-	HttpResponse<String> call(String method, String token, String path, String body) {
-		return HttpProbe.request(method, baseUrl() + path.replace("|", URLEncoder.encode("|", StandardCharsets.UTF_8)),
-				HttpProbe.bearer(token), body);
-	}
 }
