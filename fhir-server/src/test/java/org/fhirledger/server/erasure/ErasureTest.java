@@ -125,7 +125,7 @@ class ErasureTest {
 				"--spring.datasource.password=", "--content-store.ipfs-api-url=" + ipfs.apiUrl(),
 				"--outbox.retry-max=1s", "--ledger.max-wait=10ms", "--anchor.enabled=true",
 				"--anchor.rpc-url=" + publicChain.rpcUrl(), "--anchor.chain-id=31338", "--anchor.gas-price=0",
-				"--anchor.every=1s", "--anchor.follow-interval=200ms"};
+				"--anchor.every=1s", "--anchor.follow-interval=200ms", "--ledger.probe-interval=200ms"};
 	}
 
 	@AfterAll
@@ -190,6 +190,8 @@ class ErasureTest {
 			assertThat(r.body()).contains("OperationOutcome").contains("nothing was changed");
 		} finally {
 			privateChain.start();
+			// the server's outage breaker lets requests through once its probe has seen the node again
+			await(() -> server.ledger().outage().isEmpty(), "the server sees the chain again");
 		}
 		assertThat(server.jdbc().queryForObject("select count(*) from fl_erasure", Long.class)).isZero();
 		assertThat(server.jdbc().queryForObject("select count(*) from fl_erased", Long.class)).isZero();
