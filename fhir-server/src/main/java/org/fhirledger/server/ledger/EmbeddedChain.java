@@ -150,7 +150,8 @@ public final class EmbeddedChain extends AbstractHealthIndicator implements Chai
 		return Optional.ofNullable(rewritten);
 	}
 
-	private void round() {
+	/** One round: lost blocks noticed, then a snapshot (package-private: tests run one without waiting for the timer). */
+	void round() {
 		try {
 			Mark seen = lastSeen;
 			if (seen != null && !chainHas(seen)) {
