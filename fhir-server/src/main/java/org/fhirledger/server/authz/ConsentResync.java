@@ -34,9 +34,10 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * revokes straight to ConsentRegistry, not through the outbox, so one mined above the embedded chain's last snapshot
  * is gone after a crash of the node — and a lost revoke would silently give access back. Told of lost blocks (and by
  * the operator's acceptance of a rewritten chain), this reads every Consent the server has (deleted ones too) with all
- * its versions, works out what the mirror's last word was for each patient and Practitioner (the Consent changed last
- * wins, as on chain: grant what its current version grants, revoke what an earlier version or a deleted Consent
- * granted) and sends only what differs from {@code consentOf}. All Consents, not just recent ones: the cost is a
+ * its versions, replays what the mirror did for each version in the order they were stored (a version grants its
+ * actors, and revokes the actors the version before granted that it no longer grants; a revoking status revokes its
+ * actors; a deletion revokes what the last version granted) so that the last word per patient and Practitioner is
+ * the chain's (one slot each), and sends only what differs from {@code consentOf}. All Consents, not just recent ones: the cost is a
  * database read per Consent version and a chain view per patient and actor, paid only after a node crash, and no
  * clock of the chain's snapshot needs trusting. A Consent changed while this runs makes it run again, so a stale read
  * never has the last word. Failures (chain down) are retried.
@@ -124,33 +125,50 @@ public final class ConsentResync implements ChainDurability.LostBlocksListener, 
 				+ " where RES_TYPE = 'Consent'").values());
 	}
 
-	/** The last word per patient and actor, oldest Consent first so the one changed last overwrites; returns calls sent. */
+	/**
+	 * Replays what the mirror did for every stored version (its hooks' rules), in the order the versions were stored,
+	 * so the last word per patient and actor is the chain's; then sends what differs. Returns the calls sent.
+	 */
 	private int resync() {
-		Map<Pair, ConsentTerms> wanted = new LinkedHashMap<>(); // null terms: revoked
+		List<Event> events = new ArrayList<>();
 		for (Map<String, Object> row : jdbc.getObject().queryForList("select FHIR_ID, RES_VER, RES_DELETED_AT from HFJ_RESOURCE"
-				+ " where RES_TYPE = 'Consent' order by RES_UPDATED, RES_ID")) {
+				+ " where RES_TYPE = 'Consent'")) {
 			String id = (String) row.get("FHIR_ID");
-			long version = ((Number) row.get("RES_VER")).longValue();
-			boolean deleted = row.get("RES_DELETED_AT") != null;
-			List<ConsentTerms> versions = new ArrayList<>();
-			for (long v = 1; v <= version; v++) versions.add(termsOf(id, v).orElse(null));
-			ConsentTerms current = deleted ? null : versions.get(versions.size() - 1);
-			for (ConsentTerms t : versions) {
-				if (t == null || t.effect() != ConsentTerms.Effect.GRANT) continue;
-				for (String actor : t.actors()) wanted.put(new Pair(t.patientId(), actor), null);
-			}
-			if (current != null) {
-				if (current.effect() == ConsentTerms.Effect.REVOKE) {
-					for (String actor : current.actors()) wanted.put(new Pair(current.patientId(), actor), null);
-				} else if (current.effect() == ConsentTerms.Effect.GRANT) {
-					for (String actor : current.actors()) {
-						Pair p = new Pair(current.patientId(), actor);
-						wanted.remove(p); // re-inserted last: this Consent's word is the latest for the pair
-						wanted.put(p, current);
+			long last = ((Number) row.get("RES_VER")).longValue();
+			Object deletedAt = row.get("RES_DELETED_AT");
+			ConsentTerms before = null;
+			for (long v = 1; v <= last; v++) {
+				Optional<Version> version = versionOf(id, v);
+				if (version.isEmpty()) {
+					if (v == last && deletedAt instanceof java.util.Date d) {
+						// deleted: what the last stored version granted ends
+						if (before != null && before.effect() == ConsentTerms.Effect.GRANT) {
+							for (String actor : before.actors()) events.add(new Event(d.toInstant(), before.patientId(), actor, null));
+						}
+					}
+					// a deletion in between (then re-created) or expunged: the next version revokes what "before" granted
+					// and it does not, a little later than the deletion did
+					continue;
+				}
+				Instant at = version.get().at();
+				ConsentTerms after = version.get().terms();
+				if (before != null && before.effect() == ConsentTerms.Effect.GRANT) {
+					for (String actor : before.actors()) {
+						boolean kept = after != null && after.effect() == ConsentTerms.Effect.GRANT && after.actors().contains(actor);
+						if (!kept) events.add(new Event(at, before.patientId(), actor, null));
 					}
 				}
+				if (after != null && after.effect() == ConsentTerms.Effect.GRANT) {
+					for (String actor : after.actors()) events.add(new Event(at, after.patientId(), actor, after));
+				} else if (after != null && after.effect() == ConsentTerms.Effect.REVOKE) {
+					for (String actor : after.actors()) events.add(new Event(at, after.patientId(), actor, null));
+				}
+				before = after;
 			}
 		}
+		events.sort(java.util.Comparator.comparing(Event::at)); // stable: a version's revokes before its grants
+		Map<Pair, ConsentTerms> wanted = new LinkedHashMap<>(); // null: revoked
+		for (Event e : events) wanted.put(new Pair(e.patientId(), e.actor()), e.terms());
 		int sent = 0;
 		for (Map.Entry<Pair, ConsentTerms> e : wanted.entrySet()) {
 			if (apply(e.getKey(), e.getValue())) sent++;
@@ -158,8 +176,13 @@ public final class ConsentResync implements ChainDurability.LostBlocksListener, 
 		return sent;
 	}
 
-	/** The mirrored terms of one stored version, if it was a patient-privacy Consent. */
-	private Optional<ConsentTerms> termsOf(String id, long version) {
+	/** One stored version: when, and its mirrored terms (null: not a patient-privacy Consent, or never accepted). */
+	private record Version(Instant at, ConsentTerms terms) {}
+
+	/** What the mirror did at one moment for one patient and actor (null terms: revoked). */
+	private record Event(Instant at, String patientId, String actor, ConsentTerms terms) {}
+
+	private Optional<Version> versionOf(String id, long version) {
 		IBaseResource r;
 		try {
 			r = daos.getObject().getResourceDao("Consent").read(new IdType("Consent", id, String.valueOf(version)),
@@ -167,11 +190,13 @@ public final class ConsentResync implements ChainDurability.LostBlocksListener, 
 		} catch (BaseServerResponseException e) {
 			return Optional.empty(); // the deletion's own version, or expunged
 		}
-		if (!(r instanceof Consent c) || !ConsentTerms.isMirrored(c)) return Optional.empty();
+		if (!(r instanceof Consent c) || c.getMeta().getLastUpdated() == null) return Optional.empty();
+		Instant at = c.getMeta().getLastUpdated().toInstant();
+		if (!ConsentTerms.isMirrored(c)) return Optional.of(new Version(at, null));
 		try {
-			return Optional.of(ConsentTerms.stored(c));
+			return Optional.of(new Version(at, ConsentTerms.stored(c)));
 		} catch (BaseServerResponseException e) {
-			return Optional.empty(); // never accepted by the mirror
+			return Optional.of(new Version(at, null)); // never accepted by the mirror
 		}
 	}
 

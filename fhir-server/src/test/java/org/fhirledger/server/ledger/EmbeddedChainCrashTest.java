@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.ledger.Ledger;
+import org.fhirledger.server.authz.ConsentResync;
 import org.fhirledger.server.outbox.LostEntries;
 import org.fhirledger.server.outbox.PipelineServer;
 import org.fhirledger.server.proof.LeafIndex;
@@ -184,6 +185,8 @@ class EmbeddedChainCrashTest {
 			assertThat(onChain(ledger, r)).as("on chain after the recovery: " + r).isTrue();
 		}
 		assertThat(server.ctx.getBean(LostEntries.class).reopenAllNotOnChain()).as("nothing left to record").isZero();
+		PipelineServer.await(() -> server.ctx.getBean(ConsentResync.class).completedRuns() > 0, Duration.ofSeconds(60),
+				"the consents sent again after the recovery (at start-up, once the application is ready)");
 
 		// the log keeps the lost history's leaves, records the break and takes the entries recorded again
 		JdbcTemplate db = jdbc;
