@@ -123,6 +123,16 @@ public class AuthorizationConfig {
 		return authz;
 	}
 
+	/**
+	 * Sends the database's consents again when the private chain lost blocks (told by the embedded chain, at start-up
+	 * too, and on the operator's acceptance of a rewritten chain): the Consent mirror writes past the outbox.
+	 */
+	@Bean(destroyMethod = "close")
+	public ConsentResync consentResync(ObjectProvider<DaoRegistry> daos, ObjectProvider<JdbcTemplate> jdbc,
+			ObjectProvider<Ledger> ledger, ObjectProvider<ChainAuthority> chain, ObjectProvider<Pseudonyms> pseudonyms) {
+		return new ConsentResync(daos, jdbc, ledger, chain, pseudonyms, clock);
+	}
+
 	/** Replaces the pipeline's own failure AuditEvent: the request's AuditEvent tells the failure. */
 	@Bean
 	public IntegrityFailureAudit integrityFailureAudit() {

@@ -46,7 +46,7 @@ import org.springframework.boot.actuate.health.Health;
  * <p>Only blocks up to the last snapshot are durable ({@link #durableBlock()}): the ledger follower reads no further.
  * Entries confirmed above it may be lost by a crash of the node; when the node comes back without the blocks it had
  * (checked every round, and once at start-up against the last snapshot), the {@link LostBlocksListener}s are told,
- * and the outbox records those entries again. A node that no longer has the last snapshot's block (its state was
+ * the outbox records those entries again and the database's consents are sent again (authz ConsentResync). A node that no longer has the last snapshot's block (its state was
  * replaced or deleted) is a rewritten chain: health DOWN, the operator's recovery in docs/ledger.md.
  */
 public final class EmbeddedChain extends AbstractHealthIndicator implements ChainDurability, AutoCloseable {
@@ -150,7 +150,8 @@ public final class EmbeddedChain extends AbstractHealthIndicator implements Chai
 		return Optional.ofNullable(rewritten);
 	}
 
-	private void round() {
+	/** One round: lost blocks noticed, then a snapshot (package-private: tests run one without waiting for the timer). */
+	void round() {
 		try {
 			Mark seen = lastSeen;
 			if (seen != null && !chainHas(seen)) {

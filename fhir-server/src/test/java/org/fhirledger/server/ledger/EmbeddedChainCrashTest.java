@@ -21,10 +21,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.ledger.Ledger;
+import org.fhirledger.server.authz.ConsentResync;
 import org.fhirledger.server.outbox.LostEntries;
 import org.fhirledger.server.outbox.PipelineServer;
 import org.fhirledger.server.proof.LeafIndex;
 import org.fhirledger.server.proof.LedgerFollower;
+import org.fhirledger.server.pseudonym.Pseudonyms;
+import org.fhirledger.server.security.DevTokens;
+import org.fhirledger.server.security.Role;
 import org.fhirledger.testing.AnvilExtension;
 import org.hl7.fhir.r4.model.Patient;
 import org.junit.jupiter.api.AfterEach;
@@ -181,6 +185,8 @@ class EmbeddedChainCrashTest {
 			assertThat(onChain(ledger, r)).as("on chain after the recovery: " + r).isTrue();
 		}
 		assertThat(server.ctx.getBean(LostEntries.class).reopenAllNotOnChain()).as("nothing left to record").isZero();
+		PipelineServer.await(() -> server.ctx.getBean(ConsentResync.class).completedRuns() > 0, Duration.ofSeconds(60),
+				"the consents sent again after the recovery (at start-up, once the application is ready)");
 
 		// the log keeps the lost history's leaves, records the break and takes the entries recorded again
 		JdbcTemplate db = jdbc;
@@ -195,6 +201,94 @@ class EmbeddedChainCrashTest {
 				"health UP after the recovery");
 	}
 
+	@Test
+	void consentChangesTheChainLostAreSentAgain() throws Exception {
+		Path data = Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-data").toAbsolutePath()), "consents-");
+		Path state = chainDir(data).resolve("anvil-state.json");
+		int port = freePort();
+		anvil = startAnvilAsBinRunDoes(port, state);
+		// no timed rounds: the test takes the snapshot and runs the round that notices the loss itself
+		server = start(data, port, state, "--embedded-chain.snapshot-every=1h");
+		EmbeddedChain chain = (EmbeddedChain) server.ctx.getBean(ChainDurability.class);
+		String admin = DevTokens.mint(data, Role.ADMIN, null);
+		for (String p : List.of("crash-x", "crash-y", "crash-z")) {
+			assertThat(send("PUT", admin, "/Practitioner/" + p, "{\"resourceType\":\"Practitioner\",\"id\":\"" + p
+					+ "\"}").statusCode()).isIn(200, 201);
+		}
+		DevTokens.Minted drX = DevTokens.mintFor(data, Role.CLINICIAN, "Practitioner/crash-x");
+		DevTokens.Minted drY = DevTokens.mintFor(data, Role.CLINICIAN, "Practitioner/crash-y");
+		DevTokens.Minted drZ = DevTokens.mintFor(data, Role.CLINICIAN, "Practitioner/crash-z");
+		String patientId = server.client().create().resource(new Patient().setActive(true)).execute().getId().getIdPart();
+		String observationId = server.client().create().resource(new org.hl7.fhir.r4.model.Observation()
+				.setStatus(org.hl7.fhir.r4.model.Observation.ObservationStatus.FINAL)
+				.setCode(new org.hl7.fhir.r4.model.CodeableConcept().setText("x"))
+				.setSubject(new org.hl7.fhir.r4.model.Reference("Patient/" + patientId))).execute().getId().getIdPart();
+		String patient = DevTokens.mint(data, Role.PATIENT, "Patient/" + patientId);
+		Bytes32 pn = server.ctx.getBean(Pseudonyms.class).of("Patient", patientId);
+		Ledger ledger = server.ledger();
+		String forX = created(send("POST", patient, "/Consent", consent(patientId, "Practitioner/crash-x", "active")));
+		String forY = created(send("POST", patient, "/Consent", consent(patientId, "Practitioner/crash-y", "active")));
+		assertThat(ledger.consentOf(pn, drX.ledgerAddress()).actions()).isNotZero();
+		assertThat(ledger.consentOf(pn, drY.ledgerAddress()).actions()).isNotZero();
+		chain.snapshot(); // the last snapshot: both grants in it
+
+		// after it: X's Consent set inactive, Y's deleted, Z granted — all mined, then the node crashes
+		assertThat(send("PUT", patient, "/Consent/" + forX, consent(patientId, "Practitioner/crash-x", "inactive")
+				.replace("{\"resourceType\":\"Consent\",", "{\"resourceType\":\"Consent\",\"id\":\"" + forX + "\",")).statusCode())
+				.isEqualTo(200);
+		assertThat(send("DELETE", patient, "/Consent/" + forY, null).statusCode()).isIn(200, 204);
+		created(send("POST", patient, "/Consent", consent(patientId, "Practitioner/crash-z", "active")));
+		assertThat(ledger.consentOf(pn, drX.ledgerAddress()).actions()).isZero();
+		assertThat(ledger.consentOf(pn, drY.ledgerAddress()).actions()).isZero();
+		assertThat(ledger.consentOf(pn, drZ.ledgerAddress()).actions()).isNotZero();
+		anvil.destroyForcibly();
+		anvil.waitFor(10, TimeUnit.SECONDS);
+		anvil = startAnvilAsBinRunDoes(port, state);
+		// the adapter fails fast for a moment after the node was down
+		PipelineServer.await(() -> actions(ledger, pn, drX) > 0, Duration.ofSeconds(30), "the crash took the revoke back");
+
+		chain.round(); // what the timer does: notices the lost blocks
+		PipelineServer.await(() -> actions(ledger, pn, drX) == 0 && actions(ledger, pn, drY) == 0
+				&& actions(ledger, pn, drZ) > 0, Duration.ofSeconds(60),
+				"the database's consents back on chain");
+		// refused (not there looks like not yours), while the grant the chain had lost reads it again
+		assertThat(send("GET", drX.token(), "/Observation/" + observationId, null).statusCode()).isIn(403, 404);
+		assertThat(send("GET", drY.token(), "/Observation/" + observationId, null).statusCode()).isIn(403, 404);
+		assertThat(send("GET", drZ.token(), "/Observation/" + observationId, null).statusCode()).isEqualTo(200);
+	}
+
+	/** What ConsentRegistry grants, or -1 while the node cannot be reached. */
+	private static int actions(Ledger ledger, Bytes32 patient, DevTokens.Minted dr) {
+		try {
+			return ledger.consentOf(patient, dr.ledgerAddress()).actions();
+		} catch (org.fhirledger.ledger.LedgerException e) {
+			return -1;
+		}
+	}
+
+	private HttpResponse<String> send(String method, String token, String path, String body) throws Exception {
+		HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.baseUrl() + path))
+				.header("Authorization", "Bearer " + token).header("Accept", "application/fhir+json")
+				.header("Content-Type", "application/fhir+json");
+		b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+		return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+	}
+
+	private static String created(HttpResponse<String> r) {
+		assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+		return r.body().replaceAll("(?s).*?\"id\"\\s*:\\s*\"([^\"]+)\".*", "$1");
+	}
+
+	private static String consent(String patient, String actor, String status) {
+		return "{\"resourceType\":\"Consent\",\"status\":\"" + status + "\",\"scope\":{\"coding\":[{\"system\":"
+				+ "\"http://terminology.hl7.org/CodeSystem/consentscope\",\"code\":\"patient-privacy\"}]},"
+				+ "\"category\":[{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"59284-0\"}]}],"
+				+ "\"patient\":{\"reference\":\"Patient/" + patient + "\"},"
+				+ "\"provision\":{\"type\":\"permit\",\"actor\":[{\"reference\":{\"reference\":\"" + actor + "\"}}],"
+				+ "\"action\":[{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/consentaction\","
+				+ "\"code\":\"access\"}]}]}}";
+	}
+
 	private static boolean onChain(Ledger ledger, Map<String, Object> r) {
 		Bytes32 hash = Bytes32.fromHex((String) r.get("content_hash"));
 		if ("ACCESS".equals(r.get("kind"))) return ledger.accessSeqOf(hash).isPresent();
@@ -204,7 +298,12 @@ class EmbeddedChainCrashTest {
 
 	private PipelineServer start(Path data, int port, Path state, String... extra) {
 		List<String> args = new ArrayList<>(List.of(extra));
-		if (!FORMER) args.addAll(List.of("--embedded-chain.state-file=" + state, "--embedded-chain.snapshot-every=1500ms"));
+		if (!FORMER) {
+			args.add("--embedded-chain.state-file=" + state);
+			if (args.stream().noneMatch(a -> a.startsWith("--embedded-chain.snapshot-every="))) {
+				args.add("--embedded-chain.snapshot-every=1500ms");
+			}
+		}
 		args.addAll(List.of(
 				"--ledger.max-wait=20ms", "--anchor.enabled=true", "--anchor.rpc-url=" + publicChain.rpcUrl(),
 				"--anchor.chain-id=31338", "--anchor.gas-price=0", "--anchor.every=1s", "--anchor.follow-interval=200ms"));
