@@ -27,8 +27,13 @@ import org.slf4j.LoggerFactory;
 public final class OwnerOnlyDataDir {
 
 	private static final Logger log = LoggerFactory.getLogger(OwnerOnlyDataDir.class);
-	/** The directories the server and bin/run keep in the data directory. */
-	static final List<String> SUBDIRECTORIES = List.of("h2", "content", "keys", "chain", "public-chain", "dev-issuer");
+	/** The directories the server keeps in the data directory whatever its mode: created owner-only up front. */
+	static final List<String> SUBDIRECTORIES = List.of("h2", "content", "keys");
+	/**
+	 * Directories only some set-ups have (bin/run's chains, the dev issuer): tightened when there, never created
+	 * (a dev-issuer directory in production would say dev tokens were once possible).
+	 */
+	static final List<String> OPTIONAL_SUBDIRECTORIES = List.of("chain", "public-chain", "dev-issuer");
 	private static final Set<PosixFilePermission> OPEN = EnumSet.of(
 			PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
 			PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
@@ -48,6 +53,10 @@ public final class OwnerOnlyDataDir {
 		try {
 			createOrTighten(dir);
 			for (String sub : SUBDIRECTORIES) createOrTighten(dir.resolve(sub));
+			for (String sub : OPTIONAL_SUBDIRECTORIES) {
+				Path d = dir.resolve(sub);
+				if (Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) createOrTighten(d);
+			}
 		} catch (IOException e) {
 			throw new UncheckedIOException("cannot make the data directory " + dir + " owner-only: " + e.getMessage(), e);
 		}

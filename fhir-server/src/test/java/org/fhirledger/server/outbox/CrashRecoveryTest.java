@@ -71,14 +71,16 @@ class CrashRecoveryTest {
 			s.execute("create database " + db);
 		}
 		String jdbcUrl = PostgresInitializer.postgres().getJdbcUrl("postgres", db);
-		crashRounds(2, dataDir("crash-pg-"), jdbcUrl, "postgres");
+		// PostgreSQL commits durably by design: one round proves the rest of the chain of custody on it
+		crashRounds(1, dataDir("crash-pg-"), jdbcUrl, "postgres");
 	}
 
 	@Test
 	void h2LosesNothingAcknowledgedAndRecordsEveryCommittedVersionOnce() throws Exception {
 		Path data = dataDir("crash-h2-");
 		// the URL as operators wrote it before the server forced durable commits itself
-		crashRounds(3, data, "jdbc:h2:file:" + data.resolve("h2/fhir") + ";DB_CLOSE_ON_EXIT=FALSE", "sa");
+		// two rounds: the second starts from a database that a kill -9 left behind
+		crashRounds(2, data, "jdbc:h2:file:" + data.resolve("h2/fhir") + ";DB_CLOSE_ON_EXIT=FALSE", "sa");
 	}
 
 	private static Path dataDir(String prefix) throws Exception {

@@ -195,6 +195,12 @@ class DevModeSecurityTest extends ServerTestBase {
 		Result r = devToken("CLINICIAN", "--fhir-user", "Practitioner/123", "--data-dir", dataDir().toString());
 		assertThat(r.exit).as(r.err).isZero();
 		String token = r.lastLine();
+		// a clinician registers patients once they are in the directory (the admin's part)
+		Result admin = devToken("ADMIN", "--data-dir", dataDir().toString());
+		assertThat(admin.exit).as(admin.err).isZero();
+		HttpResponse<String> listed = request("PUT", baseUrl() + "/Practitioner/123", bearer(admin.lastLine()),
+				"{\"resourceType\":\"Practitioner\",\"id\":\"123\"}");
+		assertThat(listed.statusCode()).as(listed.body()).isIn(200, 201);
 		HttpResponse<String> created = request("POST", baseUrl() + "/Patient", bearer(token), PATIENT);
 		assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
 
