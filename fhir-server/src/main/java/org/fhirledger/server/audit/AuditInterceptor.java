@@ -79,6 +79,10 @@ public final class AuditInterceptor {
 		}
 		// a page that withheld a version failing its integrity check still answers: its AuditEvent carries the alarm
 		String failure = state == null ? null : state.failure();
+		// a withheld Patient is named in its own patient's event (an event names no patient but its own)
+		if (failure != null && state.failedResource() != null && state.failedResource().startsWith("Patient/")) {
+			patients.add(state.failedResource().substring("Patient/".length()));
+		}
 		List<AuditTrail.Entry> entries = entries(rd, state, op,
 				failure == null ? AuditShape.OUTCOME_SUCCESS : AuditShape.OUTCOME_FAILED, failure, patients);
 		if (failure != null && state.failedResource() != null) {

@@ -34,8 +34,7 @@ public final class OperationRules {
 			case HISTORY_TYPE -> (s.has(Role.AUDITOR) && "AuditEvent".equals(type))
 					|| AccessPolicy.DIRECTORY_TYPES.contains(type) ? Decision.ALLOW
 					: Decision.deny("type-level history spans patients: read a resource's own history instead");
-			case VALIDATE -> s.has(Role.CLINICIAN) || s.has(Role.ADMIN) ? Decision.ALLOW
-					: Decision.deny("this role validates nothing");
+			case VALIDATE -> validate(s, rd);
 			case EXTENDED_OPERATION_SERVER, EXTENDED_OPERATION_TYPE, EXTENDED_OPERATION_INSTANCE -> operation(s, rd);
 			default -> Decision.deny(op.getCode() + " is for the custodian only");
 		};
@@ -49,8 +48,7 @@ public final class OperationRules {
 			case "$break-glass" -> s.has(Role.CLINICIAN) ? Decision.ALLOW : Decision.deny("$break-glass is for clinicians");
 			case "$ledger-status" -> s.has(Role.AUDITOR) || s.has(Role.ADMIN) ? Decision.ALLOW
 					: Decision.deny("$ledger-status is for auditors and admins");
-			case "$validate" -> s.has(Role.CLINICIAN) || s.has(Role.ADMIN) ? Decision.ALLOW
-					: Decision.deny("this role validates nothing");
+			case "$validate" -> validate(s, rd);
 			// both read their instance, checked as a read is (InstanceAccess; an auditor may verify anything)
 			case "$verify" -> Decision.ALLOW;
 			case "$everything" -> rd.getId() != null && rd.getId().hasIdPart() ? Decision.ALLOW
@@ -59,6 +57,19 @@ public final class OperationRules {
 			case "$erase" -> Decision.deny("$erase is for the custodian only");
 			default -> Decision.deny(name + " is for the custodian only");
 		};
+	}
+
+	/**
+	 * A resource the caller sends may be validated; a stored instance ({@code Type/id/$validate}, the update and
+	 * delete modes) is the custodian's: its answer tells what the instance is and what refers to it (a delete's
+	 * check names the Consents referencing a patient), whether or not the caller may see them.
+	 */
+	private static Decision validate(Subject s, RequestDetails rd) {
+		if (!s.has(Role.CLINICIAN) && !s.has(Role.ADMIN)) return Decision.deny("this role validates nothing");
+		if (rd.getId() != null && rd.getId().hasIdPart()) {
+			return Decision.deny("$validate of a stored instance is for the custodian only: validate the resource sent");
+		}
+		return Decision.ALLOW;
 	}
 
 	private Decision search(Subject s, RequestDetails rd, String type) {

@@ -271,6 +271,21 @@ class AuthorizationMatrixTest extends ServerTestBase {
 
 	@Test
 	@Order(10)
+	void validatingAStoredInstanceIsTheCustodiansAndNamesNothing() {
+		// mode=delete checks what refers to the instance: the Consent naming the patient would be named
+		for (String token : List.of(drB, admin, drA)) {
+			HttpResponse<String> r = post(token, "/Patient/" + patientId + "/$validate?mode=delete",
+					"{\"resourceType\":\"Parameters\"}");
+			assertThat(r.statusCode()).as(r.body()).isEqualTo(403);
+			assertThat(r.body()).doesNotContain("Consent/").contains("custodian only");
+		}
+		// validating a resource one sends stays open to clinicians and admins
+		HttpResponse<String> sent = post(drB, "/Patient/$validate", "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"X\"}]}");
+		assertThat(sent.statusCode()).as(sent.body()).isEqualTo(200);
+	}
+
+	@Test
+	@Order(11)
 	void aClinicianNotInTheDirectoryCannotRegisterAPatientTheyCouldNotSee() {
 		String stranger = DevTokens.mint(dataDir(), Role.CLINICIAN, "Practitioner/dr-not-in-directory");
 		long versions = storedVersionCount();

@@ -192,37 +192,37 @@ class DevModeSecurityTest extends ServerTestBase {
 
 	@Test
 	void devTokenCommandPrintsATokenThisServerAccepts() {
-		Result r = devToken("CLINICIAN", "--fhir-user", "Practitioner/123", "--data-dir", dataDir().toString());
+		Result r = devToken("CLINICIAN", "--fhir-user", "Practitioner/p-123", "--data-dir", dataDir().toString());
 		assertThat(r.exit).as(r.err).isZero();
 		String token = r.lastLine();
 		// a clinician registers patients once they are in the directory (the admin's part)
 		Result admin = devToken("ADMIN", "--data-dir", dataDir().toString());
 		assertThat(admin.exit).as(admin.err).isZero();
-		HttpResponse<String> listed = request("PUT", baseUrl() + "/Practitioner/123", bearer(admin.lastLine()),
-				"{\"resourceType\":\"Practitioner\",\"id\":\"123\"}");
+		HttpResponse<String> listed = request("PUT", baseUrl() + "/Practitioner/p-123", bearer(admin.lastLine()),
+				"{\"resourceType\":\"Practitioner\",\"id\":\"p-123\"}");
 		assertThat(listed.statusCode()).as(listed.body()).isIn(200, 201);
 		HttpResponse<String> created = request("POST", baseUrl() + "/Patient", bearer(token), PATIENT);
 		assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
 
 		Caller caller = new CallerClaims("ledger_address", "fhirUser").toCaller(
 				BearerTokenDecoders.dev(loadIssuer(), new SecurityProperties(null, null, null, null, null, null)).decode(token));
-		assertThat(caller.fhirUser()).isEqualTo("Practitioner/123");
+		assertThat(caller.fhirUser()).isEqualTo("Practitioner/p-123");
 		assertThat(caller.ledgerAddress()).matches("0x[0-9a-f]{40}");
 		assertThat(r.err).containsIgnoringCase(caller.ledgerAddress());
 
 		// Stable per (role, fhirUser), distinct otherwise.
-		assertThat(addressOf(devToken("CLINICIAN", "--fhir-user", "Practitioner/123", "--data-dir", dataDir().toString())))
+		assertThat(addressOf(devToken("CLINICIAN", "--fhir-user", "Practitioner/p-123", "--data-dir", dataDir().toString())))
 				.isEqualTo(caller.ledgerAddress());
 		assertThat(addressOf(devToken("CLINICIAN", "--fhir-user", "Practitioner/124", "--data-dir", dataDir().toString())))
 				.isNotEqualTo(caller.ledgerAddress());
 		assertThat(addressOf(devToken("AUDITOR", "--data-dir", dataDir().toString())))
 				.isNotEqualTo(caller.ledgerAddress());
-		// one identity, one account on chain: another role's account cannot be bound to Practitioner/123 too
-		Result taken = devToken("PATIENT", "--fhir-user", "Practitioner/123", "--data-dir", dataDir().toString());
+		// one identity, one account on chain: another role's account cannot be bound to Practitioner/p-123 too
+		Result taken = devToken("PATIENT", "--fhir-user", "Practitioner/p-123", "--data-dir", dataDir().toString());
 		assertThat(taken.exit).as(taken.err).isEqualTo(DevToken.NOT_AVAILABLE);
 		assertThat(taken.err).contains("IdentityTaken");
 		// DATA_DIR from the environment, as bin/run and bin/dev-token share it.
-		assertThat(addressOf(devToken(Map.of("DATA_DIR", dataDir().toString()), "clinician", "--fhir-user", "Practitioner/123")))
+		assertThat(addressOf(devToken(Map.of("DATA_DIR", dataDir().toString()), "clinician", "--fhir-user", "Practitioner/p-123")))
 				.isEqualTo(caller.ledgerAddress());
 	}
 
