@@ -79,14 +79,22 @@ public final class AuditInterceptor {
 		}
 		// a page that withheld a version failing its integrity check still answers: its AuditEvent carries the alarm
 		String failure = state == null ? null : state.failure();
-		// a withheld Patient is named in its own patient's event (an event names no patient but its own)
-		if (failure != null && state.failedResource() != null && state.failedResource().startsWith("Patient/")) {
-			patients.add(state.failedResource().substring("Patient/".length()));
-		}
-		List<AuditTrail.Entry> entries = entries(rd, state, op,
-				failure == null ? AuditShape.OUTCOME_SUCCESS : AuditShape.OUTCOME_FAILED, failure, patients);
-		if (failure != null && state.failedResource() != null) {
-			entries = entries.stream().map(en -> en.resource() != null ? en : en.withResource(state.failedResource())).toList();
+		List<AuditTrail.Entry> entries;
+		if (failure == null) {
+			entries = entries(rd, state, op, AuditShape.OUTCOME_SUCCESS, null, patients);
+		} else if (state.failedResource() != null && state.failedResource().startsWith("Patient/")) {
+			// a withheld Patient: one alarm, in that patient's own event; the patients shown had a normal read
+			String failedPatient = state.failedResource().substring("Patient/".length());
+			Set<String> shown = new LinkedHashSet<>(patients);
+			shown.remove(failedPatient);
+			entries = new ArrayList<>();
+			if (!shown.isEmpty()) entries.addAll(entries(rd, state, op, AuditShape.OUTCOME_SUCCESS, null, shown));
+			entries.addAll(entries(rd, state, op, AuditShape.OUTCOME_FAILED, failure, Set.of(failedPatient)).stream()
+					.map(en -> en.resource() != null ? en : en.withResource(state.failedResource())).toList());
+		} else {
+			entries = entries(rd, state, op, AuditShape.OUTCOME_FAILED, failure, patients).stream()
+					.map(en -> en.resource() != null || state.failedResource() == null ? en
+							: en.withResource(state.failedResource())).toList();
 		}
 		trail.record(entries);
 	}
