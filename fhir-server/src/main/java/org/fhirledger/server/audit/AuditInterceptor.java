@@ -1,5 +1,6 @@
 package org.fhirledger.server.audit;
 
+import org.fhirledger.server.record.AuditShape;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
