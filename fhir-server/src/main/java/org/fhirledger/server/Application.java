@@ -6,6 +6,7 @@ import org.fhirledger.server.authz.AuthorizationConfig;
 import org.fhirledger.server.erasure.ErasureConfig;
 import org.fhirledger.server.fhir.FhirJpaConfig;
 import org.fhirledger.server.fhir.FhirRestConfig;
+import org.fhirledger.server.integrity.IntegrityConfig;
 import org.fhirledger.server.ledger.LedgerWiringConfig;
 import org.fhirledger.server.proof.ProofConfig;
 import org.fhirledger.server.outbox.WritePipelineConfig;
@@ -44,6 +45,7 @@ import org.springframework.context.annotation.Import;
 	AuthorizationConfig.class,
 	ProofConfig.class,
 	WritePipelineConfig.class,
+	IntegrityConfig.class,
 	ErasureConfig.class,
 	ContentScrubConfig.class
 })

@@ -13,7 +13,6 @@ import org.fhirledger.crypto.FileDataKeyStore;
 import org.fhirledger.crypto.FileKeyVault;
 import org.fhirledger.ledger.Ledger;
 import org.fhirledger.server.fhir.RefusedCapabilities;
-import org.fhirledger.server.integrity.IntegrityConfig;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
@@ -21,17 +20,15 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.context.annotation.Import;
 
 /**
  * The write pipeline (only with {@code ledger.enabled=true}): the outbox table and the pre-commit hook that fills
  * it, the envelope cipher and the content store, the ledger writer with its per-account lock, the "outbox" health
- * indicator, and (imported) the read-side integrity check. See docs/write-pipeline.md.
+ * indicator. The read-side integrity check is its own feature (integrity/). See docs/write-pipeline.md.
  */
 @Configuration
 @ConditionalOnProperty(name = "ledger.enabled", havingValue = "true")
 @EnableConfigurationProperties({OutboxProperties.class, ContentStoreProperties.class})
-@Import(IntegrityConfig.class)
 public class WritePipelineConfig {
 
 	private static Path dataDir(String dataDir) {
