@@ -2,6 +2,7 @@ package org.fhirledger.server;
 
 import org.fhirledger.server.audit.AuditConfig;
 import org.fhirledger.server.datadir.DataDirConfig;
+import org.fhirledger.server.dev.DevConfig;
 import org.fhirledger.server.authz.AuthorizationConfig;
 import org.fhirledger.server.erasure.ErasureConfig;
 import org.fhirledger.server.fhir.FhirJpaConfig;
@@ -42,6 +43,7 @@ import org.springframework.context.annotation.Import;
 	AuditConfig.class,
 	PseudonymConfig.class,
 	LedgerWiringConfig.class,
+	DevConfig.class,
 	AuthorizationConfig.class,
 	ProofConfig.class,
 	WritePipelineConfig.class,

@@ -3,8 +3,6 @@ package org.fhirledger.server.ledger;
 import java.nio.file.Path;
 import org.fhirledger.ledger.ContractAddresses;
 import org.fhirledger.ledger.Web3jLedger;
-import org.fhirledger.server.security.DevLedgerRoles;
-import org.fhirledger.server.security.SecurityMode;
 import org.fhirledger.server.security.SecurityProperties;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
@@ -35,17 +33,14 @@ public class LedgerWiringConfig {
 
 	@Bean(destroyMethod = "close")
 	public Web3jLedger ledger(LedgerProperties ledger, SecurityProperties security, Credentials ledgerCredentials,
-			@Value("${data-dir}") String dataDir) {
+			ObjectProvider<LedgerConnectedListener> listeners) {
 		ContractAddresses contracts = LedgerBootstrap.contracts(ledger, security.mode(), ledgerCredentials);
 		Web3jLedger connected = Web3jLedger.connect(ledger.toLedgerConfig(contracts), ledgerCredentials);
-		if (security.mode() == SecurityMode.DEV) {
-			try {
-				DevLedgerRoles.prepare(Path.of(dataDir).toAbsolutePath().normalize(), connected, ledger.rpcUrl(),
-						ledger.chainId(), ledger.contractsFile());
-			} catch (RuntimeException e) {
-				connected.close();
-				throw e;
-			}
+		try {
+			listeners.orderedStream().forEach(l -> l.connected(connected));
+		} catch (RuntimeException e) {
+			connected.close();
+			throw e;
 		}
 		return connected;
 	}
