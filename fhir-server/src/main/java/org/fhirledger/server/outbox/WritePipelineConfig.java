@@ -7,7 +7,12 @@ import java.nio.file.Path;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.config.BeanPostProcessor;
+import java.net.URI;
 import org.fhirledger.content.ContentStore;
+import org.fhirledger.content.DagLayout;
+import org.fhirledger.content.KuboConfig;
+import org.fhirledger.content.KuboContentStore;
+import org.fhirledger.content.LocalContentStore;
 import org.fhirledger.crypto.EnvelopeCipher;
 import org.fhirledger.crypto.FileDataKeyStore;
 import org.fhirledger.crypto.FileKeyVault;
@@ -74,7 +79,13 @@ public class WritePipelineConfig {
 
 	@Bean
 	public ContentStore contentStore(ContentStoreProperties settings, @Value("${data-dir}") String dataDir) {
-		return settings.open(dataDir(dataDir));
+		if (settings.ipfsApiUrl() == null) return new LocalContentStore(settings.localDirOr(dataDir(dataDir)), settings.maxBytes());
+		KuboConfig d = KuboConfig.defaults(URI.create(settings.ipfsApiUrl()));
+		// Few attempts per call: the ledger writer retries with its own backoff and reports the outage.
+		return new KuboContentStore(d.withMaxContentBytes(settings.maxBytes())
+				.withTimeouts(d.connectTimeout(), settings.requestTimeout(), d.lookupTimeout())
+				.withRetries(settings.maxAttempts(), d.initialBackoff(), d.maxBackoff())
+				.withLayout(DagLayout.DEFAULT));
 	}
 
 	@Bean

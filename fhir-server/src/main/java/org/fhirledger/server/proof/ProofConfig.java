@@ -84,9 +84,9 @@ public class ProofConfig {
         }
         Path dir = Path.of(dataDir).toAbsolutePath().normalize().resolve("public-chain");
         WriterLock lock = WriterLock.forJob(dataSource, WriterLock.postgres(dataSource), "anchor-job");
-        AnchorService s = new AnchorService(anchor, security.mode(),
-                AnchorBootstrap.credentials(anchor, security.mode(), dir), follower, proofLog, anchorRecords,
-                ledgerProperties.maxLogsRange(), lock);
+        AnchorChainConnection connection = AnchorBootstrap.connection(anchor, security.mode(),
+                AnchorBootstrap.credentials(anchor, security.mode(), dir), ledgerProperties.maxLogsRange());
+        AnchorService s = new AnchorService(anchor, connection, follower, proofLog, anchorRecords, lock);
         s.start();
         return s;
     }
