@@ -24,6 +24,12 @@ public record OutboxRow(long id, Kind kind, String resourceType, String resource
 
 	public enum Kind { RECORD, ACCESS }
 
+	/** The same row with its envelope's CID. */
+	OutboxRow withCid(String cid) {
+		return new OutboxRow(id, kind, resourceType, resourceId, version, resource, patient, contentHash, envelope, access,
+				attempts, cid);
+	}
+
 	/** The row's identity for logs: the outbox id and the resource pseudonym, never the FHIR id. */
 	public String logName() {
 		return "outbox#" + id + " (" + resource.toHex().substring(0, 18) + "..., v" + version + ")";
