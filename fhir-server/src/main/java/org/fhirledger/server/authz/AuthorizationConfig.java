@@ -31,8 +31,9 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * Authorisation from the chain, registered on the FHIR servlet (so it sees every REST request, its sub-requests and
- * the storage it causes; first, see {@link org.fhirledger.server.fhir.InterceptorOrder}) — except the Consent mirror, registered with HAPI's global
- * interceptor service because the server's own Consents (a registering clinician's) must reach the chain too.
+ * the storage it causes; first, see {@link org.fhirledger.server.fhir.InterceptorOrder}) — except the Consent
+ * mirror, registered with HAPI's global interceptor service because the server's own Consents (a registering
+ * clinician's) must reach the chain too.
  * With authorization.enabled=false (benchmarks of plain HAPI only) none of this runs.
  */
 @Configuration
@@ -95,8 +96,9 @@ public class AuthorizationConfig {
 
 	@Bean
 	public AuthorizationInterceptor authorizationInterceptor(RestfulServer server, CallerAccessor callers,
-			ChainAuthority chain, AccessPolicy policy, DaoRegistry daos, FhirContext ctx, Ledger ledger, Pseudonyms pseudonyms, BreakGlassWindows breakGlass,
-			AuthorizationProperties settings, IInterceptorService global, MatchUrlService matchUrls, JdbcTemplate jdbc) {
+			ChainAuthority chain, AccessPolicy policy, DaoRegistry daos, FhirContext ctx, Ledger ledger,
+			Pseudonyms pseudonyms, BreakGlassWindows breakGlass, AuthorizationProperties settings,
+			IInterceptorService global, MatchUrlService matchUrls, JdbcTemplate jdbc) {
 		OperationRules rules = new OperationRules(policy);
 		InstanceAccess instances = new InstanceAccess(policy, id -> {
 			try {

@@ -13,7 +13,10 @@ public final class InterceptorOrder {
 	/** Features that answer a checked request themselves (erased resources): a caller refused learns nothing here. */
 	public static final int AFTER_AUTHORIZATION = 100;
 
-	/** The audit trail last: it records what the others decided (a refusal, a failure, what was shown or changed). */
+	/**
+	 * The audit trail last: it records what the others decided (a refusal, a failure, what was shown or changed).
+	 * Still before HAPI's ResponseHighlighterInterceptor (10000), which ends the response for a browser.
+	 */
 	public static final int AUDIT = 1000;
 
 	private InterceptorOrder() {}

@@ -67,14 +67,18 @@ final class AnchorBootstrap {
         }
     }
 
-    /** The registry, then the web3j anchor chain on it; the public chain not answering is {@link AnchorChainUnavailableException}. */
-    static AnchorChainConnection connection(AnchorProperties p, SecurityMode mode, Credentials anchorer, long maxLogsRange) {
+    /**
+     * The registry, then the web3j anchor chain on it; the public chain not answering is
+     * {@link AnchorChainUnavailableException}.
+     */
+    static AnchorChainConnection connection(AnchorProperties p, SecurityMode mode, Credentials anchorer,
+            long maxLogsRange) {
         return () -> {
             try {
                 Registry r = registry(p, mode, anchorer);
-                AnchorChain chain = Web3jAnchorChain.connect(new Web3jAnchorChain.Config(p.rpcUrl(), p.chainId(), r.address(),
-                        r.fromBlock(), p.gasPrice(), BigInteger.valueOf(200_000), Duration.ofMinutes(2), maxLogsRange),
-                        anchorer);
+                AnchorChain chain = Web3jAnchorChain.connect(new Web3jAnchorChain.Config(p.rpcUrl(), p.chainId(),
+                        r.address(), r.fromBlock(), p.gasPrice(), BigInteger.valueOf(200_000), Duration.ofMinutes(2),
+                        maxLogsRange), anchorer);
                 return new AnchorChainConnection.Connected(r.address(), chain);
             } catch (IOException | ClientConnectionException e) {
                 throw new AnchorChainUnavailableException("public chain at " + p.rpcUrl() + " unreachable: " + e, e);
