@@ -1,11 +1,10 @@
 package org.fhirledger.server.dev;
 
-import java.nio.file.Path;
+import org.fhirledger.server.datadir.DataDir;
 import org.fhirledger.server.ledger.LedgerConnectedListener;
 import org.fhirledger.server.ledger.LedgerProperties;
 import org.fhirledger.server.security.SecurityMode;
 import org.fhirledger.server.security.SecurityProperties;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -21,10 +20,10 @@ public class DevConfig {
 
 	@Bean
 	public LedgerConnectedListener devAdminOnTheChain(SecurityProperties security, LedgerProperties ledger,
-			@Value("${data-dir}") String dataDir) {
+			DataDir dataDir) {
 		return connected -> {
 			if (security.mode() != SecurityMode.DEV) return;
-			DevLedgerRoles.prepare(Path.of(dataDir).toAbsolutePath().normalize(), connected, ledger.rpcUrl(),
+			DevLedgerRoles.prepare(dataDir.path(), connected, ledger.rpcUrl(),
 					ledger.chainId(), ledger.contractsFile());
 		};
 	}

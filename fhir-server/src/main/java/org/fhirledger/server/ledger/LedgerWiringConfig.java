@@ -1,11 +1,10 @@
 package org.fhirledger.server.ledger;
 
-import java.nio.file.Path;
 import org.fhirledger.ledger.ContractAddresses;
 import org.fhirledger.ledger.Web3jLedger;
+import org.fhirledger.server.datadir.DataDir;
 import org.fhirledger.server.security.SecurityProperties;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -26,9 +25,8 @@ public class LedgerWiringConfig {
 
 	@Bean
 	public Credentials ledgerCredentials(LedgerProperties ledger, SecurityProperties security,
-			@Value("${data-dir}") String dataDir) {
-		Path chainDir = Path.of(dataDir).toAbsolutePath().normalize().resolve("chain");
-		return LedgerBootstrap.credentials(ledger, security.mode(), chainDir);
+			DataDir dataDir) {
+		return LedgerBootstrap.credentials(ledger, security.mode(), dataDir.resolve("chain"));
 	}
 
 	@Bean(destroyMethod = "close")
