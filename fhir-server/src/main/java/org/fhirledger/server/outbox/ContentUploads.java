@@ -44,7 +44,7 @@ final class ContentUploads implements AutoCloseable {
 			if (row.kind() == OutboxRow.Kind.ACCESS || row.envelope() == null) {
 				futures.add(CompletableFuture.completedFuture(row));
 			} else {
-				futures.add(puts.submit(() -> row.withCid(content.put(row.envelope()).toString())));
+				futures.add(puts.submit(() -> row.withCid(content.put(row.envelope()))));
 			}
 		}
 		List<OutboxRow> stored = new ArrayList<>(rows.size());

@@ -188,7 +188,7 @@ public class LedgerWriter implements SmartLifecycle {
 				f = row.kind() == OutboxRow.Kind.ACCESS
 						? ledger.appendAccess(row.access())
 						: ledger.appendRecord(new RecordEntry(row.resource(), row.version(), row.contentHash(),
-								Cid.parse(row.cid()).toBytes(), row.patient()));
+								row.cid().toBytes(), row.patient()));
 			} catch (RuntimeException e) {
 				f = CompletableFuture.failedFuture(e);
 			}
@@ -211,7 +211,7 @@ public class LedgerWriter implements SmartLifecycle {
 		Optional<RecordInfo> info = ledger.findRecord(row.resource(), row.version());
 		if (info.isEmpty()) return false; // the view saw it, the logs not yet: the adapter resolves the duplicate
 		LedgerReceipt receipt = info.get().receipt();
-		confirmed.add(new OutboxStore.Confirmation(row.id(), receipt, Cid.fromBytes(info.get().entry().cid()).toString()));
+		confirmed.add(new OutboxStore.Confirmation(row.id(), receipt, Cid.fromBytes(info.get().entry().cid())));
 		listener.confirmed(row, receipt);
 		return true;
 	}
