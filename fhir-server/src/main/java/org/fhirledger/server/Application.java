@@ -2,10 +2,12 @@ package org.fhirledger.server;
 
 import org.fhirledger.server.audit.AuditConfig;
 import org.fhirledger.server.datadir.DataDirConfig;
+import org.fhirledger.server.dev.DevConfig;
 import org.fhirledger.server.authz.AuthorizationConfig;
 import org.fhirledger.server.erasure.ErasureConfig;
 import org.fhirledger.server.fhir.FhirJpaConfig;
 import org.fhirledger.server.fhir.FhirRestConfig;
+import org.fhirledger.server.integrity.IntegrityConfig;
 import org.fhirledger.server.ledger.LedgerWiringConfig;
 import org.fhirledger.server.proof.ProofConfig;
 import org.fhirledger.server.outbox.WritePipelineConfig;
@@ -41,9 +43,11 @@ import org.springframework.context.annotation.Import;
 	AuditConfig.class,
 	PseudonymConfig.class,
 	LedgerWiringConfig.class,
+	DevConfig.class,
 	AuthorizationConfig.class,
 	ProofConfig.class,
 	WritePipelineConfig.class,
+	IntegrityConfig.class,
 	ErasureConfig.class,
 	ContentScrubConfig.class
 })

@@ -1,5 +1,7 @@
 package org.fhirledger.server.audit;
 
+import org.fhirledger.server.fhir.InterceptorOrder;
+import org.fhirledger.server.record.AuditShape;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
@@ -31,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * is sent, refusals and failures when HAPI handles the exception. Nothing is queued in memory: an audit that
  * cannot be stored fails the request.
  */
-@Interceptor
+@Interceptor(order = InterceptorOrder.AUDIT)
 public final class AuditInterceptor {
 	private static final Logger log = LoggerFactory.getLogger(AuditInterceptor.class);
 

@@ -1,5 +1,6 @@
 package org.fhirledger.server.audit;
 
+import org.fhirledger.server.record.AuditShape;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;

@@ -4,7 +4,7 @@ import ca.uhn.fhir.context.FhirContext;
 import java.util.Set;
 import org.fhirledger.ledger.ConsentAction;
 import org.fhirledger.ledger.Role;
-import org.fhirledger.server.audit.AuditShape;
+import org.fhirledger.server.record.AuditShape;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.Reference;

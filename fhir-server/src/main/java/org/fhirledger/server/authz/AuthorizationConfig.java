@@ -20,10 +20,6 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
 import org.fhirledger.ledger.Ledger;
-import org.fhirledger.server.audit.AuditInterceptor;
-import org.fhirledger.server.audit.AuditTrail;
-import org.fhirledger.server.audit.IntegrityFailureInTheAudit;
-import org.fhirledger.server.integrity.IntegrityFailureAudit;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.security.CallerAccessor;
 import org.springframework.beans.factory.ObjectProvider;
@@ -34,9 +30,10 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * Authorisation from the chain and the audit trail, registered on the FHIR servlet (so they see every REST request,
- * its sub-requests and the storage it causes) — except the Consent mirror, registered with HAPI's global
- * interceptor service because the server's own Consents (a registering clinician's) must reach the chain too.
+ * Authorisation from the chain, registered on the FHIR servlet (so it sees every REST request, its sub-requests and
+ * the storage it causes; first, see {@link org.fhirledger.server.fhir.InterceptorOrder}) — except the Consent
+ * mirror, registered with HAPI's global interceptor service because the server's own Consents (a registering
+ * clinician's) must reach the chain too.
  * With authorization.enabled=false (benchmarks of plain HAPI only) none of this runs.
  */
 @Configuration
@@ -99,9 +96,9 @@ public class AuthorizationConfig {
 
 	@Bean
 	public AuthorizationInterceptor authorizationInterceptor(RestfulServer server, CallerAccessor callers,
-			ChainAuthority chain, AccessPolicy policy, DaoRegistry daos, AuditTrail trail, FhirContext ctx,
-			Compartments compartments, Ledger ledger, Pseudonyms pseudonyms, BreakGlassWindows breakGlass,
-			AuthorizationProperties settings, IInterceptorService global, MatchUrlService matchUrls, JdbcTemplate jdbc) {
+			ChainAuthority chain, AccessPolicy policy, DaoRegistry daos, FhirContext ctx, Ledger ledger,
+			Pseudonyms pseudonyms, BreakGlassWindows breakGlass, AuthorizationProperties settings,
+			IInterceptorService global, MatchUrlService matchUrls, JdbcTemplate jdbc) {
 		OperationRules rules = new OperationRules(policy);
 		InstanceAccess instances = new InstanceAccess(policy, id -> {
 			try {
@@ -112,11 +109,9 @@ public class AuthorizationConfig {
 		});
 		AuthorizationInterceptor authz = new AuthorizationInterceptor(callers, chain, policy, rules, instances,
 				new ConditionalCriteria(ctx, rules, policy, daos, matchUrls), new SearchReaders(jdbc, clock), ctx);
-		// order matters only in that authorisation runs before the audit of the same hook: registration order
 		server.registerInterceptor(authz);
 		server.registerInterceptor(new RetryAfter(settings.retryAfter()));
 		server.registerInterceptor(new CreatorConsent(daos, settings.creatorConsentDuration(), clock));
-		server.registerInterceptor(new AuditInterceptor(trail, callers, ctx, compartments));
 		global.registerInterceptor(new ConsentMirror(ledger, chain, pseudonyms, clock));
 		server.registerProvider(new RoleAdminProvider(ledger, chain, pseudonyms));
 		server.registerProvider(new BreakGlassProvider(breakGlass, daos));
@@ -131,16 +126,5 @@ public class AuthorizationConfig {
 	public ConsentResync consentResync(ObjectProvider<DaoRegistry> daos, ObjectProvider<JdbcTemplate> jdbc,
 			ObjectProvider<Ledger> ledger, ObjectProvider<ChainAuthority> chain, ObjectProvider<Pseudonyms> pseudonyms) {
 		return new ConsentResync(daos, jdbc, ledger, chain, pseudonyms, clock);
-	}
-
-	/** Replaces the pipeline's own failure AuditEvent: the request's AuditEvent tells the failure. */
-	@Bean
-	public IntegrityFailureAudit integrityFailureAudit() {
-		return new IntegrityFailureInTheAudit();
-	}
-
-	@Bean
-	public AuditTrail auditTrail(DaoRegistry daos, Pseudonyms pseudonyms) {
-		return new AuditTrail(daos, clock, pseudonyms);
 	}
 }

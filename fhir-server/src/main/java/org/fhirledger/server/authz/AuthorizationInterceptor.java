@@ -1,5 +1,6 @@
 package org.fhirledger.server.authz;
 
+import org.fhirledger.server.fhir.InterceptorOrder;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
@@ -31,7 +32,7 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
  * create, update, patch and delete, also inside transactions), and before the answer goes out (totals, page links,
  * issue types). Requests the server makes itself ({@link SystemRequestDetails}) are not checked.
  */
-@Interceptor
+@Interceptor(order = InterceptorOrder.AUTHORIZATION)
 public final class AuthorizationInterceptor {
 
 	private final CallerAccessor callers;

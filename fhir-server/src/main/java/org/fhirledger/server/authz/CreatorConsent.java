@@ -1,5 +1,6 @@
 package org.fhirledger.server.authz;
 
+import org.fhirledger.server.fhir.InterceptorOrder;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
@@ -29,7 +30,7 @@ import org.hl7.fhir.r4.model.Reference;
  * compartment and may set it inactive. A clinician whose Practitioner resource is not in the directory is refused
  * the registration, before anything is stored.
  */
-@Interceptor
+@Interceptor(order = InterceptorOrder.AUTHORIZATION)
 public final class CreatorConsent {
 	public static final String POLICY = "https://fhir-ledger.org/consent-policy/registering-clinician";
 

@@ -1,11 +1,14 @@
 package org.fhirledger.server.authz;
 
+import org.fhirledger.server.fhir.InterceptorOrder;
+import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import java.time.Duration;
 
 /** Adds Retry-After to every "ledger unavailable" 503, so clients back off instead of piling up retries. */
+@Interceptor(order = InterceptorOrder.AUTHORIZATION)
 public final class RetryAfter {
 	private final String seconds;
 

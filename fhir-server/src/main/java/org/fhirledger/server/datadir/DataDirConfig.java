@@ -24,8 +24,14 @@ public class DataDirConfig {
 		};
 	}
 
+	/** The data directory every feature keeps its files in. */
 	@Bean
-	public ApplicationListener<ApplicationReadyEvent> ownerOnlyOnceReady(Environment env) {
-		return ready -> new OwnerOnlyDataDir(Path.of(env.getRequiredProperty("data-dir"))).tighten();
+	public DataDir dataDir(Environment env) {
+		return new DataDir(Path.of(env.getRequiredProperty("data-dir")));
+	}
+
+	@Bean
+	public ApplicationListener<ApplicationReadyEvent> ownerOnlyOnceReady(DataDir dataDir) {
+		return ready -> new OwnerOnlyDataDir(dataDir.path()).tighten();
 	}
 }

@@ -1,5 +1,6 @@
 package org.fhirledger.server.erasure;
 
+import org.fhirledger.server.fhir.InterceptorOrder;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
@@ -52,8 +53,8 @@ public final class ErasedResources implements ErasedRecords {
 		}
 	}
 
-	// after the authorisation layer's check of the request (order 0): a caller it refuses learns nothing here
-	@Hook(value = Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED, order = 100)
+	// after the authorisation layer's check of the request: a caller it refuses learns nothing here
+	@Hook(value = Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED, order = InterceptorOrder.AFTER_AUTHORIZATION)
 	public void preHandled(RequestDetails rd, RestOperationTypeEnum op) {
 		if (rd instanceof SystemRequestDetails || op == RestOperationTypeEnum.METADATA) return;
 		String operation = rd.getOperation();

@@ -3,7 +3,7 @@ package org.fhirledger.server.erasure;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import java.util.Date;
-import org.fhirledger.server.audit.AuditShape;
+import org.fhirledger.server.record.AuditShape;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Identifier;

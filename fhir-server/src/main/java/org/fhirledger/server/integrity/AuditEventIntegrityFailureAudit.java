@@ -6,7 +6,7 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import java.util.Date;
 import java.util.Locale;
 import java.util.Optional;
-import org.fhirledger.server.audit.AuditShape;
+import org.fhirledger.server.record.AuditShape;
 import org.fhirledger.server.security.Caller;
 import org.fhirledger.server.security.CallerAccessor;
 import org.hl7.fhir.r4.model.AuditEvent;

@@ -10,13 +10,14 @@ import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.security.CallerAccessor;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.transaction.PlatformTransactionManager;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** The read-side integrity check; imported by the write pipeline (ledger on only). */
+/** The read-side integrity check of what the write pipeline recorded (ledger on only). */
 @Configuration
+@ConditionalOnProperty(name = "ledger.enabled", havingValue = "true")
 @EnableConfigurationProperties(IntegrityProperties.class)
 public class IntegrityConfig {
 
@@ -25,16 +26,16 @@ public class IntegrityConfig {
 		return new LedgerRecords(ledger, settings);
 	}
 
-	@Bean
-	@ConditionalOnMissingBean
-	public IntegrityFailureAudit integrityFailureAudit(DaoRegistry daos, ObjectProvider<CallerAccessor> callers,
-			PlatformTransactionManager transactions) {
-		return new AuditEventIntegrityFailureAudit(daos, callers, transactions);
-	}
-
+	/**
+	 * A failure is told by the {@link IntegrityFailureAudit} another feature provides (the per-access audit trail
+	 * tells it in the request's own AuditEvent); without one, by a failure AuditEvent of its own.
+	 */
 	@Bean
 	public IntegrityCheck integrityCheck(IInterceptorService interceptors, RestfulServer server, FhirContext ctx,
-			LedgerRecords records, OutboxStore outbox, Pseudonyms pseudonyms, IntegrityFailureAudit audit, DaoRegistry daos) {
+			LedgerRecords records, OutboxStore outbox, Pseudonyms pseudonyms, ObjectProvider<IntegrityFailureAudit> audits,
+			DaoRegistry daos, ObjectProvider<CallerAccessor> callers, PlatformTransactionManager transactions) {
+		IntegrityFailureAudit audit = audits.getIfAvailable(
+				() -> new AuditEventIntegrityFailureAudit(daos, callers, transactions));
 		IntegrityCheck check = new IntegrityCheck(ctx, new IntegrityChecker(records, outbox, pseudonyms), audit, daos);
 		interceptors.registerInterceptor(check);
 		server.registerInterceptor(new WithheldFromPage());

@@ -1,13 +1,10 @@
 package org.fhirledger.server.ledger;
 
-import java.nio.file.Path;
 import org.fhirledger.ledger.ContractAddresses;
 import org.fhirledger.ledger.Web3jLedger;
-import org.fhirledger.server.security.DevLedgerRoles;
-import org.fhirledger.server.security.SecurityMode;
+import org.fhirledger.server.datadir.DataDir;
 import org.fhirledger.server.security.SecurityProperties;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -28,24 +25,20 @@ public class LedgerWiringConfig {
 
 	@Bean
 	public Credentials ledgerCredentials(LedgerProperties ledger, SecurityProperties security,
-			@Value("${data-dir}") String dataDir) {
-		Path chainDir = Path.of(dataDir).toAbsolutePath().normalize().resolve("chain");
-		return LedgerBootstrap.credentials(ledger, security.mode(), chainDir);
+			DataDir dataDir) {
+		return LedgerBootstrap.credentials(ledger, security.mode(), dataDir.resolve("chain"));
 	}
 
 	@Bean(destroyMethod = "close")
 	public Web3jLedger ledger(LedgerProperties ledger, SecurityProperties security, Credentials ledgerCredentials,
-			@Value("${data-dir}") String dataDir) {
+			ObjectProvider<LedgerConnectedListener> listeners) {
 		ContractAddresses contracts = LedgerBootstrap.contracts(ledger, security.mode(), ledgerCredentials);
 		Web3jLedger connected = Web3jLedger.connect(ledger.toLedgerConfig(contracts), ledgerCredentials);
-		if (security.mode() == SecurityMode.DEV) {
-			try {
-				DevLedgerRoles.prepare(Path.of(dataDir).toAbsolutePath().normalize(), connected, ledger.rpcUrl(),
-						ledger.chainId(), ledger.contractsFile());
-			} catch (RuntimeException e) {
-				connected.close();
-				throw e;
-			}
+		try {
+			listeners.orderedStream().forEach(l -> l.connected(connected));
+		} catch (RuntimeException e) {
+			connected.close();
+			throw e;
 		}
 		return connected;
 	}

@@ -6,7 +6,7 @@ import java.util.Optional;
 import java.util.function.Function;
 import org.fhirledger.ledger.AccessEntry;
 import org.fhirledger.ledger.Bytes32;
-import org.fhirledger.server.audit.AuditShape;
+import org.fhirledger.server.record.AuditShape;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.IdType;

@@ -1,13 +1,8 @@
 package org.fhirledger.server.outbox;
 
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.fhirledger.content.ContentStore;
-import org.fhirledger.content.DagLayout;
 import org.fhirledger.content.KuboConfig;
-import org.fhirledger.content.KuboContentStore;
-import org.fhirledger.content.LocalContentStore;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -51,17 +46,8 @@ public record ContentStoreProperties(
 		return ipfsApiUrl != null ? ipfsApiUrl : localDirOr(dataDir).toString();
 	}
 
-	public ContentStore open(Path dataDir) {
-		if (ipfsApiUrl == null) return new LocalContentStore(localDirOr(dataDir), maxBytes);
-		KuboConfig d = KuboConfig.defaults(URI.create(ipfsApiUrl));
-		// Few attempts per call: the ledger writer retries with its own backoff and reports the outage.
-		return new KuboContentStore(d.withMaxContentBytes(maxBytes)
-				.withTimeouts(d.connectTimeout(), requestTimeout, d.lookupTimeout())
-				.withRetries(maxAttempts, d.initialBackoff(), d.maxBackoff())
-				.withLayout(DagLayout.DEFAULT));
-	}
-
-	private Path localDirOr(Path dataDir) {
+	/** The local store's directory. */
+	public Path localDirOr(Path dataDir) {
 		return localDir != null ? localDir : dataDir.resolve("content");
 	}
 }

@@ -3,16 +3,10 @@ package org.fhirledger.server.outbox;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.fhirledger.content.Cid;
 import org.fhirledger.content.ContentStore;
@@ -27,12 +21,12 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * The background ledger writer: drains the outbox while this replica holds the {@link WriterLock} of its signing
- * account. Per round: rows that may already be on chain (handed to the ledger before: {@code attempts > 0}) are
- * looked up first and confirmed from the chain if there; the others' envelopes go into the content store (the CID
- * follows from the committed bytes, so a repeat gives the same CID); the rows are marked SUBMITTED in a committed
- * statement; then handed to the ledger adapter, which batches them into transactions. Confirmations update the
- * rows (tx hash, block, sequence, CID; the envelope is kept for the content scrub).
+ * The background ledger writer's loop: drains the outbox while this replica holds the {@link WriterLock} of its
+ * signing account. Per round: rows that may already be on chain (handed to the ledger before: {@code attempts > 0})
+ * are looked up first and confirmed from the chain if there; the others' envelopes go into the content store
+ * ({@link ContentUploads}); the rows are marked SUBMITTED in a committed statement; then handed to the ledger adapter,
+ * which batches them into transactions. Confirmations update the rows (tx hash, block, sequence, CID; the envelope
+ * is kept for the content scrub). What it is doing is in its {@link WriterHealth}.
  *
  * <p>An unreachable chain or content store never blocks FHIR writes: rows wait in the table, the writer backs off
  * exponentially ({@code outbox.retry-initial} .. {@code retry-max}) and catches up. Logs name outbox ids and
@@ -48,47 +42,31 @@ public class LedgerWriter implements SmartLifecycle {
 		void confirmed(OutboxRow row, LedgerReceipt receipt);
 	}
 
-	public enum Role { STARTING, ACTIVE, STANDBY, STOPPED }
-
 	private record Completion(OutboxRow row, LedgerReceipt receipt, Throwable error) {}
 
 	private final OutboxStore store;
 	private final Ledger ledger;
-	private final ContentStore content;
+	private final ContentUploads uploads;
 	private final WriterLock lock;
 	private final OutboxProperties settings;
 	private final ConfirmationListener listener;
-	private final Map<Long, Long> inFlight = new ConcurrentHashMap<>(); // outbox id -> handed to the ledger at (ms)
+	private final WriterHealth health = new WriterHealth();
 	private final ConcurrentLinkedQueue<Completion> completions = new ConcurrentLinkedQueue<>();
 	private final Object signal = new Object();
-	private final ExecutorService puts;
 	private final AtomicInteger failures = new AtomicInteger();
 	private volatile boolean wakeRequested;
 	private volatile boolean running;
 	private volatile Thread thread;
-	private volatile Role role = Role.STOPPED;
 	private volatile long backoffUntil;
-	private volatile Problem chainProblem;
-	private volatile Problem contentProblem;
-	private volatile long confirmedCount;
-
-	/** A failure the health indicator shows until the next success of that component. */
-	public record Problem(String message, long at) {}
 
 	public LedgerWriter(OutboxStore store, Ledger ledger, ContentStore content, WriterLock lock,
 			OutboxProperties settings, ConfirmationListener listener) {
 		this.store = store;
 		this.ledger = ledger;
-		this.content = content;
+		this.uploads = new ContentUploads(content, settings.contentThreads());
 		this.lock = lock;
 		this.settings = settings;
 		this.listener = listener;
-		AtomicInteger n = new AtomicInteger();
-		this.puts = Executors.newFixedThreadPool(settings.contentThreads(), r -> {
-			Thread t = new Thread(r, "ledger-writer-put-" + n.incrementAndGet());
-			t.setDaemon(true);
-			return t;
-		});
 	}
 
 	/** Called after a transaction with outbox rows committed. */
@@ -103,7 +81,7 @@ public class LedgerWriter implements SmartLifecycle {
 	public synchronized void start() {
 		if (running) return;
 		running = true;
-		role = Role.STARTING;
+		health.role(WriterHealth.Role.STARTING);
 		thread = new Thread(this::loop, "ledger-writer");
 		thread.setDaemon(true);
 		thread.start();
@@ -127,9 +105,9 @@ public class LedgerWriter implements SmartLifecycle {
 				Thread.currentThread().interrupt();
 			}
 		}
-		puts.shutdownNow();
+		uploads.close();
 		lock.close();
-		role = Role.STOPPED;
+		health.role(WriterHealth.Role.STOPPED);
 	}
 
 	@Override
@@ -137,29 +115,8 @@ public class LedgerWriter implements SmartLifecycle {
 		return running;
 	}
 
-	public Role role() {
-		return role;
-	}
-
-	public int inFlight() {
-		return inFlight.size();
-	}
-
-	/** When the oldest row handed to the ledger and not yet confirmed was handed over (ms), if any. */
-	public Optional<Long> oldestInFlightSince() {
-		return inFlight.values().stream().min(Long::compare);
-	}
-
-	public Problem chainProblem() {
-		return chainProblem;
-	}
-
-	public Problem contentProblem() {
-		return contentProblem;
-	}
-
-	public long confirmedCount() {
-		return confirmedCount;
+	public WriterHealth health() {
+		return health;
 	}
 
 	private void loop() {
@@ -167,14 +124,16 @@ public class LedgerWriter implements SmartLifecycle {
 			try {
 				if (!lock.held()) {
 					if (!lock.tryAcquire()) {
-						if (role != Role.STANDBY) log.info("ledger writer: standby (another replica writes for this account)");
-						role = Role.STANDBY;
+						if (health.role() != WriterHealth.Role.STANDBY) {
+							log.info("ledger writer: standby (another replica writes for this account)");
+						}
+						health.role(WriterHealth.Role.STANDBY);
 						drainCompletions();
 						pause(settings.lockRetry().toMillis());
 						continue;
 					}
 					log.info("ledger writer: active");
-					role = Role.ACTIVE;
+					health.role(WriterHealth.Role.ACTIVE);
 				}
 				drainCompletions();
 				long now = System.currentTimeMillis();
@@ -182,12 +141,12 @@ public class LedgerWriter implements SmartLifecycle {
 					pause(backoffUntil - now);
 					continue;
 				}
-				int room = settings.maxInFlight() - inFlight.size();
+				int room = settings.maxInFlight() - health.inFlight();
 				if (room <= 0) {
 					pause(settings.pollInterval().toMillis());
 					continue;
 				}
-				List<OutboxRow> rows = store.nextBatch(Math.min(settings.batchSize(), room), 0, inFlight.keySet());
+				List<OutboxRow> rows = store.nextBatch(Math.min(settings.batchSize(), room), 0, health.inFlightIds());
 				if (rows.isEmpty()) {
 					pause(settings.pollInterval().toMillis());
 					continue;
@@ -215,7 +174,7 @@ public class LedgerWriter implements SmartLifecycle {
 		} finally {
 			if (!fromChain.isEmpty()) {
 				store.confirm(fromChain);
-				confirmedCount += fromChain.size();
+				health.confirmed(fromChain.size());
 			}
 		}
 		List<OutboxRow> stored = putContent(toSend);
@@ -223,13 +182,13 @@ public class LedgerWriter implements SmartLifecycle {
 		store.markSubmitted(stored);
 		long now = System.currentTimeMillis();
 		for (OutboxRow row : stored) {
-			inFlight.put(row.id(), now);
+			health.handedOver(row.id(), now);
 			CompletableFuture<LedgerReceipt> f;
 			try {
 				f = row.kind() == OutboxRow.Kind.ACCESS
 						? ledger.appendAccess(row.access())
 						: ledger.appendRecord(new RecordEntry(row.resource(), row.version(), row.contentHash(),
-								Cid.parse(row.cid()).toBytes(), row.patient()));
+								row.cid().toBytes(), row.patient()));
 			} catch (RuntimeException e) {
 				f = CompletableFuture.failedFuture(e);
 			}
@@ -252,48 +211,25 @@ public class LedgerWriter implements SmartLifecycle {
 		Optional<RecordInfo> info = ledger.findRecord(row.resource(), row.version());
 		if (info.isEmpty()) return false; // the view saw it, the logs not yet: the adapter resolves the duplicate
 		LedgerReceipt receipt = info.get().receipt();
-		confirmed.add(new OutboxStore.Confirmation(row.id(), receipt, Cid.fromBytes(info.get().entry().cid()).toString()));
+		confirmed.add(new OutboxStore.Confirmation(row.id(), receipt, Cid.fromBytes(info.get().entry().cid())));
 		listener.confirmed(row, receipt);
 		return true;
 	}
 
-	/** Puts the RECORD envelopes in parallel; rows whose put failed stay for the next round. */
+	/** The RECORD envelopes into the content store; rows whose put failed stay for the next round. */
 	private List<OutboxRow> putContent(List<OutboxRow> rows) {
-		List<Future<OutboxRow>> futures = new ArrayList<>(rows.size());
-		for (OutboxRow row : rows) {
-			if (row.kind() == OutboxRow.Kind.ACCESS || row.envelope() == null) {
-				futures.add(CompletableFuture.completedFuture(row));
-			} else {
-				futures.add(puts.submit(() -> withCid(row, content.put(row.envelope()).toString())));
-			}
-		}
-		List<OutboxRow> stored = new ArrayList<>(rows.size());
-		RuntimeException failure = null;
-		for (Future<OutboxRow> f : futures) {
-			try {
-				stored.add(f.get());
-			} catch (ExecutionException e) {
-				failure = e.getCause() instanceof RuntimeException r ? r : new CompletionException(e.getCause());
-			} catch (InterruptedException e) {
-				Thread.currentThread().interrupt();
-				return List.of();
-			}
-		}
+		ContentUploads.Result result = uploads.upload(rows);
+		List<OutboxRow> stored = result.stored();
+		RuntimeException failure = result.failure();
 		if (failure != null) {
-			contentProblem = new Problem(failure.getClass().getSimpleName() + ": " + failure.getMessage(),
-					System.currentTimeMillis());
+			health.contentProblem(WriterHealth.Problem.of(failure));
 			log.warn("ledger writer: content store failed ({}); {} row(s) wait", failure.getClass().getSimpleName(),
 					rows.size() - stored.size());
 			backOff();
 		} else if (!stored.isEmpty() && stored.stream().anyMatch(r -> r.kind() == OutboxRow.Kind.RECORD)) {
-			contentProblem = null;
+			health.contentProblem(null);
 		}
 		return stored;
-	}
-
-	private static OutboxRow withCid(OutboxRow r, String cid) {
-		return new OutboxRow(r.id(), r.kind(), r.resourceType(), r.resourceId(), r.version(), r.resource(),
-				r.patient(), r.contentHash(), r.envelope(), r.access(), r.attempts(), cid);
 	}
 
 	private void drainCompletions() {
@@ -320,19 +256,19 @@ public class LedgerWriter implements SmartLifecycle {
 		try {
 			if (!ok.isEmpty()) {
 				store.confirm(ok);
-				confirmedCount += ok.size();
-				chainProblem = null;
+				health.confirmed(ok.size());
+				health.chainProblem(null);
 				failures.set(0);
 				for (Completion c : done) if (c.error() == null) listener.confirmed(c.row(), c.receipt());
 			}
 		} finally {
-			for (Completion c : done) inFlight.remove(c.row().id());
+			for (Completion c : done) health.settled(c.row().id());
 		}
 		if (lastError != null) chainFailed(lastError);
 	}
 
 	private void chainFailed(Throwable e) {
-		chainProblem = new Problem(e.getClass().getSimpleName() + ": " + e.getMessage(), System.currentTimeMillis());
+		health.chainProblem(WriterHealth.Problem.of(e));
 		log.warn("ledger writer: chain failed ({}); retrying with backoff", e.getClass().getSimpleName());
 		backOff();
 	}

@@ -41,6 +41,7 @@ public class OutboxHealthIndicator extends AbstractHealthIndicator {
 		OutboxStore.Backlog backlog = store.backlog();
 		long now = System.currentTimeMillis();
 		double oldestAge = backlog.oldestCreatedAt() == null ? 0 : (now - backlog.oldestCreatedAt()) / 1000.0;
+		WriterHealth writer = this.writer.health();
 		builder.withDetail("backlog", backlog.unconfirmed())
 				.withDetail("oldestPendingSeconds", Math.round(oldestAge * 10) / 10.0)
 				.withDetail("writer", writer.role().name().toLowerCase())
@@ -49,13 +50,13 @@ public class OutboxHealthIndicator extends AbstractHealthIndicator {
 				.withDetail("contentStore", contentStoreKind + " " + contentStoreLocation);
 		writer.oldestInFlightSince().ifPresent(t ->
 				builder.withDetail("oldestInFlightSeconds", Math.round((now - t) / 100.0) / 10.0));
-		LedgerWriter.Problem chain = writer.chainProblem();
-		LedgerWriter.Problem content = writer.contentProblem();
+		WriterHealth.Problem chain = writer.chainProblem();
+		WriterHealth.Problem content = writer.contentProblem();
 		if (chain != null) {
 			builder.withDetail("chainError", chain.message() + " (" + Instant.ofEpochMilli(chain.at()) + ")");
 		} else {
 			// the writer may have nothing to send: the ledger's probe still knows the chain is gone
-			chain = chainOutage.get().map(o -> new LedgerWriter.Problem("chain unreachable (" + o.reason() + ")",
+			chain = chainOutage.get().map(o -> new WriterHealth.Problem("chain unreachable (" + o.reason() + ")",
 					o.since().toEpochMilli())).orElse(null);
 			if (chain != null) builder.withDetail("chainError", chain.message() + " since " + Instant.ofEpochMilli(chain.at()));
 		}

@@ -1,5 +1,6 @@
 package org.fhirledger.server.outbox;
 
+import org.fhirledger.content.Cid;
 import org.fhirledger.ledger.AccessEntry;
 import org.fhirledger.ledger.Bytes32;
 
@@ -17,12 +18,18 @@ import org.fhirledger.ledger.Bytes32;
  * @param envelope    the encrypted version (RECORD, kept once confirmed for the content scrub; null for ACCESS)
  * @param access      the access entry (ACCESS only)
  * @param attempts    how often the row was handed to the ledger: more than 0 means "may be on chain already"
- * @param cid         CID of the envelope in the content store, once put
+ * @param cid         CID of the envelope in the content store, once put (text in the table)
  */
 public record OutboxRow(long id, Kind kind, String resourceType, String resourceId, long version, Bytes32 resource,
-		Bytes32 patient, Bytes32 contentHash, byte[] envelope, AccessEntry access, int attempts, String cid) {
+		Bytes32 patient, Bytes32 contentHash, byte[] envelope, AccessEntry access, int attempts, Cid cid) {
 
 	public enum Kind { RECORD, ACCESS }
+
+	/** The same row with its envelope's CID. */
+	OutboxRow withCid(Cid cid) {
+		return new OutboxRow(id, kind, resourceType, resourceId, version, resource, patient, contentHash, envelope, access,
+				attempts, cid);
+	}
 
 	/** The row's identity for logs: the outbox id and the resource pseudonym, never the FHIR id. */
 	public String logName() {

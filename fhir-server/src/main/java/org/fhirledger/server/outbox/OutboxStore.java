@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import javax.sql.DataSource;
+import org.fhirledger.content.Cid;
 import org.fhirledger.ledger.AccessEntry;
 import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.ledger.LedgerReceipt;
@@ -128,12 +129,13 @@ public class OutboxStore {
 	public void markSubmitted(List<OutboxRow> rows) {
 		jdbc.batchUpdate("update " + TABLE + " set state = 'SUBMITTED', attempts = attempts + 1, cid = ? where id = ?",
 				rows, rows.size(), (ps, r) -> {
-					ps.setString(1, r.cid());
+					ps.setString(1, text(r.cid()));
 					ps.setLong(2, r.id());
 				});
 	}
 
-	public record Confirmation(long id, LedgerReceipt receipt, String cid) {}
+	/** @param cid the CID as recorded on chain, or null to keep the row's own */
+	public record Confirmation(long id, LedgerReceipt receipt, Cid cid) {}
 
 	/**
 	 * Confirmed rows keep their envelope (ciphertext): the content scrub re-puts it, same bytes hence same CID, when
@@ -147,7 +149,7 @@ public class OutboxStore {
 					ps.setLong(1, c.receipt().seq());
 					ps.setString(2, c.receipt().txHash());
 					ps.setLong(3, c.receipt().blockNumber());
-					ps.setString(4, c.cid());
+					ps.setString(4, text(c.cid()));
 					ps.setLong(5, now);
 					ps.setLong(6, c.id());
 				});
@@ -226,6 +228,15 @@ public class OutboxStore {
 				: null;
 		return new OutboxRow(rs.getLong("id"), kind, rs.getString("res_type"), rs.getString("res_id"),
 				rs.getLong("res_version"), resource, patient, hash, rs.getBytes("envelope"), access,
-				rs.getInt("attempts"), rs.getString("cid"));
+				rs.getInt("attempts"), cid(rs.getString("cid")));
 	};
+
+	// the table holds CIDs as text (base32 CIDv1 or base58 CIDv0, as the content store gave them)
+	private static String text(Cid cid) {
+		return cid == null ? null : cid.toString();
+	}
+
+	private static Cid cid(String text) {
+		return text == null ? null : Cid.parse(text);
+	}
 }

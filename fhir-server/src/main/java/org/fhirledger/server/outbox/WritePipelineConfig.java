@@ -6,37 +6,35 @@ import ca.uhn.fhir.rest.server.RestfulServer;
 import java.nio.file.Path;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import javax.sql.DataSource;
+import org.fhirledger.server.datadir.DataDir;
 import org.springframework.beans.factory.config.BeanPostProcessor;
+import java.net.URI;
 import org.fhirledger.content.ContentStore;
+import org.fhirledger.content.DagLayout;
+import org.fhirledger.content.KuboConfig;
+import org.fhirledger.content.KuboContentStore;
+import org.fhirledger.content.LocalContentStore;
 import org.fhirledger.crypto.EnvelopeCipher;
 import org.fhirledger.crypto.FileDataKeyStore;
 import org.fhirledger.crypto.FileKeyVault;
 import org.fhirledger.ledger.Ledger;
 import org.fhirledger.server.fhir.RefusedCapabilities;
-import org.fhirledger.server.integrity.IntegrityConfig;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.context.annotation.Import;
 
 /**
  * The write pipeline (only with {@code ledger.enabled=true}): the outbox table and the pre-commit hook that fills
  * it, the envelope cipher and the content store, the ledger writer with its per-account lock, the "outbox" health
- * indicator, and (imported) the read-side integrity check. See docs/write-pipeline.md.
+ * indicator. The read-side integrity check is its own feature (integrity/). See docs/write-pipeline.md.
  */
 @Configuration
 @ConditionalOnProperty(name = "ledger.enabled", havingValue = "true")
 @EnableConfigurationProperties({OutboxProperties.class, ContentStoreProperties.class})
-@Import(IntegrityConfig.class)
 public class WritePipelineConfig {
-
-	private static Path dataDir(String dataDir) {
-		return Path.of(dataDir).toAbsolutePath().normalize();
-	}
 
 	/**
 	 * Tags versioned with their version: with HAPI's default (non-versioned) tags, changing a tag would change what
@@ -70,14 +68,20 @@ public class WritePipelineConfig {
 
 	/** Key files under {@code ${data-dir}/keys}; data key ids are patient pseudonyms or "server". */
 	@Bean
-	public EnvelopeCipher envelopeCipher(@Value("${data-dir}") String dataDir) {
-		Path dir = dataDir(dataDir);
+	public EnvelopeCipher envelopeCipher(DataDir dataDir) {
+		Path dir = dataDir.path();
 		return new EnvelopeCipher(FileKeyVault.open(dir), new FileDataKeyStore(dir));
 	}
 
 	@Bean
-	public ContentStore contentStore(ContentStoreProperties settings, @Value("${data-dir}") String dataDir) {
-		return settings.open(dataDir(dataDir));
+	public ContentStore contentStore(ContentStoreProperties settings, DataDir dataDir) {
+		if (settings.ipfsApiUrl() == null) return new LocalContentStore(settings.localDirOr(dataDir.path()), settings.maxBytes());
+		KuboConfig d = KuboConfig.defaults(URI.create(settings.ipfsApiUrl()));
+		// Few attempts per call: the ledger writer retries with its own backoff and reports the outage.
+		return new KuboContentStore(d.withMaxContentBytes(settings.maxBytes())
+				.withTimeouts(d.connectTimeout(), settings.requestTimeout(), d.lookupTimeout())
+				.withRetries(settings.maxAttempts(), d.initialBackoff(), d.maxBackoff())
+				.withLayout(DagLayout.DEFAULT));
 	}
 
 	@Bean
@@ -106,8 +110,8 @@ public class WritePipelineConfig {
 
 	@Bean
 	public OutboxHealthIndicator outboxHealthIndicator(OutboxStore store, LedgerWriter writer, OutboxProperties settings,
-			ContentStoreProperties content, @Value("${data-dir}") String dataDir, Ledger ledger) {
+			ContentStoreProperties content, DataDir dataDir, Ledger ledger) {
 		return new OutboxHealthIndicator(store, writer, settings.stalledAfter(), content.kind(),
-				content.location(dataDir(dataDir)), ledger::outage);
+				content.location(dataDir.path()), ledger::outage);
 	}
 }

@@ -9,6 +9,10 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import org.fhirledger.anchor.AnchorChain;
+import org.fhirledger.anchor.AnchorChainUnavailableException;
+import org.fhirledger.anchor.Web3jAnchorChain;
 import org.fhirledger.files.DurableFiles;
 import org.fhirledger.files.OwnerOnlyFiles;
 import org.fhirledger.ledger.ChainIdMismatchException;
@@ -20,6 +24,7 @@ import org.slf4j.LoggerFactory;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.Keys;
 import org.web3j.protocol.Web3j;
+import org.web3j.protocol.exceptions.ClientConnectionException;
 import org.web3j.protocol.http.HttpService;
 import org.web3j.utils.Numeric;
 
@@ -60,6 +65,25 @@ final class AnchorBootstrap {
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException("cannot generate a secp256k1 key", e);
         }
+    }
+
+    /**
+     * The registry, then the web3j anchor chain on it; the public chain not answering is
+     * {@link AnchorChainUnavailableException}.
+     */
+    static AnchorChainConnection connection(AnchorProperties p, SecurityMode mode, Credentials anchorer,
+            long maxLogsRange) {
+        return () -> {
+            try {
+                Registry r = registry(p, mode, anchorer);
+                AnchorChain chain = Web3jAnchorChain.connect(new Web3jAnchorChain.Config(p.rpcUrl(), p.chainId(),
+                        r.address(), r.fromBlock(), p.gasPrice(), BigInteger.valueOf(200_000), Duration.ofMinutes(2),
+                        maxLogsRange), anchorer);
+                return new AnchorChainConnection.Connected(r.address(), chain);
+            } catch (IOException | ClientConnectionException e) {
+                throw new AnchorChainUnavailableException("public chain at " + p.rpcUrl() + " unreachable: " + e, e);
+            }
+        };
     }
 
     /** The configured or recorded registry; dev mode deploys one when there is neither (needs the public chain). */

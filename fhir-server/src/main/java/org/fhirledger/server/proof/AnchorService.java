@@ -1,7 +1,5 @@
 package org.fhirledger.server.proof;
 
-import java.math.BigInteger;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -12,12 +10,9 @@ import org.fhirledger.anchor.AnchorChain;
 import org.fhirledger.anchor.AnchorChainUnavailableException;
 import org.fhirledger.anchor.Anchorer;
 import org.fhirledger.anchor.HistoryRewrittenException;
-import org.fhirledger.anchor.Web3jAnchorChain;
 import org.fhirledger.server.outbox.WriterLock;
-import org.fhirledger.server.security.SecurityMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.web3j.crypto.Credentials;
 
 /**
  * The background job (one thread, "ledger-anchor"), on one replica of the database at a time: it runs while it holds
@@ -37,12 +32,10 @@ public final class AnchorService implements AutoCloseable {
             Optional<String> lastFollowError, Optional<String> lastAnchorError, boolean active) {}
 
     private final AnchorProperties props;
-    private final SecurityMode mode;
-    private final Credentials anchorer;
+    private final AnchorChainConnection connection;
     private final LedgerFollower follower;
     private final ProofLog proofLog;
     private final AnchorRecords anchors;
-    private final long maxLogsRange;
     private final ScheduledExecutorService executor;
     private final WriterLock lock;
     private volatile boolean active;
@@ -55,16 +48,14 @@ public final class AnchorService implements AutoCloseable {
     private long lastAnchorAttemptNanos;
     private boolean attempted;
 
-    AnchorService(AnchorProperties props, SecurityMode mode, Credentials anchorer, LedgerFollower follower,
-            ProofLog proofLog, AnchorRecords anchors, long maxLogsRange, WriterLock lock) {
+    AnchorService(AnchorProperties props, AnchorChainConnection connection, LedgerFollower follower,
+            ProofLog proofLog, AnchorRecords anchors, WriterLock lock) {
         this.lock = lock;
         this.props = props;
-        this.mode = mode;
-        this.anchorer = anchorer;
+        this.connection = connection;
         this.follower = follower;
         this.proofLog = proofLog;
         this.anchors = anchors;
-        this.maxLogsRange = maxLogsRange;
         this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "ledger-anchor");
             t.setDaemon(true);
@@ -162,16 +153,10 @@ public final class AnchorService implements AutoCloseable {
 
     private AnchorChain chain() {
         if (chain != null) return chain;
-        try {
-            AnchorBootstrap.Registry r = AnchorBootstrap.registry(props, mode, anchorer);
-            registry = r.address();
-            chain = Web3jAnchorChain.connect(new Web3jAnchorChain.Config(props.rpcUrl(), props.chainId(), r.address(),
-                    r.fromBlock(), props.gasPrice(), BigInteger.valueOf(200_000), Duration.ofMinutes(2), maxLogsRange),
-                    anchorer);
-            return chain;
-        } catch (java.io.IOException | org.web3j.protocol.exceptions.ClientConnectionException e) {
-            throw new AnchorChainUnavailableException("public chain at " + props.rpcUrl() + " unreachable: " + e, e);
-        }
+        AnchorChainConnection.Connected c = connection.open();
+        registry = c.registry();
+        chain = c.chain();
+        return chain;
     }
 
     private void closeChain() {

@@ -1,5 +1,6 @@
 package org.fhirledger.server.proof;
 
+import org.fhirledger.server.datadir.DataDir;
 import org.fhirledger.server.scrub.ContentCheck;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
@@ -16,7 +17,6 @@ import org.fhirledger.server.outbox.WriterLock;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.security.SecurityProperties;
 import org.springframework.beans.factory.SmartInitializingSingleton;
-import org.springframework.beans.factory.annotation.Value;
 import org.fhirledger.server.outbox.OutboxStore;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -78,15 +78,15 @@ public class ProofConfig {
     @Bean(destroyMethod = "close")
     public AnchorService anchorService(AnchorProperties anchor, SecurityProperties security, LedgerFollower follower,
             ProofLog proofLog, AnchorRecords anchorRecords, LedgerProperties ledgerProperties,
-            @Value("${data-dir}") String dataDir, DataSource dataSource) {
+            DataDir dataDir, DataSource dataSource) {
         if (anchor.registryFile() == null) {
             throw new IllegalStateException("anchor.registry-file is not set");
         }
-        Path dir = Path.of(dataDir).toAbsolutePath().normalize().resolve("public-chain");
+        Path dir = dataDir.resolve("public-chain");
         WriterLock lock = WriterLock.forJob(dataSource, WriterLock.postgres(dataSource), "anchor-job");
-        AnchorService s = new AnchorService(anchor, security.mode(),
-                AnchorBootstrap.credentials(anchor, security.mode(), dir), follower, proofLog, anchorRecords,
-                ledgerProperties.maxLogsRange(), lock);
+        AnchorChainConnection connection = AnchorBootstrap.connection(anchor, security.mode(),
+                AnchorBootstrap.credentials(anchor, security.mode(), dir), ledgerProperties.maxLogsRange());
+        AnchorService s = new AnchorService(anchor, connection, follower, proofLog, anchorRecords, lock);
         s.start();
         return s;
     }

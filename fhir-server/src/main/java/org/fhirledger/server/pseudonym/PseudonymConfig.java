@@ -1,8 +1,7 @@
 package org.fhirledger.server.pseudonym;
 
-import java.nio.file.Path;
 import org.fhirledger.crypto.Pseudonymizer;
-import org.springframework.beans.factory.annotation.Value;
+import org.fhirledger.server.datadir.DataDir;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -15,7 +14,7 @@ import org.springframework.context.annotation.Configuration;
 public class PseudonymConfig {
 
 	@Bean
-	public Pseudonyms pseudonyms(@Value("${data-dir}") String dataDir) {
-		return new Pseudonyms(Pseudonymizer.fromDataDir(Path.of(dataDir).toAbsolutePath().normalize()));
+	public Pseudonyms pseudonyms(DataDir dataDir) {
+		return new Pseudonyms(Pseudonymizer.fromDataDir(dataDir.path()));
 	}
 }

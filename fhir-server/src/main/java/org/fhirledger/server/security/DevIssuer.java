@@ -97,7 +97,7 @@ public final class DevIssuer {
 	}
 
 	/** The private signing key: only for minting dev tokens. */
-	ECKey signingKey() {
+	public ECKey signingKey() {
 		return signingKey;
 	}
 
@@ -106,7 +106,7 @@ public final class DevIssuer {
 		return signingKey.toPublicJWK();
 	}
 
-	byte[] addressSecret() {
+	public byte[] addressSecret() {
 		return addressSecret.clone();
 	}
 }

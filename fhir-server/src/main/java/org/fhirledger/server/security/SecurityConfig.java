@@ -1,9 +1,9 @@
 package org.fhirledger.server.security;
 
 import java.nio.file.Path;
+import org.fhirledger.server.datadir.DataDir;
 import org.fhirledger.server.fhir.FhirRestConfig;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -26,8 +26,8 @@ import org.springframework.security.web.util.matcher.AntPathRequestMatcher;
 public class SecurityConfig {
 
 	@Bean
-	public JwtDecoder bearerTokenDecoder(SecurityProperties settings, @Value("${data-dir}") String dataDir) {
-		Path dir = Path.of(dataDir).toAbsolutePath().normalize();
+	public JwtDecoder bearerTokenDecoder(SecurityProperties settings, DataDir dataDir) {
+		Path dir = dataDir.path();
 		// First, so that bin/dev-token sees this start's mode even if the rest of start-up fails.
 		TokenSettingsFile.write(dir, settings);
 		if (settings.mode() == SecurityMode.DEV) {

@@ -7,7 +7,7 @@ import java.security.MessageDigest;
 import java.util.Date;
 import org.fhirledger.ledger.AccessEntry;
 import org.fhirledger.ledger.Bytes32;
-import org.fhirledger.server.audit.AuditShape;
+import org.fhirledger.server.record.AuditShape;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Identifier;

@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.record.CanonicalResource;
-import org.fhirledger.server.audit.AuditShape;
+import org.fhirledger.server.record.AuditShape;
 import org.fhirledger.server.testing.PostgresInitializer;
 import org.fhirledger.testing.AnvilExtension;
 import org.hl7.fhir.r4.model.AuditEvent;

@@ -19,7 +19,7 @@ import org.fhirledger.ledger.AccessEntry;
 import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.ledger.RecordInfo;
 import org.fhirledger.record.CanonicalResource;
-import org.fhirledger.server.audit.AuditShape;
+import org.fhirledger.server.record.AuditShape;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.version.StoredForm;
 import org.fhirledger.testing.AnvilExtension;

@@ -1,5 +1,6 @@
 package org.fhirledger.server.security;
 
+import org.fhirledger.server.dev.DevLedgerKeys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,7 @@
 package org.fhirledger.server.security;
 
+import org.fhirledger.server.dev.DevLedgerRoles;
+import org.fhirledger.server.dev.DevTokenMinter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package org.fhirledger.server.security;
 
+import org.fhirledger.server.dev.DevToken;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.fhirledger.server.security.HttpProbe.PATIENT;
 import static org.fhirledger.server.security.HttpProbe.assertUnauthorized;

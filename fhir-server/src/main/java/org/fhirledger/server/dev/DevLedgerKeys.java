@@ -1,5 +1,6 @@
-package org.fhirledger.server.security;
+package org.fhirledger.server.dev;
 
+import org.fhirledger.server.security.Role;
 import org.fhirledger.crypto.Pseudonymizer;
 
 import java.math.BigInteger;
@@ -13,11 +14,11 @@ import org.web3j.crypto.Sign;
  * issuer's secret, so the same dev user always has the same ledger address for this data directory and
  * different data directories never share addresses.
  */
-final class DevLedgerKeys {
+public final class DevLedgerKeys {
 
 	private DevLedgerKeys() {}
 
-	static Credentials credentials(byte[] secret, Role role, String fhirUser) {
+	public static Credentials credentials(byte[] secret, Role role, String fhirUser) {
 		BigInteger n = Sign.CURVE_PARAMS.getN();
 		Pseudonymizer prf = Pseudonymizer.fromSecret(secret); // the project's keyed HMAC-SHA256
 		String label = "fhir-ledger dev ledger key v1|" + role.name() + "|" + (fhirUser == null ? "" : fhirUser);
@@ -31,7 +32,7 @@ final class DevLedgerKeys {
 	}
 
 	/** The EIP-55 checksummed address of that key. */
-	static String address(byte[] secret, Role role, String fhirUser) {
+	public static String address(byte[] secret, Role role, String fhirUser) {
 		return Keys.toChecksumAddress(credentials(secret, role, fhirUser).getAddress());
 	}
 }

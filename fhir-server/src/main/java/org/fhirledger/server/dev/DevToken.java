@@ -1,5 +1,10 @@
-package org.fhirledger.server.security;
+package org.fhirledger.server.dev;
 
+import org.fhirledger.server.security.DevIssuer;
+import org.fhirledger.server.security.Role;
+import org.fhirledger.server.security.SecurityMode;
+import org.fhirledger.server.security.SecurityProperties;
+import org.fhirledger.server.security.TokenSettingsFile;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -17,9 +22,9 @@ import org.springframework.boot.convert.DurationStyle;
  */
 public final class DevToken {
 
-	static final int OK = 0;
-	static final int USAGE = 2;
-	static final int NOT_AVAILABLE = 3;
+	public static final int OK = 0;
+	public static final int USAGE = 2;
+	public static final int NOT_AVAILABLE = 3;
 	private static final Duration MAX_TTL = Duration.ofDays(1);
 	private static final String USAGE_TEXT = "usage: dev-token ROLE [--fhir-user Practitioner/123] [--ttl 1h] [--data-dir DIR]\n"
 			+ "  ROLE: one of " + Arrays.toString(Role.values()) + "\n"
@@ -32,7 +37,7 @@ public final class DevToken {
 		System.exit(run(args, System.getenv(), System.out, System.err));
 	}
 
-	static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
+	public static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
 		String roleArg = null;
 		String fhirUser = null;
 		Duration ttl = Duration.ofHours(1);

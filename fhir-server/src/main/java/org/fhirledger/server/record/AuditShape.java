@@ -1,4 +1,4 @@
-package org.fhirledger.server.audit;
+package org.fhirledger.server.record;
 
 /**
  * The shape of the AuditEvents this server writes (after IHE BALP), shared by the code that writes them and the

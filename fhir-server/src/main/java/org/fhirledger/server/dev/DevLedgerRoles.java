@@ -1,5 +1,9 @@
-package org.fhirledger.server.security;
+package org.fhirledger.server.dev;
 
+import org.fhirledger.server.security.CallerClaims;
+import org.fhirledger.server.security.DevIssuer;
+import org.fhirledger.server.security.Role;
+import org.fhirledger.server.ledger.ContractsFile;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -57,7 +61,7 @@ public final class DevLedgerRoles {
 	 * bin/dev-token side: makes sure the account holds the role; returns what it did (for the user), or throws
 	 * IllegalStateException saying why it cannot.
 	 */
-	static String ensure(Path dataDir, Role role, String fhirUser, String address) throws IOException {
+	public static String ensure(Path dataDir, Role role, String fhirUser, String address) throws IOException {
 		Path file = dataDir.resolve("chain").resolve(FILE);
 		if (!Files.isRegularFile(file)) {
 			return "no local chain known for this data directory (server started without the ledger?): role not assigned on chain";
@@ -67,7 +71,7 @@ public final class DevLedgerRoles {
 			p.load(r);
 		}
 		long chainId = Long.parseLong(p.getProperty("chain-id"));
-		ContractAddresses contracts = org.fhirledger.server.ledger.ContractsFile.read(Path.of(p.getProperty("contracts-file")), chainId);
+		ContractAddresses contracts = ContractsFile.read(Path.of(p.getProperty("contracts-file")), chainId);
 		Credentials admin = DevLedgerKeys.credentials(DevIssuer.load(dataDir).addressSecret(), Role.ADMIN, null);
 		Bytes32 identity = fhirUser == null ? labelIdentity(address)
 				: Bytes32.of(Pseudonymizer.fromDataDir(dataDir).pseudonym(CallerClaims.relative(fhirUser)));

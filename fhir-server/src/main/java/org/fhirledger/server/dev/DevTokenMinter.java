@@ -1,5 +1,9 @@
-package org.fhirledger.server.security;
+package org.fhirledger.server.dev;
 
+import org.fhirledger.server.security.CallerClaims;
+import org.fhirledger.server.security.DevIssuer;
+import org.fhirledger.server.security.Role;
+import org.fhirledger.server.security.SecurityProperties;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -13,19 +17,19 @@ import java.util.Date;
 import java.util.UUID;
 
 /** Signs dev tokens with the dev issuer key, in the shape the server expects from any IdP. */
-final class DevTokenMinter {
+public final class DevTokenMinter {
 
 	private final DevIssuer issuer;
 	private final SecurityProperties settings;
 
-	DevTokenMinter(DevIssuer issuer, SecurityProperties settings) {
+	public DevTokenMinter(DevIssuer issuer, SecurityProperties settings) {
 		this.issuer = issuer;
 		this.settings = settings;
 	}
 
-	record Minted(String token, String subject, String ledgerAddress, Instant expiresAt) {}
+	public record Minted(String token, String subject, String ledgerAddress, Instant expiresAt) {}
 
-	Minted mint(Role role, String fhirUser, Duration ttl, Instant now) {
+	public Minted mint(Role role, String fhirUser, Duration ttl, Instant now) {
 		if (fhirUser != null && !CallerClaims.FHIR_USER.matcher(fhirUser).matches()) {
 			throw new IllegalArgumentException("--fhir-user must reference a Practitioner, PractitionerRole, Patient, "
 					+ "RelatedPerson or Person, e.g. Practitioner/123 (got '" + fhirUser + "')");
