@@ -46,9 +46,16 @@ public class ErasureConfig {
 	public ErasureService erasureService(DaoRegistry daos,
 			@Qualifier("transactionManager") PlatformTransactionManager transactionManager, Pseudonyms pseudonyms,
 			EnvelopeCipher cipher, OutboxStore outbox, Ledger ledger, LedgerWriter writer, ErasureRegistry registry,
-			Compartments compartments, AuditTrail auditTrail) {
+			Compartments compartments, AuditTrail auditTrail, DataSource dataSource) {
 		return new ErasureService(daos, transactionManager, pseudonyms, cipher, outbox, ledger, writer::wake, registry,
-				new PatientRecords(daos, compartments, registry.jdbc()), new ErasureAudit(daos), auditTrail::forget, Clock.systemUTC());
+				new PatientRecords(daos, compartments, registry.jdbc()), new ErasureAudit(daos), auditTrail::forget,
+				() -> H2CompactionAfterErasure.request(dataSource), Clock.systemUTC());
+	}
+
+	/** Static: a post-processor of the data source, created before it. */
+	@Bean
+	public static H2CompactionAfterErasure h2CompactionAfterErasure() {
+		return new H2CompactionAfterErasure();
 	}
 
 	@Bean

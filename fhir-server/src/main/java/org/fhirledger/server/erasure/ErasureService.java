@@ -46,7 +46,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * <li>the erasure entry (a new Patient version whose content is the {@link ErasureTombstone}) put into the outbox
  * like any version, with the step RECORDED, in one database transaction: the writer takes it to the chain and the
  * Merkle log;</li>
- * <li>the patient's data key shredded: every ciphertext in the content store becomes unreadable; DONE.</li>
+ * <li>the patient's data key shredded: every ciphertext in the content store becomes unreadable; on the embedded H2
+ * database, whose file keeps the bytes of deleted rows, the file marked for compaction at the next start; DONE.</li>
  * </ol>
  */
 public final class ErasureService {
@@ -65,11 +66,13 @@ public final class ErasureService {
 	private final PatientRecords records;
 	private final ErasureAudit audit;
 	private final java.util.function.Consumer<String> forgetInAudit;
+	private final Runnable compactStorage;
 	private final Clock clock;
 
 	ErasureService(DaoRegistry daos, PlatformTransactionManager hapiTransactions, Pseudonyms pseudonyms,
 			EnvelopeCipher cipher, OutboxStore outbox, Ledger ledger, Runnable wakeWriter, ErasureRegistry registry,
-			PatientRecords records, ErasureAudit audit, java.util.function.Consumer<String> forgetInAudit, Clock clock) {
+			PatientRecords records, ErasureAudit audit, java.util.function.Consumer<String> forgetInAudit,
+			Runnable compactStorage, Clock clock) {
 		this.daos = daos;
 		this.hapiTransactions = hapiTransactions;
 		this.jdbcTransactions = new TransactionTemplate(new DataSourceTransactionManager(registry.jdbc().getDataSource()));
@@ -82,6 +85,7 @@ public final class ErasureService {
 		this.records = records;
 		this.audit = audit;
 		this.forgetInAudit = forgetInAudit;
+		this.compactStorage = compactStorage;
 		this.clock = clock;
 	}
 
@@ -158,6 +162,8 @@ public final class ErasureService {
 			recordEntry(e);
 		}
 		shred(patient);
+		// before DONE, so an erasure a crash interrupts here still asks for it when it is resumed
+		compactStorage.run();
 		registry.done(patient);
 		log.info("erasure of patient {} complete", patient.toHex());
 	}
