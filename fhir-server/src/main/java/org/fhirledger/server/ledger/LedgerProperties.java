@@ -3,7 +3,7 @@ package org.fhirledger.server.ledger;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.fhirledger.ledger.ContractAddresses;
-import org.fhirledger.ledger.LedgerConfig;
+import org.fhirledger.ledger.web3j.LedgerConfig;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**

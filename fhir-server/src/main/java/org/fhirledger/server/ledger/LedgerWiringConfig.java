@@ -2,7 +2,7 @@ package org.fhirledger.server.ledger;
 
 import java.nio.file.Path;
 import org.fhirledger.ledger.ContractAddresses;
-import org.fhirledger.ledger.Web3jLedger;
+import org.fhirledger.ledger.web3j.Web3jLedger;
 import org.fhirledger.server.security.DevLedgerRoles;
 import org.fhirledger.server.security.SecurityMode;
 import org.fhirledger.server.security.SecurityProperties;

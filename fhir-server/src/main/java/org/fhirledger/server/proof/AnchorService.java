@@ -12,7 +12,7 @@ import org.fhirledger.anchor.AnchorChain;
 import org.fhirledger.anchor.AnchorChainUnavailableException;
 import org.fhirledger.anchor.Anchorer;
 import org.fhirledger.anchor.HistoryRewrittenException;
-import org.fhirledger.anchor.Web3jAnchorChain;
+import org.fhirledger.anchor.web3j.Web3jAnchorChain;
 import org.fhirledger.server.outbox.WriterLock;
 import org.fhirledger.server.security.SecurityMode;
 import org.slf4j.Logger;

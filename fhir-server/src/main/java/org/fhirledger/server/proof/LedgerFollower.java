@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.LongSupplier;
 import org.fhirledger.anchor.LedgerEvent;
-import org.fhirledger.anchor.LedgerEventReader;
+import org.fhirledger.anchor.web3j.LedgerEventReader;
 import org.fhirledger.merkle.Hash;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

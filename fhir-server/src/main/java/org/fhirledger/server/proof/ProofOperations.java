@@ -14,7 +14,7 @@ import org.fhirledger.anchor.LedgerEvent;
 import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.ledger.LedgerException;
 import org.fhirledger.ledger.RecordInfo;
-import org.fhirledger.ledger.Web3jLedger;
+import org.fhirledger.ledger.web3j.Web3jLedger;
 import org.fhirledger.merkle.Hash;
 import org.fhirledger.merkle.InclusionProof;
 import org.fhirledger.merkle.MerkleLog;

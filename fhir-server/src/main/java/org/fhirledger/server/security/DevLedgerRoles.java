@@ -13,7 +13,7 @@ import org.fhirledger.files.DurableFiles;
 import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.ledger.ContractAddresses;
 import org.fhirledger.ledger.Ledger;
-import org.fhirledger.ledger.LedgerDeployer;
+import org.fhirledger.ledger.web3j.LedgerDeployer;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.Hash;
 import org.web3j.crypto.Keys;
