@@ -3,6 +3,7 @@ package org.fhirledger.server.security;
 import org.fhirledger.crypto.Pseudonymizer;
 
 import java.math.BigInteger;
+import org.fhirledger.ledger.Role;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.ECKeyPair;
 import org.web3j.crypto.Keys;

@@ -13,6 +13,7 @@ import org.fhirledger.files.DurableFiles;
 import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.ledger.ContractAddresses;
 import org.fhirledger.ledger.Ledger;
+import org.fhirledger.ledger.Role;
 import org.fhirledger.ledger.web3j.LedgerDeployer;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.Hash;
@@ -36,8 +37,8 @@ public final class DevLedgerRoles {
 	public static void prepare(Path dataDir, Ledger ledger, String rpcUrl, long chainId, Path contractsFile) {
 		DevIssuer issuer = DevIssuer.loadOrCreate(dataDir);
 		String admin = DevLedgerKeys.address(issuer.addressSecret(), Role.ADMIN, null);
-		if (!ledger.hasRole(admin, org.fhirledger.ledger.Role.ADMIN)) {
-			ledger.assignRole(admin, org.fhirledger.ledger.Role.ADMIN, labelIdentity(admin));
+		if (!ledger.hasRole(admin, Role.ADMIN)) {
+			ledger.assignRole(admin, Role.ADMIN, labelIdentity(admin));
 		}
 		Properties p = new Properties();
 		p.setProperty("rpc-url", rpcUrl);
@@ -75,10 +76,10 @@ public final class DevLedgerRoles {
 		try {
 			var registry = org.fhirledger.contracts.generated.AccessRegistry.load(contracts.accessRegistry(), web3j,
 					admin, new org.web3j.tx.gas.StaticGasProvider(BigInteger.ZERO, BigInteger.valueOf(500_000)));
-			BigInteger code = BigInteger.valueOf(org.fhirledger.ledger.Role.valueOf(role.name()).code());
+			BigInteger code = BigInteger.valueOf(role.code());
 			if (registry.hasRole(address, code).send()) return "already holds " + role + " on chain";
 			new LedgerDeployer(web3j, admin, chainId, BigInteger.ZERO).assignRole(contracts, address,
-					org.fhirledger.ledger.Role.valueOf(role.name()), identity);
+					role, identity);
 			return "assigned " + role + " on chain" + (fhirUser == null ? "" : ", bound to " + fhirUser);
 		} catch (IOException e) {
 			throw new IllegalStateException("the local chain at " + p.getProperty("rpc-url") + " does not answer: "

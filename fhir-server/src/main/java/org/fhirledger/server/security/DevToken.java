@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
+import org.fhirledger.ledger.Role;
 import org.springframework.boot.convert.DurationStyle;
 
 /**

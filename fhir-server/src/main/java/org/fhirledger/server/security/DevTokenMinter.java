@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.UUID;
+import org.fhirledger.ledger.Role;
 
 /** Signs dev tokens with the dev issuer key, in the shape the server expects from any IdP. */
 final class DevTokenMinter {

@@ -33,7 +33,7 @@ import org.fhirledger.ledger.web3j.Web3jLedger;
 import org.fhirledger.record.CanonicalResource;
 import org.fhirledger.server.Application;
 import org.fhirledger.server.security.DevTokens;
-import org.fhirledger.server.security.Role;
+import org.fhirledger.ledger.Role;
 import org.fhirledger.server.testing.PostgresInitializer;
 import org.fhirledger.testing.AnvilExtension;
 import org.junit.jupiter.api.Test;

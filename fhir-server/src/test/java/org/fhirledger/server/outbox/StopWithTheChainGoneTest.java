@@ -18,7 +18,7 @@ import org.fhirledger.ledger.ContractAddresses;
 import org.fhirledger.ledger.web3j.LedgerConfig;
 import org.fhirledger.ledger.web3j.Web3jLedger;
 import org.fhirledger.server.security.DevTokens;
-import org.fhirledger.server.security.Role;
+import org.fhirledger.ledger.Role;
 import org.fhirledger.testing.AnvilExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
