@@ -12,7 +12,7 @@ import org.fhirledger.crypto.Pseudonymizer;
 import org.fhirledger.files.DurableFiles;
 import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.ledger.ContractAddresses;
-import org.fhirledger.ledger.Ledger;
+import org.fhirledger.ledger.DirectoryLedger;
 import org.fhirledger.ledger.Role;
 import org.fhirledger.ledger.web3j.LedgerDeployer;
 import org.web3j.crypto.Credentials;
@@ -34,7 +34,7 @@ public final class DevLedgerRoles {
 	private DevLedgerRoles() {}
 
 	/** Server side, dev mode: the dev ADMIN holds ADMIN; the chain's coordinates are written for bin/dev-token. */
-	public static void prepare(Path dataDir, Ledger ledger, String rpcUrl, long chainId, Path contractsFile) {
+	public static void prepare(Path dataDir, DirectoryLedger ledger, String rpcUrl, long chainId, Path contractsFile) {
 		DevIssuer issuer = DevIssuer.loadOrCreate(dataDir);
 		String admin = DevLedgerKeys.address(issuer.addressSecret(), Role.ADMIN, null);
 		if (!ledger.hasRole(admin, Role.ADMIN)) {
