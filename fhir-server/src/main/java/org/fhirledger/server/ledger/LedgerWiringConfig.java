@@ -1,6 +1,7 @@
 package org.fhirledger.server.ledger;
 
 import java.nio.file.Path;
+import org.fhirledger.ledger.ChainCoordinates;
 import org.fhirledger.ledger.ContractAddresses;
 import org.fhirledger.ledger.web3j.Web3jLedger;
 import org.fhirledger.server.security.DevLedgerRoles;
@@ -48,6 +49,12 @@ public class LedgerWiringConfig {
 			}
 		}
 		return connected;
+	}
+
+	/** Where the ledger lives, for code that names the chain (proofs, the event reader) without using the adapter. */
+	@Bean
+	public ChainCoordinates chainCoordinates(Web3jLedger connected) {
+		return connected.coordinates();
 	}
 
 	/** The embedded anvil's snapshots (bin/run), or a node that persists every block itself. */

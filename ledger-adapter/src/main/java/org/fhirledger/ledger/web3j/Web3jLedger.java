@@ -13,6 +13,7 @@ import org.fhirledger.contracts.generated.AccessLedger;
 import org.fhirledger.contracts.generated.AccessRegistry;
 import org.fhirledger.contracts.generated.ConsentRegistry;
 import org.fhirledger.contracts.generated.RecordLedger;
+import org.fhirledger.ledger.ChainCoordinates;
 import org.web3j.abi.datatypes.Address;
 import org.web3j.crypto.Credentials;
 import org.web3j.protocol.Web3j;
@@ -280,6 +281,11 @@ public final class Web3jLedger implements Ledger {
 
     public long chainId() {
         return config.chainId();
+    }
+
+    /** RPC URL, chain id and contract addresses, for code that names the chain without using the adapter. */
+    public ChainCoordinates coordinates() {
+        return new ChainCoordinates(config.rpcUrl(), config.chainId(), config.contracts());
     }
 
     /** The node's view of how many entries the record ledger holds (its next sequence number). */
