@@ -56,8 +56,8 @@ class LedgerFollowerTest {
     }
 
     static Web3jLedger ledger(AnvilExtension chain, ContractAddresses c) {
-        return Web3jLedger.connect(LedgerConfig.defaults(chain.rpcUrl(), chain.chainId(), c)
-                .withBatching(10, Duration.ofMillis(5)), chain.credentials(0));
+        return Web3jLedger.connect(LedgerConfig.builder(chain.rpcUrl(), chain.chainId(), c)
+                .batching(10, Duration.ofMillis(5)).build(), chain.credentials(0));
     }
 
     static LedgerFollower follower(ProofDatabases.Db db, ProofLog log, LedgerEventReader reader, ContractAddresses c,
