@@ -2,6 +2,7 @@ package org.fhirledger.ledger.web3j;
 
 import java.io.IOException;
 import java.time.Duration;
+import org.fhirledger.retry.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.web3j.protocol.exceptions.ClientConnectionException;
