@@ -21,12 +21,9 @@ import org.web3j.crypto.RawTransaction;
 import org.web3j.crypto.TransactionEncoder;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameterName;
-import org.web3j.protocol.core.methods.request.Transaction;
-import org.web3j.protocol.core.methods.response.EthCall;
 import org.web3j.protocol.core.methods.response.EthSendTransaction;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
 import org.web3j.utils.Numeric;
-import org.fhirledger.ledger.ConflictingEntryException;
 import org.fhirledger.ledger.ContractRevertException;
 import org.fhirledger.ledger.LedgerClosedException;
 import org.fhirledger.ledger.LedgerException;
@@ -37,8 +34,8 @@ import org.fhirledger.ledger.LedgerUnavailableException;
  * The one thread that signs and sends this account's transactions, so nonces are assigned in one place however
  * many threads append. Entries wait in per-lane queues; a batch goes out when full or when its oldest entry
  * waited maxWait. Up to maxInFlight signed transactions are pipelined; receipts are polled in nonce order.
- * Before sending, the batch is simulated (eth_call): entries already on chain are answered from the chain and
- * dropped from the batch, so one duplicate never sinks the others. A batch that still reverts (a race with
+ * Before sending, the batch is simulated ({@link Preflight}): entries already on chain are answered from the
+ * chain and dropped from the batch, so one duplicate never sinks the others. A batch that still reverts (a race with
  * another sender) is queued again and re-simulated. A signed transaction the node forgot (restart) is sent
  * again with the same bytes, so the nonce sequence never gaps.
  */
@@ -86,6 +83,7 @@ final class Submitter implements AutoCloseable {
 
     private final Web3j web3j;
     private final Credentials credentials;
+    private final Preflight preflight;
     private final LedgerConfig config;
     private final List<Lane<Object>> lanes;
     private final Map<Lane<Object>, Deque<Pending<Object>>> queues = new java.util.LinkedHashMap<>();
@@ -104,6 +102,7 @@ final class Submitter implements AutoCloseable {
             BigInteger startNonce) {
         this.web3j = web3j;
         this.credentials = credentials;
+        this.preflight = new Preflight(web3j, credentials.getAddress());
         this.config = config;
         this.lanes = (List<Lane<Object>>) (List<?>) List.copyOf(lanes);
         for (Lane<Object> l : this.lanes) queues.put(l, new ArrayDeque<>());
@@ -265,87 +264,29 @@ final class Submitter implements AutoCloseable {
     }
 
     private void sendBatch(Lane<Object> lane, List<Pending<Object>> batch) throws IOException {
-        List<Pending<Object>> live = new ArrayList<>(batch);
-        List<Pending<Object>> later = new ArrayList<>();
-        String data = null;
+        Preflight.Outcome checked;
         try {
-            while (true) {
-                live.removeIf(p -> p.future.isDone());
-                if (live.isEmpty()) break;
-                data = lane.encode(live.stream().map(p -> p.entry).toList());
-                EthCall sim = web3j.ethCall(
-                        Transaction.createEthCallTransaction(credentials.getAddress(), lane.contractAddress(), data),
-                        DefaultBlockParameterName.LATEST).send();
-                if (!sim.hasError() && !sim.isReverted()) break;
-                ContractErrors.Revert revert = revertOf(sim);
-                int index = revert.words().isEmpty() || !revert.signature().startsWith(revert.name() + "(uint256")
-                        ? -1 : revert.firstArgAsIndex();
-                if (index < 0 || index >= live.size()) {
-                    // not about one entry (e.g. NotCustodian): the whole batch is refused
-                    ContractRevertException ex = new ContractRevertException(revert.name(), lane.name() + " batch refused");
-                    live.forEach(p -> p.future.completeExceptionally(ex));
-                    log.error("{} batch of {} refused by contract: {}", lane.name(), live.size(), revert.name());
-                    live.clear();
-                    break;
-                }
-                Pending<Object> p = live.get(index);
-                if (revert.name().equals(lane.duplicateError())) {
-                    resolveExisting(lane, p, later);
-                } else {
-                    p.future.completeExceptionally(new ContractRevertException(revert.name(), "entry " + p.entry));
-                }
-                live.remove(index);
-            }
+            checked = preflight.batch(lane, batch);
         } catch (IOException | RuntimeException e) {
             // nothing of this batch is signed yet: every entry not answered goes back to the queue, in order
             requeue(lane, batch.stream().filter(p -> !p.future.isDone()).toList());
             throw e;
         }
-        if (!later.isEmpty()) requeue(lane, later);
+        if (!checked.later().isEmpty()) requeue(lane, checked.later());
+        List<Pending<Object>> live = checked.live();
         if (live.isEmpty()) return;
         long gas = config.baseGas() + config.gasPerEntry() * live.size();
         // from here the InFlight owns the entries: a failure below must not requeue them (no double send)
-        InFlight f = sign(lane, live, null, lane.contractAddress(), data, gas);
+        InFlight f = sign(lane, live, null, lane.contractAddress(), checked.data(), gas);
         broadcast(f);
-    }
-
-    /**
-     * The named revert of a failed simulation. A JSON-RPC error that is not a revert (node overloaded, "header not
-     * found", rate limit, ...) says nothing about the entries: it is thrown as an IOException so they are retried.
-     */
-    private static ContractErrors.Revert revertOf(EthCall sim) throws IOException {
-        if (!sim.hasError()) return ContractErrors.decode(null); // revert reason in the result (old nodes)
-        ContractErrors.Revert revert = ContractErrors.decode(sim.getError().getData());
-        if (!ContractErrors.isRevert(sim.getError(), revert)) {
-            throw new IOException("eth_call failed without a revert: " + sim.getError().getCode() + " "
-                    + sim.getError().getMessage());
-        }
-        return revert;
-    }
-
-    /** A duplicate found by the simulation: answered from the chain, or put on {@code later} when not found yet. */
-    private void resolveExisting(Lane<Object> lane, Pending<Object> p, List<Pending<Object>> later) throws IOException {
-        try {
-            Optional<LedgerReceipt> existing = lane.existing(p.entry);
-            if (existing.isPresent()) {
-                p.future.complete(existing.get());
-            } else {
-                // the simulation saw it, the lookup did not: chain moved; try again with the next batch
-                later.add(p);
-            }
-        } catch (ConflictingEntryException e) {
-            p.future.completeExceptionally(e);
-        }
     }
 
     private void sendDirect(Direct d) throws IOException {
         try {
-            EthCall sim = web3j.ethCall(
-                    Transaction.createEthCallTransaction(credentials.getAddress(), d.to(), d.data()),
-                    DefaultBlockParameterName.LATEST).send();
-            if (sim.hasError() || sim.isReverted()) {
-                ContractErrors.Revert revert = revertOf(sim);
-                d.future().completeExceptionally(new ContractRevertException(revert.name(), revert.signature()));
+            Optional<ContractErrors.Revert> refused = preflight.refusalOf(d.to(), d.data());
+            if (refused.isPresent()) {
+                d.future().completeExceptionally(
+                        new ContractRevertException(refused.get().name(), refused.get().signature()));
                 return;
             }
         } catch (IOException | RuntimeException e) {
