@@ -7,7 +7,6 @@ import java.util.Optional;
 import org.fhirledger.ledger.ConflictingEntryException;
 import org.fhirledger.ledger.ContractRevertException;
 import org.fhirledger.ledger.LedgerReceipt;
-import org.fhirledger.ledger.web3j.Submitter.Pending;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.web3j.protocol.Web3j;

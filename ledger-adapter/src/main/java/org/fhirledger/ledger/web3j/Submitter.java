@@ -16,14 +16,12 @@ import org.fhirledger.retry.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.web3j.crypto.Credentials;
-import org.web3j.crypto.Hash;
 import org.web3j.crypto.RawTransaction;
 import org.web3j.crypto.TransactionEncoder;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.methods.response.EthSendTransaction;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
-import org.web3j.utils.Numeric;
 import org.fhirledger.ledger.ContractRevertException;
 import org.fhirledger.ledger.LedgerClosedException;
 import org.fhirledger.ledger.LedgerException;
@@ -42,52 +40,13 @@ import org.fhirledger.ledger.LedgerUnavailableException;
 final class Submitter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Submitter.class);
 
-    /** An entry waiting for its receipt. */
-    static final class Pending<E> {
-        final E entry;
-        final CompletableFuture<LedgerReceipt> future = new CompletableFuture<>();
-        final long enqueuedNanos = System.nanoTime();
-        int attempts;
-
-        Pending(E entry) {
-            this.entry = entry;
-        }
-    }
-
-    /** A single non-batched call (e.g. a consent grant) that must share the nonce sequence. */
-    private record Direct(String to, String data, long gasLimit, CompletableFuture<TransactionReceipt> future,
-            long enqueuedNanos) {}
-
-    /** A signed transaction awaiting its receipt. */
-    private static final class InFlight {
-        final Lane<Object> lane; // null for direct calls and nonce fillers
-        final List<Pending<Object>> batch;
-        final Direct direct;
-        final BigInteger nonce;
-        final String rawHex;
-        final String hash;
-        final long sentNanos = System.nanoTime();
-        long lastBroadcastNanos = System.nanoTime();
-        boolean abandoned; // futures already failed (timeout); still tracked so the nonce is not lost
-        boolean gapFiller; // fills a nonce of a predecessor's vanished transaction
-
-        InFlight(Lane<Object> lane, List<Pending<Object>> batch, Direct direct, BigInteger nonce, byte[] signed) {
-            this.lane = lane;
-            this.batch = batch;
-            this.direct = direct;
-            this.nonce = nonce;
-            this.rawHex = Numeric.toHexString(signed);
-            this.hash = Numeric.toHexString(Hash.sha3(signed));
-        }
-    }
-
     private final Web3j web3j;
     private final Credentials credentials;
     private final Preflight preflight;
     private final LedgerConfig config;
     private final List<Lane<Object>> lanes;
     private final Map<Lane<Object>, Deque<Pending<Object>>> queues = new java.util.LinkedHashMap<>();
-    private final Deque<Direct> directs = new ArrayDeque<>();
+    private final Deque<DirectCall> directs = new ArrayDeque<>();
     private final List<InFlight> inFlight = new ArrayList<>(); // submitter thread only, in nonce order
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
@@ -127,7 +86,7 @@ final class Submitter implements AutoCloseable {
     }
 
     CompletableFuture<TransactionReceipt> submitDirect(String to, String data, long gasLimit) {
-        Direct d = new Direct(to, data, gasLimit, new CompletableFuture<>(), System.nanoTime());
+        DirectCall d = new DirectCall(to, data, gasLimit, new CompletableFuture<>(), System.nanoTime());
         lock.lock();
         try {
             if (closing) throw new LedgerClosedException("ledger adapter is closed");
@@ -136,7 +95,7 @@ final class Submitter implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        return d.future;
+        return d.future();
     }
 
     private void run() {
@@ -205,7 +164,7 @@ final class Submitter implements AutoCloseable {
 
     private void sendReady() throws IOException {
         while (inFlight.size() < config.maxInFlight()) {
-            Direct d;
+            DirectCall d;
             lock.lock();
             try {
                 d = directs.pollFirst();
@@ -281,7 +240,7 @@ final class Submitter implements AutoCloseable {
         broadcast(f);
     }
 
-    private void sendDirect(Direct d) throws IOException {
+    private void sendDirect(DirectCall d) throws IOException {
         try {
             Optional<ContractErrors.Revert> refused = preflight.refusalOf(d.to(), d.data());
             if (refused.isPresent()) {
@@ -298,7 +257,7 @@ final class Submitter implements AutoCloseable {
         broadcast(f);
     }
 
-    private void requeueDirect(Direct d) {
+    private void requeueDirect(DirectCall d) {
         lock.lock();
         try {
             if (stopped) {
@@ -312,7 +271,7 @@ final class Submitter implements AutoCloseable {
         }
     }
 
-    private InFlight sign(Lane<Object> lane, List<Pending<Object>> batch, Direct direct, String to, String data,
+    private InFlight sign(Lane<Object> lane, List<Pending<Object>> batch, DirectCall direct, String to, String data,
             long gas) {
         RawTransaction raw = RawTransaction.createTransaction(
                 nonce, config.gasPrice(), BigInteger.valueOf(gas), to, BigInteger.ZERO, data);
@@ -515,8 +474,8 @@ final class Submitter implements AutoCloseable {
             }
             // a consent change not sent in time fails and is dropped: it must not take effect after the caller
             // was told it failed
-            for (Iterator<Direct> it = directs.iterator(); it.hasNext(); ) {
-                Direct d = it.next();
+            for (Iterator<DirectCall> it = directs.iterator(); it.hasNext(); ) {
+                DirectCall d = it.next();
                 if (d.future().isDone() || now - d.enqueuedNanos() > limit) {
                     it.remove();
                     d.future().completeExceptionally(new LedgerUnavailableException(
