@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
+import org.fhirledger.retry.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -178,7 +179,7 @@ public final class KuboContentStore implements ContentStore {
             builder.header("Content-Type", call.contentType());
         }
         HttpRequest request = builder.build();
-        Duration backoff = config.initialBackoff();
+        Backoff backoff = new Backoff(config.initialBackoff(), config.maxBackoff());
         Exception last = null;
         for (int attempt = 1; attempt <= config.maxAttempts(); attempt++) {
             try {
@@ -199,9 +200,7 @@ public final class KuboContentStore implements ContentStore {
             if (attempt < config.maxAttempts()) {
                 LOG.debug("attempt {} of {} to {} failed: {}", attempt, config.maxAttempts(), call.endpoint(),
                         describe(last));
-                sleep(backoff);
-                backoff = backoff.multipliedBy(2).compareTo(config.maxBackoff()) > 0
-                        ? config.maxBackoff() : backoff.multipliedBy(2);
+                sleep(Duration.ofMillis(backoff.nextDelayMillis()));
             }
         }
         throw new ContentUnavailableException("IPFS node unavailable at " + config.apiUrl() + call.endpoint()

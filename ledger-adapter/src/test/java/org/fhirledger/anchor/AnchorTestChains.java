@@ -6,13 +6,14 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.ledger.ContractAddresses;
-import org.fhirledger.ledger.LedgerConfig;
-import org.fhirledger.ledger.LedgerDeployer;
+import org.fhirledger.ledger.web3j.LedgerConfig;
+import org.fhirledger.ledger.web3j.LedgerDeployer;
 import org.fhirledger.ledger.Role;
-import org.fhirledger.ledger.Web3jLedger;
+import org.fhirledger.ledger.web3j.Web3jLedger;
 import org.fhirledger.testing.AnvilExtension;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.http.HttpService;
+import org.fhirledger.anchor.web3j.Web3jAnchorChain;
 
 /** Test helpers: the private contracts with a connected ledger, and an AnchorRegistry on the public anvil. */
 public final class AnchorTestChains {

@@ -16,7 +16,7 @@ import org.fhirledger.ledger.AccessEntry;
 import org.fhirledger.ledger.ContractAddresses;
 import org.fhirledger.ledger.LedgerReceipt;
 import org.fhirledger.ledger.RecordEntry;
-import org.fhirledger.ledger.Web3jLedger;
+import org.fhirledger.ledger.web3j.Web3jLedger;
 import org.fhirledger.merkle.InclusionProof;
 import org.fhirledger.merkle.MerkleLog;
 import org.fhirledger.record.CanonicalResource;
@@ -25,6 +25,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.fhirledger.anchor.web3j.LedgerEventReader;
+import org.fhirledger.anchor.web3j.VerifyCli;
+import org.fhirledger.anchor.web3j.Web3jAnchorChain;
 
 /** Private chain (31337) → event reader → Merkle log → Anchorer → AnchorRegistry on a second anvil (31338). */
 class AnchorerTest {

@@ -15,6 +15,7 @@ import java.util.Set;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import org.fhirledger.ledger.ConsentLedger;
 import org.fhirledger.server.record.PatientLinks;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.IdType;
@@ -124,7 +125,7 @@ public class AuthorizationConfig {
 	 */
 	@Bean(destroyMethod = "close")
 	public ConsentResync consentResync(ObjectProvider<DaoRegistry> daos, ObjectProvider<JdbcTemplate> jdbc,
-			ObjectProvider<Ledger> ledger, ObjectProvider<ChainAuthority> chain, ObjectProvider<Pseudonyms> pseudonyms) {
+			ObjectProvider<ConsentLedger> ledger, ObjectProvider<ChainAuthority> chain, ObjectProvider<Pseudonyms> pseudonyms) {
 		return new ConsentResync(daos, jdbc, ledger, chain, pseudonyms, clock);
 	}
 }

@@ -16,6 +16,7 @@ import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import java.util.List;
 import java.util.Set;
+import org.fhirledger.ledger.Role;
 import org.hl7.fhir.instance.model.api.IBaseReference;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Bundle;
@@ -147,7 +148,7 @@ public final class AuthorizationInterceptor {
 
 	/** References given as criteria ({@code Patient?identifier=...}), which HAPI resolves by matching them. */
 	private void conditionalReferences(Subject s, RequestDetails rd, IBaseResource resource) {
-		if (s.has(org.fhirledger.ledger.Role.CUSTODIAN)) return;
+		if (s.has(Role.CUSTODIAN)) return;
 		for (IBaseReference ref : ctx.newTerser().getAllPopulatedChildElementsOfType(resource, IBaseReference.class)) {
 			String value = ref.getReferenceElement().getValue();
 			int q = value == null ? -1 : value.indexOf('?');
@@ -215,7 +216,7 @@ public final class AuthorizationInterceptor {
 		if (rd == null || rd instanceof SystemRequestDetails) return;
 		Subject s = subject(rd);
 		// an auditor verifies anything: $verify reads the resource to hash it, and answers only hashes and proofs
-		if ("$verify".equals(rd.getOperation()) && s.has(org.fhirledger.ledger.Role.AUDITOR)) return;
+		if ("$verify".equals(rd.getOperation()) && s.has(Role.AUDITOR)) return;
 		RequestState state = RequestState.of(rd);
 		// one resource, or one resource's versions, or $verify of one: refuse outright (no hole in a history bundle)
 		boolean single = rd.getRestOperationType() == RestOperationTypeEnum.READ

@@ -10,8 +10,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import org.fhirledger.ledger.Bytes32;
+import org.fhirledger.ledger.ConsentLedger;
 import org.fhirledger.ledger.ContractRevertException;
-import org.fhirledger.ledger.Ledger;
 import org.fhirledger.ledger.LedgerException;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -26,12 +26,12 @@ import org.hl7.fhir.r4.model.Consent;
 @Interceptor
 public final class ConsentMirror {
 
-	private final Ledger ledger;
+	private final ConsentLedger ledger;
 	private final ChainAuthority chain;
 	private final Pseudonyms pseudonyms;
 	private final Clock clock;
 
-	public ConsentMirror(Ledger ledger, ChainAuthority chain, Pseudonyms pseudonyms, Clock clock) {
+	public ConsentMirror(ConsentLedger ledger, ChainAuthority chain, Pseudonyms pseudonyms, Clock clock) {
 		this.ledger = ledger;
 		this.chain = chain;
 		this.pseudonyms = pseudonyms;

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.ledger.ConsentGrant;
-import org.fhirledger.ledger.Ledger;
+import org.fhirledger.ledger.ConsentLedger;
 import org.fhirledger.server.ledger.ChainDurability;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -49,7 +49,7 @@ public final class ConsentResync implements ChainDurability.LostBlocksListener, 
 
 	private final ObjectProvider<DaoRegistry> daos;
 	private final ObjectProvider<JdbcTemplate> jdbc;
-	private final ObjectProvider<Ledger> ledger;
+	private final ObjectProvider<ConsentLedger> ledger;
 	private final ObjectProvider<ChainAuthority> chain;
 	private final ObjectProvider<Pseudonyms> pseudonyms;
 	private final Clock clock;
@@ -62,7 +62,7 @@ public final class ConsentResync implements ChainDurability.LostBlocksListener, 
 	private volatile boolean ready;
 	private volatile boolean pending;
 
-	public ConsentResync(ObjectProvider<DaoRegistry> daos, ObjectProvider<JdbcTemplate> jdbc, ObjectProvider<Ledger> ledger,
+	public ConsentResync(ObjectProvider<DaoRegistry> daos, ObjectProvider<JdbcTemplate> jdbc, ObjectProvider<ConsentLedger> ledger,
 			ObjectProvider<ChainAuthority> chain, ObjectProvider<Pseudonyms> pseudonyms, Clock clock) {
 		this.daos = daos;
 		this.jdbc = jdbc;
@@ -204,7 +204,7 @@ public final class ConsentResync implements ChainDurability.LostBlocksListener, 
 		String account = chain.getObject().accountOf(pair.actor()).orElse(null);
 		if (account == null) return false; // no ledger account: nothing was granted to it
 		Bytes32 patient = pseudonyms.getObject().of("Patient", pair.patientId());
-		Ledger l = ledger.getObject();
+		ConsentLedger l = ledger.getObject();
 		ConsentGrant onChain = l.consentOf(patient, account);
 		boolean grant = terms != null && terms.expiry().isAfter(clock.instant());
 		if (grant) {

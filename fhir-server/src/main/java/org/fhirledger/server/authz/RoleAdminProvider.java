@@ -6,7 +6,7 @@ import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import java.util.Locale;
 import org.fhirledger.ledger.ContractRevertException;
-import org.fhirledger.ledger.Ledger;
+import org.fhirledger.ledger.DirectoryLedger;
 import org.fhirledger.ledger.LedgerException;
 import org.fhirledger.ledger.LedgerReceipt;
 import org.fhirledger.ledger.Role;
@@ -22,11 +22,11 @@ import org.hl7.fhir.r4.model.StringType;
  */
 public final class RoleAdminProvider {
 
-	private final Ledger ledger;
+	private final DirectoryLedger ledger;
 	private final ChainAuthority chain;
 	private final Pseudonyms pseudonyms;
 
-	public RoleAdminProvider(Ledger ledger, ChainAuthority chain, Pseudonyms pseudonyms) {
+	public RoleAdminProvider(DirectoryLedger ledger, ChainAuthority chain, Pseudonyms pseudonyms) {
 		this.ledger = ledger;
 		this.chain = chain;
 		this.pseudonyms = pseudonyms;

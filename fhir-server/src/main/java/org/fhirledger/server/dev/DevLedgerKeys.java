@@ -1,9 +1,10 @@
 package org.fhirledger.server.dev;
 
-import org.fhirledger.server.security.Role;
+import org.fhirledger.ledger.Role;
 import org.fhirledger.crypto.Pseudonymizer;
 
 import java.math.BigInteger;
+import org.fhirledger.ledger.Role;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.ECKeyPair;
 import org.web3j.crypto.Keys;

@@ -2,7 +2,7 @@ package org.fhirledger.server.dev;
 
 import org.fhirledger.server.security.CallerClaims;
 import org.fhirledger.server.security.DevIssuer;
-import org.fhirledger.server.security.Role;
+import org.fhirledger.ledger.Role;
 import org.fhirledger.server.ledger.ContractsFile;
 import java.io.IOException;
 import java.io.Reader;
@@ -16,8 +16,9 @@ import org.fhirledger.crypto.Pseudonymizer;
 import org.fhirledger.files.DurableFiles;
 import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.ledger.ContractAddresses;
-import org.fhirledger.ledger.Ledger;
-import org.fhirledger.ledger.LedgerDeployer;
+import org.fhirledger.ledger.DirectoryLedger;
+import org.fhirledger.ledger.Role;
+import org.fhirledger.ledger.web3j.LedgerDeployer;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.Hash;
 import org.web3j.crypto.Keys;
@@ -37,11 +38,11 @@ public final class DevLedgerRoles {
 	private DevLedgerRoles() {}
 
 	/** Server side, dev mode: the dev ADMIN holds ADMIN; the chain's coordinates are written for bin/dev-token. */
-	public static void prepare(Path dataDir, Ledger ledger, String rpcUrl, long chainId, Path contractsFile) {
+	public static void prepare(Path dataDir, DirectoryLedger ledger, String rpcUrl, long chainId, Path contractsFile) {
 		DevIssuer issuer = DevIssuer.loadOrCreate(dataDir);
 		String admin = DevLedgerKeys.address(issuer.addressSecret(), Role.ADMIN, null);
-		if (!ledger.hasRole(admin, org.fhirledger.ledger.Role.ADMIN)) {
-			ledger.assignRole(admin, org.fhirledger.ledger.Role.ADMIN, labelIdentity(admin));
+		if (!ledger.hasRole(admin, Role.ADMIN)) {
+			ledger.assignRole(admin, Role.ADMIN, labelIdentity(admin));
 		}
 		Properties p = new Properties();
 		p.setProperty("rpc-url", rpcUrl);
@@ -79,10 +80,10 @@ public final class DevLedgerRoles {
 		try {
 			var registry = org.fhirledger.contracts.generated.AccessRegistry.load(contracts.accessRegistry(), web3j,
 					admin, new org.web3j.tx.gas.StaticGasProvider(BigInteger.ZERO, BigInteger.valueOf(500_000)));
-			BigInteger code = BigInteger.valueOf(org.fhirledger.ledger.Role.valueOf(role.name()).code());
+			BigInteger code = BigInteger.valueOf(role.code());
 			if (registry.hasRole(address, code).send()) return "already holds " + role + " on chain";
 			new LedgerDeployer(web3j, admin, chainId, BigInteger.ZERO).assignRole(contracts, address,
-					org.fhirledger.ledger.Role.valueOf(role.name()), identity);
+					role, identity);
 			return "assigned " + role + " on chain" + (fhirUser == null ? "" : ", bound to " + fhirUser);
 		} catch (IOException e) {
 			throw new IllegalStateException("the local chain at " + p.getProperty("rpc-url") + " does not answer: "

@@ -1,7 +1,7 @@
 package org.fhirledger.server.dev;
 
 import org.fhirledger.server.security.DevIssuer;
-import org.fhirledger.server.security.Role;
+import org.fhirledger.ledger.Role;
 import org.fhirledger.server.security.SecurityMode;
 import org.fhirledger.server.security.SecurityProperties;
 import org.fhirledger.server.security.TokenSettingsFile;
@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
+import org.fhirledger.ledger.Role;
 import org.springframework.boot.convert.DurationStyle;
 
 /**

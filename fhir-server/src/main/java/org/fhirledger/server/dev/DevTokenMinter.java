@@ -2,7 +2,7 @@ package org.fhirledger.server.dev;
 
 import org.fhirledger.server.security.CallerClaims;
 import org.fhirledger.server.security.DevIssuer;
-import org.fhirledger.server.security.Role;
+import org.fhirledger.ledger.Role;
 import org.fhirledger.server.security.SecurityProperties;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.UUID;
+import org.fhirledger.ledger.Role;
 
 /** Signs dev tokens with the dev issuer key, in the shape the server expects from any IdP. */
 public final class DevTokenMinter {

@@ -18,8 +18,8 @@ import org.fhirledger.crypto.DataKeyNotFoundException;
 import org.fhirledger.crypto.EnvelopeCipher;
 import org.fhirledger.crypto.ResourceVersion;
 import org.fhirledger.ledger.Bytes32;
-import org.fhirledger.ledger.Ledger;
 import org.fhirledger.ledger.LedgerException;
+import org.fhirledger.ledger.RecordLedger;
 import org.fhirledger.record.CanonicalResource;
 import org.fhirledger.server.authz.AuthorizationUnavailableException;
 import org.fhirledger.server.outbox.OutboxRow;
@@ -60,7 +60,7 @@ public final class ErasureService {
 	private final Pseudonyms pseudonyms;
 	private final EnvelopeCipher cipher;
 	private final OutboxStore outbox;
-	private final Ledger ledger;
+	private final RecordLedger ledger;
 	private final Runnable wakeWriter;
 	private final ErasureRegistry registry;
 	private final PatientRecords records;
@@ -70,7 +70,7 @@ public final class ErasureService {
 	private final Clock clock;
 
 	ErasureService(DaoRegistry daos, PlatformTransactionManager hapiTransactions, Pseudonyms pseudonyms,
-			EnvelopeCipher cipher, OutboxStore outbox, Ledger ledger, Runnable wakeWriter, ErasureRegistry registry,
+			EnvelopeCipher cipher, OutboxStore outbox, RecordLedger ledger, Runnable wakeWriter, ErasureRegistry registry,
 			PatientRecords records, ErasureAudit audit, java.util.function.Consumer<String> forgetInAudit,
 			Runnable compactStorage, Clock clock) {
 		this.daos = daos;

@@ -23,7 +23,7 @@ public class IntegrityConfig {
 
 	@Bean(destroyMethod = "close")
 	public LedgerRecords ledgerRecords(Ledger ledger, IntegrityProperties settings) {
-		return new LedgerRecords(ledger, settings);
+		return new LedgerRecords(ledger, ledger, settings);
 	}
 
 	/**

@@ -9,9 +9,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.fhirledger.ledger.AccessLedger;
 import org.fhirledger.ledger.Bytes32;
-import org.fhirledger.ledger.Ledger;
 import org.fhirledger.ledger.LedgerReceipt;
+import org.fhirledger.ledger.RecordLedger;
 import org.fhirledger.server.outbox.LedgerWriter;
 import org.fhirledger.server.outbox.OutboxRow;
 
@@ -31,14 +32,16 @@ public class LedgerRecords implements LedgerWriter.ConfirmationListener, AutoClo
 		record Unreachable() implements Lookup {}
 	}
 
-	private final Ledger ledger;
+	private final RecordLedger records;
+	private final AccessLedger accesses;
 	private final IntegrityProperties settings;
 	private final Map<String, Bytes32> cache;
 	private final ExecutorService lookups;
 	private volatile long chainSkippedUntil;
 
-	public LedgerRecords(Ledger ledger, IntegrityProperties settings) {
-		this.ledger = ledger;
+	public LedgerRecords(RecordLedger records, AccessLedger accesses, IntegrityProperties settings) {
+		this.records = records;
+		this.accesses = accesses;
 		this.settings = settings;
 		int max = settings.cacheSize();
 		this.cache = java.util.Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, true) {
@@ -69,7 +72,7 @@ public class LedgerRecords implements LedgerWriter.ConfirmationListener, AutoClo
 		String key = key(type, id, version);
 		Bytes32 cached = cache.get(key);
 		if (cached != null) return new Lookup.Found(cached);
-		Optional<Optional<Bytes32>> answer = ask(() -> ledger.contentHashOf(resource, version));
+		Optional<Optional<Bytes32>> answer = ask(() -> records.contentHashOf(resource, version));
 		if (answer.isEmpty()) return new Lookup.Unreachable();
 		answer.get().ifPresent(h -> cache.put(key, h));
 		return answer.get().<Lookup>map(Lookup.Found::new).orElseGet(Lookup.Absent::new);
@@ -80,7 +83,7 @@ public class LedgerRecords implements LedgerWriter.ConfirmationListener, AutoClo
 		String key = key(type, id, version);
 		Bytes32 cached = cache.get(key);
 		if (cached != null) return new Lookup.Found(cached);
-		Optional<Optional<Long>> answer = ask(() -> ledger.accessSeqOf(auditHash));
+		Optional<Optional<Long>> answer = ask(() -> accesses.accessSeqOf(auditHash));
 		if (answer.isEmpty()) return new Lookup.Unreachable();
 		if (answer.get().isEmpty()) return new Lookup.Absent();
 		cache.put(key, auditHash);

@@ -3,7 +3,7 @@ package org.fhirledger.server.ledger;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.fhirledger.ledger.ContractAddresses;
-import org.fhirledger.ledger.LedgerConfig;
+import org.fhirledger.ledger.web3j.LedgerConfig;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -84,11 +84,13 @@ public record LedgerProperties(
 
 	/** The adapter's settings for these contracts. */
 	public LedgerConfig toLedgerConfig(ContractAddresses contracts) {
-		LedgerConfig d = LedgerConfig.defaults(rpcUrl, chainId, contracts);
-		return d.withBatching(maxBatchSize, maxWait)
-				.withTimeouts(receiptTimeout, unavailableTimeout, closeTimeout)
-				.withMaxLogsRange(maxLogsRange)
-				.withOutageDetection(rpcTimeout, probeInterval);
+		return LedgerConfig.builder(rpcUrl, chainId, contracts)
+				.batching(maxBatchSize, maxWait)
+				.timeouts(receiptTimeout, unavailableTimeout, closeTimeout)
+				.maxLogsRange(maxLogsRange)
+				.rpcTimeout(rpcTimeout)
+				.probeInterval(probeInterval)
+				.build();
 	}
 
 	private static String blankToNull(String s) {

@@ -1,7 +1,8 @@
 package org.fhirledger.server.ledger;
 
+import org.fhirledger.ledger.ChainCoordinates;
 import org.fhirledger.ledger.ContractAddresses;
-import org.fhirledger.ledger.Web3jLedger;
+import org.fhirledger.ledger.web3j.Web3jLedger;
 import org.fhirledger.server.datadir.DataDir;
 import org.fhirledger.server.security.SecurityProperties;
 import org.springframework.beans.factory.ObjectProvider;
@@ -41,6 +42,12 @@ public class LedgerWiringConfig {
 			throw e;
 		}
 		return connected;
+	}
+
+	/** Where the ledger lives, for code that names the chain (proofs, the event reader) without using the adapter. */
+	@Bean
+	public ChainCoordinates chainCoordinates(Web3jLedger connected) {
+		return connected.coordinates();
 	}
 
 	/** The embedded anvil's snapshots (bin/run), or a node that persists every block itself. */

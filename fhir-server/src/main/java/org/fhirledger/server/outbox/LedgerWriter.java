@@ -16,6 +16,7 @@ import org.fhirledger.ledger.Ledger;
 import org.fhirledger.ledger.LedgerReceipt;
 import org.fhirledger.ledger.RecordEntry;
 import org.fhirledger.ledger.RecordInfo;
+import org.fhirledger.retry.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -53,7 +54,7 @@ public class LedgerWriter implements SmartLifecycle {
 	private final WriterHealth health = new WriterHealth();
 	private final ConcurrentLinkedQueue<Completion> completions = new ConcurrentLinkedQueue<>();
 	private final Object signal = new Object();
-	private final AtomicInteger failures = new AtomicInteger();
+	private final Backoff backoff;
 	private volatile boolean wakeRequested;
 	private volatile boolean running;
 	private volatile Thread thread;
@@ -66,6 +67,7 @@ public class LedgerWriter implements SmartLifecycle {
 		this.uploads = new ContentUploads(content, settings.contentThreads());
 		this.lock = lock;
 		this.settings = settings;
+		this.backoff = new Backoff(settings.retryInitial(), settings.retryMax());
 		this.listener = listener;
 	}
 
@@ -258,7 +260,7 @@ public class LedgerWriter implements SmartLifecycle {
 				store.confirm(ok);
 				health.confirmed(ok.size());
 				health.chainProblem(null);
-				failures.set(0);
+				backoff.reset();
 				for (Completion c : done) if (c.error() == null) listener.confirmed(c.row(), c.receipt());
 			}
 		} finally {
@@ -274,8 +276,7 @@ public class LedgerWriter implements SmartLifecycle {
 	}
 
 	private void backOff() {
-		int n = Math.min(failures.incrementAndGet(), 20);
-		long wait = Math.min(settings.retryMax().toMillis(), settings.retryInitial().toMillis() << Math.min(n - 1, 16));
+		long wait = backoff.nextDelayMillis();
 		backoffUntil = System.currentTimeMillis() + wait;
 	}
 

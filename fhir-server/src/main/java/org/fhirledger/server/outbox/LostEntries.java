@@ -1,7 +1,8 @@
 package org.fhirledger.server.outbox;
 
 import java.util.List;
-import org.fhirledger.ledger.Ledger;
+import org.fhirledger.ledger.AccessLedger;
+import org.fhirledger.ledger.RecordLedger;
 import org.fhirledger.server.ledger.ChainDurability;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,12 +17,14 @@ public class LostEntries implements ChainDurability.LostBlocksListener {
 	private static final Logger log = LoggerFactory.getLogger(LostEntries.class);
 
 	private final OutboxStore store;
-	private final Ledger ledger;
+	private final RecordLedger records;
+	private final AccessLedger accesses;
 	private final Runnable wakeWriter;
 
-	public LostEntries(OutboxStore store, Ledger ledger, Runnable wakeWriter) {
+	public LostEntries(OutboxStore store, RecordLedger records, AccessLedger accesses, Runnable wakeWriter) {
 		this.store = store;
-		this.ledger = ledger;
+		this.records = records;
+		this.accesses = accesses;
 		this.wakeWriter = wakeWriter;
 	}
 
@@ -45,8 +48,8 @@ public class LostEntries implements ChainDurability.LostBlocksListener {
 		int n = 0;
 		for (OutboxRow row : rows) {
 			boolean onChain = row.kind() == OutboxRow.Kind.ACCESS
-					? ledger.accessSeqOf(row.contentHash()).isPresent()
-					: ledger.contentHashOf(row.resource(), row.version()).isPresent();
+					? accesses.accessSeqOf(row.contentHash()).isPresent()
+					: records.contentHashOf(row.resource(), row.version()).isPresent();
 			if (!onChain && store.reopen(row.id())) n++;
 		}
 		if (n > 0) wakeWriter.run();

@@ -95,7 +95,7 @@ public class WritePipelineConfig {
 	/** Records again what the private chain lost (told by the embedded chain; used by the operator's recovery). */
 	@Bean
 	public LostEntries lostEntries(OutboxStore store, Ledger ledger, ObjectProvider<LedgerWriter> writer) {
-		return new LostEntries(store, ledger, () -> writer.ifAvailable(LedgerWriter::wake));
+		return new LostEntries(store, ledger, ledger, () -> writer.ifAvailable(LedgerWriter::wake));
 	}
 
 	@Bean

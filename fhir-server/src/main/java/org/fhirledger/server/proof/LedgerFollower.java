@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.LongSupplier;
 import org.fhirledger.anchor.LedgerEvent;
-import org.fhirledger.anchor.LedgerEventReader;
+import org.fhirledger.anchor.LedgerEventSource;
 import org.fhirledger.merkle.Hash;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +39,7 @@ public final class LedgerFollower {
     /** Where the follower is: next block to read, last block read and its hash. */
     public record Position(long nextBlock, Long lastBlock, String lastBlockHash) {}
 
-    private final LedgerEventReader reader;
+    private final LedgerEventSource reader;
     private final ProofLog proofLog;
     private final LeafIndex index;
     private final JdbcTemplate jdbc;
@@ -51,7 +51,7 @@ public final class LedgerFollower {
     private final boolean acceptRewrite;
     private volatile String alarm;
 
-    public LedgerFollower(LedgerEventReader reader, ProofLog proofLog, LeafIndex index, JdbcTemplate jdbc,
+    public LedgerFollower(LedgerEventSource reader, ProofLog proofLog, LeafIndex index, JdbcTemplate jdbc,
             TransactionTemplate tx, long fromBlock, int confirmations, long maxBlocksPerStep) {
         this(reader, proofLog, index, jdbc, tx, fromBlock, confirmations, maxBlocksPerStep, () -> Long.MAX_VALUE, false);
     }
@@ -62,7 +62,7 @@ public final class LedgerFollower {
      * @param acceptRewrite the operator's recovery: a rewritten chain is taken as it is, with a recorded break
      *                     ({@link #rebase}), instead of stopping
      */
-    public LedgerFollower(LedgerEventReader reader, ProofLog proofLog, LeafIndex index, JdbcTemplate jdbc,
+    public LedgerFollower(LedgerEventSource reader, ProofLog proofLog, LeafIndex index, JdbcTemplate jdbc,
             TransactionTemplate tx, long fromBlock, int confirmations, long maxBlocksPerStep, LongSupplier durableBlock,
             boolean acceptRewrite) {
         this.durableBlock = durableBlock;

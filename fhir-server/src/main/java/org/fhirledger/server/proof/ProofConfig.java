@@ -1,5 +1,7 @@
 package org.fhirledger.server.proof;
 
+import org.fhirledger.ledger.ChainCoordinates;
+import org.fhirledger.ledger.Ledger;
 import org.fhirledger.server.datadir.DataDir;
 import org.fhirledger.server.scrub.ContentCheck;
 import ca.uhn.fhir.context.FhirContext;
@@ -7,9 +9,9 @@ import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import java.nio.file.Path;
 import javax.sql.DataSource;
-import org.fhirledger.anchor.LedgerEventReader;
+import org.fhirledger.anchor.LedgerEventSource;
+import org.fhirledger.anchor.web3j.LedgerEventReader;
 import org.fhirledger.ledger.ContractAddresses;
-import org.fhirledger.ledger.Web3jLedger;
 import org.fhirledger.server.ledger.ChainDurability;
 import org.fhirledger.server.ledger.EmbeddedChainProperties;
 import org.fhirledger.server.ledger.LedgerProperties;
@@ -60,18 +62,18 @@ public class ProofConfig {
     }
 
     @Bean(destroyMethod = "close")
-    public LedgerEventReader ledgerEventReader(Web3jLedger ledger, LedgerProperties ledgerProperties) {
-        ContractAddresses c = ledger.contracts();
-        return LedgerEventReader.create(ledger.rpcUrl(), c.recordLedger(), c.accessLedger(), ledgerProperties.maxLogsRange(),
+    public LedgerEventSource ledgerEventReader(ChainCoordinates chain, LedgerProperties ledgerProperties) {
+        ContractAddresses c = chain.contracts();
+        return LedgerEventReader.create(chain.rpcUrl(), c.recordLedger(), c.accessLedger(), ledgerProperties.maxLogsRange(),
                 ledgerProperties.rpcTimeout());
     }
 
     @Bean
-    public LedgerFollower ledgerFollower(LedgerEventReader reader, ProofLog proofLog, LeafIndex leafIndex,
-            DataSource dataSource, TransactionTemplate proofTransactions, Web3jLedger ledger, AnchorProperties anchor,
+    public LedgerFollower ledgerFollower(LedgerEventSource reader, ProofLog proofLog, LeafIndex leafIndex,
+            DataSource dataSource, TransactionTemplate proofTransactions, ChainCoordinates chain, AnchorProperties anchor,
             LedgerProperties ledgerProperties, ChainDurability durability, EmbeddedChainProperties embedded) {
         return new LedgerFollower(reader, proofLog, leafIndex, new JdbcTemplate(dataSource), proofTransactions,
-                ledger.contracts().fromBlock(), anchor.confirmations(), 10 * ledgerProperties.maxLogsRange(),
+                chain.contracts().fromBlock(), anchor.confirmations(), 10 * ledgerProperties.maxLogsRange(),
                 durability::durableBlock, embedded.acceptRewrittenChain());
     }
 
@@ -93,11 +95,11 @@ public class ProofConfig {
 
     @Bean
     public ProofOperations proofOperations(FhirContext fhirContext, DaoRegistry daoRegistry, Pseudonyms pseudonyms,
-            Web3jLedger ledger, LeafIndex leafIndex, ProofLog proofLog, AnchorRecords anchorRecords,
+            Ledger ledger, ChainCoordinates chain, LeafIndex leafIndex, ProofLog proofLog, AnchorRecords anchorRecords,
             AnchorService anchorService, LedgerFollower follower, OutboxStore outbox,
             org.springframework.beans.factory.ObjectProvider<ErasedRecords> erased,
             org.springframework.beans.factory.ObjectProvider<ContentCheck> contentCheck) {
-        return new ProofOperations(fhirContext, daoRegistry, pseudonyms, ledger, leafIndex, proofLog, anchorRecords,
+        return new ProofOperations(fhirContext, daoRegistry, pseudonyms, ledger, ledger, chain, leafIndex, proofLog, anchorRecords,
                 anchorService, follower, outbox, erased.getIfAvailable(() -> ErasedRecords.NONE),
                 contentCheck.getIfAvailable());
     }

@@ -1,6 +1,9 @@
 package org.fhirledger.server.proof;
 
 import org.fhirledger.content.Cid;
+import org.fhirledger.ledger.AccessLedger;
+import org.fhirledger.ledger.ChainCoordinates;
+import org.fhirledger.ledger.RecordLedger;
 import org.fhirledger.server.scrub.ContentCheck;
 import org.fhirledger.server.scrub.ContentCondition;
 import ca.uhn.fhir.context.FhirContext;
@@ -14,7 +17,6 @@ import org.fhirledger.anchor.LedgerEvent;
 import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.ledger.LedgerException;
 import org.fhirledger.ledger.RecordInfo;
-import org.fhirledger.ledger.Web3jLedger;
 import org.fhirledger.merkle.Hash;
 import org.fhirledger.merkle.InclusionProof;
 import org.fhirledger.merkle.MerkleLog;
@@ -39,7 +41,9 @@ public final class ProofOperations {
     private final FhirContext fhir;
     private final DaoRegistry daos;
     private final Pseudonyms pseudonyms;
-    private final Web3jLedger ledger;
+    private final RecordLedger ledger;
+    private final AccessLedger accesses;
+    private final ChainCoordinates chain;
     private final LeafIndex index;
     private final ProofLog proofLog;
     private final AnchorRecords anchors;
@@ -50,7 +54,8 @@ public final class ProofOperations {
     private final ErasedRecords erased;
     private final ContentCheck content;
 
-    ProofOperations(FhirContext fhir, DaoRegistry daos, Pseudonyms pseudonyms, Web3jLedger ledger, LeafIndex index,
+    ProofOperations(FhirContext fhir, DaoRegistry daos, Pseudonyms pseudonyms, RecordLedger ledger, AccessLedger accesses,
+            ChainCoordinates chain, LeafIndex index,
             ProofLog proofLog, AnchorRecords anchors, AnchorService service, LedgerFollower follower,
             OutboxStore outbox, ErasedRecords erased, ContentCheck content) {
         this.fhir = fhir;
@@ -59,6 +64,8 @@ public final class ProofOperations {
         this.daos = daos;
         this.pseudonyms = pseudonyms;
         this.ledger = ledger;
+        this.accesses = accesses;
+        this.chain = chain;
         this.index = index;
         this.proofLog = proofLog;
         this.anchors = anchors;
@@ -215,7 +222,7 @@ public final class ProofOperations {
         if (row.isEmpty()) {
             Optional<Long> seq;
             try {
-                seq = ledger.accessSeqOf(auditHash);
+                seq = accesses.accessSeqOf(auditHash);
             } catch (LedgerException ex) {
                 a.put("privateChainCheck", "skipped: " + ex.getMessage());
                 seq = Optional.empty();
@@ -241,7 +248,7 @@ public final class ProofOperations {
     private void proveAndAnchor(VerifyAnswer a, LeafIndex.Row row) {
         MerkleLog log = proofLog.log();
         a.entry(row.event());
-        a.put("privateChainId", ledger.chainId());
+        a.put("privateChainId", chain.chainId());
         Hash leaf = row.event().leafHash();
         a.put("leafIndex", row.leafIndex());
         a.put("leafHash", "0x" + leaf.toHex());
@@ -295,7 +302,7 @@ public final class ProofOperations {
                 .ifPresent(x -> str(p, "privateChainError", x));
         s.lastAnchorError().ifPresent(x -> str(p, "publicChainError", x));
         str(p, "anchorJob", s.active() ? "active" : "standby");
-        str(p, "privateChainId", Long.toString(ledger.chainId()));
+        str(p, "privateChainId", Long.toString(chain.chainId()));
         str(p, "logSize", Long.toString(size));
         LedgerFollower.Position pos = follower.position();
         if (pos.lastBlock() != null) str(p, "followedBlock", Long.toString(pos.lastBlock()));

@@ -32,7 +32,7 @@ import java.util.jar.JarFile;
 import org.fhirledger.server.Application;
 import org.fhirledger.server.outbox.PipelineServer;
 import org.fhirledger.server.security.DevTokens;
-import org.fhirledger.server.security.Role;
+import org.fhirledger.ledger.Role;
 import org.fhirledger.server.testing.SharedChain;
 import org.fhirledger.testing.AnvilExtension;
 import org.hl7.fhir.instance.model.api.IBaseResource;

@@ -19,7 +19,7 @@ import java.time.Duration;
 import org.fhirledger.server.Application;
 import org.fhirledger.server.security.DevTokens;
 import org.fhirledger.server.security.HttpProbe;
-import org.fhirledger.server.security.Role;
+import org.fhirledger.ledger.Role;
 import org.fhirledger.server.testing.SharedChain;
 import org.fhirledger.testing.AnvilExtension;
 import org.springframework.test.context.DynamicPropertyRegistry;

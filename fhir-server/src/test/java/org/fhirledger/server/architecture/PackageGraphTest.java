@@ -52,8 +52,6 @@ class PackageGraphTest {
 		return noClasses().that().resideInAPackage(SERVER + "..")
 				.and().resideOutsideOfPackages(WIRING_PACKAGES)
 				.and(isNot(wiringClass()))
-				// it takes the concrete ledger for the chain's coordinates (chain id, account) until it takes a value of them
-				.and().doNotHaveFullyQualifiedName(SERVER + ".proof.ProofOperations")
 				.should().dependOnClassesThat(adapter())
 				.because("the FHIR layer talks to ports (Ledger, AnchorChain, ContentStore); only the wiring picks the adapter");
 	}

@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.fhirledger.server.api.ServerTestBase;
 import org.fhirledger.server.security.DevTokens;
-import org.fhirledger.server.security.Role;
+import org.fhirledger.ledger.Role;
 import org.fhirledger.server.testing.PostgresInitializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;

@@ -18,7 +18,7 @@ import org.fhirledger.server.Application;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.security.DevTokens;
 import org.fhirledger.server.security.HttpProbe;
-import org.fhirledger.server.security.Role;
+import org.fhirledger.ledger.Role;
 import org.fhirledger.testing.AnvilExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

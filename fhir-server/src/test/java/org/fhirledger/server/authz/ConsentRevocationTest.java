@@ -12,7 +12,7 @@ import org.fhirledger.ledger.ResourceTypes;
 import org.fhirledger.server.api.ServerTestBase;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.security.DevTokens;
-import org.fhirledger.server.security.Role;
+import org.fhirledger.ledger.Role;
 import org.fhirledger.server.testing.PostgresInitializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -27,7 +27,7 @@ import java.util.function.Predicate;
 import org.fhirledger.server.api.ServerTestBase;
 import org.fhirledger.server.record.PatientLinks;
 import org.fhirledger.server.security.DevTokens;
-import org.fhirledger.server.security.Role;
+import org.fhirledger.ledger.Role;
 import org.fhirledger.server.testing.PostgresInitializer;
 import org.hl7.fhir.instance.model.api.IBase;
 import org.hl7.fhir.instance.model.api.IBaseResource;

@@ -25,7 +25,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.fhirledger.contracts.generated.AccessRegistry;
 import org.fhirledger.contracts.generated.AnchorRegistry;
-import org.fhirledger.ledger.LedgerCredentials;
+import org.fhirledger.ledger.web3j.LedgerCredentials;
 import org.fhirledger.ledger.Role;
 import org.fhirledger.server.ledger.DeployContracts;
 import org.fhirledger.testing.AnvilExtension;

@@ -20,7 +20,7 @@ import java.util.UUID;
 import java.util.stream.Stream;
 import org.fhirledger.server.outbox.PipelineServer;
 import org.fhirledger.server.security.DevTokens;
-import org.fhirledger.server.security.Role;
+import org.fhirledger.ledger.Role;
 import org.fhirledger.server.testing.SharedChain;
 import org.fhirledger.testing.AnvilExtension;
 import org.junit.jupiter.api.AfterAll;

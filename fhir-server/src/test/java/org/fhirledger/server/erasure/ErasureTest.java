@@ -39,7 +39,7 @@ import org.fhirledger.server.outbox.PipelineServer;
 import org.fhirledger.server.outbox.VersionRecorder;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.security.DevTokens;
-import org.fhirledger.server.security.Role;
+import org.fhirledger.ledger.Role;
 import org.fhirledger.server.testing.PostgresInitializer;
 import org.fhirledger.testing.AnvilExtension;
 import org.fhirledger.testing.IpfsNodeExtension;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.fhirledger.ledger.ContractAddresses;
-import org.fhirledger.ledger.LedgerConfig;
+import org.fhirledger.ledger.web3j.LedgerConfig;
 import org.junit.jupiter.api.Test;
 
 class LedgerPropertiesTest {

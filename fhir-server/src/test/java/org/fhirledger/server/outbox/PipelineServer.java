@@ -18,7 +18,7 @@ import java.util.function.BooleanSupplier;
 import org.fhirledger.ledger.Ledger;
 import org.fhirledger.server.Application;
 import org.fhirledger.server.security.DevTokens;
-import org.fhirledger.server.security.Role;
+import org.fhirledger.ledger.Role;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;

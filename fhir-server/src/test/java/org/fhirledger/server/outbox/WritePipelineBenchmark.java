@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.fhirledger.server.Application;
 import org.fhirledger.server.security.DevTokens;
-import org.fhirledger.server.security.Role;
+import org.fhirledger.ledger.Role;
 import org.fhirledger.testing.AnvilExtension;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.context.WebServerApplicationContext;

@@ -16,7 +16,7 @@ import java.time.Duration;
 import java.util.UUID;
 import org.fhirledger.server.outbox.PipelineServer;
 import org.fhirledger.server.security.DevTokens;
-import org.fhirledger.server.security.Role;
+import org.fhirledger.ledger.Role;
 import org.fhirledger.server.testing.PostgresInitializer;
 import org.fhirledger.testing.AnvilExtension;
 import org.hl7.fhir.r4.model.Patient;

@@ -11,16 +11,16 @@ import org.fhirledger.anchor.AnchorChain;
 import org.fhirledger.anchor.Anchorer;
 import org.fhirledger.anchor.HistoryRewrittenException;
 import org.fhirledger.anchor.LedgerEvent;
-import org.fhirledger.anchor.LedgerEventReader;
-import org.fhirledger.anchor.Web3jAnchorChain;
+import org.fhirledger.anchor.web3j.LedgerEventReader;
+import org.fhirledger.anchor.web3j.Web3jAnchorChain;
 import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.ledger.ContractAddresses;
-import org.fhirledger.ledger.LedgerConfig;
+import org.fhirledger.ledger.web3j.LedgerConfig;
 import org.fhirledger.anchor.AnchorTestChains;
-import org.fhirledger.ledger.LedgerDeployer;
+import org.fhirledger.ledger.web3j.LedgerDeployer;
 import org.fhirledger.ledger.RecordEntry;
 import org.fhirledger.ledger.Role;
-import org.fhirledger.ledger.Web3jLedger;
+import org.fhirledger.ledger.web3j.Web3jLedger;
 import org.fhirledger.merkle.ProofVerifier;
 import org.fhirledger.merkle.VerificationException;
 import org.fhirledger.testing.AnvilExtension;
@@ -56,8 +56,8 @@ class LedgerFollowerTest {
     }
 
     static Web3jLedger ledger(AnvilExtension chain, ContractAddresses c) {
-        return Web3jLedger.connect(LedgerConfig.defaults(chain.rpcUrl(), chain.chainId(), c)
-                .withBatching(10, Duration.ofMillis(5)), chain.credentials(0));
+        return Web3jLedger.connect(LedgerConfig.builder(chain.rpcUrl(), chain.chainId(), c)
+                .batching(10, Duration.ofMillis(5)).build(), chain.credentials(0));
     }
 
     static LedgerFollower follower(ProofDatabases.Db db, ProofLog log, LedgerEventReader reader, ContractAddresses c,

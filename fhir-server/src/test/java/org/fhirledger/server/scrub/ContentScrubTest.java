@@ -14,7 +14,7 @@ import java.time.Instant;
 import java.util.function.BooleanSupplier;
 import org.fhirledger.server.Application;
 import org.fhirledger.server.security.DevTokens;
-import org.fhirledger.server.security.Role;
+import org.fhirledger.ledger.Role;
 import org.fhirledger.testing.AnvilExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

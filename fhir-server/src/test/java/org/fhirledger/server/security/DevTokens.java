@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import org.fhirledger.ledger.Role;
 
 /**
  * For tests outside this package: a dev token for the server using {@code dataDir}, minted as bin/dev-token does,

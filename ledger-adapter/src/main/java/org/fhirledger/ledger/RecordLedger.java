@@ -1,0 +1,33 @@
+package org.fhirledger.ledger;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Record entries (RecordLedger contract): one per resource version, the content hash and CID of what was stored.
+ * Appends are batched and complete when their transaction is mined; an entry already on chain (same resource and
+ * version recorded by this adapter's account with the same content hash) completes with its existing receipt.
+ * Entries are per custodian account: another custodian's entries are not seen.
+ */
+public interface RecordLedger extends LedgerStatus {
+
+    /**
+     * Queues a record entry; completes with its sequence number once mined, or exceptionally.
+     *
+     * @throws LedgerClosedException when the adapter is closed
+     */
+    CompletableFuture<LedgerReceipt> appendRecord(RecordEntry entry);
+
+    /** The entry of (resource, version) this adapter's account recorded, if any (entries are per custodian). */
+    Optional<RecordInfo> findRecord(Bytes32 resource, long version);
+
+    /** Every version of the resource this adapter's account recorded, in ledger order. */
+    List<RecordInfo> recordHistory(Bytes32 resource);
+
+    /**
+     * The content hash this adapter's account recorded for (resource, version): one view call, for integrity
+     * checks on read. Another custodian's entry for the same key is not seen.
+     */
+    Optional<Bytes32> contentHashOf(Bytes32 resource, long version);
+}
