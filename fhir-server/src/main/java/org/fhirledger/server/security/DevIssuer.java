@@ -96,8 +96,8 @@ public final class DevIssuer {
 		}
 	}
 
-	/** The private signing key: only for minting dev tokens. */
-	ECKey signingKey() {
+	/** The private signing key: only for minting dev tokens (bin/dev-token, the embedded authorisation server). */
+	public ECKey signingKey() {
 		return signingKey;
 	}
 
@@ -106,7 +106,7 @@ public final class DevIssuer {
 		return signingKey.toPublicJWK();
 	}
 
-	byte[] addressSecret() {
+	public byte[] addressSecret() {
 		return addressSecret.clone();
 	}
 }

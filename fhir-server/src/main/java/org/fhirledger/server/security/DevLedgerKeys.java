@@ -13,7 +13,7 @@ import org.web3j.crypto.Sign;
  * issuer's secret, so the same dev user always has the same ledger address for this data directory and
  * different data directories never share addresses.
  */
-final class DevLedgerKeys {
+public final class DevLedgerKeys {
 
 	private DevLedgerKeys() {}
 
@@ -31,7 +31,7 @@ final class DevLedgerKeys {
 	}
 
 	/** The EIP-55 checksummed address of that key. */
-	static String address(byte[] secret, Role role, String fhirUser) {
+	public static String address(byte[] secret, Role role, String fhirUser) {
 		return Keys.toChecksumAddress(credentials(secret, role, fhirUser).getAddress());
 	}
 }

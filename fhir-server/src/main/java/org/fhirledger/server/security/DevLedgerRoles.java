@@ -57,7 +57,7 @@ public final class DevLedgerRoles {
 	 * bin/dev-token side: makes sure the account holds the role; returns what it did (for the user), or throws
 	 * IllegalStateException saying why it cannot.
 	 */
-	static String ensure(Path dataDir, Role role, String fhirUser, String address) throws IOException {
+	public static String ensure(Path dataDir, Role role, String fhirUser, String address) throws IOException {
 		Path file = dataDir.resolve("chain").resolve(FILE);
 		if (!Files.isRegularFile(file)) {
 			return "no local chain known for this data directory (server started without the ledger?): role not assigned on chain";
