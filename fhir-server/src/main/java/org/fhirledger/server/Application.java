@@ -13,6 +13,7 @@ import org.fhirledger.server.pseudonym.PseudonymConfig;
 import org.fhirledger.server.scrub.ContentScrubConfig;
 import org.fhirledger.server.security.SecurityConfig;
 import org.fhirledger.server.smart.SmartConfig;
+import org.fhirledger.server.smart.dev.DevAuthorizationServerConfig;
 import org.fhirledger.server.web.RequestLimitsConfig;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.SpringBootConfiguration;
@@ -45,6 +46,7 @@ import org.springframework.context.annotation.Import;
 	RequestLimitsConfig.class,
 	SecurityConfig.class,
 	SmartConfig.class,
+	DevAuthorizationServerConfig.class,
 	AuditConfig.class,
 	PseudonymConfig.class,
 	LedgerWiringConfig.class,

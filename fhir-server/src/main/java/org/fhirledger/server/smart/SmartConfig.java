@@ -3,7 +3,6 @@ package org.fhirledger.server.smart;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import java.time.Clock;
 import org.fhirledger.server.security.SecurityProperties;
-import org.fhirledger.server.smart.dev.DevAuthorizationServerConfig;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -21,11 +20,13 @@ import org.springframework.web.filter.CorsFilter;
 
 /**
  * SMART on FHIR around the API: discovery ({@code /fhir/.well-known/smart-configuration} and the
- * CapabilityStatement's security), CORS for browser apps, and in dev mode the embedded authorisation server.
+ * CapabilityStatement's security), CORS for browser apps and SMART scopes. The embedded authorisation server of dev
+ * mode ({@code smart.dev}) is its own entry in the application's import list: it depends on this package, not the
+ * reverse.
  */
 @Configuration
 @EnableConfigurationProperties(SmartProperties.class)
-@Import({DevAuthorizationServerConfig.class, ScopeConfig.class})
+@Import(ScopeConfig.class)
 public class SmartConfig {
 
 	/** Production: the IdP named by security.issuer-uri issues tokens; the server only validates them. */

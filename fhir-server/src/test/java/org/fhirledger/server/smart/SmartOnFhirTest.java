@@ -160,6 +160,9 @@ class SmartOnFhirTest extends ServerTestBase {
 		HttpResponse<String> patient = get(observations, "/Patient/" + p1);
 		assertThat(patient.statusCode()).isEqualTo(403);
 		assertThat(body(patient).at("/issue/0/diagnostics").asText()).contains("'r' on Patient");
+		// audited like every refusal, with the reason
+		JsonNode refusals = body(get(bearerToken(), "/AuditEvent?outcome=4&_sort=-date&_count=50"));
+		assertThat(refusals.toString()).contains("no scope granting 'r' on Patient");
 		assertThat(get(scoped("openid fhirUser", null), "/Observation/" + o1).statusCode()).isEqualTo(403);
 		// v1 forms are read as v2
 		assertThat(get(scoped("user/*.read", null), "/Patient/" + p1).statusCode()).isEqualTo(200);
