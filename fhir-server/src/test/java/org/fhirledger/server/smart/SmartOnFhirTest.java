@@ -270,6 +270,31 @@ class SmartOnFhirTest extends ServerTestBase {
 	}
 
 	@Test
+	void aPatientLogsInAndTheirOwnRecordIsTheContext() {
+		OAuthBrowser browser = new OAuthBrowser(server);
+		OAuthBrowser.Pkce pkce = OAuthBrowser.Pkce.create();
+		String code = codeFrom(browser.authorize(authorizeQuery("launch/patient patient/*.rs", pkce),
+				Map.of("role", "PATIENT", "fhirUser", "Patient/" + p1)));
+		JsonNode tokens = body(browser.postForm("/oauth2/token", Map.of("grant_type", "authorization_code", "code", code,
+				"redirect_uri", REDIRECT, "client_id", APP, "code_verifier", pkce.verifier())));
+		assertThat(tokens.path("patient").asText()).as(tokens.toString()).isEqualTo(p1);
+		String access = tokens.path("access_token").asText();
+		assertThat(get(access, "/Observation/" + o1).statusCode()).isEqualTo(200);
+		assertThat(get(access, "/Observation/" + o2).statusCode()).isEqualTo(404);
+	}
+
+	@Test
+	void launchPatientWithoutAPatientPickedGetsNoToken() {
+		OAuthBrowser browser = new OAuthBrowser(server);
+		OAuthBrowser.Pkce pkce = OAuthBrowser.Pkce.create();
+		String code = codeFrom(browser.authorize(authorizeQuery("launch/patient patient/*.rs", pkce), clinicianLogin(null)));
+		HttpResponse<String> r = browser.postForm("/oauth2/token", Map.of("grant_type", "authorization_code", "code", code,
+				"redirect_uri", REDIRECT, "client_id", APP, "code_verifier", pkce.verifier()));
+		assertThat(r.statusCode()).isEqualTo(400);
+		assertThat(r.body()).doesNotContain("access_token");
+	}
+
+	@Test
 	void aConfidentialAppGetsRefreshTokensForTheSameUserAndPatient() {
 		OAuthBrowser browser = new OAuthBrowser(server);
 		OAuthBrowser.Pkce pkce = OAuthBrowser.Pkce.create();
