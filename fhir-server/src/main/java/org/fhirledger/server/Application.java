@@ -14,12 +14,16 @@ import org.fhirledger.server.outbox.WritePipelineConfig;
 import org.fhirledger.server.pseudonym.PseudonymConfig;
 import org.fhirledger.server.scrub.ContentScrubConfig;
 import org.fhirledger.server.security.SecurityConfig;
+import org.fhirledger.server.smart.SmartConfig;
+import org.fhirledger.server.smart.dev.DevAuthorizationServerConfig;
 import org.fhirledger.server.web.RequestLimitsConfig;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.autoconfigure.elasticsearch.ElasticsearchRestClientAutoConfiguration;
 import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
+import org.springframework.boot.autoconfigure.security.oauth2.server.servlet.OAuth2AuthorizationServerAutoConfiguration;
+import org.springframework.boot.autoconfigure.security.oauth2.server.servlet.OAuth2AuthorizationServerJwtAutoConfiguration;
 import org.springframework.boot.autoconfigure.thymeleaf.ThymeleafAutoConfiguration;
 import org.springframework.context.annotation.Import;
 
@@ -32,7 +36,10 @@ import org.springframework.context.annotation.Import;
 @EnableAutoConfiguration(exclude = {
 	ElasticsearchRestClientAutoConfiguration.class,
 	ThymeleafAutoConfiguration.class,
-	FlywayAutoConfiguration.class
+	FlywayAutoConfiguration.class,
+	// the embedded authorisation server (dev mode) is configured by SmartConfig, never by Boot's defaults
+	OAuth2AuthorizationServerAutoConfiguration.class,
+	OAuth2AuthorizationServerJwtAutoConfiguration.class
 })
 @Import({
 	DataDirConfig.class,
@@ -40,6 +47,8 @@ import org.springframework.context.annotation.Import;
 	FhirRestConfig.class,
 	RequestLimitsConfig.class,
 	SecurityConfig.class,
+	SmartConfig.class,
+	DevAuthorizationServerConfig.class,
 	AuditConfig.class,
 	PseudonymConfig.class,
 	LedgerWiringConfig.class,

@@ -27,8 +27,10 @@ public final class DevToken {
 	public static final int USAGE = 2;
 	public static final int NOT_AVAILABLE = 3;
 	private static final Duration MAX_TTL = Duration.ofDays(1);
-	private static final String USAGE_TEXT = "usage: dev-token ROLE [--fhir-user Practitioner/123] [--ttl 1h] [--data-dir DIR]\n"
+	private static final String USAGE_TEXT = "usage: dev-token ROLE [--fhir-user Practitioner/123] [--scope 'patient/*.rs'] [--patient ID] [--ttl 1h] [--data-dir DIR]\n"
 			+ "  ROLE: one of " + Arrays.toString(Role.values()) + "\n"
+			+ "  --scope: SMART scopes, space-separated (default: openid [fhirUser] user/*.cruds)\n"
+			+ "  --patient: the patient in context, for patient/ scopes\n"
 			+ "  --ttl: token lifetime, e.g. 30m, 1h, PT2H (default 1h, at most 24h)\n"
 			+ "  --data-dir: the server's data directory (default $DATA_DIR, else ./data)";
 
@@ -41,6 +43,8 @@ public final class DevToken {
 	public static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
 		String roleArg = null;
 		String fhirUser = null;
+		String scope = null;
+		String patient = null;
 		Duration ttl = Duration.ofHours(1);
 		String dataDir = env.getOrDefault("DATA_DIR", "./data");
 		try {
@@ -48,6 +52,8 @@ public final class DevToken {
 				String a = args[i];
 				switch (a) {
 					case "--fhir-user" -> fhirUser = value(args, ++i, a);
+					case "--scope" -> scope = value(args, ++i, a);
+					case "--patient" -> patient = value(args, ++i, a);
 					case "--ttl" -> ttl = DurationStyle.detectAndParse(value(args, ++i, a));
 					case "--data-dir" -> dataDir = value(args, ++i, a);
 					case "-h", "--help" -> {
@@ -99,7 +105,7 @@ public final class DevToken {
 		}
 		DevTokenMinter.Minted minted;
 		try {
-			minted = minter.mint(role, fhirUser, ttl, Instant.now());
+			minted = minter.mint(role, fhirUser, scope, patient, ttl, Instant.now());
 		} catch (IllegalArgumentException e) {
 			err.println("dev-token: " + e.getMessage());
 			return USAGE;

@@ -30,7 +30,20 @@ public final class DevTokenMinter {
 
 	public record Minted(String token, String subject, String ledgerAddress, Instant expiresAt) {}
 
+	/** The scopes a dev token has unless asked otherwise: what the role may do (the chain still decides that). */
+	public static String defaultScope(String fhirUser) {
+		return (fhirUser == null ? "openid" : "openid fhirUser") + " user/*.cruds";
+	}
+
 	public Minted mint(Role role, String fhirUser, Duration ttl, Instant now) {
+		return mint(role, fhirUser, null, null, ttl, now);
+	}
+
+	/**
+	 * @param scope   space-separated SMART scopes, or null for {@link #defaultScope}
+	 * @param patient the SMART launch context (the patient patient/ scopes are confined to), or null
+	 */
+	public Minted mint(Role role, String fhirUser, String scope, String patient, Duration ttl, Instant now) {
 		if (fhirUser != null && !CallerClaims.FHIR_USER.matcher(fhirUser).matches()) {
 			throw new IllegalArgumentException("--fhir-user must reference a Practitioner, PractitionerRole, Patient, "
 					+ "RelatedPerson or Person, e.g. Practitioner/123 (got '" + fhirUser + "')");
@@ -48,7 +61,10 @@ public final class DevTokenMinter {
 				.claim(settings.ledgerAddressClaim(), address)
 				// The role is what the caller asks to act as; the chain decides whether that address holds it.
 				.claim("role", role.name())
-				.claim("scope", fhirUser == null ? "openid" : "openid fhirUser");
+				.claim("scope", scope == null || scope.isBlank() ? defaultScope(fhirUser) : scope.trim());
+		if (patient != null) {
+			claims.claim("patient", patient);
+		}
 		if (fhirUser != null) {
 			claims.claim(settings.fhirUserClaim(), fhirUser);
 		}

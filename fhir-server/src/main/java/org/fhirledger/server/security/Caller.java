@@ -13,8 +13,14 @@ import java.util.Set;
  * @param fhirUser      SMART fhirUser as a relative reference (e.g. {@code Practitioner/123}, also for a token that
  *                      gives it as an absolute URL), or null when the token has none
  * @param scopes        the token's scopes, possibly empty
+ * @param patient       SMART launch context: the id of the patient the token's {@code patient/} scopes are confined
+ *                      to (claim {@code patient}), or null
  */
-public record Caller(String subject, String ledgerAddress, String fhirUser, Set<String> scopes) {
+public record Caller(String subject, String ledgerAddress, String fhirUser, Set<String> scopes, String patient) {
+
+	public Caller(String subject, String ledgerAddress, String fhirUser, Set<String> scopes) {
+		this(subject, ledgerAddress, fhirUser, scopes, null);
+	}
 
 	public Caller {
 		Objects.requireNonNull(subject, "subject");

@@ -27,6 +27,8 @@ public final class CallerClaims implements OAuth2TokenValidator<Jwt>, Converter<
 	public static final Pattern FHIR_USER = Pattern.compile(
 			"(?:https?://[^\\s/]+(?:/[^\\s/]+)*/)?(?:Practitioner|PractitionerRole|Patient|RelatedPerson|Person)/[A-Za-z0-9\\-.]{1,64}");
 
+	private static final Pattern PATIENT_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
+
 	private final String ledgerAddressClaim;
 	private final String fhirUserClaim;
 
@@ -57,7 +59,17 @@ public final class CallerClaims implements OAuth2TokenValidator<Jwt>, Converter<
 		if (subject == null || subject.isBlank()) {
 			throw new IllegalArgumentException("The token has no sub claim");
 		}
-		return new Caller(subject, ledgerAddress(jwt), fhirUser(jwt), scopes(jwt.getClaims().get("scope")));
+		return new Caller(subject, ledgerAddress(jwt), fhirUser(jwt), scopes(jwt.getClaims().get("scope")), patient(jwt));
+	}
+
+	/** SMART's launch context: the patient a token's patient/ scopes are confined to. */
+	private static String patient(Jwt jwt) {
+		Object value = jwt.getClaims().get("patient");
+		if (value == null) return null;
+		if (!(value instanceof String id) || !PATIENT_ID.matcher(id).matches()) {
+			throw new IllegalArgumentException("The token's patient claim must be a Patient id");
+		}
+		return id;
 	}
 
 	private String ledgerAddress(Jwt jwt) {

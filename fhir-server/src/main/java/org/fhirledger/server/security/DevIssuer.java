@@ -96,7 +96,7 @@ public final class DevIssuer {
 		}
 	}
 
-	/** The private signing key: only for minting dev tokens. */
+	/** The private signing key: only for minting dev tokens (bin/dev-token, the embedded authorisation server). */
 	public ECKey signingKey() {
 		return signingKey;
 	}

@@ -62,7 +62,7 @@ class DevModeSecurityTest extends ServerTestBase {
 			assertThat(caller.subject()).isEqualTo("dev:patient:Patient/p-777");
 			assertThat(caller.fhirUser()).isEqualTo("Patient/p-777");
 			assertThat(caller.ledgerAddress()).isEqualTo(addressOf(minted));
-			assertThat(caller.scopes()).containsExactlyInAnyOrder("openid", "fhirUser");
+			assertThat(caller.scopes()).containsExactlyInAnyOrder("openid", "fhirUser", "user/*.cruds");
 		} finally {
 			fhirServer.unregisterInterceptor(probe);
 		}

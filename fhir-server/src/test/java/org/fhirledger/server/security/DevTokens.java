@@ -23,6 +23,19 @@ public final class DevTokens {
 		return mintFor(dataDir, role, fhirUser).token();
 	}
 
+	/** A token with these SMART scopes (space-separated) and, for patient/ scopes, this patient in context. */
+	public static String mintScoped(Path dataDir, Role role, String fhirUser, String scope, String patient) {
+		try {
+			SecurityProperties settings = TokenSettingsFile.read(dataDir);
+			DevTokenMinter.Minted minted = new DevTokenMinter(DevIssuer.load(dataDir), settings)
+					.mint(role, fhirUser, scope, patient, Duration.ofHours(1), Instant.now());
+			DevLedgerRoles.ensure(dataDir, role, fhirUser, minted.ledgerAddress());
+			return minted.token();
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+	}
+
 	/** The token and the ledger address it carries. */
 	public static Minted mintFor(Path dataDir, Role role, String fhirUser) {
 		try {
