@@ -101,7 +101,8 @@ public class AuthorizationConfig {
 	public AuthorizationInterceptor authorizationInterceptor(RestfulServer server, CallerAccessor callers,
 			ChainAuthority chain, AccessPolicy policy, DaoRegistry daos, AuditTrail trail, FhirContext ctx,
 			Compartments compartments, Ledger ledger, Pseudonyms pseudonyms, BreakGlassWindows breakGlass,
-			AuthorizationProperties settings, IInterceptorService global, MatchUrlService matchUrls, JdbcTemplate jdbc) {
+			AuthorizationProperties settings, IInterceptorService global, MatchUrlService matchUrls, JdbcTemplate jdbc,
+			RoleChanges roleChanges) {
 		OperationRules rules = new OperationRules(policy);
 		InstanceAccess instances = new InstanceAccess(policy, id -> {
 			try {
@@ -118,7 +119,7 @@ public class AuthorizationConfig {
 		server.registerInterceptor(new CreatorConsent(daos, settings.creatorConsentDuration(), clock));
 		server.registerInterceptor(new AuditInterceptor(trail, callers, ctx, compartments));
 		global.registerInterceptor(new ConsentMirror(ledger, chain, pseudonyms, clock));
-		server.registerProvider(new RoleAdminProvider(ledger, chain, pseudonyms));
+		server.registerProvider(new RoleAdminProvider(ledger, chain, pseudonyms, roleChanges));
 		server.registerProvider(new BreakGlassProvider(breakGlass, daos));
 		return authz;
 	}
@@ -131,6 +132,18 @@ public class AuthorizationConfig {
 	public ConsentResync consentResync(ObjectProvider<DaoRegistry> daos, ObjectProvider<JdbcTemplate> jdbc,
 			ObjectProvider<Ledger> ledger, ObjectProvider<ChainAuthority> chain, ObjectProvider<Pseudonyms> pseudonyms) {
 		return new ConsentResync(daos, jdbc, ledger, chain, pseudonyms, clock);
+	}
+
+	@Bean
+	public RoleChanges roleChanges(JdbcTemplate jdbc) {
+		return new RoleChanges(jdbc, clock);
+	}
+
+	/** Sends the server's role changes again when the private chain lost blocks: $assign-role writes past the outbox. */
+	@Bean(destroyMethod = "close")
+	public RoleResync roleResync(ObjectProvider<RoleChanges> changes, ObjectProvider<Ledger> ledger,
+			ObjectProvider<ChainAuthority> chain) {
+		return new RoleResync(changes, ledger, chain);
 	}
 
 	/** Replaces the pipeline's own failure AuditEvent: the request's AuditEvent tells the failure. */
