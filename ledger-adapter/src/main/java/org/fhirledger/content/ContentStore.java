@@ -22,6 +22,14 @@ public interface ContentStore {
      */
     byte[] get(Cid cid);
 
+    /**
+     * Stores the bytes even where the store holds a damaged or partial copy under their CID (a repair): a store whose
+     * {@link #put} keeps blocks it already has drops them first. Returns their CIDv1.
+     */
+    default Cid replace(byte[] content) {
+        return put(content);
+    }
+
     /** Keeps the content from garbage collection. Fails with {@link ContentNotFoundException} if not held. */
     void pin(Cid cid);
 

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import org.fhirledger.retry.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,6 +86,26 @@ public final class KuboContentStore implements ContentStore {
         }
         ContentVerifier.verify("IPFS node " + call.endpoint(), cid, content, config.layout());
         return content;
+    }
+
+    /**
+     * An IPFS node's add skips blocks its blockstore has (damaged or not): the content's pin and every block of its
+     * DAG are removed first ({@code block/rm} refuses pinned blocks), then it is added again.
+     */
+    @Override
+    public Cid replace(byte[] content) {
+        if (content.length > config.maxContentBytes()) {
+            throw new ContentTooLargeException("content", content.length, config.maxContentBytes());
+        }
+        List<Cid> blocks = UnixFsDag.blockCids(content, config.layout());
+        unpin(blocks.get(blocks.size() - 1));
+        for (Cid block : blocks) {
+            Call call = new Call("block/rm", "arg=" + block + "&force=true", HttpRequest.BodyPublishers.noBody(), null);
+            try (Reply reply = execute(call)) {
+                if (reply.status != 200) throw failure(call, reply);
+            }
+        }
+        return put(content);
     }
 
     @Override

@@ -24,6 +24,17 @@ public final class UnixFsDag {
     }
 
     public static Cid rootCid(byte[] content, DagLayout layout) {
+        return build(content, layout, null);
+    }
+
+    /** The CIDs of every block of the content's DAG: the leaves, then each level of parents, the root last. */
+    public static List<Cid> blockCids(byte[] content, DagLayout layout) {
+        List<Cid> all = new ArrayList<>();
+        build(content, layout, all);
+        return all;
+    }
+
+    private static Cid build(byte[] content, DagLayout layout, List<Cid> blocks) {
         List<Node> level = new ArrayList<>();
         int chunk = layout.chunkSize();
         // An empty file is one empty chunk, as both Kubo and js-ipfs chunk it.
@@ -40,8 +51,10 @@ public final class UnixFsDag {
             for (int i = 0; i < level.size(); i += layout.maxLinks()) {
                 parents.add(parent(level.subList(i, Math.min(i + layout.maxLinks(), level.size())), layout.cidVersion()));
             }
+            if (blocks != null) level.forEach(n -> blocks.add(n.cid()));
             level = parents;
         }
+        if (blocks != null) level.forEach(n -> blocks.add(n.cid()));
         return level.get(0).cid();
     }
 

@@ -54,6 +54,38 @@ class KuboContentStoreTest {
         assertThat(local.get(fromLocal)).isEqualTo(content);
     }
 
+    /** A damaged leaf in the node's blockstore: add keeps it, replace drops every block of the DAG and adds again. */
+    @Test
+    void replaceRepairsADamagedBlockThatPutKeeps() throws Exception {
+        DagLayout layout = DagLayout.withChunkSize(1024);
+        KuboContentStore kubo = new KuboContentStore(KuboConfig.defaults(IPFS.apiUrl()).withLayout(layout));
+        byte[] content = random(3000, 77);
+        Cid root = kubo.put(content);
+        assertThat(UnixFsDag.blockCids(content, layout)).hasSize(4).last().isEqualTo(root);
+        byte[] leaf = java.util.Arrays.copyOfRange(content, 1024, 2048);
+        Path block;
+        try (var files = java.nio.file.Files.walk(IPFS.node().repo().resolve("blocks"))) {
+            block = files.filter(java.nio.file.Files::isRegularFile).filter(f -> {
+                try {
+                    return java.util.Arrays.equals(java.nio.file.Files.readAllBytes(f), leaf);
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            }).findFirst().orElseThrow();
+        }
+        byte[] damaged = leaf.clone();
+        damaged[10] ^= 1;
+        java.nio.file.Files.write(block, damaged);
+
+        assertThatThrownBy(() -> kubo.get(root)).isInstanceOf(ContentIntegrityException.class);
+        assertThat(kubo.put(content)).isEqualTo(root);
+        assertThatThrownBy(() -> kubo.get(root)).as("add keeps the block it has").isInstanceOf(ContentIntegrityException.class);
+
+        assertThat(kubo.replace(content)).isEqualTo(root);
+        assertThat(kubo.get(root)).isEqualTo(content);
+        assertThat(kubo.isPinned(root)).isTrue();
+    }
+
     @Test
     void pinUnpinAndHas() {
         KuboContentStore store = store();

@@ -16,6 +16,7 @@ import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import org.fhirledger.ledger.ConsentLedger;
+import org.fhirledger.ledger.DirectoryLedger;
 import org.fhirledger.server.record.PatientLinks;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.IdType;
@@ -99,7 +100,8 @@ public class AuthorizationConfig {
 	public AuthorizationInterceptor authorizationInterceptor(RestfulServer server, CallerAccessor callers,
 			ChainAuthority chain, AccessPolicy policy, DaoRegistry daos, FhirContext ctx, Ledger ledger,
 			Pseudonyms pseudonyms, BreakGlassWindows breakGlass, AuthorizationProperties settings,
-			IInterceptorService global, MatchUrlService matchUrls, JdbcTemplate jdbc) {
+			IInterceptorService global, MatchUrlService matchUrls, JdbcTemplate jdbc,
+			RoleChanges roleChanges) {
 		OperationRules rules = new OperationRules(policy);
 		InstanceAccess instances = new InstanceAccess(policy, id -> {
 			try {
@@ -114,7 +116,7 @@ public class AuthorizationConfig {
 		server.registerInterceptor(new RetryAfter(settings.retryAfter()));
 		server.registerInterceptor(new CreatorConsent(daos, settings.creatorConsentDuration(), clock));
 		global.registerInterceptor(new ConsentMirror(ledger, chain, pseudonyms, clock));
-		server.registerProvider(new RoleAdminProvider(ledger, chain, pseudonyms));
+		server.registerProvider(new RoleAdminProvider(ledger, chain, pseudonyms, roleChanges));
 		server.registerProvider(new BreakGlassProvider(breakGlass, daos));
 		return authz;
 	}
@@ -128,4 +130,17 @@ public class AuthorizationConfig {
 			ObjectProvider<ConsentLedger> ledger, ObjectProvider<ChainAuthority> chain, ObjectProvider<Pseudonyms> pseudonyms) {
 		return new ConsentResync(daos, jdbc, ledger, chain, pseudonyms, clock);
 	}
+
+	@Bean
+	public RoleChanges roleChanges(JdbcTemplate jdbc) {
+		return new RoleChanges(jdbc, clock);
+	}
+
+	/** Sends the server's role changes again when the private chain lost blocks: $assign-role writes past the outbox. */
+	@Bean(destroyMethod = "close")
+	public RoleResync roleResync(ObjectProvider<RoleChanges> changes, ObjectProvider<DirectoryLedger> ledger,
+			ObjectProvider<ChainAuthority> chain) {
+		return new RoleResync(changes, ledger, chain);
+	}
+
 }

@@ -5,6 +5,7 @@ import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import java.util.Locale;
+import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.ledger.ContractRevertException;
 import org.fhirledger.ledger.DirectoryLedger;
 import org.fhirledger.ledger.LedgerException;
@@ -14,22 +15,26 @@ import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.StringType;
+import org.springframework.dao.DataAccessException;
 
 /**
  * {@code POST /fhir/$assign-role} (account, role, fhirUser) and {@code POST /fhir/$revoke-role} (account, role):
  * an ADMIN's changes to AccessRegistry, signed by the server's account (which must hold ADMIN on chain). The
- * account is bound to the pseudonym of the fhirUser, never the fhirUser itself.
+ * account is bound to the pseudonym of the fhirUser, never the fhirUser itself. Each change the chain confirmed is
+ * recorded in {@link RoleChanges}, from which {@link RoleResync} sends it again should the chain lose it.
  */
 public final class RoleAdminProvider {
 
 	private final DirectoryLedger ledger;
 	private final ChainAuthority chain;
 	private final Pseudonyms pseudonyms;
+	private final RoleChanges changes;
 
-	public RoleAdminProvider(DirectoryLedger ledger, ChainAuthority chain, Pseudonyms pseudonyms) {
+	public RoleAdminProvider(DirectoryLedger ledger, ChainAuthority chain, Pseudonyms pseudonyms, RoleChanges changes) {
 		this.ledger = ledger;
 		this.chain = chain;
 		this.pseudonyms = pseudonyms;
+		this.changes = changes;
 	}
 
 	@Operation(name = "$assign-role", idempotent = false)
@@ -42,8 +47,10 @@ public final class RoleAdminProvider {
 		if (user == null || !user.matches("(Practitioner|PractitionerRole|Patient|RelatedPerson|Person|Organization|Device)/[A-Za-z0-9\\-.]{1,64}")) {
 			throw new InvalidRequestException("fhirUser must be a relative reference such as Practitioner/123");
 		}
-		LedgerReceipt receipt = call(() -> ledger.assignRole(address, r, pseudonyms.of(user)));
+		Bytes32 identity = pseudonyms.of(user);
+		LedgerReceipt receipt = call(() -> ledger.assignRole(address, r, identity));
 		chain.forgetAccount(address);
+		record(() -> changes.assigned(address, r, identity, receipt.txHash()));
 		return result(address, r, receipt);
 	}
 
@@ -54,6 +61,7 @@ public final class RoleAdminProvider {
 		Role r = role(role);
 		LedgerReceipt receipt = call(() -> ledger.revokeRole(address, r));
 		chain.forgetAccount(address);
+		record(() -> changes.revoked(address, r, receipt.txHash()));
 		return result(address, r, receipt);
 	}
 
@@ -80,6 +88,16 @@ public final class RoleAdminProvider {
 			return Role.valueOf(r);
 		} catch (IllegalArgumentException e) {
 			throw new InvalidRequestException("role must be one of ADMIN, CLINICIAN, PATIENT, AUDITOR, CUSTODIAN");
+		}
+	}
+
+	/** The chain holds the change already; without the database's record a crash of the embedded chain could undo it. */
+	private static void record(Runnable insert) {
+		try {
+			insert.run();
+		} catch (DataAccessException e) {
+			throw new AuthorizationUnavailableException("The ledger made the change, but the database could not record it"
+					+ " (it is needed to restore the change should the chain lose it). Check the role and retry later.", e);
 		}
 	}
 

@@ -41,7 +41,8 @@ import org.springframework.boot.actuate.health.Health;
  * mined to wait out a block in progress, {@code anvil_dumpState}, another block mined to prove no other block got in,
  * mining resumed; the JSON goes to a temp file beside the state file, is forced to disk and renamed over it, and then
  * the snapshot's block number and hash go to {@code <state file>.block}. anvil loads the file at start
- * ({@code --load-state}).
+ * ({@code --load-state}). A round that finds only empty blocks since the last snapshot takes none: the dump covers
+ * the whole history, so an idle server would otherwise keep dumping a large chain and adding blocks.
  *
  * <p>Only blocks up to the last snapshot are durable ({@link #durableBlock()}): the ledger follower reads no further.
  * Entries confirmed above it may be lost by a crash of the node; when the node comes back without the blocks it had
@@ -75,6 +76,11 @@ public final class EmbeddedChain extends AbstractHealthIndicator implements Chai
 	private volatile String lastError;
 	private volatile long lastSnapshotAt;
 	private volatile long lastSnapshotMillis;
+	/** When a round last found the last snapshot still holding every transaction (no dump needed). */
+	private volatile long lastIdleRoundAt;
+	private volatile long idleRounds;
+	/** Blocks up to this one, above the last snapshot's, hold no transaction. */
+	private long emptyUpTo = -1;
 
 	public EmbeddedChain(String rpcUrl, EmbeddedChainProperties settings, List<LostBlocksListener> listeners) {
 		super("embedded chain health check failed");
@@ -166,11 +172,35 @@ public final class EmbeddedChain extends AbstractHealthIndicator implements Chai
 							+ (d == null ? "-" : d.block()));
 				}
 			}
-			if (rewritten == null) snapshot();
+			if (rewritten == null) {
+				if (onlyEmptyBlocksSinceSnapshot()) {
+					lastIdleRoundAt = System.currentTimeMillis();
+					idleRounds++;
+				} else {
+					snapshot();
+				}
+			}
 		} catch (IOException | RuntimeException e) {
 			lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
 			log.warn("embedded chain: snapshot round failed ({})", lastError);
 		}
+	}
+
+	/**
+	 * Whether every block above the last snapshot's is one of the node's own empty blocks: then the snapshot holds
+	 * everything and a new one (a dump of the whole history with mining paused, two more blocks) would add nothing.
+	 * Each block is looked at once; a node restarted without them ({@code lastSeen} cleared) always gets a snapshot.
+	 */
+	private synchronized boolean onlyEmptyBlocksSinceSnapshot() throws IOException {
+		Mark d = durable;
+		if (d == null || lastSeen == null || emptyUpTo < d.block()) return false;
+		long head = head().block();
+		for (long b = emptyUpTo + 1; b <= head; b++) {
+			JsonNode block = call("eth_getBlockByNumber", "0x" + Long.toHexString(b), false);
+			if (block == null || block.isNull() || block.path("transactions").size() > 0) return false;
+			emptyUpTo = b;
+		}
+		return true;
 	}
 
 	private void tellLost(long above) {
@@ -210,6 +240,7 @@ public final class EmbeddedChain extends AbstractHealthIndicator implements Chai
 				.put("block", at.block()).put("hash", at.hash())), PosixFilePermissions.asFileAttribute(
 				PosixFilePermissions.fromString("rw-------")));
 		durable = at;
+		emptyUpTo = at.block(); // the block after it may hold transactions sent during the dump: looked at next round
 		// a block the snapshot does not hold: a node restarted from the snapshot no longer has it
 		lastSeen = after;
 		lastError = null;
@@ -296,11 +327,12 @@ public final class EmbeddedChain extends AbstractHealthIndicator implements Chai
 		if (d != null) builder.withDetail("durableBlock", d.block());
 		if (lastSnapshotAt > 0) {
 			builder.withDetail("lastSnapshotAgeMs", System.currentTimeMillis() - lastSnapshotAt)
-					.withDetail("lastSnapshotTookMs", lastSnapshotMillis);
+					.withDetail("lastSnapshotTookMs", lastSnapshotMillis).withDetail("idleRoundsSkipped", idleRounds);
 		}
+		long current = Math.max(lastSnapshotAt, lastIdleRoundAt); // a snapshot, or one found to hold everything
 		if (rewritten != null) {
 			builder.down().withDetail("error", rewritten);
-		} else if (lastSnapshotAt == 0 || System.currentTimeMillis() - lastSnapshotAt
+		} else if (lastSnapshotAt == 0 || System.currentTimeMillis() - current
 				> 10 * Math.max(every.toMillis(), 9 * lastSnapshotMillis)) {
 			builder.down().withDetail("error", "no snapshot for " + (lastSnapshotAt == 0 ? "ever" : "over 10 rounds")
 					+ (lastError == null ? "" : ": " + lastError));

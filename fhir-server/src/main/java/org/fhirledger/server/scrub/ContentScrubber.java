@@ -12,7 +12,8 @@ import org.springframework.context.SmartLifecycle;
 /**
  * Reads stored envelopes back at a bounded rate and checks them against their CIDs (the store's own verification).
  * A corrupted or missing object is re-put from the envelope the outbox keeps: the same ciphertext, hence the same
- * CID; the object is then read back once more. What cannot be repaired (no kept envelope, a kept envelope that no
+ * CID (an IPFS node first drops the blocks it holds under that CID: its add keeps them); the object is then read
+ * back once more. What cannot be repaired (no kept envelope, a kept envelope that no
  * longer hashes to the CID, a store that keeps the damaged object) stays an alarm in the health indicator until a
  * later check finds the object intact. Logs name outbox ids and CIDs only (no PHI).
  */
@@ -142,7 +143,7 @@ public class ContentScrubber implements SmartLifecycle {
 		byte[] envelope = rows.envelope(row.id());
 		if (envelope == null) return "the outbox keeps no envelope for this version";
 		try {
-			Cid put = check.store().put(envelope);
+			Cid put = check.store().replace(envelope); // put alone keeps a damaged block an IPFS node already has
 			if (!put.equals(cid)) return "the kept envelope hashes to another CID";
 		} catch (ContentStoreException e) {
 			return "the store refused the envelope (" + e.getClass().getSimpleName() + ")";

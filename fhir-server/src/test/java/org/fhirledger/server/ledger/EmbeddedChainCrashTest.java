@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.ledger.Ledger;
 import org.fhirledger.server.authz.ConsentResync;
+import org.fhirledger.server.authz.RoleResync;
 import org.fhirledger.server.outbox.LostEntries;
 import org.fhirledger.server.outbox.PipelineServer;
 import org.fhirledger.server.proof.LeafIndex;
@@ -255,6 +256,74 @@ class EmbeddedChainCrashTest {
 		assertThat(send("GET", drX.token(), "/Observation/" + observationId, null).statusCode()).isIn(403, 404);
 		assertThat(send("GET", drY.token(), "/Observation/" + observationId, null).statusCode()).isIn(403, 404);
 		assertThat(send("GET", drZ.token(), "/Observation/" + observationId, null).statusCode()).isEqualTo(200);
+	}
+
+	@Test
+	void roleChangesTheChainLostAreSentAgain() throws Exception {
+		Path data = Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-data").toAbsolutePath()), "roles-");
+		Path state = chainDir(data).resolve("anvil-state.json");
+		int port = freePort();
+		anvil = startAnvilAsBinRunDoes(port, state);
+		server = start(data, port, state, "--embedded-chain.snapshot-every=1h");
+		EmbeddedChain chain = (EmbeddedChain) server.ctx.getBean(ChainDurability.class);
+		Ledger ledger = server.ledger();
+		String admin = DevTokens.mint(data, Role.ADMIN, null);
+		assertThat(send("PUT", admin, "/Practitioner/role-x", "{\"resourceType\":\"Practitioner\",\"id\":\"role-x\"}")
+				.statusCode()).isIn(200, 201);
+		// X, Y and Z hold CLINICIAN (as bin/dev-token assigns it); the admin takes Y's away: all in the last snapshot
+		DevTokens.Minted drX = DevTokens.mintFor(data, Role.CLINICIAN, "Practitioner/role-x");
+		DevTokens.Minted drY = DevTokens.mintFor(data, Role.CLINICIAN, "Practitioner/role-y");
+		DevTokens.Minted drZ = DevTokens.mintFor(data, Role.CLINICIAN, "Practitioner/role-z");
+		roleChange(admin, "$revoke-role", drY, null);
+		chain.snapshot();
+
+		// after it, all mined: X's role revoked, Y's assigned again, Z's revoked, assigned and revoked again
+		roleChange(admin, "$revoke-role", drX, null);
+		roleChange(admin, "$assign-role", drY, "Practitioner/role-y");
+		roleChange(admin, "$revoke-role", drZ, null);
+		roleChange(admin, "$assign-role", drZ, "Practitioner/role-z");
+		roleChange(admin, "$revoke-role", drZ, null);
+		assertThat(send("GET", drX.token(), "/Practitioner/role-x", null).statusCode()).isEqualTo(403);
+		assertThat(send("GET", drY.token(), "/Practitioner/role-x", null).statusCode()).isEqualTo(200);
+		anvil.destroyForcibly();
+		anvil.waitFor(10, TimeUnit.SECONDS);
+		anvil = startAnvilAsBinRunDoes(port, state);
+		PipelineServer.await(() -> holds(ledger, drX) == 1 && holds(ledger, drY) == 0 && holds(ledger, drZ) == 1,
+				Duration.ofSeconds(30), "the crash took the role changes back");
+
+		chain.round(); // what the timer does: notices the lost blocks
+		PipelineServer.await(() -> holds(ledger, drX) == 0 && holds(ledger, drY) == 1 && holds(ledger, drZ) == 0,
+				Duration.ofSeconds(60), "the database's role changes back on chain, the last word per account and role");
+		assertThat(ledger.identityOf(drY.ledgerAddress())).as("bound to its fhirUser again")
+				.contains(server.ctx.getBean(Pseudonyms.class).of("Practitioner/role-y"));
+		assertThat(send("GET", drX.token(), "/Practitioner/role-x", null).statusCode()).isEqualTo(403);
+		assertThat(send("GET", drZ.token(), "/Practitioner/role-x", null).statusCode()).isEqualTo(403);
+		assertThat(send("GET", drY.token(), "/Practitioner/role-x", null).statusCode()).isEqualTo(200);
+
+		// told again (another start-up, another lost block): nothing differs, nothing is sent, nothing changes
+		RoleResync resync = server.ctx.getBean(RoleResync.class);
+		int runs = resync.completedRuns();
+		resync.blocksLostAbove(chain.durableBlock());
+		PipelineServer.await(() -> resync.completedRuns() > runs, Duration.ofSeconds(60), "a second resync");
+		assertThat(resync.lastSent()).isZero();
+		assertThat(holds(ledger, drX) == 0 && holds(ledger, drY) == 1 && holds(ledger, drZ) == 0).isTrue();
+	}
+
+	private void roleChange(String admin, String operation, DevTokens.Minted who, String fhirUser) throws Exception {
+		String body = "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"account\",\"valueString\":\""
+				+ who.ledgerAddress() + "\"},{\"name\":\"role\",\"valueString\":\"CLINICIAN\"}"
+				+ (fhirUser == null ? "" : ",{\"name\":\"fhirUser\",\"valueString\":\"" + fhirUser + "\"}") + "]}";
+		HttpResponse<String> r = send("POST", admin, "/" + operation, body);
+		assertThat(r.statusCode()).as(operation + ": " + r.body()).isEqualTo(200);
+	}
+
+	/** 1 when the account holds CLINICIAN on chain, 0 when not, -1 while the node cannot be reached. */
+	private static int holds(Ledger ledger, DevTokens.Minted who) {
+		try {
+			return ledger.hasRole(who.ledgerAddress(), org.fhirledger.ledger.Role.CLINICIAN) ? 1 : 0;
+		} catch (org.fhirledger.ledger.LedgerException e) {
+			return -1;
+		}
 	}
 
 	/** What ConsentRegistry grants, or -1 while the node cannot be reached. */

@@ -42,6 +42,11 @@ public final class ChainGrowthBenchmark {
         long total = args.length > 0 ? Long.parseLong(args[0]) : 100_000;
         boolean old = args.length > 1 && args[1].equals("old");
         String keeper = args.length > 1 && args[1].startsWith("keeper=") ? args[1].substring(7) : null;
+        // "last-dump-only": no dump at the checkpoints but the last (how much of anvil's memory the dumps leave)
+        boolean lastDumpOnly = List.of(args).contains("last-dump-only");
+        // "repeat-dumps=N": at the end N more dumps of the same chain, anvil's memory after each (what snapshots alone do)
+        int repeatDumps = List.of(args).stream().filter(a -> a.startsWith("repeat-dumps=")).mapToInt(
+                a -> Integer.parseInt(a.substring(13))).findFirst().orElse(0);
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
@@ -68,8 +73,8 @@ public final class ChainGrowthBenchmark {
             System.out.printf("anvil %s%s, 1-second blocks; %,d record entries, batches of 100%n",
                     old ? "without --prune-history (bin/run before)" : "--prune-history 4 (bin/run)",
                     keeper == null ? "" : ", --transaction-block-keeper " + keeper, total);
-            System.out.printf("%10s %10s %10s %10s %10s %12s %12s%n", "entries", "entries/s", "p50 ms", "p99 ms",
-                    "anvil MB", "dump ms", "dump MB gz");
+            System.out.printf("%10s %10s %10s %10s %10s %10s %12s %12s%n", "entries", "entries/s", "p50 ms", "p99 ms",
+                    "MB before", "MB after", "dump ms", "dump MB gz");
             Semaphore window = new Semaphore(2_000);
             ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
             try (Web3jLedger ledger = Web3jLedger.connect(config, custodian)) {
@@ -92,17 +97,25 @@ public final class ChainGrowthBenchmark {
                         double secs = (System.nanoTime() - since) / 1e9;
                         long[] l = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
                         latencies.clear();
+                        long rssBefore = rssMb(anvil);
                         long dumpStart = System.nanoTime();
-                        String dump = rpc(url, "anvil_dumpState");
+                        String dump = lastDumpOnly && i + 1 != total ? "" : rpc(url, "anvil_dumpState");
                         long dumpMs = (System.nanoTime() - dumpStart) / 1_000_000;
-                        System.out.printf("%,10d %10.0f %10d %10d %10d %12d %12.1f%n", i + 1, n / secs,
-                                l[l.length / 2] / 1_000_000, l[(int) (l.length * 0.99)] / 1_000_000, rssMb(anvil),
-                                dumpMs, dump.length() / 2 / 1e6);
+                        System.out.printf("%,10d %10.0f %10d %10d %10d %10d %12d %12.1f%n", i + 1, n / secs,
+                                l[l.length / 2] / 1_000_000, l[(int) (l.length * 0.99)] / 1_000_000, rssBefore,
+                                rssMb(anvil), dumpMs, dump.length() / 2 / 1e6);
+                        if (i + 1 == total) System.out.println("last dump, JSON bytes by part: " + DumpParts.of(dump));
                         done = i + 1;
                         next = next < 100_000 ? next + 10_000 : next * 2;
                         since = System.nanoTime();
                     }
                 }
+            }
+            for (int d = 1; d <= repeatDumps; d++) {
+                long dumpStart = System.nanoTime();
+                rpc(url, "anvil_dumpState");
+                System.out.printf("repeated dump %d of the same chain: %d ms, anvil %d MB after%n", d,
+                        (System.nanoTime() - dumpStart) / 1_000_000, rssMb(anvil));
             }
             web3j.shutdown();
         } finally {
