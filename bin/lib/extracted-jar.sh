@@ -1,7 +1,7 @@
 # Sourced by bin/run and bin/dev-token (needs ROOT). The server's executable jar, extracted once per build with
 # Spring Boot's jarmode tools into fhir-server/target/extracted: the JVM then loads classes from plain jars on the
 # class path instead of from jars nested in a jar (much less work per class), and class data sharing (CDS), which
-# only reads plain jars, can keep the parsed and verified classes in an archive for the next start.
+# only reads plain jars, can keep the parsed and verified classes in an archive for the next start (bin/dev-token).
 EXTRACTED="$ROOT/fhir-server/target/extracted"
 
 # ensure_extracted JAR: (re)extracts when JAR is newer than the last extraction; prints nothing on success.
@@ -28,6 +28,8 @@ cds_prepare() {
   CDS_RECORDING=""
   if [[ -f "$archive" ]]; then
     CDS_FLAGS=("-XX:SharedArchiveFile=$archive")
+  elif [[ -f "$archive.failed" ]]; then
+    CDS_FLAGS=()
   else
     CDS_RECORDING="$EXTRACTED/$1.classlist.$$"
     CDS_FLAGS=("-XX:DumpLoadedClassList=$CDS_RECORDING")
@@ -37,14 +39,16 @@ cds_prepare() {
 
 # cds_keep NAME CLASSPATH: after a clean run that listed its classes, builds NAME.jsa from the list in the background
 # (the caller does not wait); one build at a time (a lock directory; one left by a killed build expires in 10 min).
+# A failed build leaves NAME.jsa.failed: no archive for this extraction then, and no further attempt.
 cds_keep() {
   local list=${CDS_RECORDING:-} archive="$EXTRACTED/$1.jsa" lock="$EXTRACTED/$1.building"
   CDS_RECORDING=""
   [[ -n "$list" && -s "$list" ]] || { rm -f "$list"; return 0; }
   find "$lock" -maxdepth 0 -mmin +10 -exec rmdir {} \; 2>/dev/null || true
   mkdir "$lock" 2>/dev/null || { rm -f "$list"; return 0; }
-  (java -Xshare:dump "-XX:SharedClassListFile=$list" "-XX:SharedArchiveFile=$archive.$$" -Xlog:disable \
-      -cp "$2" && mv -f "$archive.$$" "$archive"; rm -f "$list" "$archive.$$"; rmdir "$lock") \
+  (if java -Xshare:dump "-XX:SharedClassListFile=$list" "-XX:SharedArchiveFile=$archive.$$" -Xlog:disable -cp "$2"
+   then mv -f "$archive.$$" "$archive"; else touch "$archive.failed"; fi
+   rm -f "$list" "$archive.$$"; rmdir "$lock") \
       </dev/null >/dev/null 2>&1 &
 }
 
