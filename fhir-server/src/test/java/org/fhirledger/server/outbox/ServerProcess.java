@@ -35,7 +35,8 @@ public final class ServerProcess implements AutoCloseable {
 		Path log = data.resolve("server-" + port + ".log");
 		// the child JVM gets this JVM's classpath (under surefire a manifest-only jar that names every entry)
 		List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-				"-Xmx768m", "-cp", System.getProperty("java.class.path"), Application.class.getName()));
+				// test-only JVM flags, as surefire's argLine gives the test JVM itself (pom.xml)
+				"-Xmx768m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), Application.class.getName()));
 		List<String> more = new ArrayList<>(List.of(extra));
 		more.add("--server.port=" + port);
 		cmd.addAll(PipelineServer.args(data, rpcUrl, chainId, more.toArray(String[]::new)));
