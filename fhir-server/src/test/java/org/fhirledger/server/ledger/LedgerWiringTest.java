@@ -30,6 +30,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Configuration;
+import org.fhirledger.server.datadir.DataDirConfig;
 import org.springframework.context.annotation.Import;
 import org.web3j.crypto.WalletUtils;
 import org.web3j.protocol.Web3j;
@@ -140,7 +141,7 @@ class LedgerWiringTest {
 
 	@Configuration
 	@EnableConfigurationProperties(SecurityProperties.class)
-	@Import(LedgerWiringConfig.class)
+	@Import({DataDirConfig.class, LedgerWiringConfig.class})
 	static class WiringOnly {}
 
 	private static long nonce(String account) throws Exception {
