@@ -25,7 +25,7 @@ import org.springframework.beans.factory.config.BeanPostProcessor;
 final class H2CompactionAfterErasure implements BeanPostProcessor {
 
 	private static final Logger log = LoggerFactory.getLogger(H2CompactionAfterErasure.class);
-	private static final String PREFIX = "jdbc:h2:file:";
+	private static final java.util.List<String> PREFIXES = java.util.List.of("jdbc:h2:file:", "jdbc:h2:async:");
 
 	/** Marks the database file for compaction at the next start (an H2 file database only). */
 	static void request(DataSource dataSource) {
@@ -41,8 +41,9 @@ final class H2CompactionAfterErasure implements BeanPostProcessor {
 
 	/** {@code <database file>.compact-pending} for an H2 file URL; empty for any other database. */
 	static Optional<Path> marker(String jdbcUrl) {
-		if (jdbcUrl == null || !jdbcUrl.startsWith(PREFIX)) return Optional.empty();
-		String rest = jdbcUrl.substring(PREFIX.length());
+		String prefix = jdbcUrl == null ? null : PREFIXES.stream().filter(jdbcUrl::startsWith).findFirst().orElse(null);
+		if (prefix == null) return Optional.empty();
+		String rest = jdbcUrl.substring(prefix.length());
 		int options = rest.indexOf(';');
 		return Optional.of(Path.of((options < 0 ? rest : rest.substring(0, options)) + ".compact-pending"));
 	}

@@ -83,6 +83,12 @@ public class FhirJpaConfig {
 		return new H2DurableCommits();
 	}
 
+	/** An embedded H2 database a thread interrupt cannot close ({@link H2InterruptSafeFiles}). */
+	@Bean
+	public static BeanPostProcessor h2InterruptSafeFiles() {
+		return new H2InterruptSafeFiles();
+	}
+
 	@Bean
 	public PartitionSettings partitionSettings() {
 		return new PartitionSettings();

@@ -96,6 +96,10 @@ public final class ProofOperations {
 
     private void verifyRecord(VerifyAnswer a, Bytes32 resource, long version, Bytes32 stored) {
         a.put("storedContentHash", stored.toHex());
+        // The follower's position is read before the index: it commits both together, so a block it had passed then
+        // has its rows in the index read after. Read the other way round, a step committed in between would make a
+        // fresh version look dropped from the index.
+        Long followed = follower.position().lastBlock();
         Optional<LeafIndex.Row> row = index.findRecord(resource, version, ledger.account());
         if (row.isEmpty()) {
             Optional<RecordInfo> onChain = chainRecord(a, resource, version);
@@ -106,7 +110,6 @@ public final class ProofOperations {
             }
             RecordInfo info = onChain.get();
             checkContent(a, info.entry().cid());
-            Long followed = follower.position().lastBlock();
             if (followed != null && info.receipt().blockNumber() <= followed) {
                 a.fail("the private chain records this version (seq " + info.receipt().seq() + ", block "
                         + info.receipt().blockNumber() + ") but the local log index has no entry for it: "
@@ -218,6 +221,8 @@ public final class ProofOperations {
                     + written.get().contentHash().toHex() + ": the stored AuditEvent was altered");
             return;
         }
+        // read before the index lookup, for the reason verifyRecord reads the follower's position first
+        long indexedUpTo = index.nextSeq(LedgerEvent.Lane.ACCESS);
         Optional<LeafIndex.Row> row = index.findAccess(auditHash);
         if (row.isEmpty()) {
             Optional<Long> seq;
@@ -229,7 +234,10 @@ public final class ProofOperations {
             }
             if (seq.isPresent()) {
                 Optional<LeafIndex.Row> atSeq = index.bySeq(LedgerEvent.Lane.ACCESS, seq.get());
-                if (atSeq.isPresent() || index.nextSeq(LedgerEvent.Lane.ACCESS) > seq.get()) {
+                if (atSeq.isPresent() && atSeq.get().event() instanceof org.fhirledger.anchor.AccessAppended e
+                        && e.auditHash().equals(auditHash)) {
+                    proveAndAnchor(a, atSeq.get()); // indexed since the lookup above
+                } else if (atSeq.isPresent() || indexedUpTo > seq.get()) {
                     a.fail("the private chain records this AuditEvent's hash (access seq " + seq.get()
                             + ") but the local log index " + (atSeq.isPresent() ? "holds another hash there" : "lacks it")
                             + ": the index was altered");

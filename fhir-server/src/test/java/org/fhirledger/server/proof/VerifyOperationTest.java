@@ -220,6 +220,25 @@ class VerifyOperationTest {
     }
 
     @Test
+    void aFreshVersionIsNeverReportedFailedWhileTheFollowerCatchesUp() throws Exception {
+        // $verify asked over and over while the writer confirms and the follower indexes: every answer taken in
+        // between (the index read before a follower step, the chain and follower position read after it) must
+        // be pending or verified, never an alarm
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 8; i++) ids.add(createPatient("Race" + i));
+        for (String id : ids) {
+            Instant deadline = Instant.now().plusSeconds(30);
+            String status;
+            do {
+                JsonNode answer = params("/Patient/" + id + "/_history/1/$verify");
+                status = value(answer, "status");
+                assertThat(status).as("%s", answer).isIn("pending", "verified");
+            } while (!"verified".equals(status) && Instant.now().isBefore(deadline));
+            assertThat(status).isEqualTo("verified");
+        }
+    }
+
+    @Test
     void anAuditEventIsVerifiedByItsAccessEntry() throws Exception {
         DaoRegistry daos = ctx.getBean(DaoRegistry.class);
         AuditEvent ae = new AuditEvent();
