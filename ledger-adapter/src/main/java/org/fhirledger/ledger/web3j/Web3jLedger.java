@@ -245,6 +245,7 @@ public final class Web3jLedger implements Ledger {
     }
 
     LedgerReceipt sendDirect(String what, String to, String data, long gasLimit) {
+        // a consent, role or directory change while the node is known down fails at once: nothing is queued or sent
         LedgerOutage o = watch.outage().orElse(null);
         if (o != null) {
             throw new LedgerUnavailableException(what + ": node at " + config.rpcUrl() + " unreachable since "
@@ -259,13 +260,7 @@ public final class Web3jLedger implements Ledger {
     }
 
     private LedgerReceipt direct(String what, String to, String data) {
-        // a consent or role change while the node is known down fails at once: nothing is queued or sent
-        LedgerOutage o = watch.outage().orElse(null);
-        if (o != null) {
-            throw new LedgerUnavailableException(what + ": node at " + config.rpcUrl() + " unreachable since "
-                    + o.since() + "; nothing was sent", null);
-        }
-        return direct(submitter.submitDirect(to, data, config.baseGas()), what);
+        return sendDirect(what, to, data, config.baseGas());
     }
 
     private LedgerReceipt direct(CompletableFuture<TransactionReceipt> f, String what) {
