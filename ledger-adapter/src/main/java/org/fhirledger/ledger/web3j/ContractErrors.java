@@ -15,7 +15,8 @@ import org.web3j.utils.Numeric;
 /** Names custom errors from revert data, using the ABIs shipped in the contracts jar. */
 public final class ContractErrors {
     private static final List<String> CONTRACTS =
-            List.of("AccessRegistry", "ConsentRegistry", "RecordLedger", "AccessLedger", "AnchorRegistry");
+            List.of("AccessRegistry", "ConsentRegistry", "RecordLedger", "AccessLedger", "AnchorRegistry",
+                    "InstitutionDirectory");
     private static final Map<String, String> SIGNATURE_BY_SELECTOR = load();
 
     /** A decoded revert: error name, signature and the raw 32-byte argument words. */

@@ -229,14 +229,38 @@ public final class Web3jLedger implements Ledger {
         return direct("revokeConsent", config.contracts().consentRegistry(), data);
     }
 
-    private LedgerReceipt direct(String what, String to, String data) {
-        // a consent or role change while the node is known down fails at once: nothing is queued or sent
+    /**
+     * The consortium directory at that address, read and written through this ledger's node connection and
+     * account (its writes share this account's nonce line).
+     */
+    public org.fhirledger.ledger.InstitutionDirectory institutionDirectory(String address) {
+        var contract = org.fhirledger.contracts.generated.InstitutionDirectory.load(address, web3j,
+                new ReadonlyTransactionManager(web3j, credentials.getAddress()),
+                new StaticGasProvider(BigInteger.ZERO, BigInteger.ZERO));
+        return new Web3jInstitutionDirectory(this, address, contract);
+    }
+
+    <T> T view(String what, Rpc.Call<T> call) {
+        return rpc.call(what, call);
+    }
+
+    LedgerReceipt sendDirect(String what, String to, String data, long gasLimit) {
+        // a consent, role or directory change while the node is known down fails at once: nothing is queued or sent
         LedgerOutage o = watch.outage().orElse(null);
         if (o != null) {
             throw new LedgerUnavailableException(what + ": node at " + config.rpcUrl() + " unreachable since "
                     + o.since() + "; nothing was sent", null);
         }
-        return direct(submitter.submitDirect(to, data, config.baseGas()), what);
+        return direct(submitter.submitDirect(to, data, gasLimit), what);
+    }
+
+    TransactionReceipt receiptOf(String txHash) throws java.io.IOException {
+        return web3j.ethGetTransactionReceipt(txHash).send().getTransactionReceipt()
+                .orElseThrow(() -> new LedgerException("no receipt for " + txHash));
+    }
+
+    private LedgerReceipt direct(String what, String to, String data) {
+        return sendDirect(what, to, data, config.baseGas());
     }
 
     private LedgerReceipt direct(CompletableFuture<TransactionReceipt> f, String what) {
