@@ -68,11 +68,24 @@ public final class AuthorizationInterceptor {
 		RequestState state = RequestState.of(rd);
 		try {
 			narrowDirectConditional(srd, rd.getRestOperationType(), state);
+			narrowPatientSearch(srd, state);
 		} catch (BaseServerResponseException refused) {
 			if (state == null) throw refused;
 			state.defer(refused); // answered from the pre-handled hook, as every refusal
 		}
 		return true;
+	}
+
+	/** A Patient search naming no patient answers only the patients the caller may see (see ConditionalCriteria). */
+	private void narrowPatientSearch(ServletRequestDetails rd, RequestState state) {
+		if (rd.getRestOperationType() != RestOperationTypeEnum.SEARCH_TYPE || !"Patient".equals(rd.getResourceName())) return;
+		Subject s = subject(rd);
+		conditionals.narrowPatientSearch(s, rd.getParameters()).ifPresent(ids -> {
+			java.util.Map<String, String[]> params = new java.util.LinkedHashMap<>(rd.getParameters());
+			params.put("_id", ids);
+			rd.setParameters(params);
+			if (state != null) state.patientSearchNarrowed();
+		});
 	}
 
 	private void narrowDirectConditional(ServletRequestDetails rd, RestOperationTypeEnum op, RequestState state) {

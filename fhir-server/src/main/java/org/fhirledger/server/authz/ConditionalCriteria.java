@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.fhirledger.ledger.Role;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 
@@ -77,6 +78,56 @@ final class ConditionalCriteria {
 		if (state != null) state.narrowed(suffix);
 		return query + suffix;
 	}
+
+	/**
+	 * A clinician's or patient's Patient search that names no patient (by name, identifier, birthdate, or nothing:
+	 * "my patients"): the ids of the patients it matches that the caller may see, to add as {@code _id}, so that
+	 * totals, paging, sort and includes are HAPI's own over the narrowed set. Empty when the search is not narrowed
+	 * here (it names its patients, chains, or the caller is the custodian): the search rule then decides as before.
+	 */
+	Optional<String[]> narrowPatientSearch(Subject s, Map<String, String[]> params) {
+		if (s.has(Role.CUSTODIAN) || !(s.has(Role.CLINICIAN) || s.has(Role.PATIENT))) return Optional.empty();
+		for (String key : params.keySet()) {
+			if (key.equals("_id") || key.startsWith("_id:") || key.startsWith("_has") || key.indexOf('.') >= 0
+					|| key.equals("_getpages")) {
+				return Optional.empty();
+			}
+		}
+		Map<String, String[]> criteria = new java.util.LinkedHashMap<>();
+		params.forEach((k, v) -> {
+			if (!RESULT_PARAMS.contains(k)) criteria.put(k, v);
+		});
+		SearchParameterMap map = matchUrls.translateMatchUrl("Patient?" + query(criteria),
+				ctx.getResourceDefinition("Patient"));
+		map.setLoadSynchronousUpTo(MAX_MATCHES + 1);
+		List<IBaseResource> matches = daos.getResourceDao("Patient").search(map, new SystemRequestDetails())
+				.getResources(0, MAX_MATCHES + 1);
+		if (matches.size() > MAX_MATCHES) {
+			throw Refusals.forbidden("a Patient search matching more than " + MAX_MATCHES + " patients: name fewer");
+		}
+		List<String> visible = new ArrayList<>();
+		for (IBaseResource r : matches) {
+			if (policy.canSee(s, r).allowed()) visible.add(r.getIdElement().getIdPart());
+		}
+		return Optional.of(new String[] {visible.isEmpty() ? nowhere(s, "Patient", query(criteria))
+				: String.join(",", visible)});
+	}
+
+	private static String query(Map<String, String[]> params) {
+		StringBuilder b = new StringBuilder();
+		params.forEach((k, vs) -> {
+			for (String v : vs) {
+				if (b.length() > 0) b.append('&');
+				b.append(UrlUtil.escapeUrlParam(k)).append('=').append(UrlUtil.escapeUrlParam(v));
+			}
+		});
+		return b.toString();
+	}
+
+	/** Parameters shaping a search's answer, not which resources match. */
+	private static final java.util.Set<String> RESULT_PARAMS = java.util.Set.of("_count", "_sort", "_summary",
+			"_elements", "_include", "_revinclude", "_total", "_format", "_pretty", "_offset", "_contained",
+			"_containedType", "_include:iterate", "_revinclude:iterate");
 
 	/**
 	 * An id no resource has, the same for the same caller and criteria (so HAPI's guard against two concurrent

@@ -27,6 +27,7 @@ public final class RequestState {
 	private String failedResource;
 	private final List<String> narrowings = new ArrayList<>();
 	private RuntimeException deferred;
+	private boolean patientSearchNarrowed;
 
 	/** The state of this request, created on first use; null for requests without a servlet request (internal). */
 	public static RequestState of(RequestDetails rd) {
@@ -117,6 +118,15 @@ public final class RequestState {
 	}
 
 	/** Remembers what was appended to a conditional's criteria, so the answer can quote the criteria as sent. */
+	/** The Patient search's {@code _id} was set by the server to the matches the caller may see. */
+	void patientSearchNarrowed() {
+		patientSearchNarrowed = true;
+	}
+
+	boolean isPatientSearchNarrowed() {
+		return patientSearchNarrowed;
+	}
+
 	void narrowed(String suffix) {
 		narrowings.add(suffix);
 	}

@@ -15,6 +15,8 @@ final class SearchTotals {
 
 	void adjust(Subject s, RequestDetails rd, IBaseResource response) {
 		if (!(response instanceof Bundle bundle) || s.has(Role.CUSTODIAN)) return;
+		RequestState state = RequestState.of(rd);
+		if (state != null && state.isPatientSearchNarrowed()) return; // every match is one the caller may see
 		String[] summary = rd.getParameters() == null ? null : rd.getParameters().get("_summary");
 		boolean countOnly = summary != null && summary.length > 0 && "count".equals(summary[0]);
 		if (bundle.getType() == Bundle.BundleType.SEARCHSET) {

@@ -101,8 +101,6 @@ class AuthorizationMatrixTest extends ServerTestBase {
 				"/Patient?_id=" + patientId + "&_revinclude=Observation:subject",
 				"/Observation?code=http://loinc.org|718-7",
 				"/Observation?_summary=count",
-				"/Patient?name=Quinn",
-				"/Patient?_summary=count",
 				"/Observation/_history",
 				"/_history",
 				"/Practitioner?_has:Observation:performer:subject=Patient/" + patientId,
@@ -115,6 +113,18 @@ class AuthorizationMatrixTest extends ServerTestBase {
 			assertThat(body(r).at("/issue/0/code").asText()).as(path).isEqualTo("forbidden");
 			assertThat(r.body()).as(path).doesNotContain("Quinn");
 		}
+		// a Patient search naming no patient answers only the patients the caller may see: none here, like no match
+		for (String path : List.of("/Patient?name=Quinn", "/Patient?family=Quinn&_total=accurate", "/Patient?_summary=count",
+				"/Patient", "/Patient?name=Quinn&_revinclude=Observation:subject", "/Patient?_sort=family&_count=1")) {
+			HttpResponse<String> r = get(drB, path);
+			assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(200);
+			assertThat(body(r).at("/entry").size()).as(path).isZero();
+			assertThat(body(r).at("/total").asInt(0)).as(path).isZero();
+			// the self link echoes the caller's own criteria (and the server's _id of nothing)
+			assertThat(r.body()).as(path).doesNotContain("Patient/" + patientId).doesNotContain("\"next\"");
+		}
+		assertThat(get(drB, "/Patient?name:missing=false&_has:Consent:patient:actor=Practitioner/dr-a").statusCode())
+				.as("reverse chains stay refused").isEqualTo(403);
 		assertThat(post(drB, "/Observation", observation(patientId)).statusCode()).isEqualTo(403);
 		assertThat(put(drB, "/Patient/" + patientId, "{\"resourceType\":\"Patient\",\"id\":\"" + patientId + "\"}")
 				.statusCode()).isEqualTo(404);
@@ -151,6 +161,13 @@ class AuthorizationMatrixTest extends ServerTestBase {
 		assertThat(get(drB, "/DiagnosticReport/" + reportId).statusCode()).isEqualTo(200);
 		assertThat(body(get(drB, "/DiagnosticReport?subject=Patient/" + patientId)).at("/total").asInt()).isEqualTo(1);
 		assertThat(get(drB, "/Patient/" + otherPatientId).statusCode()).as("only that patient").isEqualTo(404);
+		// found by name and in "my patients", never the other patient (who matches "Patient" too)
+		JsonNode byName = body(get(drB, "/Patient?name=Quinn&_summary=count"));
+		assertThat(byName.at("/total").asInt()).as(byName.toString()).isEqualTo(1);
+		JsonNode mine = body(get(drB, "/Patient?_count=1"));
+		assertThat(mine.at("/entry").size()).as(mine.toString()).isEqualTo(1);
+		assertThat(mine.toString()).contains(patientId).doesNotContain(otherPatientId).doesNotContain("\"next\"");
+		assertThat(body(get(drB, "/Patient?name=Other&_summary=count")).at("/total").asInt()).isZero();
 		// read-only consent: no writes
 		assertThat(post(drB, "/Observation", observation(patientId)).statusCode()).isEqualTo(403);
 
@@ -159,6 +176,26 @@ class AuthorizationMatrixTest extends ServerTestBase {
 						"{\"resourceType\":\"Consent\",\"id\":\"" + consentId + "\","));
 		assertThat(revoked.statusCode()).as(revoked.body()).isEqualTo(200);
 		assertThat(get(drB, "/DiagnosticReport/" + reportId).statusCode()).isEqualTo(404);
+		assertThat(body(get(drB, "/Patient?name=Quinn&_summary=count")).at("/total").asInt()).as("revoked").isZero();
+	}
+
+	@Test
+	@Order(3)
+	void theRegisteringClinicianPagesThroughTheirPatientsAndAPatientFindsOnlyThemselves() {
+		assertThat(body(get(drA, "/Patient?_summary=count")).at("/total").asInt()).isEqualTo(2);
+		JsonNode page1 = body(get(drA, "/Patient?_count=1&_sort=family"));
+		String next = null;
+		for (JsonNode l : page1.at("/link")) if ("next".equals(l.at("/relation").asText())) next = l.at("/url").asText();
+		assertThat(next).as(page1.toString()).isNotNull();
+		JsonNode page2 = body(get(drA, next.substring(next.indexOf("/fhir") + 5)));
+		assertThat(page2.at("/entry/0/resource/id").asText()).as(page2.toString()).isEqualTo(patientId);
+		assertThat(page1.at("/entry/0/resource/id").asText()).isEqualTo(otherPatientId);
+		HttpResponse<String> theirPage = get(drB, next.substring(next.indexOf("/fhir") + 5));
+		assertThat(theirPage.statusCode()).as("another clinician's page link").isNotEqualTo(200);
+		JsonNode own = body(get(patientToken, "/Patient"));
+		assertThat(own.at("/entry").size()).as(own.toString()).isEqualTo(1);
+		assertThat(own.toString()).contains(patientId).doesNotContain(otherPatientId);
+		assertThat(body(get(patientToken, "/Patient?name=Other&_summary=count")).at("/total").asInt()).isZero();
 	}
 
 	@Test
