@@ -14,7 +14,9 @@ class ArtifactsReproducibleTest {
 
     @Test
     void recompilingGivesTheCommittedBytes() throws IOException, InterruptedException {
-        Path toolsDir = Path.of(System.getProperty("tools.dir", "../tools")).toAbsolutePath().normalize();
+        Path toolsDir = Path.of(System.getProperty("tools.dir", "../tools"))
+                .toAbsolutePath()
+                .normalize();
         Path solc = toolsDir.resolve("node_modules/solc/soljson.js");
         assertThat(solc)
                 .as("pinned solc must be installed at %s (run bin/install-tools, or pass -Dtools.dir)", solc)

@@ -4,8 +4,17 @@ import java.util.Objects;
 import org.fhirledger.ledger.Bytes32;
 
 /** An {@code AccessAppended} event: one access (allowed or denied) on the access ledger, by its AuditEvent's hash. */
-public record AccessAppended(ChainPosition position, long seq, Bytes32 patient, Bytes32 resource, String actor,
-        int action, int outcome, long time, Bytes32 auditHash) implements LedgerEvent {
+public record AccessAppended(
+        ChainPosition position,
+        long seq,
+        Bytes32 patient,
+        Bytes32 resource,
+        String actor,
+        int action,
+        int outcome,
+        long time,
+        Bytes32 auditHash)
+        implements LedgerEvent {
 
     public AccessAppended {
         Objects.requireNonNull(patient, "patient");

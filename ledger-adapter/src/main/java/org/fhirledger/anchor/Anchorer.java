@@ -42,7 +42,8 @@ public final class Anchorer {
         Optional<Anchor> latest = chain.latest();
         Optional<Outcome> early = check(log, size, root, latest);
         if (early.isPresent()) return early.get();
-        ConsistencyProof proof = log.consistencyProof(latest.map(Anchor::treeSize).orElse(0L), size);
+        ConsistencyProof proof =
+                log.consistencyProof(latest.map(Anchor::treeSize).orElse(0L), size);
         return new Outcome.Published(latest, chain.publish(size, root), proof);
     }
 
@@ -67,9 +68,13 @@ public final class Anchorer {
         try {
             ProofVerifier.verifyConsistency(proof, a.root(), root);
         } catch (VerificationException e) {
-            throw new HistoryRewrittenException(a, "the local log of " + size + " entries does not extend anchor #"
-                    + a.index() + " (size " + a.treeSize() + ", root " + a.root().toHex() + "): " + e.getMessage()
-                    + "; local root at that size is " + log.rootAt(a.treeSize()).toHex());
+            throw new HistoryRewrittenException(
+                    a,
+                    "the local log of " + size + " entries does not extend anchor #"
+                            + a.index() + " (size " + a.treeSize() + ", root "
+                            + a.root().toHex() + "): " + e.getMessage()
+                            + "; local root at that size is "
+                            + log.rootAt(a.treeSize()).toHex());
         }
         return size == a.treeSize() ? Optional.of(new Outcome.UpToDate(latest)) : Optional.empty();
     }

@@ -12,7 +12,8 @@ public sealed interface LedgerEvent permits RecordAppended, AccessAppended {
 
     /** Which ledger (contract) logged the entry. */
     enum Lane {
-        RECORD, ACCESS;
+        RECORD,
+        ACCESS;
 
         public String code() {
             return name().toLowerCase(java.util.Locale.ROOT);

@@ -50,22 +50,49 @@ public final class LedgerLeaf {
 
     private LedgerLeaf() {}
 
-    public static byte[] record(long seq, Bytes32 resource, long version, Bytes32 patient, Bytes32 contentHash,
-            byte[] cid, String custodian) {
+    public static byte[] record(
+            long seq,
+            Bytes32 resource,
+            long version,
+            Bytes32 patient,
+            Bytes32 contentHash,
+            byte[] cid,
+            String custodian) {
         ByteBuffer b = ByteBuffer.allocate(RECORD_FIXED_SIZE + cid.length);
-        b.put(RECORD).putLong(seq).put(resource.toArray()).putLong(version).put(patient.toArray())
-                .put(contentHash.toArray()).put(addressBytes(custodian)).putInt(cid.length).put(cid);
+        b.put(RECORD)
+                .putLong(seq)
+                .put(resource.toArray())
+                .putLong(version)
+                .put(patient.toArray())
+                .put(contentHash.toArray())
+                .put(addressBytes(custodian))
+                .putInt(cid.length)
+                .put(cid);
         return b.array();
     }
 
-    public static byte[] access(long seq, Bytes32 patient, Bytes32 resource, String actor, int action, int outcome,
-            long time, Bytes32 auditHash) {
+    public static byte[] access(
+            long seq,
+            Bytes32 patient,
+            Bytes32 resource,
+            String actor,
+            int action,
+            int outcome,
+            long time,
+            Bytes32 auditHash) {
         if (action < 0 || action > 255 || outcome < 0 || outcome > 255) {
             throw new IllegalArgumentException("action and outcome are uint8");
         }
         ByteBuffer b = ByteBuffer.allocate(ACCESS_SIZE);
-        b.put(ACCESS).putLong(seq).put(patient.toArray()).put(resource.toArray()).put(addressBytes(actor))
-                .put((byte) action).put((byte) outcome).putLong(time).put(auditHash.toArray());
+        b.put(ACCESS)
+                .putLong(seq)
+                .put(patient.toArray())
+                .put(resource.toArray())
+                .put(addressBytes(actor))
+                .put((byte) action)
+                .put((byte) outcome)
+                .putLong(time)
+                .put(auditHash.toArray());
         return b.array();
     }
 

@@ -5,8 +5,16 @@ import java.util.Objects;
 import org.fhirledger.ledger.Bytes32;
 
 /** A {@code RecordAppended} event: one resource version on the record ledger. */
-public record RecordAppended(ChainPosition position, long seq, Bytes32 resource, long version, Bytes32 patient,
-        Bytes32 contentHash, byte[] cid, String custodian) implements LedgerEvent {
+public record RecordAppended(
+        ChainPosition position,
+        long seq,
+        Bytes32 resource,
+        long version,
+        Bytes32 patient,
+        Bytes32 contentHash,
+        byte[] cid,
+        String custodian)
+        implements LedgerEvent {
 
     public RecordAppended {
         Objects.requireNonNull(resource, "resource");
@@ -34,9 +42,15 @@ public record RecordAppended(ChainPosition position, long seq, Bytes32 resource,
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof RecordAppended r && Objects.equals(position, r.position) && seq == r.seq
-                && resource.equals(r.resource) && version == r.version && patient.equals(r.patient)
-                && contentHash.equals(r.contentHash) && Arrays.equals(cid, r.cid) && custodian.equals(r.custodian);
+        return o instanceof RecordAppended r
+                && Objects.equals(position, r.position)
+                && seq == r.seq
+                && resource.equals(r.resource)
+                && version == r.version
+                && patient.equals(r.patient)
+                && contentHash.equals(r.contentHash)
+                && Arrays.equals(cid, r.cid)
+                && custodian.equals(r.custodian);
     }
 
     @Override

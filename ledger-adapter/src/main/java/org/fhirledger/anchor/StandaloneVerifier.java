@@ -38,23 +38,37 @@ public final class StandaloneVerifier {
     public static Report verify(VerifyOutput answer, byte[] plaintext, AnchorChain chain) {
         List<Check> checks = new ArrayList<>();
         if (!answer.status().equals("verified") && !answer.has("anchorIndex")) {
-            checks.add(new Check("anchored", false, "the answer's status is \"" + answer.status()
-                    + "\": the entry is not anchored yet, nothing to check against the public chain"));
+            checks.add(new Check(
+                    "anchored",
+                    false,
+                    "the answer's status is \"" + answer.status()
+                            + "\": the entry is not anchored yet, nothing to check against the public chain"));
             return new Report(checks);
         }
         if (answer.has("anchorRegistry") && !answer.get("anchorRegistry").equalsIgnoreCase(chain.registryAddress())) {
-            checks.add(new Check("registry", false, "the answer names AnchorRegistry " + answer.get("anchorRegistry")
-                    + ", but the given registry is " + chain.registryAddress()));
+            checks.add(new Check(
+                    "registry",
+                    false,
+                    "the answer names AnchorRegistry " + answer.get("anchorRegistry") + ", but the given registry is "
+                            + chain.registryAddress()));
         }
         if (answer.has("publicChainId") && answer.number("publicChainId") != chain.chainId()) {
-            checks.add(new Check("chain id", false, "the answer names public chain " + answer.get("publicChainId")
-                    + ", checking against " + chain.chainId()));
+            checks.add(new Check(
+                    "chain id",
+                    false,
+                    "the answer names public chain " + answer.get("publicChainId") + ", checking against "
+                            + chain.chainId()));
         }
         Hash leaf = LedgerLeaf.leafHash(answer.leafBytes());
         if (answer.has("leafHash")) {
             boolean same = leaf.equals(answer.hash("leafHash"));
-            checks.add(new Check("leaf", same, same ? "leaf hash " + leaf.toHex() + " rebuilt from the entry fields"
-                    : "the entry fields hash to " + leaf.toHex() + ", the answer claims " + answer.get("leafHash")));
+            checks.add(new Check(
+                    "leaf",
+                    same,
+                    same
+                            ? "leaf hash " + leaf.toHex() + " rebuilt from the entry fields"
+                            : "the entry fields hash to " + leaf.toHex() + ", the answer claims "
+                                    + answer.get("leafHash")));
         }
         long treeSize = answer.number("treeSize");
         long index = answer.number("anchorIndex");
@@ -62,32 +76,42 @@ public final class StandaloneVerifier {
         try {
             anchor = chain.anchorAt(index);
         } catch (RuntimeException e) {
-            checks.add(new Check("anchor", false, "anchor #" + index + " cannot be read from the public chain: "
-                    + e.getMessage()));
+            checks.add(new Check(
+                    "anchor", false, "anchor #" + index + " cannot be read from the public chain: " + e.getMessage()));
             return new Report(checks);
         }
         if (anchor.treeSize() != treeSize) {
-            checks.add(new Check("anchor", false, "anchor #" + index + " on the public chain is for tree size "
-                    + anchor.treeSize() + ", the answer's proof is for " + treeSize));
+            checks.add(new Check(
+                    "anchor",
+                    false,
+                    "anchor #" + index + " on the public chain is for tree size " + anchor.treeSize()
+                            + ", the answer's proof is for " + treeSize));
             return new Report(checks);
         }
-        checks.add(new Check("anchor", true, "anchor #" + index + " on chain " + chain.chainId() + ": tree size "
-                + treeSize + ", root " + anchor.root().toHex() + " (read from " + chain.registryAddress() + ")"));
+        checks.add(new Check(
+                "anchor",
+                true,
+                "anchor #" + index + " on chain " + chain.chainId() + ": tree size " + treeSize + ", root "
+                        + anchor.root().toHex() + " (read from " + chain.registryAddress() + ")"));
         try {
-            ProofVerifier.verifyInclusion(leaf, answer.number("leafIndex"), treeSize, answer.inclusionProof(),
-                    anchor.root());
+            ProofVerifier.verifyInclusion(
+                    leaf, answer.number("leafIndex"), treeSize, answer.inclusionProof(), anchor.root());
             checks.add(new Check("inclusion", true, "leaf " + answer.get("leafIndex") + " is in the anchored tree"));
         } catch (VerificationException e) {
-            checks.add(new Check("inclusion", false, "the inclusion proof does not lead to the anchored root: "
-                    + e.getMessage()));
+            checks.add(new Check(
+                    "inclusion", false, "the inclusion proof does not lead to the anchored root: " + e.getMessage()));
         }
         if (plaintext != null) {
             String field = answer.get("lane").equals("access") ? "auditHash" : "contentHash";
             Bytes32 computed = CanonicalResource.contentHash(plaintext);
             boolean same = computed.equals(answer.bytes32(field));
-            checks.add(new Check("content", same, same ? "the resource's canonical SHA-256 " + computed.toHex()
-                    + " is the anchored " + field : "the resource hashes to " + computed.toHex() + ", the anchored "
-                    + field + " is " + answer.get(field)));
+            checks.add(new Check(
+                    "content",
+                    same,
+                    same
+                            ? "the resource's canonical SHA-256 " + computed.toHex() + " is the anchored " + field
+                            : "the resource hashes to " + computed.toHex() + ", the anchored " + field + " is "
+                                    + answer.get(field)));
         }
         return new Report(checks);
     }

@@ -104,10 +104,25 @@ public final class VerifyOutput {
     /** The leaf's entry bytes, rebuilt from the answer's fields ({@link LedgerLeaf} layout). */
     public byte[] leafBytes() {
         return switch (LedgerEvent.Lane.ofCode(get("lane"))) {
-            case RECORD -> LedgerLeaf.record(number("seq"), bytes32("resource"), number("version"),
-                    bytes32("patient"), bytes32("contentHash"), bytes("cid"), get("custodian"));
-            case ACCESS -> LedgerLeaf.access(number("seq"), bytes32("patient"), bytes32("resource"), get("actor"),
-                    (int) number("action"), (int) number("outcome"), number("time"), bytes32("auditHash"));
+            case RECORD ->
+                LedgerLeaf.record(
+                        number("seq"),
+                        bytes32("resource"),
+                        number("version"),
+                        bytes32("patient"),
+                        bytes32("contentHash"),
+                        bytes("cid"),
+                        get("custodian"));
+            case ACCESS ->
+                LedgerLeaf.access(
+                        number("seq"),
+                        bytes32("patient"),
+                        bytes32("resource"),
+                        get("actor"),
+                        (int) number("action"),
+                        (int) number("outcome"),
+                        number("time"),
+                        bytes32("auditHash"));
         };
     }
 

@@ -90,7 +90,8 @@ public final class Cid {
         long hashCode = Varint.read(bytes, pos);
         long length = Varint.read(bytes, pos);
         if (hashCode != SHA2_256) {
-            throw new IllegalArgumentException("unsupported multihash 0x" + Long.toHexString(hashCode) + " (only sha2-256)");
+            throw new IllegalArgumentException(
+                    "unsupported multihash 0x" + Long.toHexString(hashCode) + " (only sha2-256)");
         }
         if (length != 32 || bytes.length - pos[0] != 32) {
             throw new IllegalArgumentException("sha2-256 multihash must carry exactly 32 bytes");

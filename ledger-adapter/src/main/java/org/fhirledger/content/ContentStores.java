@@ -12,18 +12,19 @@ import java.util.Map;
 public final class ContentStores {
     public static final String PREFIX = "fhirledger.content.";
 
-    private ContentStores() {
-    }
+    private ContentStores() {}
 
     public static ContentStore fromSettings(Map<String, String> settings, Path dataDir) {
         String kind = get(settings, "store", "local");
         long maxBytes = Long.parseLong(get(settings, "max-bytes", Long.toString(KuboConfig.DEFAULT_MAX_CONTENT_BYTES)));
         switch (kind) {
             case "local":
-                Path dir = Path.of(get(settings, "local.dir", dataDir.resolve("content").toString()));
+                Path dir = Path.of(
+                        get(settings, "local.dir", dataDir.resolve("content").toString()));
                 return new LocalContentStore(dir, maxBytes);
             case "kubo":
-                KuboConfig defaults = KuboConfig.defaults(URI.create(get(settings, "kubo.url", "http://127.0.0.1:5001")));
+                KuboConfig defaults =
+                        KuboConfig.defaults(URI.create(get(settings, "kubo.url", "http://127.0.0.1:5001")));
                 return new KuboContentStore(new KuboConfig(
                         defaults.apiUrl(),
                         duration(settings, "kubo.connect-timeout", defaults.connectTimeout()),

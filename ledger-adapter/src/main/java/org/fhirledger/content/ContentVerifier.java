@@ -2,8 +2,7 @@ package org.fhirledger.content;
 
 /** Checks that bytes are the content of a CID by recomputing the CID under the store's DAG layout. */
 final class ContentVerifier {
-    private ContentVerifier() {
-    }
+    private ContentVerifier() {}
 
     /**
      * A raw CID is the sha2-256 of the bytes. A dag-pb root is recomputed with the layout; content added under a
@@ -14,8 +13,8 @@ final class ContentVerifier {
         if (expected.codec() == Cid.RAW) {
             actual = Cid.ofBlock(Cid.RAW, content);
         } else {
-            actual = UnixFsDag.rootCid(content,
-                    new DagLayout(layout.chunkSize(), layout.maxLinks(), expected.version()));
+            actual = UnixFsDag.rootCid(
+                    content, new DagLayout(layout.chunkSize(), layout.maxLinks(), expected.version()));
         }
         if (!actual.equals(expected)) {
             throw new ContentIntegrityException(source, expected, actual);

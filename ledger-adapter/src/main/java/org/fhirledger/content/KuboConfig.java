@@ -18,9 +18,16 @@ import java.util.Objects;
  * @param maxContentBytes content size limit, checked before sending and while reading
  * @param layout          chunking that the node is asked to use and that {@code get} verifies against
  */
-public record KuboConfig(URI apiUrl, Duration connectTimeout, Duration requestTimeout, Duration lookupTimeout,
-                         int maxAttempts, Duration initialBackoff, Duration maxBackoff, long maxContentBytes,
-                         DagLayout layout) {
+public record KuboConfig(
+        URI apiUrl,
+        Duration connectTimeout,
+        Duration requestTimeout,
+        Duration lookupTimeout,
+        int maxAttempts,
+        Duration initialBackoff,
+        Duration maxBackoff,
+        long maxContentBytes,
+        DagLayout layout) {
     public static final long DEFAULT_MAX_CONTENT_BYTES = 64L * 1024 * 1024;
 
     public KuboConfig {
@@ -40,27 +47,51 @@ public record KuboConfig(URI apiUrl, Duration connectTimeout, Duration requestTi
 
     /** Defaults: 5 s connect, 60 s request, 10 s lookup, 4 attempts, 200 ms..2 s backoff, 64 MiB limit. */
     public static KuboConfig defaults(URI apiUrl) {
-        return new KuboConfig(apiUrl, Duration.ofSeconds(5), Duration.ofSeconds(60), Duration.ofSeconds(10), 4,
-                Duration.ofMillis(200), Duration.ofSeconds(2), DEFAULT_MAX_CONTENT_BYTES, DagLayout.DEFAULT);
+        return new KuboConfig(
+                apiUrl,
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(10),
+                4,
+                Duration.ofMillis(200),
+                Duration.ofSeconds(2),
+                DEFAULT_MAX_CONTENT_BYTES,
+                DagLayout.DEFAULT);
     }
 
     public KuboConfig withMaxContentBytes(long bytes) {
-        return new KuboConfig(apiUrl, connectTimeout, requestTimeout, lookupTimeout, maxAttempts, initialBackoff,
-                maxBackoff, bytes, layout);
+        return new KuboConfig(
+                apiUrl,
+                connectTimeout,
+                requestTimeout,
+                lookupTimeout,
+                maxAttempts,
+                initialBackoff,
+                maxBackoff,
+                bytes,
+                layout);
     }
 
     public KuboConfig withRetries(int attempts, Duration initial, Duration max) {
-        return new KuboConfig(apiUrl, connectTimeout, requestTimeout, lookupTimeout, attempts, initial, max,
-                maxContentBytes, layout);
+        return new KuboConfig(
+                apiUrl, connectTimeout, requestTimeout, lookupTimeout, attempts, initial, max, maxContentBytes, layout);
     }
 
     public KuboConfig withTimeouts(Duration connect, Duration request, Duration lookup) {
-        return new KuboConfig(apiUrl, connect, request, lookup, maxAttempts, initialBackoff, maxBackoff,
-                maxContentBytes, layout);
+        return new KuboConfig(
+                apiUrl, connect, request, lookup, maxAttempts, initialBackoff, maxBackoff, maxContentBytes, layout);
     }
 
     public KuboConfig withLayout(DagLayout newLayout) {
-        return new KuboConfig(apiUrl, connectTimeout, requestTimeout, lookupTimeout, maxAttempts, initialBackoff,
-                maxBackoff, maxContentBytes, newLayout);
+        return new KuboConfig(
+                apiUrl,
+                connectTimeout,
+                requestTimeout,
+                lookupTimeout,
+                maxAttempts,
+                initialBackoff,
+                maxBackoff,
+                maxContentBytes,
+                newLayout);
     }
 }

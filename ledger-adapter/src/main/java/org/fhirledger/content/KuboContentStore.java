@@ -54,8 +54,12 @@ public final class KuboContentStore implements ContentStore {
         random.nextBytes(nonce);
         String boundary = "fhirledger-" + HexFormat.of().formatHex(nonce);
         byte[] body = multipart(boundary, content);
-        String query = "cid-version=1&raw-leaves=true&pin=true&chunker=size-" + config.layout().chunkSize();
-        Call call = new Call("add", query, HttpRequest.BodyPublishers.ofByteArray(body),
+        String query = "cid-version=1&raw-leaves=true&pin=true&chunker=size-"
+                + config.layout().chunkSize();
+        Call call = new Call(
+                "add",
+                query,
+                HttpRequest.BodyPublishers.ofByteArray(body),
                 "multipart/form-data; boundary=" + boundary);
         Cid announced;
         try (Reply reply = execute(call)) {
@@ -75,8 +79,8 @@ public final class KuboContentStore implements ContentStore {
 
     @Override
     public byte[] get(Cid cid) {
-        Call call = new Call("cat", "arg=" + cid + "&timeout=" + nodeTimeout(), HttpRequest.BodyPublishers.noBody(),
-                null);
+        Call call =
+                new Call("cat", "arg=" + cid + "&timeout=" + nodeTimeout(), HttpRequest.BodyPublishers.noBody(), null);
         byte[] content;
         try (Reply reply = execute(call)) {
             if (reply.status != 200) {
@@ -110,8 +114,8 @@ public final class KuboContentStore implements ContentStore {
 
     @Override
     public void pin(Cid cid) {
-        Call call = new Call("pin/add", "arg=" + cid + "&timeout=" + nodeTimeout(),
-                HttpRequest.BodyPublishers.noBody(), null);
+        Call call = new Call(
+                "pin/add", "arg=" + cid + "&timeout=" + nodeTimeout(), HttpRequest.BodyPublishers.noBody(), null);
         try (Reply reply = execute(call)) {
             if (reply.status != 200) {
                 throw failure(call, reply, cid);
@@ -135,8 +139,11 @@ public final class KuboContentStore implements ContentStore {
 
     @Override
     public boolean has(Cid cid) {
-        Call call = new Call("block/stat", "arg=" + cid + "&offline=true&timeout=" + nodeTimeout(),
-                HttpRequest.BodyPublishers.noBody(), null);
+        Call call = new Call(
+                "block/stat",
+                "arg=" + cid + "&offline=true&timeout=" + nodeTimeout(),
+                HttpRequest.BodyPublishers.noBody(),
+                null);
         try (Reply reply = execute(call)) {
             return reply.status == 200;
         }
@@ -194,8 +201,8 @@ public final class KuboContentStore implements ContentStore {
 
     private Reply execute(Call call) {
         URI uri = URI.create(config.apiUrl() + call.endpoint() + "?" + call.query());
-        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(config.requestTimeout())
-                .POST(call.body());
+        HttpRequest.Builder builder =
+                HttpRequest.newBuilder(uri).timeout(config.requestTimeout()).POST(call.body());
         if (call.contentType() != null) {
             builder.header("Content-Type", call.contentType());
         }
@@ -219,17 +226,25 @@ public final class KuboContentStore implements ContentStore {
                 throw new ContentStoreException("interrupted while calling " + config.apiUrl() + call.endpoint(), e);
             }
             if (attempt < config.maxAttempts()) {
-                LOG.debug("attempt {} of {} to {} failed: {}", attempt, config.maxAttempts(), call.endpoint(),
+                LOG.debug(
+                        "attempt {} of {} to {} failed: {}",
+                        attempt,
+                        config.maxAttempts(),
+                        call.endpoint(),
                         describe(last));
                 sleep(Duration.ofMillis(backoff.nextDelayMillis()));
             }
         }
-        throw new ContentUnavailableException("IPFS node unavailable at " + config.apiUrl() + call.endpoint()
-                + " after " + config.maxAttempts() + " attempt(s): " + describe(last), last);
+        throw new ContentUnavailableException(
+                "IPFS node unavailable at " + config.apiUrl() + call.endpoint() + " after " + config.maxAttempts()
+                        + " attempt(s): " + describe(last),
+                last);
     }
 
     private static String describe(Exception e) {
-        return e == null ? "unknown" : e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        return e == null
+                ? "unknown"
+                : e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
     }
 
     private static void sleep(Duration d) {
@@ -254,27 +269,30 @@ public final class KuboContentStore implements ContentStore {
                 out.write(buffer, 0, n);
             }
         } catch (IOException e) {
-            throw new ContentUnavailableException("reading " + cid + " from " + config.apiUrl() + call.endpoint()
-                    + " failed: " + describe(e), e);
+            throw new ContentUnavailableException(
+                    "reading " + cid + " from " + config.apiUrl() + call.endpoint() + " failed: " + describe(e), e);
         }
         return out.toByteArray();
     }
 
     private ContentStoreException failure(Call call, Reply reply) {
-        return new ContentStoreException(config.apiUrl() + call.endpoint() + " answered HTTP " + reply.status + ": "
-                + errorMessage(reply));
+        return new ContentStoreException(
+                config.apiUrl() + call.endpoint() + " answered HTTP " + reply.status + ": " + errorMessage(reply));
     }
 
     /** Kubo answers 500 with a JSON message for a CID it cannot find; those become not-found. */
     private ContentStoreException failure(Call call, Reply reply, Cid cid) {
         String message = errorMessage(reply);
         String lower = message.toLowerCase();
-        if (reply.status == 500 && (lower.contains("not found") || lower.contains("timed out")
-                || lower.contains("timeout") || lower.contains("deadline exceeded"))) {
+        if (reply.status == 500
+                && (lower.contains("not found")
+                        || lower.contains("timed out")
+                        || lower.contains("timeout")
+                        || lower.contains("deadline exceeded"))) {
             return new ContentNotFoundException(cid, config.apiUrl() + call.endpoint() + " answered: " + message);
         }
-        return new ContentStoreException(config.apiUrl() + call.endpoint() + " answered HTTP " + reply.status
-                + ": " + message);
+        return new ContentStoreException(
+                config.apiUrl() + call.endpoint() + " answered HTTP " + reply.status + ": " + message);
     }
 
     private static String errorMessage(Reply reply) {
@@ -301,15 +319,16 @@ public final class KuboContentStore implements ContentStore {
             String last = text.substring(text.lastIndexOf('\n') + 1);
             return JSON.readTree(last);
         } catch (IOException e) {
-            throw new ContentStoreException(config.apiUrl() + call.endpoint() + " answered unreadable JSON: "
-                    + e.getMessage(), e);
+            throw new ContentStoreException(
+                    config.apiUrl() + call.endpoint() + " answered unreadable JSON: " + e.getMessage(), e);
         }
     }
 
     private static byte[] multipart(String boundary, byte[] content) {
         byte[] head = ("--" + boundary + "\r\n"
-                + "Content-Disposition: form-data; name=\"file\"; filename=\"blob\"\r\n"
-                + "Content-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+                        + "Content-Disposition: form-data; name=\"file\"; filename=\"blob\"\r\n"
+                        + "Content-Type: application/octet-stream\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
         byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII);
         byte[] body = new byte[head.length + content.length + tail.length];
         System.arraycopy(head, 0, body, 0, head.length);

@@ -1,7 +1,5 @@
 package org.fhirledger.content;
 
-import org.fhirledger.files.DurableFiles;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
@@ -13,6 +11,7 @@ import java.util.Arrays;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
+import org.fhirledger.files.DurableFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +36,7 @@ public final class LocalContentStore implements ContentStore {
      */
     private final ReadWriteLock gcLock = new ReentrantReadWriteLock();
     /** Test seam: runs in collectGarbage just before an unpinned object is deleted. */
-    volatile Consumer<String> beforeGcDelete = name -> { };
+    volatile Consumer<String> beforeGcDelete = name -> {};
 
     public LocalContentStore(Path dir, long maxContentBytes) {
         this(dir, maxContentBytes, DagLayout.DEFAULT);
@@ -189,7 +188,8 @@ public final class LocalContentStore implements ContentStore {
     private static void ownerOnlyDirectories(Path dir) throws IOException {
         if (Files.isDirectory(dir)) return;
         if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(
+                    dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } else {
             Files.createDirectories(dir);
         }

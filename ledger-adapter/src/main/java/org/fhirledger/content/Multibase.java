@@ -10,8 +10,7 @@ final class Multibase {
     private static final String BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
     private static final BigInteger FIFTY_EIGHT = BigInteger.valueOf(58);
 
-    private Multibase() {
-    }
+    private Multibase() {}
 
     static String encodeBase32(byte[] data) {
         StringBuilder out = new StringBuilder((data.length * 8 + 4) / 5);

@@ -13,11 +13,9 @@ public final class UnixFsDag {
     private static final int UNIXFS_TYPE_FILE = 2;
 
     /** What a parent needs to know about a child: its CID, cumulative encoded size, and content length. */
-    private record Node(Cid cid, long tsize, long fileSize) {
-    }
+    private record Node(Cid cid, long tsize, long fileSize) {}
 
-    private UnixFsDag() {
-    }
+    private UnixFsDag() {}
 
     public static Cid rootCid(byte[] content) {
         return rootCid(content, DagLayout.DEFAULT);
@@ -49,7 +47,8 @@ public final class UnixFsDag {
         while (level.size() > 1) {
             List<Node> parents = new ArrayList<>((level.size() + layout.maxLinks() - 1) / layout.maxLinks());
             for (int i = 0; i < level.size(); i += layout.maxLinks()) {
-                parents.add(parent(level.subList(i, Math.min(i + layout.maxLinks(), level.size())), layout.cidVersion()));
+                parents.add(parent(
+                        level.subList(i, Math.min(i + layout.maxLinks(), level.size())), layout.cidVersion()));
             }
             if (blocks != null) level.forEach(n -> blocks.add(n.cid()));
             level = parents;

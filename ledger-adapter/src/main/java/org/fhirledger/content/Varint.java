@@ -4,8 +4,7 @@ import java.io.ByteArrayOutputStream;
 
 /** Unsigned LEB128 varints, as used by multiformats and protobuf. */
 final class Varint {
-    private Varint() {
-    }
+    private Varint() {}
 
     static void write(ByteArrayOutputStream out, long value) {
         if (value < 0) {

@@ -30,6 +30,7 @@ import org.slf4j.LoggerFactory;
 public final class EnvelopeCipher {
     /** Key id of the data key for resources outside any patient compartment. */
     public static final String SERVER_KEY_ID = "server";
+
     static final byte FORMAT_V1 = 0x01;
     private static final String WRAP_AD_PREFIX = "fhirledger/data-key/v1:";
     private static final Logger LOG = LoggerFactory.getLogger(EnvelopeCipher.class);
@@ -84,8 +85,10 @@ public final class EnvelopeCipher {
         try {
             return aead.decrypt(Arrays.copyOfRange(envelope, 1, envelope.length), resource.associatedData());
         } catch (GeneralSecurityException e) {
-            throw new DecryptionException("ciphertext does not authenticate as " + resource + " under data key '"
-                    + keyId + "': tampered, swapped with another resource, or wrong associated data", e);
+            throw new DecryptionException(
+                    "ciphertext does not authenticate as " + resource + " under data key '" + keyId
+                            + "': tampered, swapped with another resource, or wrong associated data",
+                    e);
         }
     }
 
@@ -156,8 +159,8 @@ public final class EnvelopeCipher {
      */
     public synchronized void retireKek(String kekId) {
         if (!(vault instanceof FileKeyVault fileVault)) {
-            throw new UnsupportedOperationException("KEKs of " + vault.getClass().getSimpleName()
-                    + " are retired in the KMS itself, after rewrapAll()");
+            throw new UnsupportedOperationException("KEKs of "
+                    + vault.getClass().getSimpleName() + " are retired in the KMS itself, after rewrapAll()");
         }
         if (kekId.equals(vault.currentKekId())) {
             throw new KeyVaultException("refusing to retire the current KEK " + kekId);
@@ -176,7 +179,9 @@ public final class EnvelopeCipher {
     public synchronized List<String> liveKeyIdsWrappedUnder(String kekId) {
         List<String> users = new ArrayList<>();
         for (String keyId : store.keyIds()) {
-            store.find(keyId).filter(k -> !k.destroyed() && kekId.equals(k.kekId())).ifPresent(k -> users.add(keyId));
+            store.find(keyId)
+                    .filter(k -> !k.destroyed() && kekId.equals(k.kekId()))
+                    .ifPresent(k -> users.add(keyId));
         }
         return users;
     }

@@ -3,7 +3,6 @@ package org.fhirledger.crypto;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import org.fhirledger.files.OwnerOnlyFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -17,6 +16,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import org.fhirledger.files.OwnerOnlyFiles;
 
 /**
  * {@link DataKeyStore} as one owner-only JSON file per key id under {@code <dataDir>/keys/data/}. File names are
@@ -66,12 +66,14 @@ public final class FileDataKeyStore implements DataKeyStore {
         node.put("kekId", key.kekId());
         node.put("wrapped", Base64.getEncoder().encodeToString(key.wrapped()));
         node.put("createdAt", key.createdAt().toString());
-        node.put("destroyedAt", key.destroyedAt() == null ? null : key.destroyedAt().toString());
+        node.put(
+                "destroyedAt",
+                key.destroyedAt() == null ? null : key.destroyedAt().toString());
         try {
             OwnerOnlyFiles.write(file(key.keyId()), JSON.writeValueAsBytes(node));
         } catch (IOException e) {
-            throw new CryptoException("cannot write data key of '" + key.keyId() + "' in " + dir + ": "
-                    + e.getMessage(), e);
+            throw new CryptoException(
+                    "cannot write data key of '" + key.keyId() + "' in " + dir + ": " + e.getMessage(), e);
         }
     }
 
@@ -102,8 +104,11 @@ public final class FileDataKeyStore implements DataKeyStore {
 
     private static WrappedDataKey read(Path file) throws IOException {
         var node = JSON.readTree(new String(OwnerOnlyFiles.read(file), StandardCharsets.UTF_8));
-        String destroyed = node.path("destroyedAt").isNull() ? null : node.path("destroyedAt").asText(null);
-        return new WrappedDataKey(node.path("keyId").asText(),
+        String destroyed = node.path("destroyedAt").isNull()
+                ? null
+                : node.path("destroyedAt").asText(null);
+        return new WrappedDataKey(
+                node.path("keyId").asText(),
                 node.path("kekId").isNull() ? null : node.path("kekId").asText(null),
                 Base64.getDecoder().decode(node.path("wrapped").asText("")),
                 Instant.parse(node.path("createdAt").asText()),

@@ -8,7 +8,6 @@ import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
 import com.google.crypto.tink.aead.AeadConfig;
 import com.google.crypto.tink.aead.PredefinedAeadParameters;
 import java.io.IOException;
-import org.fhirledger.files.OwnerOnlyFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -21,6 +20,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.fhirledger.files.OwnerOnlyFiles;
 
 /**
  * The embedded {@link KeyVault}: each KEK is a Tink AES256_GCM keyset in {@code <dataDir>/keys/kek/<kekId>.json},
@@ -136,8 +136,10 @@ public final class FileKeyVault implements KeyVault {
         try {
             return aead(kekId).decrypt(wrappedKey, associatedData);
         } catch (GeneralSecurityException e) {
-            throw new KeyVaultException("unwrapping under KEK " + kekId
-                    + " failed: wrapped key or its associated data does not authenticate", e);
+            throw new KeyVaultException(
+                    "unwrapping under KEK " + kekId
+                            + " failed: wrapped key or its associated data does not authenticate",
+                    e);
         }
     }
 

@@ -11,12 +11,12 @@ import com.google.crypto.tink.prf.PrfConfig;
 import com.google.crypto.tink.prf.PrfSet;
 import com.google.crypto.tink.util.SecretBytes;
 import java.io.IOException;
-import org.fhirledger.files.OwnerOnlyFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.util.HexFormat;
+import org.fhirledger.files.OwnerOnlyFiles;
 
 /**
  * Keyed pseudonyms for identities that go on chain: HMAC-SHA256(server secret, UTF-8 of "Patient/123"), 32 bytes.
@@ -69,8 +69,10 @@ public final class Pseudonymizer {
             if (!Files.exists(file)) {
                 KeysetHandle handle = KeysetHandle.generateNew(PredefinedPrfParameters.HMAC_SHA256_PRF);
                 // Never replaces: two first starts racing must not end up with two secrets (unfindable records).
-                OwnerOnlyFiles.createIfAbsent(file, TinkJsonProtoKeysetFormat
-                        .serializeKeyset(handle, InsecureSecretKeyAccess.get()).getBytes(StandardCharsets.UTF_8));
+                OwnerOnlyFiles.createIfAbsent(
+                        file,
+                        TinkJsonProtoKeysetFormat.serializeKeyset(handle, InsecureSecretKeyAccess.get())
+                                .getBytes(StandardCharsets.UTF_8));
             }
             String json = new String(OwnerOnlyFiles.read(file), StandardCharsets.UTF_8);
             return new Pseudonymizer(TinkJsonProtoKeysetFormat.parseKeyset(json, InsecureSecretKeyAccess.get()));

@@ -19,8 +19,7 @@ import java.nio.file.attribute.FileAttribute;
  */
 public final class DurableFiles {
 
-    private DurableFiles() {
-    }
+    private DurableFiles() {}
 
     /**
      * Replaces {@code target} with {@code content}: the bytes go to a temp file beside it (created with

@@ -27,8 +27,7 @@ public final class OwnerOnlyFiles {
         }
     }
 
-    private OwnerOnlyFiles() {
-    }
+    private OwnerOnlyFiles() {}
 
     /** Creates the directory (and missing parents, as usual) {@code rwx------} unless it exists; then checks it. */
     public static void createDirectory(Path dir) throws IOException {
@@ -94,7 +93,8 @@ public final class OwnerOnlyFiles {
     }
 
     private static FileAttribute<?>[] fileAttributes(Path target) {
-        return posix(target) ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(FILE)}
+        return posix(target)
+                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(FILE)}
                 : new FileAttribute<?>[0];
     }
 

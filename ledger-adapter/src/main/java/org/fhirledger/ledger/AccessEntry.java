@@ -10,7 +10,10 @@ import java.util.Objects;
 public record AccessEntry(
         String actor, Bytes32 patient, Bytes32 resource, int action, Outcome outcome, long time, Bytes32 auditHash) {
 
-    public enum Outcome { ALLOWED, DENIED }
+    public enum Outcome {
+        ALLOWED,
+        DENIED
+    }
 
     public AccessEntry {
         Objects.requireNonNull(actor, "actor");

@@ -4,5 +4,10 @@ import java.math.BigInteger;
 
 /** A consent granted/replaced or revoked on chain; for a revocation actions, types and expiry are 0. */
 public record ConsentChange(
-        Bytes32 patient, String grantee, boolean granted, int actions, BigInteger resourceTypes, long expiry,
+        Bytes32 patient,
+        String grantee,
+        boolean granted,
+        int actions,
+        BigInteger resourceTypes,
+        long expiry,
         long blockNumber) {}

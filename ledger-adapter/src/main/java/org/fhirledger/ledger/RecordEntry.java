@@ -27,8 +27,12 @@ public record RecordEntry(Bytes32 resource, long version, Bytes32 contentHash, b
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof RecordEntry e && resource.equals(e.resource) && version == e.version
-                && contentHash.equals(e.contentHash) && Arrays.equals(cid, e.cid) && patient.equals(e.patient);
+        return o instanceof RecordEntry e
+                && resource.equals(e.resource)
+                && version == e.version
+                && contentHash.equals(e.contentHash)
+                && Arrays.equals(cid, e.cid)
+                && patient.equals(e.patient);
     }
 
     @Override

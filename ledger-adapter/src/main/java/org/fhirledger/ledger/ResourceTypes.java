@@ -9,11 +9,35 @@ import java.util.List;
  */
 public final class ResourceTypes {
     public static final List<String> TABLE = List.of(
-            "Patient", "Observation", "Condition", "Encounter", "MedicationRequest", "MedicationStatement",
-            "AllergyIntolerance", "Procedure", "Immunization", "DiagnosticReport", "DocumentReference",
-            "CarePlan", "CareTeam", "Goal", "ServiceRequest", "Claim", "ExplanationOfBenefit", "Coverage",
-            "ImagingStudy", "Device", "Provenance", "QuestionnaireResponse", "Consent", "AuditEvent",
-            "Specimen", "FamilyMemberHistory", "MedicationAdministration", "Communication", "Appointment");
+            "Patient",
+            "Observation",
+            "Condition",
+            "Encounter",
+            "MedicationRequest",
+            "MedicationStatement",
+            "AllergyIntolerance",
+            "Procedure",
+            "Immunization",
+            "DiagnosticReport",
+            "DocumentReference",
+            "CarePlan",
+            "CareTeam",
+            "Goal",
+            "ServiceRequest",
+            "Claim",
+            "ExplanationOfBenefit",
+            "Coverage",
+            "ImagingStudy",
+            "Device",
+            "Provenance",
+            "QuestionnaireResponse",
+            "Consent",
+            "AuditEvent",
+            "Specimen",
+            "FamilyMemberHistory",
+            "MedicationAdministration",
+            "Communication",
+            "Appointment");
     public static final int OTHER = 255;
     /** Every bit set: the consent covers all resource types. */
     public static final BigInteger ALL = BigInteger.ONE.shiftLeft(256).subtract(BigInteger.ONE);

@@ -2,7 +2,11 @@ package org.fhirledger.ledger;
 
 /** Roles of AccessRegistry; the code is the contract's role number. */
 public enum Role {
-    ADMIN(1), CLINICIAN(2), PATIENT(3), AUDITOR(4), CUSTODIAN(5);
+    ADMIN(1),
+    CLINICIAN(2),
+    PATIENT(3),
+    AUDITOR(4),
+    CUSTODIAN(5);
 
     private final int code;
 

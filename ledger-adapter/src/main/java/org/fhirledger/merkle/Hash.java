@@ -24,8 +24,8 @@ public final class Hash {
     /** Copies {@code bytes}, which must be exactly {@link #SIZE} long. */
     public static Hash of(byte[] bytes) {
         if (bytes == null || bytes.length != SIZE) {
-            throw new IllegalArgumentException("a hash is " + SIZE + " bytes, got "
-                    + (bytes == null ? "null" : bytes.length));
+            throw new IllegalArgumentException(
+                    "a hash is " + SIZE + " bytes, got " + (bytes == null ? "null" : bytes.length));
         }
         return new Hash(bytes.clone());
     }
@@ -38,8 +38,8 @@ public final class Hash {
     /** Parses 64 hex digits (either case). */
     public static Hash fromHex(String hex) {
         if (hex == null || hex.length() != 2 * SIZE) {
-            throw new IllegalArgumentException("a hash is " + 2 * SIZE + " hex digits, got "
-                    + (hex == null ? "null" : hex.length()));
+            throw new IllegalArgumentException(
+                    "a hash is " + 2 * SIZE + " hex digits, got " + (hex == null ? "null" : hex.length()));
         }
         return new Hash(HEX.parseHex(hex));
     }

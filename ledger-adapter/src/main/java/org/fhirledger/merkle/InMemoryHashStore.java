@@ -16,6 +16,7 @@ public final class InMemoryHashStore implements HashStore {
 
     /** levels.get(k) is the list of chunks of level k. */
     private final List<List<byte[]>> levels = new ArrayList<>();
+
     private final List<Long> counts = new ArrayList<>();
 
     @Override
@@ -26,8 +27,8 @@ public final class InMemoryHashStore implements HashStore {
     @Override
     public Hash node(int level, long index) {
         if (index < 0 || index >= count(level)) {
-            throw new IllegalArgumentException("no node at level " + level + " index " + index
-                    + " (level holds " + count(level) + ")");
+            throw new IllegalArgumentException(
+                    "no node at level " + level + " index " + index + " (level holds " + count(level) + ")");
         }
         byte[] chunk = levels.get(level).get((int) (index >>> CHUNK_BITS));
         byte[] out = new byte[Hash.SIZE];
@@ -44,8 +45,8 @@ public final class InMemoryHashStore implements HashStore {
         }
         for (StoredNode n : nodes) {
             if (n.index() != next[n.level()]) {
-                throw new IllegalStateException("out-of-order node at level " + n.level() + ": index "
-                        + n.index() + ", expected " + next[n.level()]);
+                throw new IllegalStateException("out-of-order node at level " + n.level() + ": index " + n.index()
+                        + ", expected " + next[n.level()]);
             }
             next[n.level()]++;
         }

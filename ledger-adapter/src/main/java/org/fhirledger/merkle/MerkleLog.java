@@ -23,6 +23,7 @@ public final class MerkleLog {
 
     /** frontier[k]: the rightmost perfect subtree of height k if bit k of size is set, else null. */
     private final Hash[] frontier = new Hash[64];
+
     private long size;
 
     /** Opens a log over the leaves already in {@code store} (reads O(log n) nodes). */

@@ -24,15 +24,16 @@ import java.util.Set;
 public final class ProofCodec {
 
     /** How hashes are written in JSON. */
-    public enum Encoding { HEX, BASE64 }
+    public enum Encoding {
+        HEX,
+        BASE64
+    }
 
     /** An inclusion proof with the root of the tree it is for. */
-    public record RootedInclusionProof(InclusionProof proof, Hash rootHash) {
-    }
+    public record RootedInclusionProof(InclusionProof proof, Hash rootHash) {}
 
     /** A consistency proof with the roots of both trees. */
-    public record RootedConsistencyProof(ConsistencyProof proof, Hash firstRootHash, Hash rootHash) {
-    }
+    public record RootedConsistencyProof(ConsistencyProof proof, Hash firstRootHash, Hash rootHash) {}
 
     // Duplicate keys and trailing content are rejected: ambiguous input must not be resolved silently.
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -42,8 +43,7 @@ public final class ProofCodec {
     private static final Set<String> CONSISTENCY_FIELDS =
             Set.of("firstSize", "treeSize", "firstRootHash", "rootHash", "hashes");
 
-    private ProofCodec() {
-    }
+    private ProofCodec() {}
 
     public static String toJson(InclusionProof proof, Hash rootHash, Encoding encoding) {
         ObjectNode o = JSON.createObjectNode();
@@ -132,8 +132,8 @@ public final class ProofCodec {
         try {
             return encoding == Encoding.HEX ? Hash.fromHex(v.asText()) : Hash.fromBase64(v.asText());
         } catch (IllegalArgumentException e) {
-            throw new ProofFormatException("\"" + field + "\" is not a " + encoding + " SHA-256 hash: "
-                    + e.getMessage(), e);
+            throw new ProofFormatException(
+                    "\"" + field + "\" is not a " + encoding + " SHA-256 hash: " + e.getMessage(), e);
         }
     }
 

@@ -12,8 +12,7 @@ import java.util.List;
  */
 public final class ProofVerifier {
 
-    private ProofVerifier() {
-    }
+    private ProofVerifier() {}
 
     /** Verifies that {@code leafHash} is the leaf at {@code proof.leafIndex()} of the tree with {@code root}. */
     public static void verifyInclusion(Hash leafHash, InclusionProof proof, Hash root) throws VerificationException {
@@ -94,19 +93,19 @@ public final class ProofVerifier {
         }
         if (size1 == size2) {
             if (!proof.isEmpty()) {
-                throw new VerificationException("consistency proof between equal sizes must be empty, got "
-                        + proof.size() + " hashes");
+                throw new VerificationException(
+                        "consistency proof between equal sizes must be empty, got " + proof.size() + " hashes");
             }
             if (!root1.equals(root2)) {
-                throw new VerificationException("trees of equal size " + size1 + " have different roots "
-                        + root1 + " and " + root2);
+                throw new VerificationException(
+                        "trees of equal size " + size1 + " have different roots " + root1 + " and " + root2);
             }
             return;
         }
         if (size1 == 0) {
             if (!proof.isEmpty()) {
-                throw new VerificationException("consistency proof from the empty tree must be empty, got "
-                        + proof.size() + " hashes");
+                throw new VerificationException(
+                        "consistency proof from the empty tree must be empty, got " + proof.size() + " hashes");
             }
             if (!root1.equals(Rfc6962.emptyRoot())) {
                 throw new VerificationException("first root " + root1 + " is not the empty-tree hash");
@@ -133,8 +132,8 @@ public final class ProofVerifier {
         Hash sr = path.get(0);
         for (int i = 1; i < path.size(); i++) {
             if (sn == 0) {
-                throw new VerificationException("consistency proof from size " + size1 + " to " + size2
-                        + " too long: " + proof.size() + " hashes");
+                throw new VerificationException("consistency proof from size " + size1 + " to " + size2 + " too long: "
+                        + proof.size() + " hashes");
             }
             Hash c = path.get(i);
             if ((fn & 1) == 1 || fn == sn) {
@@ -151,8 +150,8 @@ public final class ProofVerifier {
             sn >>>= 1;
         }
         if (sn != 0) {
-            throw new VerificationException("consistency proof from size " + size1 + " to " + size2
-                    + " too short: " + proof.size() + " hashes");
+            throw new VerificationException("consistency proof from size " + size1 + " to " + size2 + " too short: "
+                    + proof.size() + " hashes");
         }
         if (!fr.equals(root1)) {
             throw new VerificationException("consistency proof leads to first root " + fr + ", expected " + root1);

@@ -18,8 +18,7 @@ public final class Rfc6962 {
     // MessageDigest is not thread-safe and getInstance is comparatively slow: one per thread.
     private static final ThreadLocal<MessageDigest> DIGEST = ThreadLocal.withInitial(Rfc6962::newDigest);
 
-    private Rfc6962() {
-    }
+    private Rfc6962() {}
 
     /** MTH({}) = SHA-256 of the empty string. */
     public static Hash emptyRoot() {

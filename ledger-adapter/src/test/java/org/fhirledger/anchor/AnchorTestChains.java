@@ -4,16 +4,16 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import org.fhirledger.anchor.web3j.Web3jAnchorChain;
 import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.ledger.ContractAddresses;
+import org.fhirledger.ledger.Role;
 import org.fhirledger.ledger.web3j.LedgerConfig;
 import org.fhirledger.ledger.web3j.LedgerDeployer;
-import org.fhirledger.ledger.Role;
 import org.fhirledger.ledger.web3j.Web3jLedger;
 import org.fhirledger.testing.AnvilExtension;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.http.HttpService;
-import org.fhirledger.anchor.web3j.Web3jAnchorChain;
 
 /** Test helpers: the private contracts with a connected ledger, and an AnchorRegistry on the public anvil. */
 public final class AnchorTestChains {
@@ -34,8 +34,9 @@ public final class AnchorTestChains {
     }
 
     public static Web3jLedger ledger(AnvilExtension chain, ContractAddresses c) {
-        return Web3jLedger.connect(LedgerConfig.defaults(chain.rpcUrl(), chain.chainId(), c)
-                .withBatching(50, Duration.ofMillis(20)), chain.credentials(0));
+        return Web3jLedger.connect(
+                LedgerConfig.defaults(chain.rpcUrl(), chain.chainId(), c).withBatching(50, Duration.ofMillis(20)),
+                chain.credentials(0));
     }
 
     /** Deploys AnchorRegistry as account 0 and authorises {@code anchorer}. */
@@ -50,8 +51,15 @@ public final class AnchorTestChains {
     }
 
     public static Web3jAnchorChain.Config config(AnvilExtension publicChain, String registry) {
-        return new Web3jAnchorChain.Config(publicChain.rpcUrl(), publicChain.chainId(), registry, 0, null,
-                BigInteger.valueOf(200_000), Duration.ofSeconds(30), 1000);
+        return new Web3jAnchorChain.Config(
+                publicChain.rpcUrl(),
+                publicChain.chainId(),
+                registry,
+                0,
+                null,
+                BigInteger.valueOf(200_000),
+                Duration.ofSeconds(30),
+                1000);
     }
 
     public static Bytes32 sha(String label) {

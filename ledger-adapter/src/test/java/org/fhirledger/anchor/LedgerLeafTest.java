@@ -11,10 +11,10 @@ import java.util.HexFormat;
 import java.util.stream.Stream;
 import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.merkle.Hash;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 /** The leaf layout against vectors computed by an independent script, and every field mutation rejected. */
 class LedgerLeafTest {
@@ -27,30 +27,48 @@ class LedgerLeafTest {
     }
 
     static Stream<Arguments> cases() throws Exception {
-        return Stream.of(vectors().get("cases")).flatMap(a -> java.util.stream.StreamSupport.stream(a.spliterator(), false))
+        return Stream.of(vectors().get("cases"))
+                .flatMap(a -> java.util.stream.StreamSupport.stream(a.spliterator(), false))
                 .map(c -> Arguments.of(c.get("name").asText(), c));
     }
 
     static Stream<Arguments> negatives() throws Exception {
         JsonNode v = vectors();
-        return java.util.stream.StreamSupport.stream(v.get("negatives").spliterator(), false).map(n -> {
-            JsonNode c = null;
-            for (JsonNode x : v.get("cases")) if (x.get("name").asText().equals(n.get("case").asText())) c = x;
-            ObjectNode fields = ((ObjectNode) c.get("fields")).deepCopy();
-            fields.set(n.get("field").asText(), n.get("value"));
-            return Arguments.of(n.get("case").asText() + " / " + n.get("field").asText(), c.get("lane").asText(),
-                    fields, n.get("mustNotEqual").asText());
-        });
+        return java.util.stream.StreamSupport.stream(v.get("negatives").spliterator(), false)
+                .map(n -> {
+                    JsonNode c = null;
+                    for (JsonNode x : v.get("cases"))
+                        if (x.get("name").asText().equals(n.get("case").asText())) c = x;
+                    ObjectNode fields = ((ObjectNode) c.get("fields")).deepCopy();
+                    fields.set(n.get("field").asText(), n.get("value"));
+                    return Arguments.of(
+                            n.get("case").asText() + " / " + n.get("field").asText(),
+                            c.get("lane").asText(),
+                            fields,
+                            n.get("mustNotEqual").asText());
+                });
     }
 
     static byte[] encode(String lane, JsonNode f) {
         if (lane.equals("record")) {
-            return LedgerLeaf.record(f.get("seq").asLong(), b32(f, "resource"), f.get("version").asLong(),
-                    b32(f, "patient"), b32(f, "contentHash"), HexFormat.of().parseHex(f.get("cid").asText()),
+            return LedgerLeaf.record(
+                    f.get("seq").asLong(),
+                    b32(f, "resource"),
+                    f.get("version").asLong(),
+                    b32(f, "patient"),
+                    b32(f, "contentHash"),
+                    HexFormat.of().parseHex(f.get("cid").asText()),
                     f.get("custodian").asText());
         }
-        return LedgerLeaf.access(f.get("seq").asLong(), b32(f, "patient"), b32(f, "resource"), f.get("actor").asText(),
-                f.get("action").asInt(), f.get("outcome").asInt(), f.get("time").asLong(), b32(f, "auditHash"));
+        return LedgerLeaf.access(
+                f.get("seq").asLong(),
+                b32(f, "patient"),
+                b32(f, "resource"),
+                f.get("actor").asText(),
+                f.get("action").asInt(),
+                f.get("outcome").asInt(),
+                f.get("time").asLong(),
+                b32(f, "auditHash"));
     }
 
     private static Bytes32 b32(JsonNode f, String name) {
@@ -62,7 +80,8 @@ class LedgerLeafTest {
     void encodesAsTheVector(String name, JsonNode c) {
         byte[] bytes = encode(c.get("lane").asText(), c.get("fields"));
         assertThat(HexFormat.of().formatHex(bytes)).isEqualTo(c.get("entryHex").asText());
-        assertThat(LedgerLeaf.leafHash(bytes)).isEqualTo(Hash.fromHex(c.get("leafHash").asText()));
+        assertThat(LedgerLeaf.leafHash(bytes))
+                .isEqualTo(Hash.fromHex(c.get("leafHash").asText()));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -75,14 +94,30 @@ class LedgerLeafTest {
     void eventsEncodeTheirFieldsAndAddressesInOneCase() {
         ChainPosition at = new ChainPosition(5, "0xab", 2, "0xcd");
         Bytes32 r = Bytes32.of(new byte[32]);
-        RecordAppended lower = new RecordAppended(at, 1, Bytes32.fromHex("0x" + "11".repeat(32)), 1, r,
-                Bytes32.fromHex("0x" + "22".repeat(32)), new byte[] {1}, "0xF39FD6E51AAD88F6F4CE6AB8827279CFFFB92266");
-        RecordAppended upper = new RecordAppended(new ChainPosition(9, "0xef", 0, "0x01"), 1,
-                Bytes32.fromHex("0x" + "11".repeat(32)), 1, r, Bytes32.fromHex("0x" + "22".repeat(32)), new byte[] {1},
+        RecordAppended lower = new RecordAppended(
+                at,
+                1,
+                Bytes32.fromHex("0x" + "11".repeat(32)),
+                1,
+                r,
+                Bytes32.fromHex("0x" + "22".repeat(32)),
+                new byte[] {1},
+                "0xF39FD6E51AAD88F6F4CE6AB8827279CFFFB92266");
+        RecordAppended upper = new RecordAppended(
+                new ChainPosition(9, "0xef", 0, "0x01"),
+                1,
+                Bytes32.fromHex("0x" + "11".repeat(32)),
+                1,
+                r,
+                Bytes32.fromHex("0x" + "22".repeat(32)),
+                new byte[] {1},
                 "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266");
-        assertThat(lower.leafHash()).as("the chain position is not part of the leaf").isEqualTo(upper.leafHash());
+        assertThat(lower.leafHash())
+                .as("the chain position is not part of the leaf")
+                .isEqualTo(upper.leafHash());
         assertThat(lower.leafBytes()).hasSize(LedgerLeaf.RECORD_FIXED_SIZE + 1);
-        assertThatThrownBy(() -> LedgerLeaf.access(0, r, r, "0x12", 0, 0, 0, r)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> LedgerLeaf.access(0, r, r, "0x12", 0, 0, 0, r))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> LedgerLeaf.access(0, r, r, upper.custodian(), 256, 0, 0, r))
                 .isInstanceOf(IllegalArgumentException.class);
     }

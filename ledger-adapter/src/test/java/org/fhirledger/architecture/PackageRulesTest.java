@@ -31,16 +31,24 @@ class PackageRulesTest {
 
     @Test
     void web3jOnlyInAdapterPackages() {
-        noClasses().that().resideOutsideOfPackages("org.fhirledger..web3j..", "org.fhirledger.contracts.generated..")
-                .should().dependOnClassesThat().resideInAPackage("org.web3j..")
+        noClasses()
+                .that()
+                .resideOutsideOfPackages("org.fhirledger..web3j..", "org.fhirledger.contracts.generated..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("org.web3j..")
                 .because("ports are plain interfaces and value types; web3j belongs to the adapters")
                 .check(classes);
     }
 
     @Test
     void portsDoNotKnowTheirAdapters() {
-        noClasses().that().resideOutsideOfPackages("org.fhirledger..web3j..")
-                .should().dependOnClassesThat().resideInAPackage("org.fhirledger..web3j..")
+        noClasses()
+                .that()
+                .resideOutsideOfPackages("org.fhirledger..web3j..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("org.fhirledger..web3j..")
                 .check(classes);
     }
 }

@@ -60,7 +60,8 @@ class CidTest {
     void aFlippedDigestBitIsAnotherCid(JsonNode v) {
         byte[] digest = HexFormat.of().parseHex(v.get("digest").asText());
         digest[31] ^= 0x01;
-        assertThat(Cid.v1(v.get("codec").asInt(), digest)).isNotEqualTo(Cid.parse(v.get("base32").asText()));
+        assertThat(Cid.v1(v.get("codec").asInt(), digest))
+                .isNotEqualTo(Cid.parse(v.get("base32").asText()));
     }
 
     @ParameterizedTest

@@ -25,13 +25,15 @@ public final class ContentStoreBenchmark {
     private static final int[] ITERATIONS = {400, 200, 40};
     private static final int PATIENTS = 20;
 
-    private ContentStoreBenchmark() {
-    }
+    private ContentStoreBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         Path work = Files.createTempDirectory("content-bench-");
         EnvelopeCipher cipher = new EnvelopeCipher(FileKeyVault.open(work), new FileDataKeyStore(work));
-        System.out.printf(Locale.ROOT, "JDK %s, %d cores%n", Runtime.version(),
+        System.out.printf(
+                Locale.ROOT,
+                "JDK %s, %d cores%n",
+                Runtime.version(),
                 Runtime.getRuntime().availableProcessors());
         System.out.println("| store | body | op | ops/s | MiB/s | p50 ms | p99 ms |");
         System.out.println("|---|---|---|---|---|---|---|");
@@ -93,9 +95,16 @@ public final class ContentStoreBenchmark {
         Arrays.sort(sorted);
         double opsPerSecond = nanos.length / (total / 1e9);
         double mibPerSecond = opsPerSecond * size / (1024.0 * 1024.0);
-        System.out.printf(Locale.ROOT, "| %s | %s | %s | %.0f | %.1f | %.2f | %.2f |%n", store,
-                size >= 1 << 20 ? (size >> 20) + " MiB" : (size >> 10) + " KiB", op, opsPerSecond, mibPerSecond,
-                percentile(sorted, 0.50) / 1e6, percentile(sorted, 0.99) / 1e6);
+        System.out.printf(
+                Locale.ROOT,
+                "| %s | %s | %s | %.0f | %.1f | %.2f | %.2f |%n",
+                store,
+                size >= 1 << 20 ? (size >> 20) + " MiB" : (size >> 10) + " KiB",
+                op,
+                opsPerSecond,
+                mibPerSecond,
+                percentile(sorted, 0.50) / 1e6,
+                percentile(sorted, 0.99) / 1e6);
     }
 
     private static long percentile(long[] sorted, double p) {

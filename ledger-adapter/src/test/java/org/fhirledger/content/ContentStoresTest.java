@@ -25,12 +25,14 @@ class ContentStoresTest {
 
     @Test
     void kuboSettingsAreApplied() {
-        KuboContentStore store = (KuboContentStore) ContentStores.fromSettings(Map.of(
-                "fhirledger.content.store", "kubo",
-                "fhirledger.content.kubo.url", "http://ipfs.example:5001/",
-                "fhirledger.content.kubo.max-attempts", "7",
-                "fhirledger.content.kubo.lookup-timeout", "PT3S",
-                "fhirledger.content.max-bytes", "1024"), dataDir);
+        KuboContentStore store = (KuboContentStore) ContentStores.fromSettings(
+                Map.of(
+                        "fhirledger.content.store", "kubo",
+                        "fhirledger.content.kubo.url", "http://ipfs.example:5001/",
+                        "fhirledger.content.kubo.max-attempts", "7",
+                        "fhirledger.content.kubo.lookup-timeout", "PT3S",
+                        "fhirledger.content.max-bytes", "1024"),
+                dataDir);
         assertThat(store.config().apiUrl()).hasToString("http://ipfs.example:5001");
         assertThat(store.config().maxAttempts()).isEqualTo(7);
         assertThat(store.config().lookupTimeout()).isEqualTo(Duration.ofSeconds(3));
@@ -40,6 +42,7 @@ class ContentStoresTest {
     @Test
     void anUnknownStoreKindIsRejected() {
         assertThatThrownBy(() -> ContentStores.fromSettings(Map.of("fhirledger.content.store", "s3"), dataDir))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("s3");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("s3");
     }
 }

@@ -35,14 +35,20 @@ class KuboContentStoreTest {
 
     @ParameterizedTest(name = "{0} bytes, chunk {1}")
     @CsvSource({
-        "0, 262144", "1, 262144", "2048, 262144", "262144, 262144", "262145, 262144", "1048576, 262144",
+        "0, 262144",
+        "1, 262144",
+        "2048, 262144",
+        "262144, 262144",
+        "262145, 262144",
+        "1048576, 262144",
         // 175 leaves of 1 KiB: more than 174 links, so the balanced DAG gets a second level.
         "179200, 1024"
     })
     void nodeAndLocalStoreGiveTheSameCidAndTheBytesComeBack(int size, int chunk) {
         byte[] content = random(size, size);
         DagLayout layout = DagLayout.withChunkSize(chunk);
-        KuboContentStore kubo = new KuboContentStore(KuboConfig.defaults(IPFS.apiUrl()).withLayout(layout));
+        KuboContentStore kubo =
+                new KuboContentStore(KuboConfig.defaults(IPFS.apiUrl()).withLayout(layout));
         LocalContentStore local = new LocalContentStore(dir, 1 << 21, layout);
 
         Cid fromNode = kubo.put(content);
@@ -58,20 +64,24 @@ class KuboContentStoreTest {
     @Test
     void replaceRepairsADamagedBlockThatPutKeeps() throws Exception {
         DagLayout layout = DagLayout.withChunkSize(1024);
-        KuboContentStore kubo = new KuboContentStore(KuboConfig.defaults(IPFS.apiUrl()).withLayout(layout));
+        KuboContentStore kubo =
+                new KuboContentStore(KuboConfig.defaults(IPFS.apiUrl()).withLayout(layout));
         byte[] content = random(3000, 77);
         Cid root = kubo.put(content);
         assertThat(UnixFsDag.blockCids(content, layout)).hasSize(4).last().isEqualTo(root);
         byte[] leaf = java.util.Arrays.copyOfRange(content, 1024, 2048);
         Path block;
         try (var files = java.nio.file.Files.walk(IPFS.node().repo().resolve("blocks"))) {
-            block = files.filter(java.nio.file.Files::isRegularFile).filter(f -> {
-                try {
-                    return java.util.Arrays.equals(java.nio.file.Files.readAllBytes(f), leaf);
-                } catch (java.io.IOException e) {
-                    return false;
-                }
-            }).findFirst().orElseThrow();
+            block = files.filter(java.nio.file.Files::isRegularFile)
+                    .filter(f -> {
+                        try {
+                            return java.util.Arrays.equals(java.nio.file.Files.readAllBytes(f), leaf);
+                        } catch (java.io.IOException e) {
+                            return false;
+                        }
+                    })
+                    .findFirst()
+                    .orElseThrow();
         }
         byte[] damaged = leaf.clone();
         damaged[10] ^= 1;
@@ -79,7 +89,9 @@ class KuboContentStoreTest {
 
         assertThatThrownBy(() -> kubo.get(root)).isInstanceOf(ContentIntegrityException.class);
         assertThat(kubo.put(content)).isEqualTo(root);
-        assertThatThrownBy(() -> kubo.get(root)).as("add keeps the block it has").isInstanceOf(ContentIntegrityException.class);
+        assertThatThrownBy(() -> kubo.get(root))
+                .as("add keeps the block it has")
+                .isInstanceOf(ContentIntegrityException.class);
 
         assertThat(kubo.replace(content)).isEqualTo(root);
         assertThat(kubo.get(root)).isEqualTo(content);
@@ -107,20 +119,25 @@ class KuboContentStoreTest {
         Cid absent = Cid.ofBlock(Cid.RAW, ("absent " + System.nanoTime()).getBytes());
         assertThat(store.has(absent)).isFalse();
         assertThat(store.isPinned(absent)).isFalse();
-        assertThatThrownBy(() -> store.get(absent)).isInstanceOf(ContentNotFoundException.class)
+        assertThatThrownBy(() -> store.get(absent))
+                .isInstanceOf(ContentNotFoundException.class)
                 .hasMessageContaining(absent.toString());
         assertThatThrownBy(() -> store.pin(absent)).isInstanceOf(ContentNotFoundException.class);
     }
 
     @Test
     void oversizeIsRefusedBeforeSendingAndWhileReading() {
-        KuboContentStore small = new KuboContentStore(KuboConfig.defaults(IPFS.apiUrl()).withMaxContentBytes(1000));
+        KuboContentStore small =
+                new KuboContentStore(KuboConfig.defaults(IPFS.apiUrl()).withMaxContentBytes(1000));
         byte[] tooBig = random(1001, 7);
         assertThatThrownBy(() -> small.put(tooBig)).isInstanceOf(ContentTooLargeException.class);
-        assertThat(store().has(UnixFsDag.rootCid(tooBig))).as("nothing was sent").isFalse();
+        assertThat(store().has(UnixFsDag.rootCid(tooBig)))
+                .as("nothing was sent")
+                .isFalse();
 
         Cid big = store().put(random(5000, 8));
-        assertThatThrownBy(() -> small.get(big)).isInstanceOf(ContentTooLargeException.class)
+        assertThatThrownBy(() -> small.get(big))
+                .isInstanceOf(ContentTooLargeException.class)
                 .hasMessageContaining("1000");
     }
 

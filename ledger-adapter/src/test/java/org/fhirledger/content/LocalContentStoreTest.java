@@ -1,6 +1,5 @@
 package org.fhirledger.content;
 
-import org.fhirledger.testing.Racer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -17,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
+import org.fhirledger.testing.Racer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -77,7 +77,8 @@ class LocalContentStoreTest {
     @Test
     void oversizeIsRefusedOnPutAndOnGet() {
         LocalContentStore small = new LocalContentStore(dir, 1000);
-        assertThatThrownBy(() -> small.put(new byte[1001])).isInstanceOf(ContentTooLargeException.class)
+        assertThatThrownBy(() -> small.put(new byte[1001]))
+                .isInstanceOf(ContentTooLargeException.class)
                 .hasMessageContaining("1000");
         assertThat(small.put(new byte[1000])).isNotNull();
 
@@ -124,7 +125,8 @@ class LocalContentStoreTest {
             pool.shutdownNow();
         }
         try (Stream<Path> files = Files.walk(dir)) {
-            assertThat(files.filter(p -> p.getFileName().toString().startsWith(".tmp-"))).isEmpty();
+            assertThat(files.filter(p -> p.getFileName().toString().startsWith(".tmp-")))
+                    .isEmpty();
         }
     }
 
@@ -148,8 +150,10 @@ class LocalContentStoreTest {
         assertThat(failure.get()).isNull();
         assertThat(returned.get()).isEqualTo(cid);
         assertThat(store.isPinned(cid)).isTrue();
-        assertThat(store.get(cid)).as("a CID put returned (and the ledger records) is held").isEqualTo(content);
-        store.beforeGcDelete = name -> { };
+        assertThat(store.get(cid))
+                .as("a CID put returned (and the ledger records) is held")
+                .isEqualTo(content);
+        store.beforeGcDelete = name -> {};
         assertThat(store.collectGarbage()).isZero();
         assertThat(new LocalContentStore(dir, 1 << 20).get(cid)).isEqualTo(content);
     }

@@ -94,8 +94,10 @@ class MisbehavingNodeTest {
     @Test
     void aNodeAnnouncingAnotherCidOnAddIsDetected() {
         String otherCid = UnixFsDag.rootCid("something else".getBytes()).toBase58();
-        handlers.put("add", ex -> respond(ex, 200,
-                ("{\"Name\":\"blob\",\"Hash\":\"" + otherCid + "\",\"Size\":\"3\"}\n").getBytes()));
+        handlers.put(
+                "add",
+                ex -> respond(
+                        ex, 200, ("{\"Name\":\"blob\",\"Hash\":\"" + otherCid + "\",\"Size\":\"3\"}\n").getBytes()));
         assertThatThrownBy(() -> store(1 << 20).put("abc".getBytes()))
                 .isInstanceOf(ContentIntegrityException.class)
                 .hasMessageContaining("/api/v0/add");
@@ -144,8 +146,9 @@ class MisbehavingNodeTest {
 
     @Test
     void anErrorAnswerIsReportedWithTheNodesMessage() {
-        handlers.put("pin/add", ex -> respond(ex, 500,
-                "{\"Message\":\"pinning refused\",\"Code\":0,\"Type\":\"error\"}".getBytes()));
+        handlers.put(
+                "pin/add",
+                ex -> respond(ex, 500, "{\"Message\":\"pinning refused\",\"Code\":0,\"Type\":\"error\"}".getBytes()));
         assertThatThrownBy(() -> store(1 << 20).pin(UnixFsDag.rootCid("y".getBytes())))
                 .isInstanceOf(ContentStoreException.class)
                 .hasMessageContaining("/api/v0/pin/add")

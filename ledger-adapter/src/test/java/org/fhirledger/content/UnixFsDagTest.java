@@ -26,7 +26,10 @@ class UnixFsDagTest {
             JsonNode root = new ObjectMapper().readTree(in);
             List<Vector> vectors = new ArrayList<>();
             for (JsonNode v : root.get("vectors")) {
-                vectors.add(new Vector(v.get("size").asInt(), v.get("chunkSize").asInt(), v.get("cidVersion").asInt(),
+                vectors.add(new Vector(
+                        v.get("size").asInt(),
+                        v.get("chunkSize").asInt(),
+                        v.get("cidVersion").asInt(),
                         v.get("cid").asText()));
             }
             return vectors;

@@ -42,7 +42,8 @@ class EnvelopeCipherTest {
         byte[] v1 = cipher.encrypt("p1", P123_V1, BODY);
         byte[] obs = cipher.encrypt("p1", OBS_V1, "{}".getBytes());
 
-        assertThatThrownBy(() -> cipher.decrypt("p1", P123_V2, v1)).isInstanceOf(DecryptionException.class)
+        assertThatThrownBy(() -> cipher.decrypt("p1", P123_V2, v1))
+                .isInstanceOf(DecryptionException.class)
                 .hasMessageContaining("Patient/123/_history/2");
         // Two stored ciphertexts swapped between resources: neither decrypts as the other.
         assertThatThrownBy(() -> cipher.decrypt("p1", OBS_V1, v1)).isInstanceOf(DecryptionException.class);
@@ -93,10 +94,14 @@ class EnvelopeCipherTest {
         String oldKek = vault.currentKekId();
         String newKek = vault.rotate();
 
-        assertThatThrownBy(() -> cipher.retireKek(oldKek)).isInstanceOf(KeyVaultException.class)
-                .hasMessageContaining(oldKek).hasMessageContaining("1 live data key").hasMessageContaining("'p1'")
+        assertThatThrownBy(() -> cipher.retireKek(oldKek))
+                .isInstanceOf(KeyVaultException.class)
+                .hasMessageContaining(oldKek)
+                .hasMessageContaining("1 live data key")
+                .hasMessageContaining("'p1'")
                 .hasMessageContaining("rewrapAll");
-        assertThatThrownBy(() -> cipher.retireKek(newKek)).isInstanceOf(KeyVaultException.class)
+        assertThatThrownBy(() -> cipher.retireKek(newKek))
+                .isInstanceOf(KeyVaultException.class)
                 .hasMessageContaining("current");
         assertThat(vault.kekIds()).containsExactlyInAnyOrder(oldKek, newKek);
         assertThat(cipher().decrypt("p1", P123_V1, p1)).as("after a restart").isEqualTo(BODY);
@@ -110,9 +115,17 @@ class EnvelopeCipherTest {
     void onlyFileKeyVaultKeksAreRetiredThroughTheCipher() {
         FileKeyVault files = FileKeyVault.open(dataDir);
         KeyVault kms = new KeyVault() {
-            public String currentKekId() { return files.currentKekId(); }
-            public byte[] wrap(String k, byte[] p, byte[] ad) { return files.wrap(k, p, ad); }
-            public byte[] unwrap(String k, byte[] w, byte[] ad) { return files.unwrap(k, w, ad); }
+            public String currentKekId() {
+                return files.currentKekId();
+            }
+
+            public byte[] wrap(String k, byte[] p, byte[] ad) {
+                return files.wrap(k, p, ad);
+            }
+
+            public byte[] unwrap(String k, byte[] w, byte[] ad) {
+                return files.unwrap(k, w, ad);
+            }
         };
         EnvelopeCipher cipher = new EnvelopeCipher(kms, new FileDataKeyStore(dataDir));
         cipher.encrypt("p1", P123_V1, BODY);
@@ -133,12 +146,16 @@ class EnvelopeCipherTest {
 
         assertThat(cipher.isShredded("patient-a")).isTrue();
         assertThatThrownBy(() -> cipher.decrypt("patient-a", P123_V1, a1))
-                .isInstanceOf(DataKeyDestroyedException.class).hasMessageContaining("patient-a");
+                .isInstanceOf(DataKeyDestroyedException.class)
+                .hasMessageContaining("patient-a");
         assertThatThrownBy(() -> cipher().decrypt("patient-a", P123_V2, a2))
-                .as("also after a restart").isInstanceOf(DataKeyDestroyedException.class);
+                .as("also after a restart")
+                .isInstanceOf(DataKeyDestroyedException.class);
         assertThatThrownBy(() -> cipher.encrypt("patient-a", P123_V1, BODY))
-                .as("no new key for a shredded id").isInstanceOf(DataKeyDestroyedException.class);
-        assertThat(new FileDataKeyStore(dataDir).find("patient-a").orElseThrow().wrapped()).isEmpty();
+                .as("no new key for a shredded id")
+                .isInstanceOf(DataKeyDestroyedException.class);
+        assertThat(new FileDataKeyStore(dataDir).find("patient-a").orElseThrow().wrapped())
+                .isEmpty();
         assertThat(cipher().decrypt("patient-b", OBS_V1, b1)).isEqualTo("b".getBytes());
     }
 
@@ -168,7 +185,8 @@ class EnvelopeCipherTest {
         cipher().encrypt("p1", P123_V1, BODY);
         try (Stream<Path> files = Files.list(dataDir.resolve("keys/data"))) {
             for (Path file : files.toList()) {
-                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+                        .isEqualTo("rw-------");
             }
         }
     }
@@ -177,8 +195,15 @@ class EnvelopeCipherTest {
     void resourceVersionsAreStrict() {
         assertThat(P123_V2.toString()).isEqualTo("Patient/123/_history/2");
         assertThat(new String(P123_V2.associatedData(), StandardCharsets.UTF_8)).isEqualTo("Patient/123/_history/2");
-        for (String bad : new String[] {"Patient/123", "Patient/1/2/_history/3", "patient/1/_history/1",
-            "Patient/1/history/1", "Patient//_history/1", "Patient/1/_history/", "Patient/ü/_history/1"}) {
+        for (String bad : new String[] {
+            "Patient/123",
+            "Patient/1/2/_history/3",
+            "patient/1/_history/1",
+            "Patient/1/history/1",
+            "Patient//_history/1",
+            "Patient/1/_history/",
+            "Patient/ü/_history/1"
+        }) {
             assertThatThrownBy(() -> ResourceVersion.parse(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
         }
     }

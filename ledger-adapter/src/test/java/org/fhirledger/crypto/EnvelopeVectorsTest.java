@@ -43,8 +43,11 @@ class EnvelopeVectorsTest {
         try (InputStream in = EnvelopeVectorsTest.class.getResourceAsStream("/crypto/envelope-vectors.json")) {
             List<Vector> list = new ArrayList<>();
             for (JsonNode v : new ObjectMapper().readTree(in).get("vectors")) {
-                list.add(new Vector(HEX.parseHex(v.get("key").asText()), v.get("tinkKeyId").asInt(),
-                        v.get("associatedData").asText(), HEX.parseHex(v.get("plaintext").asText()),
+                list.add(new Vector(
+                        HEX.parseHex(v.get("key").asText()),
+                        v.get("tinkKeyId").asInt(),
+                        v.get("associatedData").asText(),
+                        HEX.parseHex(v.get("plaintext").asText()),
                         HEX.parseHex(v.get("envelope").asText())));
             }
             return list;
@@ -54,19 +57,26 @@ class EnvelopeVectorsTest {
     /** Installs the vector's raw key as the data key of key id "vector", wrapped like any other. */
     private EnvelopeCipher cipherWith(byte[] rawKey, int tinkKeyId) throws Exception {
         com.google.crypto.tink.aead.AeadConfig.register();
-        AesGcmParameters parameters = AesGcmParameters.builder().setKeySizeBytes(32).setIvSizeBytes(12)
-                .setTagSizeBytes(16).setVariant(AesGcmParameters.Variant.TINK).build();
-        AesGcmKey key = AesGcmKey.builder().setParameters(parameters)
+        AesGcmParameters parameters = AesGcmParameters.builder()
+                .setKeySizeBytes(32)
+                .setIvSizeBytes(12)
+                .setTagSizeBytes(16)
+                .setVariant(AesGcmParameters.Variant.TINK)
+                .build();
+        AesGcmKey key = AesGcmKey.builder()
+                .setParameters(parameters)
                 .setKeyBytes(SecretBytes.copyFrom(rawKey, InsecureSecretKeyAccess.get()))
-                .setIdRequirement(tinkKeyId).build();
+                .setIdRequirement(tinkKeyId)
+                .build();
         KeysetHandle handle = KeysetHandle.newBuilder()
-                .addEntry(KeysetHandle.importKey(key).makePrimary()).build();
+                .addEntry(KeysetHandle.importKey(key).makePrimary())
+                .build();
         byte[] keyset = TinkProtoKeysetFormat.serializeKeyset(handle, InsecureSecretKeyAccess.get());
         FileKeyVault vault = FileKeyVault.open(dataDir);
         FileDataKeyStore store = new FileDataKeyStore(dataDir);
         String kek = vault.currentKekId();
-        store.save(new WrappedDataKey("vector", kek, vault.wrap(kek, keyset, EnvelopeCipher.wrapAd("vector")),
-                Instant.EPOCH, null));
+        store.save(new WrappedDataKey(
+                "vector", kek, vault.wrap(kek, keyset, EnvelopeCipher.wrapAd("vector")), Instant.EPOCH, null));
         return new EnvelopeCipher(vault, store);
     }
 
@@ -93,7 +103,8 @@ class EnvelopeVectorsTest {
             }
             byte[] mutated = v.envelope().clone();
             mutated[position] ^= 0x80;
-            assertThatThrownBy(() -> cipher.decrypt("vector", ad, mutated)).as("byte %d flipped", position)
+            assertThatThrownBy(() -> cipher.decrypt("vector", ad, mutated))
+                    .as("byte %d flipped", position)
                     .isInstanceOf(DecryptionException.class);
         }
         byte[] truncated = java.util.Arrays.copyOf(v.envelope(), v.envelope().length - 1);
@@ -102,7 +113,8 @@ class EnvelopeVectorsTest {
         ResourceVersion otherVersion = new ResourceVersion(ad.resourceType(), ad.id(), ad.versionId() + "0");
         ResourceVersion otherId = new ResourceVersion(ad.resourceType(), ad.id() + "x", ad.versionId());
         for (ResourceVersion wrong : List.of(otherVersion, otherId)) {
-            assertThatThrownBy(() -> cipher.decrypt("vector", wrong, v.envelope())).as(wrong.toString())
+            assertThatThrownBy(() -> cipher.decrypt("vector", wrong, v.envelope()))
+                    .as(wrong.toString())
                     .isInstanceOf(DecryptionException.class);
         }
 

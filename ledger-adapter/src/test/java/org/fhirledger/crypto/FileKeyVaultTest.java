@@ -28,7 +28,9 @@ class FileKeyVaultTest {
         assertThat(perms(kekDir.resolve(vault.currentKekId() + ".json"))).isEqualTo("rw-------");
         assertThat(perms(kekDir.resolve("current"))).isEqualTo("rw-------");
         assertThat(vault.kekIds()).containsExactly(vault.currentKekId());
-        assertThat(FileKeyVault.open(dataDir).currentKekId()).as("reopen keeps the KEK").isEqualTo(vault.currentKekId());
+        assertThat(FileKeyVault.open(dataDir).currentKekId())
+                .as("reopen keeps the KEK")
+                .isEqualTo(vault.currentKekId());
     }
 
     @Test
@@ -47,7 +49,8 @@ class FileKeyVaultTest {
     void aKeyDirectoryOpenToTheGroupIsRefused() throws IOException {
         FileKeyVault.open(dataDir);
         Files.setPosixFilePermissions(dataDir.resolve("keys/kek"), PosixFilePermissions.fromString("rwxr-x---"));
-        assertThatThrownBy(() -> FileKeyVault.open(dataDir)).isInstanceOf(KeyVaultException.class)
+        assertThatThrownBy(() -> FileKeyVault.open(dataDir))
+                .isInstanceOf(KeyVaultException.class)
                 .hasMessageContaining("rwxr-x---");
     }
 
@@ -64,7 +67,8 @@ class FileKeyVaultTest {
         tampered[tampered.length - 1] ^= 1;
         assertThatThrownBy(() -> vault.unwrap(kek, tampered, "p1".getBytes())).isInstanceOf(KeyVaultException.class);
         assertThatThrownBy(() -> vault.unwrap("kek-0000000000000000", wrapped, "p1".getBytes()))
-                .isInstanceOf(KeyVaultException.class).hasMessageContaining("does not exist");
+                .isInstanceOf(KeyVaultException.class)
+                .hasMessageContaining("does not exist");
         assertThatThrownBy(() -> vault.wrap("../../etc/passwd", key, new byte[0]))
                 .isInstanceOf(KeyVaultException.class);
     }

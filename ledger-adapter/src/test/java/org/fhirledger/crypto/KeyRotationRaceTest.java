@@ -1,6 +1,5 @@
 package org.fhirledger.crypto;
 
-import org.fhirledger.testing.Racer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import org.fhirledger.testing.Racer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,8 +31,8 @@ class KeyRotationRaceTest {
     private static final class HookedStore implements DataKeyStore {
         final FileDataKeyStore real;
         volatile String thread = "";
-        volatile Consumer<String> afterFind = k -> { };
-        volatile Consumer<WrappedDataKey> beforeSaveIfAbsent = k -> { };
+        volatile Consumer<String> afterFind = k -> {};
+        volatile Consumer<WrappedDataKey> beforeSaveIfAbsent = k -> {};
         final AtomicBoolean liveOverTombstoneAttempted = new AtomicBoolean();
 
         HookedStore(FileDataKeyStore real) {
@@ -54,7 +54,8 @@ class KeyRotationRaceTest {
 
         @Override
         public void save(WrappedDataKey key) {
-            if (!key.destroyed() && real.find(key.keyId()).map(WrappedDataKey::destroyed).orElse(false)) {
+            if (!key.destroyed()
+                    && real.find(key.keyId()).map(WrappedDataKey::destroyed).orElse(false)) {
                 liveOverTombstoneAttempted.set(true);
             }
             real.save(key);
@@ -97,13 +98,15 @@ class KeyRotationRaceTest {
             }
         };
         AtomicReference<Throwable> rewrapFailure = new AtomicReference<>();
-        Thread rewrap = new Thread(() -> {
-            try {
-                cipher.rewrapAll();
-            } catch (Throwable e) {
-                rewrapFailure.set(e);
-            }
-        }, "rewrap");
+        Thread rewrap = new Thread(
+                () -> {
+                    try {
+                        cipher.rewrapAll();
+                    } catch (Throwable e) {
+                        rewrapFailure.set(e);
+                    }
+                },
+                "rewrap");
         rewrap.start();
         rewrap.join();
         assertThat(shredder.get()).as("the hook ran").isNotNull();
@@ -111,10 +114,13 @@ class KeyRotationRaceTest {
         assertThat(rewrapFailure.get()).isNull();
         assertThat(shredFailure.get()).isNull();
 
-        assertThat(store.liveOverTombstoneAttempted).as("rewrap never wrote a live key over the tombstone").isFalse();
+        assertThat(store.liveOverTombstoneAttempted)
+                .as("rewrap never wrote a live key over the tombstone")
+                .isFalse();
         assertThat(cipher.isShredded("p1")).isTrue();
         assertThatThrownBy(() -> cipher.decrypt("p1", V1, p1)).isInstanceOf(DataKeyDestroyedException.class);
-        assertThatThrownBy(() -> restarted().decrypt("p1", V1, p1)).as("after a restart")
+        assertThatThrownBy(() -> restarted().decrypt("p1", V1, p1))
+                .as("after a restart")
                 .isInstanceOf(DataKeyDestroyedException.class);
         assertThat(restarted().decrypt("p2", V1, p2)).isEqualTo(BODY);
     }
@@ -128,7 +134,8 @@ class KeyRotationRaceTest {
         cipher.shred("p1");
 
         // e.g. a second instance that read the live record before the shred and writes it back afterwards
-        assertThatThrownBy(() -> store.save(live)).isInstanceOf(DataKeyDestroyedException.class)
+        assertThatThrownBy(() -> store.save(live))
+                .isInstanceOf(DataKeyDestroyedException.class)
                 .hasMessageContaining("p1");
         assertThatThrownBy(() -> store.save(live.rewrapped(live.kekId(), live.wrapped())))
                 .isInstanceOf(DataKeyDestroyedException.class);
@@ -171,10 +178,13 @@ class KeyRotationRaceTest {
         store.beforeSaveIfAbsent = key -> {
             // The new key is wrapped under the old KEK but not saved yet: the administrator rotates and re-wraps.
             assertThat(key.kekId()).isEqualTo(oldKek);
-            admin.set(Racer.runUntilDoneOrBlocked("admin", () -> {
-                newKek.set(vault.rotate());
-                cipher.rewrapAll();
-            }, adminFailure));
+            admin.set(Racer.runUntilDoneOrBlocked(
+                    "admin",
+                    () -> {
+                        newKek.set(vault.rotate());
+                        cipher.rewrapAll();
+                    },
+                    adminFailure));
         };
         AtomicReference<byte[]> created = new AtomicReference<>();
         Thread writer = new Thread(() -> created.set(cipher.encrypt("p-new", V1, BODY)), "writer");

@@ -70,13 +70,15 @@ class PseudonymizerTest {
         Pseudonymizer pseudonymizer = Pseudonymizer.fromSecret(secret);
 
         assertThat(pseudonymizer.pseudonym(identity)).hasSize(32);
-        assertThat(pseudonymizer.pseudonymHex(identity)).isEqualTo(v.get("pseudonym").asText());
+        assertThat(pseudonymizer.pseudonymHex(identity))
+                .isEqualTo(v.get("pseudonym").asText());
 
         byte[] otherSecret = secret.clone();
         otherSecret[0] ^= 0x01;
         assertThat(Pseudonymizer.fromSecret(otherSecret).pseudonymHex(identity))
                 .isNotEqualTo(v.get("pseudonym").asText());
-        assertThat(pseudonymizer.pseudonymHex(identity + "0")).isNotEqualTo(v.get("pseudonym").asText());
+        assertThat(pseudonymizer.pseudonymHex(identity + "0"))
+                .isNotEqualTo(v.get("pseudonym").asText());
     }
 
     @Test
@@ -84,10 +86,13 @@ class PseudonymizerTest {
         String first = Pseudonymizer.fromDataDir(dataDir).pseudonymHex("Patient/123");
         Path secret = dataDir.resolve("keys/" + Pseudonymizer.SECRET_FILE);
 
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(secret))).isEqualTo("rw-------");
-        assertThat(Pseudonymizer.fromDataDir(dataDir).pseudonymHex("Patient/123")).isEqualTo(first);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(secret)))
+                .isEqualTo("rw-------");
+        assertThat(Pseudonymizer.fromDataDir(dataDir).pseudonymHex("Patient/123"))
+                .isEqualTo(first);
         assertThat(Pseudonymizer.fromDataDir(dataDir.resolve("other")).pseudonymHex("Patient/123"))
-                .as("another server secret").isNotEqualTo(first);
+                .as("another server secret")
+                .isNotEqualTo(first);
         assertThat(Files.readString(secret)).doesNotContain("Patient");
     }
 
@@ -96,7 +101,8 @@ class PseudonymizerTest {
         Pseudonymizer.fromDataDir(dataDir);
         Path secret = dataDir.resolve("keys/" + Pseudonymizer.SECRET_FILE);
         Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-rw-r--"));
-        assertThatThrownBy(() -> Pseudonymizer.fromDataDir(dataDir)).isInstanceOf(KeyVaultException.class)
+        assertThatThrownBy(() -> Pseudonymizer.fromDataDir(dataDir))
+                .isInstanceOf(KeyVaultException.class)
                 .hasMessageContaining("rw-rw-r--");
     }
 

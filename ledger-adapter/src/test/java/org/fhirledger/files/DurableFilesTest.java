@@ -31,9 +31,12 @@ class DurableFilesTest {
     @Test
     void tempFileAttributesApplyBeforeTheContentLands() throws IOException {
         Path target = dir.resolve("secret");
-        DurableFiles.writeAtomically(target, new byte[] {1, 2, 3},
+        DurableFiles.writeAtomically(
+                target,
+                new byte[] {1, 2, 3},
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(target))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(target)))
+                .isEqualTo("rw-------");
         assertThat(Files.readAllBytes(target)).containsExactly(1, 2, 3);
     }
 
@@ -42,7 +45,8 @@ class DurableFilesTest {
         // A non-empty directory at the target cannot be replaced: the move fails after the temp file is written.
         Path target = dir.resolve("occupied");
         Files.createDirectories(target.resolve("child"));
-        assertThatThrownBy(() -> DurableFiles.writeAtomically(target, new byte[] {9})).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> DurableFiles.writeAtomically(target, new byte[] {9}))
+                .isInstanceOf(IOException.class);
         assertThat(Files.isDirectory(target.resolve("child"))).isTrue();
         try (Stream<Path> files = Files.list(dir)) {
             assertThat(files).containsExactly(target);
@@ -52,12 +56,18 @@ class DurableFilesTest {
     @Test
     void createIfAbsentCreatesOnceAndNeverReplaces() throws IOException {
         Path target = dir.resolve("marker");
-        assertThat(DurableFiles.createIfAbsent(target, "first".getBytes(StandardCharsets.UTF_8),
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))).isTrue();
-        assertThat(DurableFiles.createIfAbsent(target, "second".getBytes(StandardCharsets.UTF_8))).isFalse();
+        assertThat(DurableFiles.createIfAbsent(
+                        target,
+                        "first".getBytes(StandardCharsets.UTF_8),
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))))
+                .isTrue();
+        assertThat(DurableFiles.createIfAbsent(target, "second".getBytes(StandardCharsets.UTF_8)))
+                .isFalse();
         assertThat(Files.readString(target)).isEqualTo("first");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(target))).isEqualTo("rw-------");
-        assertThat(DurableFiles.createIfAbsent(dir.resolve("empty"), new byte[0])).isTrue();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(target)))
+                .isEqualTo("rw-------");
+        assertThat(DurableFiles.createIfAbsent(dir.resolve("empty"), new byte[0]))
+                .isTrue();
         assertThat(Files.size(dir.resolve("empty"))).isZero();
         try (Stream<Path> files = Files.list(dir)) {
             assertThat(files).containsExactlyInAnyOrder(target, dir.resolve("empty"));

@@ -48,12 +48,16 @@ class OwnerOnlyFilesTest {
         OwnerOnlyFiles.write(key, new byte[] {1});
 
         Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r-----"));
-        assertThatThrownBy(() -> OwnerOnlyFiles.read(key)).isInstanceOf(OwnerOnlyFiles.NotOwnerOnlyException.class)
-                .hasMessageContaining(key.toString()).hasMessageContaining("rw-r-----")
-                .hasMessageContaining("accessible to other users").hasMessageContaining("chmod 600");
+        assertThatThrownBy(() -> OwnerOnlyFiles.read(key))
+                .isInstanceOf(OwnerOnlyFiles.NotOwnerOnlyException.class)
+                .hasMessageContaining(key.toString())
+                .hasMessageContaining("rw-r-----")
+                .hasMessageContaining("accessible to other users")
+                .hasMessageContaining("chmod 600");
 
         Files.setPosixFilePermissions(secrets, PosixFilePermissions.fromString("rwx---r-x"));
         assertThatThrownBy(() -> OwnerOnlyFiles.createDirectory(secrets))
-                .isInstanceOf(OwnerOnlyFiles.NotOwnerOnlyException.class).hasMessageContaining("chmod 700");
+                .isInstanceOf(OwnerOnlyFiles.NotOwnerOnlyException.class)
+                .hasMessageContaining("chmod 700");
     }
 }

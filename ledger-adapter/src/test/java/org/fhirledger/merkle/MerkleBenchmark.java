@@ -13,8 +13,7 @@ public final class MerkleBenchmark {
     private static final int SAMPLES = 100_000;
     private static final int WARMUP = 20_000;
 
-    private MerkleBenchmark() {
-    }
+    private MerkleBenchmark() {}
 
     public static void main(String[] args) throws VerificationException {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
@@ -31,7 +30,8 @@ public final class MerkleBenchmark {
         Runtime rt = Runtime.getRuntime();
         System.gc();
         long usedMb = (rt.totalMemory() - rt.freeMemory()) >> 20;
-        System.out.printf("append %,d leaves (256-byte entries, leaf hash + tree): %.2f s, %,.0f leaves/s, heap ~%d MB%n",
+        System.out.printf(
+                "append %,d leaves (256-byte entries, leaf hash + tree): %.2f s, %,.0f leaves/s, heap ~%d MB%n",
                 n, appendSeconds, n / appendSeconds, usedMb);
 
         long[] incGen = new long[SAMPLES];
@@ -80,7 +80,8 @@ public final class MerkleBenchmark {
     private static void report(String what, long[] nanos) {
         long[] sorted = nanos.clone();
         Arrays.sort(sorted);
-        System.out.printf("%s p50 %6.1f us   p99 %6.1f us%n", what,
-                sorted[sorted.length / 2] / 1e3, sorted[(int) (sorted.length * 0.99)] / 1e3);
+        System.out.printf(
+                "%s p50 %6.1f us   p99 %6.1f us%n",
+                what, sorted[sorted.length / 2] / 1e3, sorted[(int) (sorted.length * 0.99)] / 1e3);
     }
 }

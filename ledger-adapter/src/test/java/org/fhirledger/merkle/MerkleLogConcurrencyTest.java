@@ -36,8 +36,8 @@ class MerkleLogConcurrencyTest {
                     InclusionProof p = log.inclusionProof(index, size);
                     ProofVerifier.verifyInclusion(leaves.get((int) index), p, log.rootAt(size));
                     long size1 = 1 + (long) (rnd.nextDouble() * size);
-                    ProofVerifier.verifyConsistency(log.consistencyProof(size1, size), log.rootAt(size1),
-                            log.rootAt(size));
+                    ProofVerifier.verifyConsistency(
+                            log.consistencyProof(size1, size), log.rootAt(size1), log.rootAt(size));
                     verified++;
                 }
                 return verified;

@@ -24,6 +24,7 @@ class MerkleLogPropertyTest {
     private static List<Hash> leaves;
     /** refRoots[n] = MTH of the first n leaves, from the reference. */
     private static Hash[] refRoots;
+
     private static MerkleLog log;
 
     @BeforeAll
@@ -101,11 +102,12 @@ class MerkleLogPropertyTest {
         for (int n = 1; n <= MAX; n += (n < 70 ? 1 : 37)) {
             for (long i : sampleIndices(n, rnd)) {
                 InclusionProof proof = log.inclusionProof(i, n);
-                InclusionCase valid = new InclusionCase("valid", leaves.get((int) i), i, n, proof.hashes(),
-                        refRoots[n]);
+                InclusionCase valid =
+                        new InclusionCase("valid", leaves.get((int) i), i, n, proof.hashes(), refRoots[n]);
                 assertThatCode(valid::verify).doesNotThrowAnyException();
                 for (InclusionCase bad : ProofMutations.inclusion(valid, this::rootOrNull, rnd)) {
-                    assertThat(catchThrowable(bad::verify)).as("%s for index %d size %d", bad.name(), i, n)
+                    assertThat(catchThrowable(bad::verify))
+                            .as("%s for index %d size %d", bad.name(), i, n)
                             .isInstanceOf(VerificationException.class);
                     rejected++;
                 }
@@ -121,11 +123,12 @@ class MerkleLogPropertyTest {
         for (int n = 1; n <= MAX; n += (n < 70 ? 1 : 37)) {
             for (long m : sampleFirstSizes(n, rnd)) {
                 ConsistencyProof proof = log.consistencyProof(m, n);
-                ConsistencyCase valid = new ConsistencyCase("valid", m, n, refRoots[(int) m], refRoots[n],
-                        proof.hashes());
+                ConsistencyCase valid =
+                        new ConsistencyCase("valid", m, n, refRoots[(int) m], refRoots[n], proof.hashes());
                 assertThatCode(valid::verify).doesNotThrowAnyException();
                 for (ConsistencyCase bad : ProofMutations.consistency(valid, this::rootOrNull, rnd)) {
-                    assertThat(catchThrowable(bad::verify)).as("%s for %d -> %d", bad.name(), m, n)
+                    assertThat(catchThrowable(bad::verify))
+                            .as("%s for %d -> %d", bad.name(), m, n)
                             .isInstanceOf(VerificationException.class);
                     rejected++;
                 }

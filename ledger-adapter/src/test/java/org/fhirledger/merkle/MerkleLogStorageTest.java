@@ -14,6 +14,7 @@ class MerkleLogStorageTest {
 
     /** More than two in-memory chunks (2^15 hashes each) at level 0. */
     private static final int N = 70_000;
+
     private static List<Hash> leaves;
 
     @BeforeAll
@@ -82,8 +83,7 @@ class MerkleLogStorageTest {
         MerkleLog fresh = MerkleLog.inMemory();
         fresh.appendLeafHashes(leaves.subList(0, 9_000));
         assertThat(reopened.root()).isEqualTo(fresh.root());
-        ProofVerifier.verifyConsistency(reopened.consistencyProof(5_001, 9_000), first.rootAt(5_001),
-                fresh.root());
+        ProofVerifier.verifyConsistency(reopened.consistencyProof(5_001, 9_000), first.rootAt(5_001), fresh.root());
     }
 
     @Test
@@ -93,8 +93,7 @@ class MerkleLogStorageTest {
         log.appendLeafHashes(leaves.subList(0, 7));
         Hash rootBefore = log.root();
         store.failNextAppend = true;
-        assertThatThrownBy(() -> log.appendLeafHashes(leaves.subList(7, 12)))
-                .isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> log.appendLeafHashes(leaves.subList(7, 12))).isInstanceOf(IllegalStateException.class);
         assertThat(log.size()).isEqualTo(7);
         assertThat(log.root()).isEqualTo(rootBefore);
         // The retry produces the same tree as if the failure never happened.
@@ -110,7 +109,8 @@ class MerkleLogStorageTest {
         Hash h = leaves.get(0);
         store.append(List.of(new StoredNode(0, 0, h)));
         assertThatThrownBy(() -> store.append(List.of(new StoredNode(0, 1, h), new StoredNode(0, 3, h))))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("expected 2");
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("expected 2");
         assertThat(store.leafCount()).isEqualTo(1);
         assertThatThrownBy(() -> store.node(0, 1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> store.node(5, 0)).isInstanceOf(IllegalArgumentException.class);
@@ -122,16 +122,19 @@ class MerkleLogStorageTest {
         MerkleLog log = MerkleLog.inMemory();
         assertThat(log.root()).isEqualTo(Rfc6962.emptyRoot());
         assertThat(log.rootAt(0)).isEqualTo(Rfc6962.emptyRoot());
-        assertThatThrownBy(() -> log.inclusionProof(0, 0)).isInstanceOf(ProofException.class)
+        assertThatThrownBy(() -> log.inclusionProof(0, 0))
+                .isInstanceOf(ProofException.class)
                 .hasMessageContaining("not in tree of size 0");
         log.appendLeafHashes(leaves.subList(0, 10));
-        assertThatThrownBy(() -> log.rootAt(11)).isInstanceOf(ProofException.class)
+        assertThatThrownBy(() -> log.rootAt(11))
+                .isInstanceOf(ProofException.class)
                 .hasMessageContaining("outside [0, 10]");
         assertThatThrownBy(() -> log.rootAt(-1)).isInstanceOf(ProofException.class);
         assertThatThrownBy(() -> log.inclusionProof(10, 10)).isInstanceOf(ProofException.class);
         assertThatThrownBy(() -> log.inclusionProof(-1, 10)).isInstanceOf(ProofException.class);
         assertThatThrownBy(() -> log.inclusionProof(0, 11)).isInstanceOf(ProofException.class);
-        assertThatThrownBy(() -> log.consistencyProof(5, 4)).isInstanceOf(ProofException.class)
+        assertThatThrownBy(() -> log.consistencyProof(5, 4))
+                .isInstanceOf(ProofException.class)
                 .hasMessageContaining("first tree size 5");
         assertThatThrownBy(() -> log.consistencyProof(5, 11)).isInstanceOf(ProofException.class);
         assertThatThrownBy(() -> log.leafHash(10)).isInstanceOf(ProofException.class);

@@ -29,7 +29,9 @@ class ProofCodecTest {
             String json = g.get("kind").asText().equals("inclusion")
                     ? ProofCodec.toJson(LOG.inclusionProof(5, 8), LOG.rootAt(8), enc)
                     : ProofCodec.toJson(LOG.consistencyProof(6, 8), LOG.rootAt(6), LOG.rootAt(8), enc);
-            assertThat(json).as("%s %s", g.get("kind").asText(), enc).isEqualTo(g.get("json").asText());
+            assertThat(json)
+                    .as("%s %s", g.get("kind").asText(), enc)
+                    .isEqualTo(g.get("json").asText());
         }
     }
 
@@ -42,7 +44,8 @@ class ProofCodecTest {
                 assertThat(p.proof()).isEqualTo(LOG.inclusionProof(5, 8));
                 ProofVerifier.verifyInclusion(LOG.leafHash(5), p.proof(), p.rootHash());
             } else {
-                RootedConsistencyProof p = ProofCodec.parseConsistency(g.get("json").asText(), enc);
+                RootedConsistencyProof p =
+                        ProofCodec.parseConsistency(g.get("json").asText(), enc);
                 assertThat(p.proof()).isEqualTo(LOG.consistencyProof(6, 8));
                 ProofVerifier.verifyConsistency(p.proof(), p.firstRootHash(), p.rootHash());
             }
@@ -71,18 +74,23 @@ class ProofCodecTest {
     @MethodSource("malformed")
     void rejectsMalformedJson(String name, String kind, Encoding enc, String json) {
         assertThatThrownBy(() -> {
-            if (kind.equals("inclusion")) {
-                ProofCodec.parseInclusion(json, enc);
-            } else {
-                ProofCodec.parseConsistency(json, enc);
-            }
-        }).isInstanceOf(ProofFormatException.class);
+                    if (kind.equals("inclusion")) {
+                        ProofCodec.parseInclusion(json, enc);
+                    } else {
+                        ProofCodec.parseConsistency(json, enc);
+                    }
+                })
+                .isInstanceOf(ProofFormatException.class);
     }
 
     static Stream<Arguments> malformed() {
         List<Arguments> out = new ArrayList<>();
-        FILE.get("malformed").forEach(m -> out.add(Arguments.of(m.get("name").asText(), m.get("kind").asText(),
-                Encoding.valueOf(m.get("encoding").asText()), m.get("json").asText())));
+        FILE.get("malformed")
+                .forEach(m -> out.add(Arguments.of(
+                        m.get("name").asText(),
+                        m.get("kind").asText(),
+                        Encoding.valueOf(m.get("encoding").asText()),
+                        m.get("json").asText())));
         return out.stream();
     }
 }

@@ -11,8 +11,7 @@ import java.util.function.LongFunction;
  */
 final class ProofMutations {
 
-    private ProofMutations() {
-    }
+    private ProofMutations() {}
 
     static Hash flipBit(Hash h, Random rnd) {
         byte[] b = h.bytes();
@@ -48,8 +47,13 @@ final class ProofMutations {
         long i = v.leafIndex();
         long n = v.treeSize();
         for (int j = 0; j < p.size(); j++) {
-            out.add(v.with("flipped bit in hashes[" + j + "]", v.leafHash(), i, n,
-                    replaced(p, j, flipBit(p.get(j), rnd)), v.rootHash()));
+            out.add(v.with(
+                    "flipped bit in hashes[" + j + "]",
+                    v.leafHash(),
+                    i,
+                    n,
+                    replaced(p, j, flipBit(p.get(j), rnd)),
+                    v.rootHash()));
         }
         out.add(v.with("flipped bit in leaf hash", flipBit(v.leafHash(), rnd), i, n, p, v.rootHash()));
         out.add(v.with("flipped bit in root", v.leafHash(), i, n, p, flipBit(v.rootHash(), rnd)));
@@ -71,16 +75,20 @@ final class ProofMutations {
         }
         out.add(v.with("size zero", v.leafHash(), i, 0, p, v.rootHash()));
         if (!p.isEmpty()) {
-            out.add(v.with("truncated (last hash dropped)", v.leafHash(), i, n, p.subList(0, p.size() - 1),
-                    v.rootHash()));
-            out.add(v.with("truncated (first hash dropped)", v.leafHash(), i, n, p.subList(1, p.size()),
-                    v.rootHash()));
+            out.add(v.with(
+                    "truncated (last hash dropped)", v.leafHash(), i, n, p.subList(0, p.size() - 1), v.rootHash()));
+            out.add(v.with("truncated (first hash dropped)", v.leafHash(), i, n, p.subList(1, p.size()), v.rootHash()));
             out.add(v.with("empty proof where one is needed", v.leafHash(), i, n, List.of(), v.rootHash()));
-            out.add(v.with("trailing garbage (last hash repeated)", v.leafHash(), i, n,
-                    appended(p, p.get(p.size() - 1)), v.rootHash()));
+            out.add(v.with(
+                    "trailing garbage (last hash repeated)",
+                    v.leafHash(),
+                    i,
+                    n,
+                    appended(p, p.get(p.size() - 1)),
+                    v.rootHash()));
         }
-        out.add(v.with("trailing garbage (random hash)", v.leafHash(), i, n, appended(p, randomHash(rnd)),
-                v.rootHash()));
+        out.add(v.with(
+                "trailing garbage (random hash)", v.leafHash(), i, n, appended(p, randomHash(rnd)), v.rootHash()));
         if (p.size() >= 2 && !p.get(0).equals(p.get(1))) {
             List<Hash> swapped = new ArrayList<>(p);
             swapped.set(0, p.get(1));
@@ -99,7 +107,12 @@ final class ProofMutations {
         long m = v.size1();
         long n = v.size2();
         for (int j = 0; j < p.size(); j++) {
-            out.add(new ConsistencyCase("flipped bit in hashes[" + j + "]", m, n, v.root1(), v.root2(),
+            out.add(new ConsistencyCase(
+                    "flipped bit in hashes[" + j + "]",
+                    m,
+                    n,
+                    v.root1(),
+                    v.root2(),
                     replaced(p, j, flipBit(p.get(j), rnd))));
         }
         out.add(new ConsistencyCase("flipped bit in first root", m, n, flipBit(v.root1(), rnd), v.root2(), p));
@@ -130,16 +143,21 @@ final class ProofMutations {
             }
         }
         if (!p.isEmpty()) {
-            out.add(new ConsistencyCase("truncated (last hash dropped)", m, n, v.root1(), v.root2(),
-                    p.subList(0, p.size() - 1)));
-            out.add(new ConsistencyCase("truncated (first hash dropped)", m, n, v.root1(), v.root2(),
-                    p.subList(1, p.size())));
+            out.add(new ConsistencyCase(
+                    "truncated (last hash dropped)", m, n, v.root1(), v.root2(), p.subList(0, p.size() - 1)));
+            out.add(new ConsistencyCase(
+                    "truncated (first hash dropped)", m, n, v.root1(), v.root2(), p.subList(1, p.size())));
             out.add(new ConsistencyCase("empty proof where one is needed", m, n, v.root1(), v.root2(), List.of()));
-            out.add(new ConsistencyCase("trailing garbage (last hash repeated)", m, n, v.root1(), v.root2(),
+            out.add(new ConsistencyCase(
+                    "trailing garbage (last hash repeated)",
+                    m,
+                    n,
+                    v.root1(),
+                    v.root2(),
                     appended(p, p.get(p.size() - 1))));
         }
-        out.add(new ConsistencyCase("trailing garbage (random hash)", m, n, v.root1(), v.root2(),
-                appended(p, randomHash(rnd))));
+        out.add(new ConsistencyCase(
+                "trailing garbage (random hash)", m, n, v.root1(), v.root2(), appended(p, randomHash(rnd))));
         if (m > 0 && m < n && Long.bitCount(m) == 1) {
             // For a power-of-two size1 the RFC proof omits root1; sending it anyway is one hash too many.
             List<Hash> withRoot1 = new ArrayList<>();

@@ -21,19 +21,26 @@ class ProofVerifierTest {
         List<Hash> longer = new ArrayList<>(p.hashes());
         longer.add(root);
         assertThatThrownBy(() -> ProofVerifier.verifyInclusion(leaf, 5, 8, longer, root))
-                .isInstanceOf(VerificationException.class).hasMessageContaining("too long");
-        assertThatThrownBy(() -> ProofVerifier.verifyInclusion(leaf, 5, 8, p.hashes().subList(0, 2), root))
-                .isInstanceOf(VerificationException.class).hasMessageContaining("too short");
+                .isInstanceOf(VerificationException.class)
+                .hasMessageContaining("too long");
+        assertThatThrownBy(() ->
+                        ProofVerifier.verifyInclusion(leaf, 5, 8, p.hashes().subList(0, 2), root))
+                .isInstanceOf(VerificationException.class)
+                .hasMessageContaining("too short");
         assertThatThrownBy(() -> ProofVerifier.verifyInclusion(leaf, 8, 8, p.hashes(), root))
-                .isInstanceOf(VerificationException.class).hasMessageContaining("not in a tree of size 8");
+                .isInstanceOf(VerificationException.class)
+                .hasMessageContaining("not in a tree of size 8");
         assertThatThrownBy(() -> ProofVerifier.verifyInclusion(leaf, 4, 8, p.hashes(), root))
-                .isInstanceOf(VerificationException.class).hasMessageContaining("leads to root");
+                .isInstanceOf(VerificationException.class)
+                .hasMessageContaining("leads to root");
         assertThatThrownBy(() -> ProofVerifier.verifyInclusion(leaf, 0, 0, List.of(), Rfc6962.emptyRoot()))
                 .isInstanceOf(VerificationException.class);
         assertThatThrownBy(() -> ProofVerifier.verifyInclusion(null, p, root))
-                .isInstanceOf(VerificationException.class).hasMessageContaining("leaf hash is missing");
+                .isInstanceOf(VerificationException.class)
+                .hasMessageContaining("leaf hash is missing");
         assertThatThrownBy(() -> ProofVerifier.verifyInclusion(leaf, 5, 8, Arrays.asList(null, null, null), root))
-                .isInstanceOf(VerificationException.class).hasMessageContaining("proof element 0 is missing");
+                .isInstanceOf(VerificationException.class)
+                .hasMessageContaining("proof element 0 is missing");
         assertThatCode(() -> ProofVerifier.verifyInclusion(leaf, p, root)).doesNotThrowAnyException();
     }
 
@@ -43,34 +50,45 @@ class ProofVerifierTest {
         Hash r6 = LOG.rootAt(6);
         Hash r8 = LOG.rootAt(8);
         assertThatThrownBy(() -> ProofVerifier.verifyConsistency(8, 6, r8, r6, p.hashes()))
-                .isInstanceOf(VerificationException.class).hasMessageContaining("larger than second");
+                .isInstanceOf(VerificationException.class)
+                .hasMessageContaining("larger than second");
         assertThatThrownBy(() -> ProofVerifier.verifyConsistency(6, 8, r6, r8, List.of()))
-                .isInstanceOf(VerificationException.class).hasMessageContaining("empty consistency proof");
+                .isInstanceOf(VerificationException.class)
+                .hasMessageContaining("empty consistency proof");
         assertThatThrownBy(() -> ProofVerifier.verifyConsistency(6, 8, r8, r6, p.hashes()))
-                .isInstanceOf(VerificationException.class).hasMessageContaining("first root");
+                .isInstanceOf(VerificationException.class)
+                .hasMessageContaining("first root");
         assertThatThrownBy(() -> ProofVerifier.verifyConsistency(8, 8, r8, r8, p.hashes()))
-                .isInstanceOf(VerificationException.class).hasMessageContaining("must be empty");
+                .isInstanceOf(VerificationException.class)
+                .hasMessageContaining("must be empty");
         assertThatThrownBy(() -> ProofVerifier.verifyConsistency(8, 8, r6, r8, List.of()))
-                .isInstanceOf(VerificationException.class).hasMessageContaining("different roots");
+                .isInstanceOf(VerificationException.class)
+                .hasMessageContaining("different roots");
         assertThatThrownBy(() -> ProofVerifier.verifyConsistency(0, 8, r6, r8, List.of()))
-                .isInstanceOf(VerificationException.class).hasMessageContaining("empty-tree hash");
+                .isInstanceOf(VerificationException.class)
+                .hasMessageContaining("empty-tree hash");
         assertThatThrownBy(() -> ProofVerifier.verifyConsistency(0, 8, Rfc6962.emptyRoot(), r8, p.hashes()))
-                .isInstanceOf(VerificationException.class).hasMessageContaining("must be empty");
+                .isInstanceOf(VerificationException.class)
+                .hasMessageContaining("must be empty");
         assertThatThrownBy(() -> ProofVerifier.verifyConsistency(-1, 8, r6, r8, List.of()))
-                .isInstanceOf(VerificationException.class).hasMessageContaining("negative");
+                .isInstanceOf(VerificationException.class)
+                .hasMessageContaining("negative");
         assertThatThrownBy(() -> ProofVerifier.verifyConsistency(6, 8, r6, null, p.hashes()))
-                .isInstanceOf(VerificationException.class).hasMessageContaining("second root is missing");
+                .isInstanceOf(VerificationException.class)
+                .hasMessageContaining("second root is missing");
         assertThatCode(() -> ProofVerifier.verifyConsistency(p, r6, r8)).doesNotThrowAnyException();
         assertThatCode(() -> ProofVerifier.verifyConsistency(0, 8, Rfc6962.emptyRoot(), r8, List.of()))
                 .doesNotThrowAnyException();
-        assertThatCode(() -> ProofVerifier.verifyConsistency(8, 8, r8, r8, List.of())).doesNotThrowAnyException();
+        assertThatCode(() -> ProofVerifier.verifyConsistency(8, 8, r8, r8, List.of()))
+                .doesNotThrowAnyException();
     }
 
     @Test
     void rootFromInclusionProofLetsACallerLookTheRootUp() throws VerificationException {
         InclusionProof p = LOG.inclusionProof(3, 7);
         org.assertj.core.api.Assertions.assertThat(
-                ProofVerifier.rootFromInclusionProof(LOG.leafHash(3), 3, 7, p.hashes())).isEqualTo(LOG.rootAt(7));
+                        ProofVerifier.rootFromInclusionProof(LOG.leafHash(3), 3, 7, p.hashes()))
+                .isEqualTo(LOG.rootAt(7));
     }
 
     @Test

@@ -24,7 +24,8 @@ class PublishedVectorsTest {
             int size = r.get("treeSize").asInt();
             Hash expected = Hash.fromHex(r.get("rootHash").asText());
             assertThat(log.rootAt(size)).as("log root of size %d", size).isEqualTo(expected);
-            assertThat(ReferenceTree.mth(refLeaves.subList(0, size))).as("reference root of size %d", size)
+            assertThat(ReferenceTree.mth(refLeaves.subList(0, size)))
+                    .as("reference root of size %d", size)
                     .isEqualTo(expected);
         }
         assertThat(log.root()).isEqualTo(log.rootAt(8));

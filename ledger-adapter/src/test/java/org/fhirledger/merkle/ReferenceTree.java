@@ -15,8 +15,7 @@ import java.util.List;
  */
 final class ReferenceTree {
 
-    private ReferenceTree() {
-    }
+    private ReferenceTree() {}
 
     static byte[] sha256(byte[]... parts) {
         try {

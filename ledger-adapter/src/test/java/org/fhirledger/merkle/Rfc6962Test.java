@@ -71,7 +71,8 @@ class Rfc6962Test {
         assertThat(Hash.fromHex(h.toHex())).isEqualTo(h).hasSameHashCodeAs(h);
         assertThat(Hash.fromHex(h.toHex().toUpperCase())).isEqualTo(h);
         assertThat(Hash.fromBase64(h.toBase64())).isEqualTo(h);
-        assertThatThrownBy(() -> Hash.of(new byte[31])).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Hash.of(new byte[31]))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("32 bytes");
         assertThatThrownBy(() -> Hash.fromHex(h.toHex() + "00")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Hash.fromHex("zz" + h.toHex().substring(2)))

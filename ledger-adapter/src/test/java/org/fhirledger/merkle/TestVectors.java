@@ -15,8 +15,7 @@ final class TestVectors {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private TestVectors() {
-    }
+    private TestVectors() {}
 
     static String text(String name) {
         try (InputStream in = TestVectors.class.getResourceAsStream("/merkle/" + name)) {
@@ -56,14 +55,22 @@ final class TestVectors {
     }
 
     static InclusionCase inclusion(JsonNode c) {
-        return new InclusionCase(c.get("name").asText(), Hash.fromHex(c.get("leafHash").asText()),
-                c.get("leafIndex").asLong(), c.get("treeSize").asLong(), hashes(c.get("hashes")),
+        return new InclusionCase(
+                c.get("name").asText(),
+                Hash.fromHex(c.get("leafHash").asText()),
+                c.get("leafIndex").asLong(),
+                c.get("treeSize").asLong(),
+                hashes(c.get("hashes")),
                 Hash.fromHex(c.get("rootHash").asText()));
     }
 
     static ConsistencyCase consistency(JsonNode c) {
-        return new ConsistencyCase(c.get("name").asText(), c.get("size1").asLong(), c.get("size2").asLong(),
-                Hash.fromHex(c.get("root1").asText()), Hash.fromHex(c.get("root2").asText()),
+        return new ConsistencyCase(
+                c.get("name").asText(),
+                c.get("size1").asLong(),
+                c.get("size2").asLong(),
+                Hash.fromHex(c.get("root1").asText()),
+                Hash.fromHex(c.get("root2").asText()),
                 hashes(c.get("hashes")));
     }
 }

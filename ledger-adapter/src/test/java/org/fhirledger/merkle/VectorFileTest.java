@@ -34,7 +34,8 @@ class VectorFileTest {
         }
         MerkleLog log = TestVectors.logOf(VECTORS);
         for (JsonNode r : VECTORS.get("roots")) {
-            assertThat(log.rootAt(r.get("treeSize").asLong())).isEqualTo(Hash.fromHex(r.get("rootHash").asText()));
+            assertThat(log.rootAt(r.get("treeSize").asLong()))
+                    .isEqualTo(Hash.fromHex(r.get("rootHash").asText()));
         }
     }
 

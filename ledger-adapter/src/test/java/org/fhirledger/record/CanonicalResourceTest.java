@@ -4,14 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class CanonicalResourceTest {
 
     private static String canon(String json) {
-        return new String(CanonicalResource.canonicalize(json.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
+        return new String(
+                CanonicalResource.canonicalize(json.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -34,7 +35,8 @@ class CanonicalResourceTest {
     @Test
     void theHashIsTheSha256OfTheCanonicalBytes() {
         // printf %s '{"resourceType":"Patient"}' | sha256sum
-        assertThat(CanonicalResource.contentHash("{ \"resourceType\": \"Patient\" }".getBytes(StandardCharsets.UTF_8)).toHex())
+        assertThat(CanonicalResource.contentHash("{ \"resourceType\": \"Patient\" }".getBytes(StandardCharsets.UTF_8))
+                        .toHex())
                 .isEqualTo("0xb6cd92f25733dc6efed4ca9541f59545c63a39c6310d3b873363f970c6f7e0c3");
     }
 

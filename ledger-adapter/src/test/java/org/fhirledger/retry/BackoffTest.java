@@ -10,8 +10,14 @@ class BackoffTest {
     @Test
     void doublesUpToTheMaximumAndStartsOverAfterReset() {
         Backoff b = new Backoff(Duration.ofMillis(100), Duration.ofMillis(500));
-        assertThat(new long[] {b.nextDelayMillis(), b.nextDelayMillis(), b.nextDelayMillis(), b.nextDelayMillis(),
-                b.nextDelayMillis()}).containsExactly(100, 200, 400, 500, 500);
+        assertThat(new long[] {
+                    b.nextDelayMillis(),
+                    b.nextDelayMillis(),
+                    b.nextDelayMillis(),
+                    b.nextDelayMillis(),
+                    b.nextDelayMillis()
+                })
+                .containsExactly(100, 200, 400, 500, 500);
         b.reset();
         assertThat(b.nextDelayMillis()).isEqualTo(100);
     }

@@ -44,8 +44,10 @@ public final class AnvilExtension implements BeforeAllCallback, AfterAllCallback
     static {
         // web3j and okhttp log every JSON-RPC call at DEBUG: far too loud for test output
         if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext ctx) {
-            if (ctx.getLogger("org.web3j").getLevel() == null) ctx.getLogger("org.web3j").setLevel(ch.qos.logback.classic.Level.INFO);
-            if (ctx.getLogger("okhttp3").getLevel() == null) ctx.getLogger("okhttp3").setLevel(ch.qos.logback.classic.Level.INFO);
+            if (ctx.getLogger("org.web3j").getLevel() == null)
+                ctx.getLogger("org.web3j").setLevel(ch.qos.logback.classic.Level.INFO);
+            if (ctx.getLogger("okhttp3").getLevel() == null)
+                ctx.getLogger("okhttp3").setLevel(ch.qos.logback.classic.Level.INFO);
         }
     }
 
@@ -68,7 +70,8 @@ public final class AnvilExtension implements BeforeAllCallback, AfterAllCallback
     public static Path binaryPath() {
         String tools = System.getProperty("tools.dir", "tools");
         return Path.of(tools, "node_modules", "@foundry-rs", "anvil-linux-amd64", "bin", "anvil")
-                .toAbsolutePath().normalize();
+                .toAbsolutePath()
+                .normalize();
     }
 
     @Override
@@ -99,10 +102,24 @@ public final class AnvilExtension implements BeforeAllCallback, AfterAllCallback
                 stateDir = Files.createTempDirectory("anvil-state");
                 port = freePort();
             }
-            List<String> cmd = new ArrayList<>(List.of(binary.toString(), "--host", "127.0.0.1",
-                    "--port", String.valueOf(port), "--chain-id", String.valueOf(chainId),
-                    "--gas-price", "0", "--base-fee", "0", "--gas-limit", String.valueOf(gasLimit),
-                    "--accounts", "10", "--state", stateDir.resolve("state.json").toString()));
+            List<String> cmd = new ArrayList<>(List.of(
+                    binary.toString(),
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    String.valueOf(port),
+                    "--chain-id",
+                    String.valueOf(chainId),
+                    "--gas-price",
+                    "0",
+                    "--base-fee",
+                    "0",
+                    "--gas-limit",
+                    String.valueOf(gasLimit),
+                    "--accounts",
+                    "10",
+                    "--state",
+                    stateDir.resolve("state.json").toString()));
             if (blockTimeSeconds != null) cmd.addAll(List.of("--block-time", String.valueOf(blockTimeSeconds)));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             CountDownLatch ready = new CountDownLatch(1);
@@ -113,7 +130,8 @@ public final class AnvilExtension implements BeforeAllCallback, AfterAllCallback
             reader.start();
             if (!ready.await(30, TimeUnit.SECONDS) || !p.isAlive()) {
                 p.destroyForcibly();
-                throw new IllegalStateException("anvil did not start on port " + port + ": " + String.join("\n", output));
+                throw new IllegalStateException(
+                        "anvil did not start on port " + port + ": " + String.join("\n", output));
             }
             process = p;
         } catch (IOException e) {
@@ -181,7 +199,8 @@ public final class AnvilExtension implements BeforeAllCallback, AfterAllCallback
     private void deleteState() {
         if (stateDir == null) return;
         try (var files = Files.walk(stateDir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            files.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(f -> f.toFile().delete());
         } catch (IOException e) {
             log.warn("cannot delete {}", stateDir, e);
         }

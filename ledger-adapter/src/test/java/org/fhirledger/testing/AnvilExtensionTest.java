@@ -19,7 +19,9 @@ class AnvilExtensionTest {
             AnvilExtension anvil = AnvilExtension.automine();
             assertThatThrownBy(anvil::start)
                     .isInstanceOf(IllegalStateException.class)
-                    .hasMessageContaining(emptyTools.resolve("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil").toString())
+                    .hasMessageContaining(emptyTools
+                            .resolve("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil")
+                            .toString())
                     .hasMessageContaining("bin/install-tools");
         } finally {
             if (before == null) System.clearProperty("tools.dir");
@@ -35,9 +37,15 @@ class AnvilExtensionTest {
             Web3j web3j = Web3j.build(new HttpService(anvil.rpcUrl()));
             assertThat(web3j.ethChainId().send().getChainId()).isEqualTo(4242);
             assertThat(anvil.privateKeys()).hasSize(10);
-            var sent = web3j.ethSendTransaction(org.web3j.protocol.core.methods.request.Transaction.createEtherTransaction(
-                    anvil.credentials(0).getAddress(), null, java.math.BigInteger.ZERO, java.math.BigInteger.valueOf(21_000),
-                    anvil.credentials(1).getAddress(), java.math.BigInteger.ONE)).send();
+            var sent = web3j.ethSendTransaction(
+                            org.web3j.protocol.core.methods.request.Transaction.createEtherTransaction(
+                                    anvil.credentials(0).getAddress(),
+                                    null,
+                                    java.math.BigInteger.ZERO,
+                                    java.math.BigInteger.valueOf(21_000),
+                                    anvil.credentials(1).getAddress(),
+                                    java.math.BigInteger.ONE))
+                    .send();
             assertThat(sent.hasError()).as("transfer accepted").isFalse();
             var receipt = new org.web3j.tx.response.PollingTransactionReceiptProcessor(web3j, 50, 200)
                     .waitForTransactionReceipt(sent.getTransactionHash());
@@ -46,9 +54,13 @@ class AnvilExtensionTest {
             String url = anvil.rpcUrl();
             anvil.restart();
             assertThat(anvil.rpcUrl()).isEqualTo(url);
-            assertThat(web3j.ethBlockNumber().send().getBlockNumber().longValueExact()).isEqualTo(block);
-            assertThat(web3j.ethGetTransactionReceipt(sent.getTransactionHash()).send().getTransactionReceipt())
-                    .as("mined transaction survives the restart").isPresent();
+            assertThat(web3j.ethBlockNumber().send().getBlockNumber().longValueExact())
+                    .isEqualTo(block);
+            assertThat(web3j.ethGetTransactionReceipt(sent.getTransactionHash())
+                            .send()
+                            .getTransactionReceipt())
+                    .as("mined transaction survives the restart")
+                    .isPresent();
             web3j.shutdown();
         } finally {
             anvil.shutdown();

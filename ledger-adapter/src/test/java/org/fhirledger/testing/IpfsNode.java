@@ -110,8 +110,8 @@ public final class IpfsNode implements AutoCloseable {
                 }
                 if (System.nanoTime() > deadline) {
                     kill();
-                    throw new IllegalStateException("js-ipfs daemon not ready after " + READY_WAIT_MILLIS
-                            + " ms; output:\n" + output);
+                    throw new IllegalStateException(
+                            "js-ipfs daemon not ready after " + READY_WAIT_MILLIS + " ms; output:\n" + output);
                 }
                 Thread.sleep(100);
             }
@@ -146,7 +146,8 @@ public final class IpfsNode implements AutoCloseable {
         if (process == null) {
             return;
         }
-        List<ProcessHandle> tree = Stream.concat(process.descendants(), Stream.of(process.toHandle())).toList();
+        List<ProcessHandle> tree = Stream.concat(process.descendants(), Stream.of(process.toHandle()))
+                .toList();
         tree.forEach(ProcessHandle::destroy);
         for (ProcessHandle handle : tree) {
             try {
@@ -184,8 +185,8 @@ public final class IpfsNode implements AutoCloseable {
     }
 
     private ProcessBuilder command(String... args) {
-        List<String> command = new java.util.ArrayList<>(List.of(nodeBinary, "-r", polyfill.toString(),
-                cli.toString()));
+        List<String> command =
+                new java.util.ArrayList<>(List.of(nodeBinary, "-r", polyfill.toString(), cli.toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(toolsDir.toFile());
         builder.environment().put("IPFS_PATH", repo.toString());

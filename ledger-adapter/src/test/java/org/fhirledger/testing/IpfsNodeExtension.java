@@ -53,8 +53,8 @@ public final class IpfsNodeExtension implements BeforeAllCallback, AfterAllCallb
 
     public IpfsNode node() {
         if (node == null) {
-            throw new IllegalStateException("IPFS node not started: register the extension with @RegisterExtension "
-                    + "on a static field");
+            throw new IllegalStateException(
+                    "IPFS node not started: register the extension with @RegisterExtension " + "on a static field");
         }
         return node;
     }

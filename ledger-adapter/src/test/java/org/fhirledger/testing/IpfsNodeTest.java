@@ -19,7 +19,8 @@ class IpfsNodeTest {
     void missingToolsFailWithThePath(@TempDir Path empty) {
         assertThatThrownBy(() -> IpfsNode.start(empty))
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining(empty.resolve("node_modules/ipfs/src/cli.js").toString());
+                .hasMessageContaining(
+                        empty.resolve("node_modules/ipfs/src/cli.js").toString());
     }
 
     @Test

@@ -18,26 +18,26 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 @Interceptor
 public class AuditEventImmutability {
 
-	static final String AUDIT_EVENT = "AuditEvent";
+    static final String AUDIT_EVENT = "AuditEvent";
 
-	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
-	public void beforeUpdate(IBaseResource oldResource, IBaseResource newResource, RequestDetails request) {
-		refuseFromApi(oldResource, request, "updated");
-	}
+    @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
+    public void beforeUpdate(IBaseResource oldResource, IBaseResource newResource, RequestDetails request) {
+        refuseFromApi(oldResource, request, "updated");
+    }
 
-	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_DELETED)
-	public void beforeDelete(IBaseResource resource, RequestDetails request) {
-		refuseFromApi(resource, request, "deleted");
-	}
+    @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_DELETED)
+    public void beforeDelete(IBaseResource resource, RequestDetails request) {
+        refuseFromApi(resource, request, "deleted");
+    }
 
-	private static void refuseFromApi(IBaseResource resource, RequestDetails request, String verb) {
-		if (resource != null && AUDIT_EVENT.equals(resource.fhirType()) && request instanceof ServletRequestDetails) {
-			throw refusal(verb);
-		}
-	}
+    private static void refuseFromApi(IBaseResource resource, RequestDetails request, String verb) {
+        if (resource != null && AUDIT_EVENT.equals(resource.fhirType()) && request instanceof ServletRequestDetails) {
+            throw refusal(verb);
+        }
+    }
 
-	private static MethodNotAllowedException refusal(String verb) {
-		return new MethodNotAllowedException("AuditEvents are immutable: an AuditEvent cannot be " + verb
-				+ " through the API");
-	}
+    private static MethodNotAllowedException refusal(String verb) {
+        return new MethodNotAllowedException(
+                "AuditEvents are immutable: an AuditEvent cannot be " + verb + " through the API");
+    }
 }

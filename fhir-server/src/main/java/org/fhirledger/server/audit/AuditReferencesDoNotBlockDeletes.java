@@ -18,28 +18,32 @@ import org.springframework.jdbc.core.JdbcTemplate;
 @Interceptor
 public final class AuditReferencesDoNotBlockDeletes {
 
-	private final JdbcTemplate jdbc;
+    private final JdbcTemplate jdbc;
 
-	public AuditReferencesDoNotBlockDeletes(JdbcTemplate jdbc) {
-		this.jdbc = jdbc;
-	}
+    public AuditReferencesDoNotBlockDeletes(JdbcTemplate jdbc) {
+        this.jdbc = jdbc;
+    }
 
-	@Hook(Pointcut.STORAGE_PRESTORAGE_DELETE_CONFLICTS)
-	public void dropAuditConflicts(DeleteConflictList conflicts) {
-		List<DeleteConflict> fromAudit = new ArrayList<>();
-		for (DeleteConflict c : conflicts) {
-			if ("AuditEvent".equals(c.getSourceId().getResourceType())) fromAudit.add(c);
-		}
-		if (fromAudit.isEmpty()) return;
-		for (DeleteConflict c : fromAudit) {
-			if (otherReferences(c.getTargetId().getResourceType(), c.getTargetId().getIdPart()) > 0) return;
-		}
-		conflicts.removeIf(c -> "AuditEvent".equals(c.getSourceId().getResourceType()));
-	}
+    @Hook(Pointcut.STORAGE_PRESTORAGE_DELETE_CONFLICTS)
+    public void dropAuditConflicts(DeleteConflictList conflicts) {
+        List<DeleteConflict> fromAudit = new ArrayList<>();
+        for (DeleteConflict c : conflicts) {
+            if ("AuditEvent".equals(c.getSourceId().getResourceType())) fromAudit.add(c);
+        }
+        if (fromAudit.isEmpty()) return;
+        for (DeleteConflict c : fromAudit) {
+            if (otherReferences(
+                            c.getTargetId().getResourceType(), c.getTargetId().getIdPart())
+                    > 0) return;
+        }
+        conflicts.removeIf(c -> "AuditEvent".equals(c.getSourceId().getResourceType()));
+    }
 
-	private long otherReferences(String type, String id) {
-		Long n = jdbc.queryForObject("select count(*) from HFJ_RES_LINK l join HFJ_RESOURCE r on r.RES_ID = l.TARGET_RESOURCE_ID "
-				+ "where r.RES_TYPE = ? and r.FHIR_ID = ? and l.SRC_PATH not like 'AuditEvent.%'", Long.class, type, id);
-		return n == null ? 0 : n;
-	}
+    private long otherReferences(String type, String id) {
+        Long n = jdbc.queryForObject(
+                "select count(*) from HFJ_RES_LINK l join HFJ_RESOURCE r on r.RES_ID = l.TARGET_RESOURCE_ID "
+                        + "where r.RES_TYPE = ? and r.FHIR_ID = ? and l.SRC_PATH not like 'AuditEvent.%'",
+                Long.class, type, id);
+        return n == null ? 0 : n;
+    }
 }

@@ -1,6 +1,5 @@
 package org.fhirledger.server.audit;
 
-import org.fhirledger.server.record.AuditShape;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
@@ -12,9 +11,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.fhirledger.server.pseudonym.Pseudonyms;
+import org.fhirledger.server.record.AuditShape;
 import org.hl7.fhir.r4.model.AuditEvent;
-import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Reference;
@@ -27,136 +27,181 @@ import org.hl7.fhir.r4.model.StringType;
  */
 public final class AuditTrail {
 
-	/**
-	 * One interaction to audit. The patient is an id, the resource a {@code Type/id} string, either may be null; the
-	 * query (searches only) is stored as its keyed hash and parameter names, never as text.
-	 */
-	public record Entry(String address, String fhirUser, String subjectId, Set<String> roles, String interaction,
-			AuditEvent.AuditEventAction action, String outcome, String outcomeText, String patientId, String resource,
-			AuditQuery query, boolean breakGlass, String reason) {
+    /**
+     * One interaction to audit. The patient is an id, the resource a {@code Type/id} string, either may be null; the
+     * query (searches only) is stored as its keyed hash and parameter names, never as text.
+     */
+    public record Entry(
+            String address,
+            String fhirUser,
+            String subjectId,
+            Set<String> roles,
+            String interaction,
+            AuditEvent.AuditEventAction action,
+            String outcome,
+            String outcomeText,
+            String patientId,
+            String resource,
+            AuditQuery query,
+            boolean breakGlass,
+            String reason) {
 
-		Entry withResource(String typeSlashId) {
-			return new Entry(address, fhirUser, subjectId, roles, interaction, action, outcome, outcomeText, patientId,
-					typeSlashId, query, breakGlass, reason);
-		}
-	}
+        Entry withResource(String typeSlashId) {
+            return new Entry(
+                    address,
+                    fhirUser,
+                    subjectId,
+                    roles,
+                    interaction,
+                    action,
+                    outcome,
+                    outcomeText,
+                    patientId,
+                    typeSlashId,
+                    query,
+                    breakGlass,
+                    reason);
+        }
+    }
 
-	/** detail types of the query entity */
-	public static final String DETAIL_QUERY_HASH = "query-hmac-sha256";
-	public static final String DETAIL_QUERY_PARAMETERS = "query-parameters";
-	private static final Pattern PATIENT_REFERENCE = Pattern.compile("Patient/[A-Za-z0-9\\-.]{1,64}");
+    /** detail types of the query entity */
+    public static final String DETAIL_QUERY_HASH = "query-hmac-sha256";
 
-	private final DaoRegistry daos;
-	private final Clock clock;
-	private final Pseudonyms keyedHash;
-	// Targets seen to exist, for a few seconds: an audit names the same patient and practitioner again and again.
-	// A delete through this server forgets its target at once; another replica's delete is at worst EXISTS_TTL old.
-	private static final long EXISTS_TTL_MILLIS = 10_000;
-	private static final int EXISTS_MAX = 100_000;
-	private final java.util.concurrent.ConcurrentHashMap<String, Long> existsUntil = new java.util.concurrent.ConcurrentHashMap<>();
+    public static final String DETAIL_QUERY_PARAMETERS = "query-parameters";
+    private static final Pattern PATIENT_REFERENCE = Pattern.compile("Patient/[A-Za-z0-9\\-.]{1,64}");
 
-	public AuditTrail(DaoRegistry daos, Clock clock, Pseudonyms keyedHash) {
-		this.daos = daos;
-		this.clock = clock;
-		this.keyedHash = keyedHash;
-	}
+    private final DaoRegistry daos;
+    private final Clock clock;
+    private final Pseudonyms keyedHash;
+    // Targets seen to exist, for a few seconds: an audit names the same patient and practitioner again and again.
+    // A delete through this server forgets its target at once; another replica's delete is at worst EXISTS_TTL old.
+    private static final long EXISTS_TTL_MILLIS = 10_000;
+    private static final int EXISTS_MAX = 100_000;
+    private final java.util.concurrent.ConcurrentHashMap<String, Long> existsUntil =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
-	public void record(List<Entry> entries) {
-		IFhirResourceDao<AuditEvent> dao = daos.getResourceDao(AuditEvent.class);
-		for (Entry e : entries) dao.create(build(e), new SystemRequestDetails());
-	}
+    public AuditTrail(DaoRegistry daos, Clock clock, Pseudonyms keyedHash) {
+        this.daos = daos;
+        this.clock = clock;
+        this.keyedHash = keyedHash;
+    }
 
-	AuditEvent build(Entry e) {
-		AuditEvent ae = new AuditEvent();
-		ae.setType(new Coding(AuditShape.TYPE_SYSTEM, "rest", "Restful Operation"));
-		ae.addSubtype(new Coding(AuditShape.INTERACTION_SYSTEM, e.interaction(), null));
-		ae.setAction(e.action());
-		ae.setRecorded(Date.from(clock.instant()));
-		ae.setOutcome(switch (e.outcome()) {
-			case AuditShape.OUTCOME_SUCCESS -> AuditEvent.AuditEventOutcome._0;
-			case AuditShape.OUTCOME_DENIED -> AuditEvent.AuditEventOutcome._4;
-			default -> AuditEvent.AuditEventOutcome._8;
-		});
-		if (e.outcomeText() != null) ae.setOutcomeDesc(withoutOtherPatients(e.outcomeText(), e));
-		if (e.breakGlass()) {
-			CodeableConcept purpose = new CodeableConcept(new Coding(AuditShape.PURPOSE_SYSTEM,
-					AuditShape.PURPOSE_BREAK_GLASS, "break the glass"));
-			if (e.reason() != null) purpose.setText(e.reason());
-			ae.addPurposeOfEvent(purpose);
-		}
-		AuditEvent.AuditEventAgentComponent agent = ae.addAgent().setRequestor(true);
-		agent.setType(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/extra-security-role-type",
-				"humanuser", "human user")));
-		Reference who = new Reference();
-		if (e.address() != null) {
-			who.setIdentifier(new Identifier().setSystem(AuditShape.LEDGER_ADDRESS_SYSTEM).setValue(e.address()));
-		}
-		if (e.fhirUser() != null && exists(e.fhirUser())) who.setReference(e.fhirUser());
-		agent.setWho(who);
-		if (e.subjectId() != null) agent.setAltId(e.subjectId());
-		for (String role : e.roles()) {
-			agent.addRole(new CodeableConcept(new Coding("https://fhir-ledger.org/CodeSystem/ledger-role", role, null)));
-		}
-		ae.getSource().setObserver(new Reference().setDisplay("fhir-ledger"))
-				.addType(new Coding("http://terminology.hl7.org/CodeSystem/security-source-type", "4", "Application Server"));
-		if (e.patientId() != null) {
-			ae.addEntity().setWhat(target("Patient/" + e.patientId()))
-					.setRole(new Coding(AuditShape.OBJECT_ROLE_SYSTEM, AuditShape.ROLE_PATIENT, "Patient"))
-					.setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "1", "Person"));
-		}
-		if (e.resource() != null && !otherPatient(e.resource(), e)) {
-			ae.addEntity().setWhat(target(e.resource()))
-					.setRole(new Coding(AuditShape.OBJECT_ROLE_SYSTEM, AuditShape.ROLE_DOMAIN_RESOURCE, "Domain Resource"))
-					.setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object"));
-		}
-		if (e.query() != null) {
-			AuditEvent.AuditEventEntityComponent query = ae.addEntity()
-					.setRole(new Coding(AuditShape.OBJECT_ROLE_SYSTEM, "24", "Query"))
-					.setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object"));
-			query.addDetail().setType(DETAIL_QUERY_HASH).setValue(new StringType(keyedHash.queryHash(e.query().canonical())));
-			query.addDetail().setType(DETAIL_QUERY_PARAMETERS).setValue(new StringType(e.query().parameterNames()));
-		}
-		return ae;
-	}
+    public void record(List<Entry> entries) {
+        IFhirResourceDao<AuditEvent> dao = daos.getResourceDao(AuditEvent.class);
+        for (Entry e : entries) dao.create(build(e), new SystemRequestDetails());
+    }
 
-	/**
-	 * An event a patient may read names no other patient: references to another Patient in a text (a refusal's
-	 * reason, a failed version) are left out. The caller's own fhirUser is theirs to see.
-	 */
-	private static String withoutOtherPatients(String text, Entry e) {
-		return PATIENT_REFERENCE.matcher(text).replaceAll(m -> otherPatient(m.group(), e) ? "Patient/(other)" : m.group());
-	}
+    AuditEvent build(Entry e) {
+        AuditEvent ae = new AuditEvent();
+        ae.setType(new Coding(AuditShape.TYPE_SYSTEM, "rest", "Restful Operation"));
+        ae.addSubtype(new Coding(AuditShape.INTERACTION_SYSTEM, e.interaction(), null));
+        ae.setAction(e.action());
+        ae.setRecorded(Date.from(clock.instant()));
+        ae.setOutcome(
+                switch (e.outcome()) {
+                    case AuditShape.OUTCOME_SUCCESS -> AuditEvent.AuditEventOutcome._0;
+                    case AuditShape.OUTCOME_DENIED -> AuditEvent.AuditEventOutcome._4;
+                    default -> AuditEvent.AuditEventOutcome._8;
+                });
+        if (e.outcomeText() != null) ae.setOutcomeDesc(withoutOtherPatients(e.outcomeText(), e));
+        if (e.breakGlass()) {
+            CodeableConcept purpose = new CodeableConcept(
+                    new Coding(AuditShape.PURPOSE_SYSTEM, AuditShape.PURPOSE_BREAK_GLASS, "break the glass"));
+            if (e.reason() != null) purpose.setText(e.reason());
+            ae.addPurposeOfEvent(purpose);
+        }
+        AuditEvent.AuditEventAgentComponent agent = ae.addAgent().setRequestor(true);
+        agent.setType(new CodeableConcept(new Coding(
+                "http://terminology.hl7.org/CodeSystem/extra-security-role-type", "humanuser", "human user")));
+        Reference who = new Reference();
+        if (e.address() != null) {
+            who.setIdentifier(
+                    new Identifier().setSystem(AuditShape.LEDGER_ADDRESS_SYSTEM).setValue(e.address()));
+        }
+        if (e.fhirUser() != null && exists(e.fhirUser())) who.setReference(e.fhirUser());
+        agent.setWho(who);
+        if (e.subjectId() != null) agent.setAltId(e.subjectId());
+        for (String role : e.roles()) {
+            agent.addRole(
+                    new CodeableConcept(new Coding("https://fhir-ledger.org/CodeSystem/ledger-role", role, null)));
+        }
+        ae.getSource()
+                .setObserver(new Reference().setDisplay("fhir-ledger"))
+                .addType(new Coding(
+                        "http://terminology.hl7.org/CodeSystem/security-source-type", "4", "Application Server"));
+        if (e.patientId() != null) {
+            ae.addEntity()
+                    .setWhat(target("Patient/" + e.patientId()))
+                    .setRole(new Coding(AuditShape.OBJECT_ROLE_SYSTEM, AuditShape.ROLE_PATIENT, "Patient"))
+                    .setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "1", "Person"));
+        }
+        if (e.resource() != null && !otherPatient(e.resource(), e)) {
+            ae.addEntity()
+                    .setWhat(target(e.resource()))
+                    .setRole(new Coding(
+                            AuditShape.OBJECT_ROLE_SYSTEM, AuditShape.ROLE_DOMAIN_RESOURCE, "Domain Resource"))
+                    .setType(new Coding(
+                            "http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object"));
+        }
+        if (e.query() != null) {
+            AuditEvent.AuditEventEntityComponent query = ae.addEntity()
+                    .setRole(new Coding(AuditShape.OBJECT_ROLE_SYSTEM, "24", "Query"))
+                    .setType(new Coding(
+                            "http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object"));
+            query.addDetail()
+                    .setType(DETAIL_QUERY_HASH)
+                    .setValue(new StringType(keyedHash.queryHash(e.query().canonical())));
+            query.addDetail()
+                    .setType(DETAIL_QUERY_PARAMETERS)
+                    .setValue(new StringType(e.query().parameterNames()));
+        }
+        return ae;
+    }
 
-	private static boolean otherPatient(String typeSlashId, Entry e) {
-		return typeSlashId.startsWith("Patient/") && !typeSlashId.equals("Patient/" + e.patientId())
-				&& !typeSlashId.equals(e.fhirUser());
-	}
+    /**
+     * An event a patient may read names no other patient: references to another Patient in a text (a refusal's
+     * reason, a failed version) are left out. The caller's own fhirUser is theirs to see.
+     */
+    private static String withoutOtherPatients(String text, Entry e) {
+        return PATIENT_REFERENCE
+                .matcher(text)
+                .replaceAll(m -> otherPatient(m.group(), e) ? "Patient/(other)" : m.group());
+    }
 
-	/** A reference when the target exists here (the database checks references), else its identity as identifier. */
-	private Reference target(String typeSlashId) {
-		if (exists(typeSlashId)) return new Reference(typeSlashId);
-		return new Reference().setIdentifier(new Identifier().setSystem(AuditShape.REFERENCE_SYSTEM).setValue(typeSlashId));
-	}
+    private static boolean otherPatient(String typeSlashId, Entry e) {
+        return typeSlashId.startsWith("Patient/")
+                && !typeSlashId.equals("Patient/" + e.patientId())
+                && !typeSlashId.equals(e.fhirUser());
+    }
 
-	/** The target was deleted (through this server): name it by identifier from now on. */
-	public void forget(String typeSlashId) {
-		existsUntil.remove(typeSlashId);
-	}
+    /** A reference when the target exists here (the database checks references), else its identity as identifier. */
+    private Reference target(String typeSlashId) {
+        if (exists(typeSlashId)) return new Reference(typeSlashId);
+        return new Reference()
+                .setIdentifier(
+                        new Identifier().setSystem(AuditShape.REFERENCE_SYSTEM).setValue(typeSlashId));
+    }
 
-	private boolean exists(String typeSlashId) {
-		Long until = existsUntil.get(typeSlashId);
-		long now = clock.millis();
-		if (until != null && until > now) return true;
-		IdType id = new IdType(typeSlashId);
-		if (!id.hasResourceType() || !id.hasIdPart() || !daos.isResourceTypeSupported(id.getResourceType())) return false;
-		try {
-			daos.getResourceDao(id.getResourceType()).read(id, new SystemRequestDetails());
-			if (existsUntil.size() >= EXISTS_MAX) existsUntil.clear();
-			existsUntil.put(typeSlashId, now + EXISTS_TTL_MILLIS);
-			return true;
-		} catch (ResourceNotFoundException | ResourceGoneException e) {
-			existsUntil.remove(typeSlashId);
-			return false;
-		}
-	}
+    /** The target was deleted (through this server): name it by identifier from now on. */
+    public void forget(String typeSlashId) {
+        existsUntil.remove(typeSlashId);
+    }
+
+    private boolean exists(String typeSlashId) {
+        Long until = existsUntil.get(typeSlashId);
+        long now = clock.millis();
+        if (until != null && until > now) return true;
+        IdType id = new IdType(typeSlashId);
+        if (!id.hasResourceType() || !id.hasIdPart() || !daos.isResourceTypeSupported(id.getResourceType()))
+            return false;
+        try {
+            daos.getResourceDao(id.getResourceType()).read(id, new SystemRequestDetails());
+            if (existsUntil.size() >= EXISTS_MAX) existsUntil.clear();
+            existsUntil.put(typeSlashId, now + EXISTS_TTL_MILLIS);
+            return true;
+        } catch (ResourceNotFoundException | ResourceGoneException e) {
+            existsUntil.remove(typeSlashId);
+            return false;
+        }
+    }
 }

@@ -11,12 +11,13 @@ import org.fhirledger.server.integrity.IntegrityFailureAudit;
  */
 public final class IntegrityFailureInTheAudit implements IntegrityFailureAudit {
 
-	static final String TEXT = "integrity check failed: the stored version does not match its ledger record";
+    static final String TEXT = "integrity check failed: the stored version does not match its ledger record";
 
-	@Override
-	public void integrityFailed(RequestDetails request, String resourceType, String id, long version) {
-		RequestState state = RequestState.of(request);
-		if (state != null) state.failure(TEXT + " (" + resourceType + "/" + id + "/_history/" + version + ")",
-				resourceType + "/" + id);
-	}
+    @Override
+    public void integrityFailed(RequestDetails request, String resourceType, String id, long version) {
+        RequestState state = RequestState.of(request);
+        if (state != null)
+            state.failure(
+                    TEXT + " (" + resourceType + "/" + id + "/_history/" + version + ")", resourceType + "/" + id);
+    }
 }

@@ -4,26 +4,26 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.searchparam.MatchUrlService;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.server.RestfulServer;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.time.Clock;
 import java.util.LinkedHashSet;
 import java.util.Optional;
 import java.util.Set;
-import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
-import ca.uhn.fhir.rest.param.TokenParam;
-import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import org.fhirledger.ledger.ConsentLedger;
 import org.fhirledger.ledger.DirectoryLedger;
+import org.fhirledger.ledger.Ledger;
+import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.record.PatientLinks;
+import org.fhirledger.server.security.CallerAccessor;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
-import org.fhirledger.ledger.Ledger;
-import org.fhirledger.server.pseudonym.Pseudonyms;
-import org.fhirledger.server.security.CallerAccessor;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -43,104 +43,131 @@ import org.springframework.jdbc.core.JdbcTemplate;
 @ConditionalOnProperty(name = "authorization.enabled", havingValue = "true", matchIfMissing = true)
 public class AuthorizationConfig {
 
-	private final Clock clock = Clock.systemUTC();
+    private final Clock clock = Clock.systemUTC();
 
-	@Bean(destroyMethod = "close")
-	public ChainAuthority chainAuthority(ObjectProvider<Ledger> ledger, Pseudonyms pseudonyms, AuthorizationProperties settings) {
-		Ledger l = ledger.getIfAvailable();
-		if (l == null) {
-			throw new IllegalStateException("authorization.enabled=true decides access from the chain, but "
-					+ "ledger.enabled=false: enable the ledger (bin/run does), or set authorization.enabled=false "
-					+ "(no access control at all: benchmarks only)");
-		}
-		return new ChainAuthority(l, pseudonyms, settings, clock);
-	}
+    @Bean(destroyMethod = "close")
+    public ChainAuthority chainAuthority(
+            ObjectProvider<Ledger> ledger, Pseudonyms pseudonyms, AuthorizationProperties settings) {
+        Ledger l = ledger.getIfAvailable();
+        if (l == null) {
+            throw new IllegalStateException("authorization.enabled=true decides access from the chain, but "
+                    + "ledger.enabled=false: enable the ledger (bin/run does), or set authorization.enabled=false "
+                    + "(no access control at all: benchmarks only)");
+        }
+        return new ChainAuthority(l, pseudonyms, settings, clock);
+    }
 
-	@Bean
-	public Compartments compartments(FhirContext ctx, DaoRegistry daos) {
-		return new Compartments(ctx, new PatientLinks(ctx), new Compartments.Lookup() {
-			@Override
-			public Optional<IBaseResource> read(String type, String id) {
-				try {
-					return Optional.of(daos.getResourceDao(type).read(new IdType(type, id), new SystemRequestDetails()));
-				} catch (BaseServerResponseException | IllegalArgumentException e) {
-					return Optional.empty(); // absent, deleted or not a valid id: the caller treats it as unknown
-				}
-			}
+    @Bean
+    public Compartments compartments(FhirContext ctx, DaoRegistry daos) {
+        return new Compartments(ctx, new PatientLinks(ctx), new Compartments.Lookup() {
+            @Override
+            public Optional<IBaseResource> read(String type, String id) {
+                try {
+                    return Optional.of(
+                            daos.getResourceDao(type).read(new IdType(type, id), new SystemRequestDetails()));
+                } catch (BaseServerResponseException | IllegalArgumentException e) {
+                    return Optional.empty(); // absent, deleted or not a valid id: the caller treats it as unknown
+                }
+            }
 
-			@Override
-			public Set<String> patientsWithIdentifier(String system, String value) {
-				SearchParameterMap map = SearchParameterMap.newSynchronous(Patient.SP_IDENTIFIER,
-						new TokenParam(system, value));
-				Set<String> ids = new LinkedHashSet<>();
-				for (IBaseResource p : daos.getResourceDao("Patient").search(map, new SystemRequestDetails())
-						.getResources(0, IDENTIFIER_MATCHES)) {
-					ids.add(p.getIdElement().getIdPart());
-				}
-				return ids;
-			}
-		});
-	}
+            @Override
+            public Set<String> patientsWithIdentifier(String system, String value) {
+                SearchParameterMap map =
+                        SearchParameterMap.newSynchronous(Patient.SP_IDENTIFIER, new TokenParam(system, value));
+                Set<String> ids = new LinkedHashSet<>();
+                for (IBaseResource p : daos.getResourceDao("Patient")
+                        .search(map, new SystemRequestDetails())
+                        .getResources(0, IDENTIFIER_MATCHES)) {
+                    ids.add(p.getIdElement().getIdPart());
+                }
+                return ids;
+            }
+        });
+    }
 
-	/** More Patients with one identifier than this is a data error; those found still all own the resource. */
-	private static final int IDENTIFIER_MATCHES = 100;
+    /** More Patients with one identifier than this is a data error; those found still all own the resource. */
+    private static final int IDENTIFIER_MATCHES = 100;
 
-	@Bean
-	public BreakGlassWindows breakGlassWindows(JdbcTemplate jdbc, Pseudonyms pseudonyms, AuthorizationProperties settings) {
-		return new BreakGlassWindows(jdbc, pseudonyms, clock, settings.breakGlassDuration());
-	}
+    @Bean
+    public BreakGlassWindows breakGlassWindows(
+            JdbcTemplate jdbc, Pseudonyms pseudonyms, AuthorizationProperties settings) {
+        return new BreakGlassWindows(jdbc, pseudonyms, clock, settings.breakGlassDuration());
+    }
 
-	@Bean
-	public AccessPolicy accessPolicy(FhirContext ctx, Compartments compartments, ChainAuthority chain,
-			BreakGlassWindows breakGlass) {
-		return new AccessPolicy(ctx, compartments, chain, breakGlass);
-	}
+    @Bean
+    public AccessPolicy accessPolicy(
+            FhirContext ctx, Compartments compartments, ChainAuthority chain, BreakGlassWindows breakGlass) {
+        return new AccessPolicy(ctx, compartments, chain, breakGlass);
+    }
 
-	@Bean
-	public AuthorizationInterceptor authorizationInterceptor(RestfulServer server, CallerAccessor callers,
-			ChainAuthority chain, AccessPolicy policy, DaoRegistry daos, FhirContext ctx, Ledger ledger,
-			Pseudonyms pseudonyms, BreakGlassWindows breakGlass, AuthorizationProperties settings,
-			IInterceptorService global, MatchUrlService matchUrls, JdbcTemplate jdbc,
-			RoleChanges roleChanges) {
-		OperationRules rules = new OperationRules(policy);
-		InstanceAccess instances = new InstanceAccess(policy, id -> {
-			try {
-				return Optional.of(daos.getResourceDao(id.getResourceType()).read(id.toVersionless(), new SystemRequestDetails()));
-			} catch (ResourceNotFoundException | ResourceGoneException | IllegalArgumentException e) {
-				return Optional.empty();
-			}
-		});
-		AuthorizationInterceptor authz = new AuthorizationInterceptor(callers, chain, policy, rules, instances,
-				new ConditionalCriteria(ctx, rules, policy, daos, matchUrls), new SearchReaders(jdbc, clock), ctx);
-		server.registerInterceptor(authz);
-		server.registerInterceptor(new RetryAfter(settings.retryAfter()));
-		server.registerInterceptor(new CreatorConsent(daos, settings.creatorConsentDuration(), clock));
-		global.registerInterceptor(new ConsentMirror(ledger, chain, pseudonyms, clock));
-		server.registerProvider(new RoleAdminProvider(ledger, chain, pseudonyms, roleChanges));
-		server.registerProvider(new BreakGlassProvider(breakGlass, daos));
-		return authz;
-	}
+    @Bean
+    public AuthorizationInterceptor authorizationInterceptor(
+            RestfulServer server,
+            CallerAccessor callers,
+            ChainAuthority chain,
+            AccessPolicy policy,
+            DaoRegistry daos,
+            FhirContext ctx,
+            Ledger ledger,
+            Pseudonyms pseudonyms,
+            BreakGlassWindows breakGlass,
+            AuthorizationProperties settings,
+            IInterceptorService global,
+            MatchUrlService matchUrls,
+            JdbcTemplate jdbc,
+            RoleChanges roleChanges) {
+        OperationRules rules = new OperationRules(policy);
+        InstanceAccess instances = new InstanceAccess(policy, id -> {
+            try {
+                return Optional.of(
+                        daos.getResourceDao(id.getResourceType()).read(id.toVersionless(), new SystemRequestDetails()));
+            } catch (ResourceNotFoundException | ResourceGoneException | IllegalArgumentException e) {
+                return Optional.empty();
+            }
+        });
+        AuthorizationInterceptor authz = new AuthorizationInterceptor(
+                callers,
+                chain,
+                policy,
+                rules,
+                instances,
+                new ConditionalCriteria(ctx, rules, policy, daos, matchUrls),
+                new SearchReaders(jdbc, clock),
+                ctx);
+        server.registerInterceptor(authz);
+        server.registerInterceptor(new RetryAfter(settings.retryAfter()));
+        server.registerInterceptor(new CreatorConsent(daos, settings.creatorConsentDuration(), clock));
+        global.registerInterceptor(new ConsentMirror(ledger, chain, pseudonyms, clock));
+        server.registerProvider(new RoleAdminProvider(ledger, chain, pseudonyms, roleChanges));
+        server.registerProvider(new BreakGlassProvider(breakGlass, daos));
+        return authz;
+    }
 
-	/**
-	 * Sends the database's consents again when the private chain lost blocks (told by the embedded chain, at start-up
-	 * too, and on the operator's acceptance of a rewritten chain): the Consent mirror writes past the outbox.
-	 */
-	@Bean(destroyMethod = "close")
-	public ConsentResync consentResync(ObjectProvider<DaoRegistry> daos, ObjectProvider<JdbcTemplate> jdbc,
-			ObjectProvider<ConsentLedger> ledger, ObjectProvider<ChainAuthority> chain, ObjectProvider<Pseudonyms> pseudonyms) {
-		return new ConsentResync(daos, jdbc, ledger, chain, pseudonyms, clock);
-	}
+    /**
+     * Sends the database's consents again when the private chain lost blocks (told by the embedded chain, at start-up
+     * too, and on the operator's acceptance of a rewritten chain): the Consent mirror writes past the outbox.
+     */
+    @Bean(destroyMethod = "close")
+    public ConsentResync consentResync(
+            ObjectProvider<DaoRegistry> daos,
+            ObjectProvider<JdbcTemplate> jdbc,
+            ObjectProvider<ConsentLedger> ledger,
+            ObjectProvider<ChainAuthority> chain,
+            ObjectProvider<Pseudonyms> pseudonyms) {
+        return new ConsentResync(daos, jdbc, ledger, chain, pseudonyms, clock);
+    }
 
-	@Bean
-	public RoleChanges roleChanges(JdbcTemplate jdbc) {
-		return new RoleChanges(jdbc, clock);
-	}
+    @Bean
+    public RoleChanges roleChanges(JdbcTemplate jdbc) {
+        return new RoleChanges(jdbc, clock);
+    }
 
-	/** Sends the server's role changes again when the private chain lost blocks: $assign-role writes past the outbox. */
-	@Bean(destroyMethod = "close")
-	public RoleResync roleResync(ObjectProvider<RoleChanges> changes, ObjectProvider<DirectoryLedger> ledger,
-			ObjectProvider<ChainAuthority> chain) {
-		return new RoleResync(changes, ledger, chain);
-	}
-
+    /** Sends the server's role changes again when the private chain lost blocks: $assign-role writes past the outbox. */
+    @Bean(destroyMethod = "close")
+    public RoleResync roleResync(
+            ObjectProvider<RoleChanges> changes,
+            ObjectProvider<DirectoryLedger> ledger,
+            ObjectProvider<ChainAuthority> chain) {
+        return new RoleResync(changes, ledger, chain);
+    }
 }

@@ -21,21 +21,22 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  */
 @ConfigurationProperties("authorization")
 public record AuthorizationProperties(
-		@DefaultValue("true") boolean enabled,
-		@DefaultValue("2m") Duration cacheTtl,
-		@DefaultValue("true") boolean failClosed,
-		@DefaultValue("15m") Duration breakGlassDuration,
-		@DefaultValue("365d") Duration creatorConsentDuration,
-		@DefaultValue("5s") Duration retryAfter) {
+        @DefaultValue("true") boolean enabled,
+        @DefaultValue("2m") Duration cacheTtl,
+        @DefaultValue("true") boolean failClosed,
+        @DefaultValue("15m") Duration breakGlassDuration,
+        @DefaultValue("365d") Duration creatorConsentDuration,
+        @DefaultValue("5s") Duration retryAfter) {
 
-	public AuthorizationProperties {
-		if (cacheTtl.isNegative()) throw new IllegalArgumentException("authorization.cache-ttl must not be negative");
-		if (breakGlassDuration.isNegative() || breakGlassDuration.isZero()) {
-			throw new IllegalArgumentException("authorization.break-glass-duration must be positive");
-		}
-		if (retryAfter.isNegative()) throw new IllegalArgumentException("authorization.retry-after must not be negative");
-		if (creatorConsentDuration.isNegative()) {
-			throw new IllegalArgumentException("authorization.creator-consent-duration must not be negative");
-		}
-	}
+    public AuthorizationProperties {
+        if (cacheTtl.isNegative()) throw new IllegalArgumentException("authorization.cache-ttl must not be negative");
+        if (breakGlassDuration.isNegative() || breakGlassDuration.isZero()) {
+            throw new IllegalArgumentException("authorization.break-glass-duration must be positive");
+        }
+        if (retryAfter.isNegative())
+            throw new IllegalArgumentException("authorization.retry-after must not be negative");
+        if (creatorConsentDuration.isNegative()) {
+            throw new IllegalArgumentException("authorization.creator-consent-duration must not be negative");
+        }
+    }
 }

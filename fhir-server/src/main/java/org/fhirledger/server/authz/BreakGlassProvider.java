@@ -22,36 +22,40 @@ import org.hl7.fhir.r4.model.StringType;
  */
 public final class BreakGlassProvider {
 
-	static final int MAX_REASON = 1000;
+    static final int MAX_REASON = 1000;
 
-	private final BreakGlassWindows windows;
-	private final DaoRegistry daos;
+    private final BreakGlassWindows windows;
+    private final DaoRegistry daos;
 
-	public BreakGlassProvider(BreakGlassWindows windows, DaoRegistry daos) {
-		this.windows = windows;
-		this.daos = daos;
-	}
+    public BreakGlassProvider(BreakGlassWindows windows, DaoRegistry daos) {
+        this.windows = windows;
+        this.daos = daos;
+    }
 
-	@Operation(name = "$break-glass", idempotent = false, type = Patient.class)
-	public Parameters breakGlass(@IdParam IdType patient, @OperationParam(name = "reason", min = 1, max = 1) StringType reason,
-			RequestDetails rd) {
-		String text = reason == null ? null : reason.getValue();
-		if (text == null || text.isBlank()) {
-			throw new InvalidRequestException("$break-glass needs a reason (Parameters.parameter 'reason', valueString)");
-		}
-		if (text.length() > MAX_REASON) {
-			throw new InvalidRequestException("$break-glass reason is longer than " + MAX_REASON + " characters");
-		}
-		daos.getResourceDao(Patient.class).read(patient.toUnqualifiedVersionless(), new SystemRequestDetails()); // 404/410
-		RequestState state = RequestState.of(rd);
-		Subject s = state == null ? null : state.subject();
-		if (s == null) throw new IllegalStateException("break-glass without an authorised subject");
-		Instant until = windows.open(s.address(), patient.getIdPart());
-		state.markBreakGlass();
-		state.reason(text.strip());
-		Parameters out = new Parameters();
-		out.addParameter().setName("patient").setValue(new StringType("Patient/" + patient.getIdPart()));
-		out.addParameter().setName("expires").setValue(new DateTimeType(Date.from(until)));
-		return out;
-	}
+    @Operation(name = "$break-glass", idempotent = false, type = Patient.class)
+    public Parameters breakGlass(
+            @IdParam IdType patient,
+            @OperationParam(name = "reason", min = 1, max = 1) StringType reason,
+            RequestDetails rd) {
+        String text = reason == null ? null : reason.getValue();
+        if (text == null || text.isBlank()) {
+            throw new InvalidRequestException(
+                    "$break-glass needs a reason (Parameters.parameter 'reason', valueString)");
+        }
+        if (text.length() > MAX_REASON) {
+            throw new InvalidRequestException("$break-glass reason is longer than " + MAX_REASON + " characters");
+        }
+        daos.getResourceDao(Patient.class)
+                .read(patient.toUnqualifiedVersionless(), new SystemRequestDetails()); // 404/410
+        RequestState state = RequestState.of(rd);
+        Subject s = state == null ? null : state.subject();
+        if (s == null) throw new IllegalStateException("break-glass without an authorised subject");
+        Instant until = windows.open(s.address(), patient.getIdPart());
+        state.markBreakGlass();
+        state.reason(text.strip());
+        Parameters out = new Parameters();
+        out.addParameter().setName("patient").setValue(new StringType("Patient/" + patient.getIdPart()));
+        out.addParameter().setName("expires").setValue(new DateTimeType(Date.from(until)));
+        return out;
+    }
 }

@@ -30,120 +30,132 @@ import org.slf4j.LoggerFactory;
  * answer comes at once, without a call to the chain, so callers do not queue up behind the outage.
  */
 public final class ChainAuthority implements AutoCloseable {
-	private static final Logger log = LoggerFactory.getLogger(ChainAuthority.class);
+    private static final Logger log = LoggerFactory.getLogger(ChainAuthority.class);
 
-	private record Account(Set<Role> roles, Optional<Bytes32> identity) {}
+    private record Account(Set<Role> roles, Optional<Bytes32> identity) {}
 
-	/** An answer and when it was fetched; {@code invalidated} once a change to it was seen after that. */
-	private record Cached<T>(T value, Instant fetchedAt, boolean invalidated) {
+    /** An answer and when it was fetched; {@code invalidated} once a change to it was seen after that. */
+    private record Cached<T>(T value, Instant fetchedAt, boolean invalidated) {
 
-		Cached<T> invalidate(Instant at) {
-			return new Cached<>(value, at, true);
-		}
-	}
+        Cached<T> invalidate(Instant at) {
+            return new Cached<>(value, at, true);
+        }
+    }
 
-	private record ConsentKey(Bytes32 patient, String grantee) {}
+    private record ConsentKey(Bytes32 patient, String grantee) {}
 
-	private final Ledger ledger;
-	private final Pseudonyms pseudonyms;
-	private final Duration ttl;
-	private final boolean failClosed;
-	private final Clock clock;
-	private final ConcurrentHashMap<String, Cached<Account>> accounts = new ConcurrentHashMap<>();
-	private final ConcurrentHashMap<ConsentKey, Cached<ConsentGrant>> consents = new ConcurrentHashMap<>();
-	private final AutoCloseable subscription;
+    private final Ledger ledger;
+    private final Pseudonyms pseudonyms;
+    private final Duration ttl;
+    private final boolean failClosed;
+    private final Clock clock;
+    private final ConcurrentHashMap<String, Cached<Account>> accounts = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<ConsentKey, Cached<ConsentGrant>> consents = new ConcurrentHashMap<>();
+    private final AutoCloseable subscription;
 
-	public ChainAuthority(Ledger ledger, Pseudonyms pseudonyms, AuthorizationProperties settings, Clock clock) {
-		this.ledger = ledger;
-		this.pseudonyms = pseudonyms;
-		this.ttl = settings.cacheTtl();
-		this.failClosed = settings.failClosed();
-		this.clock = clock;
-		this.subscription = ledger.addListener(new LedgerListener() {
-			@Override
-			public void onRoleChange(RoleChange change) {
-				forgetAccount(change.account());
-			}
+    public ChainAuthority(Ledger ledger, Pseudonyms pseudonyms, AuthorizationProperties settings, Clock clock) {
+        this.ledger = ledger;
+        this.pseudonyms = pseudonyms;
+        this.ttl = settings.cacheTtl();
+        this.failClosed = settings.failClosed();
+        this.clock = clock;
+        this.subscription = ledger.addListener(new LedgerListener() {
+            @Override
+            public void onRoleChange(RoleChange change) {
+                forgetAccount(change.account());
+            }
 
-			@Override
-			public void onConsentChange(ConsentChange change) {
-				forgetConsent(change.patient(), change.grantee());
-			}
-		});
-	}
+            @Override
+            public void onConsentChange(ConsentChange change) {
+                forgetConsent(change.patient(), change.grantee());
+            }
+        });
+    }
 
-	/** The caller's roles, and its fhirUser if the chain binds the caller's address to that fhirUser. */
-	public Subject subject(Caller caller) {
-		Account account = account(caller.ledgerAddress());
-		String fhirUser = caller.fhirUser();
-		boolean verified = fhirUser != null && account.identity().isPresent()
-				&& account.identity().get().equals(pseudonyms.of(fhirUser));
-		return new Subject(caller, account.roles(), verified ? fhirUser : null);
-	}
+    /** The caller's roles, and its fhirUser if the chain binds the caller's address to that fhirUser. */
+    public Subject subject(Caller caller) {
+        Account account = account(caller.ledgerAddress());
+        String fhirUser = caller.fhirUser();
+        boolean verified = fhirUser != null
+                && account.identity().isPresent()
+                && account.identity().get().equals(pseudonyms.of(fhirUser));
+        return new Subject(caller, account.roles(), verified ? fhirUser : null);
+    }
 
-	/** Whether the patient's consent on chain lets grantee do action on resources of that type now. */
-	public boolean consents(String patientId, String grantee, ConsentAction action, String resourceType) {
-		Bytes32 patient = pseudonyms.of("Patient", patientId);
-		ConsentKey key = new ConsentKey(patient, normal(grantee));
-		ConsentGrant grant = cached(consents, key, () -> ledger.consentOf(patient, grantee), "consent");
-		return grant.permits(action, resourceType, clock.instant());
-	}
+    /** Whether the patient's consent on chain lets grantee do action on resources of that type now. */
+    public boolean consents(String patientId, String grantee, ConsentAction action, String resourceType) {
+        Bytes32 patient = pseudonyms.of("Patient", patientId);
+        ConsentKey key = new ConsentKey(patient, normal(grantee));
+        ConsentGrant grant = cached(consents, key, () -> ledger.consentOf(patient, grantee), "consent");
+        return grant.permits(action, resourceType, clock.instant());
+    }
 
-	/** The account bound to a user's pseudonym (e.g. the Practitioner a Consent names), if any. */
-	public Optional<String> accountOf(String fhirUser) {
-		try {
-			return ledger.accountOf(pseudonyms.of(fhirUser));
-		} catch (LedgerException e) {
-			throw new AuthorizationUnavailableException("The ledger cannot be reached to resolve a user's account. "
-					+ "Nothing was stored or changed. Retry later.", e);
-		}
-	}
+    /** The account bound to a user's pseudonym (e.g. the Practitioner a Consent names), if any. */
+    public Optional<String> accountOf(String fhirUser) {
+        try {
+            return ledger.accountOf(pseudonyms.of(fhirUser));
+        } catch (LedgerException e) {
+            throw new AuthorizationUnavailableException(
+                    "The ledger cannot be reached to resolve a user's account. "
+                            + "Nothing was stored or changed. Retry later.",
+                    e);
+        }
+    }
 
-	public void forgetAccount(String account) {
-		invalidate(accounts, normal(account));
-	}
+    public void forgetAccount(String account) {
+        invalidate(accounts, normal(account));
+    }
 
-	public void forgetConsent(Bytes32 patient, String grantee) {
-		invalidate(consents, new ConsentKey(patient, normal(grantee)));
-	}
+    public void forgetConsent(Bytes32 patient, String grantee) {
+        invalidate(consents, new ConsentKey(patient, normal(grantee)));
+    }
 
-	private <K, V> void invalidate(ConcurrentHashMap<K, Cached<V>> cache, K key) {
-		Instant now = clock.instant();
-		cache.compute(key, (k, old) -> old == null ? new Cached<>(null, now, true) : old.invalidate(now));
-	}
+    private <K, V> void invalidate(ConcurrentHashMap<K, Cached<V>> cache, K key) {
+        Instant now = clock.instant();
+        cache.compute(key, (k, old) -> old == null ? new Cached<>(null, now, true) : old.invalidate(now));
+    }
 
-	private Account account(String address) {
-		return cached(accounts, normal(address),
-				() -> new Account(ledger.rolesOf(address), ledger.identityOf(address)), "roles");
-	}
+    private Account account(String address) {
+        return cached(
+                accounts,
+                normal(address),
+                () -> new Account(ledger.rolesOf(address), ledger.identityOf(address)),
+                "roles");
+    }
 
-	private <K, V> V cached(ConcurrentHashMap<K, Cached<V>> cache, K key, Supplier<V> fetch, String what) {
-		Instant now = clock.instant();
-		Cached<V> hit = cache.get(key);
-		if (hit != null && !hit.invalidated() && hit.fetchedAt().plus(ttl).isAfter(now)) return hit.value();
-		try {
-			V value = fetch.get();
-			// An invalidation is dated: a fetch that started before it must not put the old state back as fresh.
-			cache.compute(key, (k, old) -> old == null || old.fetchedAt().isBefore(now) ? new Cached<>(value, now, false) : old);
-			return value;
-		} catch (LedgerException e) {
-			// fail open uses the last answer only if no change to it was seen since
-			if (hit != null && hit.value() != null && !hit.invalidated() && !failClosed) {
-				log.warn("ledger unreachable ({}); using a stale cached {} entry (authorization.fail-closed=false)",
-						e.getClass().getSimpleName(), what);
-				return hit.value();
-			}
-			throw new AuthorizationUnavailableException("Access cannot be decided: the ledger holding roles and "
-					+ "consents cannot be reached. Retry later.", e);
-		}
-	}
+    private <K, V> V cached(ConcurrentHashMap<K, Cached<V>> cache, K key, Supplier<V> fetch, String what) {
+        Instant now = clock.instant();
+        Cached<V> hit = cache.get(key);
+        if (hit != null && !hit.invalidated() && hit.fetchedAt().plus(ttl).isAfter(now)) return hit.value();
+        try {
+            V value = fetch.get();
+            // An invalidation is dated: a fetch that started before it must not put the old state back as fresh.
+            cache.compute(
+                    key,
+                    (k, old) -> old == null || old.fetchedAt().isBefore(now) ? new Cached<>(value, now, false) : old);
+            return value;
+        } catch (LedgerException e) {
+            // fail open uses the last answer only if no change to it was seen since
+            if (hit != null && hit.value() != null && !hit.invalidated() && !failClosed) {
+                log.warn(
+                        "ledger unreachable ({}); using a stale cached {} entry (authorization.fail-closed=false)",
+                        e.getClass().getSimpleName(),
+                        what);
+                return hit.value();
+            }
+            throw new AuthorizationUnavailableException(
+                    "Access cannot be decided: the ledger holding roles and "
+                            + "consents cannot be reached. Retry later.",
+                    e);
+        }
+    }
 
-	private static String normal(String address) {
-		return address.toLowerCase(Locale.ROOT);
-	}
+    private static String normal(String address) {
+        return address.toLowerCase(Locale.ROOT);
+    }
 
-	@Override
-	public void close() throws Exception {
-		subscription.close();
-	}
+    @Override
+    public void close() throws Exception {
+        subscription.close();
+    }
 }

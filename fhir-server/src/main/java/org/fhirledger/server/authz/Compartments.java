@@ -24,134 +24,136 @@ import org.hl7.fhir.r4.model.Identifier;
  */
 public final class Compartments {
 
-	/** Reads as the server, without authorisation: what the ownership of a resource depends on. */
-	public interface Lookup {
-		Optional<IBaseResource> read(String type, String id);
+    /** Reads as the server, without authorisation: what the ownership of a resource depends on. */
+    public interface Lookup {
+        Optional<IBaseResource> read(String type, String id);
 
-		/** The ids of the stored Patients with this identifier. */
-		Set<String> patientsWithIdentifier(String system, String value);
-	}
+        /** The ids of the stored Patients with this identifier. */
+        Set<String> patientsWithIdentifier(String system, String value);
+    }
 
-	/**
-	 * The patients a resource belongs to, and whether that could be established at all.
-	 *
-	 * @param pending a placeholder or conditional reference HAPI replaces while storing: known at commit only
-	 */
-	public record Ownership(Set<String> patients, boolean unresolved, boolean pending) {
-	}
+    /**
+     * The patients a resource belongs to, and whether that could be established at all.
+     *
+     * @param pending a placeholder or conditional reference HAPI replaces while storing: known at commit only
+     */
+    public record Ownership(Set<String> patients, boolean unresolved, boolean pending) {}
 
-	private final FhirContext ctx;
-	private final PatientLinks links;
-	private final Lookup lookup;
-	private final Map<String, Set<String>> paramsByType = new ConcurrentHashMap<>();
+    private final FhirContext ctx;
+    private final PatientLinks links;
+    private final Lookup lookup;
+    private final Map<String, Set<String>> paramsByType = new ConcurrentHashMap<>();
 
-	public Compartments(FhirContext ctx, PatientLinks links, Lookup lookup) {
-		this.ctx = ctx;
-		this.links = links;
-		this.lookup = lookup;
-	}
+    public Compartments(FhirContext ctx, PatientLinks links, Lookup lookup) {
+        this.ctx = ctx;
+        this.links = links;
+        this.lookup = lookup;
+    }
 
-	/**
-	 * The search parameters that name the patients whose data a search of this type finds: those putting the type in
-	 * the patient compartment (plus {@code patient}, which many types have as a Patient-only variant of
-	 * {@code subject}); for a type outside the compartment that can carry patient data, its reference parameters
-	 * that can target Patient. Empty if none.
-	 */
-	public Set<String> patientParams(String resourceType) {
-		return paramsByType.computeIfAbsent(resourceType, type -> {
-			Set<String> names = new LinkedHashSet<>();
-			RuntimeResourceDefinition def;
-			try {
-				def = ctx.getResourceDefinition(type);
-			} catch (RuntimeException e) {
-				return Set.of();
-			}
-			for (RuntimeSearchParam p : def.getSearchParams()) {
-				if (p.getProvidesMembershipInCompartments() != null
-						&& p.getProvidesMembershipInCompartments().contains("Patient")) {
-					names.add(p.getName());
-				}
-			}
-			if (!names.isEmpty() && def.getSearchParams().stream().anyMatch(p -> "patient".equals(p.getName()))) {
-				names.add("patient");
-			}
-			if (names.isEmpty() && links.canCarryPatientData(type)) {
-				for (RuntimeSearchParam p : def.getSearchParams()) {
-					if (p.getParamType() == RestSearchParameterTypeEnum.REFERENCE && p.getTargets().contains("Patient")) {
-						names.add(p.getName());
-					}
-				}
-			}
-			return Set.copyOf(names);
-		});
-	}
+    /**
+     * The search parameters that name the patients whose data a search of this type finds: those putting the type in
+     * the patient compartment (plus {@code patient}, which many types have as a Patient-only variant of
+     * {@code subject}); for a type outside the compartment that can carry patient data, its reference parameters
+     * that can target Patient. Empty if none.
+     */
+    public Set<String> patientParams(String resourceType) {
+        return paramsByType.computeIfAbsent(resourceType, type -> {
+            Set<String> names = new LinkedHashSet<>();
+            RuntimeResourceDefinition def;
+            try {
+                def = ctx.getResourceDefinition(type);
+            } catch (RuntimeException e) {
+                return Set.of();
+            }
+            for (RuntimeSearchParam p : def.getSearchParams()) {
+                if (p.getProvidesMembershipInCompartments() != null
+                        && p.getProvidesMembershipInCompartments().contains("Patient")) {
+                    names.add(p.getName());
+                }
+            }
+            if (!names.isEmpty() && def.getSearchParams().stream().anyMatch(p -> "patient".equals(p.getName()))) {
+                names.add("patient");
+            }
+            if (names.isEmpty() && links.canCarryPatientData(type)) {
+                for (RuntimeSearchParam p : def.getSearchParams()) {
+                    if (p.getParamType() == RestSearchParameterTypeEnum.REFERENCE
+                            && p.getTargets().contains("Patient")) {
+                        names.add(p.getName());
+                    }
+                }
+            }
+            return Set.copyOf(names);
+        });
+    }
 
-	/**
-	 * Whether resources of this type are treated as patient data: Patient, the compartment's types, and every type
-	 * the FHIR model lets point at a patient, except the directory and the definitions (which hold patient data
-	 * only by accident, caught per resource by {@link #ownership}).
-	 */
-	public boolean isPatientData(String resourceType) {
-		if ("Patient".equals(resourceType)) return true;
-		if (AccessPolicy.DIRECTORY_TYPES.contains(resourceType) || AccessPolicy.DEFINITION_TYPES.contains(resourceType)) {
-			return false;
-		}
-		return links.canCarryPatientData(resourceType) || !patientParams(resourceType).isEmpty();
-	}
+    /**
+     * Whether resources of this type are treated as patient data: Patient, the compartment's types, and every type
+     * the FHIR model lets point at a patient, except the directory and the definitions (which hold patient data
+     * only by accident, caught per resource by {@link #ownership}).
+     */
+    public boolean isPatientData(String resourceType) {
+        if ("Patient".equals(resourceType)) return true;
+        if (AccessPolicy.DIRECTORY_TYPES.contains(resourceType)
+                || AccessPolicy.DEFINITION_TYPES.contains(resourceType)) {
+            return false;
+        }
+        return links.canCarryPatientData(resourceType)
+                || !patientParams(resourceType).isEmpty();
+    }
 
-	/** The patients the resource belongs to (those that could be established; see {@link #ownership}). */
-	public Set<String> owners(IBaseResource resource) {
-		return ownership(resource).patients();
-	}
+    /** The patients the resource belongs to (those that could be established; see {@link #ownership}). */
+    public Set<String> owners(IBaseResource resource) {
+        return ownership(resource).patients();
+    }
 
-	/** Whose data the resource is (see the class comment). */
-	public Ownership ownership(IBaseResource resource) {
-		PatientLinks.Found found = links.of(resource);
-		Set<String> patients = new LinkedHashSet<>(found.patients());
-		boolean unresolved = found.unresolvable();
-		boolean pending = found.pending();
-		unresolved |= resolveIdentifiers(found, patients);
-		for (String link : found.linked()) {
-			int slash = link.indexOf('/');
-			Optional<IBaseResource> target = lookup.read(link.substring(0, slash), link.substring(slash + 1));
-			if (target.isEmpty()) {
-				unresolved = true; // not stored (any more): whose it was cannot be told
-				continue;
-			}
-			PatientLinks.Found next = links.of(target.get());
-			Set<String> theirs = new LinkedHashSet<>(next.patients());
-			unresolved |= next.unresolvable() || next.pending() || resolveIdentifiers(next, theirs);
-			// the linked resource names its patient only through further links: beyond one step
-			if (theirs.isEmpty() && !next.linked().isEmpty()) unresolved = true;
-			patients.addAll(theirs);
-		}
-		return new Ownership(Set.copyOf(patients), unresolved, pending);
-	}
+    /** Whose data the resource is (see the class comment). */
+    public Ownership ownership(IBaseResource resource) {
+        PatientLinks.Found found = links.of(resource);
+        Set<String> patients = new LinkedHashSet<>(found.patients());
+        boolean unresolved = found.unresolvable();
+        boolean pending = found.pending();
+        unresolved |= resolveIdentifiers(found, patients);
+        for (String link : found.linked()) {
+            int slash = link.indexOf('/');
+            Optional<IBaseResource> target = lookup.read(link.substring(0, slash), link.substring(slash + 1));
+            if (target.isEmpty()) {
+                unresolved = true; // not stored (any more): whose it was cannot be told
+                continue;
+            }
+            PatientLinks.Found next = links.of(target.get());
+            Set<String> theirs = new LinkedHashSet<>(next.patients());
+            unresolved |= next.unresolvable() || next.pending() || resolveIdentifiers(next, theirs);
+            // the linked resource names its patient only through further links: beyond one step
+            if (theirs.isEmpty() && !next.linked().isEmpty()) unresolved = true;
+            patients.addAll(theirs);
+        }
+        return new Ownership(Set.copyOf(patients), unresolved, pending);
+    }
 
-	/** Adds the stored Patients the identifier references name; true if one names none. */
-	private boolean resolveIdentifiers(PatientLinks.Found found, Set<String> patients) {
-		boolean unresolved = false;
-		for (Identifier identifier : found.patientIdentifiers()) {
-			Set<String> ids = lookup.patientsWithIdentifier(identifier.getSystem(), identifier.getValue());
-			if (ids.isEmpty()) unresolved = true;
-			patients.addAll(ids);
-		}
-		return unresolved;
-	}
+    /** Adds the stored Patients the identifier references name; true if one names none. */
+    private boolean resolveIdentifiers(PatientLinks.Found found, Set<String> patients) {
+        boolean unresolved = false;
+        for (Identifier identifier : found.patientIdentifiers()) {
+            Set<String> ids = lookup.patientsWithIdentifier(identifier.getSystem(), identifier.getValue());
+            if (ids.isEmpty()) unresolved = true;
+            patients.addAll(ids);
+        }
+        return unresolved;
+    }
 
-	/** The patient id a search value names ({@code 123}, {@code Patient/123}, or a full URL ending so), if any. */
-	public static Optional<String> patientIdOf(String value, boolean bareIdMeansPatient) {
-		String v = value.trim();
-		int history = v.indexOf("/_history/");
-		if (history >= 0) v = v.substring(0, history);
-		int slash = v.lastIndexOf('/');
-		if (slash < 0) {
-			return bareIdMeansPatient && !v.isEmpty() ? Optional.of(v) : Optional.empty();
-		}
-		String type = v.substring(0, slash);
-		int typeStart = type.lastIndexOf('/');
-		type = typeStart < 0 ? type : type.substring(typeStart + 1);
-		String id = v.substring(slash + 1);
-		return "Patient".equals(type) && !id.isEmpty() ? Optional.of(id) : Optional.empty();
-	}
+    /** The patient id a search value names ({@code 123}, {@code Patient/123}, or a full URL ending so), if any. */
+    public static Optional<String> patientIdOf(String value, boolean bareIdMeansPatient) {
+        String v = value.trim();
+        int history = v.indexOf("/_history/");
+        if (history >= 0) v = v.substring(0, history);
+        int slash = v.lastIndexOf('/');
+        if (slash < 0) {
+            return bareIdMeansPatient && !v.isEmpty() ? Optional.of(v) : Optional.empty();
+        }
+        String type = v.substring(0, slash);
+        int typeStart = type.lastIndexOf('/');
+        type = typeStart < 0 ? type : type.substring(typeStart + 1);
+        String id = v.substring(slash + 1);
+        return "Patient".equals(type) && !id.isEmpty() ? Optional.of(id) : Optional.empty();
+    }
 }

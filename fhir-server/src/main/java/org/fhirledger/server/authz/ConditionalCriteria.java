@@ -29,117 +29,136 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
  */
 final class ConditionalCriteria {
 
-	/** Beyond this many matches the criteria are too wide to be narrowed: the caller must name fewer. */
-	private static final int MAX_MATCHES = 1000;
+    /** Beyond this many matches the criteria are too wide to be narrowed: the caller must name fewer. */
+    private static final int MAX_MATCHES = 1000;
 
-	private final FhirContext ctx;
-	private final OperationRules rules;
-	private final AccessPolicy policy;
-	private final DaoRegistry daos;
-	private final MatchUrlService matchUrls;
+    private final FhirContext ctx;
+    private final OperationRules rules;
+    private final AccessPolicy policy;
+    private final DaoRegistry daos;
+    private final MatchUrlService matchUrls;
 
-	ConditionalCriteria(FhirContext ctx, OperationRules rules, AccessPolicy policy, DaoRegistry daos, MatchUrlService matchUrls) {
-		this.ctx = ctx;
-		this.rules = rules;
-		this.policy = policy;
-		this.daos = daos;
-		this.matchUrls = matchUrls;
-	}
+    ConditionalCriteria(
+            FhirContext ctx, OperationRules rules, AccessPolicy policy, DaoRegistry daos, MatchUrlService matchUrls) {
+        this.ctx = ctx;
+        this.rules = rules;
+        this.policy = policy;
+        this.daos = daos;
+        this.matchUrls = matchUrls;
+    }
 
-	/**
-	 * The criteria ({@code query}: the part after {@code ?}, as sent) to hand to HAPI instead.
-	 *
-	 * @throws ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException when the search rule refuses them
-	 */
-	String narrow(Subject s, String type, String query, RequestState state) {
-		if (s.has(Role.CUSTODIAN)) return query;
-		if (type == null || !daos.isResourceTypeSupported(type)) return query; // HAPI refuses it as invalid
-		Map<String, String[]> params = UrlUtil.parseQueryString(query);
-		Decision d = rules.criteria(s, type, params, state);
-		if (!d.allowed()) {
-			if (state != null) state.denial(d.reason());
-			throw Refusals.forbidden("conditional criteria are held to the search rule: " + d.reason());
-		}
-		SearchParameterMap map = matchUrls.translateMatchUrl(type + "?" + query, ctx.getResourceDefinition(type));
-		map.setLoadSynchronousUpTo(MAX_MATCHES + 1);
-		IBundleProvider found = daos.getResourceDao(type).search(map, new SystemRequestDetails());
-		List<IBaseResource> matches = found.getResources(0, MAX_MATCHES + 1);
-		if (matches.size() > MAX_MATCHES) {
-			throw Refusals.forbidden("conditional criteria matching more than " + MAX_MATCHES + " resources: name fewer");
-		}
-		List<String> visible = new ArrayList<>();
-		for (IBaseResource r : matches) {
-			if (policy.canSee(s, r).allowed()) visible.add(r.getIdElement().getIdPart());
-		}
-		// none: a condition no resource meets that HAPI cannot test in memory (it tests the criteria of a conditional
-		// create or update-as-create against the new resource, which an id that exists nowhere would fail)
-		String suffix = visible.isEmpty() ? "&_has:Provenance:target:_id=" + nowhere(s, type, query)
-				: "&_id=" + String.join(",", visible);
-		if (state != null) state.narrowed(suffix);
-		return query + suffix;
-	}
+    /**
+     * The criteria ({@code query}: the part after {@code ?}, as sent) to hand to HAPI instead.
+     *
+     * @throws ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException when the search rule refuses them
+     */
+    String narrow(Subject s, String type, String query, RequestState state) {
+        if (s.has(Role.CUSTODIAN)) return query;
+        if (type == null || !daos.isResourceTypeSupported(type)) return query; // HAPI refuses it as invalid
+        Map<String, String[]> params = UrlUtil.parseQueryString(query);
+        Decision d = rules.criteria(s, type, params, state);
+        if (!d.allowed()) {
+            if (state != null) state.denial(d.reason());
+            throw Refusals.forbidden("conditional criteria are held to the search rule: " + d.reason());
+        }
+        SearchParameterMap map = matchUrls.translateMatchUrl(type + "?" + query, ctx.getResourceDefinition(type));
+        map.setLoadSynchronousUpTo(MAX_MATCHES + 1);
+        IBundleProvider found = daos.getResourceDao(type).search(map, new SystemRequestDetails());
+        List<IBaseResource> matches = found.getResources(0, MAX_MATCHES + 1);
+        if (matches.size() > MAX_MATCHES) {
+            throw Refusals.forbidden(
+                    "conditional criteria matching more than " + MAX_MATCHES + " resources: name fewer");
+        }
+        List<String> visible = new ArrayList<>();
+        for (IBaseResource r : matches) {
+            if (policy.canSee(s, r).allowed()) visible.add(r.getIdElement().getIdPart());
+        }
+        // none: a condition no resource meets that HAPI cannot test in memory (it tests the criteria of a conditional
+        // create or update-as-create against the new resource, which an id that exists nowhere would fail)
+        String suffix = visible.isEmpty()
+                ? "&_has:Provenance:target:_id=" + nowhere(s, type, query)
+                : "&_id=" + String.join(",", visible);
+        if (state != null) state.narrowed(suffix);
+        return query + suffix;
+    }
 
-	/**
-	 * A clinician's or patient's Patient search that names no patient (by name, identifier, birthdate, or nothing:
-	 * "my patients"): the ids of the patients it matches that the caller may see, to add as {@code _id}, so that
-	 * totals, paging, sort and includes are HAPI's own over the narrowed set. Empty when the search is not narrowed
-	 * here (it names its patients, chains, or the caller is the custodian): the search rule then decides as before.
-	 */
-	Optional<String[]> narrowPatientSearch(Subject s, Map<String, String[]> params) {
-		if (s.has(Role.CUSTODIAN) || !(s.has(Role.CLINICIAN) || s.has(Role.PATIENT))) return Optional.empty();
-		for (String key : params.keySet()) {
-			if (key.equals("_id") || key.startsWith("_id:") || key.startsWith("_has") || key.indexOf('.') >= 0
-					|| key.equals("_getpages")) {
-				return Optional.empty();
-			}
-		}
-		Map<String, String[]> criteria = new java.util.LinkedHashMap<>();
-		params.forEach((k, v) -> {
-			if (!RESULT_PARAMS.contains(k)) criteria.put(k, v);
-		});
-		SearchParameterMap map = matchUrls.translateMatchUrl("Patient?" + query(criteria),
-				ctx.getResourceDefinition("Patient"));
-		map.setLoadSynchronousUpTo(MAX_MATCHES + 1);
-		List<IBaseResource> matches = daos.getResourceDao("Patient").search(map, new SystemRequestDetails())
-				.getResources(0, MAX_MATCHES + 1);
-		if (matches.size() > MAX_MATCHES) {
-			throw Refusals.forbidden("a Patient search matching more than " + MAX_MATCHES + " patients: name fewer");
-		}
-		List<String> visible = new ArrayList<>();
-		for (IBaseResource r : matches) {
-			if (policy.canSee(s, r).allowed()) visible.add(r.getIdElement().getIdPart());
-		}
-		return Optional.of(new String[] {visible.isEmpty() ? nowhere(s, "Patient", query(criteria))
-				: String.join(",", visible)});
-	}
+    /**
+     * A clinician's or patient's Patient search that names no patient (by name, identifier, birthdate, or nothing:
+     * "my patients"): the ids of the patients it matches that the caller may see, to add as {@code _id}, so that
+     * totals, paging, sort and includes are HAPI's own over the narrowed set. Empty when the search is not narrowed
+     * here (it names its patients, chains, or the caller is the custodian): the search rule then decides as before.
+     */
+    Optional<String[]> narrowPatientSearch(Subject s, Map<String, String[]> params) {
+        if (s.has(Role.CUSTODIAN) || !(s.has(Role.CLINICIAN) || s.has(Role.PATIENT))) return Optional.empty();
+        for (String key : params.keySet()) {
+            if (key.equals("_id")
+                    || key.startsWith("_id:")
+                    || key.startsWith("_has")
+                    || key.indexOf('.') >= 0
+                    || key.equals("_getpages")) {
+                return Optional.empty();
+            }
+        }
+        Map<String, String[]> criteria = new java.util.LinkedHashMap<>();
+        params.forEach((k, v) -> {
+            if (!RESULT_PARAMS.contains(k)) criteria.put(k, v);
+        });
+        SearchParameterMap map =
+                matchUrls.translateMatchUrl("Patient?" + query(criteria), ctx.getResourceDefinition("Patient"));
+        map.setLoadSynchronousUpTo(MAX_MATCHES + 1);
+        List<IBaseResource> matches = daos.getResourceDao("Patient")
+                .search(map, new SystemRequestDetails())
+                .getResources(0, MAX_MATCHES + 1);
+        if (matches.size() > MAX_MATCHES) {
+            throw Refusals.forbidden("a Patient search matching more than " + MAX_MATCHES + " patients: name fewer");
+        }
+        List<String> visible = new ArrayList<>();
+        for (IBaseResource r : matches) {
+            if (policy.canSee(s, r).allowed()) visible.add(r.getIdElement().getIdPart());
+        }
+        return Optional.of(
+                new String[] {visible.isEmpty() ? nowhere(s, "Patient", query(criteria)) : String.join(",", visible)});
+    }
 
-	private static String query(Map<String, String[]> params) {
-		StringBuilder b = new StringBuilder();
-		params.forEach((k, vs) -> {
-			for (String v : vs) {
-				if (b.length() > 0) b.append('&');
-				b.append(UrlUtil.escapeUrlParam(k)).append('=').append(UrlUtil.escapeUrlParam(v));
-			}
-		});
-		return b.toString();
-	}
+    private static String query(Map<String, String[]> params) {
+        StringBuilder b = new StringBuilder();
+        params.forEach((k, vs) -> {
+            for (String v : vs) {
+                if (b.length() > 0) b.append('&');
+                b.append(UrlUtil.escapeUrlParam(k)).append('=').append(UrlUtil.escapeUrlParam(v));
+            }
+        });
+        return b.toString();
+    }
 
-	/** Parameters shaping a search's answer, not which resources match. */
-	private static final java.util.Set<String> RESULT_PARAMS = java.util.Set.of("_count", "_sort", "_summary",
-			"_elements", "_include", "_revinclude", "_total", "_format", "_pretty", "_offset", "_contained",
-			"_containedType", "_include:iterate", "_revinclude:iterate");
+    /** Parameters shaping a search's answer, not which resources match. */
+    private static final java.util.Set<String> RESULT_PARAMS = java.util.Set.of(
+            "_count",
+            "_sort",
+            "_summary",
+            "_elements",
+            "_include",
+            "_revinclude",
+            "_total",
+            "_format",
+            "_pretty",
+            "_offset",
+            "_contained",
+            "_containedType",
+            "_include:iterate",
+            "_revinclude:iterate");
 
-	/**
-	 * An id no resource has, the same for the same caller and criteria (so HAPI's guard against two concurrent
-	 * conditional creates of the same criteria still works for them) and never another caller's.
-	 */
-	private static String nowhere(Subject s, String type, String query) {
-		try {
-			byte[] h = MessageDigest.getInstance("SHA-256")
-					.digest((s.address() + "|" + type + "?" + query).getBytes(StandardCharsets.UTF_8));
-			return "none-" + HexFormat.of().formatHex(h, 0, 12);
-		} catch (NoSuchAlgorithmException e) {
-			throw new IllegalStateException(e);
-		}
-	}
+    /**
+     * An id no resource has, the same for the same caller and criteria (so HAPI's guard against two concurrent
+     * conditional creates of the same criteria still works for them) and never another caller's.
+     */
+    private static String nowhere(Subject s, String type, String query) {
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256")
+                    .digest((s.address() + "|" + type + "?" + query).getBytes(StandardCharsets.UTF_8));
+            return "none-" + HexFormat.of().formatHex(h, 0, 12);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }

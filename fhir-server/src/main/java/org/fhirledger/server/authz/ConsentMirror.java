@@ -26,103 +26,109 @@ import org.hl7.fhir.r4.model.Consent;
 @Interceptor
 public final class ConsentMirror {
 
-	private final ConsentLedger ledger;
-	private final ChainAuthority chain;
-	private final Pseudonyms pseudonyms;
-	private final Clock clock;
+    private final ConsentLedger ledger;
+    private final ChainAuthority chain;
+    private final Pseudonyms pseudonyms;
+    private final Clock clock;
 
-	public ConsentMirror(ConsentLedger ledger, ChainAuthority chain, Pseudonyms pseudonyms, Clock clock) {
-		this.ledger = ledger;
-		this.chain = chain;
-		this.pseudonyms = pseudonyms;
-		this.clock = clock;
-	}
+    public ConsentMirror(ConsentLedger ledger, ChainAuthority chain, Pseudonyms pseudonyms, Clock clock) {
+        this.ledger = ledger;
+        this.chain = chain;
+        this.pseudonyms = pseudonyms;
+        this.clock = clock;
+    }
 
-	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
-	public void validateCreate(IBaseResource resource) {
-		if (resource instanceof Consent c && ConsentTerms.isMirrored(c)) ConsentTerms.of(c, clock.instant());
-	}
+    @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
+    public void validateCreate(IBaseResource resource) {
+        if (resource instanceof Consent c && ConsentTerms.isMirrored(c)) ConsentTerms.of(c, clock.instant());
+    }
 
-	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
-	public void validateUpdate(IBaseResource oldResource, IBaseResource newResource) {
-		if (newResource instanceof Consent c && ConsentTerms.isMirrored(c)) {
-			ConsentTerms terms = ConsentTerms.of(c, clock.instant());
-			if (oldResource instanceof Consent old && ConsentTerms.isMirrored(old)
-					&& !ConsentTerms.stored(old).patientId().equals(terms.patientId())) {
-				throw new UnprocessableEntityException("Consent not accepted: Consent.patient cannot change");
-			}
-		}
-	}
+    @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
+    public void validateUpdate(IBaseResource oldResource, IBaseResource newResource) {
+        if (newResource instanceof Consent c && ConsentTerms.isMirrored(c)) {
+            ConsentTerms terms = ConsentTerms.of(c, clock.instant());
+            if (oldResource instanceof Consent old
+                    && ConsentTerms.isMirrored(old)
+                    && !ConsentTerms.stored(old).patientId().equals(terms.patientId())) {
+                throw new UnprocessableEntityException("Consent not accepted: Consent.patient cannot change");
+            }
+        }
+    }
 
-	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
-	public void created(IBaseResource resource) {
-		if (resource instanceof Consent c && ConsentTerms.isMirrored(c)) apply(null, ConsentTerms.of(c, clock.instant()));
-	}
+    @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
+    public void created(IBaseResource resource) {
+        if (resource instanceof Consent c && ConsentTerms.isMirrored(c))
+            apply(null, ConsentTerms.of(c, clock.instant()));
+    }
 
-	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
-	public void updated(IBaseResource oldResource, IBaseResource newResource) {
-		ConsentTerms before = oldResource instanceof Consent o && ConsentTerms.isMirrored(o)
-				? ConsentTerms.stored(o) : null;
-		if (newResource instanceof Consent c && ConsentTerms.isMirrored(c)) {
-			apply(before, ConsentTerms.of(c, clock.instant()));
-		} else if (before != null && before.effect() == ConsentTerms.Effect.GRANT) {
-			// no longer a patient-privacy Consent (its scope changed): what it granted ends with it
-			revokeAll(before.patientId(), before.actors());
-		}
-	}
+    @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
+    public void updated(IBaseResource oldResource, IBaseResource newResource) {
+        ConsentTerms before =
+                oldResource instanceof Consent o && ConsentTerms.isMirrored(o) ? ConsentTerms.stored(o) : null;
+        if (newResource instanceof Consent c && ConsentTerms.isMirrored(c)) {
+            apply(before, ConsentTerms.of(c, clock.instant()));
+        } else if (before != null && before.effect() == ConsentTerms.Effect.GRANT) {
+            // no longer a patient-privacy Consent (its scope changed): what it granted ends with it
+            revokeAll(before.patientId(), before.actors());
+        }
+    }
 
-	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
-	public void deleted(IBaseResource resource) {
-		if (resource instanceof Consent c && ConsentTerms.isMirrored(c)) {
-			ConsentTerms terms = ConsentTerms.stored(c);
-			if (terms.effect() == ConsentTerms.Effect.GRANT) revokeAll(terms.patientId(), terms.actors());
-		}
-	}
+    @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
+    public void deleted(IBaseResource resource) {
+        if (resource instanceof Consent c && ConsentTerms.isMirrored(c)) {
+            ConsentTerms terms = ConsentTerms.stored(c);
+            if (terms.effect() == ConsentTerms.Effect.GRANT) revokeAll(terms.patientId(), terms.actors());
+        }
+    }
 
-	private void apply(ConsentTerms before, ConsentTerms after) {
-		Set<String> dropped = new LinkedHashSet<>();
-		if (before != null && before.effect() == ConsentTerms.Effect.GRANT) dropped.addAll(before.actors());
-		switch (after.effect()) {
-			case GRANT -> {
-				dropped.removeAll(after.actors());
-				Bytes32 patient = pseudonyms.of("Patient", after.patientId());
-				// every actor's account first: a Consent refused for one actor must not have granted the others
-				java.util.Map<String, String> accounts = new java.util.LinkedHashMap<>();
-				for (String actor : after.actors()) {
-					accounts.put(actor, chain.accountOf(actor).orElseThrow(() -> new UnprocessableEntityException(
-							"Consent not accepted: " + actor + " has no ledger account (an ADMIN assigns it a role "
-									+ "with $assign-role first)")));
-				}
-				for (String account : accounts.values()) {
-					call(() -> ledger.grantConsent(patient, account, after.actions(), after.resourceTypes(), after.expiry()));
-					chain.forgetConsent(patient, account);
-				}
-			}
-			case REVOKE -> dropped.addAll(after.actors());
-			case NONE -> { }
-		}
-		revokeAll(after.patientId(), List.copyOf(dropped));
-	}
+    private void apply(ConsentTerms before, ConsentTerms after) {
+        Set<String> dropped = new LinkedHashSet<>();
+        if (before != null && before.effect() == ConsentTerms.Effect.GRANT) dropped.addAll(before.actors());
+        switch (after.effect()) {
+            case GRANT -> {
+                dropped.removeAll(after.actors());
+                Bytes32 patient = pseudonyms.of("Patient", after.patientId());
+                // every actor's account first: a Consent refused for one actor must not have granted the others
+                java.util.Map<String, String> accounts = new java.util.LinkedHashMap<>();
+                for (String actor : after.actors()) {
+                    accounts.put(
+                            actor,
+                            chain.accountOf(actor)
+                                    .orElseThrow(() -> new UnprocessableEntityException("Consent not accepted: " + actor
+                                            + " has no ledger account (an ADMIN assigns it a role "
+                                            + "with $assign-role first)")));
+                }
+                for (String account : accounts.values()) {
+                    call(() -> ledger.grantConsent(
+                            patient, account, after.actions(), after.resourceTypes(), after.expiry()));
+                    chain.forgetConsent(patient, account);
+                }
+            }
+            case REVOKE -> dropped.addAll(after.actors());
+            case NONE -> {}
+        }
+        revokeAll(after.patientId(), List.copyOf(dropped));
+    }
 
-	private void revokeAll(String patientId, List<String> actors) {
-		Bytes32 patient = pseudonyms.of("Patient", patientId);
-		for (String actor : actors) {
-			String account = chain.accountOf(actor).orElse(null);
-			if (account == null) continue; // no account: nothing can be granted to it on chain
-			if (ledger.consentOf(patient, account).actions() == 0) continue; // already none
-			call(() -> ledger.revokeConsent(patient, account));
-			chain.forgetConsent(patient, account);
-		}
-	}
+    private void revokeAll(String patientId, List<String> actors) {
+        Bytes32 patient = pseudonyms.of("Patient", patientId);
+        for (String actor : actors) {
+            String account = chain.accountOf(actor).orElse(null);
+            if (account == null) continue; // no account: nothing can be granted to it on chain
+            if (ledger.consentOf(patient, account).actions() == 0) continue; // already none
+            call(() -> ledger.revokeConsent(patient, account));
+            chain.forgetConsent(patient, account);
+        }
+    }
 
-	private static void call(Runnable chainCall) {
-		try {
-			chainCall.run();
-		} catch (ContractRevertException e) {
-			throw new ResourceVersionConflictException("Consent not accepted by the ledger: " + e.getMessage());
-		} catch (LedgerException e) {
-			throw new AuthorizationUnavailableException("The ledger cannot be reached to record this consent; "
-					+ "nothing was stored. Retry later.", e);
-		}
-	}
+    private static void call(Runnable chainCall) {
+        try {
+            chainCall.run();
+        } catch (ContractRevertException e) {
+            throw new ResourceVersionConflictException("Consent not accepted by the ledger: " + e.getMessage());
+        } catch (LedgerException e) {
+            throw new AuthorizationUnavailableException(
+                    "The ledger cannot be reached to record this consent; " + "nothing was stored. Retry later.", e);
+        }
+    }
 }

@@ -13,44 +13,49 @@ import org.hl7.fhir.r4.model.Bundle;
  */
 final class SearchTotals {
 
-	void adjust(Subject s, RequestDetails rd, IBaseResource response) {
-		if (!(response instanceof Bundle bundle) || s.has(Role.CUSTODIAN)) return;
-		RequestState state = RequestState.of(rd);
-		if (state != null && state.isPatientSearchNarrowed()) return; // every match is one the caller may see
-		String[] summary = rd.getParameters() == null ? null : rd.getParameters().get("_summary");
-		boolean countOnly = summary != null && summary.length > 0 && "count".equals(summary[0]);
-		if (bundle.getType() == Bundle.BundleType.SEARCHSET) {
-			if (!everyMatchVisible(s, rd.getResourceName())) adjust(bundle, countOnly);
-		} else if (bundle.getType() == Bundle.BundleType.BATCHRESPONSE
-				|| bundle.getType() == Bundle.BundleType.TRANSACTIONRESPONSE) {
-			for (Bundle.BundleEntryComponent e : bundle.getEntry()) {
-				if (e.getResource() instanceof Bundle inner && inner.getType() == Bundle.BundleType.SEARCHSET) {
-					adjust(inner, inner.getEntry().isEmpty());
-				}
-			}
-		}
-	}
+    void adjust(Subject s, RequestDetails rd, IBaseResource response) {
+        if (!(response instanceof Bundle bundle) || s.has(Role.CUSTODIAN)) return;
+        RequestState state = RequestState.of(rd);
+        if (state != null && state.isPatientSearchNarrowed()) return; // every match is one the caller may see
+        String[] summary =
+                rd.getParameters() == null ? null : rd.getParameters().get("_summary");
+        boolean countOnly = summary != null && summary.length > 0 && "count".equals(summary[0]);
+        if (bundle.getType() == Bundle.BundleType.SEARCHSET) {
+            if (!everyMatchVisible(s, rd.getResourceName())) adjust(bundle, countOnly);
+        } else if (bundle.getType() == Bundle.BundleType.BATCHRESPONSE
+                || bundle.getType() == Bundle.BundleType.TRANSACTIONRESPONSE) {
+            for (Bundle.BundleEntryComponent e : bundle.getEntry()) {
+                if (e.getResource() instanceof Bundle inner && inner.getType() == Bundle.BundleType.SEARCHSET) {
+                    adjust(inner, inner.getEntry().isEmpty());
+                }
+            }
+        }
+    }
 
-	private static void adjust(Bundle bundle, boolean countOnly) {
-		if (!bundle.hasTotal()) return;
-		boolean paged = bundle.getLink(Bundle.LINK_NEXT) != null || bundle.getLink(Bundle.LINK_PREV) != null
-				|| bundle.getLink("prev") != null;
-		if (countOnly || paged) {
-			bundle.setTotalElement(null);
-			return;
-		}
-		int shown = 0;
-		for (Bundle.BundleEntryComponent e : bundle.getEntry()) {
-			if (e.getResource() != null && (!e.hasSearch() || e.getSearch().getMode() != Bundle.SearchEntryMode.INCLUDE
-					&& e.getSearch().getMode() != Bundle.SearchEntryMode.OUTCOME)) {
-				shown++;
-			}
-		}
-		bundle.setTotal(shown);
-	}
+    private static void adjust(Bundle bundle, boolean countOnly) {
+        if (!bundle.hasTotal()) return;
+        boolean paged = bundle.getLink(Bundle.LINK_NEXT) != null
+                || bundle.getLink(Bundle.LINK_PREV) != null
+                || bundle.getLink("prev") != null;
+        if (countOnly || paged) {
+            bundle.setTotalElement(null);
+            return;
+        }
+        int shown = 0;
+        for (Bundle.BundleEntryComponent e : bundle.getEntry()) {
+            if (e.getResource() != null
+                    && (!e.hasSearch()
+                            || e.getSearch().getMode() != Bundle.SearchEntryMode.INCLUDE
+                                    && e.getSearch().getMode() != Bundle.SearchEntryMode.OUTCOME)) {
+                shown++;
+            }
+        }
+        bundle.setTotal(shown);
+    }
 
-	/** The directory is everyone's, AuditEvents an auditor's: nothing is left out there. */
-	private static boolean everyMatchVisible(Subject s, String type) {
-		return type != null && (AccessPolicy.DIRECTORY_TYPES.contains(type) || "AuditEvent".equals(type) && s.has(Role.AUDITOR));
-	}
+    /** The directory is everyone's, AuditEvents an auditor's: nothing is left out there. */
+    private static boolean everyMatchVisible(Subject s, String type) {
+        return type != null
+                && (AccessPolicy.DIRECTORY_TYPES.contains(type) || "AuditEvent".equals(type) && s.has(Role.AUDITOR));
+    }
 }

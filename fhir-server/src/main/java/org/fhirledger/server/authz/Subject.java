@@ -12,21 +12,22 @@ import org.fhirledger.server.security.Caller;
  */
 public record Subject(Caller caller, Set<Role> roles, String fhirUser) {
 
-	public Subject {
-		roles = Set.copyOf(roles);
-	}
+    public Subject {
+        roles = Set.copyOf(roles);
+    }
 
-	public String address() {
-		return caller.ledgerAddress();
-	}
+    public String address() {
+        return caller.ledgerAddress();
+    }
 
-	public boolean has(Role role) {
-		return roles.contains(role);
-	}
+    public boolean has(Role role) {
+        return roles.contains(role);
+    }
 
-	/** The patient id when this is a PATIENT whose fhirUser is a verified Patient reference. */
-	public String patientId() {
-		return has(Role.PATIENT) && fhirUser != null && fhirUser.startsWith("Patient/")
-				? fhirUser.substring("Patient/".length()) : null;
-	}
+    /** The patient id when this is a PATIENT whose fhirUser is a verified Patient reference. */
+    public String patientId() {
+        return has(Role.PATIENT) && fhirUser != null && fhirUser.startsWith("Patient/")
+                ? fhirUser.substring("Patient/".length())
+                : null;
+    }
 }

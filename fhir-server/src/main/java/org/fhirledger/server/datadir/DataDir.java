@@ -8,12 +8,12 @@ import java.nio.file.Path;
  */
 public record DataDir(Path path) {
 
-	public DataDir {
-		path = path.toAbsolutePath().normalize();
-	}
+    public DataDir {
+        path = path.toAbsolutePath().normalize();
+    }
 
-	/** A file or directory in it. */
-	public Path resolve(String name) {
-		return path.resolve(name);
-	}
+    /** A file or directory in it. */
+    public Path resolve(String name) {
+        return path.resolve(name);
+    }
 }

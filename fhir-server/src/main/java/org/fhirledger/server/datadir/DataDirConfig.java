@@ -15,23 +15,23 @@ import org.springframework.core.env.Environment;
 @Configuration
 public class DataDirConfig {
 
-	@Bean
-	public static BeanFactoryPostProcessor ownerOnlyDataDir(Environment env) {
-		return factory -> {
-			OwnerOnlyDataDir dataDir = new OwnerOnlyDataDir(Path.of(env.getRequiredProperty("data-dir")));
-			dataDir.prepare();
-			factory.registerSingleton("ownerOnlyDataDirectory", dataDir);
-		};
-	}
+    @Bean
+    public static BeanFactoryPostProcessor ownerOnlyDataDir(Environment env) {
+        return factory -> {
+            OwnerOnlyDataDir dataDir = new OwnerOnlyDataDir(Path.of(env.getRequiredProperty("data-dir")));
+            dataDir.prepare();
+            factory.registerSingleton("ownerOnlyDataDirectory", dataDir);
+        };
+    }
 
-	/** The data directory every feature keeps its files in. */
-	@Bean
-	public DataDir dataDir(Environment env) {
-		return new DataDir(Path.of(env.getRequiredProperty("data-dir")));
-	}
+    /** The data directory every feature keeps its files in. */
+    @Bean
+    public DataDir dataDir(Environment env) {
+        return new DataDir(Path.of(env.getRequiredProperty("data-dir")));
+    }
 
-	@Bean
-	public ApplicationListener<ApplicationReadyEvent> ownerOnlyOnceReady(DataDir dataDir) {
-		return ready -> new OwnerOnlyDataDir(dataDir.path()).tighten();
-	}
+    @Bean
+    public ApplicationListener<ApplicationReadyEvent> ownerOnlyOnceReady(DataDir dataDir) {
+        return ready -> new OwnerOnlyDataDir(dataDir.path()).tighten();
+    }
 }

@@ -18,13 +18,13 @@ import org.springframework.context.annotation.Configuration;
 @ConditionalOnProperty(name = "ledger.enabled", havingValue = "true")
 public class DevConfig {
 
-	@Bean
-	public LedgerConnectedListener devAdminOnTheChain(SecurityProperties security, LedgerProperties ledger,
-			DataDir dataDir) {
-		return connected -> {
-			if (security.mode() != SecurityMode.DEV) return;
-			DevLedgerRoles.prepare(dataDir.path(), connected, ledger.rpcUrl(),
-					ledger.chainId(), ledger.contractsFile());
-		};
-	}
+    @Bean
+    public LedgerConnectedListener devAdminOnTheChain(
+            SecurityProperties security, LedgerProperties ledger, DataDir dataDir) {
+        return connected -> {
+            if (security.mode() != SecurityMode.DEV) return;
+            DevLedgerRoles.prepare(
+                    dataDir.path(), connected, ledger.rpcUrl(), ledger.chainId(), ledger.contractsFile());
+        };
+    }
 }

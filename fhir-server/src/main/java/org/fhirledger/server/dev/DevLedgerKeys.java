@@ -1,9 +1,7 @@
 package org.fhirledger.server.dev;
 
-import org.fhirledger.ledger.Role;
-import org.fhirledger.crypto.Pseudonymizer;
-
 import java.math.BigInteger;
+import org.fhirledger.crypto.Pseudonymizer;
 import org.fhirledger.ledger.Role;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.ECKeyPair;
@@ -17,23 +15,23 @@ import org.web3j.crypto.Sign;
  */
 public final class DevLedgerKeys {
 
-	private DevLedgerKeys() {}
+    private DevLedgerKeys() {}
 
-	public static Credentials credentials(byte[] secret, Role role, String fhirUser) {
-		BigInteger n = Sign.CURVE_PARAMS.getN();
-		Pseudonymizer prf = Pseudonymizer.fromSecret(secret); // the project's keyed HMAC-SHA256
-		String label = "fhir-ledger dev ledger key v1|" + role.name() + "|" + (fhirUser == null ? "" : fhirUser);
-		// An HMAC output outside [1, n-1] has probability ~2^-128; re-derive rather than bias the key.
-		for (int counter = 0; ; counter++) {
-			BigInteger d = new BigInteger(1, prf.pseudonym(label + "|" + counter));
-			if (d.signum() > 0 && d.compareTo(n) < 0) {
-				return Credentials.create(ECKeyPair.create(d));
-			}
-		}
-	}
+    public static Credentials credentials(byte[] secret, Role role, String fhirUser) {
+        BigInteger n = Sign.CURVE_PARAMS.getN();
+        Pseudonymizer prf = Pseudonymizer.fromSecret(secret); // the project's keyed HMAC-SHA256
+        String label = "fhir-ledger dev ledger key v1|" + role.name() + "|" + (fhirUser == null ? "" : fhirUser);
+        // An HMAC output outside [1, n-1] has probability ~2^-128; re-derive rather than bias the key.
+        for (int counter = 0; ; counter++) {
+            BigInteger d = new BigInteger(1, prf.pseudonym(label + "|" + counter));
+            if (d.signum() > 0 && d.compareTo(n) < 0) {
+                return Credentials.create(ECKeyPair.create(d));
+            }
+        }
+    }
 
-	/** The EIP-55 checksummed address of that key. */
-	public static String address(byte[] secret, Role role, String fhirUser) {
-		return Keys.toChecksumAddress(credentials(secret, role, fhirUser).getAddress());
-	}
+    /** The EIP-55 checksummed address of that key. */
+    public static String address(byte[] secret, Role role, String fhirUser) {
+        return Keys.toChecksumAddress(credentials(secret, role, fhirUser).getAddress());
+    }
 }

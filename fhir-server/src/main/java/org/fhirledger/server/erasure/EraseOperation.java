@@ -19,31 +19,38 @@ import org.hl7.fhir.r4.model.StringType;
  */
 public final class EraseOperation {
 
-	private final ErasureService service;
+    private final ErasureService service;
 
-	EraseOperation(ErasureService service) {
-		this.service = service;
-	}
+    EraseOperation(ErasureService service) {
+        this.service = service;
+    }
 
-	@Operation(name = "$erase", type = Patient.class)
-	public Parameters erase(@IdParam IdType id,
-			@OperationParam(name = "reason", min = 1, max = 1, typeName = "string") StringType reason,
-			RequestDetails request) {
-		if (reason == null || reason.getValue() == null || reason.getValue().isBlank()) {
-			throw new InvalidRequestException("$erase needs a reason: Parameters with parameter 'reason' (valueString)");
-		}
-		RequestState state = RequestState.of(request);
-		String requestor = state == null || state.subject() == null ? null : state.subject().address();
-		ErasureRegistry.Erasure e = service.erase(id.getIdPart(), reason.getValue(), requestor);
-		Parameters p = new Parameters();
-		p.addParameter().setName("status").setValue(new CodeType("erased"));
-		p.addParameter().setName("erasedAt").setValue(new StringType(e.erasedAt().toString()));
-		p.addParameter().setName("patient").setValue(new StringType(e.patient().toHex()));
-		if (e.entryVersion() != null) {
-			p.addParameter().setName("erasureEntry")
-					.setValue(new StringType("Patient/" + e.patientId() + "/_history/" + e.entryVersion()));
-		}
-		p.addParameter().setName("reasonHash").setValue(new StringType(e.reasonHash()));
-		return p;
-	}
+    @Operation(name = "$erase", type = Patient.class)
+    public Parameters erase(
+            @IdParam IdType id,
+            @OperationParam(name = "reason", min = 1, max = 1, typeName = "string") StringType reason,
+            RequestDetails request) {
+        if (reason == null || reason.getValue() == null || reason.getValue().isBlank()) {
+            throw new InvalidRequestException(
+                    "$erase needs a reason: Parameters with parameter 'reason' (valueString)");
+        }
+        RequestState state = RequestState.of(request);
+        String requestor = state == null || state.subject() == null
+                ? null
+                : state.subject().address();
+        ErasureRegistry.Erasure e = service.erase(id.getIdPart(), reason.getValue(), requestor);
+        Parameters p = new Parameters();
+        p.addParameter().setName("status").setValue(new CodeType("erased"));
+        p.addParameter()
+                .setName("erasedAt")
+                .setValue(new StringType(e.erasedAt().toString()));
+        p.addParameter().setName("patient").setValue(new StringType(e.patient().toHex()));
+        if (e.entryVersion() != null) {
+            p.addParameter()
+                    .setName("erasureEntry")
+                    .setValue(new StringType("Patient/" + e.patientId() + "/_history/" + e.entryVersion()));
+        }
+        p.addParameter().setName("reasonHash").setValue(new StringType(e.reasonHash()));
+        return p;
+    }
 }

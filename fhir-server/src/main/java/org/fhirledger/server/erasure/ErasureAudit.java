@@ -18,35 +18,42 @@ import org.hl7.fhir.r4.model.StringType;
  */
 final class ErasureAudit {
 
-	static final String SUBTYPE_SYSTEM = "https://fhir-ledger.org/CodeSystem/ledger-operation";
+    static final String SUBTYPE_SYSTEM = "https://fhir-ledger.org/CodeSystem/ledger-operation";
 
-	private final DaoRegistry daos;
+    private final DaoRegistry daos;
 
-	ErasureAudit(DaoRegistry daos) {
-		this.daos = daos;
-	}
+    ErasureAudit(DaoRegistry daos) {
+        this.daos = daos;
+    }
 
-	void erased(ErasureRegistry.Erasure e, String requestor) {
-		AuditEvent ae = new AuditEvent();
-		ae.setType(new Coding(AuditShape.TYPE_SYSTEM, "rest", "Restful Operation"));
-		ae.addSubtype(new Coding(SUBTYPE_SYSTEM, "erase", "erasure of a patient"));
-		ae.setAction(AuditEvent.AuditEventAction.D);
-		ae.setRecorded(new Date());
-		ae.setOutcome(AuditEvent.AuditEventOutcome._0);
-		Reference who = new Reference();
-		if (requestor != null) who.setIdentifier(new Identifier().setSystem(AuditShape.LEDGER_ADDRESS_SYSTEM).setValue(requestor));
-		ae.addAgent().setRequestor(true).setWho(who);
-		ae.getSource().setObserver(new Reference().setDisplay("fhir-ledger"));
-		AuditEvent.AuditEventEntityComponent entity = ae.addEntity()
-				.setWhat(new Reference().setIdentifier(new Identifier().setSystem(AuditShape.REFERENCE_SYSTEM)
-						.setValue("Patient/" + e.patientId())))
-				.setRole(new Coding(AuditShape.OBJECT_ROLE_SYSTEM, AuditShape.ROLE_PATIENT, "Patient"));
-		entity.addDetail().setType("reasonHash").setValue(new StringType(e.reasonHash()));
-		entity.addDetail().setType("erasedAt").setValue(new StringType(e.erasedAt().toString()));
-		if (e.entryVersion() != null) {
-			entity.addDetail().setType("erasureEntry").setValue(new StringType("Patient/" + e.patientId() + "/_history/"
-					+ e.entryVersion()));
-		}
-		daos.getResourceDao(AuditEvent.class).create(ae, new SystemRequestDetails());
-	}
+    void erased(ErasureRegistry.Erasure e, String requestor) {
+        AuditEvent ae = new AuditEvent();
+        ae.setType(new Coding(AuditShape.TYPE_SYSTEM, "rest", "Restful Operation"));
+        ae.addSubtype(new Coding(SUBTYPE_SYSTEM, "erase", "erasure of a patient"));
+        ae.setAction(AuditEvent.AuditEventAction.D);
+        ae.setRecorded(new Date());
+        ae.setOutcome(AuditEvent.AuditEventOutcome._0);
+        Reference who = new Reference();
+        if (requestor != null)
+            who.setIdentifier(
+                    new Identifier().setSystem(AuditShape.LEDGER_ADDRESS_SYSTEM).setValue(requestor));
+        ae.addAgent().setRequestor(true).setWho(who);
+        ae.getSource().setObserver(new Reference().setDisplay("fhir-ledger"));
+        AuditEvent.AuditEventEntityComponent entity = ae.addEntity()
+                .setWhat(new Reference()
+                        .setIdentifier(new Identifier()
+                                .setSystem(AuditShape.REFERENCE_SYSTEM)
+                                .setValue("Patient/" + e.patientId())))
+                .setRole(new Coding(AuditShape.OBJECT_ROLE_SYSTEM, AuditShape.ROLE_PATIENT, "Patient"));
+        entity.addDetail().setType("reasonHash").setValue(new StringType(e.reasonHash()));
+        entity.addDetail()
+                .setType("erasedAt")
+                .setValue(new StringType(e.erasedAt().toString()));
+        if (e.entryVersion() != null) {
+            entity.addDetail()
+                    .setType("erasureEntry")
+                    .setValue(new StringType("Patient/" + e.patientId() + "/_history/" + e.entryVersion()));
+        }
+        daos.getResourceDao(AuditEvent.class).create(ae, new SystemRequestDetails());
+    }
 }

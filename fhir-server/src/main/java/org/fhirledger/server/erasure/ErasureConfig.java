@@ -26,50 +26,72 @@ import org.springframework.transaction.PlatformTransactionManager;
 @ConditionalOnExpression("${ledger.enabled:false} and ${authorization.enabled:true}")
 public class ErasureConfig {
 
-	@Bean
-	public ErasureRegistry erasureRegistry(DataSource dataSource) {
-		ErasureRegistry registry = new ErasureRegistry(dataSource);
-		registry.createSchema();
-		return registry;
-	}
+    @Bean
+    public ErasureRegistry erasureRegistry(DataSource dataSource) {
+        ErasureRegistry registry = new ErasureRegistry(dataSource);
+        registry.createSchema();
+        return registry;
+    }
 
-	@Bean
-	public ErasedResources erasedResources(RestfulServer fhirRestfulServer, ErasureRegistry registry,
-			Pseudonyms pseudonyms, Compartments compartments) {
-		ErasedResources erased = new ErasedResources(registry, pseudonyms, compartments);
-		// with the request's interceptors (like the authorisation layer): its hooks are about API requests
-		fhirRestfulServer.registerInterceptor(erased);
-		return erased;
-	}
+    @Bean
+    public ErasedResources erasedResources(
+            RestfulServer fhirRestfulServer,
+            ErasureRegistry registry,
+            Pseudonyms pseudonyms,
+            Compartments compartments) {
+        ErasedResources erased = new ErasedResources(registry, pseudonyms, compartments);
+        // with the request's interceptors (like the authorisation layer): its hooks are about API requests
+        fhirRestfulServer.registerInterceptor(erased);
+        return erased;
+    }
 
-	@Bean
-	public ErasureService erasureService(DaoRegistry daos,
-			@Qualifier("transactionManager") PlatformTransactionManager transactionManager, Pseudonyms pseudonyms,
-			EnvelopeCipher cipher, OutboxStore outbox, Ledger ledger, LedgerWriter writer, ErasureRegistry registry,
-			Compartments compartments, AuditTrail auditTrail, DataSource dataSource) {
-		return new ErasureService(daos, transactionManager, pseudonyms, cipher, outbox, ledger, writer::wake, registry,
-				new PatientRecords(daos, compartments, registry.jdbc()), new ErasureAudit(daos), auditTrail::forget,
-				() -> H2CompactionAfterErasure.request(dataSource), Clock.systemUTC());
-	}
+    @Bean
+    public ErasureService erasureService(
+            DaoRegistry daos,
+            @Qualifier("transactionManager") PlatformTransactionManager transactionManager,
+            Pseudonyms pseudonyms,
+            EnvelopeCipher cipher,
+            OutboxStore outbox,
+            Ledger ledger,
+            LedgerWriter writer,
+            ErasureRegistry registry,
+            Compartments compartments,
+            AuditTrail auditTrail,
+            DataSource dataSource) {
+        return new ErasureService(
+                daos,
+                transactionManager,
+                pseudonyms,
+                cipher,
+                outbox,
+                ledger,
+                writer::wake,
+                registry,
+                new PatientRecords(daos, compartments, registry.jdbc()),
+                new ErasureAudit(daos),
+                auditTrail::forget,
+                () -> H2CompactionAfterErasure.request(dataSource),
+                Clock.systemUTC());
+    }
 
-	/** Static: a post-processor of the data source, created before it. */
-	@Bean
-	public static H2CompactionAfterErasure h2CompactionAfterErasure() {
-		return new H2CompactionAfterErasure();
-	}
+    /** Static: a post-processor of the data source, created before it. */
+    @Bean
+    public static H2CompactionAfterErasure h2CompactionAfterErasure() {
+        return new H2CompactionAfterErasure();
+    }
 
-	@Bean
-	public EraseOperation eraseOperation(ErasureService service) {
-		return new EraseOperation(service);
-	}
+    @Bean
+    public EraseOperation eraseOperation(ErasureService service) {
+        return new EraseOperation(service);
+    }
 
-	@Bean
-	public SmartInitializingSingleton registerEraseOperation(RestfulServer fhirRestfulServer, EraseOperation op) {
-		return () -> fhirRestfulServer.registerProvider(op);
-	}
+    @Bean
+    public SmartInitializingSingleton registerEraseOperation(RestfulServer fhirRestfulServer, EraseOperation op) {
+        return () -> fhirRestfulServer.registerProvider(op);
+    }
 
-	@Bean
-	public ErasureResumer erasureResumer(ErasureService service) {
-		return new ErasureResumer(service);
-	}
+    @Bean
+    public ErasureResumer erasureResumer(ErasureService service) {
+        return new ErasureResumer(service);
+    }
 }

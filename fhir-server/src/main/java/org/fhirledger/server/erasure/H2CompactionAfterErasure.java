@@ -24,48 +24,52 @@ import org.springframework.beans.factory.config.BeanPostProcessor;
  */
 final class H2CompactionAfterErasure implements BeanPostProcessor {
 
-	private static final Logger log = LoggerFactory.getLogger(H2CompactionAfterErasure.class);
-	private static final java.util.List<String> PREFIXES = java.util.List.of("jdbc:h2:file:", "jdbc:h2:async:");
+    private static final Logger log = LoggerFactory.getLogger(H2CompactionAfterErasure.class);
+    private static final java.util.List<String> PREFIXES = java.util.List.of("jdbc:h2:file:", "jdbc:h2:async:");
 
-	/** Marks the database file for compaction at the next start (an H2 file database only). */
-	static void request(DataSource dataSource) {
-		try {
-			if (!dataSource.isWrapperFor(HikariDataSource.class)) return;
-			Optional<Path> marker = marker(dataSource.unwrap(HikariDataSource.class).getJdbcUrl());
-			if (marker.isPresent() && !Files.exists(marker.get())) Files.createFile(marker.get());
-		} catch (SQLException | IOException e) {
-			throw new IllegalStateException("could not mark the H2 database file for compaction ("
-					+ e.getClass().getSimpleName() + ")");
-		}
-	}
+    /** Marks the database file for compaction at the next start (an H2 file database only). */
+    static void request(DataSource dataSource) {
+        try {
+            if (!dataSource.isWrapperFor(HikariDataSource.class)) return;
+            Optional<Path> marker =
+                    marker(dataSource.unwrap(HikariDataSource.class).getJdbcUrl());
+            if (marker.isPresent() && !Files.exists(marker.get())) Files.createFile(marker.get());
+        } catch (SQLException | IOException e) {
+            throw new IllegalStateException("could not mark the H2 database file for compaction ("
+                    + e.getClass().getSimpleName() + ")");
+        }
+    }
 
-	/** {@code <database file>.compact-pending} for an H2 file URL; empty for any other database. */
-	static Optional<Path> marker(String jdbcUrl) {
-		String prefix = jdbcUrl == null ? null : PREFIXES.stream().filter(jdbcUrl::startsWith).findFirst().orElse(null);
-		if (prefix == null) return Optional.empty();
-		String rest = jdbcUrl.substring(prefix.length());
-		int options = rest.indexOf(';');
-		return Optional.of(Path.of((options < 0 ? rest : rest.substring(0, options)) + ".compact-pending"));
-	}
+    /** {@code <database file>.compact-pending} for an H2 file URL; empty for any other database. */
+    static Optional<Path> marker(String jdbcUrl) {
+        String prefix = jdbcUrl == null
+                ? null
+                : PREFIXES.stream().filter(jdbcUrl::startsWith).findFirst().orElse(null);
+        if (prefix == null) return Optional.empty();
+        String rest = jdbcUrl.substring(prefix.length());
+        int options = rest.indexOf(';');
+        return Optional.of(Path.of((options < 0 ? rest : rest.substring(0, options)) + ".compact-pending"));
+    }
 
-	@Override
-	public Object postProcessBeforeInitialization(Object bean, String name) {
-		if (bean instanceof HikariDataSource ds) {
-			marker(ds.getJdbcUrl()).filter(Files::exists).ifPresent(m -> compact(ds, m));
-		}
-		return bean;
-	}
+    @Override
+    public Object postProcessBeforeInitialization(Object bean, String name) {
+        if (bean instanceof HikariDataSource ds) {
+            marker(ds.getJdbcUrl()).filter(Files::exists).ifPresent(m -> compact(ds, m));
+        }
+        return bean;
+    }
 
-	private static void compact(HikariDataSource ds, Path marker) {
-		try (Connection c = DriverManager.getConnection(ds.getJdbcUrl(), ds.getUsername(), ds.getPassword());
-				Statement s = c.createStatement()) {
-			s.execute("SHUTDOWN COMPACT");
-			Files.delete(marker);
-			log.info("H2 database file compacted after an erasure");
-		} catch (SQLException | IOException e) {
-			// the class only: database messages can quote values; the marker stays for the next start
-			log.warn("compacting the H2 database file after an erasure failed ({}); it is tried again at the next start",
-					e.getClass().getSimpleName());
-		}
-	}
+    private static void compact(HikariDataSource ds, Path marker) {
+        try (Connection c = DriverManager.getConnection(ds.getJdbcUrl(), ds.getUsername(), ds.getPassword());
+                Statement s = c.createStatement()) {
+            s.execute("SHUTDOWN COMPACT");
+            Files.delete(marker);
+            log.info("H2 database file compacted after an erasure");
+        } catch (SQLException | IOException e) {
+            // the class only: database messages can quote values; the marker stays for the next start
+            log.warn(
+                    "compacting the H2 database file after an erasure failed ({}); it is tried again at the next start",
+                    e.getClass().getSimpleName());
+        }
+    }
 }

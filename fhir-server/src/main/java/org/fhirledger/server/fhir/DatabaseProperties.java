@@ -14,31 +14,31 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 @ConfigurationProperties("database")
 public record DatabaseProperties(String dialect, String schemaUpdate) {
 
-	static final String H2 = "ca.uhn.fhir.jpa.model.dialect.HapiFhirH2Dialect";
-	static final String POSTGRES = "ca.uhn.fhir.jpa.model.dialect.HapiFhirPostgresDialect";
+    static final String H2 = "ca.uhn.fhir.jpa.model.dialect.HapiFhirH2Dialect";
+    static final String POSTGRES = "ca.uhn.fhir.jpa.model.dialect.HapiFhirPostgresDialect";
 
-	public DatabaseProperties {
-		dialect = dialect == null ? "" : dialect.trim();
-		schemaUpdate = schemaUpdate == null || schemaUpdate.isBlank() ? "update" : schemaUpdate.trim();
-	}
+    public DatabaseProperties {
+        dialect = dialect == null ? "" : dialect.trim();
+        schemaUpdate = schemaUpdate == null || schemaUpdate.isBlank() ? "update" : schemaUpdate.trim();
+    }
 
-	String dialectFor(DataSource dataSource) {
-		if (!dialect.isEmpty()) {
-			return dialect;
-		}
-		String url;
-		try (Connection c = dataSource.getConnection()) {
-			url = c.getMetaData().getURL();
-		} catch (SQLException e) {
-			throw new IllegalStateException("Cannot connect to the database to choose a dialect: " + e.getMessage(), e);
-		}
-		if (url.startsWith("jdbc:h2:")) {
-			return H2;
-		}
-		if (url.startsWith("jdbc:postgresql:")) {
-			return POSTGRES;
-		}
-		throw new IllegalStateException("No default Hibernate dialect for JDBC URL scheme of " + url.split("[;?]")[0]
-				+ "; set database.dialect");
-	}
+    String dialectFor(DataSource dataSource) {
+        if (!dialect.isEmpty()) {
+            return dialect;
+        }
+        String url;
+        try (Connection c = dataSource.getConnection()) {
+            url = c.getMetaData().getURL();
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot connect to the database to choose a dialect: " + e.getMessage(), e);
+        }
+        if (url.startsWith("jdbc:h2:")) {
+            return H2;
+        }
+        if (url.startsWith("jdbc:postgresql:")) {
+            return POSTGRES;
+        }
+        throw new IllegalStateException("No default Hibernate dialect for JDBC URL scheme of " + url.split("[;?]")[0]
+                + "; set database.dialect");
+    }
 }

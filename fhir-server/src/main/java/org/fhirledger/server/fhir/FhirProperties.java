@@ -17,29 +17,28 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  */
 @ConfigurationProperties("fhir")
 public record FhirProperties(
-		String serverAddress,
-		Integer defaultPageSize,
-		Integer maxPageSize,
-		Boolean enforceReferentialIntegrity,
-		Boolean allowExternalReferences,
-		Boolean expungeEnabled,
-		java.time.Duration searchResultReuse) {
+        String serverAddress,
+        Integer defaultPageSize,
+        Integer maxPageSize,
+        Boolean enforceReferentialIntegrity,
+        Boolean allowExternalReferences,
+        Boolean expungeEnabled,
+        java.time.Duration searchResultReuse) {
 
-	public FhirProperties {
-		serverAddress = serverAddress == null ? "" : serverAddress.trim();
-		defaultPageSize = defaultPageSize == null ? 20 : defaultPageSize;
-		maxPageSize = maxPageSize == null ? 200 : maxPageSize;
-		enforceReferentialIntegrity = enforceReferentialIntegrity == null || enforceReferentialIntegrity;
-		allowExternalReferences = allowExternalReferences != null && allowExternalReferences;
-		expungeEnabled = expungeEnabled != null && expungeEnabled;
-		searchResultReuse = searchResultReuse == null ? java.time.Duration.ZERO : searchResultReuse;
-		if (searchResultReuse.isNegative()) {
-			throw new IllegalArgumentException("fhir.search-result-reuse must not be negative");
-		}
-		if (defaultPageSize < 1 || maxPageSize < defaultPageSize) {
-			throw new IllegalArgumentException(
-					"fhir.default-page-size must be >= 1 and <= fhir.max-page-size, got "
-							+ defaultPageSize + " / " + maxPageSize);
-		}
-	}
+    public FhirProperties {
+        serverAddress = serverAddress == null ? "" : serverAddress.trim();
+        defaultPageSize = defaultPageSize == null ? 20 : defaultPageSize;
+        maxPageSize = maxPageSize == null ? 200 : maxPageSize;
+        enforceReferentialIntegrity = enforceReferentialIntegrity == null || enforceReferentialIntegrity;
+        allowExternalReferences = allowExternalReferences != null && allowExternalReferences;
+        expungeEnabled = expungeEnabled != null && expungeEnabled;
+        searchResultReuse = searchResultReuse == null ? java.time.Duration.ZERO : searchResultReuse;
+        if (searchResultReuse.isNegative()) {
+            throw new IllegalArgumentException("fhir.search-result-reuse must not be negative");
+        }
+        if (defaultPageSize < 1 || maxPageSize < defaultPageSize) {
+            throw new IllegalArgumentException("fhir.default-page-size must be >= 1 and <= fhir.max-page-size, got "
+                    + defaultPageSize + " / " + maxPageSize);
+        }
+    }
 }

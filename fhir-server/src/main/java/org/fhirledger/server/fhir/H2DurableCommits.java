@@ -12,14 +12,16 @@ import org.springframework.beans.factory.config.BeanPostProcessor;
  */
 final class H2DurableCommits implements BeanPostProcessor {
 
-	static final String SQL = "SET WRITE_DELAY 0";
+    static final String SQL = "SET WRITE_DELAY 0";
 
-	@Override
-	public Object postProcessBeforeInitialization(Object bean, String name) {
-		if (bean instanceof HikariDataSource ds && ds.getJdbcUrl() != null && ds.getJdbcUrl().startsWith("jdbc:h2:")
-				&& ds.getConnectionInitSql() == null) {
-			ds.setConnectionInitSql(SQL);
-		}
-		return bean;
-	}
+    @Override
+    public Object postProcessBeforeInitialization(Object bean, String name) {
+        if (bean instanceof HikariDataSource ds
+                && ds.getJdbcUrl() != null
+                && ds.getJdbcUrl().startsWith("jdbc:h2:")
+                && ds.getConnectionInitSql() == null) {
+            ds.setConnectionInitSql(SQL);
+        }
+        return bean;
+    }
 }

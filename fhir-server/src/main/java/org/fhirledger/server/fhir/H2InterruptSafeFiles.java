@@ -15,26 +15,26 @@ import org.springframework.beans.factory.config.BeanPostProcessor;
  */
 final class H2InterruptSafeFiles implements BeanPostProcessor {
 
-	static final String ASYNC = "jdbc:h2:async:";
-	private static final List<String> DEFAULT_FILE_SYSTEM = List.of("jdbc:h2:file:", "jdbc:h2:nio:");
+    static final String ASYNC = "jdbc:h2:async:";
+    private static final List<String> DEFAULT_FILE_SYSTEM = List.of("jdbc:h2:file:", "jdbc:h2:nio:");
 
-	@Override
-	public Object postProcessBeforeInitialization(Object bean, String name) {
-		if (bean instanceof HikariDataSource ds && ds.getJdbcUrl() != null) {
-			ds.setJdbcUrl(interruptSafe(ds.getJdbcUrl()));
-		}
-		return bean;
-	}
+    @Override
+    public Object postProcessBeforeInitialization(Object bean, String name) {
+        if (bean instanceof HikariDataSource ds && ds.getJdbcUrl() != null) {
+            ds.setJdbcUrl(interruptSafe(ds.getJdbcUrl()));
+        }
+        return bean;
+    }
 
-	/** The URL of the same database on the {@code async:} file system; any other URL as it is. */
-	static String interruptSafe(String url) {
-		for (String prefix : DEFAULT_FILE_SYSTEM) {
-			if (url.startsWith(prefix)) return ASYNC + url.substring(prefix.length());
-		}
-		// a bare path: jdbc:h2:/abs, jdbc:h2:./rel, jdbc:h2:~/home (every other form names a prefix or a server)
-		if (url.startsWith("jdbc:h2:/") || url.startsWith("jdbc:h2:./") || url.startsWith("jdbc:h2:~")) {
-			return ASYNC + url.substring("jdbc:h2:".length());
-		}
-		return url;
-	}
+    /** The URL of the same database on the {@code async:} file system; any other URL as it is. */
+    static String interruptSafe(String url) {
+        for (String prefix : DEFAULT_FILE_SYSTEM) {
+            if (url.startsWith(prefix)) return ASYNC + url.substring(prefix.length());
+        }
+        // a bare path: jdbc:h2:/abs, jdbc:h2:./rel, jdbc:h2:~/home (every other form names a prefix or a server)
+        if (url.startsWith("jdbc:h2:/") || url.startsWith("jdbc:h2:./") || url.startsWith("jdbc:h2:~")) {
+            return ASYNC + url.substring("jdbc:h2:".length());
+        }
+        return url;
+    }
 }

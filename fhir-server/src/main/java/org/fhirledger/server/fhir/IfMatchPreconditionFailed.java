@@ -18,15 +18,15 @@ import jakarta.servlet.http.HttpServletRequest;
 @Interceptor
 public class IfMatchPreconditionFailed {
 
-	@Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)
-	public BaseServerResponseException translate(
-			RequestDetails request, Throwable exception, HttpServletRequest servletRequest) {
-		if (exception instanceof ResourceVersionConflictException conflict
-				&& request.getHeader(Constants.HEADER_IF_MATCH) != null) {
-			PreconditionFailedException failed = new PreconditionFailedException(conflict.getMessage());
-			failed.setOperationOutcome(conflict.getOperationOutcome());
-			return failed;
-		}
-		return null;
-	}
+    @Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)
+    public BaseServerResponseException translate(
+            RequestDetails request, Throwable exception, HttpServletRequest servletRequest) {
+        if (exception instanceof ResourceVersionConflictException conflict
+                && request.getHeader(Constants.HEADER_IF_MATCH) != null) {
+            PreconditionFailedException failed = new PreconditionFailedException(conflict.getMessage());
+            failed.setOperationOutcome(conflict.getOperationOutcome());
+            return failed;
+        }
+        return null;
+    }
 }

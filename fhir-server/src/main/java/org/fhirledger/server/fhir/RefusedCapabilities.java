@@ -10,7 +10,7 @@ import java.util.Set;
  */
 public record RefusedCapabilities(Set<String> operations, Map<String, Set<String>> interactions) {
 
-	public static RefusedCapabilities operations(Set<String> names) {
-		return new RefusedCapabilities(names, Map.of());
-	}
+    public static RefusedCapabilities operations(Set<String> names) {
+        return new RefusedCapabilities(names, Map.of());
+    }
 }

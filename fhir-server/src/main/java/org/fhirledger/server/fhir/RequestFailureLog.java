@@ -17,35 +17,37 @@ import org.slf4j.LoggerFactory;
 @Interceptor
 public class RequestFailureLog {
 
-	private static final Logger log = LoggerFactory.getLogger(RequestFailureLog.class);
+    private static final Logger log = LoggerFactory.getLogger(RequestFailureLog.class);
 
-	@Hook(Pointcut.SERVER_HANDLE_EXCEPTION)
-	public boolean failed(RequestDetails rd, BaseServerResponseException e) {
-		int status = e.getStatusCode();
-		String line = "HTTP " + status + " " + rd.getRequestType() + " " + rd.getRestOperationType()
-				+ (rd.getResourceName() == null ? "" : " " + rd.getResourceName()) + " (request " + rd.getRequestId() + ")";
-		if (status >= 500) {
-			log.error("{}: {}", line, e.getClass().getSimpleName(), withoutMessages(e));
-		} else {
-			log.info("{}: {}", line, e.getClass().getSimpleName());
-		}
-		return true;
-	}
+    @Hook(Pointcut.SERVER_HANDLE_EXCEPTION)
+    public boolean failed(RequestDetails rd, BaseServerResponseException e) {
+        int status = e.getStatusCode();
+        String line = "HTTP " + status + " " + rd.getRequestType() + " " + rd.getRestOperationType()
+                + (rd.getResourceName() == null ? "" : " " + rd.getResourceName()) + " (request " + rd.getRequestId()
+                + ")";
+        if (status >= 500) {
+            log.error("{}: {}", line, e.getClass().getSimpleName(), withoutMessages(e));
+        } else {
+            log.info("{}: {}", line, e.getClass().getSimpleName());
+        }
+        return true;
+    }
 
-	/** A copy of the exception and its causes with their classes and frames only. */
-	static Throwable withoutMessages(Throwable e) {
-		return copy(e, 0);
-	}
+    /** A copy of the exception and its causes with their classes and frames only. */
+    static Throwable withoutMessages(Throwable e) {
+        return copy(e, 0);
+    }
 
-	private static Throwable copy(Throwable e, int depth) {
-		Throwable cause = e.getCause() == null || e.getCause() == e || depth > 20 ? null : copy(e.getCause(), depth + 1);
-		Throwable bare = new Throwable(e.getClass().getName(), cause, false, true) {
-			@Override
-			public String toString() {
-				return getMessage();
-			}
-		};
-		bare.setStackTrace(e.getStackTrace());
-		return bare;
-	}
+    private static Throwable copy(Throwable e, int depth) {
+        Throwable cause =
+                e.getCause() == null || e.getCause() == e || depth > 20 ? null : copy(e.getCause(), depth + 1);
+        Throwable bare = new Throwable(e.getClass().getName(), cause, false, true) {
+            @Override
+            public String toString() {
+                return getMessage();
+            }
+        };
+        bare.setStackTrace(e.getStackTrace());
+        return bare;
+    }
 }

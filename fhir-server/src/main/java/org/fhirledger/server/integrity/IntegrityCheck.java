@@ -30,60 +30,69 @@ import org.hl7.fhir.instance.model.api.IIdType;
 @Interceptor
 public class IntegrityCheck {
 
-	static final String REFUSAL = "This version failed its integrity check: the stored body does not match its ledger record";
+    static final String REFUSAL =
+            "This version failed its integrity check: the stored body does not match its ledger record";
 
-	private static final Set<RestOperationTypeEnum> SINGLE = Set.of(RestOperationTypeEnum.READ, RestOperationTypeEnum.VREAD);
-	private static final Set<RestOperationTypeEnum> WRITES = Set.of(RestOperationTypeEnum.CREATE,
-			RestOperationTypeEnum.UPDATE, RestOperationTypeEnum.PATCH, RestOperationTypeEnum.TRANSACTION,
-			RestOperationTypeEnum.BATCH);
+    private static final Set<RestOperationTypeEnum> SINGLE =
+            Set.of(RestOperationTypeEnum.READ, RestOperationTypeEnum.VREAD);
+    private static final Set<RestOperationTypeEnum> WRITES = Set.of(
+            RestOperationTypeEnum.CREATE,
+            RestOperationTypeEnum.UPDATE,
+            RestOperationTypeEnum.PATCH,
+            RestOperationTypeEnum.TRANSACTION,
+            RestOperationTypeEnum.BATCH);
 
-	private final FhirContext ctx;
-	private final StoredForm storedForm;
-	private final IntegrityChecker checker;
-	private final IntegrityFailureAudit audit;
-	private final DaoRegistry daos;
+    private final FhirContext ctx;
+    private final StoredForm storedForm;
+    private final IntegrityChecker checker;
+    private final IntegrityFailureAudit audit;
+    private final DaoRegistry daos;
 
-	public IntegrityCheck(FhirContext ctx, IntegrityChecker checker, IntegrityFailureAudit audit, DaoRegistry daos) {
-		this.ctx = ctx;
-		this.storedForm = new StoredForm(ctx);
-		this.checker = checker;
-		this.audit = audit;
-		this.daos = daos;
-	}
+    public IntegrityCheck(FhirContext ctx, IntegrityChecker checker, IntegrityFailureAudit audit, DaoRegistry daos) {
+        this.ctx = ctx;
+        this.storedForm = new StoredForm(ctx);
+        this.checker = checker;
+        this.audit = audit;
+        this.daos = daos;
+    }
 
-	@Hook(Pointcut.STORAGE_PRESHOW_RESOURCES)
-	public void beforeShow(IPreResourceShowDetails details, RequestDetails request) {
-		if (!(request instanceof ServletRequestDetails)) return;
-		// $verify checks the stored version itself and reports a mismatch in its answer
-		if ("$verify".equals(request.getOperation())) return;
-		for (int i = 0; i < details.size(); i++) {
-			IBaseResource resource = details.getResource(i);
-			if (resource == null) continue;
-			IIdType id = resource.getIdElement();
-			if (!id.hasIdPart() || !id.hasVersionIdPart() || !id.isVersionIdPartValidLong()) continue;
-			String type = ctx.getResourceType(resource);
-			long version = id.getVersionIdPartAsLong();
-			Verdict verdict = checker.check(type, id.getIdPart(), version, storedForm.ofShown(resource));
-			if (verdict == Verdict.TAMPERED && WRITES.contains(request.getRestOperationType())) {
-				IBaseResource stored = daos.getResourceDao(type).read(id, new SystemRequestDetails());
-				verdict = checker.check(type, id.getIdPart(), version, storedForm.ofShown(stored));
-				if (verdict != Verdict.TAMPERED) {
-					resource = stored;
-					details.setResource(i, stored);
-				}
-			}
-			if (verdict == Verdict.TAMPERED) {
-				audit.integrityFailed(request, type, id.getIdPart(), version);
-				if (SINGLE.contains(request.getRestOperationType()) || WRITES.contains(request.getRestOperationType())) {
-					throw new InternalErrorException(REFUSAL);
-				}
-				details.setResource(i, null);
-				WithheldFromPage.count(request);
-				continue;
-			}
-			if (verdict.tag() != null) {
-				resource.getMeta().addTag().setSystem(CanonicalResource.LEDGER_TAG_SYSTEM).setCode(verdict.tag());
-			}
-		}
-	}
+    @Hook(Pointcut.STORAGE_PRESHOW_RESOURCES)
+    public void beforeShow(IPreResourceShowDetails details, RequestDetails request) {
+        if (!(request instanceof ServletRequestDetails)) return;
+        // $verify checks the stored version itself and reports a mismatch in its answer
+        if ("$verify".equals(request.getOperation())) return;
+        for (int i = 0; i < details.size(); i++) {
+            IBaseResource resource = details.getResource(i);
+            if (resource == null) continue;
+            IIdType id = resource.getIdElement();
+            if (!id.hasIdPart() || !id.hasVersionIdPart() || !id.isVersionIdPartValidLong()) continue;
+            String type = ctx.getResourceType(resource);
+            long version = id.getVersionIdPartAsLong();
+            Verdict verdict = checker.check(type, id.getIdPart(), version, storedForm.ofShown(resource));
+            if (verdict == Verdict.TAMPERED && WRITES.contains(request.getRestOperationType())) {
+                IBaseResource stored = daos.getResourceDao(type).read(id, new SystemRequestDetails());
+                verdict = checker.check(type, id.getIdPart(), version, storedForm.ofShown(stored));
+                if (verdict != Verdict.TAMPERED) {
+                    resource = stored;
+                    details.setResource(i, stored);
+                }
+            }
+            if (verdict == Verdict.TAMPERED) {
+                audit.integrityFailed(request, type, id.getIdPart(), version);
+                if (SINGLE.contains(request.getRestOperationType())
+                        || WRITES.contains(request.getRestOperationType())) {
+                    throw new InternalErrorException(REFUSAL);
+                }
+                details.setResource(i, null);
+                WithheldFromPage.count(request);
+                continue;
+            }
+            if (verdict.tag() != null) {
+                resource.getMeta()
+                        .addTag()
+                        .setSystem(CanonicalResource.LEDGER_TAG_SYSTEM)
+                        .setCode(verdict.tag());
+            }
+        }
+    }
 }

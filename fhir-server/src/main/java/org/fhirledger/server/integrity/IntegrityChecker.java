@@ -14,42 +14,42 @@ import org.fhirledger.server.pseudonym.Pseudonyms;
  */
 public class IntegrityChecker {
 
-	private final LedgerRecords records;
-	private final OutboxStore outbox;
-	private final Pseudonyms pseudonyms;
+    private final LedgerRecords records;
+    private final OutboxStore outbox;
+    private final Pseudonyms pseudonyms;
 
-	public IntegrityChecker(LedgerRecords records, OutboxStore outbox, Pseudonyms pseudonyms) {
-		this.records = records;
-		this.outbox = outbox;
-		this.pseudonyms = pseudonyms;
-	}
+    public IntegrityChecker(LedgerRecords records, OutboxStore outbox, Pseudonyms pseudonyms) {
+        this.records = records;
+        this.outbox = outbox;
+        this.pseudonyms = pseudonyms;
+    }
 
-	public Verdict check(String type, String id, long version, byte[] servedJson) {
-		Bytes32 served = CanonicalResource.contentHash(servedJson);
-		LedgerRecords.Lookup onChain = lookup(type, id, version, served);
-		if (onChain instanceof LedgerRecords.Lookup.Found found) {
-			return found.contentHash().equals(served) ? Verdict.VERIFIED : Verdict.TAMPERED;
-		}
-		Optional<OutboxStore.VersionState> row = outbox.versionState(type, id, version);
-		if (row.isEmpty()) return Verdict.UNRECORDED;
-		if (!row.get().contentHash().equals(served)) return Verdict.TAMPERED;
-		if (!row.get().confirmed()) return Verdict.PENDING;
-		// The writer may have confirmed the row between the chain lookup above and the row read: only a lookup made
-		// after the row was seen confirmed can tell a missing record from one recorded meanwhile.
-		if (onChain instanceof LedgerRecords.Lookup.Absent) {
-			onChain = lookup(type, id, version, served);
-			if (onChain instanceof LedgerRecords.Lookup.Found found) {
-				return found.contentHash().equals(served) ? Verdict.VERIFIED : Verdict.TAMPERED;
-			}
-		}
-		// Confirmed in the outbox: the chain must have it. Absent there means the served body is not what was
-		// recorded (for AuditEvents the lookup is by the served hash) or the record is gone.
-		return onChain instanceof LedgerRecords.Lookup.Absent ? Verdict.TAMPERED : Verdict.UNVERIFIED;
-	}
+    public Verdict check(String type, String id, long version, byte[] servedJson) {
+        Bytes32 served = CanonicalResource.contentHash(servedJson);
+        LedgerRecords.Lookup onChain = lookup(type, id, version, served);
+        if (onChain instanceof LedgerRecords.Lookup.Found found) {
+            return found.contentHash().equals(served) ? Verdict.VERIFIED : Verdict.TAMPERED;
+        }
+        Optional<OutboxStore.VersionState> row = outbox.versionState(type, id, version);
+        if (row.isEmpty()) return Verdict.UNRECORDED;
+        if (!row.get().contentHash().equals(served)) return Verdict.TAMPERED;
+        if (!row.get().confirmed()) return Verdict.PENDING;
+        // The writer may have confirmed the row between the chain lookup above and the row read: only a lookup made
+        // after the row was seen confirmed can tell a missing record from one recorded meanwhile.
+        if (onChain instanceof LedgerRecords.Lookup.Absent) {
+            onChain = lookup(type, id, version, served);
+            if (onChain instanceof LedgerRecords.Lookup.Found found) {
+                return found.contentHash().equals(served) ? Verdict.VERIFIED : Verdict.TAMPERED;
+            }
+        }
+        // Confirmed in the outbox: the chain must have it. Absent there means the served body is not what was
+        // recorded (for AuditEvents the lookup is by the served hash) or the record is gone.
+        return onChain instanceof LedgerRecords.Lookup.Absent ? Verdict.TAMPERED : Verdict.UNVERIFIED;
+    }
 
-	private LedgerRecords.Lookup lookup(String type, String id, long version, Bytes32 served) {
-		return "AuditEvent".equals(type)
-				? records.auditHash(type, id, version, served)
-				: records.recordHash(type, id, version, pseudonyms.of(type, id));
-	}
+    private LedgerRecords.Lookup lookup(String type, String id, long version, Bytes32 served) {
+        return "AuditEvent".equals(type)
+                ? records.auditHash(type, id, version, served)
+                : records.recordHash(type, id, version, pseudonyms.of(type, id));
+    }
 }

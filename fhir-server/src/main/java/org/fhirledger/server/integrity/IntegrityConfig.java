@@ -9,11 +9,11 @@ import org.fhirledger.server.outbox.OutboxStore;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.security.CallerAccessor;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.transaction.PlatformTransactionManager;
 
 /** The read-side integrity check of what the write pipeline recorded (ledger on only). */
 @Configuration
@@ -21,24 +21,32 @@ import org.springframework.context.annotation.Configuration;
 @EnableConfigurationProperties(IntegrityProperties.class)
 public class IntegrityConfig {
 
-	@Bean(destroyMethod = "close")
-	public LedgerRecords ledgerRecords(Ledger ledger, IntegrityProperties settings) {
-		return new LedgerRecords(ledger, ledger, settings);
-	}
+    @Bean(destroyMethod = "close")
+    public LedgerRecords ledgerRecords(Ledger ledger, IntegrityProperties settings) {
+        return new LedgerRecords(ledger, ledger, settings);
+    }
 
-	/**
-	 * A failure is told by the {@link IntegrityFailureAudit} another feature provides (the per-access audit trail
-	 * tells it in the request's own AuditEvent); without one, by a failure AuditEvent of its own.
-	 */
-	@Bean
-	public IntegrityCheck integrityCheck(IInterceptorService interceptors, RestfulServer server, FhirContext ctx,
-			LedgerRecords records, OutboxStore outbox, Pseudonyms pseudonyms, ObjectProvider<IntegrityFailureAudit> audits,
-			DaoRegistry daos, ObjectProvider<CallerAccessor> callers, PlatformTransactionManager transactions) {
-		IntegrityFailureAudit audit = audits.getIfAvailable(
-				() -> new AuditEventIntegrityFailureAudit(daos, callers, transactions));
-		IntegrityCheck check = new IntegrityCheck(ctx, new IntegrityChecker(records, outbox, pseudonyms), audit, daos);
-		interceptors.registerInterceptor(check);
-		server.registerInterceptor(new WithheldFromPage());
-		return check;
-	}
+    /**
+     * A failure is told by the {@link IntegrityFailureAudit} another feature provides (the per-access audit trail
+     * tells it in the request's own AuditEvent); without one, by a failure AuditEvent of its own.
+     */
+    @Bean
+    public IntegrityCheck integrityCheck(
+            IInterceptorService interceptors,
+            RestfulServer server,
+            FhirContext ctx,
+            LedgerRecords records,
+            OutboxStore outbox,
+            Pseudonyms pseudonyms,
+            ObjectProvider<IntegrityFailureAudit> audits,
+            DaoRegistry daos,
+            ObjectProvider<CallerAccessor> callers,
+            PlatformTransactionManager transactions) {
+        IntegrityFailureAudit audit =
+                audits.getIfAvailable(() -> new AuditEventIntegrityFailureAudit(daos, callers, transactions));
+        IntegrityCheck check = new IntegrityCheck(ctx, new IntegrityChecker(records, outbox, pseudonyms), audit, daos);
+        interceptors.registerInterceptor(check);
+        server.registerInterceptor(new WithheldFromPage());
+        return check;
+    }
 }

@@ -8,5 +8,5 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
  */
 public interface IntegrityFailureAudit {
 
-	void integrityFailed(RequestDetails request, String resourceType, String id, long version);
+    void integrityFailed(RequestDetails request, String resourceType, String id, long version);
 }

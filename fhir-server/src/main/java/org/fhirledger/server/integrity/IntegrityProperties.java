@@ -15,14 +15,14 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 @ConfigurationProperties("integrity")
 public record IntegrityProperties(Duration lookupTimeout, Duration chainPause, Integer cacheSize) {
 
-	public IntegrityProperties {
-		lookupTimeout = lookupTimeout == null ? Duration.ofSeconds(2) : lookupTimeout;
-		chainPause = chainPause == null ? Duration.ofSeconds(5) : chainPause;
-		cacheSize = cacheSize == null ? 200_000 : cacheSize;
-		if (lookupTimeout.isNegative() || lookupTimeout.isZero()) {
-			throw new IllegalArgumentException("integrity.lookup-timeout must be positive");
-		}
-		if (chainPause.isNegative()) throw new IllegalArgumentException("integrity.chain-pause must not be negative");
-		if (cacheSize < 0) throw new IllegalArgumentException("integrity.cache-size must not be negative");
-	}
+    public IntegrityProperties {
+        lookupTimeout = lookupTimeout == null ? Duration.ofSeconds(2) : lookupTimeout;
+        chainPause = chainPause == null ? Duration.ofSeconds(5) : chainPause;
+        cacheSize = cacheSize == null ? 200_000 : cacheSize;
+        if (lookupTimeout.isNegative() || lookupTimeout.isZero()) {
+            throw new IllegalArgumentException("integrity.lookup-timeout must be positive");
+        }
+        if (chainPause.isNegative()) throw new IllegalArgumentException("integrity.chain-pause must not be negative");
+        if (cacheSize < 0) throw new IllegalArgumentException("integrity.cache-size must not be negative");
+    }
 }

@@ -25,89 +25,92 @@ import org.fhirledger.server.outbox.OutboxRow;
  */
 public class LedgerRecords implements LedgerWriter.ConfirmationListener, AutoCloseable {
 
-	/** The answer of a lookup: known on chain, known absent, or the chain did not answer. */
-	public sealed interface Lookup {
-		record Found(Bytes32 contentHash) implements Lookup {}
-		record Absent() implements Lookup {}
-		record Unreachable() implements Lookup {}
-	}
+    /** The answer of a lookup: known on chain, known absent, or the chain did not answer. */
+    public sealed interface Lookup {
+        record Found(Bytes32 contentHash) implements Lookup {}
 
-	private final RecordLedger records;
-	private final AccessLedger accesses;
-	private final IntegrityProperties settings;
-	private final Map<String, Bytes32> cache;
-	private final ExecutorService lookups;
-	private volatile long chainSkippedUntil;
+        record Absent() implements Lookup {}
 
-	public LedgerRecords(RecordLedger records, AccessLedger accesses, IntegrityProperties settings) {
-		this.records = records;
-		this.accesses = accesses;
-		this.settings = settings;
-		int max = settings.cacheSize();
-		this.cache = java.util.Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, true) {
-			@Override
-			protected boolean removeEldestEntry(Map.Entry<String, Bytes32> eldest) {
-				return size() > max;
-			}
-		});
-		AtomicInteger n = new AtomicInteger();
-		this.lookups = Executors.newCachedThreadPool(r -> {
-			Thread t = new Thread(r, "integrity-lookup-" + n.incrementAndGet());
-			t.setDaemon(true);
-			return t;
-		});
-	}
+        record Unreachable() implements Lookup {}
+    }
 
-	static String key(String type, String id, long version) {
-		return type + "/" + id + "/" + version;
-	}
+    private final RecordLedger records;
+    private final AccessLedger accesses;
+    private final IntegrityProperties settings;
+    private final Map<String, Bytes32> cache;
+    private final ExecutorService lookups;
+    private volatile long chainSkippedUntil;
 
-	@Override
-	public void confirmed(OutboxRow row, LedgerReceipt receipt) {
-		cache.put(key(row.resourceType(), row.resourceId(), row.version()), row.contentHash());
-	}
+    public LedgerRecords(RecordLedger records, AccessLedger accesses, IntegrityProperties settings) {
+        this.records = records;
+        this.accesses = accesses;
+        this.settings = settings;
+        int max = settings.cacheSize();
+        this.cache = java.util.Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Bytes32> eldest) {
+                return size() > max;
+            }
+        });
+        AtomicInteger n = new AtomicInteger();
+        this.lookups = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "integrity-lookup-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
 
-	/** The content hash on the record ledger for (resource, version). */
-	public Lookup recordHash(String type, String id, long version, Bytes32 resource) {
-		String key = key(type, id, version);
-		Bytes32 cached = cache.get(key);
-		if (cached != null) return new Lookup.Found(cached);
-		Optional<Optional<Bytes32>> answer = ask(() -> records.contentHashOf(resource, version));
-		if (answer.isEmpty()) return new Lookup.Unreachable();
-		answer.get().ifPresent(h -> cache.put(key, h));
-		return answer.get().<Lookup>map(Lookup.Found::new).orElseGet(Lookup.Absent::new);
-	}
+    static String key(String type, String id, long version) {
+        return type + "/" + id + "/" + version;
+    }
 
-	/** Whether the audit hash of this AuditEvent version is on the access ledger. */
-	public Lookup auditHash(String type, String id, long version, Bytes32 auditHash) {
-		String key = key(type, id, version);
-		Bytes32 cached = cache.get(key);
-		if (cached != null) return new Lookup.Found(cached);
-		Optional<Optional<Long>> answer = ask(() -> accesses.accessSeqOf(auditHash));
-		if (answer.isEmpty()) return new Lookup.Unreachable();
-		if (answer.get().isEmpty()) return new Lookup.Absent();
-		cache.put(key, auditHash);
-		return new Lookup.Found(auditHash);
-	}
+    @Override
+    public void confirmed(OutboxRow row, LedgerReceipt receipt) {
+        cache.put(key(row.resourceType(), row.resourceId(), row.version()), row.contentHash());
+    }
 
-	private <T> Optional<T> ask(Supplier<T> call) {
-		if (System.currentTimeMillis() < chainSkippedUntil) return Optional.empty();
-		Future<T> f = lookups.submit(call::get);
-		try {
-			return Optional.of(f.get(settings.lookupTimeout().toMillis(), TimeUnit.MILLISECONDS));
-		} catch (InterruptedException e) {
-			Thread.currentThread().interrupt();
-			f.cancel(true);
-			return Optional.empty();
-		} catch (Exception e) {
-			f.cancel(true);
-			chainSkippedUntil = System.currentTimeMillis() + settings.chainPause().toMillis();
-			return Optional.empty();
-		}
-	}
+    /** The content hash on the record ledger for (resource, version). */
+    public Lookup recordHash(String type, String id, long version, Bytes32 resource) {
+        String key = key(type, id, version);
+        Bytes32 cached = cache.get(key);
+        if (cached != null) return new Lookup.Found(cached);
+        Optional<Optional<Bytes32>> answer = ask(() -> records.contentHashOf(resource, version));
+        if (answer.isEmpty()) return new Lookup.Unreachable();
+        answer.get().ifPresent(h -> cache.put(key, h));
+        return answer.get().<Lookup>map(Lookup.Found::new).orElseGet(Lookup.Absent::new);
+    }
 
-	@Override
-	public void close() {
-		lookups.shutdownNow();
-	}
+    /** Whether the audit hash of this AuditEvent version is on the access ledger. */
+    public Lookup auditHash(String type, String id, long version, Bytes32 auditHash) {
+        String key = key(type, id, version);
+        Bytes32 cached = cache.get(key);
+        if (cached != null) return new Lookup.Found(cached);
+        Optional<Optional<Long>> answer = ask(() -> accesses.accessSeqOf(auditHash));
+        if (answer.isEmpty()) return new Lookup.Unreachable();
+        if (answer.get().isEmpty()) return new Lookup.Absent();
+        cache.put(key, auditHash);
+        return new Lookup.Found(auditHash);
+    }
+
+    private <T> Optional<T> ask(Supplier<T> call) {
+        if (System.currentTimeMillis() < chainSkippedUntil) return Optional.empty();
+        Future<T> f = lookups.submit(call::get);
+        try {
+            return Optional.of(f.get(settings.lookupTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            f.cancel(true);
+            return Optional.empty();
+        } catch (Exception e) {
+            f.cancel(true);
+            chainSkippedUntil =
+                    System.currentTimeMillis() + settings.chainPause().toMillis();
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public void close() {
+        lookups.shutdownNow();
+    }
 }

@@ -16,21 +16,23 @@ import org.hl7.fhir.r4.model.OperationOutcome;
 @Interceptor
 public class WithheldFromPage {
 
-	static final String TEXT = "resource(s) withheld from this page: they failed their integrity check (the stored body"
-			+ " does not match its ledger record); the event is audited";
-	private static final String KEY = WithheldFromPage.class.getName();
+    static final String TEXT = "resource(s) withheld from this page: they failed their integrity check (the stored body"
+            + " does not match its ledger record); the event is audited";
+    private static final String KEY = WithheldFromPage.class.getName();
 
-	static void count(RequestDetails request) {
-		request.getUserData().merge(KEY, 1, (a, b) -> (Integer) a + (Integer) b);
-	}
+    static void count(RequestDetails request) {
+        request.getUserData().merge(KEY, 1, (a, b) -> (Integer) a + (Integer) b);
+    }
 
-	@Hook(Pointcut.SERVER_OUTGOING_RESPONSE)
-	public void beforeResponse(RequestDetails request, IBaseResource response) {
-		Object withheld = request.getUserData().get(KEY);
-		if (withheld == null || !(response instanceof Bundle bundle)) return;
-		OperationOutcome outcome = new OperationOutcome();
-		outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.WARNING)
-				.setCode(OperationOutcome.IssueType.INCOMPLETE).setDiagnostics(withheld + " " + TEXT);
-		bundle.addEntry().setResource(outcome).getSearch().setMode(Bundle.SearchEntryMode.OUTCOME);
-	}
+    @Hook(Pointcut.SERVER_OUTGOING_RESPONSE)
+    public void beforeResponse(RequestDetails request, IBaseResource response) {
+        Object withheld = request.getUserData().get(KEY);
+        if (withheld == null || !(response instanceof Bundle bundle)) return;
+        OperationOutcome outcome = new OperationOutcome();
+        outcome.addIssue()
+                .setSeverity(OperationOutcome.IssueSeverity.WARNING)
+                .setCode(OperationOutcome.IssueType.INCOMPLETE)
+                .setDiagnostics(withheld + " " + TEXT);
+        bundle.addEntry().setResource(outcome).getSearch().setMode(Bundle.SearchEntryMode.OUTCOME);
+    }
 }

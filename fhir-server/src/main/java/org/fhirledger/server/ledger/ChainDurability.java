@@ -8,10 +8,10 @@ package org.fhirledger.server.ledger;
  */
 public interface ChainDurability {
 
-	long durableBlock();
+    long durableBlock();
 
-	/** Told when the node came back with fewer blocks than it had: entries above {@code durableBlock} are gone. */
-	interface LostBlocksListener {
-		void blocksLostAbove(long durableBlock);
-	}
+    /** Told when the node came back with fewer blocks than it had: entries above {@code durableBlock} are gone. */
+    interface LostBlocksListener {
+        void blocksLostAbove(long durableBlock);
+    }
 }

@@ -15,45 +15,50 @@ import org.fhirledger.ledger.ContractAddresses;
  * searched from. Written once (by the dev bootstrap or the deploy job), read at every start.
  */
 public final class ContractsFile {
-	private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
-	private ContractsFile() {}
+    private ContractsFile() {}
 
-	public static ContractAddresses read(Path file, long expectedChainId) {
-		JsonNode n;
-		try {
-			n = JSON.readTree(Files.readAllBytes(file));
-		} catch (IOException e) {
-			throw new IllegalStateException("cannot read the ledger contracts file " + file + ": " + e.getMessage(), e);
-		}
-		String[] keys = {"accessRegistry", "consentRegistry", "recordLedger", "accessLedger", "fromBlock", "chainId"};
-		for (String k : keys) {
-			if (n == null || !n.hasNonNull(k)) {
-				throw new IllegalStateException("ledger contracts file " + file + " lacks \"" + k + "\"");
-			}
-		}
-		long chainId = n.get("chainId").asLong();
-		if (chainId != expectedChainId) {
-			throw new IllegalStateException("ledger contracts file " + file + " is for chain id " + chainId
-					+ ", but ledger.chain-id is " + expectedChainId);
-		}
-		return new ContractAddresses(n.get("accessRegistry").asText(), n.get("consentRegistry").asText(),
-				n.get("recordLedger").asText(), n.get("accessLedger").asText(), n.get("fromBlock").asLong());
-	}
+    public static ContractAddresses read(Path file, long expectedChainId) {
+        JsonNode n;
+        try {
+            n = JSON.readTree(Files.readAllBytes(file));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the ledger contracts file " + file + ": " + e.getMessage(), e);
+        }
+        String[] keys = {"accessRegistry", "consentRegistry", "recordLedger", "accessLedger", "fromBlock", "chainId"};
+        for (String k : keys) {
+            if (n == null || !n.hasNonNull(k)) {
+                throw new IllegalStateException("ledger contracts file " + file + " lacks \"" + k + "\"");
+            }
+        }
+        long chainId = n.get("chainId").asLong();
+        if (chainId != expectedChainId) {
+            throw new IllegalStateException("ledger contracts file " + file + " is for chain id " + chainId
+                    + ", but ledger.chain-id is " + expectedChainId);
+        }
+        return new ContractAddresses(
+                n.get("accessRegistry").asText(),
+                n.get("consentRegistry").asText(),
+                n.get("recordLedger").asText(),
+                n.get("accessLedger").asText(),
+                n.get("fromBlock").asLong());
+    }
 
-	static void write(Path file, long chainId, ContractAddresses c) {
-		ObjectNode n = JSON.createObjectNode();
-		n.put("chainId", chainId);
-		n.put("accessRegistry", c.accessRegistry());
-		n.put("consentRegistry", c.consentRegistry());
-		n.put("recordLedger", c.recordLedger());
-		n.put("accessLedger", c.accessLedger());
-		n.put("fromBlock", c.fromBlock());
-		try {
-			Files.createDirectories(file.toAbsolutePath().getParent());
-			DurableFiles.writeAtomically(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
-		} catch (IOException e) {
-			throw new UncheckedIOException("cannot write the ledger contracts file " + file, e);
-		}
-	}
+    static void write(Path file, long chainId, ContractAddresses c) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("chainId", chainId);
+        n.put("accessRegistry", c.accessRegistry());
+        n.put("consentRegistry", c.consentRegistry());
+        n.put("recordLedger", c.recordLedger());
+        n.put("accessLedger", c.accessLedger());
+        n.put("fromBlock", c.fromBlock());
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            DurableFiles.writeAtomically(
+                    file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the ledger contracts file " + file, e);
+        }
+    }
 }

@@ -17,19 +17,20 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *                      taken as it is (logged as a break), and every outbox entry it does not hold is recorded again
  */
 @ConfigurationProperties("embedded-chain")
-public record EmbeddedChainProperties(Path stateFile, Duration snapshotEvery, Duration blockTime,
-		boolean acceptRewrittenChain) {
+public record EmbeddedChainProperties(
+        Path stateFile, Duration snapshotEvery, Duration blockTime, boolean acceptRewrittenChain) {
 
-	public EmbeddedChainProperties {
-		snapshotEvery = snapshotEvery == null ? Duration.ofSeconds(2) : snapshotEvery;
-		blockTime = blockTime == null ? Duration.ofSeconds(1) : blockTime;
-		if (blockTime.toSeconds() < 1) throw new IllegalArgumentException("embedded-chain.block-time must be at least 1s");
-		if (snapshotEvery.isNegative() || snapshotEvery.isZero()) {
-			throw new IllegalArgumentException("embedded-chain.snapshot-every must be positive");
-		}
-	}
+    public EmbeddedChainProperties {
+        snapshotEvery = snapshotEvery == null ? Duration.ofSeconds(2) : snapshotEvery;
+        blockTime = blockTime == null ? Duration.ofSeconds(1) : blockTime;
+        if (blockTime.toSeconds() < 1)
+            throw new IllegalArgumentException("embedded-chain.block-time must be at least 1s");
+        if (snapshotEvery.isNegative() || snapshotEvery.isZero()) {
+            throw new IllegalArgumentException("embedded-chain.snapshot-every must be positive");
+        }
+    }
 
-	public boolean enabled() {
-		return stateFile != null;
-	}
+    public boolean enabled() {
+        return stateFile != null;
+    }
 }

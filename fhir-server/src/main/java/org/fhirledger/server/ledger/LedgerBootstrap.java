@@ -13,9 +13,9 @@ import org.fhirledger.files.OwnerOnlyFiles;
 import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.ledger.ChainIdMismatchException;
 import org.fhirledger.ledger.ContractAddresses;
+import org.fhirledger.ledger.Role;
 import org.fhirledger.ledger.web3j.LedgerCredentials;
 import org.fhirledger.ledger.web3j.LedgerDeployer;
-import org.fhirledger.ledger.Role;
 import org.fhirledger.server.security.SecurityMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,69 +34,72 @@ import org.web3j.utils.Numeric;
  * CUSTODIAN.
  */
 final class LedgerBootstrap {
-	private static final Logger log = LoggerFactory.getLogger(LedgerBootstrap.class);
-	static final String DEV_KEY_FILE = "server-key.hex";
+    private static final Logger log = LoggerFactory.getLogger(LedgerBootstrap.class);
+    static final String DEV_KEY_FILE = "server-key.hex";
 
-	private LedgerBootstrap() {}
+    private LedgerBootstrap() {}
 
-	static Credentials credentials(LedgerProperties p, SecurityMode mode, Path chainDir) {
-		if (p.keyFile() != null) return LedgerCredentials.fromKeystore(p.keyFile(), p.keyPassword());
-		if (p.keyEnv() != null) return LedgerCredentials.fromEnvironment(p.keyEnv());
-		if (mode != SecurityMode.DEV) {
-			throw new IllegalStateException("ledger.enabled=true in production mode needs the server's signing key: "
-					+ "set ledger.key-file (web3j keystore) with ledger.key-password, or ledger.key-env");
-		}
-		return devKey(chainDir);
-	}
+    static Credentials credentials(LedgerProperties p, SecurityMode mode, Path chainDir) {
+        if (p.keyFile() != null) return LedgerCredentials.fromKeystore(p.keyFile(), p.keyPassword());
+        if (p.keyEnv() != null) return LedgerCredentials.fromEnvironment(p.keyEnv());
+        if (mode != SecurityMode.DEV) {
+            throw new IllegalStateException("ledger.enabled=true in production mode needs the server's signing key: "
+                    + "set ledger.key-file (web3j keystore) with ledger.key-password, or ledger.key-env");
+        }
+        return devKey(chainDir);
+    }
 
-	/** The dev server key: generated once, owner-only, reused at every start on this data directory. */
-	static Credentials devKey(Path chainDir) {
-		Path file = chainDir.resolve(DEV_KEY_FILE);
-		try {
-			OwnerOnlyFiles.createDirectory(chainDir);
-			if (!Files.exists(file)) {
-				String hex = Numeric.toHexStringWithPrefixZeroPadded(Keys.createEcKeyPair().getPrivateKey(), 64);
-				if (OwnerOnlyFiles.createIfAbsent(file, hex.getBytes(StandardCharsets.US_ASCII))) {
-					log.info("Generated the dev server ledger key in {}", file);
-				}
-			}
-			return Credentials.create(new String(OwnerOnlyFiles.read(file), StandardCharsets.US_ASCII).trim());
-		} catch (IOException e) {
-			throw new UncheckedIOException("cannot create or read the dev ledger key " + file + ": " + e.getMessage(), e);
-		} catch (InvalidAlgorithmParameterException | NoSuchAlgorithmException | NoSuchProviderException e) {
-			throw new IllegalStateException("cannot generate a secp256k1 key", e);
-		}
-	}
+    /** The dev server key: generated once, owner-only, reused at every start on this data directory. */
+    static Credentials devKey(Path chainDir) {
+        Path file = chainDir.resolve(DEV_KEY_FILE);
+        try {
+            OwnerOnlyFiles.createDirectory(chainDir);
+            if (!Files.exists(file)) {
+                String hex = Numeric.toHexStringWithPrefixZeroPadded(
+                        Keys.createEcKeyPair().getPrivateKey(), 64);
+                if (OwnerOnlyFiles.createIfAbsent(file, hex.getBytes(StandardCharsets.US_ASCII))) {
+                    log.info("Generated the dev server ledger key in {}", file);
+                }
+            }
+            return Credentials.create(new String(OwnerOnlyFiles.read(file), StandardCharsets.US_ASCII).trim());
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    "cannot create or read the dev ledger key " + file + ": " + e.getMessage(), e);
+        } catch (InvalidAlgorithmParameterException | NoSuchAlgorithmException | NoSuchProviderException e) {
+            throw new IllegalStateException("cannot generate a secp256k1 key", e);
+        }
+    }
 
-	static ContractAddresses contracts(LedgerProperties p, SecurityMode mode, Credentials server) {
-		Path file = p.contractsFile();
-		if (Files.exists(file)) return ContractsFile.read(file, p.chainId());
-		if (mode != SecurityMode.DEV) {
-			throw new IllegalStateException("ledger contracts file " + file + " does not exist: in production mode "
-					+ "the contracts are deployed by the deploy job, which writes this file (set ledger.contracts-file)");
-		}
-		log.info("No ledger contracts file at {}: deploying the contracts to {} (dev mode)", file, p.rpcUrl());
-		Web3j web3j = Web3j.build(new HttpService(p.rpcUrl()));
-		try {
-			long chainId = web3j.ethChainId().send().getChainId().longValueExact();
-			if (chainId != p.chainId()) throw new ChainIdMismatchException(p.chainId(), chainId, p.rpcUrl());
-			LedgerDeployer deployer = new LedgerDeployer(web3j, server, chainId, BigInteger.ZERO);
-			Bytes32 identity = devIdentity(server.getAddress());
-			ContractAddresses c = deployer.deployPrivate(identity);
-			deployer.assignRole(c, server.getAddress(), Role.CUSTODIAN, identity);
-			ContractsFile.write(file, chainId, c);
-			log.info("Deployed the ledger contracts (AccessRegistry {}); addresses in {}", c.accessRegistry(), file);
-			return c;
-		} catch (IOException e) {
-			throw new IllegalStateException("cannot reach the ledger node at " + p.rpcUrl() + ": " + e.getMessage(), e);
-		} finally {
-			web3j.shutdown();
-		}
-	}
+    static ContractAddresses contracts(LedgerProperties p, SecurityMode mode, Credentials server) {
+        Path file = p.contractsFile();
+        if (Files.exists(file)) return ContractsFile.read(file, p.chainId());
+        if (mode != SecurityMode.DEV) {
+            throw new IllegalStateException(
+                    "ledger contracts file " + file + " does not exist: in production mode "
+                            + "the contracts are deployed by the deploy job, which writes this file (set ledger.contracts-file)");
+        }
+        log.info("No ledger contracts file at {}: deploying the contracts to {} (dev mode)", file, p.rpcUrl());
+        Web3j web3j = Web3j.build(new HttpService(p.rpcUrl()));
+        try {
+            long chainId = web3j.ethChainId().send().getChainId().longValueExact();
+            if (chainId != p.chainId()) throw new ChainIdMismatchException(p.chainId(), chainId, p.rpcUrl());
+            LedgerDeployer deployer = new LedgerDeployer(web3j, server, chainId, BigInteger.ZERO);
+            Bytes32 identity = devIdentity(server.getAddress());
+            ContractAddresses c = deployer.deployPrivate(identity);
+            deployer.assignRole(c, server.getAddress(), Role.CUSTODIAN, identity);
+            ContractsFile.write(file, chainId, c);
+            log.info("Deployed the ledger contracts (AccessRegistry {}); addresses in {}", c.accessRegistry(), file);
+            return c;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot reach the ledger node at " + p.rpcUrl() + ": " + e.getMessage(), e);
+        } finally {
+            web3j.shutdown();
+        }
+    }
 
-	/** The dev server's identity pseudonym on chain: keccak256 of a fixed label and its address. */
-	static Bytes32 devIdentity(String address) {
-		return Bytes32.of(Hash.sha3(("fhir-ledger dev server|" + Keys.toChecksumAddress(address))
-				.getBytes(StandardCharsets.UTF_8)));
-	}
+    /** The dev server's identity pseudonym on chain: keccak256 of a fixed label and its address. */
+    static Bytes32 devIdentity(String address) {
+        return Bytes32.of(Hash.sha3(
+                ("fhir-ledger dev server|" + Keys.toChecksumAddress(address)).getBytes(StandardCharsets.UTF_8)));
+    }
 }

@@ -8,5 +8,5 @@ import org.fhirledger.ledger.Ledger;
  */
 public interface LedgerConnectedListener {
 
-	void connected(Ledger ledger);
+    void connected(Ledger ledger);
 }

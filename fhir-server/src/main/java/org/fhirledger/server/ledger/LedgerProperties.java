@@ -31,69 +31,71 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  */
 @ConfigurationProperties("ledger")
 public record LedgerProperties(
-		boolean enabled,
-		String rpcUrl,
-		Long chainId,
-		Path contractsFile,
-		Path keyFile,
-		String keyPassword,
-		String keyEnv,
-		Integer maxBatchSize,
-		Duration maxWait,
-		Duration receiptTimeout,
-		Long maxLogsRange,
-		Duration rpcTimeout,
-		Duration unavailableTimeout,
-		Duration probeInterval,
-		Duration closeTimeout) {
+        boolean enabled,
+        String rpcUrl,
+        Long chainId,
+        Path contractsFile,
+        Path keyFile,
+        String keyPassword,
+        String keyEnv,
+        Integer maxBatchSize,
+        Duration maxWait,
+        Duration receiptTimeout,
+        Long maxLogsRange,
+        Duration rpcTimeout,
+        Duration unavailableTimeout,
+        Duration probeInterval,
+        Duration closeTimeout) {
 
-	private static final LedgerConfig DEFAULTS =
-			LedgerConfig.defaults("http://127.0.0.1:8545", 31337, new ContractAddresses("", "", "", "", 0));
+    private static final LedgerConfig DEFAULTS =
+            LedgerConfig.defaults("http://127.0.0.1:8545", 31337, new ContractAddresses("", "", "", "", 0));
 
-	public LedgerProperties {
-		rpcUrl = blankToNull(rpcUrl) == null ? DEFAULTS.rpcUrl() : rpcUrl.trim();
-		chainId = chainId == null ? DEFAULTS.chainId() : chainId;
-		keyPassword = keyPassword == null ? "" : keyPassword;
-		keyEnv = blankToNull(keyEnv);
-		maxBatchSize = maxBatchSize == null ? DEFAULTS.maxBatchSize() : maxBatchSize;
-		maxWait = maxWait == null ? DEFAULTS.maxWait() : maxWait;
-		receiptTimeout = receiptTimeout == null ? DEFAULTS.receiptTimeout() : receiptTimeout;
-		maxLogsRange = maxLogsRange == null ? DEFAULTS.maxLogsRange() : maxLogsRange;
-		rpcTimeout = rpcTimeout == null ? DEFAULTS.rpcTimeout() : rpcTimeout;
-		unavailableTimeout = unavailableTimeout == null ? Duration.ofSeconds(5) : unavailableTimeout;
-		probeInterval = probeInterval == null ? DEFAULTS.probeInterval() : probeInterval;
-		closeTimeout = closeTimeout == null ? Duration.ofSeconds(5) : closeTimeout;
-		for (Duration d : new Duration[] {rpcTimeout, probeInterval}) {
-			if (d.isNegative() || d.isZero()) {
-				throw new IllegalArgumentException("ledger.rpc-timeout and ledger.probe-interval must be positive");
-			}
-		}
-		if (unavailableTimeout.isNegative() || closeTimeout.isNegative()) {
-			throw new IllegalArgumentException("ledger.unavailable-timeout and ledger.close-timeout must not be negative");
-		}
-		if (chainId <= 0) throw new IllegalArgumentException("ledger.chain-id must be positive, got " + chainId);
-		if (maxBatchSize < 1) throw new IllegalArgumentException("ledger.max-batch-size must be at least 1");
-		if (maxLogsRange < 1) throw new IllegalArgumentException("ledger.max-logs-range must be at least 1");
-		if (maxWait.isNegative() || receiptTimeout.isNegative() || receiptTimeout.isZero()) {
-			throw new IllegalArgumentException("ledger.max-wait must not be negative and ledger.receipt-timeout must be positive");
-		}
-		if (keyFile != null && keyEnv != null) {
-			throw new IllegalArgumentException("set either ledger.key-file or ledger.key-env, not both");
-		}
-	}
+    public LedgerProperties {
+        rpcUrl = blankToNull(rpcUrl) == null ? DEFAULTS.rpcUrl() : rpcUrl.trim();
+        chainId = chainId == null ? DEFAULTS.chainId() : chainId;
+        keyPassword = keyPassword == null ? "" : keyPassword;
+        keyEnv = blankToNull(keyEnv);
+        maxBatchSize = maxBatchSize == null ? DEFAULTS.maxBatchSize() : maxBatchSize;
+        maxWait = maxWait == null ? DEFAULTS.maxWait() : maxWait;
+        receiptTimeout = receiptTimeout == null ? DEFAULTS.receiptTimeout() : receiptTimeout;
+        maxLogsRange = maxLogsRange == null ? DEFAULTS.maxLogsRange() : maxLogsRange;
+        rpcTimeout = rpcTimeout == null ? DEFAULTS.rpcTimeout() : rpcTimeout;
+        unavailableTimeout = unavailableTimeout == null ? Duration.ofSeconds(5) : unavailableTimeout;
+        probeInterval = probeInterval == null ? DEFAULTS.probeInterval() : probeInterval;
+        closeTimeout = closeTimeout == null ? Duration.ofSeconds(5) : closeTimeout;
+        for (Duration d : new Duration[] {rpcTimeout, probeInterval}) {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("ledger.rpc-timeout and ledger.probe-interval must be positive");
+            }
+        }
+        if (unavailableTimeout.isNegative() || closeTimeout.isNegative()) {
+            throw new IllegalArgumentException(
+                    "ledger.unavailable-timeout and ledger.close-timeout must not be negative");
+        }
+        if (chainId <= 0) throw new IllegalArgumentException("ledger.chain-id must be positive, got " + chainId);
+        if (maxBatchSize < 1) throw new IllegalArgumentException("ledger.max-batch-size must be at least 1");
+        if (maxLogsRange < 1) throw new IllegalArgumentException("ledger.max-logs-range must be at least 1");
+        if (maxWait.isNegative() || receiptTimeout.isNegative() || receiptTimeout.isZero()) {
+            throw new IllegalArgumentException(
+                    "ledger.max-wait must not be negative and ledger.receipt-timeout must be positive");
+        }
+        if (keyFile != null && keyEnv != null) {
+            throw new IllegalArgumentException("set either ledger.key-file or ledger.key-env, not both");
+        }
+    }
 
-	/** The adapter's settings for these contracts. */
-	public LedgerConfig toLedgerConfig(ContractAddresses contracts) {
-		return LedgerConfig.builder(rpcUrl, chainId, contracts)
-				.batching(maxBatchSize, maxWait)
-				.timeouts(receiptTimeout, unavailableTimeout, closeTimeout)
-				.maxLogsRange(maxLogsRange)
-				.rpcTimeout(rpcTimeout)
-				.probeInterval(probeInterval)
-				.build();
-	}
+    /** The adapter's settings for these contracts. */
+    public LedgerConfig toLedgerConfig(ContractAddresses contracts) {
+        return LedgerConfig.builder(rpcUrl, chainId, contracts)
+                .batching(maxBatchSize, maxWait)
+                .timeouts(receiptTimeout, unavailableTimeout, closeTimeout)
+                .maxLogsRange(maxLogsRange)
+                .rpcTimeout(rpcTimeout)
+                .probeInterval(probeInterval)
+                .build();
+    }
 
-	private static String blankToNull(String s) {
-		return s == null || s.isBlank() ? null : s;
-	}
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
 }

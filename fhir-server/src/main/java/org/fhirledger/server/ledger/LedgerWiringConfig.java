@@ -24,58 +24,66 @@ import org.web3j.crypto.Keys;
 @EnableConfigurationProperties({LedgerProperties.class, EmbeddedChainProperties.class})
 public class LedgerWiringConfig {
 
-	@Bean
-	public Credentials ledgerCredentials(LedgerProperties ledger, SecurityProperties security,
-			DataDir dataDir) {
-		return LedgerBootstrap.credentials(ledger, security.mode(), dataDir.resolve("chain"));
-	}
+    @Bean
+    public Credentials ledgerCredentials(LedgerProperties ledger, SecurityProperties security, DataDir dataDir) {
+        return LedgerBootstrap.credentials(ledger, security.mode(), dataDir.resolve("chain"));
+    }
 
-	@Bean(destroyMethod = "close")
-	public Web3jLedger ledger(LedgerProperties ledger, SecurityProperties security, Credentials ledgerCredentials,
-			ObjectProvider<LedgerConnectedListener> listeners) {
-		ContractAddresses contracts = LedgerBootstrap.contracts(ledger, security.mode(), ledgerCredentials);
-		Web3jLedger connected = Web3jLedger.connect(ledger.toLedgerConfig(contracts), ledgerCredentials);
-		try {
-			listeners.orderedStream().forEach(l -> l.connected(connected));
-		} catch (RuntimeException e) {
-			connected.close();
-			throw e;
-		}
-		return connected;
-	}
+    @Bean(destroyMethod = "close")
+    public Web3jLedger ledger(
+            LedgerProperties ledger,
+            SecurityProperties security,
+            Credentials ledgerCredentials,
+            ObjectProvider<LedgerConnectedListener> listeners) {
+        ContractAddresses contracts = LedgerBootstrap.contracts(ledger, security.mode(), ledgerCredentials);
+        Web3jLedger connected = Web3jLedger.connect(ledger.toLedgerConfig(contracts), ledgerCredentials);
+        try {
+            listeners.orderedStream().forEach(l -> l.connected(connected));
+        } catch (RuntimeException e) {
+            connected.close();
+            throw e;
+        }
+        return connected;
+    }
 
-	/** Where the ledger lives, for code that names the chain (proofs, the event reader) without using the adapter. */
-	@Bean
-	public ChainCoordinates chainCoordinates(Web3jLedger connected) {
-		return connected.coordinates();
-	}
+    /** Where the ledger lives, for code that names the chain (proofs, the event reader) without using the adapter. */
+    @Bean
+    public ChainCoordinates chainCoordinates(Web3jLedger connected) {
+        return connected.coordinates();
+    }
 
-	/** The embedded anvil's snapshots (bin/run), or a node that persists every block itself. */
-	@Bean(destroyMethod = "close")
-	public ChainDurability chainDurability(EmbeddedChainProperties embedded, LedgerProperties ledger, Web3jLedger connected,
-			ObjectProvider<ChainDurability.LostBlocksListener> listeners) {
-		if (!embedded.enabled()) return new NodePersistsEveryBlock();
-		EmbeddedChain chain = new EmbeddedChain(ledger.rpcUrl(), embedded, listeners.orderedStream().toList());
-		chain.start();
-		return chain;
-	}
+    /** The embedded anvil's snapshots (bin/run), or a node that persists every block itself. */
+    @Bean(destroyMethod = "close")
+    public ChainDurability chainDurability(
+            EmbeddedChainProperties embedded,
+            LedgerProperties ledger,
+            Web3jLedger connected,
+            ObjectProvider<ChainDurability.LostBlocksListener> listeners) {
+        if (!embedded.enabled()) return new NodePersistsEveryBlock();
+        EmbeddedChain chain = new EmbeddedChain(
+                ledger.rpcUrl(), embedded, listeners.orderedStream().toList());
+        chain.start();
+        return chain;
+    }
 
-	/** No snapshots to take: a close that does nothing, so one bean definition serves both. */
-	static final class NodePersistsEveryBlock implements ChainDurability, AutoCloseable {
-		@Override
-		public long durableBlock() {
-			return Long.MAX_VALUE;
-		}
+    /** No snapshots to take: a close that does nothing, so one bean definition serves both. */
+    static final class NodePersistsEveryBlock implements ChainDurability, AutoCloseable {
+        @Override
+        public long durableBlock() {
+            return Long.MAX_VALUE;
+        }
 
-		@Override
-		public void close() {
-		}
-	}
+        @Override
+        public void close() {}
+    }
 
-	@Bean
-	public LedgerHealthIndicator ledgerHealthIndicator(LedgerProperties ledger, Credentials ledgerCredentials,
-			Web3jLedger connected) {
-		return new LedgerHealthIndicator(ledger.rpcUrl(), ledger.chainId(),
-				Keys.toChecksumAddress(ledgerCredentials.getAddress()), connected::outage);
-	}
+    @Bean
+    public LedgerHealthIndicator ledgerHealthIndicator(
+            LedgerProperties ledger, Credentials ledgerCredentials, Web3jLedger connected) {
+        return new LedgerHealthIndicator(
+                ledger.rpcUrl(),
+                ledger.chainId(),
+                Keys.toChecksumAddress(ledgerCredentials.getAddress()),
+                connected::outage);
+    }
 }

@@ -28,82 +28,92 @@ import org.hl7.fhir.r4.model.Reference;
  */
 public final class AuditAccessMapping {
 
-	private final Function<String, Bytes32> pseudonymOf;
-	private final String serverAccount;
+    private final Function<String, Bytes32> pseudonymOf;
+    private final String serverAccount;
 
-	/**
-	 * @param pseudonymOf   pseudonym of a relative {@code Type/id} reference
-	 * @param serverAccount the server's own ledger address, for AuditEvents without a requestor address
-	 */
-	public AuditAccessMapping(Function<String, Bytes32> pseudonymOf, String serverAccount) {
-		this.pseudonymOf = pseudonymOf;
-		this.serverAccount = serverAccount.toLowerCase(Locale.ROOT);
-	}
+    /**
+     * @param pseudonymOf   pseudonym of a relative {@code Type/id} reference
+     * @param serverAccount the server's own ledger address, for AuditEvents without a requestor address
+     */
+    public AuditAccessMapping(Function<String, Bytes32> pseudonymOf, String serverAccount) {
+        this.pseudonymOf = pseudonymOf;
+        this.serverAccount = serverAccount.toLowerCase(Locale.ROOT);
+    }
 
-	public AccessEntry map(AuditEvent event, Bytes32 auditHash) {
-		return new AccessEntry(actor(event), entity(event, AuditShape.ROLE_PATIENT),
-				entity(event, AuditShape.ROLE_DOMAIN_RESOURCE), action(event), outcome(event), time(event), auditHash);
-	}
+    public AccessEntry map(AuditEvent event, Bytes32 auditHash) {
+        return new AccessEntry(
+                actor(event),
+                entity(event, AuditShape.ROLE_PATIENT),
+                entity(event, AuditShape.ROLE_DOMAIN_RESOURCE),
+                action(event),
+                outcome(event),
+                time(event),
+                auditHash);
+    }
 
-	String actor(AuditEvent event) {
-		for (AuditEvent.AuditEventAgentComponent agent : event.getAgent()) {
-			if (!agent.getRequestor()) continue;
-			Identifier id = agent.getWho().getIdentifier();
-			if (AuditShape.LEDGER_ADDRESS_SYSTEM.equals(id.getSystem()) && id.getValue() != null
-					&& id.getValue().matches("0x[0-9a-fA-F]{40}")) {
-				return id.getValue().toLowerCase(Locale.ROOT);
-			}
-		}
-		return serverAccount;
-	}
+    String actor(AuditEvent event) {
+        for (AuditEvent.AuditEventAgentComponent agent : event.getAgent()) {
+            if (!agent.getRequestor()) continue;
+            Identifier id = agent.getWho().getIdentifier();
+            if (AuditShape.LEDGER_ADDRESS_SYSTEM.equals(id.getSystem())
+                    && id.getValue() != null
+                    && id.getValue().matches("0x[0-9a-fA-F]{40}")) {
+                return id.getValue().toLowerCase(Locale.ROOT);
+            }
+        }
+        return serverAccount;
+    }
 
-	Bytes32 entity(AuditEvent event, String role) {
-		for (AuditEvent.AuditEventEntityComponent entity : event.getEntity()) {
-			Coding r = entity.getRole();
-			if (!AuditShape.OBJECT_ROLE_SYSTEM.equals(r.getSystem()) || !role.equals(r.getCode())) continue;
-			Optional<String> target = relative(entity.getWhat());
-			if (target.isPresent()) return target.get().isEmpty() ? Bytes32.ZERO : safePseudonym(target.get());
-		}
-		return Bytes32.ZERO;
-	}
+    Bytes32 entity(AuditEvent event, String role) {
+        for (AuditEvent.AuditEventEntityComponent entity : event.getEntity()) {
+            Coding r = entity.getRole();
+            if (!AuditShape.OBJECT_ROLE_SYSTEM.equals(r.getSystem()) || !role.equals(r.getCode())) continue;
+            Optional<String> target = relative(entity.getWhat());
+            if (target.isPresent()) return target.get().isEmpty() ? Bytes32.ZERO : safePseudonym(target.get());
+        }
+        return Bytes32.ZERO;
+    }
 
-	private Optional<String> relative(Reference what) {
-		if (what.hasReference()) {
-			IdType id = new IdType(what.getReference());
-			if (id.hasResourceType() && id.hasIdPart()) return Optional.of(id.getResourceType() + "/" + id.getIdPart());
-			return Optional.of("");
-		}
-		if (what.hasIdentifier() && what.getIdentifier().hasValue()) return Optional.of(what.getIdentifier().getValue());
-		return Optional.empty();
-	}
+    private Optional<String> relative(Reference what) {
+        if (what.hasReference()) {
+            IdType id = new IdType(what.getReference());
+            if (id.hasResourceType() && id.hasIdPart()) return Optional.of(id.getResourceType() + "/" + id.getIdPart());
+            return Optional.of("");
+        }
+        if (what.hasIdentifier() && what.getIdentifier().hasValue())
+            return Optional.of(what.getIdentifier().getValue());
+        return Optional.empty();
+    }
 
-	private Bytes32 safePseudonym(String reference) {
-		try {
-			return pseudonymOf.apply(reference);
-		} catch (IllegalArgumentException e) {
-			return Bytes32.ZERO; // not a Type/id: nothing identifiable to key on
-		}
-	}
+    private Bytes32 safePseudonym(String reference) {
+        try {
+            return pseudonymOf.apply(reference);
+        } catch (IllegalArgumentException e) {
+            return Bytes32.ZERO; // not a Type/id: nothing identifiable to key on
+        }
+    }
 
-	static int action(AuditEvent event) {
-		if (!event.hasAction()) return 0;
-		return switch (event.getAction()) {
-			case C -> 1;
-			case R -> 2;
-			case U -> 3;
-			case D -> 4;
-			case E -> 5;
-			default -> 0;
-		};
-	}
+    static int action(AuditEvent event) {
+        if (!event.hasAction()) return 0;
+        return switch (event.getAction()) {
+            case C -> 1;
+            case R -> 2;
+            case U -> 3;
+            case D -> 4;
+            case E -> 5;
+            default -> 0;
+        };
+    }
 
-	static AccessEntry.Outcome outcome(AuditEvent event) {
-		return event.hasOutcome() && AuditShape.OUTCOME_SUCCESS.equals(event.getOutcome().toCode())
-				? AccessEntry.Outcome.ALLOWED : AccessEntry.Outcome.DENIED;
-	}
+    static AccessEntry.Outcome outcome(AuditEvent event) {
+        return event.hasOutcome()
+                        && AuditShape.OUTCOME_SUCCESS.equals(event.getOutcome().toCode())
+                ? AccessEntry.Outcome.ALLOWED
+                : AccessEntry.Outcome.DENIED;
+    }
 
-	static long time(AuditEvent event) {
-		Instant t = event.hasRecorded() ? event.getRecorded().toInstant() : Instant.now();
-		return Math.max(0, t.getEpochSecond());
-	}
+    static long time(AuditEvent event) {
+        Instant t = event.hasRecorded() ? event.getRecorded().toInstant() : Instant.now();
+        return Math.max(0, t.getEpochSecond());
+    }
 }

@@ -18,36 +18,32 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  */
 @ConfigurationProperties("content-store")
 public record ContentStoreProperties(
-		String ipfsApiUrl,
-		Path localDir,
-		Long maxBytes,
-		Duration requestTimeout,
-		Integer maxAttempts) {
+        String ipfsApiUrl, Path localDir, Long maxBytes, Duration requestTimeout, Integer maxAttempts) {
 
-	public ContentStoreProperties {
-		ipfsApiUrl = ipfsApiUrl == null || ipfsApiUrl.isBlank() ? null : ipfsApiUrl.trim();
-		maxBytes = maxBytes == null ? KuboConfig.DEFAULT_MAX_CONTENT_BYTES : maxBytes;
-		requestTimeout = requestTimeout == null ? Duration.ofSeconds(30) : requestTimeout;
-		maxAttempts = maxAttempts == null ? 2 : maxAttempts;
-		if (ipfsApiUrl != null && !(ipfsApiUrl.startsWith("http://") || ipfsApiUrl.startsWith("https://"))) {
-			throw new IllegalArgumentException("content-store.ipfs-api-url must be an http(s) URL, got " + ipfsApiUrl);
-		}
-		if (maxBytes < 1) throw new IllegalArgumentException("content-store.max-bytes must be positive");
-		if (maxAttempts < 1) throw new IllegalArgumentException("content-store.max-attempts must be at least 1");
-	}
+    public ContentStoreProperties {
+        ipfsApiUrl = ipfsApiUrl == null || ipfsApiUrl.isBlank() ? null : ipfsApiUrl.trim();
+        maxBytes = maxBytes == null ? KuboConfig.DEFAULT_MAX_CONTENT_BYTES : maxBytes;
+        requestTimeout = requestTimeout == null ? Duration.ofSeconds(30) : requestTimeout;
+        maxAttempts = maxAttempts == null ? 2 : maxAttempts;
+        if (ipfsApiUrl != null && !(ipfsApiUrl.startsWith("http://") || ipfsApiUrl.startsWith("https://"))) {
+            throw new IllegalArgumentException("content-store.ipfs-api-url must be an http(s) URL, got " + ipfsApiUrl);
+        }
+        if (maxBytes < 1) throw new IllegalArgumentException("content-store.max-bytes must be positive");
+        if (maxAttempts < 1) throw new IllegalArgumentException("content-store.max-attempts must be at least 1");
+    }
 
-	/** "ipfs" or "local": what the health indicator reports. */
-	public String kind() {
-		return ipfsApiUrl == null ? "local" : "ipfs";
-	}
+    /** "ipfs" or "local": what the health indicator reports. */
+    public String kind() {
+        return ipfsApiUrl == null ? "local" : "ipfs";
+    }
 
-	/** Where, for the health indicator (a URL or a directory; no secret). */
-	public String location(Path dataDir) {
-		return ipfsApiUrl != null ? ipfsApiUrl : localDirOr(dataDir).toString();
-	}
+    /** Where, for the health indicator (a URL or a directory; no secret). */
+    public String location(Path dataDir) {
+        return ipfsApiUrl != null ? ipfsApiUrl : localDirOr(dataDir).toString();
+    }
 
-	/** The local store's directory. */
-	public Path localDirOr(Path dataDir) {
-		return localDir != null ? localDir : dataDir.resolve("content");
-	}
+    /** The local store's directory. */
+    public Path localDirOr(Path dataDir) {
+        return localDir != null ? localDir : dataDir.resolve("content");
+    }
 }

@@ -16,19 +16,19 @@ import java.util.Set;
 @Interceptor
 public class InPlaceChangeRefusal {
 
-	/** The operations refused, also left out of the CapabilityStatement. */
-	public static final Set<String> OPERATIONS = Set.of("$meta-add", "$meta-delete", "$expunge");
+    /** The operations refused, also left out of the CapabilityStatement. */
+    public static final Set<String> OPERATIONS = Set.of("$meta-add", "$meta-delete", "$expunge");
 
-	static final String MESSAGE = "This operation would change or remove a stored version without a new version, and"
-			+ " every version is recorded on the ledger: $meta-add, $meta-delete and $expunge are not supported. Update"
-			+ " the resource instead.";
+    static final String MESSAGE = "This operation would change or remove a stored version without a new version, and"
+            + " every version is recorded on the ledger: $meta-add, $meta-delete and $expunge are not supported. Update"
+            + " the resource instead.";
 
-	static boolean changesInPlace(String operation) {
-		return operation != null && OPERATIONS.contains(operation);
-	}
+    static boolean changesInPlace(String operation) {
+        return operation != null && OPERATIONS.contains(operation);
+    }
 
-	@Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)
-	public void beforeHandling(RequestDetails request) {
-		if (changesInPlace(request.getOperation())) throw new MethodNotAllowedException(MESSAGE);
-	}
+    @Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)
+    public void beforeHandling(RequestDetails request) {
+        if (changesInPlace(request.getOperation())) throw new MethodNotAllowedException(MESSAGE);
+    }
 }

@@ -7,7 +7,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.fhirledger.content.Cid;
 import org.fhirledger.content.ContentStore;
 import org.fhirledger.ledger.Bytes32;
@@ -35,268 +34,286 @@ import org.springframework.context.SmartLifecycle;
  */
 public class LedgerWriter implements SmartLifecycle {
 
-	private static final Logger log = LoggerFactory.getLogger(LedgerWriter.class);
-	private static final long STOP_TIMEOUT_MILLIS = 5_000;
+    private static final Logger log = LoggerFactory.getLogger(LedgerWriter.class);
+    private static final long STOP_TIMEOUT_MILLIS = 5_000;
 
-	/** Told about every confirmed row (e.g. the read-side integrity cache). */
-	public interface ConfirmationListener {
-		void confirmed(OutboxRow row, LedgerReceipt receipt);
-	}
+    /** Told about every confirmed row (e.g. the read-side integrity cache). */
+    public interface ConfirmationListener {
+        void confirmed(OutboxRow row, LedgerReceipt receipt);
+    }
 
-	private record Completion(OutboxRow row, LedgerReceipt receipt, Throwable error) {}
+    private record Completion(OutboxRow row, LedgerReceipt receipt, Throwable error) {}
 
-	private final OutboxStore store;
-	private final Ledger ledger;
-	private final ContentUploads uploads;
-	private final WriterLock lock;
-	private final OutboxProperties settings;
-	private final ConfirmationListener listener;
-	private final WriterHealth health = new WriterHealth();
-	private final ConcurrentLinkedQueue<Completion> completions = new ConcurrentLinkedQueue<>();
-	private final Object signal = new Object();
-	private final Backoff backoff;
-	private volatile boolean wakeRequested;
-	private volatile boolean running;
-	private volatile Thread thread;
-	private volatile long backoffUntil;
+    private final OutboxStore store;
+    private final Ledger ledger;
+    private final ContentUploads uploads;
+    private final WriterLock lock;
+    private final OutboxProperties settings;
+    private final ConfirmationListener listener;
+    private final WriterHealth health = new WriterHealth();
+    private final ConcurrentLinkedQueue<Completion> completions = new ConcurrentLinkedQueue<>();
+    private final Object signal = new Object();
+    private final Backoff backoff;
+    private volatile boolean wakeRequested;
+    private volatile boolean running;
+    private volatile Thread thread;
+    private volatile long backoffUntil;
 
-	public LedgerWriter(OutboxStore store, Ledger ledger, ContentStore content, WriterLock lock,
-			OutboxProperties settings, ConfirmationListener listener) {
-		this.store = store;
-		this.ledger = ledger;
-		this.uploads = new ContentUploads(content, settings.contentThreads());
-		this.lock = lock;
-		this.settings = settings;
-		this.backoff = new Backoff(settings.retryInitial(), settings.retryMax());
-		this.listener = listener;
-	}
+    public LedgerWriter(
+            OutboxStore store,
+            Ledger ledger,
+            ContentStore content,
+            WriterLock lock,
+            OutboxProperties settings,
+            ConfirmationListener listener) {
+        this.store = store;
+        this.ledger = ledger;
+        this.uploads = new ContentUploads(content, settings.contentThreads());
+        this.lock = lock;
+        this.settings = settings;
+        this.backoff = new Backoff(settings.retryInitial(), settings.retryMax());
+        this.listener = listener;
+    }
 
-	/** Called after a transaction with outbox rows committed. */
-	public void wake() {
-		wakeRequested = true;
-		synchronized (signal) {
-			signal.notifyAll();
-		}
-	}
+    /** Called after a transaction with outbox rows committed. */
+    public void wake() {
+        wakeRequested = true;
+        synchronized (signal) {
+            signal.notifyAll();
+        }
+    }
 
-	@Override
-	public synchronized void start() {
-		if (running) return;
-		running = true;
-		health.role(WriterHealth.Role.STARTING);
-		thread = new Thread(this::loop, "ledger-writer");
-		thread.setDaemon(true);
-		thread.start();
-	}
+    @Override
+    public synchronized void start() {
+        if (running) return;
+        running = true;
+        health.role(WriterHealth.Role.STARTING);
+        thread = new Thread(this::loop, "ledger-writer");
+        thread.setDaemon(true);
+        thread.start();
+    }
 
-	@Override
-	public void stop() {
-		Thread t;
-		synchronized (this) {
-			if (!running) return;
-			running = false;
-			t = thread;
-		}
-		wake();
-		if (t != null) {
-			try {
-				// bounded: a round stuck on the chain or the content store is left behind (a daemon thread); the
-				// rows it holds stay in the outbox and are looked up on chain after the restart
-				t.join(STOP_TIMEOUT_MILLIS);
-			} catch (InterruptedException e) {
-				Thread.currentThread().interrupt();
-			}
-		}
-		uploads.close();
-		lock.close();
-		health.role(WriterHealth.Role.STOPPED);
-	}
+    @Override
+    public void stop() {
+        Thread t;
+        synchronized (this) {
+            if (!running) return;
+            running = false;
+            t = thread;
+        }
+        wake();
+        if (t != null) {
+            try {
+                // bounded: a round stuck on the chain or the content store is left behind (a daemon thread); the
+                // rows it holds stay in the outbox and are looked up on chain after the restart
+                t.join(STOP_TIMEOUT_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        uploads.close();
+        lock.close();
+        health.role(WriterHealth.Role.STOPPED);
+    }
 
-	@Override
-	public boolean isRunning() {
-		return running;
-	}
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
 
-	public WriterHealth health() {
-		return health;
-	}
+    public WriterHealth health() {
+        return health;
+    }
 
-	private void loop() {
-		while (running) {
-			try {
-				if (!lock.held()) {
-					if (!lock.tryAcquire()) {
-						if (health.role() != WriterHealth.Role.STANDBY) {
-							log.info("ledger writer: standby (another replica writes for this account)");
-						}
-						health.role(WriterHealth.Role.STANDBY);
-						drainCompletions();
-						pause(settings.lockRetry().toMillis());
-						continue;
-					}
-					log.info("ledger writer: active");
-					health.role(WriterHealth.Role.ACTIVE);
-				}
-				drainCompletions();
-				long now = System.currentTimeMillis();
-				if (now < backoffUntil) {
-					pause(backoffUntil - now);
-					continue;
-				}
-				int room = settings.maxInFlight() - health.inFlight();
-				if (room <= 0) {
-					pause(settings.pollInterval().toMillis());
-					continue;
-				}
-				List<OutboxRow> rows = store.nextBatch(Math.min(settings.batchSize(), room), 0, health.inFlightIds());
-				if (rows.isEmpty()) {
-					pause(settings.pollInterval().toMillis());
-					continue;
-				}
-				process(rows);
-			} catch (RuntimeException e) {
-				// e.g. the database briefly unreachable: back off, the rows stay in the table
-				log.warn("ledger writer round failed: {}", e.toString());
-				backOff();
-			}
-		}
-	}
+    private void loop() {
+        while (running) {
+            try {
+                if (!lock.held()) {
+                    if (!lock.tryAcquire()) {
+                        if (health.role() != WriterHealth.Role.STANDBY) {
+                            log.info("ledger writer: standby (another replica writes for this account)");
+                        }
+                        health.role(WriterHealth.Role.STANDBY);
+                        drainCompletions();
+                        pause(settings.lockRetry().toMillis());
+                        continue;
+                    }
+                    log.info("ledger writer: active");
+                    health.role(WriterHealth.Role.ACTIVE);
+                }
+                drainCompletions();
+                long now = System.currentTimeMillis();
+                if (now < backoffUntil) {
+                    pause(backoffUntil - now);
+                    continue;
+                }
+                int room = settings.maxInFlight() - health.inFlight();
+                if (room <= 0) {
+                    pause(settings.pollInterval().toMillis());
+                    continue;
+                }
+                List<OutboxRow> rows = store.nextBatch(Math.min(settings.batchSize(), room), 0, health.inFlightIds());
+                if (rows.isEmpty()) {
+                    pause(settings.pollInterval().toMillis());
+                    continue;
+                }
+                process(rows);
+            } catch (RuntimeException e) {
+                // e.g. the database briefly unreachable: back off, the rows stay in the table
+                log.warn("ledger writer round failed: {}", e.toString());
+                backOff();
+            }
+        }
+    }
 
-	private void process(List<OutboxRow> rows) {
-		List<OutboxRow> toSend = new ArrayList<>(rows.size());
-		List<OutboxStore.Confirmation> fromChain = new ArrayList<>();
-		try {
-			for (OutboxRow row : rows) {
-				if (row.attempts() > 0 && row.kind() == OutboxRow.Kind.RECORD && alreadyOnChain(row, fromChain)) continue;
-				toSend.add(row);
-			}
-		} catch (RuntimeException e) {
-			chainFailed(e);
-			return;
-		} finally {
-			if (!fromChain.isEmpty()) {
-				store.confirm(fromChain);
-				health.confirmed(fromChain.size());
-			}
-		}
-		List<OutboxRow> stored = putContent(toSend);
-		if (stored.isEmpty()) return;
-		store.markSubmitted(stored);
-		long now = System.currentTimeMillis();
-		for (OutboxRow row : stored) {
-			health.handedOver(row.id(), now);
-			CompletableFuture<LedgerReceipt> f;
-			try {
-				f = row.kind() == OutboxRow.Kind.ACCESS
-						? ledger.appendAccess(row.access())
-						: ledger.appendRecord(new RecordEntry(row.resource(), row.version(), row.contentHash(),
-								row.cid().toBytes(), row.patient()));
-			} catch (RuntimeException e) {
-				f = CompletableFuture.failedFuture(e);
-			}
-			f.whenComplete((receipt, error) -> {
-				completions.add(new Completion(row, receipt, error));
-				wake();
-			});
-		}
-	}
+    private void process(List<OutboxRow> rows) {
+        List<OutboxRow> toSend = new ArrayList<>(rows.size());
+        List<OutboxStore.Confirmation> fromChain = new ArrayList<>();
+        try {
+            for (OutboxRow row : rows) {
+                if (row.attempts() > 0 && row.kind() == OutboxRow.Kind.RECORD && alreadyOnChain(row, fromChain))
+                    continue;
+                toSend.add(row);
+            }
+        } catch (RuntimeException e) {
+            chainFailed(e);
+            return;
+        } finally {
+            if (!fromChain.isEmpty()) {
+                store.confirm(fromChain);
+                health.confirmed(fromChain.size());
+            }
+        }
+        List<OutboxRow> stored = putContent(toSend);
+        if (stored.isEmpty()) return;
+        store.markSubmitted(stored);
+        long now = System.currentTimeMillis();
+        for (OutboxRow row : stored) {
+            health.handedOver(row.id(), now);
+            CompletableFuture<LedgerReceipt> f;
+            try {
+                f = row.kind() == OutboxRow.Kind.ACCESS
+                        ? ledger.appendAccess(row.access())
+                        : ledger.appendRecord(new RecordEntry(
+                                row.resource(),
+                                row.version(),
+                                row.contentHash(),
+                                row.cid().toBytes(),
+                                row.patient()));
+            } catch (RuntimeException e) {
+                f = CompletableFuture.failedFuture(e);
+            }
+            f.whenComplete((receipt, error) -> {
+                completions.add(new Completion(row, receipt, error));
+                wake();
+            });
+        }
+    }
 
-	/** A row handed to the ledger before (this process or a dead one): never sent twice blindly. */
-	private boolean alreadyOnChain(OutboxRow row, List<OutboxStore.Confirmation> confirmed) {
-		Optional<Bytes32> onChain = ledger.contentHashOf(row.resource(), row.version());
-		if (onChain.isEmpty()) return false;
-		if (!onChain.get().equals(row.contentHash())) {
-			log.error("ledger writer: {} is on chain with another content hash; not retried", row.logName());
-			store.markConflict(row.id(), "the chain holds another content hash for this version");
-			return true;
-		}
-		Optional<RecordInfo> info = ledger.findRecord(row.resource(), row.version());
-		if (info.isEmpty()) return false; // the view saw it, the logs not yet: the adapter resolves the duplicate
-		LedgerReceipt receipt = info.get().receipt();
-		confirmed.add(new OutboxStore.Confirmation(row.id(), receipt, Cid.fromBytes(info.get().entry().cid())));
-		listener.confirmed(row, receipt);
-		return true;
-	}
+    /** A row handed to the ledger before (this process or a dead one): never sent twice blindly. */
+    private boolean alreadyOnChain(OutboxRow row, List<OutboxStore.Confirmation> confirmed) {
+        Optional<Bytes32> onChain = ledger.contentHashOf(row.resource(), row.version());
+        if (onChain.isEmpty()) return false;
+        if (!onChain.get().equals(row.contentHash())) {
+            log.error("ledger writer: {} is on chain with another content hash; not retried", row.logName());
+            store.markConflict(row.id(), "the chain holds another content hash for this version");
+            return true;
+        }
+        Optional<RecordInfo> info = ledger.findRecord(row.resource(), row.version());
+        if (info.isEmpty()) return false; // the view saw it, the logs not yet: the adapter resolves the duplicate
+        LedgerReceipt receipt = info.get().receipt();
+        confirmed.add(new OutboxStore.Confirmation(
+                row.id(), receipt, Cid.fromBytes(info.get().entry().cid())));
+        listener.confirmed(row, receipt);
+        return true;
+    }
 
-	/** The RECORD envelopes into the content store; rows whose put failed stay for the next round. */
-	private List<OutboxRow> putContent(List<OutboxRow> rows) {
-		ContentUploads.Result result = uploads.upload(rows);
-		List<OutboxRow> stored = result.stored();
-		RuntimeException failure = result.failure();
-		if (failure != null) {
-			health.contentProblem(WriterHealth.Problem.of(failure));
-			log.warn("ledger writer: content store failed ({}); {} row(s) wait", failure.getClass().getSimpleName(),
-					rows.size() - stored.size());
-			backOff();
-		} else if (!stored.isEmpty() && stored.stream().anyMatch(r -> r.kind() == OutboxRow.Kind.RECORD)) {
-			health.contentProblem(null);
-		}
-		return stored;
-	}
+    /** The RECORD envelopes into the content store; rows whose put failed stay for the next round. */
+    private List<OutboxRow> putContent(List<OutboxRow> rows) {
+        ContentUploads.Result result = uploads.upload(rows);
+        List<OutboxRow> stored = result.stored();
+        RuntimeException failure = result.failure();
+        if (failure != null) {
+            health.contentProblem(WriterHealth.Problem.of(failure));
+            log.warn(
+                    "ledger writer: content store failed ({}); {} row(s) wait",
+                    failure.getClass().getSimpleName(),
+                    rows.size() - stored.size());
+            backOff();
+        } else if (!stored.isEmpty() && stored.stream().anyMatch(r -> r.kind() == OutboxRow.Kind.RECORD)) {
+            health.contentProblem(null);
+        }
+        return stored;
+    }
 
-	private void drainCompletions() {
-		List<Completion> done = new ArrayList<>();
-		for (Completion c; (c = completions.poll()) != null; ) done.add(c);
-		if (done.isEmpty()) return;
-		List<OutboxStore.Confirmation> ok = new ArrayList<>();
-		Throwable lastError = null;
-		for (Completion c : done) {
-			if (c.error() == null) {
-				ok.add(new OutboxStore.Confirmation(c.row().id(), c.receipt(), null));
-				continue;
-			}
-			Throwable e = c.error() instanceof CompletionException && c.error().getCause() != null
-					? c.error().getCause() : c.error();
-			if (e instanceof ConflictingEntryException) {
-				log.error("ledger writer: {} conflicts with the chain; not retried", c.row().logName());
-				store.markConflict(c.row().id(), e.getMessage());
-			} else {
-				lastError = e;
-				store.recordError(c.row().id(), e.getClass().getSimpleName() + ": " + e.getMessage());
-			}
-		}
-		try {
-			if (!ok.isEmpty()) {
-				store.confirm(ok);
-				health.confirmed(ok.size());
-				health.chainProblem(null);
-				backoff.reset();
-				for (Completion c : done) if (c.error() == null) listener.confirmed(c.row(), c.receipt());
-			}
-		} finally {
-			for (Completion c : done) health.settled(c.row().id());
-		}
-		if (lastError != null) chainFailed(lastError);
-	}
+    private void drainCompletions() {
+        List<Completion> done = new ArrayList<>();
+        for (Completion c; (c = completions.poll()) != null; ) done.add(c);
+        if (done.isEmpty()) return;
+        List<OutboxStore.Confirmation> ok = new ArrayList<>();
+        Throwable lastError = null;
+        for (Completion c : done) {
+            if (c.error() == null) {
+                ok.add(new OutboxStore.Confirmation(c.row().id(), c.receipt(), null));
+                continue;
+            }
+            Throwable e = c.error() instanceof CompletionException && c.error().getCause() != null
+                    ? c.error().getCause()
+                    : c.error();
+            if (e instanceof ConflictingEntryException) {
+                log.error(
+                        "ledger writer: {} conflicts with the chain; not retried",
+                        c.row().logName());
+                store.markConflict(c.row().id(), e.getMessage());
+            } else {
+                lastError = e;
+                store.recordError(c.row().id(), e.getClass().getSimpleName() + ": " + e.getMessage());
+            }
+        }
+        try {
+            if (!ok.isEmpty()) {
+                store.confirm(ok);
+                health.confirmed(ok.size());
+                health.chainProblem(null);
+                backoff.reset();
+                for (Completion c : done) if (c.error() == null) listener.confirmed(c.row(), c.receipt());
+            }
+        } finally {
+            for (Completion c : done) health.settled(c.row().id());
+        }
+        if (lastError != null) chainFailed(lastError);
+    }
 
-	private void chainFailed(Throwable e) {
-		health.chainProblem(WriterHealth.Problem.of(e));
-		log.warn("ledger writer: chain failed ({}); retrying with backoff", e.getClass().getSimpleName());
-		backOff();
-	}
+    private void chainFailed(Throwable e) {
+        health.chainProblem(WriterHealth.Problem.of(e));
+        log.warn(
+                "ledger writer: chain failed ({}); retrying with backoff",
+                e.getClass().getSimpleName());
+        backOff();
+    }
 
-	private void backOff() {
-		long wait = backoff.nextDelayMillis();
-		backoffUntil = System.currentTimeMillis() + wait;
-	}
+    private void backOff() {
+        long wait = backoff.nextDelayMillis();
+        backoffUntil = System.currentTimeMillis() + wait;
+    }
 
-	private void pause(long millis) {
-		synchronized (signal) {
-			if (wakeRequested || !completions.isEmpty()) {
-				wakeRequested = false;
-				return;
-			}
-			try {
-				signal.wait(Math.max(1, millis));
-			} catch (InterruptedException e) {
-				Thread.currentThread().interrupt();
-				running = false;
-			}
-			wakeRequested = false;
-		}
-	}
+    private void pause(long millis) {
+        synchronized (signal) {
+            if (wakeRequested || !completions.isEmpty()) {
+                wakeRequested = false;
+                return;
+            }
+            try {
+                signal.wait(Math.max(1, millis));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                running = false;
+            }
+            wakeRequested = false;
+        }
+    }
 
-	Duration backoffRemaining() {
-		return Duration.ofMillis(Math.max(0, backoffUntil - System.currentTimeMillis()));
-	}
+    Duration backoffRemaining() {
+        return Duration.ofMillis(Math.max(0, backoffUntil - System.currentTimeMillis()));
+    }
 }

@@ -14,45 +14,51 @@ import org.slf4j.LoggerFactory;
  * when the embedded chain came back from its snapshot, and by the operator's recovery from a rewritten chain.
  */
 public class LostEntries implements ChainDurability.LostBlocksListener {
-	private static final Logger log = LoggerFactory.getLogger(LostEntries.class);
+    private static final Logger log = LoggerFactory.getLogger(LostEntries.class);
 
-	private final OutboxStore store;
-	private final RecordLedger records;
-	private final AccessLedger accesses;
-	private final Runnable wakeWriter;
+    private final OutboxStore store;
+    private final RecordLedger records;
+    private final AccessLedger accesses;
+    private final Runnable wakeWriter;
 
-	public LostEntries(OutboxStore store, RecordLedger records, AccessLedger accesses, Runnable wakeWriter) {
-		this.store = store;
-		this.records = records;
-		this.accesses = accesses;
-		this.wakeWriter = wakeWriter;
-	}
+    public LostEntries(OutboxStore store, RecordLedger records, AccessLedger accesses, Runnable wakeWriter) {
+        this.store = store;
+        this.records = records;
+        this.accesses = accesses;
+        this.wakeWriter = wakeWriter;
+    }
 
-	@Override
-	public void blocksLostAbove(long durableBlock) {
-		int n = reopenIfNotOnChain(store.confirmedAbove(durableBlock));
-		if (n > 0) log.warn("outbox: {} entries confirmed above block {} are no longer on chain; recorded again", n, durableBlock);
-	}
+    @Override
+    public void blocksLostAbove(long durableBlock) {
+        int n = reopenIfNotOnChain(store.confirmedAbove(durableBlock));
+        if (n > 0)
+            log.warn(
+                    "outbox: {} entries confirmed above block {} are no longer on chain; recorded again",
+                    n,
+                    durableBlock);
+    }
 
-	/** Every confirmed or conflicting row whose entry the chain does not hold; returns how many were reopened. */
-	public int reopenAllNotOnChain() {
-		int n = 0;
-		long after = 0;
-		for (List<OutboxRow> page; !(page = store.settledAfter(after, 1000)).isEmpty(); after = page.get(page.size() - 1).id()) {
-			n += reopenIfNotOnChain(page);
-		}
-		return n;
-	}
+    /** Every confirmed or conflicting row whose entry the chain does not hold; returns how many were reopened. */
+    public int reopenAllNotOnChain() {
+        int n = 0;
+        long after = 0;
+        for (List<OutboxRow> page;
+                !(page = store.settledAfter(after, 1000)).isEmpty();
+                after = page.get(page.size() - 1).id()) {
+            n += reopenIfNotOnChain(page);
+        }
+        return n;
+    }
 
-	private int reopenIfNotOnChain(List<OutboxRow> rows) {
-		int n = 0;
-		for (OutboxRow row : rows) {
-			boolean onChain = row.kind() == OutboxRow.Kind.ACCESS
-					? accesses.accessSeqOf(row.contentHash()).isPresent()
-					: records.contentHashOf(row.resource(), row.version()).isPresent();
-			if (!onChain && store.reopen(row.id())) n++;
-		}
-		if (n > 0) wakeWriter.run();
-		return n;
-	}
+    private int reopenIfNotOnChain(List<OutboxRow> rows) {
+        int n = 0;
+        for (OutboxRow row : rows) {
+            boolean onChain = row.kind() == OutboxRow.Kind.ACCESS
+                    ? accesses.accessSeqOf(row.contentHash()).isPresent()
+                    : records.contentHashOf(row.resource(), row.version()).isPresent();
+            if (!onChain && store.reopen(row.id())) n++;
+        }
+        if (n > 0) wakeWriter.run();
+        return n;
+    }
 }

@@ -18,53 +18,64 @@ import org.springframework.boot.actuate.health.Health;
  */
 public class OutboxHealthIndicator extends AbstractHealthIndicator {
 
-	private final OutboxStore store;
-	private final LedgerWriter writer;
-	private final Duration stalledAfter;
-	private final String contentStoreKind;
-	private final String contentStoreLocation;
-	private final Supplier<Optional<LedgerOutage>> chainOutage;
+    private final OutboxStore store;
+    private final LedgerWriter writer;
+    private final Duration stalledAfter;
+    private final String contentStoreKind;
+    private final String contentStoreLocation;
+    private final Supplier<Optional<LedgerOutage>> chainOutage;
 
-	public OutboxHealthIndicator(OutboxStore store, LedgerWriter writer, Duration stalledAfter,
-			String contentStoreKind, String contentStoreLocation, Supplier<Optional<LedgerOutage>> chainOutage) {
-		super("outbox health check failed");
-		this.chainOutage = chainOutage;
-		this.store = store;
-		this.writer = writer;
-		this.stalledAfter = stalledAfter;
-		this.contentStoreKind = contentStoreKind;
-		this.contentStoreLocation = contentStoreLocation;
-	}
+    public OutboxHealthIndicator(
+            OutboxStore store,
+            LedgerWriter writer,
+            Duration stalledAfter,
+            String contentStoreKind,
+            String contentStoreLocation,
+            Supplier<Optional<LedgerOutage>> chainOutage) {
+        super("outbox health check failed");
+        this.chainOutage = chainOutage;
+        this.store = store;
+        this.writer = writer;
+        this.stalledAfter = stalledAfter;
+        this.contentStoreKind = contentStoreKind;
+        this.contentStoreLocation = contentStoreLocation;
+    }
 
-	@Override
-	protected void doHealthCheck(Health.Builder builder) {
-		OutboxStore.Backlog backlog = store.backlog();
-		long now = System.currentTimeMillis();
-		double oldestAge = backlog.oldestCreatedAt() == null ? 0 : (now - backlog.oldestCreatedAt()) / 1000.0;
-		WriterHealth writer = this.writer.health();
-		builder.withDetail("backlog", backlog.unconfirmed())
-				.withDetail("oldestPendingSeconds", Math.round(oldestAge * 10) / 10.0)
-				.withDetail("writer", writer.role().name().toLowerCase())
-				.withDetail("inFlight", writer.inFlight())
-				.withDetail("conflicts", backlog.conflicts())
-				.withDetail("contentStore", contentStoreKind + " " + contentStoreLocation);
-		writer.oldestInFlightSince().ifPresent(t ->
-				builder.withDetail("oldestInFlightSeconds", Math.round((now - t) / 100.0) / 10.0));
-		WriterHealth.Problem chain = writer.chainProblem();
-		WriterHealth.Problem content = writer.contentProblem();
-		if (chain != null) {
-			builder.withDetail("chainError", chain.message() + " (" + Instant.ofEpochMilli(chain.at()) + ")");
-		} else {
-			// the writer may have nothing to send: the ledger's probe still knows the chain is gone
-			chain = chainOutage.get().map(o -> new WriterHealth.Problem("chain unreachable (" + o.reason() + ")",
-					o.since().toEpochMilli())).orElse(null);
-			if (chain != null) builder.withDetail("chainError", chain.message() + " since " + Instant.ofEpochMilli(chain.at()));
-		}
-		if (content != null) {
-			builder.withDetail("contentStoreError", content.message() + " (" + Instant.ofEpochMilli(content.at()) + ")");
-		}
-		boolean stalled = oldestAge > stalledAfter.toSeconds();
-		if (stalled) builder.withDetail("stalled", "oldest unconfirmed version older than " + stalledAfter);
-		if (chain != null || content != null || stalled) builder.down(); else builder.up();
-	}
+    @Override
+    protected void doHealthCheck(Health.Builder builder) {
+        OutboxStore.Backlog backlog = store.backlog();
+        long now = System.currentTimeMillis();
+        double oldestAge = backlog.oldestCreatedAt() == null ? 0 : (now - backlog.oldestCreatedAt()) / 1000.0;
+        WriterHealth writer = this.writer.health();
+        builder.withDetail("backlog", backlog.unconfirmed())
+                .withDetail("oldestPendingSeconds", Math.round(oldestAge * 10) / 10.0)
+                .withDetail("writer", writer.role().name().toLowerCase())
+                .withDetail("inFlight", writer.inFlight())
+                .withDetail("conflicts", backlog.conflicts())
+                .withDetail("contentStore", contentStoreKind + " " + contentStoreLocation);
+        writer.oldestInFlightSince()
+                .ifPresent(t -> builder.withDetail("oldestInFlightSeconds", Math.round((now - t) / 100.0) / 10.0));
+        WriterHealth.Problem chain = writer.chainProblem();
+        WriterHealth.Problem content = writer.contentProblem();
+        if (chain != null) {
+            builder.withDetail("chainError", chain.message() + " (" + Instant.ofEpochMilli(chain.at()) + ")");
+        } else {
+            // the writer may have nothing to send: the ledger's probe still knows the chain is gone
+            chain = chainOutage
+                    .get()
+                    .map(o -> new WriterHealth.Problem(
+                            "chain unreachable (" + o.reason() + ")", o.since().toEpochMilli()))
+                    .orElse(null);
+            if (chain != null)
+                builder.withDetail("chainError", chain.message() + " since " + Instant.ofEpochMilli(chain.at()));
+        }
+        if (content != null) {
+            builder.withDetail(
+                    "contentStoreError", content.message() + " (" + Instant.ofEpochMilli(content.at()) + ")");
+        }
+        boolean stalled = oldestAge > stalledAfter.toSeconds();
+        if (stalled) builder.withDetail("stalled", "oldest unconfirmed version older than " + stalledAfter);
+        if (chain != null || content != null || stalled) builder.down();
+        else builder.up();
+    }
 }

@@ -20,19 +20,44 @@ import org.fhirledger.ledger.Bytes32;
  * @param attempts    how often the row was handed to the ledger: more than 0 means "may be on chain already"
  * @param cid         CID of the envelope in the content store, once put (text in the table)
  */
-public record OutboxRow(long id, Kind kind, String resourceType, String resourceId, long version, Bytes32 resource,
-		Bytes32 patient, Bytes32 contentHash, byte[] envelope, AccessEntry access, int attempts, Cid cid) {
+public record OutboxRow(
+        long id,
+        Kind kind,
+        String resourceType,
+        String resourceId,
+        long version,
+        Bytes32 resource,
+        Bytes32 patient,
+        Bytes32 contentHash,
+        byte[] envelope,
+        AccessEntry access,
+        int attempts,
+        Cid cid) {
 
-	public enum Kind { RECORD, ACCESS }
+    public enum Kind {
+        RECORD,
+        ACCESS
+    }
 
-	/** The same row with its envelope's CID. */
-	OutboxRow withCid(Cid cid) {
-		return new OutboxRow(id, kind, resourceType, resourceId, version, resource, patient, contentHash, envelope, access,
-				attempts, cid);
-	}
+    /** The same row with its envelope's CID. */
+    OutboxRow withCid(Cid cid) {
+        return new OutboxRow(
+                id,
+                kind,
+                resourceType,
+                resourceId,
+                version,
+                resource,
+                patient,
+                contentHash,
+                envelope,
+                access,
+                attempts,
+                cid);
+    }
 
-	/** The row's identity for logs: the outbox id and the resource pseudonym, never the FHIR id. */
-	public String logName() {
-		return "outbox#" + id + " (" + resource.toHex().substring(0, 18) + "..., v" + version + ")";
-	}
+    /** The row's identity for logs: the outbox id and the resource pseudonym, never the FHIR id. */
+    public String logName() {
+        return "outbox#" + id + " (" + resource.toHex().substring(0, 18) + "..., v" + version + ")";
+    }
 }

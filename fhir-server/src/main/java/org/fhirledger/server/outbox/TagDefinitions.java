@@ -20,51 +20,63 @@ import org.springframework.jdbc.core.JdbcTemplate;
  */
 public class TagDefinitions {
 
-	private final JdbcTemplate jdbc;
+    private final JdbcTemplate jdbc;
 
-	public TagDefinitions(JdbcTemplate jdbc) {
-		this.jdbc = jdbc;
-	}
+    public TagDefinitions(JdbcTemplate jdbc) {
+        this.jdbc = jdbc;
+    }
 
-	private record Def(String system, String code, String display, String version, Boolean userSelected) {}
+    private record Def(String system, String code, String display, String version, Boolean userSelected) {}
 
-	public void resolve(IBaseResource resource) {
-		resolve(resource.getMeta().getTag(), TagTypeEnum.TAG);
-		resolve(resource.getMeta().getSecurity(), TagTypeEnum.SECURITY_LABEL);
-	}
+    public void resolve(IBaseResource resource) {
+        resolve(resource.getMeta().getTag(), TagTypeEnum.TAG);
+        resolve(resource.getMeta().getSecurity(), TagTypeEnum.SECURITY_LABEL);
+    }
 
-	private void resolve(List<? extends IBaseCoding> codings, TagTypeEnum type) {
-		List<Def> createdHere = new ArrayList<>();
-		for (IBaseCoding c : codings) {
-			if (!(c instanceof Coding coding) || coding.getCode() == null) continue;
-			Boolean userSelected = coding.hasUserSelectedElement() ? coding.getUserSelectedElement().getValue() : null;
-			Def def = stored(type, coding, userSelected);
-			if (def == null) def = createdHere.stream().filter(d -> matches(d, coding, userSelected)).findFirst().orElse(null);
-			if (def == null) {
-				createdHere.add(new Def(coding.getSystem(), coding.getCode(), coding.getDisplay(), coding.getVersion(), userSelected));
-				continue;
-			}
-			coding.setDisplay(def.display());
-			coding.setVersion(def.version());
-			if (def.userSelected() == null) coding.setUserSelectedElement(null);
-			else coding.setUserSelected(def.userSelected());
-		}
-	}
+    private void resolve(List<? extends IBaseCoding> codings, TagTypeEnum type) {
+        List<Def> createdHere = new ArrayList<>();
+        for (IBaseCoding c : codings) {
+            if (!(c instanceof Coding coding) || coding.getCode() == null) continue;
+            Boolean userSelected = coding.hasUserSelectedElement()
+                    ? coding.getUserSelectedElement().getValue()
+                    : null;
+            Def def = stored(type, coding, userSelected);
+            if (def == null)
+                def = createdHere.stream()
+                        .filter(d -> matches(d, coding, userSelected))
+                        .findFirst()
+                        .orElse(null);
+            if (def == null) {
+                createdHere.add(new Def(
+                        coding.getSystem(), coding.getCode(), coding.getDisplay(), coding.getVersion(), userSelected));
+                continue;
+            }
+            coding.setDisplay(def.display());
+            coding.setVersion(def.version());
+            if (def.userSelected() == null) coding.setUserSelectedElement(null);
+            else coding.setUserSelected(def.userSelected());
+        }
+    }
 
-	/** The definition HAPI's lookup returns (the oldest that matches), if any. */
-	private Def stored(TagTypeEnum type, Coding coding, Boolean userSelected) {
-		List<Def> defs = jdbc.query("select tag_system, tag_code, tag_display, tag_version, tag_user_selected"
-						+ " from hfj_tag_def where tag_type = ? and tag_code = ? order by tag_id",
-				(rs, n) -> new Def(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-						(Boolean) rs.getObject(5, Boolean.class)),
-				type.ordinal(), coding.getCode());
-		return defs.stream().filter(d -> matches(d, coding, userSelected)).findFirst().orElse(null);
-	}
+    /** The definition HAPI's lookup returns (the oldest that matches), if any. */
+    private Def stored(TagTypeEnum type, Coding coding, Boolean userSelected) {
+        List<Def> defs = jdbc.query(
+                "select tag_system, tag_code, tag_display, tag_version, tag_user_selected"
+                        + " from hfj_tag_def where tag_type = ? and tag_code = ? order by tag_id",
+                (rs, n) -> new Def(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), (Boolean)
+                        rs.getObject(5, Boolean.class)),
+                type.ordinal(),
+                coding.getCode());
+        return defs.stream()
+                .filter(d -> matches(d, coding, userSelected))
+                .findFirst()
+                .orElse(null);
+    }
 
-	private static boolean matches(Def d, Coding c, Boolean userSelected) {
-		return d.code().equals(c.getCode())
-				&& (c.getSystem() == null || c.getSystem().isEmpty() || Objects.equals(d.system(), c.getSystem()))
-				&& (c.getVersion() == null || c.getVersion().isEmpty() || Objects.equals(d.version(), c.getVersion()))
-				&& (userSelected == null || Objects.equals(d.userSelected(), userSelected));
-	}
+    private static boolean matches(Def d, Coding c, Boolean userSelected) {
+        return d.code().equals(c.getCode())
+                && (c.getSystem() == null || c.getSystem().isEmpty() || Objects.equals(d.system(), c.getSystem()))
+                && (c.getVersion() == null || c.getVersion().isEmpty() || Objects.equals(d.version(), c.getVersion()))
+                && (userSelected == null || Objects.equals(d.userSelected(), userSelected));
+    }
 }

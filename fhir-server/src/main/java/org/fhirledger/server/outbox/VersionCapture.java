@@ -14,34 +14,34 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 @Interceptor
 public class VersionCapture {
 
-	private final VersionRecorder recorder;
+    private final VersionRecorder recorder;
 
-	public VersionCapture(VersionRecorder recorder) {
-		this.recorder = recorder;
-	}
+    public VersionCapture(VersionRecorder recorder) {
+        this.recorder = recorder;
+    }
 
-	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
-	public void beforeCreate(IBaseResource resource) {
-		recorder.prepareForStorage(resource);
-	}
+    @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
+    public void beforeCreate(IBaseResource resource) {
+        recorder.prepareForStorage(resource);
+    }
 
-	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
-	public void beforeUpdate(IBaseResource oldResource, IBaseResource newResource) {
-		recorder.prepareForUpdate(oldResource, newResource);
-	}
+    @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
+    public void beforeUpdate(IBaseResource oldResource, IBaseResource newResource) {
+        recorder.prepareForUpdate(oldResource, newResource);
+    }
 
-	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
-	public void created(IBaseResource resource, RequestDetails request) {
-		recorder.stored(resource, request);
-	}
+    @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
+    public void created(IBaseResource resource, RequestDetails request) {
+        recorder.stored(resource, request);
+    }
 
-	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
-	public void updated(IBaseResource oldResource, IBaseResource newResource, RequestDetails request) {
-		recorder.stored(newResource, request);
-	}
+    @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
+    public void updated(IBaseResource oldResource, IBaseResource newResource, RequestDetails request) {
+        recorder.stored(newResource, request);
+    }
 
-	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
-	public void deleted(IBaseResource resource, RequestDetails request) {
-		recorder.deleted(resource, VersionRecorder.versionOf(resource.getIdElement()), request);
-	}
+    @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
+    public void deleted(IBaseResource resource, RequestDetails request) {
+        recorder.deleted(resource, VersionRecorder.versionOf(resource.getIdElement()), request);
+    }
 }

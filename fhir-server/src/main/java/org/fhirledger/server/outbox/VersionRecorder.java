@@ -8,20 +8,20 @@ import ca.uhn.fhir.rest.server.exceptions.MethodNotAllowedException;
 import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import java.util.Optional;
-import org.fhirledger.server.record.PatientLinks;
-import org.fhirledger.server.version.StoredForm;
-import org.hl7.fhir.instance.model.api.IBaseCoding;
-import org.springframework.dao.ConcurrencyFailureException;
-import org.springframework.dao.DataIntegrityViolationException;
 import org.fhirledger.crypto.EnvelopeCipher;
 import org.fhirledger.crypto.ResourceVersion;
 import org.fhirledger.ledger.AccessEntry;
 import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.record.CanonicalResource;
 import org.fhirledger.server.pseudonym.Pseudonyms;
+import org.fhirledger.server.record.PatientLinks;
+import org.fhirledger.server.version.StoredForm;
+import org.hl7.fhir.instance.model.api.IBaseCoding;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.AuditEvent;
+import org.springframework.dao.ConcurrencyFailureException;
+import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
@@ -34,154 +34,201 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  */
 public class VersionRecorder {
 
-	private final FhirContext ctx;
-	private final Pseudonyms pseudonyms;
-	private final PatientLinks compartment;
-	private final EnvelopeCipher cipher;
-	private final AuditAccessMapping auditMapping;
-	private final OutboxStore store;
-	private final Runnable wakeWriter;
-	private final StoredForm storedForm;
-	private final TagDefinitions tagDefinitions;
+    private final FhirContext ctx;
+    private final Pseudonyms pseudonyms;
+    private final PatientLinks compartment;
+    private final EnvelopeCipher cipher;
+    private final AuditAccessMapping auditMapping;
+    private final OutboxStore store;
+    private final Runnable wakeWriter;
+    private final StoredForm storedForm;
+    private final TagDefinitions tagDefinitions;
 
-	public VersionRecorder(FhirContext ctx, Pseudonyms pseudonyms, EnvelopeCipher cipher,
-			AuditAccessMapping auditMapping, OutboxStore store, Runnable wakeWriter) {
-		this.ctx = ctx;
-		this.pseudonyms = pseudonyms;
-		this.compartment = new PatientLinks(ctx);
-		this.cipher = cipher;
-		this.auditMapping = auditMapping;
-		this.store = store;
-		this.wakeWriter = wakeWriter;
-		this.storedForm = new StoredForm(ctx);
-		this.tagDefinitions = new TagDefinitions(store.jdbc());
-	}
+    public VersionRecorder(
+            FhirContext ctx,
+            Pseudonyms pseudonyms,
+            EnvelopeCipher cipher,
+            AuditAccessMapping auditMapping,
+            OutboxStore store,
+            Runnable wakeWriter) {
+        this.ctx = ctx;
+        this.pseudonyms = pseudonyms;
+        this.compartment = new PatientLinks(ctx);
+        this.cipher = cipher;
+        this.auditMapping = auditMapping;
+        this.store = store;
+        this.wakeWriter = wakeWriter;
+        this.storedForm = new StoredForm(ctx);
+        this.tagDefinitions = new TagDefinitions(store.jdbc());
+    }
 
-	/**
-	 * A stored version. {@code request} (may be null) only shapes the refusal when this version number is taken
-	 * already: by a concurrent update that committed first (409, or 412 for a request with If-Match) or, should an
-	 * operation that changes a version in place get past {@link InPlaceChangeRefusal}, by this very version (405).
-	 */
-	public void stored(IBaseResource resource, RequestDetails request) {
-		IIdType id = resource.getIdElement();
-		String type = ctx.getResourceType(resource);
-		long version = versionOf(id);
-		byte[] json = storedForm.of(resource);
-		Bytes32 hash = CanonicalResource.contentHash(json);
-		Optional<OutboxStore.VersionState> existing = store.versionState(type, id.getIdPart(), version);
-		if (existing.isPresent()) {
-			// An unchanged body (HAPI's no-op update) is fine.
-			if (existing.get().contentHash().equals(hash)) return;
-			if (request != null && InPlaceChangeRefusal.changesInPlace(request.getOperation())) {
-				throw new MethodNotAllowedException(InPlaceChangeRefusal.MESSAGE);
-			}
-			throw conflict(request);
-		}
-		Bytes32 resourcePn = pseudonyms.of(type, id.getIdPart());
-		if (resource instanceof AuditEvent event) {
-			AccessEntry access = auditMapping.map(event, hash);
-			insert(OutboxRow.Kind.ACCESS, type, id.getIdPart(), version, access.resource(), access.patient(),
-					hash, null, access, request);
-		} else {
-			Bytes32 patient = compartment.ledgerOwnerOf(resource).map(pseudonyms::of).orElse(Bytes32.ZERO);
-			record(type, id.getIdPart(), version, resourcePn, patient, hash, json, request);
-		}
-		afterCommitWake();
-	}
+    /**
+     * A stored version. {@code request} (may be null) only shapes the refusal when this version number is taken
+     * already: by a concurrent update that committed first (409, or 412 for a request with If-Match) or, should an
+     * operation that changes a version in place get past {@link InPlaceChangeRefusal}, by this very version (405).
+     */
+    public void stored(IBaseResource resource, RequestDetails request) {
+        IIdType id = resource.getIdElement();
+        String type = ctx.getResourceType(resource);
+        long version = versionOf(id);
+        byte[] json = storedForm.of(resource);
+        Bytes32 hash = CanonicalResource.contentHash(json);
+        Optional<OutboxStore.VersionState> existing = store.versionState(type, id.getIdPart(), version);
+        if (existing.isPresent()) {
+            // An unchanged body (HAPI's no-op update) is fine.
+            if (existing.get().contentHash().equals(hash)) return;
+            if (request != null && InPlaceChangeRefusal.changesInPlace(request.getOperation())) {
+                throw new MethodNotAllowedException(InPlaceChangeRefusal.MESSAGE);
+            }
+            throw conflict(request);
+        }
+        Bytes32 resourcePn = pseudonyms.of(type, id.getIdPart());
+        if (resource instanceof AuditEvent event) {
+            AccessEntry access = auditMapping.map(event, hash);
+            insert(
+                    OutboxRow.Kind.ACCESS,
+                    type,
+                    id.getIdPart(),
+                    version,
+                    access.resource(),
+                    access.patient(),
+                    hash,
+                    null,
+                    access,
+                    request);
+        } else {
+            Bytes32 patient =
+                    compartment.ledgerOwnerOf(resource).map(pseudonyms::of).orElse(Bytes32.ZERO);
+            record(type, id.getIdPart(), version, resourcePn, patient, hash, json, request);
+        }
+        afterCommitWake();
+    }
 
-	/** A delete version: the tombstone; its patient is that of the last stored version. */
-	public void deleted(IBaseResource lastStored, long deleteVersion, RequestDetails request) {
-		String type = ctx.getResourceType(lastStored);
-		String id = lastStored.getIdElement().getIdPart();
-		byte[] json = StoredForm.tombstone(type, id);
-		Bytes32 patient = "AuditEvent".equals(type) ? Bytes32.ZERO
-				: compartment.ledgerOwnerOf(lastStored).map(pseudonyms::of).orElse(Bytes32.ZERO);
-		record(type, id, deleteVersion, pseudonyms.of(type, id), patient, CanonicalResource.contentHash(json), json,
-				request);
-		afterCommitWake();
-	}
+    /** A delete version: the tombstone; its patient is that of the last stored version. */
+    public void deleted(IBaseResource lastStored, long deleteVersion, RequestDetails request) {
+        String type = ctx.getResourceType(lastStored);
+        String id = lastStored.getIdElement().getIdPart();
+        byte[] json = StoredForm.tombstone(type, id);
+        Bytes32 patient = "AuditEvent".equals(type)
+                ? Bytes32.ZERO
+                : compartment.ledgerOwnerOf(lastStored).map(pseudonyms::of).orElse(Bytes32.ZERO);
+        record(
+                type,
+                id,
+                deleteVersion,
+                pseudonyms.of(type, id),
+                patient,
+                CanonicalResource.contentHash(json),
+                json,
+                request);
+        afterCommitWake();
+    }
 
-	private void record(String type, String id, long version, Bytes32 resourcePn, Bytes32 patient, Bytes32 hash,
-			byte[] json, RequestDetails request) {
-		byte[] envelope = cipher.encrypt(keyIdOf(patient), new ResourceVersion(type, id, Long.toString(version)), json);
-		insert(OutboxRow.Kind.RECORD, type, id, version, resourcePn, patient, hash, envelope, null, request);
-	}
+    private void record(
+            String type,
+            String id,
+            long version,
+            Bytes32 resourcePn,
+            Bytes32 patient,
+            Bytes32 hash,
+            byte[] json,
+            RequestDetails request) {
+        byte[] envelope = cipher.encrypt(keyIdOf(patient), new ResourceVersion(type, id, Long.toString(version)), json);
+        insert(OutboxRow.Kind.RECORD, type, id, version, resourcePn, patient, hash, envelope, null, request);
+    }
 
-	/**
-	 * Two transactions writing the same version of a resource (concurrent updates) meet on the outbox's unique
-	 * (type, id, version) before HAPI's own check: the loser is a version conflict, as HAPI would say.
-	 */
-	private void insert(OutboxRow.Kind kind, String type, String id, long version, Bytes32 resource, Bytes32 patient,
-			Bytes32 hash, byte[] envelope, AccessEntry access, RequestDetails request) {
-		try {
-			store.insert(kind, type, id, version, resource, patient, hash, envelope, access);
-		} catch (DataIntegrityViolationException | ConcurrencyFailureException e) {
-			throw conflict(request);
-		}
-	}
+    /**
+     * Two transactions writing the same version of a resource (concurrent updates) meet on the outbox's unique
+     * (type, id, version) before HAPI's own check: the loser is a version conflict, as HAPI would say.
+     */
+    private void insert(
+            OutboxRow.Kind kind,
+            String type,
+            String id,
+            long version,
+            Bytes32 resource,
+            Bytes32 patient,
+            Bytes32 hash,
+            byte[] envelope,
+            AccessEntry access,
+            RequestDetails request) {
+        try {
+            store.insert(kind, type, id, version, resource, patient, hash, envelope, access);
+        } catch (DataIntegrityViolationException | ConcurrencyFailureException e) {
+            throw conflict(request);
+        }
+    }
 
-	private static BaseServerResponseException conflict(RequestDetails request) {
-		String message = "The resource was changed by another request at the same time: read it again and retry";
-		if (request != null && request.getHeader(Constants.HEADER_IF_MATCH) != null) {
-			return new PreconditionFailedException(message);
-		}
-		return new ResourceVersionConflictException(message);
-	}
+    private static BaseServerResponseException conflict(RequestDetails request) {
+        String message = "The resource was changed by another request at the same time: read it again and retry";
+        if (request != null && request.getHeader(Constants.HEADER_IF_MATCH) != null) {
+            return new PreconditionFailedException(message);
+        }
+        return new ResourceVersionConflictException(message);
+    }
 
-	/**
-	 * Before storage: tags of the ledger-status system are the server's, added when serving, so never stored (a
-	 * client may echo them); tags and security labels take the values HAPI will serve ({@link TagDefinitions}); tags,
-	 * security labels and profiles are put in their canonical form ({@link StoredForm}).
-	 */
-	public void prepareForUpdate(IBaseResource previous, IBaseResource resource) {
-		// HAPI carries the previous version's tags and security labels into the new version without putting them
-		// on the resource it hands to the pre-commit hook: add them here, so what is hashed is what is stored.
-		if (previous != null) {
-			for (IBaseCoding t : previous.getMeta().getTag()) {
-				if (resource.getMeta().getTag(t.getSystem(), t.getCode()) == null) {
-					resource.getMeta().addTag().setSystem(t.getSystem()).setCode(t.getCode()).setDisplay(t.getDisplay())
-							.setVersion(t.getVersion());
-				}
-			}
-			for (IBaseCoding t : previous.getMeta().getSecurity()) {
-				if (resource.getMeta().getSecurity(t.getSystem(), t.getCode()) == null) {
-					resource.getMeta().addSecurity().setSystem(t.getSystem()).setCode(t.getCode())
-							.setDisplay(t.getDisplay()).setVersion(t.getVersion());
-				}
-			}
-		}
-		prepareForStorage(resource);
-	}
+    /**
+     * Before storage: tags of the ledger-status system are the server's, added when serving, so never stored (a
+     * client may echo them); tags and security labels take the values HAPI will serve ({@link TagDefinitions}); tags,
+     * security labels and profiles are put in their canonical form ({@link StoredForm}).
+     */
+    public void prepareForUpdate(IBaseResource previous, IBaseResource resource) {
+        // HAPI carries the previous version's tags and security labels into the new version without putting them
+        // on the resource it hands to the pre-commit hook: add them here, so what is hashed is what is stored.
+        if (previous != null) {
+            for (IBaseCoding t : previous.getMeta().getTag()) {
+                if (resource.getMeta().getTag(t.getSystem(), t.getCode()) == null) {
+                    resource.getMeta()
+                            .addTag()
+                            .setSystem(t.getSystem())
+                            .setCode(t.getCode())
+                            .setDisplay(t.getDisplay())
+                            .setVersion(t.getVersion());
+                }
+            }
+            for (IBaseCoding t : previous.getMeta().getSecurity()) {
+                if (resource.getMeta().getSecurity(t.getSystem(), t.getCode()) == null) {
+                    resource.getMeta()
+                            .addSecurity()
+                            .setSystem(t.getSystem())
+                            .setCode(t.getCode())
+                            .setDisplay(t.getDisplay())
+                            .setVersion(t.getVersion());
+                }
+            }
+        }
+        prepareForStorage(resource);
+    }
 
-	public void prepareForStorage(IBaseResource resource) {
-		resource.getMeta().getTag().removeIf(t -> CanonicalResource.LEDGER_TAG_SYSTEM.equals(t.getSystem()));
-		resource.getMeta().getSecurity().removeIf(t -> CanonicalResource.LEDGER_TAG_SYSTEM.equals(t.getSystem()));
-		tagDefinitions.resolve(resource);
-		StoredForm.canonicalMeta(resource);
-	}
+    public void prepareForStorage(IBaseResource resource) {
+        resource.getMeta().getTag().removeIf(t -> CanonicalResource.LEDGER_TAG_SYSTEM.equals(t.getSystem()));
+        resource.getMeta().getSecurity().removeIf(t -> CanonicalResource.LEDGER_TAG_SYSTEM.equals(t.getSystem()));
+        tagDefinitions.resolve(resource);
+        StoredForm.canonicalMeta(resource);
+    }
 
-	/** The data key id of a patient pseudonym (its hex without 0x), or the server key outside compartments. */
-	public static String keyIdOf(Bytes32 patient) {
-		return patient.isZero() ? EnvelopeCipher.SERVER_KEY_ID : patient.toHex().substring(2);
-	}
+    /** The data key id of a patient pseudonym (its hex without 0x), or the server key outside compartments. */
+    public static String keyIdOf(Bytes32 patient) {
+        return patient.isZero() ? EnvelopeCipher.SERVER_KEY_ID : patient.toHex().substring(2);
+    }
 
-	static long versionOf(IIdType id) {
-		if (!id.hasVersionIdPart() || !id.isVersionIdPartValidLong()) {
-			throw new IllegalStateException("stored version without a numeric version id");
-		}
-		return id.getVersionIdPartAsLong();
-	}
+    static long versionOf(IIdType id) {
+        if (!id.hasVersionIdPart() || !id.isVersionIdPartValidLong()) {
+            throw new IllegalStateException("stored version without a numeric version id");
+        }
+        return id.getVersionIdPartAsLong();
+    }
 
-	private void afterCommitWake() {
-		if (TransactionSynchronizationManager.isSynchronizationActive()) {
-			TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-				@Override
-				public void afterCommit() {
-					wakeWriter.run();
-				}
-			});
-		} else {
-			wakeWriter.run();
-		}
-	}
+    private void afterCommitWake() {
+        if (TransactionSynchronizationManager.isSynchronizationActive()) {
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCommit() {
+                    wakeWriter.run();
+                }
+            });
+        } else {
+            wakeWriter.run();
+        }
+    }
 }

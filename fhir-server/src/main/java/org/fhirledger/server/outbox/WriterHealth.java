@@ -12,72 +12,77 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class WriterHealth {
 
-	public enum Role { STARTING, ACTIVE, STANDBY, STOPPED }
+    public enum Role {
+        STARTING,
+        ACTIVE,
+        STANDBY,
+        STOPPED
+    }
 
-	/** A failure the health indicator shows until the next success of that component. */
-	public record Problem(String message, long at) {
-		static Problem of(Throwable e) {
-			return new Problem(e.getClass().getSimpleName() + ": " + e.getMessage(), System.currentTimeMillis());
-		}
-	}
+    /** A failure the health indicator shows until the next success of that component. */
+    public record Problem(String message, long at) {
+        static Problem of(Throwable e) {
+            return new Problem(e.getClass().getSimpleName() + ": " + e.getMessage(), System.currentTimeMillis());
+        }
+    }
 
-	private final Map<Long, Long> inFlight = new ConcurrentHashMap<>(); // outbox id -> handed to the ledger at (ms)
-	private volatile Role role = Role.STOPPED;
-	private volatile Problem chainProblem;
-	private volatile Problem contentProblem;
-	private volatile long confirmedCount;
+    private final Map<Long, Long> inFlight = new ConcurrentHashMap<>(); // outbox id -> handed to the ledger at (ms)
+    private volatile Role role = Role.STOPPED;
+    private volatile Problem chainProblem;
+    private volatile Problem contentProblem;
+    private volatile long confirmedCount;
 
-	public Role role() {
-		return role;
-	}
+    public Role role() {
+        return role;
+    }
 
-	void role(Role role) {
-		this.role = role;
-	}
+    void role(Role role) {
+        this.role = role;
+    }
 
-	public int inFlight() {
-		return inFlight.size();
-	}
+    public int inFlight() {
+        return inFlight.size();
+    }
 
-	/** When the oldest row handed to the ledger and not yet confirmed was handed over (ms), if any. */
-	public Optional<Long> oldestInFlightSince() {
-		return inFlight.values().stream().min(Long::compare);
-	}
+    /** When the oldest row handed to the ledger and not yet confirmed was handed over (ms), if any. */
+    public Optional<Long> oldestInFlightSince() {
+        return inFlight.values().stream().min(Long::compare);
+    }
 
-	Set<Long> inFlightIds() {
-		return inFlight.keySet();
-	}
+    Set<Long> inFlightIds() {
+        return inFlight.keySet();
+    }
 
-	void handedOver(long outboxId, long at) {
-		inFlight.put(outboxId, at);
-	}
+    void handedOver(long outboxId, long at) {
+        inFlight.put(outboxId, at);
+    }
 
-	void settled(long outboxId) {
-		inFlight.remove(outboxId);
-	}
+    void settled(long outboxId) {
+        inFlight.remove(outboxId);
+    }
 
-	public Problem chainProblem() {
-		return chainProblem;
-	}
+    public Problem chainProblem() {
+        return chainProblem;
+    }
 
-	void chainProblem(Problem problem) {
-		chainProblem = problem;
-	}
+    void chainProblem(Problem problem) {
+        chainProblem = problem;
+    }
 
-	public Problem contentProblem() {
-		return contentProblem;
-	}
+    public Problem contentProblem() {
+        return contentProblem;
+    }
 
-	void contentProblem(Problem problem) {
-		contentProblem = problem;
-	}
+    void contentProblem(Problem problem) {
+        contentProblem = problem;
+    }
 
-	public long confirmedCount() {
-		return confirmedCount;
-	}
+    public long confirmedCount() {
+        return confirmedCount;
+    }
 
-	/** Only the writer's thread counts. */
-	void confirmed(int rows) {
-		confirmedCount += rows;
-	}
+    /** Only the writer's thread counts. */
+    void confirmed(int rows) {
+        confirmedCount += rows;
+    }
 }

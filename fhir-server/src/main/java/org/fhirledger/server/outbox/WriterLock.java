@@ -1,5 +1,6 @@
 package org.fhirledger.server.outbox;
 
+import com.zaxxer.hikari.HikariDataSource;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -10,7 +11,6 @@ import java.sql.SQLException;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import com.zaxxer.hikari.HikariDataSource;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,158 +24,160 @@ import org.slf4j.LoggerFactory;
  */
 public interface WriterLock extends AutoCloseable {
 
-	/** Tries to take the lock; true if this instance holds it now. */
-	boolean tryAcquire();
+    /** Tries to take the lock; true if this instance holds it now. */
+    boolean tryAcquire();
 
-	/** Whether this instance still holds the lock (for PostgreSQL: its session is alive). */
-	boolean held();
+    /** Whether this instance still holds the lock (for PostgreSQL: its session is alive). */
+    boolean held();
 
-	/** Gives the lock up. */
-	@Override
-	void close();
+    /** Gives the lock up. */
+    @Override
+    void close();
 
-	static WriterLock forAccount(DataSource dataSource, boolean postgres, String account) {
-		String name = "fhir-ledger/ledger-writer/" + account.toLowerCase(Locale.ROOT);
-		return postgres ? new PostgresAdvisoryLock(dataSource, keyOf(name)) : new InProcess(name);
-	}
+    static WriterLock forAccount(DataSource dataSource, boolean postgres, String account) {
+        String name = "fhir-ledger/ledger-writer/" + account.toLowerCase(Locale.ROOT);
+        return postgres ? new PostgresAdvisoryLock(dataSource, keyOf(name)) : new InProcess(name);
+    }
 
-	/**
-	 * The lock of a background job that must run on one replica of this database at a time. Within one JVM (H2) it
-	 * is per database URL: servers on other databases in the same JVM (tests) do not wait for each other.
-	 */
-	static WriterLock forJob(DataSource dataSource, boolean postgres, String job) {
-		String name = "fhir-ledger/" + job;
-		if (postgres) return new PostgresAdvisoryLock(dataSource, keyOf(name));
-		try (Connection c = dataSource.getConnection()) {
-			return new InProcess(name + "@" + c.getMetaData().getURL());
-		} catch (SQLException e) {
-			throw new IllegalStateException("cannot read the database URL", e);
-		}
-	}
+    /**
+     * The lock of a background job that must run on one replica of this database at a time. Within one JVM (H2) it
+     * is per database URL: servers on other databases in the same JVM (tests) do not wait for each other.
+     */
+    static WriterLock forJob(DataSource dataSource, boolean postgres, String job) {
+        String name = "fhir-ledger/" + job;
+        if (postgres) return new PostgresAdvisoryLock(dataSource, keyOf(name));
+        try (Connection c = dataSource.getConnection()) {
+            return new InProcess(name + "@" + c.getMetaData().getURL());
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the database URL", e);
+        }
+    }
 
-	/** Whether the database is PostgreSQL (advisory locks; several replicas possible). */
-	static boolean postgres(DataSource dataSource) {
-		return OutboxStore.isPostgres(dataSource);
-	}
+    /** Whether the database is PostgreSQL (advisory locks; several replicas possible). */
+    static boolean postgres(DataSource dataSource) {
+        return OutboxStore.isPostgres(dataSource);
+    }
 
-	/** The 64-bit advisory lock key: the first 8 bytes of SHA-256 of the lock name. */
-	static long keyOf(String name) {
-		try {
-			byte[] d = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
-			long k = 0;
-			for (int i = 0; i < 8; i++) k = (k << 8) | (d[i] & 0xff);
-			return k;
-		} catch (NoSuchAlgorithmException e) {
-			throw new IllegalStateException(e);
-		}
-	}
+    /** The 64-bit advisory lock key: the first 8 bytes of SHA-256 of the lock name. */
+    static long keyOf(String name) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
+            long k = 0;
+            for (int i = 0; i < 8; i++) k = (k << 8) | (d[i] & 0xff);
+            return k;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
-	final class InProcess implements WriterLock {
-		private static final Set<String> HELD = ConcurrentHashMap.newKeySet();
-		private final String name;
-		private boolean mine;
+    final class InProcess implements WriterLock {
+        private static final Set<String> HELD = ConcurrentHashMap.newKeySet();
+        private final String name;
+        private boolean mine;
 
-		InProcess(String name) {
-			this.name = name;
-		}
+        InProcess(String name) {
+            this.name = name;
+        }
 
-		@Override
-		public synchronized boolean tryAcquire() {
-			if (!mine) mine = HELD.add(name);
-			return mine;
-		}
+        @Override
+        public synchronized boolean tryAcquire() {
+            if (!mine) mine = HELD.add(name);
+            return mine;
+        }
 
-		@Override
-		public synchronized boolean held() {
-			return mine;
-		}
+        @Override
+        public synchronized boolean held() {
+            return mine;
+        }
 
-		@Override
-		public synchronized void close() {
-			if (mine) HELD.remove(name);
-			mine = false;
-		}
-	}
+        @Override
+        public synchronized void close() {
+            if (mine) HELD.remove(name);
+            mine = false;
+        }
+    }
 
-	final class PostgresAdvisoryLock implements WriterLock {
-		private static final Logger log = LoggerFactory.getLogger(PostgresAdvisoryLock.class);
-		private final DataSource dataSource;
-		private final long key;
-		private Connection connection;
+    final class PostgresAdvisoryLock implements WriterLock {
+        private static final Logger log = LoggerFactory.getLogger(PostgresAdvisoryLock.class);
+        private final DataSource dataSource;
+        private final long key;
+        private Connection connection;
 
-		PostgresAdvisoryLock(DataSource dataSource, long key) {
-			this.dataSource = dataSource;
-			this.key = key;
-		}
+        PostgresAdvisoryLock(DataSource dataSource, long key) {
+            this.dataSource = dataSource;
+            this.key = key;
+        }
 
-		@Override
-		public synchronized boolean tryAcquire() {
-			if (held()) return true;
-			try {
-				Connection c = dataSource.getConnection();
-				c.setAutoCommit(true);
-				try (PreparedStatement ps = c.prepareStatement("select pg_try_advisory_lock(?)")) {
-					ps.setLong(1, key);
-					try (ResultSet rs = ps.executeQuery()) {
-						if (rs.next() && rs.getBoolean(1)) {
-							connection = c;
-							return true;
-						}
-					}
-				}
-				c.close();
-				return false;
-			} catch (SQLException e) {
-				log.warn("advisory lock: cannot reach the database ({})", e.getClass().getSimpleName());
-				return false;
-			}
-		}
+        @Override
+        public synchronized boolean tryAcquire() {
+            if (held()) return true;
+            try {
+                Connection c = dataSource.getConnection();
+                c.setAutoCommit(true);
+                try (PreparedStatement ps = c.prepareStatement("select pg_try_advisory_lock(?)")) {
+                    ps.setLong(1, key);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next() && rs.getBoolean(1)) {
+                            connection = c;
+                            return true;
+                        }
+                    }
+                }
+                c.close();
+                return false;
+            } catch (SQLException e) {
+                log.warn(
+                        "advisory lock: cannot reach the database ({})",
+                        e.getClass().getSimpleName());
+                return false;
+            }
+        }
 
-		@Override
-		public synchronized boolean held() {
-			if (connection == null) return false;
-			try (PreparedStatement ps = connection.prepareStatement(
-					"select count(*) from pg_locks where locktype = 'advisory' and pid = pg_backend_pid()"
-							+ " and granted and objid = ? and classid = ?")) {
-				// A bigint key is stored as classid = high 32 bits, objid = low 32 bits (both unsigned oids).
-				ps.setLong(1, key & 0xffffffffL);
-				ps.setLong(2, (key >>> 32) & 0xffffffffL);
-				try (ResultSet rs = ps.executeQuery()) {
-					if (rs.next() && rs.getLong(1) > 0) return true;
-				}
-			} catch (SQLException e) {
-				log.warn("advisory lock: session lost ({})", e.getClass().getSimpleName());
-			}
-			closeQuietly();
-			return false;
-		}
+        @Override
+        public synchronized boolean held() {
+            if (connection == null) return false;
+            try (PreparedStatement ps = connection.prepareStatement(
+                    "select count(*) from pg_locks where locktype = 'advisory' and pid = pg_backend_pid()"
+                            + " and granted and objid = ? and classid = ?")) {
+                // A bigint key is stored as classid = high 32 bits, objid = low 32 bits (both unsigned oids).
+                ps.setLong(1, key & 0xffffffffL);
+                ps.setLong(2, (key >>> 32) & 0xffffffffL);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next() && rs.getLong(1) > 0) return true;
+                }
+            } catch (SQLException e) {
+                log.warn("advisory lock: session lost ({})", e.getClass().getSimpleName());
+            }
+            closeQuietly();
+            return false;
+        }
 
-		@Override
-		public synchronized void close() {
-			if (connection == null) return;
-			try (PreparedStatement ps = connection.prepareStatement("select pg_advisory_unlock(?)")) {
-				ps.setLong(1, key);
-				ps.execute();
-			} catch (SQLException ignored) {
-				// the session ends below anyway
-			}
-			closeQuietly();
-		}
+        @Override
+        public synchronized void close() {
+            if (connection == null) return;
+            try (PreparedStatement ps = connection.prepareStatement("select pg_advisory_unlock(?)")) {
+                ps.setLong(1, key);
+                ps.execute();
+            } catch (SQLException ignored) {
+                // the session ends below anyway
+            }
+            closeQuietly();
+        }
 
-		/** Never back into the pool: a pooled session still holding the lock would keep it from everyone. */
-		private void closeQuietly() {
-			try {
-				if (connection != null) {
-					if (dataSource.isWrapperFor(HikariDataSource.class)) {
-						dataSource.unwrap(HikariDataSource.class).evictConnection(connection);
-					} else {
-						connection.close();
-					}
-				}
-			} catch (SQLException ignored) {
-				// nothing to do
-			}
-			connection = null;
-		}
-	}
+        /** Never back into the pool: a pooled session still holding the lock would keep it from everyone. */
+        private void closeQuietly() {
+            try {
+                if (connection != null) {
+                    if (dataSource.isWrapperFor(HikariDataSource.class)) {
+                        dataSource.unwrap(HikariDataSource.class).evictConnection(connection);
+                    } else {
+                        connection.close();
+                    }
+                }
+            } catch (SQLException ignored) {
+                // nothing to do
+            }
+            connection = null;
+        }
+    }
 }

@@ -54,14 +54,16 @@ final class AnchorBootstrap {
         try {
             OwnerOnlyFiles.createDirectory(dir);
             if (!Files.exists(file)) {
-                String hex = Numeric.toHexStringWithPrefixZeroPadded(Keys.createEcKeyPair().getPrivateKey(), 64);
+                String hex = Numeric.toHexStringWithPrefixZeroPadded(
+                        Keys.createEcKeyPair().getPrivateKey(), 64);
                 if (OwnerOnlyFiles.createIfAbsent(file, hex.getBytes(StandardCharsets.US_ASCII))) {
                     log.info("Generated the dev anchorer key in {}", file);
                 }
             }
             return Credentials.create(new String(OwnerOnlyFiles.read(file), StandardCharsets.US_ASCII).trim());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create or read the dev anchorer key " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot create or read the dev anchorer key " + file + ": " + e.getMessage(), e);
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException("cannot generate a secp256k1 key", e);
         }
@@ -71,14 +73,22 @@ final class AnchorBootstrap {
      * The registry, then the web3j anchor chain on it; the public chain not answering is
      * {@link AnchorChainUnavailableException}.
      */
-    static AnchorChainConnection connection(AnchorProperties p, SecurityMode mode, Credentials anchorer,
-            long maxLogsRange) {
+    static AnchorChainConnection connection(
+            AnchorProperties p, SecurityMode mode, Credentials anchorer, long maxLogsRange) {
         return () -> {
             try {
                 Registry r = registry(p, mode, anchorer);
-                AnchorChain chain = Web3jAnchorChain.connect(new Web3jAnchorChain.Config(p.rpcUrl(), p.chainId(),
-                        r.address(), r.fromBlock(), p.gasPrice(), BigInteger.valueOf(200_000), Duration.ofMinutes(2),
-                        maxLogsRange), anchorer);
+                AnchorChain chain = Web3jAnchorChain.connect(
+                        new Web3jAnchorChain.Config(
+                                p.rpcUrl(),
+                                p.chainId(),
+                                r.address(),
+                                r.fromBlock(),
+                                p.gasPrice(),
+                                BigInteger.valueOf(200_000),
+                                Duration.ofMinutes(2),
+                                maxLogsRange),
+                        anchorer);
                 return new AnchorChainConnection.Connected(r.address(), chain);
             } catch (IOException | ClientConnectionException e) {
                 throw new AnchorChainUnavailableException("public chain at " + p.rpcUrl() + " unreachable: " + e, e);
@@ -92,22 +102,32 @@ final class AnchorBootstrap {
         Path file = p.registryFile();
         if (Files.exists(file)) return read(file, p.chainId());
         if (mode != SecurityMode.DEV) {
-            throw new IllegalStateException("AnchorRegistry file " + file + " does not exist and anchor.registry-address "
-                    + "is not set: in production mode the registry is deployed by the deploy job");
+            throw new IllegalStateException(
+                    "AnchorRegistry file " + file + " does not exist and anchor.registry-address "
+                            + "is not set: in production mode the registry is deployed by the deploy job");
         }
         Web3j web3j = Web3j.build(new HttpService(p.rpcUrl()));
         try {
             long chainId = web3j.ethChainId().send().getChainId().longValueExact();
             if (chainId != p.chainId()) throw new ChainIdMismatchException(p.chainId(), chainId, p.rpcUrl());
             long from = web3j.ethBlockNumber().send().getBlockNumber().longValueExact();
-            BigInteger gasPrice = p.gasPrice() != null ? p.gasPrice() : web3j.ethGasPrice().send().getGasPrice();
-            String address = new LedgerDeployer(web3j, anchorer, chainId, gasPrice)
-                    .deployAnchorRegistry(anchorer.getAddress());
-            ObjectNode n = JSON.createObjectNode().put("chainId", chainId).put("anchorRegistry", address)
+            BigInteger gasPrice = p.gasPrice() != null
+                    ? p.gasPrice()
+                    : web3j.ethGasPrice().send().getGasPrice();
+            String address =
+                    new LedgerDeployer(web3j, anchorer, chainId, gasPrice).deployAnchorRegistry(anchorer.getAddress());
+            ObjectNode n = JSON.createObjectNode()
+                    .put("chainId", chainId)
+                    .put("anchorRegistry", address)
                     .put("fromBlock", from);
             Files.createDirectories(file.toAbsolutePath().getParent());
-            DurableFiles.writeAtomically(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
-            log.info("Deployed AnchorRegistry {} on the public chain {} (dev mode); address in {}", address, chainId, file);
+            DurableFiles.writeAtomically(
+                    file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
+            log.info(
+                    "Deployed AnchorRegistry {} on the public chain {} (dev mode); address in {}",
+                    address,
+                    chainId,
+                    file);
             return new Registry(address, from);
         } finally {
             web3j.shutdown();
@@ -125,9 +145,10 @@ final class AnchorBootstrap {
             throw new IllegalStateException("AnchorRegistry file " + file + " lacks \"anchorRegistry\" or \"chainId\"");
         }
         if (n.get("chainId").asLong() != expectedChainId) {
-            throw new IllegalStateException("AnchorRegistry file " + file + " is for chain id " + n.get("chainId").asLong()
-                    + ", but anchor.chain-id is " + expectedChainId);
+            throw new IllegalStateException("AnchorRegistry file " + file + " is for chain id "
+                    + n.get("chainId").asLong() + ", but anchor.chain-id is " + expectedChainId);
         }
-        return new Registry(n.get("anchorRegistry").asText(), n.path("fromBlock").asLong(0));
+        return new Registry(
+                n.get("anchorRegistry").asText(), n.path("fromBlock").asLong(0));
     }
 }

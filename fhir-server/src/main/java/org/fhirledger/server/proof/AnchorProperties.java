@@ -59,8 +59,10 @@ public record AnchorProperties(
         if (followInterval.isNegative() || followInterval.isZero()) {
             throw new IllegalArgumentException("anchor.follow-interval must be positive");
         }
-        if (gasPrice != null && gasPrice.signum() < 0) throw new IllegalArgumentException("anchor.gas-price must not be negative");
-        if (keyFile != null && keyEnv != null) throw new IllegalArgumentException("set either anchor.key-file or anchor.key-env, not both");
+        if (gasPrice != null && gasPrice.signum() < 0)
+            throw new IllegalArgumentException("anchor.gas-price must not be negative");
+        if (keyFile != null && keyEnv != null)
+            throw new IllegalArgumentException("set either anchor.key-file or anchor.key-env, not both");
         if (registryAddress != null && !registryAddress.matches("0x[0-9a-fA-F]{40}")) {
             throw new IllegalArgumentException("anchor.registry-address is not an address: " + registryAddress);
         }

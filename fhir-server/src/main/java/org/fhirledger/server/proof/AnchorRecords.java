@@ -16,8 +16,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 public final class AnchorRecords {
 
     /** One anchor; {@code txHash}/{@code blockNumber} null when not known (seen on chain, event not found). */
-    public record Row(long index, long treeSize, Hash root, String txHash, Long blockNumber, Long gasUsed,
-            long anchoredAt) {}
+    public record Row(
+            long index, long treeSize, Hash root, String txHash, Long blockNumber, Long gasUsed, long anchoredAt) {}
 
     private final JdbcTemplate jdbc;
 
@@ -31,8 +31,15 @@ public final class AnchorRecords {
 
     void save(Anchor a, String txHash, Long block, Long gasUsed) {
         if (byIndex(a.index()).isPresent()) return;
-        jdbc.update("insert into fl_anchor (anchor_index, tree_size, root, tx_hash, block_number, gas_used, anchored_at) "
-                + "values (?, ?, ?, ?, ?, ?, ?)", a.index(), a.treeSize(), a.root().toHex(), txHash, block, gasUsed,
+        jdbc.update(
+                "insert into fl_anchor (anchor_index, tree_size, root, tx_hash, block_number, gas_used, anchored_at) "
+                        + "values (?, ?, ?, ?, ?, ?, ?)",
+                a.index(),
+                a.treeSize(),
+                a.root().toHex(),
+                txHash,
+                block,
+                gasUsed,
                 a.timestamp());
     }
 
@@ -45,9 +52,14 @@ public final class AnchorRecords {
     }
 
     private Row map(java.sql.ResultSet rs, int n) throws java.sql.SQLException {
-        return new Row(rs.getLong("anchor_index"), rs.getLong("tree_size"), Hash.fromHex(rs.getString("root")),
-                rs.getString("tx_hash"), (Long) rs.getObject("block_number", Long.class),
-                (Long) rs.getObject("gas_used", Long.class), rs.getLong("anchored_at"));
+        return new Row(
+                rs.getLong("anchor_index"),
+                rs.getLong("tree_size"),
+                Hash.fromHex(rs.getString("root")),
+                rs.getString("tx_hash"),
+                (Long) rs.getObject("block_number", Long.class),
+                (Long) rs.getObject("gas_used", Long.class),
+                rs.getLong("anchored_at"));
     }
 
     private static Optional<Row> one(List<Row> rows) {

@@ -28,8 +28,13 @@ public final class AnchorService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AnchorService.class);
 
     /** What $ledger-status reports besides the stored anchors. */
-    public record State(Optional<String> registry, Optional<String> followAlarm, Optional<String> historyAlarm,
-            Optional<String> lastFollowError, Optional<String> lastAnchorError, boolean active) {}
+    public record State(
+            Optional<String> registry,
+            Optional<String> followAlarm,
+            Optional<String> historyAlarm,
+            Optional<String> lastFollowError,
+            Optional<String> lastAnchorError,
+            boolean active) {}
 
     private final AnchorProperties props;
     private final AnchorChainConnection connection;
@@ -48,8 +53,13 @@ public final class AnchorService implements AutoCloseable {
     private long lastAnchorAttemptNanos;
     private boolean attempted;
 
-    AnchorService(AnchorProperties props, AnchorChainConnection connection, LedgerFollower follower,
-            ProofLog proofLog, AnchorRecords anchors, WriterLock lock) {
+    AnchorService(
+            AnchorProperties props,
+            AnchorChainConnection connection,
+            LedgerFollower follower,
+            ProofLog proofLog,
+            AnchorRecords anchors,
+            WriterLock lock) {
         this.lock = lock;
         this.props = props;
         this.connection = connection;
@@ -69,8 +79,13 @@ public final class AnchorService implements AutoCloseable {
     }
 
     public State state() {
-        return new State(Optional.ofNullable(registry), follower.alarm(), Optional.ofNullable(historyAlarm),
-                Optional.ofNullable(lastFollowError), Optional.ofNullable(lastAnchorError), active);
+        return new State(
+                Optional.ofNullable(registry),
+                follower.alarm(),
+                Optional.ofNullable(historyAlarm),
+                Optional.ofNullable(lastFollowError),
+                Optional.ofNullable(lastAnchorError),
+                active);
     }
 
     public AnchorProperties properties() {
@@ -105,7 +120,8 @@ public final class AnchorService implements AutoCloseable {
         } catch (LedgerFollower.ChainRewrittenException e) {
             lastFollowError = e.getMessage();
         } catch (Exception e) {
-            if (lastFollowError == null) log.warn("Ledger follower: private chain unreadable ({}), retrying", e.toString());
+            if (lastFollowError == null)
+                log.warn("Ledger follower: private chain unreadable ({}), retrying", e.toString());
             lastFollowError = e.toString();
         }
         if (follower.alarm().isPresent()) return; // never anchor a log built from a chain that no longer exists
@@ -124,9 +140,13 @@ public final class AnchorService implements AutoCloseable {
             lastAnchorError = null;
             if (o instanceof Anchorer.Outcome.Published p) {
                 anchors.save(p.receipt());
-                log.info("Anchored tree size {} root {} as anchor #{} in public tx {} ({} gas)",
-                        p.receipt().anchor().treeSize(), p.receipt().anchor().root().toHex(),
-                        p.receipt().anchor().index(), p.receipt().txHash(), p.receipt().gasUsed());
+                log.info(
+                        "Anchored tree size {} root {} as anchor #{} in public tx {} ({} gas)",
+                        p.receipt().anchor().treeSize(),
+                        p.receipt().anchor().root().toHex(),
+                        p.receipt().anchor().index(),
+                        p.receipt().txHash(),
+                        p.receipt().gasUsed());
             } else if (o instanceof Anchorer.Outcome.UpToDate u && u.latest().isPresent()) {
                 remember(c, u.latest().get());
             }
@@ -148,7 +168,11 @@ public final class AnchorService implements AutoCloseable {
     private void remember(AnchorChain c, Anchor a) {
         if (anchors.byIndex(a.index()).isPresent()) return;
         var r = c.receiptOf(a.index());
-        anchors.save(a, r.map(x -> x.txHash()).orElse(null), r.map(x -> x.blockNumber()).orElse(null), null);
+        anchors.save(
+                a,
+                r.map(x -> x.txHash()).orElse(null),
+                r.map(x -> x.blockNumber()).orElse(null),
+                null);
     }
 
     private AnchorChain chain() {

@@ -9,7 +9,7 @@ import java.util.Optional;
  */
 public interface ErasedRecords {
 
-	ErasedRecords NONE = (type, id) -> Optional.empty();
+    ErasedRecords NONE = (type, id) -> Optional.empty();
 
-	Optional<Instant> erasedAt(String resourceType, String id);
+    Optional<Instant> erasedAt(String resourceType, String id);
 }

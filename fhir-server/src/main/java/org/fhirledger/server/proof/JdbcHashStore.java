@@ -31,8 +31,8 @@ public final class JdbcHashStore implements HashStore {
 
     @Override
     public Hash node(int level, long index) {
-        List<String> h = jdbc.queryForList("select hash from fl_merkle_node where lvl = ? and idx = ?", String.class,
-                level, index);
+        List<String> h = jdbc.queryForList(
+                "select hash from fl_merkle_node where lvl = ? and idx = ?", String.class, level, index);
         if (h.isEmpty()) throw new IllegalArgumentException("no node at level " + level + " index " + index);
         return Hash.fromHex(h.get(0));
     }
@@ -40,8 +40,8 @@ public final class JdbcHashStore implements HashStore {
     @Override
     public void append(List<StoredNode> nodes) {
         if (nodes.isEmpty()) return;
-        tx.executeWithoutResult(s -> jdbc.batchUpdate("insert into fl_merkle_node (lvl, idx, hash) values (?, ?, ?)",
-                nodes, 500, (ps, n) -> {
+        tx.executeWithoutResult(s -> jdbc.batchUpdate(
+                "insert into fl_merkle_node (lvl, idx, hash) values (?, ?, ?)", nodes, 500, (ps, n) -> {
                     ps.setInt(1, n.level());
                     ps.setLong(2, n.index());
                     ps.setString(3, n.hash().toHex());

@@ -34,8 +34,16 @@ public final class LeafIndex {
     }
 
     /** A point where the log continues with a rewritten chain's history. */
-    public record Break(int epoch, long firstLeaf, long resumeBlock, Long lostBlock, String lostBlockHash,
-            long recordNextSeq, long accessNextSeq, long atTime, String reason) {}
+    public record Break(
+            int epoch,
+            long firstLeaf,
+            long resumeBlock,
+            Long lostBlock,
+            String lostBlockHash,
+            long recordNextSeq,
+            long accessNextSeq,
+            long atTime,
+            String reason) {}
 
     /** The current epoch: 0 until the first chain break. */
     public int epoch() {
@@ -44,17 +52,34 @@ public final class LeafIndex {
     }
 
     public List<Break> breaks() {
-        return jdbc.query("select epoch, first_leaf, resume_block, lost_block, lost_block_hash, record_next_seq,"
-                + " access_next_seq, at_time, reason from fl_chain_break order by epoch", (rs, n) -> new Break(
-                rs.getInt(1), rs.getLong(2), rs.getLong(3), (Long) rs.getObject(4, Long.class), rs.getString(5),
-                rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getString(9)));
+        return jdbc.query(
+                "select epoch, first_leaf, resume_block, lost_block, lost_block_hash, record_next_seq,"
+                        + " access_next_seq, at_time, reason from fl_chain_break order by epoch",
+                (rs, n) -> new Break(
+                        rs.getInt(1),
+                        rs.getLong(2),
+                        rs.getLong(3),
+                        (Long) rs.getObject(4, Long.class),
+                        rs.getString(5),
+                        rs.getLong(6),
+                        rs.getLong(7),
+                        rs.getLong(8),
+                        rs.getString(9)));
     }
 
     void insertBreak(Break b) {
-        jdbc.update("insert into fl_chain_break (epoch, first_leaf, resume_block, lost_block, lost_block_hash,"
-                + " record_next_seq, access_next_seq, at_time, reason) values (?, ?, ?, ?, ?, ?, ?, ?, ?)", b.epoch(),
-                b.firstLeaf(), b.resumeBlock(), b.lostBlock(), b.lostBlockHash(), b.recordNextSeq(), b.accessNextSeq(),
-                b.atTime(), b.reason());
+        jdbc.update(
+                "insert into fl_chain_break (epoch, first_leaf, resume_block, lost_block, lost_block_hash,"
+                        + " record_next_seq, access_next_seq, at_time, reason) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                b.epoch(),
+                b.firstLeaf(),
+                b.resumeBlock(),
+                b.lostBlock(),
+                b.lostBlockHash(),
+                b.recordNextSeq(),
+                b.accessNextSeq(),
+                b.atTime(),
+                b.reason());
     }
 
     /** The row of one leaf. */
@@ -64,14 +89,22 @@ public final class LeafIndex {
 
     /** The highest sequence number of a lane among leaves up to {@code leafIndex} of an epoch, if any. */
     Optional<Long> maxSeq(LedgerEvent.Lane lane, int epoch, long upToLeaf) {
-        return Optional.ofNullable(jdbc.queryForObject("select max(seq) from fl_ledger_leaf where lane = ? and epoch = ?"
-                + " and leaf_index <= ?", Long.class, lane.code(), epoch, upToLeaf));
+        return Optional.ofNullable(jdbc.queryForObject(
+                "select max(seq) from fl_ledger_leaf where lane = ? and epoch = ?" + " and leaf_index <= ?",
+                Long.class,
+                lane.code(),
+                epoch,
+                upToLeaf));
     }
 
     void insert(List<Row> rows) {
         int epoch = epoch();
-        jdbc.batchUpdate("insert into fl_ledger_leaf (" + COLUMNS + ", epoch) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows, 500, (ps, row) -> {
+        jdbc.batchUpdate(
+                "insert into fl_ledger_leaf (" + COLUMNS
+                        + ", epoch) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+                500,
+                (ps, row) -> {
                     ps.setInt(19, epoch);
                     LedgerEvent e = row.event();
                     ChainPosition at = e.position();
@@ -113,22 +146,32 @@ public final class LeafIndex {
 
     /** The record entry of (resource, version) written by {@code custodian}; after a chain break, the newest. */
     public Optional<Row> findRecord(Bytes32 resource, long version, String custodian) {
-        return one(jdbc.query("select " + COLUMNS + " from fl_ledger_leaf where resource = ? and version = ? "
-                + "and lane = 'record' and custodian = ? order by leaf_index desc", MAPPER, resource.toHex(), version,
+        return one(jdbc.query(
+                "select " + COLUMNS + " from fl_ledger_leaf where resource = ? and version = ? "
+                        + "and lane = 'record' and custodian = ? order by leaf_index desc",
+                MAPPER,
+                resource.toHex(),
+                version,
                 custodian.toLowerCase(java.util.Locale.ROOT)));
     }
 
     /** The access entry with this AuditEvent hash; after a chain break, the newest. */
     public Optional<Row> findAccess(Bytes32 auditHash) {
-        return one(jdbc.query("select " + COLUMNS + " from fl_ledger_leaf where audit_hash = ? and lane = 'access'"
-                + " order by leaf_index desc",
-                MAPPER, auditHash.toHex()));
+        return one(jdbc.query(
+                "select " + COLUMNS + " from fl_ledger_leaf where audit_hash = ? and lane = 'access'"
+                        + " order by leaf_index desc",
+                MAPPER,
+                auditHash.toHex()));
     }
 
     /** The leaf of a lane's sequence number on the current chain (the current epoch). */
     public Optional<Row> bySeq(LedgerEvent.Lane lane, long seq) {
-        return one(jdbc.query("select " + COLUMNS + " from fl_ledger_leaf where lane = ? and seq = ? and epoch = ?", MAPPER,
-                lane.code(), seq, epoch()));
+        return one(jdbc.query(
+                "select " + COLUMNS + " from fl_ledger_leaf where lane = ? and seq = ? and epoch = ?",
+                MAPPER,
+                lane.code(),
+                seq,
+                epoch()));
     }
 
     /**
@@ -137,8 +180,8 @@ public final class LeafIndex {
      */
     public long nextSeq(LedgerEvent.Lane lane) {
         int epoch = epoch();
-        Long max = jdbc.queryForObject("select max(seq) from fl_ledger_leaf where lane = ? and epoch = ?", Long.class,
-                lane.code(), epoch);
+        Long max = jdbc.queryForObject(
+                "select max(seq) from fl_ledger_leaf where lane = ? and epoch = ?", Long.class, lane.code(), epoch);
         if (max != null) return max + 1;
         if (epoch == 0) return 0;
         Break b = breaks().get(breaks().size() - 1);
@@ -152,17 +195,32 @@ public final class LeafIndex {
     private static final RowMapper<Row> MAPPER = LeafIndex::map;
 
     private static Row map(ResultSet rs, int n) throws SQLException {
-        ChainPosition at = new ChainPosition(rs.getLong("block_number"), rs.getString("block_hash"),
-                rs.getLong("log_index"), rs.getString("tx_hash"));
+        ChainPosition at = new ChainPosition(
+                rs.getLong("block_number"),
+                rs.getString("block_hash"),
+                rs.getLong("log_index"),
+                rs.getString("tx_hash"));
         LedgerEvent.Lane lane = LedgerEvent.Lane.ofCode(rs.getString("lane"));
         LedgerEvent e = lane == LedgerEvent.Lane.RECORD
-                ? new RecordAppended(at, rs.getLong("seq"), Bytes32.fromHex(rs.getString("resource")),
-                        rs.getLong("version"), Bytes32.fromHex(rs.getString("patient")),
-                        Bytes32.fromHex(rs.getString("content_hash")), HexFormat.of().parseHex(rs.getString("cid")),
+                ? new RecordAppended(
+                        at,
+                        rs.getLong("seq"),
+                        Bytes32.fromHex(rs.getString("resource")),
+                        rs.getLong("version"),
+                        Bytes32.fromHex(rs.getString("patient")),
+                        Bytes32.fromHex(rs.getString("content_hash")),
+                        HexFormat.of().parseHex(rs.getString("cid")),
                         rs.getString("custodian"))
-                : new AccessAppended(at, rs.getLong("seq"), Bytes32.fromHex(rs.getString("patient")),
-                        Bytes32.fromHex(rs.getString("resource")), rs.getString("actor"), rs.getInt("action_code"),
-                        rs.getInt("outcome"), rs.getLong("event_time"), Bytes32.fromHex(rs.getString("audit_hash")));
+                : new AccessAppended(
+                        at,
+                        rs.getLong("seq"),
+                        Bytes32.fromHex(rs.getString("patient")),
+                        Bytes32.fromHex(rs.getString("resource")),
+                        rs.getString("actor"),
+                        rs.getInt("action_code"),
+                        rs.getInt("outcome"),
+                        rs.getLong("event_time"),
+                        Bytes32.fromHex(rs.getString("audit_hash")));
         return new Row(rs.getLong("leaf_index"), e);
     }
 }

@@ -51,9 +51,26 @@ public final class LedgerFollower {
     private final boolean acceptRewrite;
     private volatile String alarm;
 
-    public LedgerFollower(LedgerEventSource reader, ProofLog proofLog, LeafIndex index, JdbcTemplate jdbc,
-            TransactionTemplate tx, long fromBlock, int confirmations, long maxBlocksPerStep) {
-        this(reader, proofLog, index, jdbc, tx, fromBlock, confirmations, maxBlocksPerStep, () -> Long.MAX_VALUE, false);
+    public LedgerFollower(
+            LedgerEventSource reader,
+            ProofLog proofLog,
+            LeafIndex index,
+            JdbcTemplate jdbc,
+            TransactionTemplate tx,
+            long fromBlock,
+            int confirmations,
+            long maxBlocksPerStep) {
+        this(
+                reader,
+                proofLog,
+                index,
+                jdbc,
+                tx,
+                fromBlock,
+                confirmations,
+                maxBlocksPerStep,
+                () -> Long.MAX_VALUE,
+                false);
     }
 
     /**
@@ -62,8 +79,16 @@ public final class LedgerFollower {
      * @param acceptRewrite the operator's recovery: a rewritten chain is taken as it is, with a recorded break
      *                     ({@link #rebase}), instead of stopping
      */
-    public LedgerFollower(LedgerEventSource reader, ProofLog proofLog, LeafIndex index, JdbcTemplate jdbc,
-            TransactionTemplate tx, long fromBlock, int confirmations, long maxBlocksPerStep, LongSupplier durableBlock,
+    public LedgerFollower(
+            LedgerEventSource reader,
+            ProofLog proofLog,
+            LeafIndex index,
+            JdbcTemplate jdbc,
+            TransactionTemplate tx,
+            long fromBlock,
+            int confirmations,
+            long maxBlocksPerStep,
+            LongSupplier durableBlock,
             boolean acceptRewrite) {
         this.durableBlock = durableBlock;
         this.acceptRewrite = acceptRewrite;
@@ -78,7 +103,8 @@ public final class LedgerFollower {
     }
 
     public Position position() {
-        List<Position> p = jdbc.query("select next_block, last_block, last_block_hash from fl_follower where id = 1",
+        List<Position> p = jdbc.query(
+                "select next_block, last_block, last_block_hash from fl_follower where id = 1",
                 (rs, n) -> new Position(rs.getLong(1), (Long) rs.getObject(2, Long.class), rs.getString(3)));
         return p.isEmpty() ? new Position(fromBlock, null, null) : p.get(0);
     }
@@ -116,8 +142,8 @@ public final class LedgerFollower {
         if (target < at.nextBlock()) return 0;
         target = Math.min(target, at.nextBlock() + maxBlocksPerStep - 1);
         List<LedgerEvent> events = reader.events(at.nextBlock(), target);
-        String targetHash = reader.blockHash(target)
-                .orElseThrow(() -> new IOException("the node has no block it just reported"));
+        String targetHash =
+                reader.blockHash(target).orElseThrow(() -> new IOException("the node has no block it just reported"));
         checkSequence(events);
         long first = proofLog.log().size();
         List<LeafIndex.Row> rows = new ArrayList<>(events.size());
@@ -133,11 +159,17 @@ public final class LedgerFollower {
                     index.insert(rows);
                     proofLog.log().appendLeafHashes(leaves);
                 }
-                int updated = jdbc.update("update fl_follower set next_block = ?, last_block = ?, last_block_hash = ? "
-                        + "where id = 1", last + 1, last, targetHash);
+                int updated = jdbc.update(
+                        "update fl_follower set next_block = ?, last_block = ?, last_block_hash = ? " + "where id = 1",
+                        last + 1,
+                        last,
+                        targetHash);
                 if (updated == 0) {
-                    jdbc.update("insert into fl_follower (id, next_block, last_block, last_block_hash) values (1, ?, ?, ?)",
-                            last + 1, last, targetHash);
+                    jdbc.update(
+                            "insert into fl_follower (id, next_block, last_block, last_block_hash) values (1, ?, ?, ?)",
+                            last + 1,
+                            last,
+                            targetHash);
                 }
             });
         } catch (RuntimeException e) {
@@ -145,8 +177,12 @@ public final class LedgerFollower {
             throw e;
         }
         if (!events.isEmpty()) {
-            log.debug("Ledger follower: {} entries from blocks {}..{} (log size {})", events.size(), at.nextBlock(),
-                    last, first + events.size());
+            log.debug(
+                    "Ledger follower: {} entries from blocks {}..{} (log size {})",
+                    events.size(),
+                    at.nextBlock(),
+                    last,
+                    first + events.size());
         }
         return events.size();
     }
@@ -168,7 +204,8 @@ public final class LedgerFollower {
         long hi = proofLog.log().size();
         while (hi - lo > 1) {
             long mid = (lo + hi) >>> 1;
-            if (stillOnChain(mid)) lo = mid; else hi = mid;
+            if (stillOnChain(mid)) lo = mid;
+            else hi = mid;
         }
         long resume;
         if (lo >= first) {
@@ -182,12 +219,23 @@ public final class LedgerFollower {
         long size = proofLog.log().size();
         String reason = why + "; taken as it is (embedded-chain.accept-rewritten-chain): leaves " + (lo + 1) + ".."
                 + (size - 1) + " are of the lost history, following resumes at block " + resume;
-        LeafIndex.Break b = new LeafIndex.Break(epoch + 1, size, resume, at.lastBlock(), at.lastBlockHash(), recordNext,
-                accessNext, System.currentTimeMillis() / 1000, reason.length() > 1000 ? reason.substring(0, 1000) : reason);
+        LeafIndex.Break b = new LeafIndex.Break(
+                epoch + 1,
+                size,
+                resume,
+                at.lastBlock(),
+                at.lastBlockHash(),
+                recordNext,
+                accessNext,
+                System.currentTimeMillis() / 1000,
+                reason.length() > 1000 ? reason.substring(0, 1000) : reason);
         tx.executeWithoutResult(s -> {
             index.insertBreak(b);
-            jdbc.update("update fl_follower set next_block = ?, last_block = ?, last_block_hash = ? where id = 1", resume,
-                    resumeParentHash.isPresent() ? resume - 1 : null, resumeParentHash.orElse(null));
+            jdbc.update(
+                    "update fl_follower set next_block = ?, last_block = ?, last_block_hash = ? where id = 1",
+                    resume,
+                    resumeParentHash.isPresent() ? resume - 1 : null,
+                    resumeParentHash.orElse(null));
         });
         log.error("Ledger follower: BREAK (epoch {}): {}", b.epoch(), reason);
     }
@@ -195,11 +243,14 @@ public final class LedgerFollower {
     private boolean stillOnChain(long leaf) throws IOException {
         LeafIndex.Row row = index.byLeaf(leaf).orElseThrow(() -> new IOException("no leaf index row " + leaf));
         Optional<String> hash = reader.blockHash(row.event().position().blockNumber());
-        return hash.isPresent() && hash.get().equalsIgnoreCase(row.event().position().blockHash());
+        return hash.isPresent()
+                && hash.get().equalsIgnoreCase(row.event().position().blockHash());
     }
 
     private long nextSeqAt(LedgerEvent.Lane lane, int epoch, long first, long lastKept, LeafIndex.Break current) {
-        long base = current == null ? 0 : lane == LedgerEvent.Lane.RECORD ? current.recordNextSeq() : current.accessNextSeq();
+        long base = current == null
+                ? 0
+                : lane == LedgerEvent.Lane.RECORD ? current.recordNextSeq() : current.accessNextSeq();
         if (lastKept < first) return base;
         return index.maxSeq(lane, epoch, lastKept).map(m -> m + 1).orElse(base);
     }

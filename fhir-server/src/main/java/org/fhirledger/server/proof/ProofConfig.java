@@ -1,9 +1,5 @@
 package org.fhirledger.server.proof;
 
-import org.fhirledger.ledger.ChainCoordinates;
-import org.fhirledger.ledger.Ledger;
-import org.fhirledger.server.datadir.DataDir;
-import org.fhirledger.server.scrub.ContentCheck;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.server.RestfulServer;
@@ -11,15 +7,19 @@ import java.nio.file.Path;
 import javax.sql.DataSource;
 import org.fhirledger.anchor.LedgerEventSource;
 import org.fhirledger.anchor.web3j.LedgerEventReader;
+import org.fhirledger.ledger.ChainCoordinates;
 import org.fhirledger.ledger.ContractAddresses;
+import org.fhirledger.ledger.Ledger;
+import org.fhirledger.server.datadir.DataDir;
 import org.fhirledger.server.ledger.ChainDurability;
 import org.fhirledger.server.ledger.EmbeddedChainProperties;
 import org.fhirledger.server.ledger.LedgerProperties;
+import org.fhirledger.server.outbox.OutboxStore;
 import org.fhirledger.server.outbox.WriterLock;
 import org.fhirledger.server.pseudonym.Pseudonyms;
+import org.fhirledger.server.scrub.ContentCheck;
 import org.fhirledger.server.security.SecurityProperties;
 import org.springframework.beans.factory.SmartInitializingSingleton;
-import org.fhirledger.server.outbox.OutboxStore;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -64,43 +64,93 @@ public class ProofConfig {
     @Bean(destroyMethod = "close")
     public LedgerEventSource ledgerEventReader(ChainCoordinates chain, LedgerProperties ledgerProperties) {
         ContractAddresses c = chain.contracts();
-        return LedgerEventReader.create(chain.rpcUrl(), c.recordLedger(), c.accessLedger(), ledgerProperties.maxLogsRange(),
+        return LedgerEventReader.create(
+                chain.rpcUrl(),
+                c.recordLedger(),
+                c.accessLedger(),
+                ledgerProperties.maxLogsRange(),
                 ledgerProperties.rpcTimeout());
     }
 
     @Bean
-    public LedgerFollower ledgerFollower(LedgerEventSource reader, ProofLog proofLog, LeafIndex leafIndex,
-            DataSource dataSource, TransactionTemplate proofTransactions, ChainCoordinates chain, AnchorProperties anchor,
-            LedgerProperties ledgerProperties, ChainDurability durability, EmbeddedChainProperties embedded) {
-        return new LedgerFollower(reader, proofLog, leafIndex, new JdbcTemplate(dataSource), proofTransactions,
-                chain.contracts().fromBlock(), anchor.confirmations(), 10 * ledgerProperties.maxLogsRange(),
-                durability::durableBlock, embedded.acceptRewrittenChain());
+    public LedgerFollower ledgerFollower(
+            LedgerEventSource reader,
+            ProofLog proofLog,
+            LeafIndex leafIndex,
+            DataSource dataSource,
+            TransactionTemplate proofTransactions,
+            ChainCoordinates chain,
+            AnchorProperties anchor,
+            LedgerProperties ledgerProperties,
+            ChainDurability durability,
+            EmbeddedChainProperties embedded) {
+        return new LedgerFollower(
+                reader,
+                proofLog,
+                leafIndex,
+                new JdbcTemplate(dataSource),
+                proofTransactions,
+                chain.contracts().fromBlock(),
+                anchor.confirmations(),
+                10 * ledgerProperties.maxLogsRange(),
+                durability::durableBlock,
+                embedded.acceptRewrittenChain());
     }
 
     @Bean(destroyMethod = "close")
-    public AnchorService anchorService(AnchorProperties anchor, SecurityProperties security, LedgerFollower follower,
-            ProofLog proofLog, AnchorRecords anchorRecords, LedgerProperties ledgerProperties,
-            DataDir dataDir, DataSource dataSource) {
+    public AnchorService anchorService(
+            AnchorProperties anchor,
+            SecurityProperties security,
+            LedgerFollower follower,
+            ProofLog proofLog,
+            AnchorRecords anchorRecords,
+            LedgerProperties ledgerProperties,
+            DataDir dataDir,
+            DataSource dataSource) {
         if (anchor.registryFile() == null) {
             throw new IllegalStateException("anchor.registry-file is not set");
         }
         Path dir = dataDir.resolve("public-chain");
         WriterLock lock = WriterLock.forJob(dataSource, WriterLock.postgres(dataSource), "anchor-job");
-        AnchorChainConnection connection = AnchorBootstrap.connection(anchor, security.mode(),
-                AnchorBootstrap.credentials(anchor, security.mode(), dir), ledgerProperties.maxLogsRange());
+        AnchorChainConnection connection = AnchorBootstrap.connection(
+                anchor,
+                security.mode(),
+                AnchorBootstrap.credentials(anchor, security.mode(), dir),
+                ledgerProperties.maxLogsRange());
         AnchorService s = new AnchorService(anchor, connection, follower, proofLog, anchorRecords, lock);
         s.start();
         return s;
     }
 
     @Bean
-    public ProofOperations proofOperations(FhirContext fhirContext, DaoRegistry daoRegistry, Pseudonyms pseudonyms,
-            Ledger ledger, ChainCoordinates chain, LeafIndex leafIndex, ProofLog proofLog, AnchorRecords anchorRecords,
-            AnchorService anchorService, LedgerFollower follower, OutboxStore outbox,
+    public ProofOperations proofOperations(
+            FhirContext fhirContext,
+            DaoRegistry daoRegistry,
+            Pseudonyms pseudonyms,
+            Ledger ledger,
+            ChainCoordinates chain,
+            LeafIndex leafIndex,
+            ProofLog proofLog,
+            AnchorRecords anchorRecords,
+            AnchorService anchorService,
+            LedgerFollower follower,
+            OutboxStore outbox,
             org.springframework.beans.factory.ObjectProvider<ErasedRecords> erased,
             org.springframework.beans.factory.ObjectProvider<ContentCheck> contentCheck) {
-        return new ProofOperations(fhirContext, daoRegistry, pseudonyms, ledger, ledger, chain, leafIndex, proofLog, anchorRecords,
-                anchorService, follower, outbox, erased.getIfAvailable(() -> ErasedRecords.NONE),
+        return new ProofOperations(
+                fhirContext,
+                daoRegistry,
+                pseudonyms,
+                ledger,
+                ledger,
+                chain,
+                leafIndex,
+                proofLog,
+                anchorRecords,
+                anchorService,
+                follower,
+                outbox,
+                erased.getIfAvailable(() -> ErasedRecords.NONE),
                 contentCheck.getIfAvailable());
     }
 

@@ -1,11 +1,5 @@
 package org.fhirledger.server.proof;
 
-import org.fhirledger.content.Cid;
-import org.fhirledger.ledger.AccessLedger;
-import org.fhirledger.ledger.ChainCoordinates;
-import org.fhirledger.ledger.RecordLedger;
-import org.fhirledger.server.scrub.ContentCheck;
-import org.fhirledger.server.scrub.ContentCondition;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.annotation.IdParam;
@@ -14,9 +8,13 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import java.time.Instant;
 import java.util.Optional;
 import org.fhirledger.anchor.LedgerEvent;
+import org.fhirledger.content.Cid;
+import org.fhirledger.ledger.AccessLedger;
 import org.fhirledger.ledger.Bytes32;
+import org.fhirledger.ledger.ChainCoordinates;
 import org.fhirledger.ledger.LedgerException;
 import org.fhirledger.ledger.RecordInfo;
+import org.fhirledger.ledger.RecordLedger;
 import org.fhirledger.merkle.Hash;
 import org.fhirledger.merkle.InclusionProof;
 import org.fhirledger.merkle.MerkleLog;
@@ -25,6 +23,8 @@ import org.fhirledger.merkle.VerificationException;
 import org.fhirledger.record.CanonicalResource;
 import org.fhirledger.server.outbox.OutboxStore;
 import org.fhirledger.server.pseudonym.Pseudonyms;
+import org.fhirledger.server.scrub.ContentCheck;
+import org.fhirledger.server.scrub.ContentCondition;
 import org.fhirledger.server.version.StoredForm;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.IdType;
@@ -54,10 +54,21 @@ public final class ProofOperations {
     private final ErasedRecords erased;
     private final ContentCheck content;
 
-    ProofOperations(FhirContext fhir, DaoRegistry daos, Pseudonyms pseudonyms, RecordLedger ledger, AccessLedger accesses,
-            ChainCoordinates chain, LeafIndex index,
-            ProofLog proofLog, AnchorRecords anchors, AnchorService service, LedgerFollower follower,
-            OutboxStore outbox, ErasedRecords erased, ContentCheck content) {
+    ProofOperations(
+            FhirContext fhir,
+            DaoRegistry daos,
+            Pseudonyms pseudonyms,
+            RecordLedger ledger,
+            AccessLedger accesses,
+            ChainCoordinates chain,
+            LeafIndex index,
+            ProofLog proofLog,
+            AnchorRecords anchors,
+            AnchorService service,
+            LedgerFollower follower,
+            OutboxStore outbox,
+            ErasedRecords erased,
+            ContentCheck content) {
         this.fhir = fhir;
         this.outbox = outbox;
         this.storedForm = new StoredForm(fhir);
@@ -81,7 +92,8 @@ public final class ProofOperations {
         String type = id.getResourceType();
         Optional<Instant> erasedAt = erased.erasedAt(type, id.getIdPart());
         if (erasedAt.isPresent()) return verifyErased(type, id, erasedAt.get());
-        IBaseResource resource = daos.getResourceDao(type).read(id.hasVersionIdPart() ? id : id.toVersionless(), request);
+        IBaseResource resource =
+                daos.getResourceDao(type).read(id.hasVersionIdPart() ? id : id.toVersionless(), request);
         IdType read = (IdType) resource.getIdElement();
         Bytes32 stored = CanonicalResource.contentHash(storedForm.of(resource));
         VerifyAnswer a = new VerifyAnswer();
@@ -104,19 +116,21 @@ public final class ProofOperations {
         if (row.isEmpty()) {
             Optional<RecordInfo> onChain = chainRecord(a, resource, version);
             if (onChain.isEmpty()) {
-                a.pending("this version is not on the private chain yet (the ledger writer records it after the write)");
+                a.pending(
+                        "this version is not on the private chain yet (the ledger writer records it after the write)");
                 a.put("content", ContentCondition.UNCHECKED.code());
                 return;
             }
             RecordInfo info = onChain.get();
             checkContent(a, info.entry().cid());
             if (followed != null && info.receipt().blockNumber() <= followed) {
-                a.fail("the private chain records this version (seq " + info.receipt().seq() + ", block "
+                a.fail("the private chain records this version (seq "
+                        + info.receipt().seq() + ", block "
                         + info.receipt().blockNumber() + ") but the local log index has no entry for it: "
                         + "the index was altered");
             } else {
-                a.pending("on the private chain (seq " + info.receipt().seq() + ", block " + info.receipt().blockNumber()
-                        + "), not yet in the Merkle log");
+                a.pending("on the private chain (seq " + info.receipt().seq() + ", block "
+                        + info.receipt().blockNumber() + "), not yet in the Merkle log");
             }
             if (!info.entry().contentHash().equals(stored)) {
                 a.fail("the stored resource hashes to " + stored.toHex() + ", the private chain records "
@@ -171,13 +185,15 @@ public final class ProofOperations {
     private Parameters verifyErased(String type, IdType id, Instant erasedAt) {
         Bytes32 resource = pseudonyms.of(type, id.getIdPart());
         VerifyAnswer a = new VerifyAnswer();
-        a.erased("erased on " + erasedAt + "; the ledger keeps the hash this version existed with, the content is gone");
+        a.erased(
+                "erased on " + erasedAt + "; the ledger keeps the hash this version existed with, the content is gone");
         a.put("erasedAt", erasedAt.toString());
         Long version = id.hasVersionIdPart() && id.isVersionIdPartValidLong() ? id.getVersionIdPartAsLong() : null;
         if (version == null) {
             try {
                 java.util.List<RecordInfo> history = ledger.recordHistory(resource);
-                if (!history.isEmpty()) version = history.get(history.size() - 1).entry().version();
+                if (!history.isEmpty())
+                    version = history.get(history.size() - 1).entry().version();
             } catch (LedgerException ex) {
                 a.put("privateChainCheck", "skipped: " + ex.getMessage());
             }
@@ -234,12 +250,14 @@ public final class ProofOperations {
             }
             if (seq.isPresent()) {
                 Optional<LeafIndex.Row> atSeq = index.bySeq(LedgerEvent.Lane.ACCESS, seq.get());
-                if (atSeq.isPresent() && atSeq.get().event() instanceof org.fhirledger.anchor.AccessAppended e
+                if (atSeq.isPresent()
+                        && atSeq.get().event() instanceof org.fhirledger.anchor.AccessAppended e
                         && e.auditHash().equals(auditHash)) {
                     proveAndAnchor(a, atSeq.get()); // indexed since the lookup above
                 } else if (atSeq.isPresent() || indexedUpTo > seq.get()) {
                     a.fail("the private chain records this AuditEvent's hash (access seq " + seq.get()
-                            + ") but the local log index " + (atSeq.isPresent() ? "holds another hash there" : "lacks it")
+                            + ") but the local log index "
+                            + (atSeq.isPresent() ? "holds another hash there" : "lacks it")
                             + ": the index was altered");
                 } else {
                     a.pending("on the private chain (access seq " + seq.get() + "), not yet in the Merkle log");
@@ -298,15 +316,19 @@ public final class ProofOperations {
         long anchored = anchor.map(AnchorRecords.Row::treeSize).orElse(0L);
         AnchorService.State s = service.state();
         // the ledger's probe knows of an outage within its interval, before the follower's next read fails
-        Optional<String> outage = ledger.outage().map(o -> "private chain unreachable since " + o.since()
-                + " (" + o.reason() + ")");
-        String status = s.followAlarm().isPresent() || s.historyAlarm().isPresent() ? "alarm"
+        Optional<String> outage =
+                ledger.outage().map(o -> "private chain unreachable since " + o.since() + " (" + o.reason() + ")");
+        String status = s.followAlarm().isPresent() || s.historyAlarm().isPresent()
+                ? "alarm"
                 : s.lastFollowError().isPresent() || s.lastAnchorError().isPresent() || outage.isPresent()
-                        ? "degraded" : "ok";
+                        ? "degraded"
+                        : "ok";
         p.addParameter().setName("status").setValue(new org.hl7.fhir.r4.model.CodeType(status));
         s.followAlarm().ifPresent(x -> str(p, "alarm", x));
         s.historyAlarm().ifPresent(x -> str(p, "alarm", x));
-        s.lastFollowError().filter(x -> s.followAlarm().isEmpty()).or(() -> outage)
+        s.lastFollowError()
+                .filter(x -> s.followAlarm().isEmpty())
+                .or(() -> outage)
                 .ifPresent(x -> str(p, "privateChainError", x));
         s.lastAnchorError().ifPresent(x -> str(p, "publicChainError", x));
         str(p, "anchorJob", s.active() ? "active" : "standby");
@@ -324,12 +346,20 @@ public final class ProofOperations {
             if (an.txHash() != null) str(p, "anchorTx", an.txHash());
             str(p, "anchoredAt", Instant.ofEpochSecond(an.anchoredAt()).toString());
         });
-        long lag = size > anchored ? Math.max(0, Instant.now().getEpochSecond()
-                - anchor.map(AnchorRecords.Row::anchoredAt).orElse(Instant.now().getEpochSecond())) : 0;
+        long lag = size > anchored
+                ? Math.max(
+                        0,
+                        Instant.now().getEpochSecond()
+                                - anchor.map(AnchorRecords.Row::anchoredAt)
+                                        .orElse(Instant.now().getEpochSecond()))
+                : 0;
         str(p, "lagSeconds", Long.toString(lag));
         for (LeafIndex.Break b : index.breaks()) {
-            str(p, "chainBreak", "epoch " + b.epoch() + " from leaf " + b.firstLeaf() + " at "
-                    + Instant.ofEpochSecond(b.atTime()) + ": " + b.reason());
+            str(
+                    p,
+                    "chainBreak",
+                    "epoch " + b.epoch() + " from leaf " + b.firstLeaf() + " at " + Instant.ofEpochSecond(b.atTime())
+                            + ": " + b.reason());
         }
         return p;
     }

@@ -92,7 +92,8 @@ final class VerifyAnswer {
     }
 
     Parameters build() {
-        String status = !failures.isEmpty() ? FAILED : erased != null ? ERASED : !pending.isEmpty() ? PENDING : VERIFIED;
+        String status =
+                !failures.isEmpty() ? FAILED : erased != null ? ERASED : !pending.isEmpty() ? PENDING : VERIFIED;
         Parameters out = new Parameters();
         out.addParameter().setName("status").setValue(new CodeType(status));
         if (erased != null) out.addParameter().setName("issue").setValue(new StringType(erased));

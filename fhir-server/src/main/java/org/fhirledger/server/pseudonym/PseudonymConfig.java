@@ -13,8 +13,8 @@ import org.springframework.context.annotation.Configuration;
 @Configuration
 public class PseudonymConfig {
 
-	@Bean
-	public Pseudonyms pseudonyms(DataDir dataDir) {
-		return new Pseudonyms(Pseudonymizer.fromDataDir(dataDir.path()));
-	}
+    @Bean
+    public Pseudonyms pseudonyms(DataDir dataDir) {
+        return new Pseudonyms(Pseudonymizer.fromDataDir(dataDir.path()));
+    }
 }

@@ -19,18 +19,18 @@ package org.fhirledger.server.record;
  * </ul>
  */
 public final class AuditShape {
-	public static final String TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/audit-event-type";
-	public static final String INTERACTION_SYSTEM = "http://hl7.org/fhir/restful-interaction";
-	public static final String LEDGER_ADDRESS_SYSTEM = "https://fhir-ledger.org/sid/ledger-address";
-	public static final String REFERENCE_SYSTEM = "https://fhir-ledger.org/sid/reference";
-	public static final String OBJECT_ROLE_SYSTEM = "http://terminology.hl7.org/CodeSystem/object-role";
-	public static final String ROLE_PATIENT = "1";
-	public static final String ROLE_DOMAIN_RESOURCE = "4";
-	public static final String PURPOSE_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ActReason";
-	public static final String PURPOSE_BREAK_GLASS = "BTG";
-	public static final String OUTCOME_SUCCESS = "0";
-	public static final String OUTCOME_DENIED = "4";
-	public static final String OUTCOME_FAILED = "8";
+    public static final String TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/audit-event-type";
+    public static final String INTERACTION_SYSTEM = "http://hl7.org/fhir/restful-interaction";
+    public static final String LEDGER_ADDRESS_SYSTEM = "https://fhir-ledger.org/sid/ledger-address";
+    public static final String REFERENCE_SYSTEM = "https://fhir-ledger.org/sid/reference";
+    public static final String OBJECT_ROLE_SYSTEM = "http://terminology.hl7.org/CodeSystem/object-role";
+    public static final String ROLE_PATIENT = "1";
+    public static final String ROLE_DOMAIN_RESOURCE = "4";
+    public static final String PURPOSE_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ActReason";
+    public static final String PURPOSE_BREAK_GLASS = "BTG";
+    public static final String OUTCOME_SUCCESS = "0";
+    public static final String OUTCOME_DENIED = "4";
+    public static final String OUTCOME_FAILED = "8";
 
-	private AuditShape() {}
+    private AuditShape() {}
 }

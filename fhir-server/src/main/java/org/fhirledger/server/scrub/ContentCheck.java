@@ -13,27 +13,27 @@ import org.fhirledger.content.ContentTooLargeException;
  */
 public class ContentCheck {
 
-	private final ContentStore store;
+    private final ContentStore store;
 
-	public ContentCheck(ContentStore store) {
-		this.store = store;
-	}
+    public ContentCheck(ContentStore store) {
+        this.store = store;
+    }
 
-	public ContentCondition of(Cid cid) {
-		try {
-			store.get(cid);
-			return ContentCondition.INTACT;
-		} catch (ContentIntegrityException | ContentTooLargeException e) {
-			// an object larger than any envelope ever put is damaged too
-			return ContentCondition.CORRUPTED;
-		} catch (ContentNotFoundException e) {
-			return ContentCondition.MISSING;
-		} catch (ContentStoreException e) {
-			return ContentCondition.UNCHECKED;
-		}
-	}
+    public ContentCondition of(Cid cid) {
+        try {
+            store.get(cid);
+            return ContentCondition.INTACT;
+        } catch (ContentIntegrityException | ContentTooLargeException e) {
+            // an object larger than any envelope ever put is damaged too
+            return ContentCondition.CORRUPTED;
+        } catch (ContentNotFoundException e) {
+            return ContentCondition.MISSING;
+        } catch (ContentStoreException e) {
+            return ContentCondition.UNCHECKED;
+        }
+    }
 
-	ContentStore store() {
-		return store;
-	}
+    ContentStore store() {
+        return store;
+    }
 }

@@ -16,19 +16,19 @@ import org.springframework.context.annotation.Configuration;
 @EnableConfigurationProperties(ContentScrubProperties.class)
 public class ContentScrubConfig {
 
-	@Bean
-	public ContentCheck contentCheck(ContentStore contentStore) {
-		return new ContentCheck(contentStore);
-	}
+    @Bean
+    public ContentCheck contentCheck(ContentStore contentStore) {
+        return new ContentCheck(contentStore);
+    }
 
-	@Bean
-	public ContentScrubber contentScrubber(DataSource dataSource, ContentCheck contentCheck,
-			ContentScrubProperties settings) {
-		return new ContentScrubber(new StoredEnvelopes(dataSource), contentCheck, settings);
-	}
+    @Bean
+    public ContentScrubber contentScrubber(
+            DataSource dataSource, ContentCheck contentCheck, ContentScrubProperties settings) {
+        return new ContentScrubber(new StoredEnvelopes(dataSource), contentCheck, settings);
+    }
 
-	@Bean
-	public ContentScrubHealthIndicator contentScrubHealthIndicator(ContentScrubber contentScrubber) {
-		return new ContentScrubHealthIndicator(contentScrubber);
-	}
+    @Bean
+    public ContentScrubHealthIndicator contentScrubHealthIndicator(ContentScrubber contentScrubber) {
+        return new ContentScrubHealthIndicator(contentScrubber);
+    }
 }

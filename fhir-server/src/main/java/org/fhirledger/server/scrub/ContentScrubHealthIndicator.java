@@ -13,30 +13,35 @@ import org.springframework.boot.actuate.health.Health;
  */
 public class ContentScrubHealthIndicator extends AbstractHealthIndicator {
 
-	/** Details list at most this many damaged objects (the count is always given). */
-	private static final int LISTED = 20;
+    /** Details list at most this many damaged objects (the count is always given). */
+    private static final int LISTED = 20;
 
-	private final ContentScrubber scrubber;
+    private final ContentScrubber scrubber;
 
-	public ContentScrubHealthIndicator(ContentScrubber scrubber) {
-		super("content scrub health check failed");
-		this.scrubber = scrubber;
-	}
+    public ContentScrubHealthIndicator(ContentScrubber scrubber) {
+        super("content scrub health check failed");
+        this.scrubber = scrubber;
+    }
 
-	@Override
-	protected void doHealthCheck(Health.Builder builder) {
-		Map<Long, ContentScrubber.Damage> damaged = new TreeMap<>(scrubber.unrepaired());
-		builder.withDetail("enabled", scrubber.enabled())
-				.withDetail("checked", scrubber.checked())
-				.withDetail("repaired", scrubber.repaired())
-				.withDetail("passes", scrubber.passes())
-				.withDetail("unrepaired", damaged.size());
-		if (scrubber.lastError() != null) builder.withDetail("lastError", scrubber.lastError());
-		Map<String, String> listed = new TreeMap<>();
-		damaged.entrySet().stream().limit(LISTED).forEach(e -> listed.put("outbox " + e.getKey(),
-				e.getValue().cid() + " " + e.getValue().condition().code() + ": " + e.getValue().reason() + " (since "
-						+ Instant.ofEpochMilli(e.getValue().at()) + ")"));
-		if (!listed.isEmpty()) builder.withDetail("damaged", listed);
-		if (damaged.isEmpty()) builder.up(); else builder.down();
-	}
+    @Override
+    protected void doHealthCheck(Health.Builder builder) {
+        Map<Long, ContentScrubber.Damage> damaged = new TreeMap<>(scrubber.unrepaired());
+        builder.withDetail("enabled", scrubber.enabled())
+                .withDetail("checked", scrubber.checked())
+                .withDetail("repaired", scrubber.repaired())
+                .withDetail("passes", scrubber.passes())
+                .withDetail("unrepaired", damaged.size());
+        if (scrubber.lastError() != null) builder.withDetail("lastError", scrubber.lastError());
+        Map<String, String> listed = new TreeMap<>();
+        damaged.entrySet().stream()
+                .limit(LISTED)
+                .forEach(e -> listed.put(
+                        "outbox " + e.getKey(),
+                        e.getValue().cid() + " " + e.getValue().condition().code() + ": "
+                                + e.getValue().reason() + " (since "
+                                + Instant.ofEpochMilli(e.getValue().at()) + ")"));
+        if (!listed.isEmpty()) builder.withDetail("damaged", listed);
+        if (damaged.isEmpty()) builder.up();
+        else builder.down();
+    }
 }

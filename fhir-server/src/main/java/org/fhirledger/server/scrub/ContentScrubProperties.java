@@ -15,14 +15,15 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 @ConfigurationProperties("content-scrub")
 public record ContentScrubProperties(Boolean enabled, Duration interval, Integer objectsPerInterval, Boolean repair) {
 
-	public ContentScrubProperties {
-		enabled = enabled == null || enabled;
-		interval = interval == null ? Duration.ofSeconds(1) : interval;
-		objectsPerInterval = objectsPerInterval == null ? 10 : objectsPerInterval;
-		repair = repair == null || repair;
-		if (interval.isNegative() || interval.isZero()) {
-			throw new IllegalArgumentException("content-scrub.interval must be positive");
-		}
-		if (objectsPerInterval < 1) throw new IllegalArgumentException("content-scrub.objects-per-interval must be at least 1");
-	}
+    public ContentScrubProperties {
+        enabled = enabled == null || enabled;
+        interval = interval == null ? Duration.ofSeconds(1) : interval;
+        objectsPerInterval = objectsPerInterval == null ? 10 : objectsPerInterval;
+        repair = repair == null || repair;
+        if (interval.isNegative() || interval.isZero()) {
+            throw new IllegalArgumentException("content-scrub.interval must be positive");
+        }
+        if (objectsPerInterval < 1)
+            throw new IllegalArgumentException("content-scrub.objects-per-interval must be at least 1");
+    }
 }

@@ -26,65 +26,66 @@ import org.springframework.security.oauth2.jwt.SupplierJwtDecoder;
 /** Which signatures and claims make a bearer token valid, per mode. */
 final class BearerTokenDecoders {
 
-	private BearerTokenDecoders() {}
+    private BearerTokenDecoders() {}
 
-	/** Dev mode: exactly the dev issuer's key, ES256 only. */
-	static NimbusJwtDecoder dev(DevIssuer issuer, SecurityProperties settings) {
-		DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
-		processor.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.ES256,
-				new ImmutableJWKSet<>(new JWKSet(issuer.verificationKey()))));
-		// Time and issuer are checked by the validators below, the same way as in production.
-		processor.setJWTClaimsSetVerifier((claims, context) -> {});
-		NimbusJwtDecoder decoder = new NimbusJwtDecoder(processor);
-		decoder.setJwtValidator(validator(DevIssuer.ISSUER, settings));
-		return decoder;
-	}
+    /** Dev mode: exactly the dev issuer's key, ES256 only. */
+    static NimbusJwtDecoder dev(DevIssuer issuer, SecurityProperties settings) {
+        DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
+        processor.setJWSKeySelector(new JWSVerificationKeySelector<>(
+                JWSAlgorithm.ES256, new ImmutableJWKSet<>(new JWKSet(issuer.verificationKey()))));
+        // Time and issuer are checked by the validators below, the same way as in production.
+        processor.setJWTClaimsSetVerifier((claims, context) -> {});
+        NimbusJwtDecoder decoder = new NimbusJwtDecoder(processor);
+        decoder.setJwtValidator(validator(DevIssuer.ISSUER, settings));
+        return decoder;
+    }
 
-	/**
-	 * Production: the IdP's keys from its JWKS, RS256 or ES256. Nothing is fetched at start-up, so the server
-	 * starts while the IdP is down: the JWKS (and the discovery document, when only the issuer is configured)
-	 * are fetched on the first token. An unreachable IdP is then a {@link JwtException} (→ 503), not a bad token.
-	 */
-	static JwtDecoder production(SecurityProperties settings) {
-		if (settings.jwkSetUri() != null) {
-			return production(NimbusJwtDecoder.withJwkSetUri(settings.jwkSetUri()), settings);
-		}
-		// withIssuerLocation reads the discovery document when built, hence built on first use.
-		SupplierJwtDecoder lazy = new SupplierJwtDecoder(
-				() -> production(NimbusJwtDecoder.withIssuerLocation(settings.issuerUri()), settings));
-		return token -> {
-			try {
-				return lazy.decode(token);
-			} catch (JwtDecoderInitializationException e) {
-				throw new JwtException("Cannot read the OIDC discovery document of " + settings.issuerUri(), e);
-			}
-		};
-	}
+    /**
+     * Production: the IdP's keys from its JWKS, RS256 or ES256. Nothing is fetched at start-up, so the server
+     * starts while the IdP is down: the JWKS (and the discovery document, when only the issuer is configured)
+     * are fetched on the first token. An unreachable IdP is then a {@link JwtException} (→ 503), not a bad token.
+     */
+    static JwtDecoder production(SecurityProperties settings) {
+        if (settings.jwkSetUri() != null) {
+            return production(NimbusJwtDecoder.withJwkSetUri(settings.jwkSetUri()), settings);
+        }
+        // withIssuerLocation reads the discovery document when built, hence built on first use.
+        SupplierJwtDecoder lazy = new SupplierJwtDecoder(
+                () -> production(NimbusJwtDecoder.withIssuerLocation(settings.issuerUri()), settings));
+        return token -> {
+            try {
+                return lazy.decode(token);
+            } catch (JwtDecoderInitializationException e) {
+                throw new JwtException("Cannot read the OIDC discovery document of " + settings.issuerUri(), e);
+            }
+        };
+    }
 
-	private static NimbusJwtDecoder production(NimbusJwtDecoder.JwkSetUriJwtDecoderBuilder builder, SecurityProperties settings) {
-		NimbusJwtDecoder decoder = builder
-				.jwsAlgorithms(algs -> {
-					algs.add(SignatureAlgorithm.RS256);
-					algs.add(SignatureAlgorithm.ES256);
-				})
-				.build();
-		decoder.setJwtValidator(validator(settings.issuerUri(), settings));
-		return decoder;
-	}
+    private static NimbusJwtDecoder production(
+            NimbusJwtDecoder.JwkSetUriJwtDecoderBuilder builder, SecurityProperties settings) {
+        NimbusJwtDecoder decoder = builder.jwsAlgorithms(algs -> {
+                    algs.add(SignatureAlgorithm.RS256);
+                    algs.add(SignatureAlgorithm.ES256);
+                })
+                .build();
+        decoder.setJwtValidator(validator(settings.issuerUri(), settings));
+        return decoder;
+    }
 
-	private static OAuth2TokenValidator<Jwt> validator(String issuer, SecurityProperties settings) {
-		List<OAuth2TokenValidator<Jwt>> validators = new ArrayList<>();
-		// A token without an expiry would be valid forever once leaked.
-		validators.add(new JwtClaimValidator<Object>(JwtClaimNames.EXP, Objects::nonNull));
-		validators.add(new JwtTimestampValidator());
-		if (issuer != null) {
-			validators.add(new JwtIssuerValidator(issuer));
-		}
-		if (settings.audience() != null) {
-			String audience = settings.audience();
-			validators.add(new JwtClaimValidator<List<String>>(JwtClaimNames.AUD, aud -> aud != null && aud.contains(audience)));
-		}
-		validators.add(new CallerClaims(settings.ledgerAddressClaim(), settings.fhirUserClaim()));
-		return new DelegatingOAuth2TokenValidator<>(validators);
-	}
+    private static OAuth2TokenValidator<Jwt> validator(String issuer, SecurityProperties settings) {
+        List<OAuth2TokenValidator<Jwt>> validators = new ArrayList<>();
+        // A token without an expiry would be valid forever once leaked.
+        validators.add(new JwtClaimValidator<Object>(JwtClaimNames.EXP, Objects::nonNull));
+        validators.add(new JwtTimestampValidator());
+        if (issuer != null) {
+            validators.add(new JwtIssuerValidator(issuer));
+        }
+        if (settings.audience() != null) {
+            String audience = settings.audience();
+            validators.add(new JwtClaimValidator<List<String>>(
+                    JwtClaimNames.AUD, aud -> aud != null && aud.contains(audience)));
+        }
+        validators.add(new CallerClaims(settings.ledgerAddressClaim(), settings.fhirUserClaim()));
+        return new DelegatingOAuth2TokenValidator<>(validators);
+    }
 }

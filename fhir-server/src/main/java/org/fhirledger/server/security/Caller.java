@@ -18,21 +18,21 @@ import java.util.Set;
  */
 public record Caller(String subject, String ledgerAddress, String fhirUser, Set<String> scopes, String patient) {
 
-	public Caller(String subject, String ledgerAddress, String fhirUser, Set<String> scopes) {
-		this(subject, ledgerAddress, fhirUser, scopes, null);
-	}
+    public Caller(String subject, String ledgerAddress, String fhirUser, Set<String> scopes) {
+        this(subject, ledgerAddress, fhirUser, scopes, null);
+    }
 
-	public Caller {
-		Objects.requireNonNull(subject, "subject");
-		Objects.requireNonNull(ledgerAddress, "ledgerAddress");
-		scopes = Set.copyOf(scopes);
-	}
+    public Caller {
+        Objects.requireNonNull(subject, "subject");
+        Objects.requireNonNull(ledgerAddress, "ledgerAddress");
+        scopes = Set.copyOf(scopes);
+    }
 
-	public Optional<String> fhirUserReference() {
-		return Optional.ofNullable(fhirUser);
-	}
+    public Optional<String> fhirUserReference() {
+        return Optional.ofNullable(fhirUser);
+    }
 
-	public boolean hasScope(String scope) {
-		return scopes.contains(scope);
-	}
+    public boolean hasScope(String scope) {
+        return scopes.contains(scope);
+    }
 }

@@ -10,26 +10,28 @@ import org.springframework.security.core.authority.SimpleGrantedAuthority;
  */
 public final class CallerAuthentication extends AbstractAuthenticationToken {
 
-	private final Caller caller;
+    private final Caller caller;
 
-	CallerAuthentication(Caller caller) {
-		super(caller.scopes().stream().map(s -> new SimpleGrantedAuthority("SCOPE_" + s)).collect(Collectors.toSet()));
-		this.caller = caller;
-		setAuthenticated(true);
-	}
+    CallerAuthentication(Caller caller) {
+        super(caller.scopes().stream()
+                .map(s -> new SimpleGrantedAuthority("SCOPE_" + s))
+                .collect(Collectors.toSet()));
+        this.caller = caller;
+        setAuthenticated(true);
+    }
 
-	@Override
-	public Caller getPrincipal() {
-		return caller;
-	}
+    @Override
+    public Caller getPrincipal() {
+        return caller;
+    }
 
-	@Override
-	public Object getCredentials() {
-		return null;
-	}
+    @Override
+    public Object getCredentials() {
+        return null;
+    }
 
-	@Override
-	public String getName() {
-		return caller.subject();
-	}
+    @Override
+    public String getName() {
+        return caller.subject();
+    }
 }

@@ -22,116 +22,123 @@ import org.web3j.crypto.Keys;
  */
 public final class CallerClaims implements OAuth2TokenValidator<Jwt>, Converter<Jwt, AbstractAuthenticationToken> {
 
-	private static final Pattern ADDRESS = Pattern.compile("0x[0-9a-fA-F]{40}");
-	/** SMART fhirUser: a (relative or absolute) reference to one of the resource types SMART allows. */
-	public static final Pattern FHIR_USER = Pattern.compile(
-			"(?:https?://[^\\s/]+(?:/[^\\s/]+)*/)?(?:Practitioner|PractitionerRole|Patient|RelatedPerson|Person)/[A-Za-z0-9\\-.]{1,64}");
+    private static final Pattern ADDRESS = Pattern.compile("0x[0-9a-fA-F]{40}");
+    /** SMART fhirUser: a (relative or absolute) reference to one of the resource types SMART allows. */
+    public static final Pattern FHIR_USER = Pattern.compile(
+            "(?:https?://[^\\s/]+(?:/[^\\s/]+)*/)?(?:Practitioner|PractitionerRole|Patient|RelatedPerson|Person)/[A-Za-z0-9\\-.]{1,64}");
 
-	private static final Pattern PATIENT_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
+    private static final Pattern PATIENT_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
 
-	private final String ledgerAddressClaim;
-	private final String fhirUserClaim;
+    private final String ledgerAddressClaim;
+    private final String fhirUserClaim;
 
-	public CallerClaims(String ledgerAddressClaim, String fhirUserClaim) {
-		this.ledgerAddressClaim = ledgerAddressClaim;
-		this.fhirUserClaim = fhirUserClaim;
-	}
+    public CallerClaims(String ledgerAddressClaim, String fhirUserClaim) {
+        this.ledgerAddressClaim = ledgerAddressClaim;
+        this.fhirUserClaim = fhirUserClaim;
+    }
 
-	@Override
-	public OAuth2TokenValidatorResult validate(Jwt jwt) {
-		try {
-			toCaller(jwt);
-			return OAuth2TokenValidatorResult.success();
-		} catch (IllegalArgumentException e) {
-			return OAuth2TokenValidatorResult.failure(
-					new OAuth2Error(OAuth2ErrorCodes.INVALID_TOKEN, e.getMessage(), null));
-		}
-	}
+    @Override
+    public OAuth2TokenValidatorResult validate(Jwt jwt) {
+        try {
+            toCaller(jwt);
+            return OAuth2TokenValidatorResult.success();
+        } catch (IllegalArgumentException e) {
+            return OAuth2TokenValidatorResult.failure(
+                    new OAuth2Error(OAuth2ErrorCodes.INVALID_TOKEN, e.getMessage(), null));
+        }
+    }
 
-	@Override
-	public AbstractAuthenticationToken convert(Jwt jwt) {
-		return new CallerAuthentication(toCaller(jwt));
-	}
+    @Override
+    public AbstractAuthenticationToken convert(Jwt jwt) {
+        return new CallerAuthentication(toCaller(jwt));
+    }
 
-	/** @throws IllegalArgumentException naming the claim that is missing or malformed */
-	public Caller toCaller(Jwt jwt) {
-		String subject = jwt.getSubject();
-		if (subject == null || subject.isBlank()) {
-			throw new IllegalArgumentException("The token has no sub claim");
-		}
-		return new Caller(subject, ledgerAddress(jwt), fhirUser(jwt), scopes(jwt.getClaims().get("scope")), patient(jwt));
-	}
+    /** @throws IllegalArgumentException naming the claim that is missing or malformed */
+    public Caller toCaller(Jwt jwt) {
+        String subject = jwt.getSubject();
+        if (subject == null || subject.isBlank()) {
+            throw new IllegalArgumentException("The token has no sub claim");
+        }
+        return new Caller(
+                subject,
+                ledgerAddress(jwt),
+                fhirUser(jwt),
+                scopes(jwt.getClaims().get("scope")),
+                patient(jwt));
+    }
 
-	/** SMART's launch context: the patient a token's patient/ scopes are confined to. */
-	private static String patient(Jwt jwt) {
-		Object value = jwt.getClaims().get("patient");
-		if (value == null) return null;
-		if (!(value instanceof String id) || !PATIENT_ID.matcher(id).matches()) {
-			throw new IllegalArgumentException("The token's patient claim must be a Patient id");
-		}
-		return id;
-	}
+    /** SMART's launch context: the patient a token's patient/ scopes are confined to. */
+    private static String patient(Jwt jwt) {
+        Object value = jwt.getClaims().get("patient");
+        if (value == null) return null;
+        if (!(value instanceof String id) || !PATIENT_ID.matcher(id).matches()) {
+            throw new IllegalArgumentException("The token's patient claim must be a Patient id");
+        }
+        return id;
+    }
 
-	private String ledgerAddress(Jwt jwt) {
-		Object value = jwt.getClaims().get(ledgerAddressClaim);
-		if (!(value instanceof String address) || !ADDRESS.matcher(address).matches()) {
-			throw new IllegalArgumentException("The token's " + ledgerAddressClaim
-					+ " claim must be a ledger address: 0x followed by 40 hex digits");
-		}
-		String lower = address.toLowerCase(Locale.ROOT);
-		// Mixed case means EIP-55 checksummed: a wrong checksum is a mistyped address, not a different caller.
-		boolean mixedCase = !address.substring(2).equals(lower.substring(2))
-				&& !address.substring(2).equals(address.substring(2).toUpperCase(Locale.ROOT));
-		if (mixedCase && !Keys.toChecksumAddress(lower).equals(address)) {
-			throw new IllegalArgumentException("The token's " + ledgerAddressClaim + " claim has a wrong EIP-55 checksum");
-		}
-		return lower;
-	}
+    private String ledgerAddress(Jwt jwt) {
+        Object value = jwt.getClaims().get(ledgerAddressClaim);
+        if (!(value instanceof String address) || !ADDRESS.matcher(address).matches()) {
+            throw new IllegalArgumentException("The token's " + ledgerAddressClaim
+                    + " claim must be a ledger address: 0x followed by 40 hex digits");
+        }
+        String lower = address.toLowerCase(Locale.ROOT);
+        // Mixed case means EIP-55 checksummed: a wrong checksum is a mistyped address, not a different caller.
+        boolean mixedCase = !address.substring(2).equals(lower.substring(2))
+                && !address.substring(2).equals(address.substring(2).toUpperCase(Locale.ROOT));
+        if (mixedCase && !Keys.toChecksumAddress(lower).equals(address)) {
+            throw new IllegalArgumentException(
+                    "The token's " + ledgerAddressClaim + " claim has a wrong EIP-55 checksum");
+        }
+        return lower;
+    }
 
-	private String fhirUser(Jwt jwt) {
-		Object value = jwt.getClaims().get(fhirUserClaim);
-		if (value == null) {
-			return null;
-		}
-		if (!(value instanceof String ref) || !FHIR_USER.matcher(ref).matches()) {
-			throw new IllegalArgumentException("The token's " + fhirUserClaim
-					+ " claim must reference a Practitioner, PractitionerRole, Patient, RelatedPerson or Person, e.g. Practitioner/123");
-		}
-		return relative(ref);
-	}
+    private String fhirUser(Jwt jwt) {
+        Object value = jwt.getClaims().get(fhirUserClaim);
+        if (value == null) {
+            return null;
+        }
+        if (!(value instanceof String ref) || !FHIR_USER.matcher(ref).matches()) {
+            throw new IllegalArgumentException(
+                    "The token's " + fhirUserClaim
+                            + " claim must reference a Practitioner, PractitionerRole, Patient, RelatedPerson or Person, e.g. Practitioner/123");
+        }
+        return relative(ref);
+    }
 
-	/**
-	 * The user as this server knows them, {@code Type/id}: an absolute fhirUser ({@code https://host/fhir/Practitioner/7})
-	 * names the same user, and identities on chain are pseudonyms of the relative form.
-	 */
-	public static String relative(String fhirUser) {
-		int id = fhirUser.lastIndexOf('/');
-		int type = fhirUser.lastIndexOf('/', id - 1);
-		return type < 0 ? fhirUser : fhirUser.substring(type + 1);
-	}
+    /**
+     * The user as this server knows them, {@code Type/id}: an absolute fhirUser ({@code https://host/fhir/Practitioner/7})
+     * names the same user, and identities on chain are pseudonyms of the relative form.
+     */
+    public static String relative(String fhirUser) {
+        int id = fhirUser.lastIndexOf('/');
+        int type = fhirUser.lastIndexOf('/', id - 1);
+        return type < 0 ? fhirUser : fhirUser.substring(type + 1);
+    }
 
-	/** OAuth2 puts scopes in one space-separated string; some IdPs send a JSON array instead. */
-	private static Set<String> scopes(Object value) {
-		if (value == null) {
-			return Set.of();
-		}
-		List<String> scopes = new ArrayList<>();
-		if (value instanceof String s) {
-			for (String part : s.trim().split("\\s+")) {
-				if (!part.isEmpty()) {
-					scopes.add(part);
-				}
-			}
-		} else if (value instanceof Collection<?> c) {
-			for (Object o : c) {
-				if (!(o instanceof String s) || s.isBlank()) {
-					throw new IllegalArgumentException("The token's scope array must hold only non-empty strings");
-				}
-				scopes.add(s);
-			}
-		} else {
-			throw new IllegalArgumentException("The token's scope claim must be a string or an array of strings");
-		}
-		return Set.copyOf(scopes);
-	}
+    /** OAuth2 puts scopes in one space-separated string; some IdPs send a JSON array instead. */
+    private static Set<String> scopes(Object value) {
+        if (value == null) {
+            return Set.of();
+        }
+        List<String> scopes = new ArrayList<>();
+        if (value instanceof String s) {
+            for (String part : s.trim().split("\\s+")) {
+                if (!part.isEmpty()) {
+                    scopes.add(part);
+                }
+            }
+        } else if (value instanceof Collection<?> c) {
+            for (Object o : c) {
+                if (!(o instanceof String s) || s.isBlank()) {
+                    throw new IllegalArgumentException("The token's scope array must hold only non-empty strings");
+                }
+                scopes.add(s);
+            }
+        } else {
+            throw new IllegalArgumentException("The token's scope claim must be a string or an array of strings");
+        }
+        return Set.copyOf(scopes);
+    }
 }

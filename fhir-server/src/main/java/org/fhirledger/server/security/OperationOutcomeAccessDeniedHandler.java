@@ -11,12 +11,12 @@ import org.springframework.security.web.access.AccessDeniedHandler;
 /** 403 with {@code WWW-Authenticate: Bearer error="insufficient_scope"} and an OperationOutcome (code {@code forbidden}). */
 final class OperationOutcomeAccessDeniedHandler implements AccessDeniedHandler {
 
-	private final BearerTokenAccessDeniedHandler bearer = new BearerTokenAccessDeniedHandler();
+    private final BearerTokenAccessDeniedHandler bearer = new BearerTokenAccessDeniedHandler();
 
-	@Override
-	public void handle(HttpServletRequest request, HttpServletResponse response, AccessDeniedException e)
-			throws IOException {
-		bearer.handle(request, response, e);
-		OperationOutcomeResponses.write(response, HttpServletResponse.SC_FORBIDDEN, "forbidden", "Access denied");
-	}
+    @Override
+    public void handle(HttpServletRequest request, HttpServletResponse response, AccessDeniedException e)
+            throws IOException {
+        bearer.handle(request, response, e);
+        OperationOutcomeResponses.write(response, HttpServletResponse.SC_FORBIDDEN, "forbidden", "Access denied");
+    }
 }

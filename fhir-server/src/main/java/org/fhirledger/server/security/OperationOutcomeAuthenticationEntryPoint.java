@@ -15,19 +15,19 @@ import org.springframework.security.web.AuthenticationEntryPoint;
  */
 final class OperationOutcomeAuthenticationEntryPoint implements AuthenticationEntryPoint {
 
-	private final BearerTokenAuthenticationEntryPoint bearer = new BearerTokenAuthenticationEntryPoint();
+    private final BearerTokenAuthenticationEntryPoint bearer = new BearerTokenAuthenticationEntryPoint();
 
-	@Override
-	public void commence(HttpServletRequest request, HttpServletResponse response, AuthenticationException e)
-			throws IOException {
-		bearer.commence(request, response, e);
-		String diagnostics;
-		if (e instanceof OAuth2AuthenticationException oauth) {
-			String reason = oauth.getError().getDescription();
-			diagnostics = "Bearer token rejected" + (reason == null ? "" : ": " + reason);
-		} else {
-			diagnostics = "Authentication required: send an OAuth2 bearer token (Authorization: Bearer <token>)";
-		}
-		OperationOutcomeResponses.write(response, HttpServletResponse.SC_UNAUTHORIZED, "login", diagnostics);
-	}
+    @Override
+    public void commence(HttpServletRequest request, HttpServletResponse response, AuthenticationException e)
+            throws IOException {
+        bearer.commence(request, response, e);
+        String diagnostics;
+        if (e instanceof OAuth2AuthenticationException oauth) {
+            String reason = oauth.getError().getDescription();
+            diagnostics = "Bearer token rejected" + (reason == null ? "" : ": " + reason);
+        } else {
+            diagnostics = "Authentication required: send an OAuth2 bearer token (Authorization: Bearer <token>)";
+        }
+        OperationOutcomeResponses.write(response, HttpServletResponse.SC_UNAUTHORIZED, "login", diagnostics);
+    }
 }

@@ -14,32 +14,34 @@ package org.fhirledger.server.security;
  */
 @org.springframework.boot.context.properties.ConfigurationProperties("security")
 public record SecurityProperties(
-		SecurityMode mode,
-		String issuerUri,
-		String jwkSetUri,
-		String audience,
-		String ledgerAddressClaim,
-		String fhirUserClaim) {
+        SecurityMode mode,
+        String issuerUri,
+        String jwkSetUri,
+        String audience,
+        String ledgerAddressClaim,
+        String fhirUserClaim) {
 
-	public SecurityProperties {
-		mode = mode == null ? SecurityMode.DEV : mode;
-		issuerUri = blankToNull(issuerUri);
-		jwkSetUri = blankToNull(jwkSetUri);
-		audience = blankToNull(audience);
-		ledgerAddressClaim = ledgerAddressClaim == null || ledgerAddressClaim.isBlank() ? "ledger_address" : ledgerAddressClaim;
-		fhirUserClaim = fhirUserClaim == null || fhirUserClaim.isBlank() ? "fhirUser" : fhirUserClaim;
-		if (mode == SecurityMode.PRODUCTION && issuerUri == null && jwkSetUri == null) {
-			throw new IllegalArgumentException("security.mode=production needs the IdP that signs bearer tokens: set "
-					+ "security.issuer-uri (OIDC issuer, keys found by discovery) and/or security.jwk-set-uri (JWKS URL)");
-		}
-		if (mode == SecurityMode.DEV && (issuerUri != null || jwkSetUri != null)) {
-			// Silently ignoring an IdP setting would leave an operator believing their IdP is in charge.
-			throw new IllegalArgumentException("security.issuer-uri and security.jwk-set-uri apply only with "
-					+ "security.mode=production; dev mode trusts only the dev issuer key in the data directory");
-		}
-	}
+    public SecurityProperties {
+        mode = mode == null ? SecurityMode.DEV : mode;
+        issuerUri = blankToNull(issuerUri);
+        jwkSetUri = blankToNull(jwkSetUri);
+        audience = blankToNull(audience);
+        ledgerAddressClaim =
+                ledgerAddressClaim == null || ledgerAddressClaim.isBlank() ? "ledger_address" : ledgerAddressClaim;
+        fhirUserClaim = fhirUserClaim == null || fhirUserClaim.isBlank() ? "fhirUser" : fhirUserClaim;
+        if (mode == SecurityMode.PRODUCTION && issuerUri == null && jwkSetUri == null) {
+            throw new IllegalArgumentException(
+                    "security.mode=production needs the IdP that signs bearer tokens: set "
+                            + "security.issuer-uri (OIDC issuer, keys found by discovery) and/or security.jwk-set-uri (JWKS URL)");
+        }
+        if (mode == SecurityMode.DEV && (issuerUri != null || jwkSetUri != null)) {
+            // Silently ignoring an IdP setting would leave an operator believing their IdP is in charge.
+            throw new IllegalArgumentException("security.issuer-uri and security.jwk-set-uri apply only with "
+                    + "security.mode=production; dev mode trusts only the dev issuer key in the data directory");
+        }
+    }
 
-	private static String blankToNull(String s) {
-		return s == null || s.isBlank() ? null : s.trim();
-	}
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.trim();
+    }
 }

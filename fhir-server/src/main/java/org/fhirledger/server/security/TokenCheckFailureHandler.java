@@ -18,25 +18,31 @@ import org.springframework.security.web.authentication.AuthenticationFailureHand
  */
 final class TokenCheckFailureHandler implements AuthenticationFailureHandler {
 
-	private static final Logger log = LoggerFactory.getLogger(TokenCheckFailureHandler.class);
+    private static final Logger log = LoggerFactory.getLogger(TokenCheckFailureHandler.class);
 
-	private final AuthenticationEntryPoint entryPoint;
+    private final AuthenticationEntryPoint entryPoint;
 
-	TokenCheckFailureHandler(AuthenticationEntryPoint entryPoint) {
-		this.entryPoint = entryPoint;
-	}
+    TokenCheckFailureHandler(AuthenticationEntryPoint entryPoint) {
+        this.entryPoint = entryPoint;
+    }
 
-	@Override
-	public void onAuthenticationFailure(HttpServletRequest request, HttpServletResponse response, AuthenticationException e)
-			throws IOException, jakarta.servlet.ServletException {
-		if (e instanceof AuthenticationServiceException) {
-			// The message names the IdP URL and the I/O failure, never the token.
-			log.warn("Cannot check a bearer token: {}", e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
-			response.setHeader("Retry-After", "30");
-			OperationOutcomeResponses.write(response, HttpServletResponse.SC_SERVICE_UNAVAILABLE, "transient",
-					"The bearer token cannot be checked now: the identity provider is unreachable. Retry later.");
-			return;
-		}
-		entryPoint.commence(request, response, e);
-	}
+    @Override
+    public void onAuthenticationFailure(
+            HttpServletRequest request, HttpServletResponse response, AuthenticationException e)
+            throws IOException, jakarta.servlet.ServletException {
+        if (e instanceof AuthenticationServiceException) {
+            // The message names the IdP URL and the I/O failure, never the token.
+            log.warn(
+                    "Cannot check a bearer token: {}",
+                    e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
+            response.setHeader("Retry-After", "30");
+            OperationOutcomeResponses.write(
+                    response,
+                    HttpServletResponse.SC_SERVICE_UNAVAILABLE,
+                    "transient",
+                    "The bearer token cannot be checked now: the identity provider is unreachable. Retry later.");
+            return;
+        }
+        entryPoint.commence(request, response, e);
+    }
 }

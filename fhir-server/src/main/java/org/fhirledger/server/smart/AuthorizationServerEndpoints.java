@@ -8,15 +8,14 @@ import java.util.List;
  * Optional endpoints are null when the server has none.
  */
 public record AuthorizationServerEndpoints(
-		String issuer,
-		String authorizationEndpoint,
-		String tokenEndpoint,
-		String jwksUri,
-		String revocationEndpoint,
-		String introspectionEndpoint,
-		String userinfoEndpoint,
-		List<String> grantTypes,
-		List<String> tokenEndpointAuthMethods,
-		List<String> tokenEndpointAuthSigningAlgs,
-		List<String> codeChallengeMethods) {
-}
+        String issuer,
+        String authorizationEndpoint,
+        String tokenEndpoint,
+        String jwksUri,
+        String revocationEndpoint,
+        String introspectionEndpoint,
+        String userinfoEndpoint,
+        List<String> grantTypes,
+        List<String> tokenEndpointAuthMethods,
+        List<String> tokenEndpointAuthSigningAlgs,
+        List<String> codeChallengeMethods) {}

@@ -15,14 +15,17 @@ import org.springframework.context.annotation.Configuration;
 @ConditionalOnProperty(name = "authorization.enabled", havingValue = "true", matchIfMissing = true)
 public class ScopeConfig {
 
-	/**
-	 * Registered once every bean exists, so after the authorisation interceptor (whose refusals come first, as
-	 * before), without pulling the chain's beans forward in start-up order.
-	 */
-	@Bean
-	public SmartInitializingSingleton scopeEnforcement(RestfulServer fhirRestfulServer,
-			ObjectProvider<Compartments> compartments, CallerAccessor callers, FhirContext ctx) {
-		return () -> fhirRestfulServer.registerInterceptor(
-				new ScopeEnforcement(callers, new ScopeRules(compartments.getObject()), ctx));
-	}
+    /**
+     * Registered once every bean exists, so after the authorisation interceptor (whose refusals come first, as
+     * before), without pulling the chain's beans forward in start-up order.
+     */
+    @Bean
+    public SmartInitializingSingleton scopeEnforcement(
+            RestfulServer fhirRestfulServer,
+            ObjectProvider<Compartments> compartments,
+            CallerAccessor callers,
+            FhirContext ctx) {
+        return () -> fhirRestfulServer.registerInterceptor(
+                new ScopeEnforcement(callers, new ScopeRules(compartments.getObject()), ctx));
+    }
 }

@@ -29,46 +29,48 @@ import org.springframework.web.filter.CorsFilter;
 @Import(ScopeConfig.class)
 public class SmartConfig {
 
-	/** Production: the IdP named by security.issuer-uri issues tokens; the server only validates them. */
-	@Bean
-	@ConditionalOnProperty(name = "security.mode", havingValue = "production")
-	public AuthorizationServerLocator issuerDiscovery(SecurityProperties security) {
-		return new IssuerDiscovery(security.issuerUri(), Clock.systemUTC());
-	}
+    /** Production: the IdP named by security.issuer-uri issues tokens; the server only validates them. */
+    @Bean
+    @ConditionalOnProperty(name = "security.mode", havingValue = "production")
+    public AuthorizationServerLocator issuerDiscovery(SecurityProperties security) {
+        return new IssuerDiscovery(security.issuerUri(), Clock.systemUTC());
+    }
 
-	@Bean
-	public ServletRegistrationBean<SmartConfigurationServlet> smartConfigurationServlet(AuthorizationServerLocator locator) {
-		ServletRegistrationBean<SmartConfigurationServlet> registration =
-				new ServletRegistrationBean<>(new SmartConfigurationServlet(locator), SmartConfigurationServlet.PATH);
-		registration.setName("smart-configuration");
-		return registration;
-	}
+    @Bean
+    public ServletRegistrationBean<SmartConfigurationServlet> smartConfigurationServlet(
+            AuthorizationServerLocator locator) {
+        ServletRegistrationBean<SmartConfigurationServlet> registration =
+                new ServletRegistrationBean<>(new SmartConfigurationServlet(locator), SmartConfigurationServlet.PATH);
+        registration.setName("smart-configuration");
+        return registration;
+    }
 
-	/** Public, like /fhir/metadata: an app reads it before it has a token. */
-	@Bean
-	@Order(1)
-	public SecurityFilterChain smartDiscoveryFilterChain(HttpSecurity http) throws Exception {
-		http.securityMatcher(AntPathRequestMatcher.antMatcher(SmartConfigurationServlet.PATH))
-				.authorizeHttpRequests(a -> a.anyRequest().permitAll())
-				.sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
-				.csrf(AbstractHttpConfigurer::disable)
-				.requestCache(AbstractHttpConfigurer::disable);
-		return http.build();
-	}
+    /** Public, like /fhir/metadata: an app reads it before it has a token. */
+    @Bean
+    @Order(1)
+    public SecurityFilterChain smartDiscoveryFilterChain(HttpSecurity http) throws Exception {
+        http.securityMatcher(AntPathRequestMatcher.antMatcher(SmartConfigurationServlet.PATH))
+                .authorizeHttpRequests(a -> a.anyRequest().permitAll())
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .csrf(AbstractHttpConfigurer::disable)
+                .requestCache(AbstractHttpConfigurer::disable);
+        return http.build();
+    }
 
-	/** Before Spring Security: a preflight carries no token, and is answered (or refused) here. */
-	@Bean
-	public FilterRegistrationBean<CorsFilter> browserAppsCorsFilter(SmartProperties settings) {
-		FilterRegistrationBean<CorsFilter> registration = new FilterRegistrationBean<>(
-				new CorsFilter(BrowserAppsCors.source(settings)));
-		registration.setOrder(org.springframework.boot.autoconfigure.security.SecurityProperties.DEFAULT_FILTER_ORDER - 10);
-		return registration;
-	}
+    /** Before Spring Security: a preflight carries no token, and is answered (or refused) here. */
+    @Bean
+    public FilterRegistrationBean<CorsFilter> browserAppsCorsFilter(SmartProperties settings) {
+        FilterRegistrationBean<CorsFilter> registration =
+                new FilterRegistrationBean<>(new CorsFilter(BrowserAppsCors.source(settings)));
+        registration.setOrder(
+                org.springframework.boot.autoconfigure.security.SecurityProperties.DEFAULT_FILTER_ORDER - 10);
+        return registration;
+    }
 
-	@Bean
-	public SmartCapabilities smartCapabilities(RestfulServer fhirRestfulServer, AuthorizationServerLocator locator) {
-		SmartCapabilities capabilities = new SmartCapabilities(locator);
-		fhirRestfulServer.registerInterceptor(capabilities);
-		return capabilities;
-	}
+    @Bean
+    public SmartCapabilities smartCapabilities(RestfulServer fhirRestfulServer, AuthorizationServerLocator locator) {
+        SmartCapabilities capabilities = new SmartCapabilities(locator);
+        fhirRestfulServer.registerInterceptor(capabilities);
+        return capabilities;
+    }
 }

@@ -28,72 +28,76 @@ import org.hl7.fhir.instance.model.api.IPrimitiveType;
  */
 public final class StoredForm {
 
-	private final FhirContext ctx;
+    private final FhirContext ctx;
 
-	public StoredForm(FhirContext ctx) {
-		this.ctx = ctx;
-	}
+    public StoredForm(FhirContext ctx) {
+        this.ctx = ctx;
+    }
 
-	/** Puts the meta of a stored (not deleted) version in canonical form (in place) and returns its bytes. */
-	public byte[] of(IBaseResource resource) {
-		canonicalMeta(resource);
-		return ctx.newJsonParser().encodeResourceToString(resource).getBytes(StandardCharsets.UTF_8);
-	}
+    /** Puts the meta of a stored (not deleted) version in canonical form (in place) and returns its bytes. */
+    public byte[] of(IBaseResource resource) {
+        canonicalMeta(resource);
+        return ctx.newJsonParser().encodeResourceToString(resource).getBytes(StandardCharsets.UTF_8);
+    }
 
-	/**
-	 * The bytes of a version as HAPI hands it out: a deleted version (a stub in a history bundle) stands for its
-	 * tombstone, any other for {@link #of}.
-	 */
-	public byte[] ofShown(IBaseResource resource) {
-		if (resource instanceof IAnyResource any && ResourceMetadataKeyEnum.DELETED_AT.get(any) != null) {
-			return tombstone(ctx.getResourceType(resource), resource.getIdElement().getIdPart());
-		}
-		return of(resource);
-	}
+    /**
+     * The bytes of a version as HAPI hands it out: a deleted version (a stub in a history bundle) stands for its
+     * tombstone, any other for {@link #of}.
+     */
+    public byte[] ofShown(IBaseResource resource) {
+        if (resource instanceof IAnyResource any && ResourceMetadataKeyEnum.DELETED_AT.get(any) != null) {
+            return tombstone(
+                    ctx.getResourceType(resource), resource.getIdElement().getIdPart());
+        }
+        return of(resource);
+    }
 
-	/**
-	 * What the ledger records for a delete version: the canonical JSON
-	 * {@code {"deleted":true,"id":"<id>","resourceType":"<Type>"}} (keys already in canonical order, no whitespace).
-	 * Anyone who knows the id can recompute its hash: the entry says "this resource was deleted at this version".
-	 */
-	public static byte[] tombstone(String resourceType, String id) {
-		// Type and id are FHIR names and ids ([A-Za-z0-9\-.]): nothing to escape.
-		return ("{\"deleted\":true,\"id\":\"" + id + "\",\"resourceType\":\"" + resourceType + "\"}")
-				.getBytes(StandardCharsets.UTF_8);
-	}
+    /**
+     * What the ledger records for a delete version: the canonical JSON
+     * {@code {"deleted":true,"id":"<id>","resourceType":"<Type>"}} (keys already in canonical order, no whitespace).
+     * Anyone who knows the id can recompute its hash: the entry says "this resource was deleted at this version".
+     */
+    public static byte[] tombstone(String resourceType, String id) {
+        // Type and id are FHIR names and ids ([A-Za-z0-9\-.]): nothing to escape.
+        return ("{\"deleted\":true,\"id\":\"" + id + "\",\"resourceType\":\"" + resourceType + "\"}")
+                .getBytes(StandardCharsets.UTF_8);
+    }
 
-	/** Tags, security labels and profiles without duplicates, in one order (see the class comment). */
-	public static void canonicalMeta(IBaseResource resource) {
-		IBaseMetaType meta = resource.getMeta();
-		Comparator<IBaseCoding> byCoding = Comparator.comparing((IBaseCoding c) -> nz(c.getSystem()))
-				.thenComparing(c -> nz(c.getCode())).thenComparing(c -> nz(c.getVersion()))
-				.thenComparing(c -> nz(c.getDisplay()));
-		canonical(meta.getTag(), StoredForm::codingKey, byCoding);
-		canonical(meta.getSecurity(), StoredForm::codingKey, byCoding);
-		canonical(meta.getProfile(), p -> nz(p.getValue()),
-				Comparator.comparing((IPrimitiveType<String> p) -> nz(p.getValue())));
-	}
+    /** Tags, security labels and profiles without duplicates, in one order (see the class comment). */
+    public static void canonicalMeta(IBaseResource resource) {
+        IBaseMetaType meta = resource.getMeta();
+        Comparator<IBaseCoding> byCoding = Comparator.comparing((IBaseCoding c) -> nz(c.getSystem()))
+                .thenComparing(c -> nz(c.getCode()))
+                .thenComparing(c -> nz(c.getVersion()))
+                .thenComparing(c -> nz(c.getDisplay()));
+        canonical(meta.getTag(), StoredForm::codingKey, byCoding);
+        canonical(meta.getSecurity(), StoredForm::codingKey, byCoding);
+        canonical(
+                meta.getProfile(),
+                p -> nz(p.getValue()),
+                Comparator.comparing((IPrimitiveType<String> p) -> nz(p.getValue())));
+    }
 
-	/** A coding as served: HAPI serves one per tag definition, so two equal ones are one. */
-	private static String codingKey(IBaseCoding c) {
-		return nz(c.getSystem()) + "|" + nz(c.getCode()) + "|" + nz(c.getVersion()) + "|" + nz(c.getDisplay()) + "|"
-				+ c.getUserSelected();
-	}
+    /** A coding as served: HAPI serves one per tag definition, so two equal ones are one. */
+    private static String codingKey(IBaseCoding c) {
+        return nz(c.getSystem()) + "|" + nz(c.getCode()) + "|" + nz(c.getVersion()) + "|" + nz(c.getDisplay()) + "|"
+                + c.getUserSelected();
+    }
 
-	@SuppressWarnings({"unchecked", "rawtypes"})
-	private static <T> void canonical(List<? extends T> list, java.util.function.Function<T, String> key,
-			Comparator<? super T> order) {
-		if (list.size() < 2) return;
-		Map<String, T> first = new LinkedHashMap<>();
-		for (T t : list) first.putIfAbsent(key.apply(t), t);
-		List copy = new ArrayList<>(first.values());
-		copy.sort(order);
-		if (Objects.equals(copy, list)) return;
-		list.clear();
-		((List) list).addAll(copy);
-	}
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static <T> void canonical(
+            List<? extends T> list, java.util.function.Function<T, String> key, Comparator<? super T> order) {
+        if (list.size() < 2) return;
+        Map<String, T> first = new LinkedHashMap<>();
+        for (T t : list) first.putIfAbsent(key.apply(t), t);
+        List copy = new ArrayList<>(first.values());
+        copy.sort(order);
+        if (Objects.equals(copy, list)) return;
+        list.clear();
+        ((List) list).addAll(copy);
+    }
 
-	private static String nz(String s) {
-		return s == null ? "" : s;
-	}
+    private static String nz(String s) {
+        return s == null ? "" : s;
+    }
 }

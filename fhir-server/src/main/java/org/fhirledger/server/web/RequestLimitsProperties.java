@@ -11,10 +11,10 @@ import org.springframework.util.unit.DataSize;
 @ConfigurationProperties("request-limits")
 public record RequestLimitsProperties(DataSize maxBodySize) {
 
-	public RequestLimitsProperties {
-		maxBodySize = maxBodySize == null ? DataSize.ofMegabytes(10) : maxBodySize;
-		if (maxBodySize.toBytes() < 1 || maxBodySize.toBytes() > Integer.MAX_VALUE - 8) {
-			throw new IllegalArgumentException("request-limits.max-body-size out of range: " + maxBodySize);
-		}
-	}
+    public RequestLimitsProperties {
+        maxBodySize = maxBodySize == null ? DataSize.ofMegabytes(10) : maxBodySize;
+        if (maxBodySize.toBytes() < 1 || maxBodySize.toBytes() > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("request-limits.max-body-size out of range: " + maxBodySize);
+        }
+    }
 }

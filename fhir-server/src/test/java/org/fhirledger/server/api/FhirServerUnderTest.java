@@ -7,21 +7,21 @@ import java.net.http.HttpResponse;
 /** What the API contracts need from a running server, whatever database it is on. */
 public interface FhirServerUnderTest {
 
-	FhirContext ctx();
+    FhirContext ctx();
 
-	IGenericClient client();
+    IGenericClient client();
 
-	/** Base URL ending in /fhir (no trailing slash). */
-	String baseUrl();
+    /** Base URL ending in /fhir (no trailing slash). */
+    String baseUrl();
 
-	/** Every stored resource version (HFJ_RES_VER): a write that "stored nothing" leaves it unchanged. */
-	long storedVersionCount();
+    /** Every stored resource version (HFJ_RES_VER): a write that "stored nothing" leaves it unchanged. */
+    long storedVersionCount();
 
-	HttpResponse<String> send(String method, String path, String contentType, byte[] body);
+    HttpResponse<String> send(String method, String path, String contentType, byte[] body);
 
-	/** Sends a request built by hand, accepting FHIR JSON, with the suites' bearer token when authenticated. */
-	HttpResponse<String> exchange(java.net.http.HttpRequest.Builder request, boolean authenticated);
+    /** Sends a request built by hand, accepting FHIR JSON, with the suites' bearer token when authenticated. */
+    HttpResponse<String> exchange(java.net.http.HttpRequest.Builder request, boolean authenticated);
 
-	/** The bearer token the suites act with, for requests built by hand. */
-	String bearerToken();
+    /** The bearer token the suites act with, for requests built by hand. */
+    String bearerToken();
 }

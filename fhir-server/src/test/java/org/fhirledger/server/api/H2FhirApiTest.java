@@ -5,5 +5,9 @@ import org.springframework.test.context.ContextConfiguration;
 
 /** The API suites on the embedded default: an H2 file database under a fresh data directory. */
 @ContextConfiguration(initializers = H2FileInitializer.class)
-class H2FhirApiTest extends ServerTestBase implements CrudAndSearchContract, BadInputContract, SyntheaLoadContract,
-		AuditEventImmutabilityContract, DatabaseErrorContract {}
+class H2FhirApiTest extends ServerTestBase
+        implements CrudAndSearchContract,
+                BadInputContract,
+                SyntheaLoadContract,
+                AuditEventImmutabilityContract,
+                DatabaseErrorContract {}

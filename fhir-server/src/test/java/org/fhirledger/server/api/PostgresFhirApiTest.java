@@ -5,5 +5,9 @@ import org.springframework.test.context.ContextConfiguration;
 
 /** The same API suites on a real PostgreSQL server (zonky's binary from Maven Central). */
 @ContextConfiguration(initializers = PostgresInitializer.class)
-class PostgresFhirApiTest extends ServerTestBase implements CrudAndSearchContract, BadInputContract, SyntheaLoadContract,
-		AuditEventImmutabilityContract, DatabaseErrorContract {}
+class PostgresFhirApiTest extends ServerTestBase
+        implements CrudAndSearchContract,
+                BadInputContract,
+                SyntheaLoadContract,
+                AuditEventImmutabilityContract,
+                DatabaseErrorContract {}

@@ -20,68 +20,80 @@ import org.junit.jupiter.api.Test;
  */
 class PackageGraphTest {
 
-	private static final String SERVER = "org.fhirledger.server";
+    private static final String SERVER = "org.fhirledger.server";
 
-	/**
-	 * Where adapters may be named: the ledger wiring, the dev-only identity tools (they talk to the local chain
-	 * themselves) and the deployment key tool.
-	 */
-	private static final String[] WIRING_PACKAGES = {SERVER + ".ledger..", SERVER + ".dev..", SERVER + ".deployment.."};
+    /**
+     * Where adapters may be named: the ledger wiring, the dev-only identity tools (they talk to the local chain
+     * themselves) and the deployment key tool.
+     */
+    private static final String[] WIRING_PACKAGES = {SERVER + ".ledger..", SERVER + ".dev..", SERVER + ".deployment.."};
 
-	/** Spring configs and start-up bootstraps are wiring wherever their feature lives. */
-	private static final Set<String> WIRING_SUFFIXES = Set.of("Config", "Bootstrap");
+    /** Spring configs and start-up bootstraps are wiring wherever their feature lives. */
+    private static final Set<String> WIRING_SUFFIXES = Set.of("Config", "Bootstrap");
 
-	private static JavaClasses main;
+    private static JavaClasses main;
 
-	@BeforeAll
-	static void importMainClasses() {
-		main = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages(SERVER);
-	}
+    @BeforeAll
+    static void importMainClasses() {
+        main = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages(SERVER);
+    }
 
-	@Test
-	void featurePackagesFormNoCycle() {
-		slices().matching(SERVER + ".(*)..").should().beFreeOfCycles().check(main);
-	}
+    @Test
+    void featurePackagesFormNoCycle() {
+        slices().matching(SERVER + ".(*)..").should().beFreeOfCycles().check(main);
+    }
 
-	@Test
-	void onlyTheWiringNamesAnAdapter() {
-		adapterRule().check(main);
-	}
+    @Test
+    void onlyTheWiringNamesAnAdapter() {
+        adapterRule().check(main);
+    }
 
-	static ArchRule adapterRule() {
-		return noClasses().that().resideInAPackage(SERVER + "..")
-				.and().resideOutsideOfPackages(WIRING_PACKAGES)
-				.and(isNot(wiringClass()))
-				.should().dependOnClassesThat(adapter())
-				.because("the FHIR layer talks to ports (Ledger, AnchorChain, ContentStore); only the wiring picks the adapter");
-	}
+    static ArchRule adapterRule() {
+        return noClasses()
+                .that()
+                .resideInAPackage(SERVER + "..")
+                .and()
+                .resideOutsideOfPackages(WIRING_PACKAGES)
+                .and(isNot(wiringClass()))
+                .should()
+                .dependOnClassesThat(adapter())
+                .because(
+                        "the FHIR layer talks to ports (Ledger, AnchorChain, ContentStore); only the wiring picks the adapter");
+    }
 
-	/**
-	 * The adapters: the web3j packages of the ledger and anchor adapters, the web3j client (its key, hash and
-	 * address helpers in crypto and utils are plain functions, not a connection), and the concrete content stores.
-	 * The flat names (Web3jLedger, Web3jAnchorChain) are listed too, so the rule holds whichever package they are in.
-	 */
-	private static DescribedPredicate<JavaClass> adapter() {
-		Set<String> concrete = Set.of("Web3jLedger", "Web3jAnchorChain", "KuboContentStore", "LocalContentStore");
-		return DescribedPredicate.describe("are adapters", c -> {
-			String pkg = c.getPackageName();
-			if (pkg.startsWith("org.fhirledger.ledger.web3j") || pkg.startsWith("org.fhirledger.anchor.web3j")) return true;
-			if (pkg.startsWith("org.web3j.") && !pkg.startsWith("org.web3j.crypto") && !pkg.startsWith("org.web3j.utils")) {
-				return true;
-			}
-			return pkg.startsWith("org.fhirledger.") && concrete.contains(c.getSimpleName());
-		});
-	}
+    /**
+     * The adapters: the web3j packages of the ledger and anchor adapters, the web3j client (its key, hash and
+     * address helpers in crypto and utils are plain functions, not a connection), and the concrete content stores.
+     * The flat names (Web3jLedger, Web3jAnchorChain) are listed too, so the rule holds whichever package they are in.
+     */
+    private static DescribedPredicate<JavaClass> adapter() {
+        Set<String> concrete = Set.of("Web3jLedger", "Web3jAnchorChain", "KuboContentStore", "LocalContentStore");
+        return DescribedPredicate.describe("are adapters", c -> {
+            String pkg = c.getPackageName();
+            if (pkg.startsWith("org.fhirledger.ledger.web3j") || pkg.startsWith("org.fhirledger.anchor.web3j"))
+                return true;
+            if (pkg.startsWith("org.web3j.")
+                    && !pkg.startsWith("org.web3j.crypto")
+                    && !pkg.startsWith("org.web3j.utils")) {
+                return true;
+            }
+            return pkg.startsWith("org.fhirledger.") && concrete.contains(c.getSimpleName());
+        });
+    }
 
-	private static DescribedPredicate<JavaClass> wiringClass() {
-		return DescribedPredicate.describe("wiring", c -> {
-			String top = c.getName().contains("$") ? c.getName().substring(0, c.getName().indexOf('$')) : c.getName();
-			String simple = top.substring(top.lastIndexOf('.') + 1);
-			return WIRING_SUFFIXES.stream().anyMatch(simple::endsWith);
-		});
-	}
+    private static DescribedPredicate<JavaClass> wiringClass() {
+        return DescribedPredicate.describe("wiring", c -> {
+            String top = c.getName().contains("$")
+                    ? c.getName().substring(0, c.getName().indexOf('$'))
+                    : c.getName();
+            String simple = top.substring(top.lastIndexOf('.') + 1);
+            return WIRING_SUFFIXES.stream().anyMatch(simple::endsWith);
+        });
+    }
 
-	private static DescribedPredicate<JavaClass> isNot(DescribedPredicate<JavaClass> p) {
-		return DescribedPredicate.not(p);
-	}
+    private static DescribedPredicate<JavaClass> isNot(DescribedPredicate<JavaClass> p) {
+        return DescribedPredicate.not(p);
+    }
 }

@@ -14,11 +14,11 @@ import java.time.Instant;
 import org.fhirledger.ledger.ConsentAction;
 import org.fhirledger.ledger.Ledger;
 import org.fhirledger.ledger.ResourceTypes;
+import org.fhirledger.ledger.Role;
 import org.fhirledger.server.Application;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.security.DevTokens;
 import org.fhirledger.server.security.HttpProbe;
-import org.fhirledger.ledger.Role;
 import org.fhirledger.testing.AnvilExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,198 +37,259 @@ import org.springframework.jdbc.core.JdbcTemplate;
  */
 class ChainOutageAndEventsTest {
 
-	@RegisterExtension
-	static final AnvilExtension anvil = AnvilExtension.create(31337, 1, 30_000_000);
+    @RegisterExtension
+    static final AnvilExtension anvil = AnvilExtension.create(31337, 1, 30_000_000);
 
-	@BeforeEach
-	void chainUp() {
-		if (!anvil.isRunning()) anvil.start(); // a test before stopped it: a fresh chain, and a fresh data dir
-	}
+    @BeforeEach
+    void chainUp() {
+        if (!anvil.isRunning()) anvil.start(); // a test before stopped it: a fresh chain, and a fresh data dir
+    }
 
-	@TempDir
-	Path data;
+    @TempDir
+    Path data;
 
-	private ConfigurableApplicationContext start(String... extra) {
-		String[] base = {"--data-dir=" + data, "--server.port=0", "--ledger.enabled=true",
-				"--ledger.rpc-url=" + anvil.rpcUrl(), "--ledger.chain-id=" + anvil.chainId(),
-				"--ledger.receipt-timeout=5s", "--ledger.probe-interval=500ms", "--ledger.unavailable-timeout=1s",
-				"--ledger.rpc-timeout=2s", "--ledger.close-timeout=1s", "--spring.lifecycle.timeout-per-shutdown-phase=2s",
-				"--management.endpoint.health.show-details=always"};
-		String[] args = new String[base.length + extra.length];
-		System.arraycopy(base, 0, args, 0, base.length);
-		System.arraycopy(extra, 0, args, base.length, extra.length);
-		return new SpringApplicationBuilder(Application.class).run(args);
-	}
+    private ConfigurableApplicationContext start(String... extra) {
+        String[] base = {
+            "--data-dir=" + data,
+            "--server.port=0",
+            "--ledger.enabled=true",
+            "--ledger.rpc-url=" + anvil.rpcUrl(),
+            "--ledger.chain-id=" + anvil.chainId(),
+            "--ledger.receipt-timeout=5s",
+            "--ledger.probe-interval=500ms",
+            "--ledger.unavailable-timeout=1s",
+            "--ledger.rpc-timeout=2s",
+            "--ledger.close-timeout=1s",
+            "--spring.lifecycle.timeout-per-shutdown-phase=2s",
+            "--management.endpoint.health.show-details=always"
+        };
+        String[] args = new String[base.length + extra.length];
+        System.arraycopy(base, 0, args, 0, base.length);
+        System.arraycopy(extra, 0, args, base.length, extra.length);
+        return new SpringApplicationBuilder(Application.class).run(args);
+    }
 
-	@Test
-	void aConsentGivenOnChainDirectlyTakesEffectWhenItsEventArrivesNotWhenTheCacheExpires() throws Exception {
-		try (ConfigurableApplicationContext ctx = start("--authorization.cache-ttl=1h")) {
-			String base = baseUrl(ctx);
-			String custodian = DevTokens.mint(data, Role.CUSTODIAN, null);
-			String patientId = created(send(base, "POST", custodian, "/Patient", "{\"resourceType\":\"Patient\"}"));
-			DevTokens.Minted dr = DevTokens.mintFor(data, Role.CLINICIAN, "Practitioner/dr-x");
-			assertThat(send(base, "GET", dr.token(), "/Patient/" + patientId, null).statusCode()).isEqualTo(404);
+    @Test
+    void aConsentGivenOnChainDirectlyTakesEffectWhenItsEventArrivesNotWhenTheCacheExpires() throws Exception {
+        try (ConfigurableApplicationContext ctx = start("--authorization.cache-ttl=1h")) {
+            String base = baseUrl(ctx);
+            String custodian = DevTokens.mint(data, Role.CUSTODIAN, null);
+            String patientId = created(send(base, "POST", custodian, "/Patient", "{\"resourceType\":\"Patient\"}"));
+            DevTokens.Minted dr = DevTokens.mintFor(data, Role.CLINICIAN, "Practitioner/dr-x");
+            assertThat(send(base, "GET", dr.token(), "/Patient/" + patientId, null)
+                            .statusCode())
+                    .isEqualTo(404);
 
-			// granted on chain by the custodian account, not through the FHIR API: the server learns it from the event
-			ctx.getBean(Ledger.class).grantConsent(ctx.getBean(Pseudonyms.class).of("Patient/" + patientId),
-					dr.ledgerAddress(), ConsentAction.READ.bit(), ResourceTypes.ALL, Instant.now().plusSeconds(600));
-			assertThat(awaitStatus(base, dr.token(), "/Patient/" + patientId, 200))
-					.as("effective long before the 1 h cache expiry").isEqualTo(200);
+            // granted on chain by the custodian account, not through the FHIR API: the server learns it from the event
+            ctx.getBean(Ledger.class)
+                    .grantConsent(
+                            ctx.getBean(Pseudonyms.class).of("Patient/" + patientId),
+                            dr.ledgerAddress(),
+                            ConsentAction.READ.bit(),
+                            ResourceTypes.ALL,
+                            Instant.now().plusSeconds(600));
+            assertThat(awaitStatus(base, dr.token(), "/Patient/" + patientId, 200))
+                    .as("effective long before the 1 h cache expiry")
+                    .isEqualTo(200);
 
-			ctx.getBean(Ledger.class).revokeConsent(ctx.getBean(Pseudonyms.class).of("Patient/" + patientId),
-					dr.ledgerAddress());
-			assertThat(awaitStatus(base, dr.token(), "/Patient/" + patientId, 404)).as("revocation effective too").isEqualTo(404);
-		}
-	}
+            ctx.getBean(Ledger.class)
+                    .revokeConsent(ctx.getBean(Pseudonyms.class).of("Patient/" + patientId), dr.ledgerAddress());
+            assertThat(awaitStatus(base, dr.token(), "/Patient/" + patientId, 404))
+                    .as("revocation effective too")
+                    .isEqualTo(404);
+        }
+    }
 
-	@Test
-	void withTheChainStoppedAndTheCacheStaleNothingIsDecidedAndTheRefusalIsAudited() throws Exception {
-		try (ConfigurableApplicationContext ctx = start("--authorization.cache-ttl=0s")) {
-			String base = baseUrl(ctx);
-			String custodian = DevTokens.mint(data, Role.CUSTODIAN, null);
-			String patientId = created(send(base, "POST", custodian, "/Patient", "{\"resourceType\":\"Patient\"}"));
-			JdbcTemplate jdbc = ctx.getBean(JdbcTemplate.class);
-			long audits = auditEvents(jdbc);
+    @Test
+    void withTheChainStoppedAndTheCacheStaleNothingIsDecidedAndTheRefusalIsAudited() throws Exception {
+        try (ConfigurableApplicationContext ctx = start("--authorization.cache-ttl=0s")) {
+            String base = baseUrl(ctx);
+            String custodian = DevTokens.mint(data, Role.CUSTODIAN, null);
+            String patientId = created(send(base, "POST", custodian, "/Patient", "{\"resourceType\":\"Patient\"}"));
+            JdbcTemplate jdbc = ctx.getBean(JdbcTemplate.class);
+            long audits = auditEvents(jdbc);
 
-			anvil.stop();
-			HttpResponse<String> r = send(base, "GET", custodian, "/Patient/" + patientId, null);
-			assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
-			assertThat(r.body()).contains("OperationOutcome").contains("ledger");
-			assertThat(send(base, "POST", custodian, "/Patient", "{\"resourceType\":\"Patient\"}").statusCode())
-					.isEqualTo(503);
-			assertThat(auditEvents(jdbc)).as("both refusals audited").isEqualTo(audits + 2);
-			assertThat(jdbc.queryForObject("select count(*) from HFJ_RESOURCE where RES_TYPE = 'Patient'", Long.class))
-					.isEqualTo(1);
-		}
-	}
+            anvil.stop();
+            HttpResponse<String> r = send(base, "GET", custodian, "/Patient/" + patientId, null);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+            assertThat(r.body()).contains("OperationOutcome").contains("ledger");
+            assertThat(send(base, "POST", custodian, "/Patient", "{\"resourceType\":\"Patient\"}")
+                            .statusCode())
+                    .isEqualTo(503);
+            assertThat(auditEvents(jdbc)).as("both refusals audited").isEqualTo(audits + 2);
+            assertThat(jdbc.queryForObject("select count(*) from HFJ_RESOURCE where RES_TYPE = 'Patient'", Long.class))
+                    .isEqualTo(1);
+        }
+    }
 
-	@Test
-	void anOutageIsReportedWithinSecondsAndEveryCallerGetsA503AtOnceWithRetryAfter() throws Exception {
-		try (ConfigurableApplicationContext ctx = start("--authorization.cache-ttl=0s", "--authorization.retry-after=3s")) {
-			String base = baseUrl(ctx);
-			String custodian = DevTokens.mint(data, Role.CUSTODIAN, null);
-			String patientId = created(send(base, "POST", custodian, "/Patient", "{\"resourceType\":\"Patient\"}"));
-			String health = base.replace("/fhir", "/actuator/health");
+    @Test
+    void anOutageIsReportedWithinSecondsAndEveryCallerGetsA503AtOnceWithRetryAfter() throws Exception {
+        try (ConfigurableApplicationContext ctx =
+                start("--authorization.cache-ttl=0s", "--authorization.retry-after=3s")) {
+            String base = baseUrl(ctx);
+            String custodian = DevTokens.mint(data, Role.CUSTODIAN, null);
+            String patientId = created(send(base, "POST", custodian, "/Patient", "{\"resourceType\":\"Patient\"}"));
+            String health = base.replace("/fhir", "/actuator/health");
 
-			anvil.stop();
-			// with no request at all, the probe finds the outage: both health components say so
-			awaitHealth(health, h -> "DOWN".equals(h.at("/components/ledger/status").asText())
-					&& h.at("/components/outbox/details/chainError").isTextual());
-			for (int i = 0; i < 3; i++) {
-				// a short client timeout: a caller waiting out read retries (the production 5 s, formerly 30 s) fails here
-				HttpResponse<String> r = quick("GET", base + "/Patient/" + patientId, custodian, null);
-				assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
-				assertThat(r.headers().firstValue("Retry-After")).hasValue("3");
-				assertThat(r.body()).contains("OperationOutcome").contains("ledger").contains("Retry later");
-			}
+            anvil.stop();
+            // with no request at all, the probe finds the outage: both health components say so
+            awaitHealth(
+                    health,
+                    h -> "DOWN".equals(h.at("/components/ledger/status").asText())
+                            && h.at("/components/outbox/details/chainError").isTextual());
+            for (int i = 0; i < 3; i++) {
+                // a short client timeout: a caller waiting out read retries (the production 5 s, formerly 30 s) fails
+                // here
+                HttpResponse<String> r = quick("GET", base + "/Patient/" + patientId, custodian, null);
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+                assertThat(r.headers().firstValue("Retry-After")).hasValue("3");
+                assertThat(r.body())
+                        .contains("OperationOutcome")
+                        .contains("ledger")
+                        .contains("Retry later");
+            }
 
-			anvil.start();
-			awaitHealth(health, h -> "UP".equals(h.at("/components/ledger/status").asText()));
-			assertThat(awaitStatus(base, custodian, "/Patient/" + patientId, 200))
-					.as("served again once the probe sees the chain").isEqualTo(200);
-		}
-	}
+            anvil.start();
+            awaitHealth(
+                    health, h -> "UP".equals(h.at("/components/ledger/status").asText()));
+            assertThat(awaitStatus(base, custodian, "/Patient/" + patientId, 200))
+                    .as("served again once the probe sees the chain")
+                    .isEqualTo(200);
+        }
+    }
 
-	@Test
-	void aClinicianCannotRegisterAPatientDuringAnOutageAndIsToldNothingWasStored() throws Exception {
-		try (ConfigurableApplicationContext ctx = start("--authorization.cache-ttl=1h")) {
-			String base = baseUrl(ctx);
-			DevTokens.Minted dr = DevTokens.mintFor(data, Role.CLINICIAN, "Practitioner/dr-outage");
-			// a registered clinician (a Practitioner resource here): their new patients get a creator consent on chain
-			String admin = DevTokens.mint(data, Role.ADMIN, null);
-			assertThat(send(base, "PUT", admin, "/Practitioner/dr-outage",
-					"{\"resourceType\":\"Practitioner\",\"id\":\"dr-outage\"}").statusCode()).isIn(200, 201);
-			// any decided request caches the clinician's roles while the chain is there (a search of all patients is
-			// refused, but from the roles read on chain): the registration below gets past authorisation, then needs
-			// the chain for the creator consent
-			assertThat(send(base, "GET", dr.token(), "/Patient?_count=1", null).statusCode()).isEqualTo(403);
-			// the event of the clinician's role assignment may arrive after that fetch and void it (a change seen after
-			// an answer): let it arrive (events are polled every second), then cache the roles again
-			Thread.sleep(3000);
-			assertThat(send(base, "GET", dr.token(), "/Patient?_count=1", null).statusCode()).isEqualTo(403);
-			JdbcTemplate jdbc = ctx.getBean(JdbcTemplate.class);
-			long patients = jdbc.queryForObject("select count(*) from HFJ_RESOURCE where RES_TYPE = 'Patient'", Long.class);
+    @Test
+    void aClinicianCannotRegisterAPatientDuringAnOutageAndIsToldNothingWasStored() throws Exception {
+        try (ConfigurableApplicationContext ctx = start("--authorization.cache-ttl=1h")) {
+            String base = baseUrl(ctx);
+            DevTokens.Minted dr = DevTokens.mintFor(data, Role.CLINICIAN, "Practitioner/dr-outage");
+            // a registered clinician (a Practitioner resource here): their new patients get a creator consent on chain
+            String admin = DevTokens.mint(data, Role.ADMIN, null);
+            assertThat(send(
+                                    base,
+                                    "PUT",
+                                    admin,
+                                    "/Practitioner/dr-outage",
+                                    "{\"resourceType\":\"Practitioner\",\"id\":\"dr-outage\"}")
+                            .statusCode())
+                    .isIn(200, 201);
+            // any decided request caches the clinician's roles while the chain is there (a search of all patients is
+            // refused, but from the roles read on chain): the registration below gets past authorisation, then needs
+            // the chain for the creator consent
+            assertThat(send(base, "GET", dr.token(), "/Patient?_count=1", null).statusCode())
+                    .isEqualTo(403);
+            // the event of the clinician's role assignment may arrive after that fetch and void it (a change seen after
+            // an answer): let it arrive (events are polled every second), then cache the roles again
+            Thread.sleep(3000);
+            assertThat(send(base, "GET", dr.token(), "/Patient?_count=1", null).statusCode())
+                    .isEqualTo(403);
+            JdbcTemplate jdbc = ctx.getBean(JdbcTemplate.class);
+            long patients =
+                    jdbc.queryForObject("select count(*) from HFJ_RESOURCE where RES_TYPE = 'Patient'", Long.class);
 
-			anvil.stop();
-			awaitHealth(base.replace("/fhir", "/actuator/health"), h -> "DOWN".equals(h.at("/components/ledger/status").asText()));
-			HttpResponse<String> r = quick("POST", base + "/Patient", dr.token(), "{\"resourceType\":\"Patient\"}");
-			assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
-			assertThat(r.headers().firstValue("Retry-After")).isPresent();
-			assertThat(r.body()).contains("OperationOutcome").contains("ledger").containsIgnoringCase("nothing was stored");
-			assertThat(jdbc.queryForObject("select count(*) from HFJ_RESOURCE where RES_TYPE = 'Patient'", Long.class))
-					.as("no Patient without its creator's consent").isEqualTo(patients);
-		}
-	}
+            anvil.stop();
+            awaitHealth(
+                    base.replace("/fhir", "/actuator/health"),
+                    h -> "DOWN".equals(h.at("/components/ledger/status").asText()));
+            HttpResponse<String> r = quick("POST", base + "/Patient", dr.token(), "{\"resourceType\":\"Patient\"}");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+            assertThat(r.headers().firstValue("Retry-After")).isPresent();
+            assertThat(r.body())
+                    .contains("OperationOutcome")
+                    .contains("ledger")
+                    .containsIgnoringCase("nothing was stored");
+            assertThat(jdbc.queryForObject("select count(*) from HFJ_RESOURCE where RES_TYPE = 'Patient'", Long.class))
+                    .as("no Patient without its creator's consent")
+                    .isEqualTo(patients);
+        }
+    }
 
-	@Test
-	void failOpenIsAChoiceThatUsesTheLastKnownAnswer() throws Exception {
-		try (ConfigurableApplicationContext ctx = start("--authorization.cache-ttl=0s", "--authorization.fail-closed=false")) {
-			String base = baseUrl(ctx);
-			String custodian = DevTokens.mint(data, Role.CUSTODIAN, null);
-			String patientId = created(send(base, "POST", custodian, "/Patient", "{\"resourceType\":\"Patient\"}"));
-			// the event of the custodian's own role assignment may arrive after a fetch that already saw it; a change
-			// seen after an answer makes that answer unusable when the chain is down, so wait for it, then ask again
-			Thread.sleep(3000);
-			assertThat(send(base, "GET", custodian, "/Patient/" + patientId, null).statusCode()).isEqualTo(200);
-			String stranger = DevTokens.mint(data, Role.AUDITOR, "Practitioner/never-seen"); // on chain, unseen by the server
-			anvil.stop();
-			HttpResponse<String> stale = send(base, "GET", custodian, "/Patient/" + patientId, null);
-			assertThat(stale.statusCode()).as(stale.body()).isEqualTo(200);
-			assertThat(send(base, "GET", stranger, "/Patient/" + patientId, null).statusCode())
-					.as("nothing known about this caller: still refused").isEqualTo(503);
-		}
-	}
+    @Test
+    void failOpenIsAChoiceThatUsesTheLastKnownAnswer() throws Exception {
+        try (ConfigurableApplicationContext ctx =
+                start("--authorization.cache-ttl=0s", "--authorization.fail-closed=false")) {
+            String base = baseUrl(ctx);
+            String custodian = DevTokens.mint(data, Role.CUSTODIAN, null);
+            String patientId = created(send(base, "POST", custodian, "/Patient", "{\"resourceType\":\"Patient\"}"));
+            // the event of the custodian's own role assignment may arrive after a fetch that already saw it; a change
+            // seen after an answer makes that answer unusable when the chain is down, so wait for it, then ask again
+            Thread.sleep(3000);
+            assertThat(send(base, "GET", custodian, "/Patient/" + patientId, null)
+                            .statusCode())
+                    .isEqualTo(200);
+            String stranger =
+                    DevTokens.mint(data, Role.AUDITOR, "Practitioner/never-seen"); // on chain, unseen by the server
+            anvil.stop();
+            HttpResponse<String> stale = send(base, "GET", custodian, "/Patient/" + patientId, null);
+            assertThat(stale.statusCode()).as(stale.body()).isEqualTo(200);
+            assertThat(send(base, "GET", stranger, "/Patient/" + patientId, null)
+                            .statusCode())
+                    .as("nothing known about this caller: still refused")
+                    .isEqualTo(503);
+        }
+    }
 
-	/** A request that must be answered within 3 s (the configured outage settings are 0.5–2 s). */
-	private static HttpResponse<String> quick(String method, String url, String token, String body) throws Exception {
-		HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(3))
-				.header("Authorization", "Bearer " + token).header("Accept", "application/fhir+json");
-		b = body == null ? b.method(method, HttpRequest.BodyPublishers.noBody())
-				: b.header("Content-Type", "application/fhir+json").method(method, HttpRequest.BodyPublishers.ofString(body));
-		return QUICK.send(b.build(), HttpResponse.BodyHandlers.ofString());
-	}
+    /** A request that must be answered within 3 s (the configured outage settings are 0.5–2 s). */
+    private static HttpResponse<String> quick(String method, String url, String token, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(3))
+                .header("Authorization", "Bearer " + token)
+                .header("Accept", "application/fhir+json");
+        b = body == null
+                ? b.method(method, HttpRequest.BodyPublishers.noBody())
+                : b.header("Content-Type", "application/fhir+json")
+                        .method(method, HttpRequest.BodyPublishers.ofString(body));
+        return QUICK.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
 
-	/** Polls /actuator/health for up to 10 s until it matches. */
-	private static void awaitHealth(String url, java.util.function.Predicate<JsonNode> wanted) throws Exception {
-		JsonNode last = null;
-		long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-		while (System.nanoTime() < deadline) {
-			last = new ObjectMapper().readTree(QUICK.send(HttpRequest.newBuilder(URI.create(url))
-					.timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body());
-			if (wanted.test(last)) return;
-			Thread.sleep(100);
-		}
-		throw new AssertionError("not within 10 s at " + url + ": " + last);
-	}
+    /** Polls /actuator/health for up to 10 s until it matches. */
+    private static void awaitHealth(String url, java.util.function.Predicate<JsonNode> wanted) throws Exception {
+        JsonNode last = null;
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            last = new ObjectMapper()
+                    .readTree(QUICK.send(
+                                    HttpRequest.newBuilder(URI.create(url))
+                                            .timeout(Duration.ofSeconds(5))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .body());
+            if (wanted.test(last)) return;
+            Thread.sleep(100);
+        }
+        throw new AssertionError("not within 10 s at " + url + ": " + last);
+    }
 
-	private static final HttpClient QUICK = HttpClient.newHttpClient();
+    private static final HttpClient QUICK = HttpClient.newHttpClient();
 
-	private static long auditEvents(JdbcTemplate jdbc) {
-		return jdbc.queryForObject("select count(*) from HFJ_RESOURCE where RES_TYPE = 'AuditEvent'", Long.class);
-	}
+    private static long auditEvents(JdbcTemplate jdbc) {
+        return jdbc.queryForObject("select count(*) from HFJ_RESOURCE where RES_TYPE = 'AuditEvent'", Long.class);
+    }
 
-	private static String baseUrl(ConfigurableApplicationContext ctx) {
-		return "http://localhost:" + ((WebServerApplicationContext) ctx).getWebServer().getPort() + "/fhir";
-	}
+    private static String baseUrl(ConfigurableApplicationContext ctx) {
+        return "http://localhost:"
+                + ((WebServerApplicationContext) ctx).getWebServer().getPort() + "/fhir";
+    }
 
-	private static String created(HttpResponse<String> r) {
-		assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
-		String location = r.headers().firstValue("Location").orElseThrow();
-		String rest = location.substring(location.indexOf("/Patient/") + "/Patient/".length());
-		return rest.substring(0, rest.indexOf('/'));
-	}
+    private static String created(HttpResponse<String> r) {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        String location = r.headers().firstValue("Location").orElseThrow();
+        String rest = location.substring(location.indexOf("/Patient/") + "/Patient/".length());
+        return rest.substring(0, rest.indexOf('/'));
+    }
 
-	/** Polls a read for up to 15 s until it answers {@code wanted}; returns the last status. */
-	private static int awaitStatus(String base, String token, String path, int wanted) throws InterruptedException {
-		int status = 0;
-		long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-		while (System.nanoTime() < deadline && (status = send(base, "GET", token, path, null).statusCode()) != wanted) {
-			Thread.sleep(100);
-		}
-		return status;
-	}
+    /** Polls a read for up to 15 s until it answers {@code wanted}; returns the last status. */
+    private static int awaitStatus(String base, String token, String path, int wanted) throws InterruptedException {
+        int status = 0;
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (System.nanoTime() < deadline
+                && (status = send(base, "GET", token, path, null).statusCode()) != wanted) {
+            Thread.sleep(100);
+        }
+        return status;
+    }
 
-	private static HttpResponse<String> send(String base, String method, String token, String path, String body) {
-		return HttpProbe.request(method, base + path, HttpProbe.bearer(token), body);
-	}
+    private static HttpResponse<String> send(String base, String method, String token, String path, String body) {
+        return HttpProbe.request(method, base + path, HttpProbe.bearer(token), body);
+    }
 }

@@ -34,12 +34,12 @@ import org.fhirledger.crypto.FileDataKeyStore;
 import org.fhirledger.crypto.FileKeyVault;
 import org.fhirledger.crypto.ResourceVersion;
 import org.fhirledger.ledger.Bytes32;
+import org.fhirledger.ledger.Role;
 import org.fhirledger.record.CanonicalResource;
 import org.fhirledger.server.outbox.PipelineServer;
 import org.fhirledger.server.outbox.VersionRecorder;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.security.DevTokens;
-import org.fhirledger.ledger.Role;
 import org.fhirledger.server.testing.PostgresInitializer;
 import org.fhirledger.testing.AnvilExtension;
 import org.fhirledger.testing.IpfsNodeExtension;
@@ -68,451 +68,574 @@ import org.web3j.protocol.http.HttpService;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ErasureTest {
 
-	@RegisterExtension
-	static final AnvilExtension privateChain = AnvilExtension.automine();
-	@RegisterExtension
-	static final AnvilExtension publicChain = AnvilExtension.create(31338, null, 30_000_000);
-	@RegisterExtension
-	static final IpfsNodeExtension ipfs = new IpfsNodeExtension();
+    @RegisterExtension
+    static final AnvilExtension privateChain = AnvilExtension.automine();
 
-	private static final ObjectMapper JSON = new ObjectMapper();
-	private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-	private static final String M = UUID.randomUUID().toString().replace("-", "").substring(0, 10);
-	// the patient's PHI: unique strings that appear nowhere else
-	static final String FAMILY = "Zyxfam" + M;
-	static final String GIVEN = "Qwgiven" + M;
-	static final String OLD_FAMILY = "Oldfam" + M;
-	static final String BIRTH = "1903-07-19";
-	static final String NOTE = "Notetext" + M + " patient reports dizziness";
-	static final String REASON = "Reasontext" + M + " request under Art. 17";
-	static final List<String> MARKERS = List.of(FAMILY, GIVEN, OLD_FAMILY, BIRTH, "Notetext" + M, "Reasontext" + M);
+    @RegisterExtension
+    static final AnvilExtension publicChain = AnvilExtension.create(31338, null, 30_000_000);
 
-	static PrintStream realOut;
-	static PrintStream realErr;
-	static final ByteArrayOutputStream serverLog = new ByteArrayOutputStream();
-	static String jdbcUrl;
-	static Path data;
-	static PipelineServer server;
-	static String custodian;
-	static DevTokens.Minted clinician;
-	static String auditor;
-	static String admin;
+    @RegisterExtension
+    static final IpfsNodeExtension ipfs = new IpfsNodeExtension();
 
-	@BeforeAll
-	static void start() throws Exception {
-		realOut = System.out;
-		realErr = System.err;
-		System.setOut(new PrintStream(new Tee(realOut), true));
-		System.setErr(new PrintStream(new Tee(realErr), true));
-		String db = "erasure_" + M;
-		try (Connection c = PostgresInitializer.postgres().getPostgresDatabase().getConnection();
-				Statement s = c.createStatement()) {
-			s.execute("create database " + db);
-		}
-		jdbcUrl = PostgresInitializer.postgres().getJdbcUrl("postgres", db);
-		data = Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-data").toAbsolutePath()), "erasure-");
-		server = PipelineServer.start(data, privateChain.rpcUrl(), privateChain.chainId(), serverArgs());
-		custodian = server.token();
-		admin = DevTokens.mint(data, Role.ADMIN, null);
-		assertThat(send("PUT", admin, "/Practitioner/dr-e", "{\"resourceType\":\"Practitioner\",\"id\":\"dr-e\","
-				+ "\"name\":[{\"family\":\"Erwin\"}]}").statusCode()).isIn(200, 201);
-		clinician = DevTokens.mintFor(data, Role.CLINICIAN, "Practitioner/dr-e");
-		auditor = DevTokens.mint(data, Role.AUDITOR, null);
-	}
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private static final String M =
+            UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+    // the patient's PHI: unique strings that appear nowhere else
+    static final String FAMILY = "Zyxfam" + M;
+    static final String GIVEN = "Qwgiven" + M;
+    static final String OLD_FAMILY = "Oldfam" + M;
+    static final String BIRTH = "1903-07-19";
+    static final String NOTE = "Notetext" + M + " patient reports dizziness";
+    static final String REASON = "Reasontext" + M + " request under Art. 17";
+    static final List<String> MARKERS = List.of(FAMILY, GIVEN, OLD_FAMILY, BIRTH, "Notetext" + M, "Reasontext" + M);
 
-	static String[] serverArgs() {
-		return new String[] {"--spring.datasource.url=" + jdbcUrl, "--spring.datasource.username=postgres",
-				"--spring.datasource.password=", "--content-store.ipfs-api-url=" + ipfs.apiUrl(),
-				"--outbox.retry-max=1s", "--ledger.max-wait=10ms", "--anchor.enabled=true",
-				"--anchor.rpc-url=" + publicChain.rpcUrl(), "--anchor.chain-id=31338", "--anchor.gas-price=0",
-				"--anchor.every=1s", "--anchor.follow-interval=200ms", "--ledger.probe-interval=200ms"};
-	}
+    static PrintStream realOut;
+    static PrintStream realErr;
+    static final ByteArrayOutputStream serverLog = new ByteArrayOutputStream();
+    static String jdbcUrl;
+    static Path data;
+    static PipelineServer server;
+    static String custodian;
+    static DevTokens.Minted clinician;
+    static String auditor;
+    static String admin;
 
-	@AfterAll
-	static void stop() {
-		try {
-			if (server != null) server.close();
-		} finally {
-			System.setOut(realOut);
-			System.setErr(realErr);
-		}
-	}
+    @BeforeAll
+    static void start() throws Exception {
+        realOut = System.out;
+        realErr = System.err;
+        System.setOut(new PrintStream(new Tee(realOut), true));
+        System.setErr(new PrintStream(new Tee(realErr), true));
+        String db = "erasure_" + M;
+        try (Connection c = PostgresInitializer.postgres().getPostgresDatabase().getConnection();
+                Statement s = c.createStatement()) {
+            s.execute("create database " + db);
+        }
+        jdbcUrl = PostgresInitializer.postgres().getJdbcUrl("postgres", db);
+        data = Files.createTempDirectory(
+                Files.createDirectories(Path.of("target", "test-data").toAbsolutePath()), "erasure-");
+        server = PipelineServer.start(data, privateChain.rpcUrl(), privateChain.chainId(), serverArgs());
+        custodian = server.token();
+        admin = DevTokens.mint(data, Role.ADMIN, null);
+        assertThat(send(
+                                "PUT",
+                                admin,
+                                "/Practitioner/dr-e",
+                                "{\"resourceType\":\"Practitioner\",\"id\":\"dr-e\","
+                                        + "\"name\":[{\"family\":\"Erwin\"}]}")
+                        .statusCode())
+                .isIn(200, 201);
+        clinician = DevTokens.mintFor(data, Role.CLINICIAN, "Practitioner/dr-e");
+        auditor = DevTokens.mint(data, Role.AUDITOR, null);
+    }
 
-	/** A patient created by the clinician (so with the consent the server records for its creator). */
-	static String patient(String family) throws Exception {
-		return id(send("POST", clinician.token(), "/Patient", "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\""
-				+ family + "\"}]}"));
-	}
+    static String[] serverArgs() {
+        return new String[] {
+            "--spring.datasource.url=" + jdbcUrl,
+            "--spring.datasource.username=postgres",
+            "--spring.datasource.password=",
+            "--content-store.ipfs-api-url=" + ipfs.apiUrl(),
+            "--outbox.retry-max=1s",
+            "--ledger.max-wait=10ms",
+            "--anchor.enabled=true",
+            "--anchor.rpc-url=" + publicChain.rpcUrl(),
+            "--anchor.chain-id=31338",
+            "--anchor.gas-price=0",
+            "--anchor.every=1s",
+            "--anchor.follow-interval=200ms",
+            "--ledger.probe-interval=200ms"
+        };
+    }
 
-	@Test
-	@Order(1)
-	void onlyTheCustodianErasesWithAReasonAndAnUnknownPatientIs404() throws Exception {
-		String id = patient("Refused");
-		String patientToken = DevTokens.mint(data, Role.PATIENT, "Patient/" + id);
-		for (String token : List.of(clinician.token(), patientToken, admin, auditor)) {
-			HttpResponse<String> r = erase(token, id, "no");
-			assertThat(r.statusCode()).as(r.body()).isEqualTo(403);
-			assertThat(r.body()).contains("OperationOutcome").contains("$erase is for the custodian only");
-		}
-		Long denials = server.jdbc().queryForObject("select count(*) from HFJ_RES_VER where RES_TYPE = 'AuditEvent'"
-				+ " and RES_TEXT_VC like '%$erase is for the custodian only%'", Long.class);
-		assertThat(denials).isEqualTo(4);
-		HttpResponse<String> noReason = send("POST", custodian, "/Patient/" + id + "/$erase",
-				"{\"resourceType\":\"Parameters\"}");
-		assertThat(noReason.statusCode()).as(noReason.body()).isEqualTo(400);
-		assertThat(noReason.body()).contains("OperationOutcome");
-		assertThat(erase(custodian, "does-not-exist", "x").statusCode()).isEqualTo(404);
-		assertThat(send("GET", custodian, "/Patient/" + id, null).statusCode()).isEqualTo(200);
-		assertThat(server.jdbc().queryForObject("select count(*) from fl_erasure", Long.class)).isZero();
-		// the public $expunge stays refused, also for the custodian: erasure expunges through the server's own call
-		HttpResponse<String> expunge = send("POST", custodian, "/Patient/" + id + "/$expunge", "{\"resourceType\":"
-				+ "\"Parameters\",\"parameter\":[{\"name\":\"expungeEverything\",\"valueBoolean\":true}]}");
-		assertThat(expunge.statusCode()).as(expunge.body()).isBetween(400, 499);
-		assertThat(send("GET", custodian, "/Patient/" + id, null).statusCode()).isEqualTo(200);
-		// the CapabilityStatement lists the operation on Patient
-		JsonNode patientRest = null;
-		for (JsonNode r : JSON.readTree(send("GET", custodian, "/metadata", null).body()).at("/rest/0/resource")) {
-			if ("Patient".equals(r.path("type").asText())) patientRest = r;
-		}
-		assertThat(patientRest).isNotNull();
-		assertThat(patientRest.path("operation").toString()).contains("\"name\":\"erase\"");
-	}
+    @AfterAll
+    static void stop() {
+        try {
+            if (server != null) server.close();
+        } finally {
+            System.setOut(realOut);
+            System.setErr(realErr);
+        }
+    }
 
-	@Test
-	@Order(2)
-	void whileTheChainIsDownTheErasureIsRefusedBeforeAnythingChanges() throws Exception {
-		String id = patient("Outage");
-		server.awaitBacklogEmpty(Duration.ofSeconds(60));
-		privateChain.stop();
-		try {
-			HttpResponse<String> r = erase(custodian, id, "outage");
-			assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
-			assertThat(r.body()).contains("OperationOutcome").contains("nothing was changed");
-		} finally {
-			privateChain.start();
-			// the server's outage breaker lets requests through once its probe has seen the node again
-			await(() -> server.ledger().outage().isEmpty(), "the server sees the chain again");
-		}
-		assertThat(server.jdbc().queryForObject("select count(*) from fl_erasure", Long.class)).isZero();
-		assertThat(server.jdbc().queryForObject("select count(*) from fl_erased", Long.class)).isZero();
-		assertThat(send("GET", custodian, "/Patient/" + id, null).statusCode()).isEqualTo(200);
-		assertThat(send("GET", custodian, "/Consent?patient=Patient/" + id, null).body()).contains("\"total\":1");
-	}
+    /** A patient created by the clinician (so with the consent the server records for its creator). */
+    static String patient(String family) throws Exception {
+        return id(send(
+                "POST",
+                clinician.token(),
+                "/Patient",
+                "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"" + family + "\"}]}"));
+    }
 
-	@Test
-	@Order(3)
-	void anErasureInterruptedAfterItsIntentAnswers410AndARerunCompletesIt() throws Exception {
-		String id = patient("Interrupted");
-		ErasureService service = server.ctx.getBean(ErasureService.class);
-		Bytes32 pn = server.ctx.getBean(Pseudonyms.class).of("Patient", id);
-		// the first steps of an erasure, then the "crash": the intent and the erased marks, nothing deleted yet
-		service.registry().begin(id, pn, java.time.Instant.now(), ErasureTombstone.reasonHash(pn, "crash"));
-		service.registry().markErased(pn, List.of(pn));
-		assertThat(send("GET", custodian, "/Patient/" + id, null).statusCode()).isEqualTo(410);
-		assertThat(server.jdbc().queryForObject("select count(*) from HFJ_RESOURCE where RES_TYPE = 'Patient' and FHIR_ID = ?",
-				Long.class, id)).isEqualTo(1);
+    @Test
+    @Order(1)
+    void onlyTheCustodianErasesWithAReasonAndAnUnknownPatientIs404() throws Exception {
+        String id = patient("Refused");
+        String patientToken = DevTokens.mint(data, Role.PATIENT, "Patient/" + id);
+        for (String token : List.of(clinician.token(), patientToken, admin, auditor)) {
+            HttpResponse<String> r = erase(token, id, "no");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(403);
+            assertThat(r.body()).contains("OperationOutcome").contains("$erase is for the custodian only");
+        }
+        Long denials = server.jdbc()
+                .queryForObject(
+                        "select count(*) from HFJ_RES_VER where RES_TYPE = 'AuditEvent'"
+                                + " and RES_TEXT_VC like '%$erase is for the custodian only%'",
+                        Long.class);
+        assertThat(denials).isEqualTo(4);
+        HttpResponse<String> noReason =
+                send("POST", custodian, "/Patient/" + id + "/$erase", "{\"resourceType\":\"Parameters\"}");
+        assertThat(noReason.statusCode()).as(noReason.body()).isEqualTo(400);
+        assertThat(noReason.body()).contains("OperationOutcome");
+        assertThat(erase(custodian, "does-not-exist", "x").statusCode()).isEqualTo(404);
+        assertThat(send("GET", custodian, "/Patient/" + id, null).statusCode()).isEqualTo(200);
+        assertThat(server.jdbc().queryForObject("select count(*) from fl_erasure", Long.class))
+                .isZero();
+        // the public $expunge stays refused, also for the custodian: erasure expunges through the server's own call
+        HttpResponse<String> expunge = send(
+                "POST",
+                custodian,
+                "/Patient/" + id + "/$expunge",
+                "{\"resourceType\":"
+                        + "\"Parameters\",\"parameter\":[{\"name\":\"expungeEverything\",\"valueBoolean\":true}]}");
+        assertThat(expunge.statusCode()).as(expunge.body()).isBetween(400, 499);
+        assertThat(send("GET", custodian, "/Patient/" + id, null).statusCode()).isEqualTo(200);
+        // the CapabilityStatement lists the operation on Patient
+        JsonNode patientRest = null;
+        for (JsonNode r :
+                JSON.readTree(send("GET", custodian, "/metadata", null).body()).at("/rest/0/resource")) {
+            if ("Patient".equals(r.path("type").asText())) patientRest = r;
+        }
+        assertThat(patientRest).isNotNull();
+        assertThat(patientRest.path("operation").toString()).contains("\"name\":\"erase\"");
+    }
 
-		HttpResponse<String> rerun = erase(custodian, id, "crash");
-		assertThat(rerun.statusCode()).as(rerun.body()).isEqualTo(200);
-		assertThat(server.jdbc().queryForObject("select count(*) from HFJ_RESOURCE where FHIR_ID = ?", Long.class, id)).isZero();
-		assertThat(server.jdbc().queryForObject("select count(*) from HFJ_RESOURCE r where RES_TYPE = 'Consent' and exists"
-				+ " (select 1 from fl_outbox o where o.res_type = 'Consent' and o.res_id = r.FHIR_ID and o.patient_pn = ?)",
-				Long.class, pn.toHex())).isZero();
-		assertThat(service.registry().find(pn).orElseThrow().state()).isEqualTo(ErasureRegistry.State.DONE);
-		HttpResponse<String> again = erase(custodian, id, "crash");
-		assertThat(again.statusCode()).isEqualTo(410);
-		assertThat(again.body()).contains("already erased");
-	}
+    @Test
+    @Order(2)
+    void whileTheChainIsDownTheErasureIsRefusedBeforeAnythingChanges() throws Exception {
+        String id = patient("Outage");
+        server.awaitBacklogEmpty(Duration.ofSeconds(60));
+        privateChain.stop();
+        try {
+            HttpResponse<String> r = erase(custodian, id, "outage");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+            assertThat(r.body()).contains("OperationOutcome").contains("nothing was changed");
+        } finally {
+            privateChain.start();
+            // the server's outage breaker lets requests through once its probe has seen the node again
+            await(() -> server.ledger().outage().isEmpty(), "the server sees the chain again");
+        }
+        assertThat(server.jdbc().queryForObject("select count(*) from fl_erasure", Long.class))
+                .isZero();
+        assertThat(server.jdbc().queryForObject("select count(*) from fl_erased", Long.class))
+                .isZero();
+        assertThat(send("GET", custodian, "/Patient/" + id, null).statusCode()).isEqualTo(200);
+        assertThat(send("GET", custodian, "/Consent?patient=Patient/" + id, null)
+                        .body())
+                .contains("\"total\":1");
+    }
 
-	@Test
-	@Order(4)
-	void anErasedPatientIsGoneFromTheDatabaseTheContentStoreTheChainsAndTheLogsAndTheLedgerProvesItExisted()
-			throws Exception {
-		// the patient: two versions, an observation with a note, a deleted observation, and the creator's consent
-		String id = id(send("POST", clinician.token(), "/Patient", "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\""
-				+ OLD_FAMILY + "\"}],\"birthDate\":\"" + BIRTH + "\"}"));
-		assertThat(send("PUT", clinician.token(), "/Patient/" + id, "{\"resourceType\":\"Patient\",\"id\":\"" + id
-				+ "\",\"name\":[{\"family\":\"" + FAMILY + "\",\"given\":[\"" + GIVEN + "\"]}],\"birthDate\":\"" + BIRTH
-				+ "\"}").statusCode()).isEqualTo(200);
-		String obs = id(send("POST", clinician.token(), "/Observation", observation(id, NOTE)));
-		String gone = id(send("POST", clinician.token(), "/Observation", observation(id, "Notetext" + M + " deleted")));
-		assertThat(send("DELETE", clinician.token(), "/Observation/" + gone, null).statusCode()).isIn(200, 204);
-		String other = patient("Bystander" + M.substring(0, 3));
-		String otherObs = id(send("POST", clinician.token(), "/Observation", observation(other, "unrelated")));
-		server.awaitBacklogEmpty(Duration.ofSeconds(60));
+    @Test
+    @Order(3)
+    void anErasureInterruptedAfterItsIntentAnswers410AndARerunCompletesIt() throws Exception {
+        String id = patient("Interrupted");
+        ErasureService service = server.ctx.getBean(ErasureService.class);
+        Bytes32 pn = server.ctx.getBean(Pseudonyms.class).of("Patient", id);
+        // the first steps of an erasure, then the "crash": the intent and the erased marks, nothing deleted yet
+        service.registry().begin(id, pn, java.time.Instant.now(), ErasureTombstone.reasonHash(pn, "crash"));
+        service.registry().markErased(pn, List.of(pn));
+        assertThat(send("GET", custodian, "/Patient/" + id, null).statusCode()).isEqualTo(410);
+        assertThat(server.jdbc()
+                        .queryForObject(
+                                "select count(*) from HFJ_RESOURCE where RES_TYPE = 'Patient' and FHIR_ID = ?",
+                                Long.class,
+                                id))
+                .isEqualTo(1);
 
-		Pseudonyms pseudonyms = server.ctx.getBean(Pseudonyms.class);
-		Bytes32 pn = pseudonyms.of("Patient", id);
-		String v1Hash = server.jdbc().queryForObject("select content_hash from fl_outbox where res_type = 'Patient'"
-				+ " and res_id = ? and res_version = 1", String.class, id);
-		List<String> cids = server.jdbc().queryForList("select cid from fl_outbox where kind = 'RECORD' and patient_pn = ?",
-				String.class, pn.toHex());
-		assertThat(cids).hasSizeGreaterThanOrEqualTo(6); // 2 patient, 2+1 observations, consent
-		await(() -> anchored("Patient/" + id + "/_history/1"), "version 1 anchored");
-		String clinicianAddress = clinician.ledgerAddress();
-		assertThat(server.ledger().consentOf(pn, clinicianAddress).actions()).isNotZero();
+        HttpResponse<String> rerun = erase(custodian, id, "crash");
+        assertThat(rerun.statusCode()).as(rerun.body()).isEqualTo(200);
+        assertThat(server.jdbc().queryForObject("select count(*) from HFJ_RESOURCE where FHIR_ID = ?", Long.class, id))
+                .isZero();
+        assertThat(server.jdbc()
+                        .queryForObject(
+                                "select count(*) from HFJ_RESOURCE r where RES_TYPE = 'Consent' and exists"
+                                        + " (select 1 from fl_outbox o where o.res_type = 'Consent' and o.res_id = r.FHIR_ID and o.patient_pn = ?)",
+                                Long.class,
+                                pn.toHex()))
+                .isZero();
+        assertThat(service.registry().find(pn).orElseThrow().state()).isEqualTo(ErasureRegistry.State.DONE);
+        HttpResponse<String> again = erase(custodian, id, "crash");
+        assertThat(again.statusCode()).isEqualTo(410);
+        assertThat(again.body()).contains("already erased");
+    }
 
-		// positive controls: the scans see the markers while they are there
-		assertThat(databaseHits()).contains(FAMILY, OLD_FAMILY, BIRTH, "Notetext" + M);
-		KuboContentStore node = new KuboContentStore(KuboConfig.defaults(ipfs.apiUrl()));
-		EnvelopeCipher cipher = new EnvelopeCipher(FileKeyVault.open(data), new FileDataKeyStore(data));
-		byte[] v1 = node.get(Cid.parse(server.jdbc().queryForObject("select cid from fl_outbox where res_type = 'Patient'"
-				+ " and res_id = ? and res_version = 1", String.class, id)));
-		assertThat(new String(cipher.decrypt(VersionRecorder.keyIdOf(pn), new ResourceVersion("Patient", id, "1"), v1),
-				StandardCharsets.UTF_8)).contains(OLD_FAMILY);
+    @Test
+    @Order(4)
+    void anErasedPatientIsGoneFromTheDatabaseTheContentStoreTheChainsAndTheLogsAndTheLedgerProvesItExisted()
+            throws Exception {
+        // the patient: two versions, an observation with a note, a deleted observation, and the creator's consent
+        String id = id(send(
+                "POST",
+                clinician.token(),
+                "/Patient",
+                "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"" + OLD_FAMILY + "\"}],\"birthDate\":\"" + BIRTH
+                        + "\"}"));
+        assertThat(send(
+                                "PUT",
+                                clinician.token(),
+                                "/Patient/" + id,
+                                "{\"resourceType\":\"Patient\",\"id\":\"" + id
+                                        + "\",\"name\":[{\"family\":\"" + FAMILY + "\",\"given\":[\"" + GIVEN
+                                        + "\"]}],\"birthDate\":\"" + BIRTH
+                                        + "\"}")
+                        .statusCode())
+                .isEqualTo(200);
+        String obs = id(send("POST", clinician.token(), "/Observation", observation(id, NOTE)));
+        String gone = id(send("POST", clinician.token(), "/Observation", observation(id, "Notetext" + M + " deleted")));
+        assertThat(send("DELETE", clinician.token(), "/Observation/" + gone, null)
+                        .statusCode())
+                .isIn(200, 204);
+        String other = patient("Bystander" + M.substring(0, 3));
+        String otherObs = id(send("POST", clinician.token(), "/Observation", observation(other, "unrelated")));
+        server.awaitBacklogEmpty(Duration.ofSeconds(60));
 
-		HttpResponse<String> erased = erase(custodian, id, REASON);
-		assertThat(erased.statusCode()).as(erased.body()).isEqualTo(200);
-		JsonNode answer = JSON.readTree(erased.body());
-		assertThat(value(answer, "status")).isEqualTo("erased");
-		String entry = value(answer, "erasureEntry");
-		// versions 1, 2, the delete (3), then the erasure entry
-		assertThat(entry).isEqualTo("Patient/" + id + "/_history/4");
+        Pseudonyms pseudonyms = server.ctx.getBean(Pseudonyms.class);
+        Bytes32 pn = pseudonyms.of("Patient", id);
+        String v1Hash = server.jdbc()
+                .queryForObject(
+                        "select content_hash from fl_outbox where res_type = 'Patient'"
+                                + " and res_id = ? and res_version = 1",
+                        String.class,
+                        id);
+        List<String> cids = server.jdbc()
+                .queryForList(
+                        "select cid from fl_outbox where kind = 'RECORD' and patient_pn = ?", String.class, pn.toHex());
+        assertThat(cids).hasSizeGreaterThanOrEqualTo(6); // 2 patient, 2+1 observations, consent
+        await(() -> anchored("Patient/" + id + "/_history/1"), "version 1 anchored");
+        String clinicianAddress = clinician.ledgerAddress();
+        assertThat(server.ledger().consentOf(pn, clinicianAddress).actions()).isNotZero();
 
-		// reads answer 410 with an OperationOutcome; the bystander is untouched
-		for (String path : List.of("/Patient/" + id, "/Patient/" + id + "/_history/1", "/Patient/" + id + "/_history",
-				"/Patient?_id=" + id, "/Observation/" + obs, "/Observation/" + gone + "/_history/1",
-				"/Observation?patient=Patient/" + id)) {
-			HttpResponse<String> r = send("GET", custodian, path, null);
-			assertThat(r.statusCode()).as(path).isEqualTo(410);
-			assertThat(r.body()).as(path).contains("OperationOutcome").contains("erased on");
-		}
-		assertThat(send("PUT", custodian, "/Patient/" + id, "{\"resourceType\":\"Patient\",\"id\":\"" + id + "\"}")
-				.statusCode()).isEqualTo(410);
-		assertThat(send("GET", custodian, "/Observation/" + otherObs, null).statusCode()).isEqualTo(200);
-		assertThat(send("GET", custodian, "/Patient/" + other, null).statusCode()).isEqualTo(200);
-		HttpResponse<String> again = erase(custodian, id, REASON);
-		assertThat(again.statusCode()).isEqualTo(410);
+        // positive controls: the scans see the markers while they are there
+        assertThat(databaseHits()).contains(FAMILY, OLD_FAMILY, BIRTH, "Notetext" + M);
+        KuboContentStore node = new KuboContentStore(KuboConfig.defaults(ipfs.apiUrl()));
+        EnvelopeCipher cipher = new EnvelopeCipher(FileKeyVault.open(data), new FileDataKeyStore(data));
+        byte[] v1 = node.get(Cid.parse(server.jdbc()
+                .queryForObject(
+                        "select cid from fl_outbox where res_type = 'Patient'" + " and res_id = ? and res_version = 1",
+                        String.class,
+                        id)));
+        assertThat(new String(
+                        cipher.decrypt(VersionRecorder.keyIdOf(pn), new ResourceVersion("Patient", id, "1"), v1),
+                        StandardCharsets.UTF_8))
+                .contains(OLD_FAMILY);
 
-		// access revoked on chain, key shredded, what the content store holds is ciphertext nobody can open
-		assertThat(server.ledger().consentOf(pn, clinicianAddress).actions()).isZero();
-		assertThat(new EnvelopeCipher(FileKeyVault.open(data), new FileDataKeyStore(data)).isShredded(VersionRecorder.keyIdOf(pn))).isTrue();
-		// a fresh cipher over the key store (the one above holds the key in memory, as the server's did until it shredded)
-		EnvelopeCipher after = new EnvelopeCipher(FileKeyVault.open(data), new FileDataKeyStore(data));
-		assertThatThrownBy(() -> after.decrypt(VersionRecorder.keyIdOf(pn), new ResourceVersion("Patient", id, "1"), v1))
-				.isInstanceOf(DataKeyDestroyedException.class);
-		for (String cid : cids) {
-			String raw = new String(node.get(Cid.parse(cid)), StandardCharsets.ISO_8859_1);
-			for (String m : MARKERS) assertThat(raw).doesNotContain(m);
-		}
+        HttpResponse<String> erased = erase(custodian, id, REASON);
+        assertThat(erased.statusCode()).as(erased.body()).isEqualTo(200);
+        JsonNode answer = JSON.readTree(erased.body());
+        assertThat(value(answer, "status")).isEqualTo("erased");
+        String entry = value(answer, "erasureEntry");
+        // versions 1, 2, the delete (3), then the erasure entry
+        assertThat(entry).isEqualTo("Patient/" + id + "/_history/4");
 
-		// the ledger: the erasure entry is recorded and anchored; $verify says "erased" with the old hash and a proof
-		server.awaitBacklogEmpty(Duration.ofSeconds(60));
-		await(() -> anchored(entry), "erasure entry anchored");
-		ErasureRegistry.Erasure e = server.ctx.getBean(ErasureRegistry.class).find(pn).orElseThrow();
-		Bytes32 tombstone = CanonicalResource.contentHash(ErasureTombstone.json("Patient", id, e.erasedAt(), e.reasonHash()));
-		assertThat(server.ledger().findRecord(pn, 4).orElseThrow().entry().contentHash()).isEqualTo(tombstone);
-		JsonNode current = verify(auditor, "/Patient/" + id);
-		assertThat(value(current, "status")).isEqualTo("erased");
-		assertThat(value(current, "contentHash")).isEqualTo(tombstone.toHex());
-		JsonNode old = verify(auditor, "/Patient/" + id + "/_history/1");
-		assertThat(value(old, "status")).isEqualTo("erased");
-		assertThat(value(old, "contentHash")).isEqualTo(v1Hash);
-		assertThat(value(old, "erasedAt")).isEqualTo(e.erasedAt().toString());
-		assertThat(old.toString()).contains("inclusionProof").contains("anchorTx");
-		// to a caller who may not see the patient an erased id is one more id that is not theirs: 404, like any other
-		assertThat(send("GET", clinician.token(), "/Patient/" + id + "/_history/1/$verify", null).statusCode()).isEqualTo(404);
+        // reads answer 410 with an OperationOutcome; the bystander is untouched
+        for (String path : List.of(
+                "/Patient/" + id,
+                "/Patient/" + id + "/_history/1",
+                "/Patient/" + id + "/_history",
+                "/Patient?_id=" + id,
+                "/Observation/" + obs,
+                "/Observation/" + gone + "/_history/1",
+                "/Observation?patient=Patient/" + id)) {
+            HttpResponse<String> r = send("GET", custodian, path, null);
+            assertThat(r.statusCode()).as(path).isEqualTo(410);
+            assertThat(r.body()).as(path).contains("OperationOutcome").contains("erased on");
+        }
+        assertThat(send("PUT", custodian, "/Patient/" + id, "{\"resourceType\":\"Patient\",\"id\":\"" + id + "\"}")
+                        .statusCode())
+                .isEqualTo(410);
+        assertThat(send("GET", custodian, "/Observation/" + otherObs, null).statusCode())
+                .isEqualTo(200);
+        assertThat(send("GET", custodian, "/Patient/" + other, null).statusCode())
+                .isEqualTo(200);
+        HttpResponse<String> again = erase(custodian, id, REASON);
+        assertThat(again.statusCode()).isEqualTo(410);
 
-		// the erasure is audited with the reason's hash
-		assertThat(server.jdbc().queryForObject("select count(*) from HFJ_RES_VER where RES_TYPE = 'AuditEvent'"
-				+ " and RES_TEXT_VC like ?", Long.class, "%" + e.reasonHash() + "%")).isEqualTo(1);
+        // access revoked on chain, key shredded, what the content store holds is ciphertext nobody can open
+        assertThat(server.ledger().consentOf(pn, clinicianAddress).actions()).isZero();
+        assertThat(new EnvelopeCipher(FileKeyVault.open(data), new FileDataKeyStore(data))
+                        .isShredded(VersionRecorder.keyIdOf(pn)))
+                .isTrue();
+        // a fresh cipher over the key store (the one above holds the key in memory, as the server's did until it
+        // shredded)
+        EnvelopeCipher after = new EnvelopeCipher(FileKeyVault.open(data), new FileDataKeyStore(data));
+        assertThatThrownBy(
+                        () -> after.decrypt(VersionRecorder.keyIdOf(pn), new ResourceVersion("Patient", id, "1"), v1))
+                .isInstanceOf(DataKeyDestroyedException.class);
+        for (String cid : cids) {
+            String raw = new String(node.get(Cid.parse(cid)), StandardCharsets.ISO_8859_1);
+            for (String m : MARKERS) assertThat(raw).doesNotContain(m);
+        }
 
-		// nothing of the patient anywhere
-		assertThat(databaseHits()).isEmpty();
-		assertThat(chainHits(privateChain.rpcUrl())).isEmpty();
-		assertThat(chainHits(publicChain.rpcUrl())).isEmpty();
-		String log = serverLog.toString(StandardCharsets.UTF_8);
-		assertThat(log).contains("erasure of patient " + pn.toHex());
-		for (String m : MARKERS) assertThat(log).doesNotContain(m);
-	}
+        // the ledger: the erasure entry is recorded and anchored; $verify says "erased" with the old hash and a proof
+        server.awaitBacklogEmpty(Duration.ofSeconds(60));
+        await(() -> anchored(entry), "erasure entry anchored");
+        ErasureRegistry.Erasure e =
+                server.ctx.getBean(ErasureRegistry.class).find(pn).orElseThrow();
+        Bytes32 tombstone =
+                CanonicalResource.contentHash(ErasureTombstone.json("Patient", id, e.erasedAt(), e.reasonHash()));
+        assertThat(server.ledger().findRecord(pn, 4).orElseThrow().entry().contentHash())
+                .isEqualTo(tombstone);
+        JsonNode current = verify(auditor, "/Patient/" + id);
+        assertThat(value(current, "status")).isEqualTo("erased");
+        assertThat(value(current, "contentHash")).isEqualTo(tombstone.toHex());
+        JsonNode old = verify(auditor, "/Patient/" + id + "/_history/1");
+        assertThat(value(old, "status")).isEqualTo("erased");
+        assertThat(value(old, "contentHash")).isEqualTo(v1Hash);
+        assertThat(value(old, "erasedAt")).isEqualTo(e.erasedAt().toString());
+        assertThat(old.toString()).contains("inclusionProof").contains("anchorTx");
+        // to a caller who may not see the patient an erased id is one more id that is not theirs: 404, like any other
+        assertThat(send("GET", clinician.token(), "/Patient/" + id + "/_history/1/$verify", null)
+                        .statusCode())
+                .isEqualTo(404);
 
-	@Test
-	@Order(5)
-	void anErasureInterruptedByACrashIsCompletedWhenTheServerStartsAgain() throws Exception {
-		String id = patient("Restarted");
-		Bytes32 pn = server.ctx.getBean(Pseudonyms.class).of("Patient", id);
-		ErasureRegistry registry = server.ctx.getBean(ErasureRegistry.class);
-		registry.begin(id, pn, java.time.Instant.now(), ErasureTombstone.reasonHash(pn, "crash"));
-		registry.markErased(pn, List.of(pn));
-		server.close(); // the "crash" after the intent
-		server = PipelineServer.start(data, privateChain.rpcUrl(), privateChain.chainId(), serverArgs());
-		custodian = server.token();
-		ErasureRegistry after = server.ctx.getBean(ErasureRegistry.class);
-		await(() -> after.find(pn).map(e -> e.state() == ErasureRegistry.State.DONE).orElse(false), "erasure resumed");
-		assertThat(server.jdbc().queryForObject("select count(*) from HFJ_RESOURCE where FHIR_ID = ?", Long.class, id)).isZero();
-		assertThat(send("GET", custodian, "/Patient/" + id, null).statusCode()).isEqualTo(410);
-	}
+        // the erasure is audited with the reason's hash
+        assertThat(server.jdbc()
+                        .queryForObject(
+                                "select count(*) from HFJ_RES_VER where RES_TYPE = 'AuditEvent'"
+                                        + " and RES_TEXT_VC like ?",
+                                Long.class,
+                                "%" + e.reasonHash() + "%"))
+                .isEqualTo(1);
 
-	@Test
-	@Order(6)
-	void aResourceThatIsAnotherPatientsTooBlocksTheErasureUntilThePatientIsRemovedFromIt() throws Exception {
-		String leaving = patient("Leaving");
-		String staying = patient("Staying");
-		String group = id(send("POST", custodian, "/Group", "{\"resourceType\":\"Group\",\"type\":\"person\","
-				+ "\"actual\":true,\"member\":[{\"entity\":{\"reference\":\"Patient/" + leaving + "\"}},"
-				+ "{\"entity\":{\"reference\":\"Patient/" + staying + "\"}}]}"));
-		Bytes32 pn = server.ctx.getBean(Pseudonyms.class).of("Patient", leaving);
-		ErasureRegistry registry = server.ctx.getBean(ErasureRegistry.class);
+        // nothing of the patient anywhere
+        assertThat(databaseHits()).isEmpty();
+        assertThat(chainHits(privateChain.rpcUrl())).isEmpty();
+        assertThat(chainHits(publicChain.rpcUrl())).isEmpty();
+        String log = serverLog.toString(StandardCharsets.UTF_8);
+        assertThat(log).contains("erasure of patient " + pn.toHex());
+        for (String m : MARKERS) assertThat(log).doesNotContain(m);
+    }
 
-		HttpResponse<String> refused = erase(custodian, leaving, "shared");
-		assertThat(refused.statusCode()).as(refused.body()).isEqualTo(409);
-		assertThat(refused.body()).contains("OperationOutcome").contains("Group/" + group).contains("Nothing was changed");
-		assertThat(registry.find(pn)).isEmpty();
-		assertThat(send("GET", custodian, "/Patient/" + leaving, null).statusCode()).isEqualTo(200);
-		assertThat(send("GET", custodian, "/Group/" + group, null).body()).contains("Patient/" + leaving);
+    @Test
+    @Order(5)
+    void anErasureInterruptedByACrashIsCompletedWhenTheServerStartsAgain() throws Exception {
+        String id = patient("Restarted");
+        Bytes32 pn = server.ctx.getBean(Pseudonyms.class).of("Patient", id);
+        ErasureRegistry registry = server.ctx.getBean(ErasureRegistry.class);
+        registry.begin(id, pn, java.time.Instant.now(), ErasureTombstone.reasonHash(pn, "crash"));
+        registry.markErased(pn, List.of(pn));
+        server.close(); // the "crash" after the intent
+        server = PipelineServer.start(data, privateChain.rpcUrl(), privateChain.chainId(), serverArgs());
+        custodian = server.token();
+        ErasureRegistry after = server.ctx.getBean(ErasureRegistry.class);
+        await(
+                () -> after.find(pn)
+                        .map(e -> e.state() == ErasureRegistry.State.DONE)
+                        .orElse(false),
+                "erasure resumed");
+        assertThat(server.jdbc().queryForObject("select count(*) from HFJ_RESOURCE where FHIR_ID = ?", Long.class, id))
+                .isZero();
+        assertThat(send("GET", custodian, "/Patient/" + id, null).statusCode()).isEqualTo(410);
+    }
 
-		// the custodian takes the patient out of the group: the erasure goes ahead, the group and its other member stay
-		HttpResponse<String> updated = send("PUT", custodian, "/Group/" + group, "{\"resourceType\":\"Group\",\"id\":\""
-				+ group + "\",\"type\":\"person\",\"actual\":true,\"member\":[{\"entity\":{\"reference\":\"Patient/"
-				+ staying + "\"}}]}");
-		assertThat(updated.statusCode()).as(updated.body()).isEqualTo(200);
-		HttpResponse<String> erased = erase(custodian, leaving, "shared");
-		assertThat(erased.statusCode()).as(erased.body()).isEqualTo(200);
-		assertThat(send("GET", custodian, "/Patient/" + leaving, null).statusCode()).isEqualTo(410);
-		HttpResponse<String> kept = send("GET", custodian, "/Group/" + group, null);
-		assertThat(kept.statusCode()).as(kept.body()).isEqualTo(200);
-		assertThat(kept.body()).contains("Patient/" + staying);
-		assertThat(send("GET", custodian, "/Patient/" + staying, null).statusCode()).isEqualTo(200);
-	}
+    @Test
+    @Order(6)
+    void aResourceThatIsAnotherPatientsTooBlocksTheErasureUntilThePatientIsRemovedFromIt() throws Exception {
+        String leaving = patient("Leaving");
+        String staying = patient("Staying");
+        String group = id(send(
+                "POST",
+                custodian,
+                "/Group",
+                "{\"resourceType\":\"Group\",\"type\":\"person\","
+                        + "\"actual\":true,\"member\":[{\"entity\":{\"reference\":\"Patient/" + leaving + "\"}},"
+                        + "{\"entity\":{\"reference\":\"Patient/" + staying + "\"}}]}"));
+        Bytes32 pn = server.ctx.getBean(Pseudonyms.class).of("Patient", leaving);
+        ErasureRegistry registry = server.ctx.getBean(ErasureRegistry.class);
 
-	// ---- scans
+        HttpResponse<String> refused = erase(custodian, leaving, "shared");
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(409);
+        assertThat(refused.body())
+                .contains("OperationOutcome")
+                .contains("Group/" + group)
+                .contains("Nothing was changed");
+        assertThat(registry.find(pn)).isEmpty();
+        assertThat(send("GET", custodian, "/Patient/" + leaving, null).statusCode())
+                .isEqualTo(200);
+        assertThat(send("GET", custodian, "/Group/" + group, null).body()).contains("Patient/" + leaving);
 
-	/** The markers found in any row of any table (each row as text: bytea as hex), and in large objects. */
-	static List<String> databaseHits() throws Exception {
-		List<String> hits = new ArrayList<>();
-		try (Connection c = java.sql.DriverManager.getConnection(jdbcUrl, "postgres", "");
-				Statement s = c.createStatement()) {
-			List<String> tables = new ArrayList<>();
-			try (ResultSet rs = s.executeQuery("select table_schema, table_name from information_schema.tables where"
-					+ " table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema')")) {
-				while (rs.next()) tables.add("\"" + rs.getString(1) + "\".\"" + rs.getString(2) + "\"");
-			}
-			assertThat(tables).hasSizeGreaterThan(20);
-			tables.add("pg_catalog.pg_largeobject");
-			for (String t : tables) {
-				try (ResultSet rs = s.executeQuery("select t::text from " + t + " t")) {
-					while (rs.next()) {
-						String row = rs.getString(1);
-						for (String m : MARKERS) {
-							if (row.contains(m) || row.contains(hex(m))) hits.add(m);
-						}
-					}
-				}
-			}
-		}
-		return hits;
-	}
+        // the custodian takes the patient out of the group: the erasure goes ahead, the group and its other member stay
+        HttpResponse<String> updated = send(
+                "PUT",
+                custodian,
+                "/Group/" + group,
+                "{\"resourceType\":\"Group\",\"id\":\""
+                        + group
+                        + "\",\"type\":\"person\",\"actual\":true,\"member\":[{\"entity\":{\"reference\":\"Patient/"
+                        + staying + "\"}}]}");
+        assertThat(updated.statusCode()).as(updated.body()).isEqualTo(200);
+        HttpResponse<String> erased = erase(custodian, leaving, "shared");
+        assertThat(erased.statusCode()).as(erased.body()).isEqualTo(200);
+        assertThat(send("GET", custodian, "/Patient/" + leaving, null).statusCode())
+                .isEqualTo(410);
+        HttpResponse<String> kept = send("GET", custodian, "/Group/" + group, null);
+        assertThat(kept.statusCode()).as(kept.body()).isEqualTo(200);
+        assertThat(kept.body()).contains("Patient/" + staying);
+        assertThat(send("GET", custodian, "/Patient/" + staying, null).statusCode())
+                .isEqualTo(200);
+    }
 
-	/** The markers (as UTF-8 hex) in the input of any transaction or the data and topics of any log. */
-	static List<String> chainHits(String rpc) throws Exception {
-		List<String> hits = new ArrayList<>();
-		Web3j web3 = Web3j.build(new HttpService(rpc));
-		try {
-			long head = web3.ethBlockNumber().send().getBlockNumber().longValueExact();
-			StringBuilder all = new StringBuilder();
-			for (long b = 0; b <= head; b++) {
-				EthBlock.Block block = web3.ethGetBlockByNumber(DefaultBlockParameter.valueOf(BigInteger.valueOf(b)), true)
-						.send().getBlock();
-				for (EthBlock.TransactionResult<?> tr : block.getTransactions()) {
-					all.append(((EthBlock.TransactionObject) tr.get()).getInput()).append('\n');
-				}
-			}
-			EthFilter everything = new EthFilter(DefaultBlockParameter.valueOf(BigInteger.ZERO),
-					DefaultBlockParameterName.LATEST, List.of());
-			for (EthLog.LogResult<?> lr : web3.ethGetLogs(everything).send().getLogs()) {
-				org.web3j.protocol.core.methods.response.Log log = (org.web3j.protocol.core.methods.response.Log) lr.get();
-				all.append(log.getData()).append(String.join("", log.getTopics())).append('\n');
-			}
-			assertThat(all.length()).isGreaterThan(1000);
-			String text = all.toString().toLowerCase(Locale.ROOT);
-			for (String m : MARKERS) if (text.contains(hex(m))) hits.add(m);
-		} finally {
-			web3.shutdown();
-		}
-		return hits;
-	}
+    // ---- scans
 
-	static String hex(String s) {
-		return HexFormat.of().formatHex(s.getBytes(StandardCharsets.UTF_8));
-	}
+    /** The markers found in any row of any table (each row as text: bytea as hex), and in large objects. */
+    static List<String> databaseHits() throws Exception {
+        List<String> hits = new ArrayList<>();
+        try (Connection c = java.sql.DriverManager.getConnection(jdbcUrl, "postgres", "");
+                Statement s = c.createStatement()) {
+            List<String> tables = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery("select table_schema, table_name from information_schema.tables where"
+                    + " table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema')")) {
+                while (rs.next()) tables.add("\"" + rs.getString(1) + "\".\"" + rs.getString(2) + "\"");
+            }
+            assertThat(tables).hasSizeGreaterThan(20);
+            tables.add("pg_catalog.pg_largeobject");
+            for (String t : tables) {
+                try (ResultSet rs = s.executeQuery("select t::text from " + t + " t")) {
+                    while (rs.next()) {
+                        String row = rs.getString(1);
+                        for (String m : MARKERS) {
+                            if (row.contains(m) || row.contains(hex(m))) hits.add(m);
+                        }
+                    }
+                }
+            }
+        }
+        return hits;
+    }
 
-	// ---- helpers
+    /** The markers (as UTF-8 hex) in the input of any transaction or the data and topics of any log. */
+    static List<String> chainHits(String rpc) throws Exception {
+        List<String> hits = new ArrayList<>();
+        Web3j web3 = Web3j.build(new HttpService(rpc));
+        try {
+            long head = web3.ethBlockNumber().send().getBlockNumber().longValueExact();
+            StringBuilder all = new StringBuilder();
+            for (long b = 0; b <= head; b++) {
+                EthBlock.Block block = web3.ethGetBlockByNumber(
+                                DefaultBlockParameter.valueOf(BigInteger.valueOf(b)), true)
+                        .send()
+                        .getBlock();
+                for (EthBlock.TransactionResult<?> tr : block.getTransactions()) {
+                    all.append(((EthBlock.TransactionObject) tr.get()).getInput())
+                            .append('\n');
+                }
+            }
+            EthFilter everything = new EthFilter(
+                    DefaultBlockParameter.valueOf(BigInteger.ZERO), DefaultBlockParameterName.LATEST, List.of());
+            for (EthLog.LogResult<?> lr : web3.ethGetLogs(everything).send().getLogs()) {
+                org.web3j.protocol.core.methods.response.Log log =
+                        (org.web3j.protocol.core.methods.response.Log) lr.get();
+                all.append(log.getData())
+                        .append(String.join("", log.getTopics()))
+                        .append('\n');
+            }
+            assertThat(all.length()).isGreaterThan(1000);
+            String text = all.toString().toLowerCase(Locale.ROOT);
+            for (String m : MARKERS) if (text.contains(hex(m))) hits.add(m);
+        } finally {
+            web3.shutdown();
+        }
+        return hits;
+    }
 
-	static boolean anchored(String versionRef) {
-		try {
-			JsonNode v = verify(auditor, "/" + versionRef);
-			return v.toString().contains("inclusionProof");
-		} catch (Exception e) {
-			return false;
-		}
-	}
+    static String hex(String s) {
+        return HexFormat.of().formatHex(s.getBytes(StandardCharsets.UTF_8));
+    }
 
-	static JsonNode verify(String token, String ref) throws Exception {
-		HttpResponse<String> r = send("GET", token, ref + "/$verify", null);
-		assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-		return JSON.readTree(r.body());
-	}
+    // ---- helpers
 
-	static String observation(String patient, String note) {
-		return "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"vitals\"},\"subject\":"
-				+ "{\"reference\":\"Patient/" + patient + "\"},\"note\":[{\"text\":\"" + note + "\"}]}";
-	}
+    static boolean anchored(String versionRef) {
+        try {
+            JsonNode v = verify(auditor, "/" + versionRef);
+            return v.toString().contains("inclusionProof");
+        } catch (Exception e) {
+            return false;
+        }
+    }
 
-	static HttpResponse<String> erase(String token, String id, String reason) throws Exception {
-		return send("POST", token, "/Patient/" + id + "/$erase", "{\"resourceType\":\"Parameters\",\"parameter\":["
-				+ "{\"name\":\"reason\",\"valueString\":\"" + reason + "\"}]}");
-	}
+    static JsonNode verify(String token, String ref) throws Exception {
+        HttpResponse<String> r = send("GET", token, ref + "/$verify", null);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return JSON.readTree(r.body());
+    }
 
-	static HttpResponse<String> send(String method, String token, String path, String body) throws Exception {
-		HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.baseUrl() + path))
-				.header("Authorization", "Bearer " + token).header("Accept", "application/fhir+json")
-				.timeout(Duration.ofSeconds(120));
-		if (body != null) b.header("Content-Type", "application/fhir+json");
-		b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-		return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-	}
+    static String observation(String patient, String note) {
+        return "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"vitals\"},\"subject\":"
+                + "{\"reference\":\"Patient/" + patient + "\"},\"note\":[{\"text\":\"" + note + "\"}]}";
+    }
 
-	static String id(HttpResponse<String> r) throws Exception {
-		assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
-		return JSON.readTree(r.body()).get("id").asText();
-	}
+    static HttpResponse<String> erase(String token, String id, String reason) throws Exception {
+        return send(
+                "POST",
+                token,
+                "/Patient/" + id + "/$erase",
+                "{\"resourceType\":\"Parameters\",\"parameter\":[" + "{\"name\":\"reason\",\"valueString\":\"" + reason
+                        + "\"}]}");
+    }
 
-	static String value(JsonNode params, String name) {
-		for (JsonNode p : params.path("parameter")) {
-			if (p.path("name").asText().equals(name)) {
-				JsonNode v = p.path("valueString").isMissingNode() ? p.path("valueCode") : p.path("valueString");
-				return v.asText();
-			}
-		}
-		return null;
-	}
+    static HttpResponse<String> send(String method, String token, String path, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.baseUrl() + path))
+                .header("Authorization", "Bearer " + token)
+                .header("Accept", "application/fhir+json")
+                .timeout(Duration.ofSeconds(120));
+        if (body != null) b.header("Content-Type", "application/fhir+json");
+        b.method(
+                method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
 
-	static void await(java.util.function.BooleanSupplier condition, String what) {
-		PipelineServer.await(condition, Duration.ofSeconds(60), what);
-	}
+    static String id(HttpResponse<String> r) throws Exception {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        return JSON.readTree(r.body()).get("id").asText();
+    }
 
-	/** Everything the server prints also goes to the captured log. */
-	private static final class Tee extends OutputStream {
-		private final OutputStream out;
+    static String value(JsonNode params, String name) {
+        for (JsonNode p : params.path("parameter")) {
+            if (p.path("name").asText().equals(name)) {
+                JsonNode v = p.path("valueString").isMissingNode() ? p.path("valueCode") : p.path("valueString");
+                return v.asText();
+            }
+        }
+        return null;
+    }
 
-		Tee(OutputStream out) {
-			this.out = out;
-		}
+    static void await(java.util.function.BooleanSupplier condition, String what) {
+        PipelineServer.await(condition, Duration.ofSeconds(60), what);
+    }
 
-		@Override
-		public void write(int b) throws java.io.IOException {
-			out.write(b);
-			synchronized (serverLog) {
-				serverLog.write(b);
-			}
-		}
+    /** Everything the server prints also goes to the captured log. */
+    private static final class Tee extends OutputStream {
+        private final OutputStream out;
 
-		@Override
-		public void write(byte[] b, int off, int len) throws java.io.IOException {
-			out.write(b, off, len);
-			synchronized (serverLog) {
-				serverLog.write(b, off, len);
-			}
-		}
-	}
+        Tee(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws java.io.IOException {
+            out.write(b);
+            synchronized (serverLog) {
+                serverLog.write(b);
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws java.io.IOException {
+            out.write(b, off, len);
+            synchronized (serverLog) {
+                serverLog.write(b, off, len);
+            }
+        }
+    }
 }

@@ -19,36 +19,51 @@ import org.junit.jupiter.api.Test;
  */
 class IntegrityCheckerRaceTest {
 
-	@Test
-	void aVersionConfirmedBetweenTheChainLookupAndTheRowReadIsNotTampered() {
-		JdbcDataSource h2 = new JdbcDataSource();
-		h2.setURL("jdbc:h2:mem:integrity-race;DB_CLOSE_DELAY=-1");
-		OutboxStore outbox = new OutboxStore(h2);
-		outbox.createSchema();
-		byte[] json = "{\"resourceType\":\"Patient\",\"id\":\"p1\"}".getBytes(StandardCharsets.UTF_8);
-		Bytes32 hash = CanonicalResource.contentHash(json);
-		outbox.insert(OutboxRow.Kind.RECORD, "Patient", "p1", 1, Bytes32.of(new byte[32]), Bytes32.of(new byte[32]),
-				hash, new byte[] {1}, null);
-		long id = outbox.jdbc().queryForObject("select id from fl_outbox where res_id = 'p1'", Long.class);
+    @Test
+    void aVersionConfirmedBetweenTheChainLookupAndTheRowReadIsNotTampered() {
+        JdbcDataSource h2 = new JdbcDataSource();
+        h2.setURL("jdbc:h2:mem:integrity-race;DB_CLOSE_DELAY=-1");
+        OutboxStore outbox = new OutboxStore(h2);
+        outbox.createSchema();
+        byte[] json = "{\"resourceType\":\"Patient\",\"id\":\"p1\"}".getBytes(StandardCharsets.UTF_8);
+        Bytes32 hash = CanonicalResource.contentHash(json);
+        outbox.insert(
+                OutboxRow.Kind.RECORD,
+                "Patient",
+                "p1",
+                1,
+                Bytes32.of(new byte[32]),
+                Bytes32.of(new byte[32]),
+                hash,
+                new byte[] {1},
+                null);
+        long id = outbox.jdbc().queryForObject("select id from fl_outbox where res_id = 'p1'", Long.class);
 
-		LedgerRecords chain = new LedgerRecords(null, null, new IntegrityProperties(null, null, null)) {
-			private boolean recorded;
+        LedgerRecords chain = new LedgerRecords(null, null, new IntegrityProperties(null, null, null)) {
+            private boolean recorded;
 
-			@Override
-			public Lookup recordHash(String type, String rid, long version, Bytes32 resource) {
-				if (recorded) return new Lookup.Found(hash);
-				// not on chain when asked; the writer records and confirms it right after
-				recorded = true;
-				outbox.jdbc().update("update fl_outbox set state = 'CONFIRMED' where id = ?", id);
-				return new Lookup.Absent();
-			}
-		};
-		IntegrityChecker checker = new IntegrityChecker(chain, outbox, new Pseudonyms(Pseudonymizer.fromSecret(
-				"a test secret of 32 bytes length".getBytes(StandardCharsets.US_ASCII))));
+            @Override
+            public Lookup recordHash(String type, String rid, long version, Bytes32 resource) {
+                if (recorded) return new Lookup.Found(hash);
+                // not on chain when asked; the writer records and confirms it right after
+                recorded = true;
+                outbox.jdbc().update("update fl_outbox set state = 'CONFIRMED' where id = ?", id);
+                return new Lookup.Absent();
+            }
+        };
+        IntegrityChecker checker = new IntegrityChecker(
+                chain,
+                outbox,
+                new Pseudonyms(Pseudonymizer.fromSecret(
+                        "a test secret of 32 bytes length".getBytes(StandardCharsets.US_ASCII))));
 
-		assertThat(checker.check("Patient", "p1", 1, json)).isEqualTo(Verdict.VERIFIED);
-		// a body that differs from the recorded one is still caught
-		assertThat(checker.check("Patient", "p1", 1, "{\"resourceType\":\"Patient\",\"id\":\"p2\"}"
-				.getBytes(StandardCharsets.UTF_8))).isEqualTo(Verdict.TAMPERED);
-	}
+        assertThat(checker.check("Patient", "p1", 1, json)).isEqualTo(Verdict.VERIFIED);
+        // a body that differs from the recorded one is still caught
+        assertThat(checker.check(
+                        "Patient",
+                        "p1",
+                        1,
+                        "{\"resourceType\":\"Patient\",\"id\":\"p2\"}".getBytes(StandardCharsets.UTF_8)))
+                .isEqualTo(Verdict.TAMPERED);
+    }
 }

@@ -18,22 +18,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.fhirledger.crypto.Pseudonymizer;
 import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.ledger.ContractAddresses;
-import org.fhirledger.ledger.web3j.LedgerConfig;
 import org.fhirledger.ledger.RecordInfo;
+import org.fhirledger.ledger.Role;
+import org.fhirledger.ledger.web3j.LedgerConfig;
 import org.fhirledger.ledger.web3j.Web3jLedger;
 import org.fhirledger.record.CanonicalResource;
 import org.fhirledger.server.Application;
 import org.fhirledger.server.security.DevTokens;
-import org.fhirledger.ledger.Role;
 import org.fhirledger.server.testing.PostgresInitializer;
 import org.fhirledger.testing.AnvilExtension;
 import org.junit.jupiter.api.Test;
@@ -52,230 +52,309 @@ import org.web3j.crypto.Credentials;
  */
 class CrashRecoveryTest {
 
-	@RegisterExtension
-	static final AnvilExtension anvil = AnvilExtension.create(31337, 1, 30_000_000);
+    @RegisterExtension
+    static final AnvilExtension anvil = AnvilExtension.create(31337, 1, 30_000_000);
 
-	private static final ObjectMapper JSON = new ObjectMapper();
-	private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-	private static final int WRITERS = 8;
-	private static final int ACKS_PER_ROUND = 60;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final int WRITERS = 8;
+    private static final int ACKS_PER_ROUND = 60;
 
-	/** An acknowledged version and when its answer arrived. */
-	record Ack(String type, String id, long version, long atNanos) {}
+    /** An acknowledged version and when its answer arrived. */
+    record Ack(String type, String id, long version, long atNanos) {}
 
-	@Test
-	void postgresLosesNothingAcknowledgedAndRecordsEveryCommittedVersionOnce() throws Exception {
-		String db = "crash_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-		try (Connection c = PostgresInitializer.postgres().getPostgresDatabase().getConnection();
-				Statement s = c.createStatement()) {
-			s.execute("create database " + db);
-		}
-		String jdbcUrl = PostgresInitializer.postgres().getJdbcUrl("postgres", db);
-		// PostgreSQL commits durably by design: one round proves the rest of the chain of custody on it
-		crashRounds(1, dataDir("crash-pg-"), jdbcUrl, "postgres");
-	}
+    @Test
+    void postgresLosesNothingAcknowledgedAndRecordsEveryCommittedVersionOnce() throws Exception {
+        String db = "crash_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        try (Connection c = PostgresInitializer.postgres().getPostgresDatabase().getConnection();
+                Statement s = c.createStatement()) {
+            s.execute("create database " + db);
+        }
+        String jdbcUrl = PostgresInitializer.postgres().getJdbcUrl("postgres", db);
+        // PostgreSQL commits durably by design: one round proves the rest of the chain of custody on it
+        crashRounds(1, dataDir("crash-pg-"), jdbcUrl, "postgres");
+    }
 
-	@Test
-	void h2LosesNothingAcknowledgedAndRecordsEveryCommittedVersionOnce() throws Exception {
-		Path data = dataDir("crash-h2-");
-		// the URL as operators wrote it before the server forced durable commits itself
-		// two rounds: the second starts from a database that a kill -9 left behind
-		crashRounds(2, data, "jdbc:h2:file:" + data.resolve("h2/fhir") + ";DB_CLOSE_ON_EXIT=FALSE", "sa");
-	}
+    @Test
+    void h2LosesNothingAcknowledgedAndRecordsEveryCommittedVersionOnce() throws Exception {
+        Path data = dataDir("crash-h2-");
+        // the URL as operators wrote it before the server forced durable commits itself
+        // two rounds: the second starts from a database that a kill -9 left behind
+        crashRounds(2, data, "jdbc:h2:file:" + data.resolve("h2/fhir") + ";DB_CLOSE_ON_EXIT=FALSE", "sa");
+    }
 
-	private static Path dataDir(String prefix) throws Exception {
-		return Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-data").toAbsolutePath()), prefix);
-	}
+    private static Path dataDir(String prefix) throws Exception {
+        return Files.createTempDirectory(
+                Files.createDirectories(Path.of("target", "test-data").toAbsolutePath()), prefix);
+    }
 
-	private void crashRounds(int rounds, Path data, String jdbcUrl, String user) throws Exception {
-		List<Ack> acks = new CopyOnWriteArrayList<>();
-		List<Long> kills = new ArrayList<>();
-		String token = null;
-		for (int round = 0; round < rounds; round++) {
-			Process server = startServer(data, jdbcUrl, user, freePort());
-			int port = portOf(server);
-			if (token == null) token = DevTokens.mint(data, Role.CUSTODIAN, null);
-			String t = token;
-			int before = acks.size();
-			AtomicBoolean stop = new AtomicBoolean();
-			// the writer whose answer completes the round kills the server at once: the writes just acknowledged are
-			// the ones a deferred commit loses
-			AtomicBoolean killed = new AtomicBoolean();
-			AtomicLong killedAt = new AtomicLong();
-			Runnable onAck = () -> {
-				if (acks.size() - before >= ACKS_PER_ROUND && killed.compareAndSet(false, true)) {
-					server.destroyForcibly(); // SIGKILL: no shutdown hook, no graceful close of the database or ledger
-					killedAt.set(System.nanoTime());
-				}
-			};
-			ExecutorService load = Executors.newFixedThreadPool(WRITERS);
-			for (int w = 0; w < WRITERS; w++) load.submit(() -> writeLoad(port, t, stop, acks, onAck));
-			PipelineServer.await(killed::get, Duration.ofSeconds(300), "load under way");
-			server.waitFor(30, TimeUnit.SECONDS);
-			kills.add(killedAt.get());
-			stop.set(true);
-			load.shutdown();
-			load.awaitTermination(60, TimeUnit.SECONDS);
-		}
-		List<Ack> lastSecond = new ArrayList<>();
-		for (Ack a : acks) {
-			for (long kill : kills) {
-				if (a.atNanos() <= kill && kill - a.atNanos() <= TimeUnit.SECONDS.toNanos(1)) lastSecond.add(a);
-			}
-		}
-		assertThat(lastSecond).as("writes acknowledged in the last second before a kill").isNotEmpty();
+    private void crashRounds(int rounds, Path data, String jdbcUrl, String user) throws Exception {
+        List<Ack> acks = new CopyOnWriteArrayList<>();
+        List<Long> kills = new ArrayList<>();
+        String token = null;
+        for (int round = 0; round < rounds; round++) {
+            Process server = startServer(data, jdbcUrl, user, freePort());
+            int port = portOf(server);
+            if (token == null) token = DevTokens.mint(data, Role.CUSTODIAN, null);
+            String t = token;
+            int before = acks.size();
+            AtomicBoolean stop = new AtomicBoolean();
+            // the writer whose answer completes the round kills the server at once: the writes just acknowledged are
+            // the ones a deferred commit loses
+            AtomicBoolean killed = new AtomicBoolean();
+            AtomicLong killedAt = new AtomicLong();
+            Runnable onAck = () -> {
+                if (acks.size() - before >= ACKS_PER_ROUND && killed.compareAndSet(false, true)) {
+                    server.destroyForcibly(); // SIGKILL: no shutdown hook, no graceful close of the database or ledger
+                    killedAt.set(System.nanoTime());
+                }
+            };
+            ExecutorService load = Executors.newFixedThreadPool(WRITERS);
+            for (int w = 0; w < WRITERS; w++) load.submit(() -> writeLoad(port, t, stop, acks, onAck));
+            PipelineServer.await(killed::get, Duration.ofSeconds(300), "load under way");
+            server.waitFor(30, TimeUnit.SECONDS);
+            kills.add(killedAt.get());
+            stop.set(true);
+            load.shutdown();
+            load.awaitTermination(60, TimeUnit.SECONDS);
+        }
+        List<Ack> lastSecond = new ArrayList<>();
+        for (Ack a : acks) {
+            for (long kill : kills) {
+                if (a.atNanos() <= kill && kill - a.atNanos() <= TimeUnit.SECONDS.toNanos(1)) lastSecond.add(a);
+            }
+        }
+        assertThat(lastSecond)
+                .as("writes acknowledged in the last second before a kill")
+                .isNotEmpty();
 
-		Process last = startServer(data, jdbcUrl, user, freePort());
-		try {
-			int port = portOf(last);
-			PipelineServer.await(() -> backlog(port) == 0, Duration.ofSeconds(180), "backlog drained after restart");
-			List<String> lost = new ArrayList<>();
-			for (Ack a : acks) {
-				HttpResponse<String> r = HTTP.send(request(port, token, a.type() + "/" + a.id() + "/_history/" + a.version())
-						.GET().build(), HttpResponse.BodyHandlers.ofString());
-				if (r.statusCode() != 200) {
-					lost.add(a + " -> " + r.statusCode() + (lastSecond.contains(a) ? " (last second)" : ""));
-				} else if (r.body().contains(CanonicalResource.LEDGER_TAG_SYSTEM)) {
-					lost.add(a + " not verified against the chain: " + JSON.readTree(r.body()).at("/meta/tag"));
-				}
-			}
-			assertThat(lost).as("acknowledged writes lost (of %d, %d in the last second before a kill)", acks.size(),
-					lastSecond.size()).isEmpty();
-		} finally {
-			last.destroy(); // graceful: the database is closed, so the test can open it
-			last.waitFor(60, TimeUnit.SECONDS);
-		}
+        Process last = startServer(data, jdbcUrl, user, freePort());
+        try {
+            int port = portOf(last);
+            PipelineServer.await(() -> backlog(port) == 0, Duration.ofSeconds(180), "backlog drained after restart");
+            List<String> lost = new ArrayList<>();
+            for (Ack a : acks) {
+                HttpResponse<String> r = HTTP.send(
+                        request(port, token, a.type() + "/" + a.id() + "/_history/" + a.version())
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() != 200) {
+                    lost.add(a + " -> " + r.statusCode() + (lastSecond.contains(a) ? " (last second)" : ""));
+                } else if (r.body().contains(CanonicalResource.LEDGER_TAG_SYSTEM)) {
+                    lost.add(a + " not verified against the chain: "
+                            + JSON.readTree(r.body()).at("/meta/tag"));
+                }
+            }
+            assertThat(lost)
+                    .as(
+                            "acknowledged writes lost (of %d, %d in the last second before a kill)",
+                            acks.size(), lastSecond.size())
+                    .isEmpty();
+        } finally {
+            last.destroy(); // graceful: the database is closed, so the test can open it
+            last.waitFor(60, TimeUnit.SECONDS);
+        }
 
-		JdbcTemplate jdbc = new JdbcTemplate(new DriverManagerDataSource(jdbcUrl, user, ""));
-		List<Map<String, Object>> versions = jdbc.queryForList("select r.res_type, r.fhir_id, v.res_ver"
-				+ " from hfj_res_ver v join hfj_resource r on r.res_id = v.res_id");
-		Pseudonymizer pseudonyms = Pseudonymizer.fromDataDir(data);
-		try (Web3jLedger ledger = readerOf(data)) {
-			long records = 0;
-			for (Map<String, Object> v : versions) {
-				long version = ((Number) v.get("res_ver")).longValue();
-				String writeHash = jdbc.queryForObject("select content_hash from fl_outbox where res_type = ?"
-						+ " and res_id = ? and res_version = ?", String.class, v.get("res_type"), v.get("fhir_id"), version);
-				if ("AuditEvent".equals(v.get("res_type"))) {
-					// the audit trail's events go to the access ledger, by their hash
-					assertThat(ledger.accessSeqOf(Bytes32.fromHex(writeHash))).as("AuditEvent on the access ledger: " + v)
-							.isPresent();
-					continue;
-				}
-				records++;
-				Bytes32 resource = Bytes32.of(pseudonyms.pseudonym(v.get("res_type") + "/" + v.get("fhir_id")));
-				RecordInfo info = ledger.findRecord(resource, version).orElseThrow(
-						() -> new AssertionError("committed version without ledger entry: " + v));
-				assertThat(info.entry().contentHash().toHex()).isEqualTo(writeHash);
-			}
-			assertThat(ledger.recordCount()).as("no entry twice, none for an uncommitted version").isEqualTo(records);
-		}
-		System.out.printf("crash test (%s): %d rounds, %d committed versions, %d acknowledged writes, %d in the last"
-				+ " second before a kill%n", user, rounds, versions.size(), acks.size(), lastSecond.size());
-	}
+        JdbcTemplate jdbc = new JdbcTemplate(new DriverManagerDataSource(jdbcUrl, user, ""));
+        List<Map<String, Object>> versions = jdbc.queryForList("select r.res_type, r.fhir_id, v.res_ver"
+                + " from hfj_res_ver v join hfj_resource r on r.res_id = v.res_id");
+        Pseudonymizer pseudonyms = Pseudonymizer.fromDataDir(data);
+        try (Web3jLedger ledger = readerOf(data)) {
+            long records = 0;
+            for (Map<String, Object> v : versions) {
+                long version = ((Number) v.get("res_ver")).longValue();
+                String writeHash = jdbc.queryForObject(
+                        "select content_hash from fl_outbox where res_type = ?" + " and res_id = ? and res_version = ?",
+                        String.class,
+                        v.get("res_type"),
+                        v.get("fhir_id"),
+                        version);
+                if ("AuditEvent".equals(v.get("res_type"))) {
+                    // the audit trail's events go to the access ledger, by their hash
+                    assertThat(ledger.accessSeqOf(Bytes32.fromHex(writeHash)))
+                            .as("AuditEvent on the access ledger: " + v)
+                            .isPresent();
+                    continue;
+                }
+                records++;
+                Bytes32 resource = Bytes32.of(pseudonyms.pseudonym(v.get("res_type") + "/" + v.get("fhir_id")));
+                RecordInfo info = ledger.findRecord(resource, version)
+                        .orElseThrow(() -> new AssertionError("committed version without ledger entry: " + v));
+                assertThat(info.entry().contentHash().toHex()).isEqualTo(writeHash);
+            }
+            assertThat(ledger.recordCount())
+                    .as("no entry twice, none for an uncommitted version")
+                    .isEqualTo(records);
+        }
+        System.out.printf(
+                "crash test (%s): %d rounds, %d committed versions, %d acknowledged writes, %d in the last"
+                        + " second before a kill%n",
+                user, rounds, versions.size(), acks.size(), lastSecond.size());
+    }
 
-	private static long backlog(int port) {
-		try {
-			HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port
-					+ "/actuator/health")).build(), HttpResponse.BodyHandlers.ofString());
-			JsonNode backlog = JSON.readTree(r.body()).at("/components/outbox/details/backlog");
-			return backlog.isMissingNode() ? -1 : backlog.asLong();
-		} catch (Exception e) {
-			return -1;
-		}
-	}
+    private static long backlog(int port) {
+        try {
+            HttpResponse<String> r = HTTP.send(
+                    HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/actuator/health"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            JsonNode backlog = JSON.readTree(r.body()).at("/components/outbox/details/backlog");
+            return backlog.isMissingNode() ? -1 : backlog.asLong();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
 
-	private static Web3jLedger readerOf(Path data) throws Exception {
-		JsonNode c = JSON.readTree(data.resolve("chain/contracts.json").toFile());
-		ContractAddresses contracts = new ContractAddresses(c.get("accessRegistry").asText(),
-				c.get("consentRegistry").asText(), c.get("recordLedger").asText(), c.get("accessLedger").asText(),
-				c.get("fromBlock").asLong());
-		Credentials server = Credentials.create(Files.readString(data.resolve("chain/server-key.hex")).trim());
-		return Web3jLedger.connect(LedgerConfig.defaults(anvil.rpcUrl(), anvil.chainId(), contracts), server);
-	}
+    private static Web3jLedger readerOf(Path data) throws Exception {
+        JsonNode c = JSON.readTree(data.resolve("chain/contracts.json").toFile());
+        ContractAddresses contracts = new ContractAddresses(
+                c.get("accessRegistry").asText(),
+                c.get("consentRegistry").asText(),
+                c.get("recordLedger").asText(),
+                c.get("accessLedger").asText(),
+                c.get("fromBlock").asLong());
+        Credentials server = Credentials.create(
+                Files.readString(data.resolve("chain/server-key.hex")).trim());
+        return Web3jLedger.connect(LedgerConfig.defaults(anvil.rpcUrl(), anvil.chainId(), contracts), server);
+    }
 
-	private static void writeLoad(int port, String token, AtomicBoolean stop, List<Ack> acks, Runnable onAck) {
-		while (!stop.get()) {
-			if (!writeOne(port, token, acks, onAck)) {
-				try {
-					Thread.sleep(50);
-				} catch (InterruptedException e) {
-					return;
-				}
-			}
-		}
-	}
+    private static void writeLoad(int port, String token, AtomicBoolean stop, List<Ack> acks, Runnable onAck) {
+        while (!stop.get()) {
+            if (!writeOne(port, token, acks, onAck)) {
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+    }
 
-	/** A Patient, a DiagnosticReport for it and an update of the Patient; each acknowledged version is noted. */
-	private static boolean writeOne(int port, String token, List<Ack> acks, Runnable onAck) {
-		try {
-			String patient = send(port, token, "Patient", "POST", 201,
-					"{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Crash\"}]}", acks, onAck);
-			if (patient == null) return false;
-			send(port, token, "DiagnosticReport", "POST", 201, "{\"resourceType\":\"DiagnosticReport\",\"status\":\"final\","
-					+ "\"code\":{\"text\":\"glucose\"},\"subject\":{\"reference\":\"Patient/" + patient + "\"}}", acks, onAck);
-			send(port, token, "Patient/" + patient, "PUT", 200, "{\"resourceType\":\"Patient\",\"id\":\"" + patient
-					+ "\",\"name\":[{\"family\":\"Crash2\"}]}", acks, onAck);
-			return true;
-		} catch (Exception e) {
-			return false;
-		}
-	}
+    /** A Patient, a DiagnosticReport for it and an update of the Patient; each acknowledged version is noted. */
+    private static boolean writeOne(int port, String token, List<Ack> acks, Runnable onAck) {
+        try {
+            String patient = send(
+                    port,
+                    token,
+                    "Patient",
+                    "POST",
+                    201,
+                    "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Crash\"}]}",
+                    acks,
+                    onAck);
+            if (patient == null) return false;
+            send(
+                    port,
+                    token,
+                    "DiagnosticReport",
+                    "POST",
+                    201,
+                    "{\"resourceType\":\"DiagnosticReport\",\"status\":\"final\","
+                            + "\"code\":{\"text\":\"glucose\"},\"subject\":{\"reference\":\"Patient/" + patient
+                            + "\"}}",
+                    acks,
+                    onAck);
+            send(
+                    port,
+                    token,
+                    "Patient/" + patient,
+                    "PUT",
+                    200,
+                    "{\"resourceType\":\"Patient\",\"id\":\"" + patient + "\",\"name\":[{\"family\":\"Crash2\"}]}",
+                    acks,
+                    onAck);
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
+    }
 
-	private static String send(int port, String token, String path, String method, int expected, String body,
-			List<Ack> acks, Runnable onAck) throws Exception {
-		HttpResponse<String> r = HTTP.send(request(port, token, path).method(method, HttpRequest.BodyPublishers.ofString(body))
-				.build(), HttpResponse.BodyHandlers.ofString());
-		if (r.statusCode() != expected) return null;
-		long at = System.nanoTime();
-		JsonNode stored = JSON.readTree(r.body());
-		acks.add(new Ack(stored.get("resourceType").asText(), stored.get("id").asText(),
-				stored.at("/meta/versionId").asLong(), at));
-		onAck.run();
-		return stored.get("id").asText();
-	}
+    private static String send(
+            int port,
+            String token,
+            String path,
+            String method,
+            int expected,
+            String body,
+            List<Ack> acks,
+            Runnable onAck)
+            throws Exception {
+        HttpResponse<String> r = HTTP.send(
+                request(port, token, path)
+                        .method(method, HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != expected) return null;
+        long at = System.nanoTime();
+        JsonNode stored = JSON.readTree(r.body());
+        acks.add(new Ack(
+                stored.get("resourceType").asText(),
+                stored.get("id").asText(),
+                stored.at("/meta/versionId").asLong(),
+                at));
+        onAck.run();
+        return stored.get("id").asText();
+    }
 
-	private static HttpRequest.Builder request(int port, String token, String path) {
-		return HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/fhir/" + path))
-				.timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + token)
-				.header("Content-Type", "application/fhir+json").header("Accept", "application/fhir+json");
-	}
+    private static HttpRequest.Builder request(int port, String token, String path) {
+        return HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/fhir/" + path))
+                .timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/fhir+json")
+                .header("Accept", "application/fhir+json");
+    }
 
-	private static final Map<Process, Integer> PORTS = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<Process, Integer> PORTS = new java.util.concurrent.ConcurrentHashMap<>();
 
-	private static int portOf(Process p) {
-		return PORTS.get(p);
-	}
+    private static int portOf(Process p) {
+        return PORTS.get(p);
+    }
 
-	private static Process startServer(Path data, String jdbcUrl, String user, int port) throws Exception {
-		Path log = data.resolve("server-" + port + ".log");
-		// the child JVM gets this JVM's classpath (under surefire a manifest-only jar that names every entry)
-		List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-				"-Xmx768m", "-cp", System.getProperty("java.class.path"), Application.class.getName()));
-		cmd.addAll(PipelineServer.args(data, anvil.rpcUrl(), anvil.chainId(), "--server.port=" + port,
-				"--spring.datasource.url=" + jdbcUrl, "--spring.datasource.username=" + user,
-				"--spring.datasource.password="));
-		Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-		PORTS.put(p, port);
-		long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(600);
-		while (System.nanoTime() < end) {
-			if (!p.isAlive()) throw new AssertionError("server exited during start-up; see " + log);
-			try {
-				HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(
-						"http://localhost:" + port + "/actuator/health/readiness")).build(), HttpResponse.BodyHandlers.ofString());
-				if (r.statusCode() == 200) return p;
-			} catch (Exception e) {
-				// not yet listening
-			}
-			Thread.sleep(500);
-		}
-		p.destroyForcibly();
-		throw new AssertionError("server did not become ready; see " + log);
-	}
+    private static Process startServer(Path data, String jdbcUrl, String user, int port) throws Exception {
+        Path log = data.resolve("server-" + port + ".log");
+        // the child JVM gets this JVM's classpath (under surefire a manifest-only jar that names every entry)
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx768m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Application.class.getName()));
+        cmd.addAll(PipelineServer.args(
+                data,
+                anvil.rpcUrl(),
+                anvil.chainId(),
+                "--server.port=" + port,
+                "--spring.datasource.url=" + jdbcUrl,
+                "--spring.datasource.username=" + user,
+                "--spring.datasource.password="));
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        PORTS.put(p, port);
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(600);
+        while (System.nanoTime() < end) {
+            if (!p.isAlive()) throw new AssertionError("server exited during start-up; see " + log);
+            try {
+                HttpResponse<String> r = HTTP.send(
+                        HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/actuator/health/readiness"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) return p;
+            } catch (Exception e) {
+                // not yet listening
+            }
+            Thread.sleep(500);
+        }
+        p.destroyForcibly();
+        throw new AssertionError("server did not become ready; see " + log);
+    }
 
-	private static int freePort() throws Exception {
-		try (ServerSocket s = new ServerSocket(0)) {
-			return s.getLocalPort();
-		}
-	}
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
 }

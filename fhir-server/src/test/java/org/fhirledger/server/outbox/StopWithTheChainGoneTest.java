@@ -15,10 +15,10 @@ import java.util.concurrent.TimeUnit;
 import org.fhirledger.crypto.Pseudonymizer;
 import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.ledger.ContractAddresses;
+import org.fhirledger.ledger.Role;
 import org.fhirledger.ledger.web3j.LedgerConfig;
 import org.fhirledger.ledger.web3j.Web3jLedger;
 import org.fhirledger.server.security.DevTokens;
-import org.fhirledger.ledger.Role;
 import org.fhirledger.testing.AnvilExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -33,79 +33,95 @@ import org.web3j.crypto.Credentials;
  */
 class StopWithTheChainGoneTest {
 
-	@RegisterExtension
-	static final AnvilExtension anvil = AnvilExtension.create(31337, 1, 30_000_000);
+    @RegisterExtension
+    static final AnvilExtension anvil = AnvilExtension.create(31337, 1, 30_000_000);
 
-	private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
-	/** Short outage settings, so the bound below is a few seconds, not the production defaults. */
-	private static final String[] SHORT = {"--ledger.probe-interval=500ms", "--ledger.rpc-timeout=2s",
-			"--ledger.unavailable-timeout=1s", "--ledger.close-timeout=2s", "--spring.lifecycle.timeout-per-shutdown-phase=2s",
-			"--outbox.retry-max=1s"};
+    /** Short outage settings, so the bound below is a few seconds, not the production defaults. */
+    private static final String[] SHORT = {
+        "--ledger.probe-interval=500ms",
+        "--ledger.rpc-timeout=2s",
+        "--ledger.unavailable-timeout=1s",
+        "--ledger.close-timeout=2s",
+        "--spring.lifecycle.timeout-per-shutdown-phase=2s",
+        "--outbox.retry-max=1s"
+    };
 
-	@Test
-	void sigtermWithTheChainStoppedExitsPromptlyAndTheRestartDeliversEveryCommittedVersion() throws Exception {
-		Path data = Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-data").toAbsolutePath()), "stop-");
-		List<String> ids = new ArrayList<>();
-		ServerProcess first = ServerProcess.start(data, anvil.rpcUrl(), anvil.chainId(), SHORT);
-		String token = DevTokens.mint(data, Role.CUSTODIAN, null);
-		try {
-			for (int i = 0; i < 3; i++) ids.add(created(first.post(token, "Patient", "{\"resourceType\":\"Patient\"}")));
-			PipelineServer.await(() -> backlog(first) == 0, Duration.ofSeconds(120), "first writes confirmed");
+    @Test
+    void sigtermWithTheChainStoppedExitsPromptlyAndTheRestartDeliversEveryCommittedVersion() throws Exception {
+        Path data = Files.createTempDirectory(
+                Files.createDirectories(Path.of("target", "test-data").toAbsolutePath()), "stop-");
+        List<String> ids = new ArrayList<>();
+        ServerProcess first = ServerProcess.start(data, anvil.rpcUrl(), anvil.chainId(), SHORT);
+        String token = DevTokens.mint(data, Role.CUSTODIAN, null);
+        try {
+            for (int i = 0; i < 3; i++)
+                ids.add(created(first.post(token, "Patient", "{\"resourceType\":\"Patient\"}")));
+            PipelineServer.await(() -> backlog(first) == 0, Duration.ofSeconds(120), "first writes confirmed");
 
-			anvil.stop();
-			// committed while the chain is gone (roles cached): they wait in the outbox
-			for (int i = 0; i < 3; i++) ids.add(created(first.post(token, "Patient", "{\"resourceType\":\"Patient\"}")));
-			PipelineServer.await(() -> backlog(first) >= 3, Duration.ofSeconds(30), "outage writes queued");
+            anvil.stop();
+            // committed while the chain is gone (roles cached): they wait in the outbox
+            for (int i = 0; i < 3; i++)
+                ids.add(created(first.post(token, "Patient", "{\"resourceType\":\"Patient\"}")));
+            PipelineServer.await(() -> backlog(first) >= 3, Duration.ofSeconds(30), "outage writes queued");
 
-			first.process.destroy(); // SIGTERM
-			assertThat(first.process.waitFor(20, TimeUnit.SECONDS))
-					.as("the server exits within 20 s of SIGTERM with the chain gone; see " + first.log).isTrue();
-		} finally {
-			first.process.destroyForcibly();
-		}
+            first.process.destroy(); // SIGTERM
+            assertThat(first.process.waitFor(20, TimeUnit.SECONDS))
+                    .as("the server exits within 20 s of SIGTERM with the chain gone; see " + first.log)
+                    .isTrue();
+        } finally {
+            first.process.destroyForcibly();
+        }
 
-		anvil.start();
-		try (ServerProcess second = ServerProcess.start(data, anvil.rpcUrl(), anvil.chainId(), SHORT)) {
-			PipelineServer.await(() -> backlog(second) == 0, Duration.ofSeconds(120), "outbox drained after the restart");
-		}
-		// the database is the truth about what was committed: every version of those patients is on the ledger
-		JdbcTemplate jdbc = new JdbcTemplate(new DriverManagerDataSource(
-				"jdbc:h2:file:" + data.resolve("h2/fhir") + ";DB_CLOSE_ON_EXIT=FALSE", "sa", ""));
-		List<Map<String, Object>> versions = jdbc.queryForList("select r.fhir_id, v.res_ver from hfj_res_ver v"
-				+ " join hfj_resource r on r.res_id = v.res_id where r.res_type = 'Patient'");
-		assertThat(versions).hasSize(ids.size());
-		assertThat(jdbc.queryForObject("select count(*) from fl_outbox where state <> 'CONFIRMED'", Long.class)).isZero();
-		Pseudonymizer pseudonyms = Pseudonymizer.fromDataDir(data);
-		try (Web3jLedger ledger = readerOf(data)) {
-			for (Map<String, Object> v : versions) {
-				Bytes32 resource = Bytes32.of(pseudonyms.pseudonym("Patient/" + v.get("fhir_id")));
-				assertThat(ledger.findRecord(resource, ((Number) v.get("res_ver")).longValue()))
-						.as("on the ledger: " + v).isPresent();
-			}
-		}
-	}
+        anvil.start();
+        try (ServerProcess second = ServerProcess.start(data, anvil.rpcUrl(), anvil.chainId(), SHORT)) {
+            PipelineServer.await(
+                    () -> backlog(second) == 0, Duration.ofSeconds(120), "outbox drained after the restart");
+        }
+        // the database is the truth about what was committed: every version of those patients is on the ledger
+        JdbcTemplate jdbc = new JdbcTemplate(new DriverManagerDataSource(
+                "jdbc:h2:file:" + data.resolve("h2/fhir") + ";DB_CLOSE_ON_EXIT=FALSE", "sa", ""));
+        List<Map<String, Object>> versions = jdbc.queryForList("select r.fhir_id, v.res_ver from hfj_res_ver v"
+                + " join hfj_resource r on r.res_id = v.res_id where r.res_type = 'Patient'");
+        assertThat(versions).hasSize(ids.size());
+        assertThat(jdbc.queryForObject("select count(*) from fl_outbox where state <> 'CONFIRMED'", Long.class))
+                .isZero();
+        Pseudonymizer pseudonyms = Pseudonymizer.fromDataDir(data);
+        try (Web3jLedger ledger = readerOf(data)) {
+            for (Map<String, Object> v : versions) {
+                Bytes32 resource = Bytes32.of(pseudonyms.pseudonym("Patient/" + v.get("fhir_id")));
+                assertThat(ledger.findRecord(resource, ((Number) v.get("res_ver")).longValue()))
+                        .as("on the ledger: " + v)
+                        .isPresent();
+            }
+        }
+    }
 
-	private static long backlog(ServerProcess s) {
-		try {
-			JsonNode outbox = s.health().path("components").path("outbox").path("details");
-			return outbox.path("backlog").asLong(-1);
-		} catch (Exception e) {
-			return -1;
-		}
-	}
+    private static long backlog(ServerProcess s) {
+        try {
+            JsonNode outbox = s.health().path("components").path("outbox").path("details");
+            return outbox.path("backlog").asLong(-1);
+        } catch (Exception e) {
+            return -1;
+        }
+    }
 
-	private static String created(HttpResponse<String> r) throws Exception {
-		assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
-		return JSON.readTree(r.body()).get("id").asText();
-	}
+    private static String created(HttpResponse<String> r) throws Exception {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        return JSON.readTree(r.body()).get("id").asText();
+    }
 
-	private static Web3jLedger readerOf(Path data) throws Exception {
-		JsonNode c = JSON.readTree(data.resolve("chain/contracts.json").toFile());
-		ContractAddresses contracts = new ContractAddresses(c.get("accessRegistry").asText(),
-				c.get("consentRegistry").asText(), c.get("recordLedger").asText(), c.get("accessLedger").asText(),
-				c.get("fromBlock").asLong());
-		Credentials server = Credentials.create(Files.readString(data.resolve("chain/server-key.hex")).trim());
-		return Web3jLedger.connect(LedgerConfig.defaults(anvil.rpcUrl(), anvil.chainId(), contracts), server);
-	}
+    private static Web3jLedger readerOf(Path data) throws Exception {
+        JsonNode c = JSON.readTree(data.resolve("chain/contracts.json").toFile());
+        ContractAddresses contracts = new ContractAddresses(
+                c.get("accessRegistry").asText(),
+                c.get("consentRegistry").asText(),
+                c.get("recordLedger").asText(),
+                c.get("accessLedger").asText(),
+                c.get("fromBlock").asLong());
+        Credentials server = Credentials.create(
+                Files.readString(data.resolve("chain/server-key.hex")).trim());
+        return Web3jLedger.connect(LedgerConfig.defaults(anvil.rpcUrl(), anvil.chainId(), contracts), server);
+    }
 }

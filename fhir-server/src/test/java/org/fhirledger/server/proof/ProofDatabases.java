@@ -31,7 +31,8 @@ final class ProofDatabases {
             ds = h2;
         } else {
             var pg = PostgresInitializer.postgres();
-            try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            try (Connection c = pg.getPostgresDatabase().getConnection();
+                    Statement s = c.createStatement()) {
                 s.execute("create database " + name);
             }
             ds = pg.getDatabase("postgres", name);

@@ -51,7 +51,8 @@ class ProofStoreTest {
             assertThat(reopened.rootAt(m)).isEqualTo(reference.rootAt(m));
             assertThat(reopened.inclusionProof(m - 1, m)).isEqualTo(reference.inclusionProof(m - 1, m));
             assertThat(reopened.consistencyProof(m / 2, m)).isEqualTo(reference.consistencyProof(m / 2, m));
-            ProofVerifier.verifyInclusion(reference.leafHash(m / 3), reopened.inclusionProof(m / 3, m), reference.rootAt(m));
+            ProofVerifier.verifyInclusion(
+                    reference.leafHash(m / 3), reopened.inclusionProof(m / 3, m), reference.rootAt(m));
         }
         // a failing batch (a node that already exists) leaves nothing behind: the store stays a prefix tree
         JdbcHashStore store = new JdbcHashStore(db.jdbc(), db.tx());
@@ -69,20 +70,34 @@ class ProofStoreTest {
         ProofDatabases.Db db = ProofDatabases.fresh(kind);
         LeafIndex index = new LeafIndex(db.jdbc());
         ChainPosition at = new ChainPosition(12, "0x" + "ab".repeat(32), 3, "0x" + "cd".repeat(32));
-        RecordAppended r = new RecordAppended(at, 0, sha("Patient/1"), 2, sha("Patient/1"), sha("content"),
-                new byte[] {1, 0x55, 0x12, 0x20, 9}, "0x" + "11".repeat(20));
-        AccessAppended a = new AccessAppended(at, 0, sha("Patient/1"), sha("Patient/1"), "0x" + "22".repeat(20), 1, 1,
-                1_736_899_200L, sha("audit"));
+        RecordAppended r = new RecordAppended(
+                at,
+                0,
+                sha("Patient/1"),
+                2,
+                sha("Patient/1"),
+                sha("content"),
+                new byte[] {1, 0x55, 0x12, 0x20, 9},
+                "0x" + "11".repeat(20));
+        AccessAppended a = new AccessAppended(
+                at, 0, sha("Patient/1"), sha("Patient/1"), "0x" + "22".repeat(20), 1, 1, 1_736_899_200L, sha("audit"));
         index.insert(List.of(new LeafIndex.Row(0, r), new LeafIndex.Row(1, a)));
-        LedgerEvent found = index.findRecord(sha("Patient/1"), 2, "0x" + "11".repeat(20)).orElseThrow().event();
+        LedgerEvent found = index.findRecord(sha("Patient/1"), 2, "0x" + "11".repeat(20))
+                .orElseThrow()
+                .event();
         assertThat(found).isEqualTo(r);
         assertThat(found.leafHash()).isEqualTo(r.leafHash());
-        assertThat(index.findRecord(sha("Patient/1"), 2, "0x" + "33".repeat(20))).as("another custodian's").isEmpty();
-        assertThat(index.findRecord(sha("Patient/1"), 3, "0x" + "11".repeat(20))).isEmpty();
-        assertThat(index.findAccess(sha("audit")).orElseThrow().event().leafHash()).isEqualTo(a.leafHash());
+        assertThat(index.findRecord(sha("Patient/1"), 2, "0x" + "33".repeat(20)))
+                .as("another custodian's")
+                .isEmpty();
+        assertThat(index.findRecord(sha("Patient/1"), 3, "0x" + "11".repeat(20)))
+                .isEmpty();
+        assertThat(index.findAccess(sha("audit")).orElseThrow().event().leafHash())
+                .isEqualTo(a.leafHash());
         assertThat(index.nextSeq(LedgerEvent.Lane.RECORD)).isEqualTo(1);
         assertThat(index.nextSeq(LedgerEvent.Lane.ACCESS)).isEqualTo(1);
-        assertThatThrownBy(() -> index.insert(List.of(new LeafIndex.Row(2, r)))).as("(lane, seq) is unique")
+        assertThatThrownBy(() -> index.insert(List.of(new LeafIndex.Row(2, r))))
+                .as("(lane, seq) is unique")
                 .isInstanceOf(RuntimeException.class);
     }
 }

@@ -1,5 +1,6 @@
 package org.fhirledger.server.proof;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -9,11 +10,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import org.fhirledger.ledger.Role;
 import org.fhirledger.server.Application;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.security.DevTokens;
-import org.fhirledger.ledger.Role;
 import org.fhirledger.testing.AnvilExtension;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.context.WebServerApplicationContext;
@@ -39,30 +39,48 @@ public final class VerifyBenchmark {
         Path data = Files.createTempDirectory("verify-bench");
         ConfigurableApplicationContext ctx = null;
         try {
-            ctx = new SpringApplicationBuilder(Application.class).run("--data-dir=" + data, "--server.port=0",
-                    "--ledger.enabled=true", "--ledger.rpc-url=" + privateChain.rpcUrl(), "--ledger.chain-id=31337",
-                    "--anchor.enabled=true", "--anchor.rpc-url=" + publicChain.rpcUrl(), "--anchor.chain-id=31338",
-                    "--anchor.gas-price=0", "--anchor.every-entries=" + everyEntries, "--anchor.every=1h",
-                    "--anchor.follow-interval=200ms", "--logging.level.root=WARN");
-            String base = "http://localhost:" + ((WebServerApplicationContext) ctx).getWebServer().getPort() + "/fhir";
+            ctx = new SpringApplicationBuilder(Application.class)
+                    .run(
+                            "--data-dir=" + data,
+                            "--server.port=0",
+                            "--ledger.enabled=true",
+                            "--ledger.rpc-url=" + privateChain.rpcUrl(),
+                            "--ledger.chain-id=31337",
+                            "--anchor.enabled=true",
+                            "--anchor.rpc-url=" + publicChain.rpcUrl(),
+                            "--anchor.chain-id=31338",
+                            "--anchor.gas-price=0",
+                            "--anchor.every-entries=" + everyEntries,
+                            "--anchor.every=1h",
+                            "--anchor.follow-interval=200ms",
+                            "--logging.level.root=WARN");
+            String base = "http://localhost:"
+                    + ((WebServerApplicationContext) ctx).getWebServer().getPort() + "/fhir";
             String token = DevTokens.mint(data, Role.CUSTODIAN, null);
             HttpClient http = HttpClient.newHttpClient();
             ObjectMapper json = new ObjectMapper();
             Pseudonyms p = ctx.getBean(Pseudonyms.class);
             List<String> ids = new ArrayList<>();
             for (int i = 0; i < resources; i++) {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/Patient"))
-                        .header("Authorization", "Bearer " + token).header("Content-Type", "application/fhir+json")
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"resourceType\":\"Patient\",\"gender\":\"female\","
-                                + "\"birthDate\":\"1970-01-01\"}")).build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> r = http.send(
+                        HttpRequest.newBuilder(URI.create(base + "/Patient"))
+                                .header("Authorization", "Bearer " + token)
+                                .header("Content-Type", "application/fhir+json")
+                                .POST(HttpRequest.BodyPublishers.ofString(
+                                        "{\"resourceType\":\"Patient\",\"gender\":\"female\","
+                                                + "\"birthDate\":\"1970-01-01\"}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
                 String id = json.readTree(r.body()).get("id").asText();
                 ids.add(id);
             }
             // the write pipeline records every version (and every AuditEvent); the follower logs them
             JdbcTemplate jdbc = ctx.getBean(JdbcTemplate.class);
             for (int i = 0; i < 1200; i++) {
-                long open = jdbc.queryForObject("select count(*) from fl_outbox where state <> 'CONFIRMED'", Long.class);
-                long confirmed = jdbc.queryForObject("select count(*) from fl_outbox where state = 'CONFIRMED'", Long.class);
+                long open =
+                        jdbc.queryForObject("select count(*) from fl_outbox where state <> 'CONFIRMED'", Long.class);
+                long confirmed =
+                        jdbc.queryForObject("select count(*) from fl_outbox where state = 'CONFIRMED'", Long.class);
                 long leaves = jdbc.queryForObject("select count(*) from fl_ledger_leaf", Long.class);
                 if (open == 0 && leaves >= confirmed) break;
                 Thread.sleep(100);
@@ -77,8 +95,10 @@ public final class VerifyBenchmark {
             // verify the versions inside the anchored tree
             List<String> anchoredIds = new ArrayList<>();
             for (String id : ids) {
-                Long leaf = jdbc.query("select leaf_index from fl_ledger_leaf where resource = ? and lane = 'record'",
-                        rs -> rs.next() ? rs.getLong(1) : null, p.of("Patient/" + id).toHex());
+                Long leaf = jdbc.query(
+                        "select leaf_index from fl_ledger_leaf where resource = ? and lane = 'record'",
+                        rs -> rs.next() ? rs.getLong(1) : null,
+                        p.of("Patient/" + id).toHex());
                 if (leaf != null && leaf < anchoredTarget) anchoredIds.add(id);
             }
             ids = anchoredIds;
@@ -87,8 +107,10 @@ public final class VerifyBenchmark {
             for (int i = 0; i < verifies + 200; i++) { // the first 200 warm up
                 String id = ids.get(i % ids.size());
                 long t0 = System.nanoTime();
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/Patient/" + id
-                        + "/_history/1/$verify")).header("Authorization", "Bearer " + token).build(),
+                HttpResponse<String> r = http.send(
+                        HttpRequest.newBuilder(URI.create(base + "/Patient/" + id + "/_history/1/$verify"))
+                                .header("Authorization", "Bearer " + token)
+                                .build(),
                         HttpResponse.BodyHandlers.ofString());
                 long t = System.nanoTime() - t0;
                 if (i >= 200) {
@@ -107,10 +129,15 @@ public final class VerifyBenchmark {
                 prev = size;
                 if (a.get("GAS_USED") != null) gas.add(((Number) a.get("GAS_USED")).longValue());
             }
-            System.out.printf("resources %d, anchors %d, entries per anchor %s, gas per anchor %s%n", resources,
-                    anchors.size(), perAnchor, gas);
-            System.out.printf("$verify over HTTP (one client, %d calls, %d verified): p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
-                    verifies, verified, nanos[verifies / 2] / 1e6, nanos[(int) (verifies * 0.99)] / 1e6,
+            System.out.printf(
+                    "resources %d, anchors %d, entries per anchor %s, gas per anchor %s%n",
+                    resources, anchors.size(), perAnchor, gas);
+            System.out.printf(
+                    "$verify over HTTP (one client, %d calls, %d verified): p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
+                    verifies,
+                    verified,
+                    nanos[verifies / 2] / 1e6,
+                    nanos[(int) (verifies * 0.99)] / 1e6,
                     nanos[verifies - 1] / 1e6);
         } finally {
             if (ctx != null) ctx.close();

@@ -2,6 +2,9 @@ package org.fhirledger.server.proof;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
@@ -11,25 +14,21 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
-import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
-import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import org.fhirledger.anchor.AnchorChain;
 import org.fhirledger.anchor.StandaloneVerifier;
-import org.fhirledger.anchor.web3j.VerifyCli;
 import org.fhirledger.anchor.VerifyOutput;
+import org.fhirledger.anchor.web3j.VerifyCli;
 import org.fhirledger.anchor.web3j.Web3jAnchorChain;
 import org.fhirledger.ledger.Bytes32;
+import org.fhirledger.ledger.Role;
 import org.fhirledger.record.CanonicalResource;
 import org.fhirledger.server.Application;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.security.DevTokens;
-import org.fhirledger.ledger.Role;
 import org.fhirledger.testing.AnvilExtension;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.AuditEvent;
@@ -52,6 +51,7 @@ class VerifyOperationTest {
 
     @RegisterExtension
     static final AnvilExtension privateChain = AnvilExtension.automine();
+
     @RegisterExtension
     static final AnvilExtension publicChain = AnvilExtension.create(31338, null, 30_000_000);
 
@@ -65,11 +65,22 @@ class VerifyOperationTest {
     @BeforeAll
     static void start() throws Exception {
         data = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "verify-");
-        ctx = new SpringApplicationBuilder(Application.class).run("--data-dir=" + data, "--server.port=0",
-                "--ledger.enabled=true", "--ledger.rpc-url=" + privateChain.rpcUrl(), "--ledger.chain-id=31337",
-                "--ledger.max-wait=10ms", "--anchor.enabled=true", "--anchor.rpc-url=" + publicChain.rpcUrl(),
-                "--anchor.chain-id=31338", "--anchor.gas-price=0", "--anchor.every=1s", "--anchor.follow-interval=200ms");
-        base = "http://localhost:" + ((WebServerApplicationContext) ctx).getWebServer().getPort() + "/fhir";
+        ctx = new SpringApplicationBuilder(Application.class)
+                .run(
+                        "--data-dir=" + data,
+                        "--server.port=0",
+                        "--ledger.enabled=true",
+                        "--ledger.rpc-url=" + privateChain.rpcUrl(),
+                        "--ledger.chain-id=31337",
+                        "--ledger.max-wait=10ms",
+                        "--anchor.enabled=true",
+                        "--anchor.rpc-url=" + publicChain.rpcUrl(),
+                        "--anchor.chain-id=31338",
+                        "--anchor.gas-price=0",
+                        "--anchor.every=1s",
+                        "--anchor.follow-interval=200ms");
+        base = "http://localhost:"
+                + ((WebServerApplicationContext) ctx).getWebServer().getPort() + "/fhir";
         token = DevTokens.mint(data, Role.CUSTODIAN, null);
     }
 
@@ -88,25 +99,37 @@ class VerifyOperationTest {
     static void confirmed(String type, String id) throws Exception {
         JdbcTemplate jdbc = ctx.getBean(JdbcTemplate.class);
         Instant deadline = Instant.now().plusSeconds(30);
-        while (!"CONFIRMED".equals(jdbc.query("select state from fl_outbox where res_type = ? and res_id = ? "
-                + "and res_version = 1", rs -> rs.next() ? rs.getString(1) : null, type, id))) {
+        while (!"CONFIRMED"
+                .equals(jdbc.query(
+                        "select state from fl_outbox where res_type = ? and res_id = ? " + "and res_version = 1",
+                        rs -> rs.next() ? rs.getString(1) : null,
+                        type,
+                        id))) {
             if (Instant.now().isAfter(deadline)) throw new AssertionError(type + "/" + id + " never confirmed");
             Thread.sleep(100);
         }
     }
 
     static String createPatient(String family) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/Patient"))
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/fhir+json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"resourceType\":\"Patient\",\"name\":[{\"family\":\""
-                        + family + "\"}],\"gender\":\"male\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(URI.create(base + "/Patient"))
+                        .header("Authorization", "Bearer " + token)
+                        .header("Content-Type", "application/fhir+json")
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"" + family
+                                        + "\"}],\"gender\":\"male\"}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(201);
         return JSON.readTree(r.body()).get("id").asText();
     }
 
     static HttpResponse<String> get(String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + token)
-                .build(), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create(base + path))
+                        .header("Authorization", "Bearer " + token)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     static JsonNode params(String path) throws Exception {
@@ -157,8 +180,17 @@ class VerifyOperationTest {
         assertThat(value(answer, "reference")).isEqualTo("Patient/" + id + "/_history/1");
         assertThat(value(answer, "contentHash")).isEqualTo(value(answer, "storedContentHash"));
         assertThat(value(answer, "lane")).isEqualTo("record");
-        for (String name : List.of("cid", "privateTx", "privateBlock", "leafIndex", "treeSize", "rootHash",
-                "anchorTx", "anchorIndex", "anchorRegistry", "publicChainId")) {
+        for (String name : List.of(
+                "cid",
+                "privateTx",
+                "privateBlock",
+                "leafIndex",
+                "treeSize",
+                "rootHash",
+                "anchorTx",
+                "anchorIndex",
+                "anchorRegistry",
+                "publicChainId")) {
             assertThat(value(answer, name)).as(name).isNotBlank();
         }
         assertThat(answer.toString()).doesNotContain("Chalmers");
@@ -170,21 +202,36 @@ class VerifyOperationTest {
             StandaloneVerifier.Report report = StandaloneVerifier.verify(
                     VerifyOutput.parse(answer.toString().getBytes(StandardCharsets.UTF_8)), plaintext, chain);
             assertThat(report.verified()).as("%s", report).isTrue();
-            byte[] other = new String(plaintext, StandardCharsets.UTF_8).replace("Chalmers", "Chalmerz")
+            byte[] other = new String(plaintext, StandardCharsets.UTF_8)
+                    .replace("Chalmers", "Chalmerz")
                     .getBytes(StandardCharsets.UTF_8);
-            assertThat(StandaloneVerifier.verify(VerifyOutput.parse(answer.toString().getBytes(StandardCharsets.UTF_8)),
-                    other, chain).verified()).isFalse();
+            assertThat(StandaloneVerifier.verify(
+                                    VerifyOutput.parse(answer.toString().getBytes(StandardCharsets.UTF_8)),
+                                    other,
+                                    chain)
+                            .verified())
+                    .isFalse();
         }
         Path file = data.resolve("answer.json");
         Files.writeString(file, answer.toString());
         Path resource = data.resolve("resource.json");
         Files.write(resource, plaintext);
-        assertThat(VerifyCli.run(new String[] {"--rpc", publicChain.rpcUrl(), "--chain-id", "31338", "--registry",
-                value(answer, "anchorRegistry"), file.toString(), resource.toString()})).isZero();
+        assertThat(VerifyCli.run(new String[] {
+                    "--rpc",
+                    publicChain.rpcUrl(),
+                    "--chain-id",
+                    "31338",
+                    "--registry",
+                    value(answer, "anchorRegistry"),
+                    file.toString(),
+                    resource.toString()
+                }))
+                .isZero();
 
         JsonNode status = params("/$ledger-status");
         assertThat(value(status, "status")).isEqualTo("ok");
-        assertThat(Long.parseLong(value(status, "anchoredSize"))).isGreaterThan(Long.parseLong(value(answer, "leafIndex")));
+        assertThat(Long.parseLong(value(status, "anchoredSize")))
+                .isGreaterThan(Long.parseLong(value(answer, "leafIndex")));
         assertThat(value(status, "anchorRegistry")).isEqualToIgnoringCase(value(answer, "anchorRegistry"));
     }
 
@@ -194,19 +241,26 @@ class VerifyOperationTest {
         String clinician = DevTokens.mint(data, Role.CLINICIAN, "Practitioner/no-consent");
         String auditor = DevTokens.mint(data, Role.AUDITOR, null);
         for (String path : List.of("/Patient/" + id + "/$verify", "/Patient/" + id + "/_history/1/$verify")) {
-            assertThat(as(clinician, path).statusCode()).as("a clinician without consent: as if it did not exist " + path).isEqualTo(404);
+            assertThat(as(clinician, path).statusCode())
+                    .as("a clinician without consent: as if it did not exist " + path)
+                    .isEqualTo(404);
             HttpResponse<String> audited = as(auditor, path);
             assertThat(audited.statusCode()).as(audited.body()).isEqualTo(200);
             assertThat(audited.body()).doesNotContain("Authorised"); // hashes and proofs, no clinical data
         }
-        assertThat(as(auditor, "/Patient/" + id).statusCode()).as("reading is still refused").isEqualTo(404);
+        assertThat(as(auditor, "/Patient/" + id).statusCode())
+                .as("reading is still refused")
+                .isEqualTo(404);
         assertThat(as(clinician, "/$ledger-status").statusCode()).isEqualTo(403);
         assertThat(as(auditor, "/$ledger-status").statusCode()).isEqualTo(200);
     }
 
     static HttpResponse<String> as(String bearer, String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + bearer)
-                .build(), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create(base + path))
+                        .header("Authorization", "Bearer " + bearer)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
@@ -215,7 +269,8 @@ class VerifyOperationTest {
         String id = createPatient("Pending");
         JsonNode answer = params("/Patient/" + id + "/_history/1/$verify");
         assertThat(value(answer, "status")).isIn("pending", "verified");
-        if ("pending".equals(value(answer, "status"))) assertThat(value(answer, "issue")).contains("yet");
+        if ("pending".equals(value(answer, "status")))
+            assertThat(value(answer, "issue")).contains("yet");
         await("/Patient/" + id + "/_history/1/$verify", a -> "verified".equals(value(a, "status")));
     }
 
@@ -245,17 +300,24 @@ class VerifyOperationTest {
         ae.setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-event-type", "rest", "RESTful Operation"));
         ae.setRecorded(new java.util.Date());
         ae.getSource().setObserver(new org.hl7.fhir.r4.model.Reference().setDisplay("fhir-ledger"));
-        IdType aid = (IdType) daos.getResourceDao("AuditEvent").create(ae, new SystemRequestDetails()).getId();
+        IdType aid = (IdType) daos.getResourceDao("AuditEvent")
+                .create(ae, new SystemRequestDetails())
+                .getId();
         IBaseResource stored = daos.getResourceDao("AuditEvent").read(aid, new SystemRequestDetails());
-        Bytes32 hash = CanonicalResource.contentHash(FhirContext.forR4Cached().newJsonParser()
-                .encodeResourceToString(stored).getBytes(StandardCharsets.UTF_8));
+        Bytes32 hash = CanonicalResource.contentHash(FhirContext.forR4Cached()
+                .newJsonParser()
+                .encodeResourceToString(stored)
+                .getBytes(StandardCharsets.UTF_8));
         // the write pipeline puts every AuditEvent's hash on the access ledger
-        JsonNode answer = await("/AuditEvent/" + aid.getIdPart() + "/$verify", a -> "verified".equals(value(a, "status")));
+        JsonNode answer =
+                await("/AuditEvent/" + aid.getIdPart() + "/$verify", a -> "verified".equals(value(a, "status")));
         assertThat(value(answer, "lane")).isEqualTo("access");
         assertThat(value(answer, "auditHash")).isEqualTo(hash.toHex());
         try (AnchorChain chain = publicView(value(answer, "anchorRegistry"))) {
-            assertThat(StandaloneVerifier.verify(VerifyOutput.parse(answer.toString().getBytes(StandardCharsets.UTF_8)),
-                    null, chain).verified()).isTrue();
+            assertThat(StandaloneVerifier.verify(
+                                    VerifyOutput.parse(answer.toString().getBytes(StandardCharsets.UTF_8)), null, chain)
+                            .verified())
+                    .isTrue();
         }
     }
 
@@ -263,13 +325,17 @@ class VerifyOperationTest {
     void aResourceWithSeveralTagsAndSecurityLabelsIsVerifiedAsTheReadCheckDoes() throws Exception {
         // tag and label definitions created in reverse order first, so HAPI's order is not the canonical one
         for (String code : List.of("z", "a")) {
-            post("/Patient", "{\"resourceType\":\"Patient\",\"meta\":{\"tag\":[{\"system\":\"urn:order\",\"code\":\""
-                    + code + "\"}],\"security\":[{\"system\":\"urn:order-sec\",\"code\":\"" + code + "\"}]}}");
+            post(
+                    "/Patient",
+                    "{\"resourceType\":\"Patient\",\"meta\":{\"tag\":[{\"system\":\"urn:order\",\"code\":\"" + code
+                            + "\"}],\"security\":[{\"system\":\"urn:order-sec\",\"code\":\"" + code + "\"}]}}");
         }
-        String id = post("/Patient", "{\"resourceType\":\"Patient\",\"meta\":{\"tag\":[{\"system\":\"urn:order\","
-                + "\"code\":\"z\"},{\"system\":\"urn:order\",\"code\":\"a\"}],\"security\":[{\"system\":"
-                + "\"urn:order-sec\",\"code\":\"z\"},{\"system\":\"urn:order-sec\",\"code\":\"a\"}]},"
-                + "\"name\":[{\"family\":\"Ordered\"}]}");
+        String id = post(
+                "/Patient",
+                "{\"resourceType\":\"Patient\",\"meta\":{\"tag\":[{\"system\":\"urn:order\","
+                        + "\"code\":\"z\"},{\"system\":\"urn:order\",\"code\":\"a\"}],\"security\":[{\"system\":"
+                        + "\"urn:order-sec\",\"code\":\"z\"},{\"system\":\"urn:order-sec\",\"code\":\"a\"}]},"
+                        + "\"name\":[{\"family\":\"Ordered\"}]}");
         confirmed("Patient", id);
         assertThat(get("/Patient/" + id).statusCode()).isEqualTo(200);
         JsonNode answer = await("/Patient/" + id + "/_history/1/$verify", a -> !"pending".equals(value(a, "status")));
@@ -283,11 +349,16 @@ class VerifyOperationTest {
         ae.setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-event-type", "rest", "RESTful Operation"));
         ae.setRecorded(new java.util.Date());
         ae.getSource().setObserver(new org.hl7.fhir.r4.model.Reference().setDisplay("fhir-ledger"));
-        IdType aid = (IdType) daos.getResourceDao("AuditEvent").create(ae, new SystemRequestDetails()).getId();
+        IdType aid = (IdType) daos.getResourceDao("AuditEvent")
+                .create(ae, new SystemRequestDetails())
+                .getId();
         await("/AuditEvent/" + aid.getIdPart() + "/$verify", a -> "verified".equals(value(a, "status")));
-        int changed = ctx.getBean(JdbcTemplate.class).update("update HFJ_RES_VER set RES_TEXT_VC = replace(RES_TEXT_VC,"
-                + " 'fhir-ledger', 'fhir-1edger') where RES_ID = (select RES_ID from HFJ_RESOURCE where FHIR_ID = ?"
-                + " and RES_TYPE = 'AuditEvent')", aid.getIdPart());
+        int changed = ctx.getBean(JdbcTemplate.class)
+                .update(
+                        "update HFJ_RES_VER set RES_TEXT_VC = replace(RES_TEXT_VC,"
+                                + " 'fhir-ledger', 'fhir-1edger') where RES_ID = (select RES_ID from HFJ_RESOURCE where FHIR_ID = ?"
+                                + " and RES_TYPE = 'AuditEvent')",
+                        aid.getIdPart());
         assertThat(changed).isEqualTo(1);
         JsonNode answer = params("/AuditEvent/" + aid.getIdPart() + "/$verify");
         assertThat(value(answer, "status")).as(answer.toString()).isEqualTo("failed");
@@ -295,9 +366,13 @@ class VerifyOperationTest {
     }
 
     static String post(String path, String body) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + path))
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/fhir+json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(URI.create(base + path))
+                        .header("Authorization", "Bearer " + token)
+                        .header("Content-Type", "application/fhir+json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
         return JSON.readTree(r.body()).get("id").asText();
     }
@@ -307,8 +382,10 @@ class VerifyOperationTest {
         String id = recordedPatient("Tampered");
         await("/Patient/" + id + "/_history/1/$verify", a -> "verified".equals(value(a, "status")));
         JdbcTemplate jdbc = ctx.getBean(JdbcTemplate.class);
-        int changed = jdbc.update("update HFJ_RES_VER set RES_TEXT_VC = replace(RES_TEXT_VC, 'Tampered', 'Tampared') "
-                + "where RES_ID = (select RES_ID from HFJ_RESOURCE where FHIR_ID = ?)", id);
+        int changed = jdbc.update(
+                "update HFJ_RES_VER set RES_TEXT_VC = replace(RES_TEXT_VC, 'Tampered', 'Tampared') "
+                        + "where RES_ID = (select RES_ID from HFJ_RESOURCE where FHIR_ID = ?)",
+                id);
         assertThat(changed).isEqualTo(1);
         JsonNode answer = params("/Patient/" + id + "/_history/1/$verify");
         assertThat(value(answer, "status")).isEqualTo("failed");
@@ -323,13 +400,17 @@ class VerifyOperationTest {
         await("/Patient/" + removed + "/_history/1/$verify", a -> "verified".equals(value(a, "status")));
         Pseudonyms p = ctx.getBean(Pseudonyms.class);
         JdbcTemplate jdbc = ctx.getBean(JdbcTemplate.class);
-        assertThat(jdbc.update("update fl_ledger_leaf set cid = '00' where resource = ? and lane = 'record'",
-                p.of("Patient/" + altered).toHex())).isEqualTo(1);
+        assertThat(jdbc.update(
+                        "update fl_ledger_leaf set cid = '00' where resource = ? and lane = 'record'",
+                        p.of("Patient/" + altered).toHex()))
+                .isEqualTo(1);
         JsonNode a = params("/Patient/" + altered + "/_history/1/$verify");
         assertThat(value(a, "status")).isEqualTo("failed");
         assertThat(values(a, "issue").toString()).contains("does not match leaf");
 
-        assertThat(jdbc.update("delete from fl_ledger_leaf where resource = ? and lane = 'record'", p.of("Patient/" + removed).toHex()))
+        assertThat(jdbc.update(
+                        "delete from fl_ledger_leaf where resource = ? and lane = 'record'",
+                        p.of("Patient/" + removed).toHex()))
                 .isEqualTo(1);
         JsonNode r = params("/Patient/" + removed + "/_history/1/$verify");
         assertThat(value(r, "status")).isEqualTo("failed");

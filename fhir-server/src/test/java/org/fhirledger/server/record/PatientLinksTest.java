@@ -10,73 +10,103 @@ import org.junit.jupiter.api.Test;
 /** What the content of a resource says about whose data it is, and which types can say it at all. */
 class PatientLinksTest {
 
-	private static final FhirContext CTX = FhirContext.forR4Cached();
-	private final PatientLinks links = new PatientLinks(CTX);
+    private static final FhirContext CTX = FhirContext.forR4Cached();
+    private final PatientLinks links = new PatientLinks(CTX);
 
-	private PatientLinks.Found of(String json) {
-		return links.of((IBaseResource) CTX.newJsonParser().parseResource(json));
-	}
+    private PatientLinks.Found of(String json) {
+        return links.of((IBaseResource) CTX.newJsonParser().parseResource(json));
+    }
 
-	@Test
-	void typesThatCanPointAtAPatientComeFromTheModel() {
-		assertThat(links.canCarryPatientData("Patient")).isTrue();
-		for (String type : new String[] {"Observation", "Task", "Provenance", "List", "Group", "Contract",
-				"GuidanceResponse", "Consent", "Parameters", "DocumentReference", "Communication"}) {
-			assertThat(links.canCarryPatientData(type)).as(type).isTrue();
-		}
-		for (String type : new String[] {"ValueSet", "CodeSystem", "Medication", "Substance", "StructureDefinition",
-				"SearchParameter", "Practitioner", "Organization", "Location", "Endpoint", "PractitionerRole",
-				"HealthcareService", "OrganizationAffiliation"}) {
-			assertThat(links.canCarryPatientData(type)).as(type).isFalse();
-		}
-		TreeSet<String> cannot = new TreeSet<>();
-		for (String type : CTX.getResourceTypes()) if (!links.canCarryPatientData(type)) cannot.add(type);
-		System.out.println("types that cannot carry patient data: " + cannot);
-	}
+    @Test
+    void typesThatCanPointAtAPatientComeFromTheModel() {
+        assertThat(links.canCarryPatientData("Patient")).isTrue();
+        for (String type : new String[] {
+            "Observation",
+            "Task",
+            "Provenance",
+            "List",
+            "Group",
+            "Contract",
+            "GuidanceResponse",
+            "Consent",
+            "Parameters",
+            "DocumentReference",
+            "Communication"
+        }) {
+            assertThat(links.canCarryPatientData(type)).as(type).isTrue();
+        }
+        for (String type : new String[] {
+            "ValueSet",
+            "CodeSystem",
+            "Medication",
+            "Substance",
+            "StructureDefinition",
+            "SearchParameter",
+            "Practitioner",
+            "Organization",
+            "Location",
+            "Endpoint",
+            "PractitionerRole",
+            "HealthcareService",
+            "OrganizationAffiliation"
+        }) {
+            assertThat(links.canCarryPatientData(type)).as(type).isFalse();
+        }
+        TreeSet<String> cannot = new TreeSet<>();
+        for (String type : CTX.getResourceTypes()) if (!links.canCarryPatientData(type)) cannot.add(type);
+        System.out.println("types that cannot carry patient data: " + cannot);
+    }
 
+    @Test
+    void referencesAnywhereIdentifiersContainedPatientsAndLinksAreFound() {
+        PatientLinks.Found task = of("{\"resourceType\":\"Task\",\"status\":\"draft\",\"intent\":\"order\","
+                + "\"for\":{\"reference\":\"Patient/p1\"},\"focus\":{\"reference\":\"Observation/7\"},"
+                + "\"note\":[{\"authorReference\":{\"reference\":\"Patient/p2\"},\"text\":\"x\"}]}");
+        assertThat(task.patients()).containsExactlyInAnyOrder("p1", "p2");
+        assertThat(task.linked()).containsExactly("Observation/7");
+        assertThat(task.unresolvable()).isFalse();
 
-	@Test
-	void referencesAnywhereIdentifiersContainedPatientsAndLinksAreFound() {
-		PatientLinks.Found task = of("{\"resourceType\":\"Task\",\"status\":\"draft\",\"intent\":\"order\","
-				+ "\"for\":{\"reference\":\"Patient/p1\"},\"focus\":{\"reference\":\"Observation/7\"},"
-				+ "\"note\":[{\"authorReference\":{\"reference\":\"Patient/p2\"},\"text\":\"x\"}]}");
-		assertThat(task.patients()).containsExactlyInAnyOrder("p1", "p2");
-		assertThat(task.linked()).containsExactly("Observation/7");
-		assertThat(task.unresolvable()).isFalse();
+        PatientLinks.Found byIdentifier =
+                of("{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":"
+                        + "\"x\"},\"subject\":{\"identifier\":{\"system\":\"urn:mrn\",\"value\":\"42\"}}}");
+        assertThat(byIdentifier.patients()).isEmpty();
+        assertThat(byIdentifier.patientIdentifiers()).hasSize(1);
 
-		PatientLinks.Found byIdentifier = of("{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":"
-				+ "\"x\"},\"subject\":{\"identifier\":{\"system\":\"urn:mrn\",\"value\":\"42\"}}}");
-		assertThat(byIdentifier.patients()).isEmpty();
-		assertThat(byIdentifier.patientIdentifiers()).hasSize(1);
+        PatientLinks.Found contained = of(
+                "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":"
+                        + "\"x\"},\"contained\":[{\"resourceType\":\"Patient\",\"id\":\"c\"}],\"subject\":{\"reference\":\"#c\"}}");
+        assertThat(contained.unresolvable()).isTrue();
 
-		PatientLinks.Found contained = of("{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":"
-				+ "\"x\"},\"contained\":[{\"resourceType\":\"Patient\",\"id\":\"c\"}],\"subject\":{\"reference\":\"#c\"}}");
-		assertThat(contained.unresolvable()).isTrue();
+        PatientLinks.Found display = of("{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":"
+                + "\"x\"},\"subject\":{\"display\":\"Jane Doe\"}}");
+        assertThat(display.unresolvable()).isTrue();
 
-		PatientLinks.Found display = of("{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":"
-				+ "\"x\"},\"subject\":{\"display\":\"Jane Doe\"}}");
-		assertThat(display.unresolvable()).isTrue();
+        PatientLinks.Found extension = of("{\"resourceType\":\"ValueSet\",\"status\":\"draft\",\"extension\":[{\"url\":"
+                + "\"urn:x\",\"valueReference\":{\"reference\":\"Patient/p3\"}}]}");
+        assertThat(extension.patients()).containsExactly("p3");
 
-		PatientLinks.Found extension = of("{\"resourceType\":\"ValueSet\",\"status\":\"draft\",\"extension\":[{\"url\":"
-				+ "\"urn:x\",\"valueReference\":{\"reference\":\"Patient/p3\"}}]}");
-		assertThat(extension.patients()).containsExactly("p3");
+        PatientLinks.Found external = of("{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":"
+                + "\"x\"},\"subject\":{\"reference\":\"http://elsewhere.example/fhir/Patient/1\"}}");
+        assertThat(external.unresolvable()).isTrue();
+        assertThat(external.patients()).isEmpty();
 
-		PatientLinks.Found external = of("{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":"
-				+ "\"x\"},\"subject\":{\"reference\":\"http://elsewhere.example/fhir/Patient/1\"}}");
-		assertThat(external.unresolvable()).isTrue();
-		assertThat(external.patients()).isEmpty();
+        PatientLinks.Found practitionerOnly =
+                of("{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":"
+                        + "\"x\"},\"performer\":[{\"reference\":\"Practitioner/1\"}]}");
+        assertThat(practitionerOnly.patients()).isEmpty();
+        assertThat(practitionerOnly.linked()).isEmpty();
+        assertThat(practitionerOnly.unresolvable()).isFalse();
+    }
 
-		PatientLinks.Found practitionerOnly = of("{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":"
-				+ "\"x\"},\"performer\":[{\"reference\":\"Practitioner/1\"}]}");
-		assertThat(practitionerOnly.patients()).isEmpty();
-		assertThat(practitionerOnly.linked()).isEmpty();
-		assertThat(practitionerOnly.unresolvable()).isFalse();
-	}
-
-	@Test
-	void theLedgerOwnerIsTheSmallestReferencedPatient() {
-		assertThat(links.ledgerOwnerOf((IBaseResource) CTX.newJsonParser().parseResource("{\"resourceType\":"
-				+ "\"Provenance\",\"target\":[{\"reference\":\"Patient/b\"},{\"reference\":\"Patient/a\"}]}")))
-				.contains("Patient/a");
-	}
+    @Test
+    void theLedgerOwnerIsTheSmallestReferencedPatient() {
+        assertThat(
+                        links.ledgerOwnerOf(
+                                (IBaseResource)
+                                        CTX.newJsonParser()
+                                                .parseResource(
+                                                        "{\"resourceType\":"
+                                                                + "\"Provenance\",\"target\":[{\"reference\":\"Patient/b\"},{\"reference\":\"Patient/a\"}]}")))
+                .contains("Patient/a");
+    }
 }

@@ -12,9 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.function.BooleanSupplier;
+import org.fhirledger.ledger.Role;
 import org.fhirledger.server.Application;
 import org.fhirledger.server.security.DevTokens;
-import org.fhirledger.ledger.Role;
 import org.fhirledger.testing.AnvilExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,173 +33,209 @@ import org.springframework.jdbc.core.JdbcTemplate;
  */
 class ContentScrubTest {
 
-	@RegisterExtension
-	static final AnvilExtension privateChain = AnvilExtension.automine();
-	@RegisterExtension
-	static final AnvilExtension publicChain = AnvilExtension.create(31338, null, 30_000_000);
+    @RegisterExtension
+    static final AnvilExtension privateChain = AnvilExtension.automine();
 
-	private static final ObjectMapper JSON = new ObjectMapper();
-	private static final HttpClient HTTP = HttpClient.newHttpClient();
-	static ConfigurableApplicationContext ctx;
-	static Path data;
-	static String base;
-	static String token;
+    @RegisterExtension
+    static final AnvilExtension publicChain = AnvilExtension.create(31338, null, 30_000_000);
 
-	@BeforeAll
-	static void start() throws Exception {
-		data = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "scrub-");
-		ctx = new SpringApplicationBuilder(Application.class).run("--data-dir=" + data, "--server.port=0",
-				"--ledger.enabled=true", "--ledger.rpc-url=" + privateChain.rpcUrl(), "--ledger.chain-id=31337",
-				"--ledger.max-wait=10ms", "--anchor.enabled=true", "--anchor.rpc-url=" + publicChain.rpcUrl(),
-				"--anchor.chain-id=31338", "--anchor.gas-price=0", "--anchor.every=1s", "--anchor.follow-interval=200ms",
-				"--content-scrub.interval=100ms", "--content-scrub.objects-per-interval=50");
-		base = "http://localhost:" + ((WebServerApplicationContext) ctx).getWebServer().getPort() + "/fhir";
-		token = DevTokens.mint(data, Role.CUSTODIAN, null);
-	}
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    static ConfigurableApplicationContext ctx;
+    static Path data;
+    static String base;
+    static String token;
 
-	@AfterAll
-	static void stop() {
-		if (ctx != null) ctx.close();
-	}
+    @BeforeAll
+    static void start() throws Exception {
+        data = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "scrub-");
+        ctx = new SpringApplicationBuilder(Application.class)
+                .run(
+                        "--data-dir=" + data,
+                        "--server.port=0",
+                        "--ledger.enabled=true",
+                        "--ledger.rpc-url=" + privateChain.rpcUrl(),
+                        "--ledger.chain-id=31337",
+                        "--ledger.max-wait=10ms",
+                        "--anchor.enabled=true",
+                        "--anchor.rpc-url=" + publicChain.rpcUrl(),
+                        "--anchor.chain-id=31338",
+                        "--anchor.gas-price=0",
+                        "--anchor.every=1s",
+                        "--anchor.follow-interval=200ms",
+                        "--content-scrub.interval=100ms",
+                        "--content-scrub.objects-per-interval=50");
+        base = "http://localhost:"
+                + ((WebServerApplicationContext) ctx).getWebServer().getPort() + "/fhir";
+        token = DevTokens.mint(data, Role.CUSTODIAN, null);
+    }
 
-	@Test
-	void aFlippedByteIsDetectedAndRepairedFromTheKeptEnvelopeWithTheSameCid() throws Exception {
-		String id = recordedPatient("Scrubbed");
-		Path file = objectFile(cid(id));
-		byte[] original = Files.readAllBytes(file);
-		assertThat(content(id)).isEqualTo("intact");
-		long repairedBefore = scrubber().repaired();
+    @AfterAll
+    static void stop() {
+        if (ctx != null) ctx.close();
+    }
 
-		flipByte(file);
-		awaitTrue("repaired", () -> scrubber().repaired() > repairedBefore);
-		awaitTrue("the file holds the original bytes again", () -> sameBytes(file, original));
-		assertThat(content(id)).isEqualTo("intact");
-		assertThat(cid(id)).as("same CID").isEqualTo(file.getFileName().toString());
+    @Test
+    void aFlippedByteIsDetectedAndRepairedFromTheKeptEnvelopeWithTheSameCid() throws Exception {
+        String id = recordedPatient("Scrubbed");
+        Path file = objectFile(cid(id));
+        byte[] original = Files.readAllBytes(file);
+        assertThat(content(id)).isEqualTo("intact");
+        long repairedBefore = scrubber().repaired();
 
-		// a lost object is put back too
-		long repairedNow = scrubber().repaired();
-		Files.delete(file);
-		awaitTrue("repaired after deletion", () -> scrubber().repaired() > repairedNow);
-		awaitTrue("the file is back", () -> sameBytes(file, original));
-		assertThat(content(id)).isEqualTo("intact");
-		assertThat(scrubber().unrepaired()).isEmpty();
-		assertThat(health().getStatus()).isEqualTo(Status.UP);
-	}
+        flipByte(file);
+        awaitTrue("repaired", () -> scrubber().repaired() > repairedBefore);
+        awaitTrue("the file holds the original bytes again", () -> sameBytes(file, original));
+        assertThat(content(id)).isEqualTo("intact");
+        assertThat(cid(id)).as("same CID").isEqualTo(file.getFileName().toString());
 
-	@Test
-	void withoutAKeptEnvelopeTheDamageIsReportedUntilTheEnvelopeIsBack() throws Exception {
-		String id = recordedPatient("Unrepairable");
-		Path file = objectFile(cid(id));
-		long row = jdbc().queryForObject("select id from fl_outbox where res_type = 'Patient' and res_id = ?"
-				+ " and res_version = 1", Long.class, id);
-		byte[] envelope = jdbc().queryForObject("select envelope from fl_outbox where id = ?", byte[].class, row);
-		// as for rows confirmed before envelopes were kept
-		jdbc().update("update fl_outbox set envelope = null where id = ?", row);
+        // a lost object is put back too
+        long repairedNow = scrubber().repaired();
+        Files.delete(file);
+        awaitTrue("repaired after deletion", () -> scrubber().repaired() > repairedNow);
+        awaitTrue("the file is back", () -> sameBytes(file, original));
+        assertThat(content(id)).isEqualTo("intact");
+        assertThat(scrubber().unrepaired()).isEmpty();
+        assertThat(health().getStatus()).isEqualTo(Status.UP);
+    }
 
-		flipByte(file);
-		awaitTrue("reported unrepaired", () -> scrubber().unrepaired().containsKey(row));
-		assertThat(scrubber().unrepaired().get(row).condition()).isEqualTo(ContentCondition.CORRUPTED);
-		Health h = health();
-		assertThat(h.getStatus()).isEqualTo(Status.DOWN);
-		assertThat(h.getDetails().get("unrepaired")).isEqualTo(1);
-		assertThat(h.getDetails().toString()).contains("outbox " + row).contains(cid(id)).doesNotContain("Unrepairable");
-		JsonNode answer = verify(id);
-		assertThat(value(answer, "content")).isEqualTo("corrupted");
-		assertThat(value(answer, "status")).isEqualTo("failed");
-		assertThat(answer.toString()).doesNotContain("Unrepairable");
-		// reads come from the database and are unaffected
-		assertThat(get("/Patient/" + id).statusCode()).isEqualTo(200);
+    @Test
+    void withoutAKeptEnvelopeTheDamageIsReportedUntilTheEnvelopeIsBack() throws Exception {
+        String id = recordedPatient("Unrepairable");
+        Path file = objectFile(cid(id));
+        long row = jdbc().queryForObject(
+                        "select id from fl_outbox where res_type = 'Patient' and res_id = ?" + " and res_version = 1",
+                        Long.class,
+                        id);
+        byte[] envelope = jdbc().queryForObject("select envelope from fl_outbox where id = ?", byte[].class, row);
+        // as for rows confirmed before envelopes were kept
+        jdbc().update("update fl_outbox set envelope = null where id = ?", row);
 
-		// the envelope back in the database: the next pass repairs
-		jdbc().update("update fl_outbox set envelope = ? where id = ?", envelope, row);
-		awaitTrue("repaired", () -> !scrubber().unrepaired().containsKey(row));
-		assertThat(content(id)).isEqualTo("intact");
-		assertThat(health().getStatus()).isEqualTo(Status.UP);
-	}
+        flipByte(file);
+        awaitTrue("reported unrepaired", () -> scrubber().unrepaired().containsKey(row));
+        assertThat(scrubber().unrepaired().get(row).condition()).isEqualTo(ContentCondition.CORRUPTED);
+        Health h = health();
+        assertThat(h.getStatus()).isEqualTo(Status.DOWN);
+        assertThat(h.getDetails().get("unrepaired")).isEqualTo(1);
+        assertThat(h.getDetails().toString())
+                .contains("outbox " + row)
+                .contains(cid(id))
+                .doesNotContain("Unrepairable");
+        JsonNode answer = verify(id);
+        assertThat(value(answer, "content")).isEqualTo("corrupted");
+        assertThat(value(answer, "status")).isEqualTo("failed");
+        assertThat(answer.toString()).doesNotContain("Unrepairable");
+        // reads come from the database and are unaffected
+        assertThat(get("/Patient/" + id).statusCode()).isEqualTo(200);
 
-	private static ContentScrubber scrubber() {
-		return ctx.getBean(ContentScrubber.class);
-	}
+        // the envelope back in the database: the next pass repairs
+        jdbc().update("update fl_outbox set envelope = ? where id = ?", envelope, row);
+        awaitTrue("repaired", () -> !scrubber().unrepaired().containsKey(row));
+        assertThat(content(id)).isEqualTo("intact");
+        assertThat(health().getStatus()).isEqualTo(Status.UP);
+    }
 
-	private static Health health() {
-		return ctx.getBean(ContentScrubHealthIndicator.class).health();
-	}
+    private static ContentScrubber scrubber() {
+        return ctx.getBean(ContentScrubber.class);
+    }
 
-	private static JdbcTemplate jdbc() {
-		return ctx.getBean(JdbcTemplate.class);
-	}
+    private static Health health() {
+        return ctx.getBean(ContentScrubHealthIndicator.class).health();
+    }
 
-	private static String cid(String patientId) {
-		return jdbc().queryForObject("select cid from fl_outbox where res_type = 'Patient' and res_id = ?"
-				+ " and res_version = 1", String.class, patientId);
-	}
+    private static JdbcTemplate jdbc() {
+        return ctx.getBean(JdbcTemplate.class);
+    }
 
-	/** Where the local store keeps an object (docs/content-store.md): objects/<last two characters>/<cid>. */
-	private static Path objectFile(String cid) {
-		Path p = data.resolve("content").resolve("objects").resolve(cid.substring(cid.length() - 2)).resolve(cid);
-		assertThat(p).exists();
-		return p;
-	}
+    private static String cid(String patientId) {
+        return jdbc().queryForObject(
+                        "select cid from fl_outbox where res_type = 'Patient' and res_id = ?" + " and res_version = 1",
+                        String.class,
+                        patientId);
+    }
 
-	private static void flipByte(Path file) throws Exception {
-		byte[] b = Files.readAllBytes(file);
-		b[b.length / 2] ^= 0x01;
-		Files.write(file, b);
-	}
+    /** Where the local store keeps an object (docs/content-store.md): objects/<last two characters>/<cid>. */
+    private static Path objectFile(String cid) {
+        Path p = data.resolve("content")
+                .resolve("objects")
+                .resolve(cid.substring(cid.length() - 2))
+                .resolve(cid);
+        assertThat(p).exists();
+        return p;
+    }
 
-	private static boolean sameBytes(Path file, byte[] expected) {
-		try {
-			return Files.exists(file) && java.util.Arrays.equals(Files.readAllBytes(file), expected);
-		} catch (java.io.IOException e) {
-			return false;
-		}
-	}
+    private static void flipByte(Path file) throws Exception {
+        byte[] b = Files.readAllBytes(file);
+        b[b.length / 2] ^= 0x01;
+        Files.write(file, b);
+    }
 
-	private static void awaitTrue(String what, BooleanSupplier condition) throws InterruptedException {
-		Instant deadline = Instant.now().plusSeconds(30);
-		while (!condition.getAsBoolean()) {
-			if (Instant.now().isAfter(deadline)) throw new AssertionError("timed out waiting: " + what);
-			Thread.sleep(50);
-		}
-	}
+    private static boolean sameBytes(Path file, byte[] expected) {
+        try {
+            return Files.exists(file) && java.util.Arrays.equals(Files.readAllBytes(file), expected);
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
 
-	private static String content(String id) throws Exception {
-		return value(verify(id), "content");
-	}
+    private static void awaitTrue(String what, BooleanSupplier condition) throws InterruptedException {
+        Instant deadline = Instant.now().plusSeconds(30);
+        while (!condition.getAsBoolean()) {
+            if (Instant.now().isAfter(deadline)) throw new AssertionError("timed out waiting: " + what);
+            Thread.sleep(50);
+        }
+    }
 
-	private static JsonNode verify(String id) throws Exception {
-		HttpResponse<String> r = get("/Patient/" + id + "/_history/1/$verify");
-		assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-		return JSON.readTree(r.body());
-	}
+    private static String content(String id) throws Exception {
+        return value(verify(id), "content");
+    }
 
-	private static String recordedPatient(String family) throws Exception {
-		HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/Patient"))
-				.header("Authorization", "Bearer " + token).header("Content-Type", "application/fhir+json")
-				.POST(HttpRequest.BodyPublishers.ofString("{\"resourceType\":\"Patient\",\"name\":[{\"family\":\""
-						+ family + "\"}]}")).build(), HttpResponse.BodyHandlers.ofString());
-		assertThat(r.statusCode()).isEqualTo(201);
-		String id = JSON.readTree(r.body()).get("id").asText();
-		awaitTrue("confirmed", () -> "CONFIRMED".equals(jdbc().query("select state from fl_outbox where"
-				+ " res_type = 'Patient' and res_id = ? and res_version = 1", rs -> rs.next() ? rs.getString(1) : null, id)));
-		return id;
-	}
+    private static JsonNode verify(String id) throws Exception {
+        HttpResponse<String> r = get("/Patient/" + id + "/_history/1/$verify");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return JSON.readTree(r.body());
+    }
 
-	private static HttpResponse<String> get(String path) throws Exception {
-		return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + token)
-				.build(), HttpResponse.BodyHandlers.ofString());
-	}
+    private static String recordedPatient(String family) throws Exception {
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(URI.create(base + "/Patient"))
+                        .header("Authorization", "Bearer " + token)
+                        .header("Content-Type", "application/fhir+json")
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"" + family + "\"}]}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(201);
+        String id = JSON.readTree(r.body()).get("id").asText();
+        awaitTrue(
+                "confirmed",
+                () -> "CONFIRMED"
+                        .equals(jdbc().query(
+                                        "select state from fl_outbox where"
+                                                + " res_type = 'Patient' and res_id = ? and res_version = 1",
+                                        rs -> rs.next() ? rs.getString(1) : null,
+                                        id)));
+        return id;
+    }
 
-	private static String value(JsonNode params, String name) {
-		for (JsonNode p : params.path("parameter")) {
-			if (p.path("name").asText().equals(name)) {
-				var it = p.fields();
-				while (it.hasNext()) {
-					var f = it.next();
-					if (f.getKey().startsWith("value")) return f.getValue().asText();
-				}
-			}
-		}
-		return null;
-	}
+    private static HttpResponse<String> get(String path) throws Exception {
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create(base + path))
+                        .header("Authorization", "Bearer " + token)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String value(JsonNode params, String name) {
+        for (JsonNode p : params.path("parameter")) {
+            if (p.path("name").asText().equals(name)) {
+                var it = p.fields();
+                while (it.hasNext()) {
+                    var f = it.next();
+                    if (f.getKey().startsWith("value")) return f.getValue().asText();
+                }
+            }
+        }
+        return null;
+    }
 }

@@ -9,15 +9,15 @@ import java.util.concurrent.atomic.AtomicReference;
 /** A HAPI interceptor recording which caller a later interceptor (authorisation, audit) would see. */
 public final class CallerProbe {
 
-	private final CallerAccessor callers;
-	final AtomicReference<Optional<Caller>> seen = new AtomicReference<>();
+    private final CallerAccessor callers;
+    final AtomicReference<Optional<Caller>> seen = new AtomicReference<>();
 
-	CallerProbe(CallerAccessor callers) {
-		this.callers = callers;
-	}
+    CallerProbe(CallerAccessor callers) {
+        this.callers = callers;
+    }
 
-	@Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)
-	public void preHandled(RequestDetails request) {
-		seen.set(callers.current());
-	}
+    @Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)
+    public void preHandled(RequestDetails request) {
+        seen.set(callers.current());
+    }
 }

@@ -28,67 +28,89 @@ import org.springframework.security.oauth2.jwt.JwtException;
  */
 class ProductionDecoderTest {
 
-	private final RSAKey rsa = TestJwts.newRsaKey("rsa-1");
-	private final ECKey ec = TestJwts.newEcKey("ec-1");
-	private HttpServer jwks;
+    private final RSAKey rsa = TestJwts.newRsaKey("rsa-1");
+    private final ECKey ec = TestJwts.newEcKey("ec-1");
+    private HttpServer jwks;
 
-	@BeforeEach
-	void serveJwks() throws IOException {
-		jwks = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-		byte[] body = new JWKSet(List.of(rsa.toPublicJWK(), ec.toPublicJWK())).toString().getBytes(StandardCharsets.UTF_8);
-		jwks.createContext("/certs", exchange -> {
-			exchange.getResponseHeaders().add("Content-Type", "application/json");
-			exchange.sendResponseHeaders(200, body.length);
-			exchange.getResponseBody().write(body);
-			exchange.close();
-		});
-		jwks.start();
-	}
+    @BeforeEach
+    void serveJwks() throws IOException {
+        jwks = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        byte[] body = new JWKSet(List.of(rsa.toPublicJWK(), ec.toPublicJWK()))
+                .toString()
+                .getBytes(StandardCharsets.UTF_8);
+        jwks.createContext("/certs", exchange -> {
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        jwks.start();
+    }
 
-	@AfterEach
-	void stop() {
-		jwks.stop(0);
-	}
+    @AfterEach
+    void stop() {
+        jwks.stop(0);
+    }
 
-	private String jwksUrl() {
-		return "http://127.0.0.1:" + jwks.getAddress().getPort() + "/certs";
-	}
+    private String jwksUrl() {
+        return "http://127.0.0.1:" + jwks.getAddress().getPort() + "/certs";
+    }
 
-	private static SecurityProperties production(String issuer, String jwkSetUri) {
-		return new SecurityProperties(SecurityMode.PRODUCTION, issuer, jwkSetUri, null, null, null);
-	}
+    private static SecurityProperties production(String issuer, String jwkSetUri) {
+        return new SecurityProperties(SecurityMode.PRODUCTION, issuer, jwkSetUri, null, null, null);
+    }
 
-	@Test
-	void jwksOnlyChecksSignatureAndTimesButNotTheIssuer() {
-		JwtDecoder decoder = BearerTokenDecoders.production(production(null, jwksUrl()));
-		assertThat(decoder.decode(sign(rsa, JWSAlgorithm.RS256, validClaims("https://any-issuer").build())).getSubject())
-				.isEqualTo("test-user");
-		assertThat(decoder.decode(sign(ec, JWSAlgorithm.ES256, validClaims("https://any-issuer").build())).getSubject())
-				.isEqualTo("test-user");
-		assertThatThrownBy(() -> decoder.decode(sign(TestJwts.newRsaKey("rsa-1"), JWSAlgorithm.RS256, validClaims("x").build())))
-				.isInstanceOf(BadJwtException.class);
-		assertThatThrownBy(() -> decoder.decode(sign(rsa, JWSAlgorithm.PS256, validClaims("x").build())))
-				.isInstanceOf(BadJwtException.class);
-	}
+    @Test
+    void jwksOnlyChecksSignatureAndTimesButNotTheIssuer() {
+        JwtDecoder decoder = BearerTokenDecoders.production(production(null, jwksUrl()));
+        assertThat(decoder.decode(sign(
+                                rsa,
+                                JWSAlgorithm.RS256,
+                                validClaims("https://any-issuer").build()))
+                        .getSubject())
+                .isEqualTo("test-user");
+        assertThat(decoder.decode(sign(
+                                ec,
+                                JWSAlgorithm.ES256,
+                                validClaims("https://any-issuer").build()))
+                        .getSubject())
+                .isEqualTo("test-user");
+        assertThatThrownBy(() -> decoder.decode(sign(
+                        TestJwts.newRsaKey("rsa-1"),
+                        JWSAlgorithm.RS256,
+                        validClaims("x").build())))
+                .isInstanceOf(BadJwtException.class);
+        assertThatThrownBy(() -> decoder.decode(
+                        sign(rsa, JWSAlgorithm.PS256, validClaims("x").build())))
+                .isInstanceOf(BadJwtException.class);
+    }
 
-	@Test
-	void jwksWithIssuerChecksTheIssuerWithoutDiscovery() {
-		// The issuer URL serves nothing: only the JWKS is fetched.
-		JwtDecoder decoder = BearerTokenDecoders.production(production("https://idp.invalid/realms/x", jwksUrl()));
-		assertThat(decoder.decode(sign(rsa, JWSAlgorithm.RS256, validClaims("https://idp.invalid/realms/x").build())).getIssuer())
-				.hasToString("https://idp.invalid/realms/x");
-		assertThatThrownBy(() -> decoder.decode(sign(rsa, JWSAlgorithm.RS256, validClaims("https://idp.invalid/realms/y").build())))
-				.isInstanceOf(BadJwtException.class);
-	}
+    @Test
+    void jwksWithIssuerChecksTheIssuerWithoutDiscovery() {
+        // The issuer URL serves nothing: only the JWKS is fetched.
+        JwtDecoder decoder = BearerTokenDecoders.production(production("https://idp.invalid/realms/x", jwksUrl()));
+        assertThat(decoder.decode(sign(
+                                rsa,
+                                JWSAlgorithm.RS256,
+                                validClaims("https://idp.invalid/realms/x").build()))
+                        .getIssuer())
+                .hasToString("https://idp.invalid/realms/x");
+        assertThatThrownBy(() -> decoder.decode(sign(
+                        rsa,
+                        JWSAlgorithm.RS256,
+                        validClaims("https://idp.invalid/realms/y").build())))
+                .isInstanceOf(BadJwtException.class);
+    }
 
-	@Test
-	void anUnreachableJwksIsNotABadToken() {
-		String url = jwksUrl();
-		jwks.stop(0);
-		JwtDecoder decoder = BearerTokenDecoders.production(production(null, url));
-		// Not BadJwtException: Spring maps that to 401; this must become the 503 "retry later".
-		assertThatThrownBy(() -> decoder.decode(sign(rsa, JWSAlgorithm.RS256, validClaims("x").build())))
-				.isInstanceOf(JwtException.class)
-				.isNotInstanceOf(BadJwtException.class);
-	}
+    @Test
+    void anUnreachableJwksIsNotABadToken() {
+        String url = jwksUrl();
+        jwks.stop(0);
+        JwtDecoder decoder = BearerTokenDecoders.production(production(null, url));
+        // Not BadJwtException: Spring maps that to 401; this must become the 503 "retry later".
+        assertThatThrownBy(() -> decoder.decode(
+                        sign(rsa, JWSAlgorithm.RS256, validClaims("x").build())))
+                .isInstanceOf(JwtException.class)
+                .isNotInstanceOf(BadJwtException.class);
+    }
 }

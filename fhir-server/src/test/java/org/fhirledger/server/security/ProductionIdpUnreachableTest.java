@@ -31,45 +31,53 @@ import org.springframework.test.context.DynamicPropertySource;
 @ContextConfiguration(initializers = H2FileInitializer.class)
 class ProductionIdpUnreachableTest {
 
-	private static final String ISSUER = "http://127.0.0.1:" + closedPort() + "/realms/down";
+    private static final String ISSUER = "http://127.0.0.1:" + closedPort() + "/realms/down";
 
-	@LocalServerPort
-	int port;
+    @LocalServerPort
+    int port;
 
-	@Autowired
-	JdbcTemplate jdbc;
+    @Autowired
+    JdbcTemplate jdbc;
 
-	private static int closedPort() {
-		try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-			return s.getLocalPort();
-		} catch (IOException e) {
-			throw new UncheckedIOException(e);
-		}
-	}
+    private static int closedPort() {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
-	@DynamicPropertySource
-	static void production(DynamicPropertyRegistry registry) {
-		registry.add("security.mode", () -> "production");
-		registry.add("security.issuer-uri", () -> ISSUER);
-		// token checking only: no chain here, so no authorisation either (covered with a chain elsewhere)
-		registry.add("authorization.enabled", () -> "false");
-	}
+    @DynamicPropertySource
+    static void production(DynamicPropertyRegistry registry) {
+        registry.add("security.mode", () -> "production");
+        registry.add("security.issuer-uri", () -> ISSUER);
+        // token checking only: no chain here, so no authorisation either (covered with a chain elsewhere)
+        registry.add("authorization.enabled", () -> "false");
+    }
 
-	@Test
-	void startsWithoutTheIdpAndAnswers503ForTokensItCannotCheck() {
-		String fhir = "http://localhost:" + port + "/fhir";
-		long before = jdbc.queryForObject("select count(*) from HFJ_RES_VER", Long.class);
-		String token = TestJwts.sign(TestJwts.newRsaKey("k"), JWSAlgorithm.RS256, TestJwts.validClaims(ISSUER).build());
+    @Test
+    void startsWithoutTheIdpAndAnswers503ForTokensItCannotCheck() {
+        String fhir = "http://localhost:" + port + "/fhir";
+        long before = jdbc.queryForObject("select count(*) from HFJ_RES_VER", Long.class);
+        String token = TestJwts.sign(
+                TestJwts.newRsaKey("k"),
+                JWSAlgorithm.RS256,
+                TestJwts.validClaims(ISSUER).build());
 
-		HttpResponse<String> r = request("POST", fhir + "/Patient", bearer(token), PATIENT);
-		assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
-		assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/fhir+json"));
-		assertThat(r.body()).contains("\"resourceType\":\"OperationOutcome\"").contains("\"code\":\"transient\"")
-				.contains("identity provider is unreachable").doesNotContain(token);
-		assertThat(jdbc.queryForObject("select count(*) from HFJ_RES_VER", Long.class)).isEqualTo(before);
+        HttpResponse<String> r = request("POST", fhir + "/Patient", bearer(token), PATIENT);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+        assertThat(r.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("application/fhir+json"));
+        assertThat(r.body())
+                .contains("\"resourceType\":\"OperationOutcome\"")
+                .contains("\"code\":\"transient\"")
+                .contains("identity provider is unreachable")
+                .doesNotContain(token);
+        assertThat(jdbc.queryForObject("select count(*) from HFJ_RES_VER", Long.class))
+                .isEqualTo(before);
 
-		// Without a token nothing needs the IdP: still the plain 401, and metadata stays public.
-		HttpProbe.assertUnauthorized(request("GET", fhir + "/Patient", null, null), "no token, IdP down");
-		assertThat(request("GET", fhir + "/metadata", null, null).statusCode()).isEqualTo(200);
-	}
+        // Without a token nothing needs the IdP: still the plain 401, and metadata stays public.
+        HttpProbe.assertUnauthorized(request("GET", fhir + "/Patient", null, null), "no token, IdP down");
+        assertThat(request("GET", fhir + "/metadata", null, null).statusCode()).isEqualTo(200);
+    }
 }

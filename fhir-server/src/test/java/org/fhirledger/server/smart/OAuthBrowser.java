@@ -26,93 +26,101 @@ import java.util.stream.Collectors;
  */
 final class OAuthBrowser {
 
-	private final HttpClient http = HttpClient.newBuilder().cookieHandler(new CookieManager())
-			.followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(10)).build();
-	private final String server;
+    private final HttpClient http = HttpClient.newBuilder()
+            .cookieHandler(new CookieManager())
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
+    private final String server;
 
-	OAuthBrowser(String server) {
-		this.server = server;
-	}
+    OAuthBrowser(String server) {
+        this.server = server;
+    }
 
-	record Pkce(String verifier, String challenge) {
-		static Pkce create() {
-			byte[] b = new byte[32];
-			new SecureRandom().nextBytes(b);
-			String verifier = Base64.getUrlEncoder().withoutPadding().encodeToString(b);
-			try {
-				byte[] hash = MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII));
-				return new Pkce(verifier, Base64.getUrlEncoder().withoutPadding().encodeToString(hash));
-			} catch (NoSuchAlgorithmException e) {
-				throw new IllegalStateException(e);
-			}
-		}
-	}
+    record Pkce(String verifier, String challenge) {
+        static Pkce create() {
+            byte[] b = new byte[32];
+            new SecureRandom().nextBytes(b);
+            String verifier = Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+            try {
+                byte[] hash = MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII));
+                return new Pkce(
+                        verifier, Base64.getUrlEncoder().withoutPadding().encodeToString(hash));
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
 
-	HttpResponse<String> get(String url) {
-		return send(HttpRequest.newBuilder(URI.create(absolute(url))).header("Accept", "text/html").GET());
-	}
+    HttpResponse<String> get(String url) {
+        return send(HttpRequest.newBuilder(URI.create(absolute(url)))
+                .header("Accept", "text/html")
+                .GET());
+    }
 
-	HttpResponse<String> postForm(String url, Map<String, String> form) {
-		return send(HttpRequest.newBuilder(URI.create(absolute(url)))
-				.header("Content-Type", "application/x-www-form-urlencoded")
-				.POST(HttpRequest.BodyPublishers.ofString(form(form))));
-	}
+    HttpResponse<String> postForm(String url, Map<String, String> form) {
+        return send(HttpRequest.newBuilder(URI.create(absolute(url)))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form(form))));
+    }
 
-	/** Follows redirects within this server; returns the first answer that is not one (or a redirect elsewhere). */
-	HttpResponse<String> follow(HttpResponse<String> r) {
-		for (int i = 0; i < 10 && r.statusCode() / 100 == 3; i++) {
-			String location = r.headers().firstValue("Location").orElseThrow();
-			if (!absolute(location).startsWith(server)) return r;
-			r = get(location);
-		}
-		return r;
-	}
+    /** Follows redirects within this server; returns the first answer that is not one (or a redirect elsewhere). */
+    HttpResponse<String> follow(HttpResponse<String> r) {
+        for (int i = 0; i < 10 && r.statusCode() / 100 == 3; i++) {
+            String location = r.headers().firstValue("Location").orElseThrow();
+            if (!absolute(location).startsWith(server)) return r;
+            r = get(location);
+        }
+        return r;
+    }
 
-	/**
-	 * Starts at the authorisation endpoint, logs in on the login page when sent there, and returns the final
-	 * redirect to the app (or the error page).
-	 */
-	HttpResponse<String> authorize(String query, Map<String, String> login) {
-		HttpResponse<String> r = follow(get("/oauth2/authorize?" + query));
-		if (r.statusCode() == 200 && r.body().contains("name=\"role\"")) {
-			Map<String, String> form = new LinkedHashMap<>(login);
-			Matcher csrf = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"").matcher(r.body());
-			if (csrf.find()) form.put("_csrf", csrf.group(1));
-			r = follow(postForm("/login", form));
-		}
-		return r;
-	}
+    /**
+     * Starts at the authorisation endpoint, logs in on the login page when sent there, and returns the final
+     * redirect to the app (or the error page).
+     */
+    HttpResponse<String> authorize(String query, Map<String, String> login) {
+        HttpResponse<String> r = follow(get("/oauth2/authorize?" + query));
+        if (r.statusCode() == 200 && r.body().contains("name=\"role\"")) {
+            Map<String, String> form = new LinkedHashMap<>(login);
+            Matcher csrf = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"").matcher(r.body());
+            if (csrf.find()) form.put("_csrf", csrf.group(1));
+            r = follow(postForm("/login", form));
+        }
+        return r;
+    }
 
-	static String form(Map<String, String> form) {
-		return form.entrySet().stream()
-				.map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
-				.collect(Collectors.joining("&"));
-	}
+    static String form(Map<String, String> form) {
+        return form.entrySet().stream()
+                .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
+                        + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                .collect(Collectors.joining("&"));
+    }
 
-	static Map<String, String> queryOf(String url) {
-		Map<String, String> out = new LinkedHashMap<>();
-		String q = URI.create(url).getRawQuery();
-		if (q == null) return out;
-		for (String part : q.split("&")) {
-			int eq = part.indexOf('=');
-			out.put(java.net.URLDecoder.decode(part.substring(0, eq), StandardCharsets.UTF_8),
-					java.net.URLDecoder.decode(part.substring(eq + 1), StandardCharsets.UTF_8));
-		}
-		return out;
-	}
+    static Map<String, String> queryOf(String url) {
+        Map<String, String> out = new LinkedHashMap<>();
+        String q = URI.create(url).getRawQuery();
+        if (q == null) return out;
+        for (String part : q.split("&")) {
+            int eq = part.indexOf('=');
+            out.put(
+                    java.net.URLDecoder.decode(part.substring(0, eq), StandardCharsets.UTF_8),
+                    java.net.URLDecoder.decode(part.substring(eq + 1), StandardCharsets.UTF_8));
+        }
+        return out;
+    }
 
-	private String absolute(String url) {
-		return url.startsWith("http") ? url : server + url;
-	}
+    private String absolute(String url) {
+        return url.startsWith("http") ? url : server + url;
+    }
 
-	private HttpResponse<String> send(HttpRequest.Builder b) {
-		try {
-			return http.send(b.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
-		} catch (IOException e) {
-			throw new UncheckedIOException(e);
-		} catch (InterruptedException e) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException(e);
-		}
-	}
+    private HttpResponse<String> send(HttpRequest.Builder b) {
+        try {
+            return http.send(b.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
 }

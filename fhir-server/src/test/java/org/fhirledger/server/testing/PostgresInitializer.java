@@ -16,42 +16,44 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 public class PostgresInitializer implements ApplicationContextInitializer<ConfigurableApplicationContext> {
 
-	private static EmbeddedPostgres postgres;
+    private static EmbeddedPostgres postgres;
 
-	public static synchronized EmbeddedPostgres postgres() {
-		if (postgres == null) {
-			try {
-				// zonky starts the real PostgreSQL binary it ships; under root it runs it in a user namespace
-				// (unshare -U), since PostgreSQL refuses to run as root.
-				postgres = EmbeddedPostgres.builder()
-						.setOverrideWorkingDirectory(Path.of("target", "embedded-pg").toAbsolutePath().toFile())
-						.setServerConfig("fsync", "off")
-						.setPGStartupWait(Duration.ofSeconds(60))
-						.start();
-			} catch (IOException e) {
-				throw new UncheckedIOException("Could not start embedded PostgreSQL", e);
-			}
-		}
-		return postgres;
-	}
+    public static synchronized EmbeddedPostgres postgres() {
+        if (postgres == null) {
+            try {
+                // zonky starts the real PostgreSQL binary it ships; under root it runs it in a user namespace
+                // (unshare -U), since PostgreSQL refuses to run as root.
+                postgres = EmbeddedPostgres.builder()
+                        .setOverrideWorkingDirectory(Path.of("target", "embedded-pg")
+                                .toAbsolutePath()
+                                .toFile())
+                        .setServerConfig("fsync", "off")
+                        .setPGStartupWait(Duration.ofSeconds(60))
+                        .start();
+            } catch (IOException e) {
+                throw new UncheckedIOException("Could not start embedded PostgreSQL", e);
+            }
+        }
+        return postgres;
+    }
 
-	@Override
-	public void initialize(ConfigurableApplicationContext context) {
-		EmbeddedPostgres pg = postgres();
-		TestPropertyValues.of(
-						"spring.datasource.url=" + pg.getJdbcUrl("postgres", "postgres"),
-						"spring.datasource.username=postgres",
-						"spring.datasource.password=",
-						"data-dir=" + freshDataDir("pg"))
-				.applyTo(context);
-	}
+    @Override
+    public void initialize(ConfigurableApplicationContext context) {
+        EmbeddedPostgres pg = postgres();
+        TestPropertyValues.of(
+                        "spring.datasource.url=" + pg.getJdbcUrl("postgres", "postgres"),
+                        "spring.datasource.username=postgres",
+                        "spring.datasource.password=",
+                        "data-dir=" + freshDataDir("pg"))
+                .applyTo(context);
+    }
 
-	static String freshDataDir(String prefix) {
-		try {
-			Path base = Files.createDirectories(Path.of("target", "test-data").toAbsolutePath());
-			return Files.createTempDirectory(base, prefix + "-").toString();
-		} catch (IOException e) {
-			throw new UncheckedIOException(e);
-		}
-	}
+    static String freshDataDir(String prefix) {
+        try {
+            Path base = Files.createDirectories(Path.of("target", "test-data").toAbsolutePath());
+            return Files.createTempDirectory(base, prefix + "-").toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 }

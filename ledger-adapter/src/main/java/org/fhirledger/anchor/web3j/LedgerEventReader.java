@@ -8,6 +8,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
+import org.fhirledger.anchor.AccessAppended;
+import org.fhirledger.anchor.ChainPosition;
+import org.fhirledger.anchor.LedgerEvent;
+import org.fhirledger.anchor.LedgerEventSource;
+import org.fhirledger.anchor.RecordAppended;
 import org.fhirledger.contracts.generated.AccessLedger;
 import org.fhirledger.contracts.generated.RecordLedger;
 import org.fhirledger.ledger.Bytes32;
@@ -20,11 +25,6 @@ import org.web3j.protocol.core.methods.response.EthBlock;
 import org.web3j.protocol.core.methods.response.EthLog;
 import org.web3j.protocol.core.methods.response.Log;
 import org.web3j.protocol.http.HttpService;
-import org.fhirledger.anchor.AccessAppended;
-import org.fhirledger.anchor.ChainPosition;
-import org.fhirledger.anchor.LedgerEvent;
-import org.fhirledger.anchor.LedgerEventSource;
-import org.fhirledger.anchor.RecordAppended;
 
 /**
  * Reads the private chain's ledger entries: the {@code RecordAppended} and {@code AccessAppended} events of one
@@ -54,15 +54,17 @@ public final class LedgerEventReader implements LedgerEventSource {
     }
 
     /** As above; one call (connect, send, answer) fails after {@code rpcTimeout}. */
-    public static LedgerEventReader create(String rpcUrl, String recordLedger, String accessLedger, long maxLogsRange,
-            java.time.Duration rpcTimeout) {
+    public static LedgerEventReader create(
+            String rpcUrl, String recordLedger, String accessLedger, long maxLogsRange, java.time.Duration rpcTimeout) {
         if (maxLogsRange < 1) throw new IllegalArgumentException("maxLogsRange must be at least 1");
         long timeout = rpcTimeout.toMillis();
         OkHttpClient http = new OkHttpClient.Builder()
                 .connectTimeout(Math.min(timeout, 5000), TimeUnit.MILLISECONDS)
-                .readTimeout(timeout, TimeUnit.MILLISECONDS).callTimeout(timeout, TimeUnit.MILLISECONDS).build();
-        return new LedgerEventReader(Web3j.build(new HttpService(rpcUrl, http)), recordLedger, accessLedger,
-                maxLogsRange);
+                .readTimeout(timeout, TimeUnit.MILLISECONDS)
+                .callTimeout(timeout, TimeUnit.MILLISECONDS)
+                .build();
+        return new LedgerEventReader(
+                Web3j.build(new HttpService(rpcUrl, http)), recordLedger, accessLedger, maxLogsRange);
     }
 
     /** Checks that the node serves {@code expected}. */
@@ -79,9 +81,13 @@ public final class LedgerEventReader implements LedgerEventSource {
     /** The hash of block {@code number} on the node's canonical chain, empty if it has no such block. */
     @Override
     public Optional<String> blockHash(long number) throws IOException {
-        EthBlock b = web3j.ethGetBlockByNumber(DefaultBlockParameter.valueOf(BigInteger.valueOf(number)), false).send();
-        if (b.hasError()) throw new IOException("eth_getBlockByNumber: " + b.getError().getMessage());
-        return b.getBlock() == null ? Optional.empty() : Optional.of(b.getBlock().getHash());
+        EthBlock b = web3j.ethGetBlockByNumber(DefaultBlockParameter.valueOf(BigInteger.valueOf(number)), false)
+                .send();
+        if (b.hasError())
+            throw new IOException("eth_getBlockByNumber: " + b.getError().getMessage());
+        return b.getBlock() == null
+                ? Optional.empty()
+                : Optional.of(b.getBlock().getHash());
     }
 
     /** The ledger entries logged in blocks {@code from..to} (inclusive), in chain order. */
@@ -90,11 +96,14 @@ public final class LedgerEventReader implements LedgerEventSource {
         List<LedgerEvent> out = new ArrayList<>();
         for (long start = from; start <= to; start += maxLogsRange) {
             long end = Math.min(to, start + maxLogsRange - 1);
-            EthFilter filter = new EthFilter(DefaultBlockParameter.valueOf(BigInteger.valueOf(start)),
-                    DefaultBlockParameter.valueOf(BigInteger.valueOf(end)), List.of(recordLedger, accessLedger));
+            EthFilter filter = new EthFilter(
+                    DefaultBlockParameter.valueOf(BigInteger.valueOf(start)),
+                    DefaultBlockParameter.valueOf(BigInteger.valueOf(end)),
+                    List.of(recordLedger, accessLedger));
             filter.addOptionalTopics(RECORD_TOPIC, ACCESS_TOPIC);
             EthLog logs = web3j.ethGetLogs(filter).send();
-            if (logs.hasError()) throw new IOException("eth_getLogs: " + logs.getError().getMessage());
+            if (logs.hasError())
+                throw new IOException("eth_getLogs: " + logs.getError().getMessage());
             List<Log> window = new ArrayList<>();
             for (EthLog.LogResult<?> r : logs.getLogs()) window.add((Log) r.get());
             window.sort(Comparator.comparing(Log::getBlockNumber).thenComparing(Log::getLogIndex));
@@ -109,18 +118,35 @@ public final class LedgerEventReader implements LedgerEventSource {
     private Optional<LedgerEvent> decode(Log log) {
         String address = log.getAddress().toLowerCase(java.util.Locale.ROOT);
         String topic = log.getTopics().get(0);
-        ChainPosition at = new ChainPosition(log.getBlockNumber().longValueExact(), log.getBlockHash(),
-                log.getLogIndex().longValueExact(), log.getTransactionHash());
+        ChainPosition at = new ChainPosition(
+                log.getBlockNumber().longValueExact(),
+                log.getBlockHash(),
+                log.getLogIndex().longValueExact(),
+                log.getTransactionHash());
         if (address.equals(recordLedger) && RECORD_TOPIC.equals(topic)) {
             RecordLedger.RecordAppendedEventResponse e = RecordLedger.getRecordAppendedEventFromLog(log);
-            return Optional.of(new RecordAppended(at, e.seq.longValueExact(), Bytes32.of(e.resource),
-                    e.version.longValueExact(), Bytes32.of(e.patient), Bytes32.of(e.contentHash), e.cid, e.custodian));
+            return Optional.of(new RecordAppended(
+                    at,
+                    e.seq.longValueExact(),
+                    Bytes32.of(e.resource),
+                    e.version.longValueExact(),
+                    Bytes32.of(e.patient),
+                    Bytes32.of(e.contentHash),
+                    e.cid,
+                    e.custodian));
         }
         if (address.equals(accessLedger) && ACCESS_TOPIC.equals(topic)) {
             AccessLedger.AccessAppendedEventResponse e = AccessLedger.getAccessAppendedEventFromLog(log);
-            return Optional.of(new AccessAppended(at, e.seq.longValueExact(), Bytes32.of(e.patient),
-                    Bytes32.of(e.resource), e.actor, e.action.intValueExact(), e.outcome.intValueExact(),
-                    e.time.longValueExact(), Bytes32.of(e.auditHash)));
+            return Optional.of(new AccessAppended(
+                    at,
+                    e.seq.longValueExact(),
+                    Bytes32.of(e.patient),
+                    Bytes32.of(e.resource),
+                    e.actor,
+                    e.action.intValueExact(),
+                    e.outcome.intValueExact(),
+                    e.time.longValueExact(),
+                    Bytes32.of(e.auditHash)));
         }
         return Optional.empty();
     }

@@ -59,8 +59,8 @@ public final class VerifyCli {
             VerifyOutput answer = VerifyOutput.parse(Files.readAllBytes(answerFile));
             byte[] plaintext = resourceFile == null ? null : Files.readAllBytes(resourceFile);
             StandaloneVerifier.Report report;
-            try (AnchorChain chain = Web3jAnchorChain.connect(
-                    Web3jAnchorChain.Config.readOnly(rpc, chainId, registry), null)) {
+            try (AnchorChain chain =
+                    Web3jAnchorChain.connect(Web3jAnchorChain.Config.readOnly(rpc, chainId, registry), null)) {
                 report = StandaloneVerifier.verify(answer, plaintext, chain);
             }
             for (StandaloneVerifier.Check c : report.checks()) {
@@ -82,7 +82,8 @@ public final class VerifyCli {
     }
 
     private static void usage() {
-        System.err.println("usage: bin/verify --rpc PUBLIC_RPC_URL --chain-id PUBLIC_CHAIN_ID --registry ANCHOR_REGISTRY "
-                + "VERIFY_ANSWER.json [RESOURCE.json]");
+        System.err.println(
+                "usage: bin/verify --rpc PUBLIC_RPC_URL --chain-id PUBLIC_CHAIN_ID --registry ANCHOR_REGISTRY "
+                        + "VERIFY_ANSWER.json [RESOURCE.json]");
     }
 }

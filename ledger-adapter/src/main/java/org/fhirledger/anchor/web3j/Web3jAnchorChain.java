@@ -3,12 +3,16 @@ package org.fhirledger.anchor.web3j;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
+import org.fhirledger.anchor.Anchor;
+import org.fhirledger.anchor.AnchorChain;
+import org.fhirledger.anchor.AnchorChainUnavailableException;
+import org.fhirledger.anchor.AnchorReceipt;
+import org.fhirledger.anchor.AnchorRefusedException;
 import org.fhirledger.contracts.generated.AnchorRegistry;
 import org.fhirledger.ledger.ChainIdMismatchException;
 import org.fhirledger.ledger.web3j.ContractErrors;
@@ -38,11 +42,6 @@ import org.web3j.tx.ReadonlyTransactionManager;
 import org.web3j.tx.gas.StaticGasProvider;
 import org.web3j.tx.response.PollingTransactionReceiptProcessor;
 import org.web3j.utils.Numeric;
-import org.fhirledger.anchor.Anchor;
-import org.fhirledger.anchor.AnchorChain;
-import org.fhirledger.anchor.AnchorChainUnavailableException;
-import org.fhirledger.anchor.AnchorReceipt;
-import org.fhirledger.anchor.AnchorRefusedException;
 
 /**
  * {@link AnchorChain} over JSON-RPC with web3j: any EVM chain (a second anvil locally, Ethereum or an L2 in
@@ -53,11 +52,18 @@ public final class Web3jAnchorChain implements AnchorChain {
     private static final String ANCHOR_TOPIC = EventEncoder.encode(AnchorRegistry.ANCHORAPPENDED_EVENT);
 
     /** Settings; {@code gasPrice} null = ask the node, {@code fromBlock} = the registry's deployment block. */
-    public record Config(String rpcUrl, long chainId, String registry, long fromBlock, BigInteger gasPrice,
-            BigInteger gasLimit, Duration receiptTimeout, long maxLogsRange) {
+    public record Config(
+            String rpcUrl,
+            long chainId,
+            String registry,
+            long fromBlock,
+            BigInteger gasPrice,
+            BigInteger gasLimit,
+            Duration receiptTimeout,
+            long maxLogsRange) {
         public static Config readOnly(String rpcUrl, long chainId, String registry) {
-            return new Config(rpcUrl, chainId, registry, 0, null, BigInteger.valueOf(200_000), Duration.ofMinutes(2),
-                    1000);
+            return new Config(
+                    rpcUrl, chainId, registry, 0, null, BigInteger.valueOf(200_000), Duration.ofMinutes(2), 1000);
         }
     }
 
@@ -71,7 +77,10 @@ public final class Web3jAnchorChain implements AnchorChain {
         this.web3j = web3j;
         this.credentials = credentials;
         String from = credentials == null ? "0x0000000000000000000000000000000000000000" : credentials.getAddress();
-        this.registry = AnchorRegistry.load(config.registry(), web3j, new ReadonlyTransactionManager(web3j, from),
+        this.registry = AnchorRegistry.load(
+                config.registry(),
+                web3j,
+                new ReadonlyTransactionManager(web3j, from),
                 new StaticGasProvider(BigInteger.ZERO, BigInteger.ZERO));
     }
 
@@ -84,14 +93,20 @@ public final class Web3jAnchorChain implements AnchorChain {
      */
     public static Web3jAnchorChain connect(Config config, Credentials credentials) {
         OkHttpClient http = new OkHttpClient.Builder()
-                .connectTimeout(5, TimeUnit.SECONDS).readTimeout(30, TimeUnit.SECONDS).build();
+                .connectTimeout(5, TimeUnit.SECONDS)
+                .readTimeout(30, TimeUnit.SECONDS)
+                .build();
         Web3j web3j = Web3j.build(new HttpService(config.rpcUrl(), http));
         try {
             long chainId = web3j.ethChainId().send().getChainId().longValueExact();
-            if (chainId != config.chainId()) throw new ChainIdMismatchException(config.chainId(), chainId, config.rpcUrl());
-            String code = web3j.ethGetCode(config.registry(), DefaultBlockParameterName.LATEST).send().getCode();
+            if (chainId != config.chainId())
+                throw new ChainIdMismatchException(config.chainId(), chainId, config.rpcUrl());
+            String code = web3j.ethGetCode(config.registry(), DefaultBlockParameterName.LATEST)
+                    .send()
+                    .getCode();
             if (code == null || code.equals("0x")) {
-                throw new IllegalStateException("no AnchorRegistry contract at " + config.registry() + " on chain " + chainId);
+                throw new IllegalStateException(
+                        "no AnchorRegistry contract at " + config.registry() + " on chain " + chainId);
             }
             return new Web3jAnchorChain(config, web3j, credentials);
         } catch (IOException | ClientConnectionException e) {
@@ -126,8 +141,13 @@ public final class Web3jAnchorChain implements AnchorChain {
 
     @Override
     public Anchor anchorAt(long index) {
-        Tuple3<BigInteger, BigInteger, byte[]> a = read("anchorAt", () -> registry.anchorAt(BigInteger.valueOf(index)).send());
-        return new Anchor(index, a.component1().longValueExact(), Hash.of(a.component3()), a.component2().longValueExact());
+        Tuple3<BigInteger, BigInteger, byte[]> a = read(
+                "anchorAt", () -> registry.anchorAt(BigInteger.valueOf(index)).send());
+        return new Anchor(
+                index,
+                a.component1().longValueExact(),
+                Hash.of(a.component3()),
+                a.component2().longValueExact());
     }
 
     @Override
@@ -138,19 +158,23 @@ public final class Web3jAnchorChain implements AnchorChain {
             // newest first: the anchors a verifier asks about are usually recent
             for (long end = latest; end >= config.fromBlock(); end -= config.maxLogsRange()) {
                 long start = Math.max(config.fromBlock(), end - config.maxLogsRange() + 1);
-                EthFilter filter = new EthFilter(DefaultBlockParameter.valueOf(BigInteger.valueOf(start)),
-                        DefaultBlockParameter.valueOf(BigInteger.valueOf(end)), config.registry());
+                EthFilter filter = new EthFilter(
+                        DefaultBlockParameter.valueOf(BigInteger.valueOf(start)),
+                        DefaultBlockParameter.valueOf(BigInteger.valueOf(end)),
+                        config.registry());
                 filter.addSingleTopic(ANCHOR_TOPIC).addSingleTopic(indexTopic);
                 EthLog logs = web3j.ethGetLogs(filter).send();
-                if (logs.hasError()) throw new IOException("eth_getLogs: " + logs.getError().getMessage());
+                if (logs.hasError())
+                    throw new IOException("eth_getLogs: " + logs.getError().getMessage());
                 for (EthLog.LogResult<?> r : logs.getLogs()) {
                     Log log = (Log) r.get();
                     if (log.isRemoved()) continue;
                     AnchorRegistry.AnchorAppendedEventResponse e = AnchorRegistry.getAnchorAppendedEventFromLog(log);
                     Anchor a = anchorAt(index);
-                    if (e.treeSize.longValueExact() != a.treeSize() || !Hash.of(e.root).equals(a.root())) continue;
-                    return Optional.of(new AnchorReceipt(a, log.getTransactionHash(),
-                            log.getBlockNumber().longValueExact(), -1));
+                    if (e.treeSize.longValueExact() != a.treeSize()
+                            || !Hash.of(e.root).equals(a.root())) continue;
+                    return Optional.of(new AnchorReceipt(
+                            a, log.getTransactionHash(), log.getBlockNumber().longValueExact(), -1));
                 }
             }
             return Optional.<AnchorReceipt>empty();
@@ -160,55 +184,76 @@ public final class Web3jAnchorChain implements AnchorChain {
     @Override
     public AnchorReceipt publish(long treeSize, Hash root) {
         if (credentials == null) throw new IllegalStateException("read-only anchor chain: no anchorer key");
-        String data = FunctionEncoder.encode(new Function(AnchorRegistry.FUNC_ANCHOR,
-                List.of(new Uint64(treeSize), new Bytes32(root.bytes())), List.of()));
+        String data = FunctionEncoder.encode(new Function(
+                AnchorRegistry.FUNC_ANCHOR, List.of(new Uint64(treeSize), new Bytes32(root.bytes())), List.of()));
         try {
-            EthCall sim = web3j.ethCall(Transaction.createEthCallTransaction(credentials.getAddress(),
-                    config.registry(), data), DefaultBlockParameterName.LATEST).send();
+            EthCall sim = web3j.ethCall(
+                            Transaction.createEthCallTransaction(credentials.getAddress(), config.registry(), data),
+                            DefaultBlockParameterName.LATEST)
+                    .send();
             if (sim.hasError() || sim.isReverted()) {
-                String revertData = sim.getError() == null ? sim.getValue() : sim.getError().getData();
+                String revertData =
+                        sim.getError() == null ? sim.getValue() : sim.getError().getData();
                 String name = ContractErrors.errorName(revertData);
-                String message = sim.getError() == null ? "" : String.valueOf(sim.getError().getMessage());
-                if (!name.equals("UnknownRevert") || message.toLowerCase(Locale.ROOT).contains("revert")
+                String message = sim.getError() == null
+                        ? ""
+                        : String.valueOf(sim.getError().getMessage());
+                if (!name.equals("UnknownRevert")
+                        || message.toLowerCase(Locale.ROOT).contains("revert")
                         || (sim.getError() != null && sim.getError().getCode() == 3)) {
                     throw new AnchorRefusedException(name, "AnchorRegistry refused anchor(" + treeSize + ")");
                 }
                 throw new IOException("eth_call: " + message);
             }
-            BigInteger gasPrice = config.gasPrice() != null ? config.gasPrice()
+            BigInteger gasPrice = config.gasPrice() != null
+                    ? config.gasPrice()
                     : web3j.ethGasPrice().send().getGasPrice();
             long attempts = Math.max(1, config.receiptTimeout().toMillis() / 200);
-            RawTransactionManager tx = new RawTransactionManager(web3j, credentials, config.chainId(),
-                    new PollingTransactionReceiptProcessor(web3j, 200, (int) Math.min(Integer.MAX_VALUE, attempts)));
-            EthSendTransaction sent = tx.sendTransaction(gasPrice, config.gasLimit(), config.registry(), data,
-                    BigInteger.ZERO);
-            if (sent.hasError()) throw new IOException("eth_sendRawTransaction: " + sent.getError().getMessage());
-            TransactionReceipt r = new PollingTransactionReceiptProcessor(web3j, 200,
-                    (int) Math.min(Integer.MAX_VALUE, attempts)).waitForTransactionReceipt(sent.getTransactionHash());
+            RawTransactionManager tx = new RawTransactionManager(
+                    web3j, credentials, config.chainId(), new PollingTransactionReceiptProcessor(web3j, 200, (int)
+                            Math.min(Integer.MAX_VALUE, attempts)));
+            EthSendTransaction sent =
+                    tx.sendTransaction(gasPrice, config.gasLimit(), config.registry(), data, BigInteger.ZERO);
+            if (sent.hasError())
+                throw new IOException(
+                        "eth_sendRawTransaction: " + sent.getError().getMessage());
+            TransactionReceipt r = new PollingTransactionReceiptProcessor(
+                            web3j, 200, (int) Math.min(Integer.MAX_VALUE, attempts))
+                    .waitForTransactionReceipt(sent.getTransactionHash());
             if (!r.isStatusOK()) {
-                throw new AnchorRefusedException("Reverted", "anchor transaction " + r.getTransactionHash() + " reverted");
+                throw new AnchorRefusedException(
+                        "Reverted", "anchor transaction " + r.getTransactionHash() + " reverted");
             }
             for (Log log : r.getLogs()) {
-                if (!log.getAddress().equalsIgnoreCase(config.registry()) || !ANCHOR_TOPIC.equals(log.getTopics().get(0))) {
+                if (!log.getAddress().equalsIgnoreCase(config.registry())
+                        || !ANCHOR_TOPIC.equals(log.getTopics().get(0))) {
                     continue;
                 }
                 AnchorRegistry.AnchorAppendedEventResponse e = AnchorRegistry.getAnchorAppendedEventFromLog(log);
-                Anchor a = new Anchor(e.index.longValueExact(), e.treeSize.longValueExact(), Hash.of(e.root),
-                        timestampOf(r));
-                return new AnchorReceipt(a, r.getTransactionHash(), r.getBlockNumber().longValueExact(),
+                Anchor a = new Anchor(
+                        e.index.longValueExact(), e.treeSize.longValueExact(), Hash.of(e.root), timestampOf(r));
+                return new AnchorReceipt(
+                        a,
+                        r.getTransactionHash(),
+                        r.getBlockNumber().longValueExact(),
                         r.getGasUsed().longValueExact());
             }
-            throw new IllegalStateException("anchor receipt " + r.getTransactionHash() + " has no AnchorAppended event");
+            throw new IllegalStateException(
+                    "anchor receipt " + r.getTransactionHash() + " has no AnchorAppended event");
         } catch (AnchorRefusedException | IllegalStateException e) {
             throw e;
         } catch (IOException | ClientConnectionException | TransactionException e) {
-            throw new AnchorChainUnavailableException("publishing anchor(" + treeSize + ") on " + config.rpcUrl()
-                    + " failed: " + e.getMessage(), e);
+            throw new AnchorChainUnavailableException(
+                    "publishing anchor(" + treeSize + ") on " + config.rpcUrl() + " failed: " + e.getMessage(), e);
         }
     }
 
     private long timestampOf(TransactionReceipt r) throws IOException {
-        return web3j.ethGetBlockByHash(r.getBlockHash(), false).send().getBlock().getTimestamp().longValueExact();
+        return web3j.ethGetBlockByHash(r.getBlockHash(), false)
+                .send()
+                .getBlock()
+                .getTimestamp()
+                .longValueExact();
     }
 
     private interface Call<T> {
@@ -219,8 +264,8 @@ public final class Web3jAnchorChain implements AnchorChain {
         try {
             return call.run();
         } catch (IOException | ClientConnectionException e) {
-            throw new AnchorChainUnavailableException(what + " on the public chain at " + config.rpcUrl()
-                    + " failed: " + e.getMessage(), e);
+            throw new AnchorChainUnavailableException(
+                    what + " on the public chain at " + config.rpcUrl() + " failed: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {

@@ -5,6 +5,11 @@ import java.math.BigInteger;
 import java.util.List;
 import java.util.Optional;
 import org.fhirledger.contracts.generated.AccessLedger;
+import org.fhirledger.ledger.AccessEntry;
+import org.fhirledger.ledger.AccessInfo;
+import org.fhirledger.ledger.ConflictingEntryException;
+import org.fhirledger.ledger.LedgerException;
+import org.fhirledger.ledger.LedgerReceipt;
 import org.web3j.abi.FunctionEncoder;
 import org.web3j.abi.datatypes.Address;
 import org.web3j.abi.datatypes.DynamicArray;
@@ -16,12 +21,6 @@ import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.methods.response.Log;
 import org.web3j.tuples.generated.Tuple2;
 import org.web3j.utils.Numeric;
-import org.fhirledger.anchor.AccessAppended;
-import org.fhirledger.ledger.AccessEntry;
-import org.fhirledger.ledger.AccessInfo;
-import org.fhirledger.ledger.ConflictingEntryException;
-import org.fhirledger.ledger.LedgerException;
-import org.fhirledger.ledger.LedgerReceipt;
 
 /** AccessLedger.appendAccesses batches; an entry's key is its audit hash. */
 final class AccessLane extends EventLane<AccessEntry, org.fhirledger.ledger.Bytes32> {
@@ -29,7 +28,12 @@ final class AccessLane extends EventLane<AccessEntry, org.fhirledger.ledger.Byte
     private final AccessLedger contract;
 
     AccessLane(Web3j web3j, AccessLedger contract, long fromBlock) {
-        super(web3j, "access-ledger", contract.getContractAddress(), fromBlock, AccessLedger.ACCESSAPPENDED_EVENT,
+        super(
+                web3j,
+                "access-ledger",
+                contract.getContractAddress(),
+                fromBlock,
+                AccessLedger.ACCESSAPPENDED_EVENT,
                 "DuplicateAudit");
         this.contract = contract;
     }
@@ -47,14 +51,40 @@ final class AccessLane extends EventLane<AccessEntry, org.fhirledger.ledger.Byte
 
     @Override
     public String encode(List<AccessEntry> entries) {
-        Function f = new Function(AccessLedger.FUNC_APPENDACCESSES, List.of(
-                new DynamicArray<>(Address.class, entries.stream().map(e -> new Address(e.actor())).toList()),
-                new DynamicArray<>(Bytes32.class, entries.stream().map(e -> new Bytes32(e.patient().toArray())).toList()),
-                new DynamicArray<>(Bytes32.class, entries.stream().map(e -> new Bytes32(e.resource().toArray())).toList()),
-                new DynamicArray<>(Uint8.class, entries.stream().map(e -> new Uint8(e.action())).toList()),
-                new DynamicArray<>(Uint8.class, entries.stream().map(e -> new Uint8(e.outcome().ordinal())).toList()),
-                new DynamicArray<>(Uint64.class, entries.stream().map(e -> new Uint64(e.time())).toList()),
-                new DynamicArray<>(Bytes32.class, entries.stream().map(e -> new Bytes32(e.auditHash().toArray())).toList())),
+        Function f = new Function(
+                AccessLedger.FUNC_APPENDACCESSES,
+                List.of(
+                        new DynamicArray<>(
+                                Address.class,
+                                entries.stream()
+                                        .map(e -> new Address(e.actor()))
+                                        .toList()),
+                        new DynamicArray<>(
+                                Bytes32.class,
+                                entries.stream()
+                                        .map(e -> new Bytes32(e.patient().toArray()))
+                                        .toList()),
+                        new DynamicArray<>(
+                                Bytes32.class,
+                                entries.stream()
+                                        .map(e -> new Bytes32(e.resource().toArray()))
+                                        .toList()),
+                        new DynamicArray<>(
+                                Uint8.class,
+                                entries.stream().map(e -> new Uint8(e.action())).toList()),
+                        new DynamicArray<>(
+                                Uint8.class,
+                                entries.stream()
+                                        .map(e -> new Uint8(e.outcome().ordinal()))
+                                        .toList()),
+                        new DynamicArray<>(
+                                Uint64.class,
+                                entries.stream().map(e -> new Uint64(e.time())).toList()),
+                        new DynamicArray<>(
+                                Bytes32.class,
+                                entries.stream()
+                                        .map(e -> new Bytes32(e.auditHash().toArray()))
+                                        .toList())),
                 List.of());
         return FunctionEncoder.encode(f);
     }
@@ -64,12 +94,14 @@ final class AccessLane extends EventLane<AccessEntry, org.fhirledger.ledger.Byte
         Optional<Long> seq = seqOf(entry.auditHash());
         if (seq.isEmpty()) return Optional.empty();
         // the event is found by its indexed fields; the audit hash identifies the AuditEvent, so same hash = same entry
-        Optional<Log> log = newest(l -> AccessLedger.getAccessAppendedEventFromLog(l).seq.longValueExact() == seq.get(),
-                entry.patient().toHex(), entry.resource().toHex(),
+        Optional<Log> log = newest(
+                l -> AccessLedger.getAccessAppendedEventFromLog(l).seq.longValueExact() == seq.get(),
+                entry.patient().toHex(),
+                entry.resource().toHex(),
                 Numeric.toHexStringWithPrefixZeroPadded(Numeric.toBigInt(entry.actor()), 64));
         if (log.isPresent()) return Optional.of(receiptOf(log.get(), seq.get()));
-        throw new ConflictingEntryException("audit hash " + entry.auditHash()
-                + " is already recorded (seq " + seq.get() + ") with another actor, patient or resource");
+        throw new ConflictingEntryException("audit hash " + entry.auditHash() + " is already recorded (seq " + seq.get()
+                + ") with another actor, patient or resource");
     }
 
     /** Every access entry about the patient's compartment, in ledger order (topic 1 of AccessAppended). */
@@ -77,10 +109,14 @@ final class AccessLane extends EventLane<AccessEntry, org.fhirledger.ledger.Byte
         List<AccessInfo> out = new java.util.ArrayList<>();
         for (Log log : events(patient.toHex())) {
             AccessLedger.AccessAppendedEventResponse ev = AccessLedger.getAccessAppendedEventFromLog(log);
-            AccessEntry e = new AccessEntry(ev.actor,
-                    org.fhirledger.ledger.Bytes32.of(ev.patient), org.fhirledger.ledger.Bytes32.of(ev.resource),
-                    ev.action.intValueExact(), AccessEntry.Outcome.values()[ev.outcome.intValueExact()],
-                    ev.time.longValueExact(), org.fhirledger.ledger.Bytes32.of(ev.auditHash));
+            AccessEntry e = new AccessEntry(
+                    ev.actor,
+                    org.fhirledger.ledger.Bytes32.of(ev.patient),
+                    org.fhirledger.ledger.Bytes32.of(ev.resource),
+                    ev.action.intValueExact(),
+                    AccessEntry.Outcome.values()[ev.outcome.intValueExact()],
+                    ev.time.longValueExact(),
+                    org.fhirledger.ledger.Bytes32.of(ev.auditHash));
             out.add(new AccessInfo(e, receiptOf(log, ev.seq.longValueExact())));
         }
         return out;
@@ -88,7 +124,8 @@ final class AccessLane extends EventLane<AccessEntry, org.fhirledger.ledger.Byte
 
     Optional<Long> seqOf(org.fhirledger.ledger.Bytes32 auditHash) throws IOException {
         try {
-            Tuple2<Boolean, BigInteger> r = contract.accessOf(auditHash.toArray()).send();
+            Tuple2<Boolean, BigInteger> r =
+                    contract.accessOf(auditHash.toArray()).send();
             return r.component1() ? Optional.of(r.component2().longValueExact()) : Optional.empty();
         } catch (IOException | LedgerException e) {
             throw e;

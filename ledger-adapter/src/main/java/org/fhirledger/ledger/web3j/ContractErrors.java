@@ -14,9 +14,13 @@ import org.web3j.utils.Numeric;
 
 /** Names custom errors from revert data, using the ABIs shipped in the contracts jar. */
 public final class ContractErrors {
-    private static final List<String> CONTRACTS =
-            List.of("AccessRegistry", "ConsentRegistry", "RecordLedger", "AccessLedger", "AnchorRegistry",
-                    "InstitutionDirectory");
+    private static final List<String> CONTRACTS = List.of(
+            "AccessRegistry",
+            "ConsentRegistry",
+            "RecordLedger",
+            "AccessLedger",
+            "AnchorRegistry",
+            "InstitutionDirectory");
     private static final Map<String, String> SIGNATURE_BY_SELECTOR = load();
 
     /** A decoded revert: error name, signature and the raw 32-byte argument words. */
@@ -81,8 +85,10 @@ public final class ContractErrors {
                         sig.append(item.get("inputs").get(i).get("type").asText());
                     }
                     String s = sig.append(')').toString();
-                    map.put(Numeric.toHexString(Hash.sha3(s.getBytes(java.nio.charset.StandardCharsets.US_ASCII)))
-                            .substring(0, 10), s);
+                    map.put(
+                            Numeric.toHexString(Hash.sha3(s.getBytes(java.nio.charset.StandardCharsets.US_ASCII)))
+                                    .substring(0, 10),
+                            s);
                 }
             } catch (IOException e) {
                 throw new IllegalStateException("cannot read ABI " + path, e);

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
+import org.fhirledger.ledger.LedgerException;
+import org.fhirledger.ledger.LedgerReceipt;
 import org.web3j.abi.EventEncoder;
 import org.web3j.abi.datatypes.Event;
 import org.web3j.protocol.Web3j;
@@ -16,8 +18,6 @@ import org.web3j.protocol.core.methods.request.EthFilter;
 import org.web3j.protocol.core.methods.response.EthLog;
 import org.web3j.protocol.core.methods.response.Log;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
-import org.fhirledger.ledger.LedgerException;
-import org.fhirledger.ledger.LedgerReceipt;
 
 /**
  * What both ledger lanes share: one contract, one append event carrying each entry's key and sequence number,
@@ -73,10 +73,15 @@ abstract class EventLane<E, K> implements Lane<E> {
     public final Map<E, LedgerReceipt> recorded(TransactionReceipt receipt, List<E> entries) {
         Map<K, LedgerReceipt> byKey = new HashMap<>();
         for (Log log : receipt.getLogs()) {
-            if (!log.getAddress().equalsIgnoreCase(address) || !eventTopic.equals(log.getTopics().get(0))) continue;
+            if (!log.getAddress().equalsIgnoreCase(address)
+                    || !eventTopic.equals(log.getTopics().get(0))) continue;
             Appended<K> a = appended(log);
-            byKey.put(a.key(), new LedgerReceipt(a.seq(), receipt.getTransactionHash(),
-                    receipt.getBlockNumber().longValueExact()));
+            byKey.put(
+                    a.key(),
+                    new LedgerReceipt(
+                            a.seq(),
+                            receipt.getTransactionHash(),
+                            receipt.getBlockNumber().longValueExact()));
         }
         Map<E, LedgerReceipt> out = new HashMap<>();
         for (E e : entries) {
@@ -116,8 +121,10 @@ abstract class EventLane<E, K> implements Lane<E> {
     }
 
     private List<Log> window(long from, long to, String... indexedTopics) throws IOException {
-        EthFilter filter = new EthFilter(DefaultBlockParameter.valueOf(BigInteger.valueOf(from)),
-                DefaultBlockParameter.valueOf(BigInteger.valueOf(to)), address);
+        EthFilter filter = new EthFilter(
+                DefaultBlockParameter.valueOf(BigInteger.valueOf(from)),
+                DefaultBlockParameter.valueOf(BigInteger.valueOf(to)),
+                address);
         filter.addSingleTopic(eventTopic);
         for (String topic : indexedTopics) {
             if (topic == null) {
@@ -127,7 +134,8 @@ abstract class EventLane<E, K> implements Lane<E> {
             }
         }
         EthLog logs = web3j.ethGetLogs(filter).send();
-        if (logs.hasError()) throw new LedgerException("eth_getLogs failed: " + logs.getError().getMessage());
+        if (logs.hasError())
+            throw new LedgerException("eth_getLogs failed: " + logs.getError().getMessage());
         List<Log> out = new ArrayList<>();
         for (EthLog.LogResult<?> r : logs.getLogs()) {
             Log log = (Log) r.get();
@@ -143,6 +151,7 @@ abstract class EventLane<E, K> implements Lane<E> {
     }
 
     static LedgerReceipt receiptOf(Log log, long seq) {
-        return new LedgerReceipt(seq, log.getTransactionHash(), log.getBlockNumber().longValueExact());
+        return new LedgerReceipt(
+                seq, log.getTransactionHash(), log.getBlockNumber().longValueExact());
     }
 }

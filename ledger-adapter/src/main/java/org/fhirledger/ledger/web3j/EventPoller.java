@@ -9,6 +9,12 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.fhirledger.contracts.generated.AccessRegistry;
 import org.fhirledger.contracts.generated.ConsentRegistry;
+import org.fhirledger.ledger.Bytes32;
+import org.fhirledger.ledger.ConsentChange;
+import org.fhirledger.ledger.ContractAddresses;
+import org.fhirledger.ledger.LedgerListener;
+import org.fhirledger.ledger.Role;
+import org.fhirledger.ledger.RoleChange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.web3j.abi.EventEncoder;
@@ -17,12 +23,6 @@ import org.web3j.protocol.core.DefaultBlockParameter;
 import org.web3j.protocol.core.methods.request.EthFilter;
 import org.web3j.protocol.core.methods.response.EthLog;
 import org.web3j.protocol.core.methods.response.Log;
-import org.fhirledger.ledger.Bytes32;
-import org.fhirledger.ledger.ConsentChange;
-import org.fhirledger.ledger.ContractAddresses;
-import org.fhirledger.ledger.LedgerListener;
-import org.fhirledger.ledger.Role;
-import org.fhirledger.ledger.RoleChange;
 
 /**
  * Polls eth_getLogs for role and consent events and tells the listeners, in chain order. Polling (not
@@ -42,8 +42,8 @@ final class EventPoller implements AutoCloseable {
     private final long maxLogsRange;
     private long lastBlock;
 
-    EventPoller(Web3j web3j, ContractAddresses contracts, long startAfterBlock, long intervalMillis,
-            long maxLogsRange) {
+    EventPoller(
+            Web3j web3j, ContractAddresses contracts, long startAfterBlock, long intervalMillis, long maxLogsRange) {
         this.web3j = web3j;
         this.maxLogsRange = maxLogsRange;
         this.contracts = contracts;
@@ -77,11 +77,13 @@ final class EventPoller implements AutoCloseable {
         // far behind catches up instead of asking for the same too-wide range forever
         while (lastBlock < latest) {
             long to = Math.min(latest, lastBlock + maxLogsRange);
-            EthFilter filter = new EthFilter(DefaultBlockParameter.valueOf(BigInteger.valueOf(lastBlock + 1)),
+            EthFilter filter = new EthFilter(
+                    DefaultBlockParameter.valueOf(BigInteger.valueOf(lastBlock + 1)),
                     DefaultBlockParameter.valueOf(BigInteger.valueOf(to)),
                     List.of(contracts.accessRegistry(), contracts.consentRegistry()));
             EthLog logs = web3j.ethGetLogs(filter).send();
-            if (logs.hasError()) throw new IOException("eth_getLogs: " + logs.getError().getMessage());
+            if (logs.hasError())
+                throw new IOException("eth_getLogs: " + logs.getError().getMessage());
             for (EthLog.LogResult<?> r : logs.getLogs()) {
                 dispatch((Log) r.get());
             }
@@ -94,14 +96,27 @@ final class EventPoller implements AutoCloseable {
         long block = l.getBlockNumber().longValueExact();
         if (ROLE_GRANTED.equals(topic)) {
             AccessRegistry.RoleGrantedEventResponse e = AccessRegistry.getRoleGrantedEventFromLog(l);
-            tell(new RoleChange(e.account, Role.ofCode(e.role.intValueExact()), Bytes32.of(e.identity), true, block), null);
+            tell(
+                    new RoleChange(e.account, Role.ofCode(e.role.intValueExact()), Bytes32.of(e.identity), true, block),
+                    null);
         } else if (ROLE_REVOKED.equals(topic)) {
             AccessRegistry.RoleRevokedEventResponse e = AccessRegistry.getRoleRevokedEventFromLog(l);
-            tell(new RoleChange(e.account, Role.ofCode(e.role.intValueExact()), Bytes32.of(e.identity), false, block), null);
+            tell(
+                    new RoleChange(
+                            e.account, Role.ofCode(e.role.intValueExact()), Bytes32.of(e.identity), false, block),
+                    null);
         } else if (CONSENT_GRANTED.equals(topic)) {
             ConsentRegistry.ConsentGrantedEventResponse e = ConsentRegistry.getConsentGrantedEventFromLog(l);
-            tell(null, new ConsentChange(Bytes32.of(e.patient), e.grantee, true, e.actions.intValueExact(),
-                    e.resourceTypes, e.expiry.longValueExact(), block));
+            tell(
+                    null,
+                    new ConsentChange(
+                            Bytes32.of(e.patient),
+                            e.grantee,
+                            true,
+                            e.actions.intValueExact(),
+                            e.resourceTypes,
+                            e.expiry.longValueExact(),
+                            block));
         } else if (CONSENT_REVOKED.equals(topic)) {
             ConsentRegistry.ConsentRevokedEventResponse e = ConsentRegistry.getConsentRevokedEventFromLog(l);
             tell(null, new ConsentChange(Bytes32.of(e.patient), e.grantee, false, 0, BigInteger.ZERO, 0, block));

@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.web3j.protocol.core.methods.response.TransactionReceipt;
 import org.fhirledger.ledger.ConflictingEntryException;
 import org.fhirledger.ledger.LedgerReceipt;
+import org.web3j.protocol.core.methods.response.TransactionReceipt;
 
 /** One batched append function of one contract: how to encode a batch, read its receipt, find an entry. */
 interface Lane<E> {

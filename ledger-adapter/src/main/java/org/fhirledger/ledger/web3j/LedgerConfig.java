@@ -4,7 +4,6 @@ import java.math.BigInteger;
 import java.time.Duration;
 import java.util.Objects;
 import org.fhirledger.ledger.ContractAddresses;
-import org.fhirledger.ledger.LedgerUnavailableException;
 
 /**
  * Settings of {@link Web3jLedger}, made with {@link #builder} (which starts from the defaults); the keys
@@ -63,7 +62,8 @@ public record LedgerConfig(
         if (maxLogsRange < 1) throw new IllegalArgumentException("maxLogsRange < 1");
         Objects.requireNonNull(rpcTimeout, "rpcTimeout");
         Objects.requireNonNull(probeInterval, "probeInterval");
-        if (rpcTimeout.isNegative() || rpcTimeout.isZero()) throw new IllegalArgumentException("rpcTimeout must be positive");
+        if (rpcTimeout.isNegative() || rpcTimeout.isZero())
+            throw new IllegalArgumentException("rpcTimeout must be positive");
         if (probeInterval.isNegative() || probeInterval.isZero()) {
             throw new IllegalArgumentException("probeInterval must be positive");
         }
@@ -108,7 +108,9 @@ public record LedgerConfig(
     }
 
     public LedgerConfig withTimeouts(Duration receiptTimeout, Duration unavailableTimeout, Duration closeTimeout) {
-        return toBuilder().timeouts(receiptTimeout, unavailableTimeout, closeTimeout).build();
+        return toBuilder()
+                .timeouts(receiptTimeout, unavailableTimeout, closeTimeout)
+                .build();
     }
 
     public LedgerConfig withGas(long gasPerEntry, long baseGas) {
@@ -268,7 +270,28 @@ public record LedgerConfig(
         }
 
         public LedgerConfig build() {
-            return new LedgerConfig(rpcUrl, chainId, contracts, maxBatchSize, maxWait, maxInFlight, receiptTimeout, rebroadcastAfter, pollInterval, retryInitial, retryMax, unavailableTimeout, eventPollInterval, gasPrice, gasPerEntry, baseGas, maxAttempts, closeTimeout, maxLogsRange, rpcTimeout, probeInterval);
+            return new LedgerConfig(
+                    rpcUrl,
+                    chainId,
+                    contracts,
+                    maxBatchSize,
+                    maxWait,
+                    maxInFlight,
+                    receiptTimeout,
+                    rebroadcastAfter,
+                    pollInterval,
+                    retryInitial,
+                    retryMax,
+                    unavailableTimeout,
+                    eventPollInterval,
+                    gasPrice,
+                    gasPerEntry,
+                    baseGas,
+                    maxAttempts,
+                    closeTimeout,
+                    maxLogsRange,
+                    rpcTimeout,
+                    probeInterval);
         }
     }
 }

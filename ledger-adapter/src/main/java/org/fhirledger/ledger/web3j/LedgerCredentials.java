@@ -2,10 +2,10 @@ package org.fhirledger.ledger.web3j;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import org.web3j.crypto.exception.CipherException;
+import org.fhirledger.ledger.LedgerException;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.WalletUtils;
-import org.fhirledger.ledger.LedgerException;
+import org.web3j.crypto.exception.CipherException;
 
 /** Where the adapter's signing key comes from: an encrypted keystore file, or a private key in the environment. */
 public final class LedgerCredentials {

@@ -6,22 +6,22 @@ import org.fhirledger.contracts.generated.AccessRegistry;
 import org.fhirledger.contracts.generated.AnchorRegistry;
 import org.fhirledger.contracts.generated.ConsentRegistry;
 import org.fhirledger.contracts.generated.RecordLedger;
-import org.web3j.crypto.Credentials;
-import org.web3j.protocol.Web3j;
-import org.web3j.protocol.core.methods.response.TransactionReceipt;
-import org.web3j.protocol.core.DefaultBlockParameterName;
-import org.web3j.protocol.core.RemoteFunctionCall;
-import org.web3j.protocol.core.methods.request.Transaction;
-import org.web3j.protocol.core.methods.response.EthCall;
-import org.web3j.tx.RawTransactionManager;
-import org.web3j.tx.TransactionManager;
-import org.web3j.tx.gas.StaticGasProvider;
-import org.web3j.tx.response.PollingTransactionReceiptProcessor;
 import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.ledger.ContractAddresses;
 import org.fhirledger.ledger.ContractRevertException;
 import org.fhirledger.ledger.LedgerException;
 import org.fhirledger.ledger.Role;
+import org.web3j.crypto.Credentials;
+import org.web3j.protocol.Web3j;
+import org.web3j.protocol.core.DefaultBlockParameterName;
+import org.web3j.protocol.core.RemoteFunctionCall;
+import org.web3j.protocol.core.methods.request.Transaction;
+import org.web3j.protocol.core.methods.response.EthCall;
+import org.web3j.protocol.core.methods.response.TransactionReceipt;
+import org.web3j.tx.RawTransactionManager;
+import org.web3j.tx.TransactionManager;
+import org.web3j.tx.gas.StaticGasProvider;
+import org.web3j.tx.response.PollingTransactionReceiptProcessor;
 
 /** Deploys the contracts and performs the admin's role assignments (as the admin account, not the adapter). */
 public final class LedgerDeployer {
@@ -36,8 +36,8 @@ public final class LedgerDeployer {
         this.web3j = web3j;
         this.credentials = credentials;
         // poll every 100 ms for up to 60 s (web3j's default polls every 15 s)
-        this.txManager = new RawTransactionManager(web3j, credentials, chainId,
-                new PollingTransactionReceiptProcessor(web3j, 100, 600));
+        this.txManager = new RawTransactionManager(
+                web3j, credentials, chainId, new PollingTransactionReceiptProcessor(web3j, 100, 600));
         this.gas = new StaticGasProvider(gasPrice, DEPLOY_GAS);
     }
 
@@ -45,12 +45,20 @@ public final class LedgerDeployer {
     public ContractAddresses deployPrivate(Bytes32 adminIdentity) {
         try {
             long startBlock = web3j.ethBlockNumber().send().getBlockNumber().longValueExact();
-            AccessRegistry registry = AccessRegistry.deploy(web3j, txManager, gas, adminIdentity.toArray()).send();
-            ConsentRegistry consent = ConsentRegistry.deploy(web3j, txManager, gas, registry.getContractAddress()).send();
-            RecordLedger records = RecordLedger.deploy(web3j, txManager, gas, registry.getContractAddress()).send();
-            AccessLedger accesses = AccessLedger.deploy(web3j, txManager, gas, registry.getContractAddress()).send();
-            return new ContractAddresses(registry.getContractAddress(), consent.getContractAddress(),
-                    records.getContractAddress(), accesses.getContractAddress(), startBlock);
+            AccessRegistry registry = AccessRegistry.deploy(web3j, txManager, gas, adminIdentity.toArray())
+                    .send();
+            ConsentRegistry consent = ConsentRegistry.deploy(web3j, txManager, gas, registry.getContractAddress())
+                    .send();
+            RecordLedger records = RecordLedger.deploy(web3j, txManager, gas, registry.getContractAddress())
+                    .send();
+            AccessLedger accesses = AccessLedger.deploy(web3j, txManager, gas, registry.getContractAddress())
+                    .send();
+            return new ContractAddresses(
+                    registry.getContractAddress(),
+                    consent.getContractAddress(),
+                    records.getContractAddress(),
+                    accesses.getContractAddress(),
+                    startBlock);
         } catch (Exception e) {
             throw new LedgerException("deploying the ledger contracts failed: " + e.getMessage(), e);
         }
@@ -59,7 +67,8 @@ public final class LedgerDeployer {
     /** Deploys the public-chain AnchorRegistry (owner = this account) and authorises the anchorer. */
     public String deployAnchorRegistry(String anchorer) {
         try {
-            AnchorRegistry anchors = AnchorRegistry.deploy(web3j, txManager, gas).send();
+            AnchorRegistry anchors =
+                    AnchorRegistry.deploy(web3j, txManager, gas).send();
             anchors.setAnchorer(anchorer, true).send();
             return anchors.getContractAddress();
         } catch (Exception e) {
@@ -69,13 +78,17 @@ public final class LedgerDeployer {
 
     /** Assigns a role as this (admin) account. */
     public TransactionReceipt assignRole(ContractAddresses contracts, String account, Role role, Bytes32 identity) {
-        return send("assignRole", contracts.accessRegistry(),
+        return send(
+                "assignRole",
+                contracts.accessRegistry(),
                 registry(contracts).assignRole(account, BigInteger.valueOf(role.code()), identity.toArray()));
     }
 
     /** Revokes a role as this (admin) account. */
     public TransactionReceipt revokeRole(ContractAddresses contracts, String account, Role role) {
-        return send("revokeRole", contracts.accessRegistry(),
+        return send(
+                "revokeRole",
+                contracts.accessRegistry(),
                 registry(contracts).revokeRole(account, BigInteger.valueOf(role.code())));
     }
 
@@ -90,10 +103,14 @@ public final class LedgerDeployer {
     /** Simulates first so a refusal surfaces as the contract's named error, then sends and waits. */
     private TransactionReceipt send(String what, String to, RemoteFunctionCall<TransactionReceipt> call) {
         try {
-            EthCall sim = web3j.ethCall(Transaction.createEthCallTransaction(credentials.getAddress(), to,
-                    call.encodeFunctionCall()), DefaultBlockParameterName.LATEST).send();
+            EthCall sim = web3j.ethCall(
+                            Transaction.createEthCallTransaction(
+                                    credentials.getAddress(), to, call.encodeFunctionCall()),
+                            DefaultBlockParameterName.LATEST)
+                    .send();
             if (sim.hasError() || sim.isReverted()) {
-                ContractErrors.Revert r = ContractErrors.decode(sim.getError() == null ? null : sim.getError().getData());
+                ContractErrors.Revert r = ContractErrors.decode(
+                        sim.getError() == null ? null : sim.getError().getData());
                 throw new ContractRevertException(r.name(), what);
             }
             TransactionReceipt r = call.send();

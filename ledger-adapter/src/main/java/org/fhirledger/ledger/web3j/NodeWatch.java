@@ -3,9 +3,9 @@ package org.fhirledger.ledger.web3j;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.fhirledger.ledger.LedgerOutage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.fhirledger.ledger.LedgerOutage;
 
 /**
  * A circuit breaker on the node: a background thread probes it every probeInterval; a failed probe (or a read that

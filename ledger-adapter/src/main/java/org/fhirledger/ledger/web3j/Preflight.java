@@ -46,12 +46,15 @@ final class Preflight {
             live.removeIf(p -> p.future.isDone());
             if (live.isEmpty()) break;
             data = lane.encode(live.stream().map(p -> p.entry).toList());
-            EthCall sim = web3j.ethCall(Transaction.createEthCallTransaction(from, lane.contractAddress(), data),
-                    DefaultBlockParameterName.LATEST).send();
+            EthCall sim = web3j.ethCall(
+                            Transaction.createEthCallTransaction(from, lane.contractAddress(), data),
+                            DefaultBlockParameterName.LATEST)
+                    .send();
             if (!sim.hasError() && !sim.isReverted()) break;
             ContractErrors.Revert revert = revertOf(sim);
             int index = revert.words().isEmpty() || !revert.signature().startsWith(revert.name() + "(uint256")
-                    ? -1 : revert.firstArgAsIndex();
+                    ? -1
+                    : revert.firstArgAsIndex();
             if (index < 0 || index >= live.size()) {
                 // not about one entry (e.g. NotCustodian): the whole batch is refused
                 ContractRevertException ex = new ContractRevertException(revert.name(), lane.name() + " batch refused");
@@ -73,8 +76,9 @@ final class Preflight {
 
     /** The contract's refusal of a single call, empty when the simulation passes. */
     Optional<ContractErrors.Revert> refusalOf(String to, String data) throws IOException {
-        EthCall sim = web3j.ethCall(Transaction.createEthCallTransaction(from, to, data),
-                DefaultBlockParameterName.LATEST).send();
+        EthCall sim = web3j.ethCall(
+                        Transaction.createEthCallTransaction(from, to, data), DefaultBlockParameterName.LATEST)
+                .send();
         return sim.hasError() || sim.isReverted() ? Optional.of(revertOf(sim)) : Optional.empty();
     }
 
@@ -86,8 +90,8 @@ final class Preflight {
         if (!sim.hasError()) return ContractErrors.decode(null); // revert reason in the result (old nodes)
         ContractErrors.Revert revert = ContractErrors.decode(sim.getError().getData());
         if (!ContractErrors.isRevert(sim.getError(), revert)) {
-            throw new IOException("eth_call failed without a revert: " + sim.getError().getCode() + " "
-                    + sim.getError().getMessage());
+            throw new IOException("eth_call failed without a revert: "
+                    + sim.getError().getCode() + " " + sim.getError().getMessage());
         }
         return revert;
     }

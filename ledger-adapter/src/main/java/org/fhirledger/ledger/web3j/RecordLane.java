@@ -6,6 +6,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.fhirledger.contracts.generated.RecordLedger;
+import org.fhirledger.ledger.ConflictingEntryException;
+import org.fhirledger.ledger.LedgerReceipt;
+import org.fhirledger.ledger.RecordEntry;
+import org.fhirledger.ledger.RecordInfo;
 import org.web3j.abi.FunctionEncoder;
 import org.web3j.abi.datatypes.DynamicArray;
 import org.web3j.abi.datatypes.DynamicBytes;
@@ -15,11 +19,6 @@ import org.web3j.abi.datatypes.generated.Uint64;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.methods.response.Log;
 import org.web3j.utils.Numeric;
-import org.fhirledger.anchor.RecordAppended;
-import org.fhirledger.ledger.ConflictingEntryException;
-import org.fhirledger.ledger.LedgerReceipt;
-import org.fhirledger.ledger.RecordEntry;
-import org.fhirledger.ledger.RecordInfo;
 
 /**
  * RecordLedger.appendRecords batches; an entry's key is (resource, version) within this adapter's custodian
@@ -34,7 +33,12 @@ final class RecordLane extends EventLane<RecordEntry, RecordLane.Key> {
     private final String custodian; // this adapter's account: the writer of its entries
 
     RecordLane(Web3j web3j, RecordLedger contract, long fromBlock, String custodian) {
-        super(web3j, "record-ledger", contract.getContractAddress(), fromBlock, RecordLedger.RECORDAPPENDED_EVENT,
+        super(
+                web3j,
+                "record-ledger",
+                contract.getContractAddress(),
+                fromBlock,
+                RecordLedger.RECORDAPPENDED_EVENT,
                 "DuplicateRecord");
         this.contract = contract;
         this.custodian = custodian;
@@ -48,18 +52,41 @@ final class RecordLane extends EventLane<RecordEntry, RecordLane.Key> {
     @Override
     Appended<Key> appended(Log log) {
         RecordLedger.RecordAppendedEventResponse ev = RecordLedger.getRecordAppendedEventFromLog(log);
-        return new Appended<>(new Key(org.fhirledger.ledger.Bytes32.of(ev.resource), ev.version.longValueExact()),
+        return new Appended<>(
+                new Key(org.fhirledger.ledger.Bytes32.of(ev.resource), ev.version.longValueExact()),
                 ev.seq.longValueExact());
     }
 
     @Override
     public String encode(List<RecordEntry> entries) {
-        Function f = new Function(RecordLedger.FUNC_APPENDRECORDS, List.of(
-                new DynamicArray<>(Bytes32.class, entries.stream().map(e -> new Bytes32(e.resource().toArray())).toList()),
-                new DynamicArray<>(Uint64.class, entries.stream().map(e -> new Uint64(e.version())).toList()),
-                new DynamicArray<>(Bytes32.class, entries.stream().map(e -> new Bytes32(e.contentHash().toArray())).toList()),
-                new DynamicArray<>(DynamicBytes.class, entries.stream().map(e -> new DynamicBytes(e.cid())).toList()),
-                new DynamicArray<>(Bytes32.class, entries.stream().map(e -> new Bytes32(e.patient().toArray())).toList())),
+        Function f = new Function(
+                RecordLedger.FUNC_APPENDRECORDS,
+                List.of(
+                        new DynamicArray<>(
+                                Bytes32.class,
+                                entries.stream()
+                                        .map(e -> new Bytes32(e.resource().toArray()))
+                                        .toList()),
+                        new DynamicArray<>(
+                                Uint64.class,
+                                entries.stream()
+                                        .map(e -> new Uint64(e.version()))
+                                        .toList()),
+                        new DynamicArray<>(
+                                Bytes32.class,
+                                entries.stream()
+                                        .map(e -> new Bytes32(e.contentHash().toArray()))
+                                        .toList()),
+                        new DynamicArray<>(
+                                DynamicBytes.class,
+                                entries.stream()
+                                        .map(e -> new DynamicBytes(e.cid()))
+                                        .toList()),
+                        new DynamicArray<>(
+                                Bytes32.class,
+                                entries.stream()
+                                        .map(e -> new Bytes32(e.patient().toArray()))
+                                        .toList())),
                 List.of());
         return FunctionEncoder.encode(f);
     }
@@ -69,10 +96,12 @@ final class RecordLane extends EventLane<RecordEntry, RecordLane.Key> {
         Optional<RecordInfo> info = find(entry.resource(), entry.version());
         if (info.isEmpty()) return Optional.empty();
         RecordEntry onChain = info.get().entry();
-        if (!onChain.contentHash().equals(entry.contentHash()) || !Arrays.equals(onChain.cid(), entry.cid())
+        if (!onChain.contentHash().equals(entry.contentHash())
+                || !Arrays.equals(onChain.cid(), entry.cid())
                 || !onChain.patient().equals(entry.patient())) {
             throw new ConflictingEntryException("resource " + entry.resource() + " version " + entry.version()
-                    + " is already recorded with other content (seq " + info.get().receipt().seq() + ")");
+                    + " is already recorded with other content (seq "
+                    + info.get().receipt().seq() + ")");
         }
         return Optional.of(info.get().receipt());
     }
@@ -81,8 +110,8 @@ final class RecordLane extends EventLane<RecordEntry, RecordLane.Key> {
     Optional<RecordInfo> find(org.fhirledger.ledger.Bytes32 resource, long version) throws IOException {
         // (custodian, resource, version) is recorded at most once: the newest-first search stops at the hit;
         // another custodian's entry for the same (resource, version) is not ours and is passed over
-        Optional<Log> log = newest(this::ours, resource.toHex(),
-                Numeric.toHexStringWithPrefixZeroPadded(BigInteger.valueOf(version), 64));
+        Optional<Log> log = newest(
+                this::ours, resource.toHex(), Numeric.toHexStringWithPrefixZeroPadded(BigInteger.valueOf(version), 64));
         return log.map(RecordLane::info);
     }
 
@@ -106,8 +135,12 @@ final class RecordLane extends EventLane<RecordEntry, RecordLane.Key> {
 
     private static RecordInfo info(Log log) {
         RecordLedger.RecordAppendedEventResponse ev = RecordLedger.getRecordAppendedEventFromLog(log);
-        RecordEntry e = new RecordEntry(org.fhirledger.ledger.Bytes32.of(ev.resource), ev.version.longValueExact(),
-                org.fhirledger.ledger.Bytes32.of(ev.contentHash), ev.cid, org.fhirledger.ledger.Bytes32.of(ev.patient));
+        RecordEntry e = new RecordEntry(
+                org.fhirledger.ledger.Bytes32.of(ev.resource),
+                ev.version.longValueExact(),
+                org.fhirledger.ledger.Bytes32.of(ev.contentHash),
+                ev.cid,
+                org.fhirledger.ledger.Bytes32.of(ev.patient));
         return new RecordInfo(e, receiptOf(log, ev.seq.longValueExact()));
     }
 
@@ -117,6 +150,7 @@ final class RecordLane extends EventLane<RecordEntry, RecordLane.Key> {
 
     /** Content hash this custodian recorded for (resource, version); zero when there is none. */
     byte[] contentHashOf(org.fhirledger.ledger.Bytes32 resource, long version) throws Exception {
-        return contract.contentHashOf(custodian, resource.toArray(), BigInteger.valueOf(version)).send();
+        return contract.contentHashOf(custodian, resource.toArray(), BigInteger.valueOf(version))
+                .send();
     }
 }

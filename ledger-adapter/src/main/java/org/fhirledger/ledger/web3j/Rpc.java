@@ -2,14 +2,14 @@ package org.fhirledger.ledger.web3j;
 
 import java.io.IOException;
 import java.time.Duration;
-import org.fhirledger.retry.Backoff;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.web3j.protocol.exceptions.ClientConnectionException;
 import org.fhirledger.ledger.LedgerClosedException;
 import org.fhirledger.ledger.LedgerException;
 import org.fhirledger.ledger.LedgerOutage;
 import org.fhirledger.ledger.LedgerUnavailableException;
+import org.fhirledger.retry.Backoff;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.web3j.protocol.exceptions.ClientConnectionException;
 
 /**
  * Runs read calls, retrying transient transport errors with backoff up to a deadline. With a {@link NodeWatch}: no
@@ -40,8 +40,9 @@ final class Rpc {
         if (watch.closed()) throw new LedgerClosedException("ledger adapter closed during " + what);
         LedgerOutage o = watch.outage().orElse(null);
         if (o != null) {
-            throw new LedgerUnavailableException(what + ": node at " + config.rpcUrl() + " unreachable since "
-                    + o.since() + " (" + o.reason() + ")", cause);
+            throw new LedgerUnavailableException(
+                    what + ": node at " + config.rpcUrl() + " unreachable since " + o.since() + " (" + o.reason() + ")",
+                    cause);
         }
     }
 
@@ -72,7 +73,9 @@ final class Rpc {
                     if (watch != null) watch.down(e);
                     throw new LedgerUnavailableException(
                             what + ": node at " + config.rpcUrl() + " unreachable for "
-                                    + Duration.ofNanos(config.unavailableTimeout().toNanos()), e);
+                                    + Duration.ofNanos(
+                                            config.unavailableTimeout().toNanos()),
+                            e);
                 }
                 long delay = backoff.nextDelayMillis();
                 log.warn("{}: transient RPC error ({}), retrying in {} ms", what, e.toString(), delay);

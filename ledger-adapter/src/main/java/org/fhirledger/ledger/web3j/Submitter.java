@@ -12,6 +12,11 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.fhirledger.ledger.ContractRevertException;
+import org.fhirledger.ledger.LedgerClosedException;
+import org.fhirledger.ledger.LedgerException;
+import org.fhirledger.ledger.LedgerReceipt;
+import org.fhirledger.ledger.LedgerUnavailableException;
 import org.fhirledger.retry.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,11 +27,6 @@ import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.methods.response.EthSendTransaction;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
-import org.fhirledger.ledger.ContractRevertException;
-import org.fhirledger.ledger.LedgerClosedException;
-import org.fhirledger.ledger.LedgerException;
-import org.fhirledger.ledger.LedgerReceipt;
-import org.fhirledger.ledger.LedgerUnavailableException;
 
 /**
  * The one thread that signs and sends this account's transactions, so nonces are assigned in one place however
@@ -57,7 +57,11 @@ final class Submitter implements AutoCloseable {
     private volatile boolean stopped;
 
     @SuppressWarnings("unchecked")
-    Submitter(Web3j web3j, Credentials credentials, LedgerConfig config, List<? extends Lane<?>> lanes,
+    Submitter(
+            Web3j web3j,
+            Credentials credentials,
+            LedgerConfig config,
+            List<? extends Lane<?>> lanes,
             BigInteger startNonce) {
         this.web3j = web3j;
         this.credentials = credentials;
@@ -66,7 +70,8 @@ final class Submitter implements AutoCloseable {
         this.lanes = (List<Lane<Object>>) (List<?>) List.copyOf(lanes);
         for (Lane<Object> l : this.lanes) queues.put(l, new ArrayDeque<>());
         this.nonce = startNonce;
-        this.thread = new Thread(this::run, "ledger-submitter-" + credentials.getAddress().substring(0, 10));
+        this.thread = new Thread(
+                this::run, "ledger-submitter-" + credentials.getAddress().substring(0, 10));
         this.thread.setDaemon(true);
         this.thread.start();
     }
@@ -123,7 +128,9 @@ final class Submitter implements AutoCloseable {
     private boolean isIdle() {
         lock.lock();
         try {
-            return inFlight.isEmpty() && directs.isEmpty() && queues.values().stream().allMatch(Deque::isEmpty);
+            return inFlight.isEmpty()
+                    && directs.isEmpty()
+                    && queues.values().stream().allMatch(Deque::isEmpty);
         } finally {
             lock.unlock();
         }
@@ -137,7 +144,8 @@ final class Submitter implements AutoCloseable {
                 boolean full = inFlight.size() >= config.maxInFlight();
                 for (Deque<Pending<Object>> q : full ? List.<Deque<Pending<Object>>>of() : queues.values()) {
                     if (!q.isEmpty()) {
-                        long due = q.peekFirst().enqueuedNanos + config.maxWait().toNanos() - System.nanoTime();
+                        long due =
+                                q.peekFirst().enqueuedNanos + config.maxWait().toNanos() - System.nanoTime();
                         waitNanos = Math.min(waitNanos, Math.max(0, due));
                     }
                 }
@@ -155,7 +163,10 @@ final class Submitter implements AutoCloseable {
         if (inFlight.size() >= config.maxInFlight()) return false;
         for (Deque<Pending<Object>> q : queues.values()) {
             if (q.size() >= config.maxBatchSize()
-                    || (!q.isEmpty() && (closing || now - q.peekFirst().enqueuedNanos >= config.maxWait().toNanos()))) {
+                    || (!q.isEmpty()
+                            && (closing
+                                    || now - q.peekFirst().enqueuedNanos
+                                            >= config.maxWait().toNanos()))) {
                 return true;
             }
         }
@@ -195,7 +206,10 @@ final class Submitter implements AutoCloseable {
             Deque<Pending<Object>> q = queues.get(lane);
             long now = System.nanoTime();
             boolean ready = q.size() >= config.maxBatchSize()
-                    || (!q.isEmpty() && (closing || now - q.peekFirst().enqueuedNanos >= config.maxWait().toNanos()));
+                    || (!q.isEmpty()
+                            && (closing
+                                    || now - q.peekFirst().enqueuedNanos
+                                            >= config.maxWait().toNanos()));
             if (!ready) return List.of();
             List<Pending<Object>> batch = new ArrayList<>();
             while (batch.size() < config.maxBatchSize() && !q.isEmpty()) batch.add(q.pollFirst());
@@ -244,8 +258,9 @@ final class Submitter implements AutoCloseable {
         try {
             Optional<ContractErrors.Revert> refused = preflight.refusalOf(d.to(), d.data());
             if (refused.isPresent()) {
-                d.future().completeExceptionally(
-                        new ContractRevertException(refused.get().name(), refused.get().signature()));
+                d.future()
+                        .completeExceptionally(new ContractRevertException(
+                                refused.get().name(), refused.get().signature()));
                 return;
             }
         } catch (IOException | RuntimeException e) {
@@ -261,7 +276,8 @@ final class Submitter implements AutoCloseable {
         lock.lock();
         try {
             if (stopped) {
-                d.future().completeExceptionally(new LedgerClosedException("ledger adapter closed before confirmation"));
+                d.future()
+                        .completeExceptionally(new LedgerClosedException("ledger adapter closed before confirmation"));
             } else if (!d.future().isDone()) {
                 directs.addFirst(d);
                 work.signal();
@@ -271,8 +287,8 @@ final class Submitter implements AutoCloseable {
         }
     }
 
-    private InFlight sign(Lane<Object> lane, List<Pending<Object>> batch, DirectCall direct, String to, String data,
-            long gas) {
+    private InFlight sign(
+            Lane<Object> lane, List<Pending<Object>> batch, DirectCall direct, String to, String data, long gas) {
         RawTransaction raw = RawTransaction.createTransaction(
                 nonce, config.gasPrice(), BigInteger.valueOf(gas), to, BigInteger.ZERO, data);
         byte[] signed = TransactionEncoder.signMessage(raw, config.chainId(), credentials);
@@ -302,7 +318,8 @@ final class Submitter implements AutoCloseable {
             // The nonce is used, but perhaps by this very transaction, mined while the node lagged or restarted:
             // then it is done (re-sending a consent grant under a new nonce could undo a later revoke). A failed
             // lookup throws with f still in flight, so it is asked again at the next poll.
-            Optional<TransactionReceipt> mine = web3j.ethGetTransactionReceipt(f.hash).send().getTransactionReceipt();
+            Optional<TransactionReceipt> mine =
+                    web3j.ethGetTransactionReceipt(f.hash).send().getTransactionReceipt();
             inFlight.remove(f);
             if (mine.isPresent()) {
                 log.info("transaction with nonce {} was already mined", f.nonce);
@@ -312,22 +329,29 @@ final class Submitter implements AutoCloseable {
             // used by another transaction of this account: requeue first (so a failing read loses nothing),
             // then take the chain's count
             retryLater(f);
-            BigInteger chainNonce = web3j.ethGetTransactionCount(credentials.getAddress(),
-                    DefaultBlockParameterName.PENDING).send().getTransactionCount();
+            BigInteger chainNonce = web3j.ethGetTransactionCount(
+                            credentials.getAddress(), DefaultBlockParameterName.PENDING)
+                    .send()
+                    .getTransactionCount();
             log.warn("nonce {} already used on chain; continuing from {}", f.nonce, chainNonce);
             nonce = nonce.max(chainNonce);
             return;
         }
         inFlight.remove(f);
         // refused for good: fail it, and fill its nonce so later transactions are not stuck behind a gap
-        LedgerException ex = new LedgerException("node refused transaction: " + r.getError().getMessage());
+        LedgerException ex =
+                new LedgerException("node refused transaction: " + r.getError().getMessage());
         failInFlight(f, ex);
-        log.error("node refused transaction with nonce {}: {}", f.nonce, r.getError().getMessage());
+        log.error(
+                "node refused transaction with nonce {}: {}",
+                f.nonce,
+                r.getError().getMessage());
         if (f.gapFiller) return; // the predecessor's transaction is still there after all: nothing to fill
         if (f.lane == null && f.direct == null) {
             // the filler itself was refused: take the chain's count rather than loop
             nonce = web3j.ethGetTransactionCount(credentials.getAddress(), DefaultBlockParameterName.PENDING)
-                    .send().getTransactionCount();
+                    .send()
+                    .getTransactionCount();
             return;
         }
         fillNonce(f.nonce, false);
@@ -342,10 +366,13 @@ final class Submitter implements AutoCloseable {
      */
     private boolean fillGapBelow(InFlight lowest) throws IOException {
         BigInteger mined = web3j.ethGetTransactionCount(credentials.getAddress(), DefaultBlockParameterName.LATEST)
-                .send().getTransactionCount();
+                .send()
+                .getTransactionCount();
         if (mined.compareTo(lowest.nonce) >= 0) return false;
-        log.warn("nonces {}..{} are neither mined nor ours (a predecessor's lost transactions); filling them",
-                mined, lowest.nonce.subtract(BigInteger.ONE));
+        log.warn(
+                "nonces {}..{} are neither mined nor ours (a predecessor's lost transactions); filling them",
+                mined,
+                lowest.nonce.subtract(BigInteger.ONE));
         for (BigInteger n = mined; n.compareTo(lowest.nonce) < 0; n = n.add(BigInteger.ONE)) {
             fillNonce(n, true);
         }
@@ -385,8 +412,9 @@ final class Submitter implements AutoCloseable {
         boolean missing = false;
         while (it.hasNext()) {
             InFlight f = it.next();
-            Optional<TransactionReceipt> receipt =
-                    missing ? Optional.empty() : web3j.ethGetTransactionReceipt(f.hash).send().getTransactionReceipt();
+            Optional<TransactionReceipt> receipt = missing
+                    ? Optional.empty()
+                    : web3j.ethGetTransactionReceipt(f.hash).send().getTransactionReceipt();
             if (receipt.isPresent()) {
                 it.remove();
                 try {
@@ -402,7 +430,10 @@ final class Submitter implements AutoCloseable {
             boolean lowest = !missing;
             missing = true;
             if (now - f.lastBroadcastNanos > config.rebroadcastAfter().toNanos()) {
-                if (web3j.ethGetTransactionByHash(f.hash).send().getTransaction().isEmpty()) {
+                if (web3j.ethGetTransactionByHash(f.hash)
+                        .send()
+                        .getTransaction()
+                        .isEmpty()) {
                     log.warn("transaction with nonce {} unknown to the node, sending it again", f.nonce);
                     broadcast(f); // may change the list: continue at the next poll
                     break;
@@ -414,8 +445,10 @@ final class Submitter implements AutoCloseable {
             }
             if (!f.abandoned && now - f.sentNanos > config.receiptTimeout().toNanos()) {
                 f.abandoned = true;
-                failInFlight(f, new LedgerUnavailableException(
-                        "no receipt for transaction " + f.hash + " within " + config.receiptTimeout(), null));
+                failInFlight(
+                        f,
+                        new LedgerUnavailableException(
+                                "no receipt for transaction " + f.hash + " within " + config.receiptTimeout(), null));
             }
         }
     }
@@ -426,14 +459,17 @@ final class Submitter implements AutoCloseable {
             if (receipt.isStatusOK()) {
                 f.direct.future().complete(receipt);
             } else {
-                f.direct.future().completeExceptionally(
-                        new ContractRevertException("TransactionFailed", "transaction " + f.hash + " reverted"));
+                f.direct
+                        .future()
+                        .completeExceptionally(new ContractRevertException(
+                                "TransactionFailed", "transaction " + f.hash + " reverted"));
             }
             return;
         }
         if (f.lane == null) return; // nonce filler
         if (receipt.isStatusOK()) {
-            Map<Object, LedgerReceipt> recorded = f.lane.recorded(receipt, f.batch.stream().map(p -> p.entry).toList());
+            Map<Object, LedgerReceipt> recorded =
+                    f.lane.recorded(receipt, f.batch.stream().map(p -> p.entry).toList());
             List<Pending<Object>> notFound = new ArrayList<>();
             for (Pending<Object> p : f.batch) {
                 LedgerReceipt r = recorded.get(p.entry);
@@ -468,8 +504,10 @@ final class Submitter implements AutoCloseable {
         try {
             for (Deque<Pending<Object>> q : queues.values()) {
                 while (!q.isEmpty() && now - q.peekFirst().enqueuedNanos > limit) {
-                    q.pollFirst().future.completeExceptionally(new LedgerUnavailableException(
-                            "entry not sent within " + config.receiptTimeout() + " (node unreachable?)", null));
+                    q.pollFirst()
+                            .future
+                            .completeExceptionally(new LedgerUnavailableException(
+                                    "entry not sent within " + config.receiptTimeout() + " (node unreachable?)", null));
                 }
             }
             // a consent change not sent in time fails and is dropped: it must not take effect after the caller
@@ -478,8 +516,10 @@ final class Submitter implements AutoCloseable {
                 DirectCall d = it.next();
                 if (d.future().isDone() || now - d.enqueuedNanos() > limit) {
                     it.remove();
-                    d.future().completeExceptionally(new LedgerUnavailableException(
-                            "transaction not sent within " + config.receiptTimeout() + " (node unreachable?)", null));
+                    d.future()
+                            .completeExceptionally(new LedgerUnavailableException(
+                                    "transaction not sent within " + config.receiptTimeout() + " (node unreachable?)",
+                                    null));
                 }
             }
         } finally {

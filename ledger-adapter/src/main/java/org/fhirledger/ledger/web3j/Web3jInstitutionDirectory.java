@@ -24,8 +24,8 @@ final class Web3jInstitutionDirectory implements InstitutionDirectory {
     private final String address;
     private final org.fhirledger.contracts.generated.InstitutionDirectory contract;
 
-    Web3jInstitutionDirectory(Web3jLedger ledger, String address,
-            org.fhirledger.contracts.generated.InstitutionDirectory contract) {
+    Web3jInstitutionDirectory(
+            Web3jLedger ledger, String address, org.fhirledger.contracts.generated.InstitutionDirectory contract) {
         this.ledger = ledger;
         this.address = address;
         this.contract = contract;
@@ -40,8 +40,8 @@ final class Web3jInstitutionDirectory implements InstitutionDirectory {
     public Optional<Institution> member(String custodian) {
         var m = ledger.view("memberOf", () -> contract.memberOf(custodian).send());
         if (!m.component1()) return Optional.empty();
-        return Optional.of(new Institution(custodian, m.component2(), m.component3(),
-                new String(m.component4(), StandardCharsets.UTF_8)));
+        return Optional.of(new Institution(
+                custodian, m.component2(), m.component3(), new String(m.component4(), StandardCharsets.UTF_8)));
     }
 
     @Override
@@ -59,8 +59,12 @@ final class Web3jInstitutionDirectory implements InstitutionDirectory {
 
     @Override
     public long proposeAdmission(Institution i) {
-        String data = contract.proposeAdmission(i.custodian(), i.organization(), i.fhirBaseUrl(),
-                i.authKeyJwk().getBytes(StandardCharsets.UTF_8)).encodeFunctionCall();
+        String data = contract.proposeAdmission(
+                        i.custodian(),
+                        i.organization(),
+                        i.fhirBaseUrl(),
+                        i.authKeyJwk().getBytes(StandardCharsets.UTF_8))
+                .encodeFunctionCall();
         return proposalIdOf(ledger.sendDirect("proposeAdmission", address, data, GAS));
     }
 
@@ -72,25 +76,31 @@ final class Web3jInstitutionDirectory implements InstitutionDirectory {
 
     @Override
     public LedgerReceipt approve(long proposalId) {
-        return ledger.sendDirect("approve", address, contract.approve(BigInteger.valueOf(proposalId)).encodeFunctionCall(), GAS);
+        return ledger.sendDirect(
+                "approve",
+                address,
+                contract.approve(BigInteger.valueOf(proposalId)).encodeFunctionCall(),
+                GAS);
     }
 
     @Override
     public LedgerReceipt updateSelf(String fhirBaseUrl, String authKeyJwk) {
-        String data = contract.updateSelf(fhirBaseUrl, authKeyJwk.getBytes(StandardCharsets.UTF_8)).encodeFunctionCall();
+        String data = contract.updateSelf(fhirBaseUrl, authKeyJwk.getBytes(StandardCharsets.UTF_8))
+                .encodeFunctionCall();
         return ledger.sendDirect("updateSelf", address, data, GAS);
     }
 
     @Override
     public Optional<MembershipProposal> proposal(long proposalId) {
         BigInteger id = BigInteger.valueOf(proposalId);
-        BigInteger count = ledger.view("proposalCount", () -> contract.proposalCount().send());
+        BigInteger count =
+                ledger.view("proposalCount", () -> contract.proposalCount().send());
         if (proposalId < 0 || id.compareTo(count) >= 0) return Optional.empty();
         var p = ledger.view("proposalOf", () -> contract.proposalOf(id).send());
-        MembershipProposal.Kind kind = p.component1().intValueExact() == 0 ? MembershipProposal.Kind.ADMIT
-                : MembershipProposal.Kind.REMOVE;
-        return Optional.of(new MembershipProposal(proposalId, kind, p.component2(), p.component3(),
-                p.component4().intValueExact()));
+        MembershipProposal.Kind kind =
+                p.component1().intValueExact() == 0 ? MembershipProposal.Kind.ADMIT : MembershipProposal.Kind.REMOVE;
+        return Optional.of(new MembershipProposal(
+                proposalId, kind, p.component2(), p.component3(), p.component4().intValueExact()));
     }
 
     private long proposalIdOf(LedgerReceipt sent) {

@@ -13,18 +13,10 @@ import org.fhirledger.contracts.generated.AccessLedger;
 import org.fhirledger.contracts.generated.AccessRegistry;
 import org.fhirledger.contracts.generated.ConsentRegistry;
 import org.fhirledger.contracts.generated.RecordLedger;
-import org.fhirledger.ledger.ChainCoordinates;
-import org.web3j.abi.datatypes.Address;
-import org.web3j.crypto.Credentials;
-import org.web3j.protocol.Web3j;
-import org.web3j.protocol.core.DefaultBlockParameterName;
-import org.web3j.protocol.core.methods.response.TransactionReceipt;
-import org.web3j.protocol.http.HttpService;
-import org.web3j.tx.ReadonlyTransactionManager;
-import org.web3j.tx.gas.StaticGasProvider;
 import org.fhirledger.ledger.AccessEntry;
 import org.fhirledger.ledger.AccessInfo;
 import org.fhirledger.ledger.Bytes32;
+import org.fhirledger.ledger.ChainCoordinates;
 import org.fhirledger.ledger.ChainIdMismatchException;
 import org.fhirledger.ledger.ConsentAction;
 import org.fhirledger.ledger.ConsentGrant;
@@ -40,6 +32,14 @@ import org.fhirledger.ledger.RecordEntry;
 import org.fhirledger.ledger.RecordInfo;
 import org.fhirledger.ledger.ResourceTypes;
 import org.fhirledger.ledger.Role;
+import org.web3j.abi.datatypes.Address;
+import org.web3j.crypto.Credentials;
+import org.web3j.protocol.Web3j;
+import org.web3j.protocol.core.DefaultBlockParameterName;
+import org.web3j.protocol.core.methods.response.TransactionReceipt;
+import org.web3j.protocol.http.HttpService;
+import org.web3j.tx.ReadonlyTransactionManager;
+import org.web3j.tx.gas.StaticGasProvider;
 
 /** {@link Ledger} over Ethereum JSON-RPC with web3j: runs unchanged on anvil and on Besu. */
 public final class Web3jLedger implements Ledger {
@@ -56,17 +56,28 @@ public final class Web3jLedger implements Ledger {
     private final OkHttpClient http;
     private final NodeWatch watch;
 
-    private Web3jLedger(LedgerConfig config, OkHttpClient http, Web3j web3j, Credentials credentials, long startNonce,
+    private Web3jLedger(
+            LedgerConfig config,
+            OkHttpClient http,
+            Web3j web3j,
+            Credentials credentials,
+            long startNonce,
             long latestBlock) {
         this.config = config;
         this.http = http;
         this.web3j = web3j;
         this.credentials = credentials;
         // the probe answers within a couple of intervals or counts as failed (a hung node, not only a refused one)
-        long probeMillis = Math.min(config.rpcTimeout().toMillis(), 2 * config.probeInterval().toMillis());
-        Web3j probe = Web3j.build(new HttpService(config.rpcUrl(),
-                http.newBuilder().callTimeout(probeMillis, TimeUnit.MILLISECONDS).build()));
-        this.watch = new NodeWatch("ledger-probe", () -> probe.ethBlockNumber().send().getBlockNumber(),
+        long probeMillis = Math.min(
+                config.rpcTimeout().toMillis(), 2 * config.probeInterval().toMillis());
+        Web3j probe = Web3j.build(new HttpService(
+                config.rpcUrl(),
+                http.newBuilder()
+                        .callTimeout(probeMillis, TimeUnit.MILLISECONDS)
+                        .build()));
+        this.watch = new NodeWatch(
+                "ledger-probe",
+                () -> probe.ethBlockNumber().send().getBlockNumber(),
                 config.probeInterval().toMillis());
         this.rpc = new Rpc(config, watch);
         ReadonlyTransactionManager reader = new ReadonlyTransactionManager(web3j, credentials.getAddress());
@@ -74,14 +85,18 @@ public final class Web3jLedger implements Ledger {
         ContractAddresses c = config.contracts();
         this.registry = AccessRegistry.load(c.accessRegistry(), web3j, reader, noGas);
         this.consent = ConsentRegistry.load(c.consentRegistry(), web3j, reader, noGas);
-        this.records = new RecordLane(web3j, RecordLedger.load(c.recordLedger(), web3j, reader, noGas), c.fromBlock(),
+        this.records = new RecordLane(
+                web3j,
+                RecordLedger.load(c.recordLedger(), web3j, reader, noGas),
+                c.fromBlock(),
                 credentials.getAddress());
         this.accesses = new AccessLane(web3j, AccessLedger.load(c.accessLedger(), web3j, reader, noGas), c.fromBlock());
         records.maxLogsRange(config.maxLogsRange());
         accesses.maxLogsRange(config.maxLogsRange());
-        this.submitter = new Submitter(web3j, credentials, config, List.of(records, accesses), BigInteger.valueOf(startNonce));
-        this.events = new EventPoller(web3j, c, latestBlock, config.eventPollInterval().toMillis(),
-                config.maxLogsRange());
+        this.submitter =
+                new Submitter(web3j, credentials, config, List.of(records, accesses), BigInteger.valueOf(startNonce));
+        this.events = new EventPoller(
+                web3j, c, latestBlock, config.eventPollInterval().toMillis(), config.maxLogsRange());
         watch.start();
     }
 
@@ -96,27 +111,43 @@ public final class Web3jLedger implements Ledger {
         OkHttpClient http = new OkHttpClient.Builder()
                 .socketFactory(new NoDelaySocketFactory())
                 .connectTimeout(Math.min(timeout, 5000), TimeUnit.MILLISECONDS)
-                .readTimeout(timeout, TimeUnit.MILLISECONDS).callTimeout(timeout, TimeUnit.MILLISECONDS).build();
+                .readTimeout(timeout, TimeUnit.MILLISECONDS)
+                .callTimeout(timeout, TimeUnit.MILLISECONDS)
+                .build();
         Web3j web3j = Web3j.build(new HttpService(config.rpcUrl(), http));
         try {
             Rpc rpc = new Rpc(config);
-            long chainId = rpc.call("eth_chainId", () -> web3j.ethChainId().send().getChainId().longValueExact());
-            if (chainId != config.chainId()) throw new ChainIdMismatchException(config.chainId(), chainId, config.rpcUrl());
+            long chainId = rpc.call(
+                    "eth_chainId", () -> web3j.ethChainId().send().getChainId().longValueExact());
+            if (chainId != config.chainId())
+                throw new ChainIdMismatchException(config.chainId(), chainId, config.rpcUrl());
             ContractAddresses c = config.contracts();
-            for (String[] named : new String[][] {{"AccessRegistry", c.accessRegistry()},
-                    {"ConsentRegistry", c.consentRegistry()}, {"RecordLedger", c.recordLedger()},
-                    {"AccessLedger", c.accessLedger()}}) {
-                String code = rpc.call("eth_getCode", () ->
-                        web3j.ethGetCode(named[1], DefaultBlockParameterName.LATEST).send().getCode());
+            for (String[] named : new String[][] {
+                {"AccessRegistry", c.accessRegistry()},
+                {"ConsentRegistry", c.consentRegistry()},
+                {"RecordLedger", c.recordLedger()},
+                {"AccessLedger", c.accessLedger()}
+            }) {
+                String code = rpc.call(
+                        "eth_getCode",
+                        () -> web3j.ethGetCode(named[1], DefaultBlockParameterName.LATEST)
+                                .send()
+                                .getCode());
                 if (code == null || code.equals("0x")) {
                     throw new LedgerException("no " + named[0] + " contract at " + named[1] + " on chain " + chainId);
                 }
             }
             // PENDING counts this account's transactions still in the pool (e.g. from a crashed predecessor)
-            long nonce = rpc.call("eth_getTransactionCount", () -> web3j.ethGetTransactionCount(
-                    credentials.getAddress(), DefaultBlockParameterName.PENDING).send().getTransactionCount())
+            long nonce = rpc.call(
+                            "eth_getTransactionCount",
+                            () -> web3j.ethGetTransactionCount(
+                                            credentials.getAddress(), DefaultBlockParameterName.PENDING)
+                                    .send()
+                                    .getTransactionCount())
                     .longValueExact();
-            long latest = rpc.call("eth_blockNumber", () -> web3j.ethBlockNumber().send().getBlockNumber())
+            long latest = rpc.call(
+                            "eth_blockNumber",
+                            () -> web3j.ethBlockNumber().send().getBlockNumber())
                     .longValueExact();
             return new Web3jLedger(config, http, web3j, credentials, nonce, latest);
         } catch (RuntimeException e) {
@@ -152,8 +183,7 @@ public final class Web3jLedger implements Ledger {
 
     @Override
     public Optional<Bytes32> contentHashOf(Bytes32 resource, long version) {
-        Bytes32 h = Bytes32.of(rpc.call("contentHashOf",
-                () -> records.contentHashOf(resource, version)));
+        Bytes32 h = Bytes32.of(rpc.call("contentHashOf", () -> records.contentHashOf(resource, version)));
         return h.isZero() ? Optional.empty() : Optional.of(h);
     }
 
@@ -164,7 +194,9 @@ public final class Web3jLedger implements Ledger {
 
     @Override
     public boolean hasRole(String account, Role role) {
-        return rpc.call("hasRole", () -> registry.hasRole(account, BigInteger.valueOf(role.code())).send());
+        return rpc.call(
+                "hasRole",
+                () -> registry.hasRole(account, BigInteger.valueOf(role.code())).send());
     }
 
     @Override
@@ -179,47 +211,68 @@ public final class Web3jLedger implements Ledger {
 
     @Override
     public LedgerReceipt assignRole(String account, Role role, Bytes32 identity) {
-        String data = registry.assignRole(account, BigInteger.valueOf(role.code()), identity.toArray()).encodeFunctionCall();
+        String data = registry.assignRole(account, BigInteger.valueOf(role.code()), identity.toArray())
+                .encodeFunctionCall();
         return direct("assignRole", config.contracts().accessRegistry(), data);
     }
 
     @Override
     public LedgerReceipt revokeRole(String account, Role role) {
-        String data = registry.revokeRole(account, BigInteger.valueOf(role.code())).encodeFunctionCall();
+        String data =
+                registry.revokeRole(account, BigInteger.valueOf(role.code())).encodeFunctionCall();
         return direct("revokeRole", config.contracts().accessRegistry(), data);
     }
 
     @Override
     public Optional<Bytes32> identityOf(String account) {
-        Bytes32 id = Bytes32.of(rpc.call("identityOf", () -> registry.identityOf(account).send()));
+        Bytes32 id = Bytes32.of(
+                rpc.call("identityOf", () -> registry.identityOf(account).send()));
         return id.isZero() ? Optional.empty() : Optional.of(id);
     }
 
     @Override
     public Optional<String> accountOf(Bytes32 identity) {
-        String a = rpc.call("accountOf", () -> registry.accountOf(identity.toArray()).send());
+        String a = rpc.call(
+                "accountOf", () -> registry.accountOf(identity.toArray()).send());
         return a == null || Address.DEFAULT.toString().equals(a) ? Optional.empty() : Optional.of(a);
     }
 
     @Override
-    public boolean isPermitted(Bytes32 patient, String grantee, ConsentAction action, String resourceType, Instant time) {
-        return rpc.call("isPermitted", () -> consent.isPermitted(patient.toArray(), grantee,
-                BigInteger.valueOf(action.bit()), BigInteger.valueOf(ResourceTypes.bitOf(resourceType)),
-                BigInteger.valueOf(time.getEpochSecond())).send());
+    public boolean isPermitted(
+            Bytes32 patient, String grantee, ConsentAction action, String resourceType, Instant time) {
+        return rpc.call(
+                "isPermitted",
+                () -> consent.isPermitted(
+                                patient.toArray(),
+                                grantee,
+                                BigInteger.valueOf(action.bit()),
+                                BigInteger.valueOf(ResourceTypes.bitOf(resourceType)),
+                                BigInteger.valueOf(time.getEpochSecond()))
+                        .send());
     }
 
     @Override
     public ConsentGrant consentOf(Bytes32 patient, String grantee) {
-        var t = rpc.call("consentOf", () -> consent.consentOf(patient.toArray(), grantee).send());
-        return t.component1().signum() == 0 ? ConsentGrant.NONE
-                : new ConsentGrant(t.component1().intValueExact(), t.component2(), t.component3().longValueExact());
+        var t = rpc.call(
+                "consentOf", () -> consent.consentOf(patient.toArray(), grantee).send());
+        return t.component1().signum() == 0
+                ? ConsentGrant.NONE
+                : new ConsentGrant(
+                        t.component1().intValueExact(),
+                        t.component2(),
+                        t.component3().longValueExact());
     }
 
     @Override
-    public LedgerReceipt grantConsent(Bytes32 patient, String grantee, int actions, BigInteger resourceTypes,
-            Instant expiry) {
-        String data = consent.grant(patient.toArray(), grantee, BigInteger.valueOf(actions), resourceTypes,
-                BigInteger.valueOf(expiry.getEpochSecond())).encodeFunctionCall();
+    public LedgerReceipt grantConsent(
+            Bytes32 patient, String grantee, int actions, BigInteger resourceTypes, Instant expiry) {
+        String data = consent.grant(
+                        patient.toArray(),
+                        grantee,
+                        BigInteger.valueOf(actions),
+                        resourceTypes,
+                        BigInteger.valueOf(expiry.getEpochSecond()))
+                .encodeFunctionCall();
         return direct("grantConsent", config.contracts().consentRegistry(), data);
     }
 
@@ -234,7 +287,9 @@ public final class Web3jLedger implements Ledger {
      * account (its writes share this account's nonce line).
      */
     public org.fhirledger.ledger.InstitutionDirectory institutionDirectory(String address) {
-        var contract = org.fhirledger.contracts.generated.InstitutionDirectory.load(address, web3j,
+        var contract = org.fhirledger.contracts.generated.InstitutionDirectory.load(
+                address,
+                web3j,
                 new ReadonlyTransactionManager(web3j, credentials.getAddress()),
                 new StaticGasProvider(BigInteger.ZERO, BigInteger.ZERO));
         return new Web3jInstitutionDirectory(this, address, contract);
@@ -248,14 +303,17 @@ public final class Web3jLedger implements Ledger {
         // a consent, role or directory change while the node is known down fails at once: nothing is queued or sent
         LedgerOutage o = watch.outage().orElse(null);
         if (o != null) {
-            throw new LedgerUnavailableException(what + ": node at " + config.rpcUrl() + " unreachable since "
-                    + o.since() + "; nothing was sent", null);
+            throw new LedgerUnavailableException(
+                    what + ": node at " + config.rpcUrl() + " unreachable since " + o.since() + "; nothing was sent",
+                    null);
         }
         return direct(submitter.submitDirect(to, data, gasLimit), what);
     }
 
     TransactionReceipt receiptOf(String txHash) throws java.io.IOException {
-        return web3j.ethGetTransactionReceipt(txHash).send().getTransactionReceipt()
+        return web3j.ethGetTransactionReceipt(txHash)
+                .send()
+                .getTransactionReceipt()
                 .orElseThrow(() -> new LedgerException("no receipt for " + txHash));
     }
 
@@ -266,15 +324,18 @@ public final class Web3jLedger implements Ledger {
     private LedgerReceipt direct(CompletableFuture<TransactionReceipt> f, String what) {
         try {
             TransactionReceipt r = f.get(config.receiptTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
-            return new LedgerReceipt(-1, r.getTransactionHash(), r.getBlockNumber().longValueExact());
+            return new LedgerReceipt(
+                    -1, r.getTransactionHash(), r.getBlockNumber().longValueExact());
         } catch (ExecutionException e) {
             if (e.getCause() instanceof LedgerException le) throw le;
             throw new LedgerException(what + " failed: " + e.getCause(), e.getCause());
         } catch (TimeoutException e) {
             // fail the future, so the submitter drops the call if it is still queued: it must not take effect
             // after the caller was told it failed. Once sent, the transaction may still be mined (message says so).
-            LedgerUnavailableException ex = new LedgerUnavailableException(what + ": no receipt within "
-                    + config.receiptTimeout() + " (if it was sent, it may still be applied)", e);
+            LedgerUnavailableException ex = new LedgerUnavailableException(
+                    what + ": no receipt within " + config.receiptTimeout()
+                            + " (if it was sent, it may still be applied)",
+                    e);
             if (f.completeExceptionally(ex)) throw ex;
             return direct(f, what); // completed meanwhile
         } catch (InterruptedException e) {

@@ -28,11 +28,13 @@ class AccessLedgerContractTest {
     @BeforeEach
     void deploy() throws Exception {
         chain = new ChainFixture(anvil);
-        AccessRegistry registry = AccessRegistry.deploy(chain.web3j, chain.tx(0), ChainFixture.GAS, b32("admin")).send();
+        AccessRegistry registry = AccessRegistry.deploy(chain.web3j, chain.tx(0), ChainFixture.GAS, b32("admin"))
+                .send();
         ok(registry.assignRole(chain.account(1).getAddress(), BigInteger.valueOf(5), b32("Organization/H")));
         ok(registry.assignRole(chain.account(2).getAddress(), BigInteger.valueOf(4), b32("Practitioner/A")));
         address = AccessLedger.deploy(chain.web3j, chain.tx(0), ChainFixture.GAS, registry.getContractAddress())
-                .send().getContractAddress();
+                .send()
+                .getContractAddress();
         asCustodian = AccessLedger.load(address, chain.web3j, chain.tx(1), ChainFixture.GAS);
         asAuditor = AccessLedger.load(address, chain.web3j, chain.tx(2), ChainFixture.GAS);
         actor = chain.account(3).getAddress();
@@ -43,15 +45,20 @@ class AccessLedgerContractTest {
         chain.close();
     }
 
-    private org.web3j.protocol.core.RemoteFunctionCall<TransactionReceipt> append(AccessLedger as, int outcome,
-            String... auditLabels) {
+    private org.web3j.protocol.core.RemoteFunctionCall<TransactionReceipt> append(
+            AccessLedger as, int outcome, String... auditLabels) {
         int n = auditLabels.length;
         List<byte[]> hashes = java.util.Arrays.stream(auditLabels)
-                .map(l -> l == null ? new byte[32] : b32(l)).toList();
-        return as.appendAccesses(java.util.Collections.nCopies(n, actor), java.util.Collections.nCopies(n, b32("Patient/P")),
-                java.util.Collections.nCopies(n, b32("Observation/1")), java.util.Collections.nCopies(n, BigInteger.ONE),
+                .map(l -> l == null ? new byte[32] : b32(l))
+                .toList();
+        return as.appendAccesses(
+                java.util.Collections.nCopies(n, actor),
+                java.util.Collections.nCopies(n, b32("Patient/P")),
+                java.util.Collections.nCopies(n, b32("Observation/1")),
+                java.util.Collections.nCopies(n, BigInteger.ONE),
                 java.util.Collections.nCopies(n, BigInteger.valueOf(outcome)),
-                java.util.Collections.nCopies(n, BigInteger.valueOf(1_700_000_000L)), hashes);
+                java.util.Collections.nCopies(n, BigInteger.valueOf(1_700_000_000L)),
+                hashes);
     }
 
     @Test
@@ -78,8 +85,12 @@ class AccessLedgerContractTest {
     @Test
     void rejectsInvalidBatchesAndDuplicates() throws Exception {
         chain.assertReverts(1, address, append(asCustodian, 0), "EmptyBatch");
-        chain.assertReverts(1, address, asCustodian.appendAccesses(List.of(actor), List.of(), List.of(), List.of(),
-                List.of(), List.of(), List.of(b32("a"))), "LengthMismatch");
+        chain.assertReverts(
+                1,
+                address,
+                asCustodian.appendAccesses(
+                        List.of(actor), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(b32("a"))),
+                "LengthMismatch");
         chain.assertReverts(1, address, append(asCustodian, 0, "audit-1", null), "ZeroAuditHash");
         chain.assertReverts(1, address, append(asCustodian, 2, "audit-1"), "InvalidOutcome");
         chain.assertReverts(1, address, append(asCustodian, 0, "audit-1", "audit-1"), "DuplicateAudit");

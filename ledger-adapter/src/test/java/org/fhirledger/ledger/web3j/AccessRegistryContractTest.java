@@ -32,7 +32,8 @@ class AccessRegistryContractTest {
     @BeforeEach
     void deploy() throws Exception {
         chain = new ChainFixture(anvil);
-        asAdmin = AccessRegistry.deploy(chain.web3j, chain.tx(0), ChainFixture.GAS, b32("Practitioner/admin")).send();
+        asAdmin = AccessRegistry.deploy(chain.web3j, chain.tx(0), ChainFixture.GAS, b32("Practitioner/admin"))
+                .send();
         address = asAdmin.getContractAddress();
         asOther = AccessRegistry.load(address, chain.web3j, chain.tx(1), ChainFixture.GAS);
         alice = chain.account(1).getAddress();
@@ -71,7 +72,8 @@ class AccessRegistryContractTest {
         assertThat(asAdmin.identityOf(alice).send()).isEqualTo(b32("Practitioner/1")); // still an auditor
 
         TransactionReceipt rr = ok(asAdmin.revokeRole(alice, AUDITOR));
-        assertThat(AccessRegistry.getRoleRevokedEvents(rr)).singleElement()
+        assertThat(AccessRegistry.getRoleRevokedEvents(rr))
+                .singleElement()
                 .satisfies(e -> assertThat(e.role).isEqualTo(AUDITOR));
         assertThat(asAdmin.identityOf(alice).send()).isEqualTo(new byte[32]); // no roles: unbound
         assertThat(asAdmin.accountOf(b32("Practitioner/1")).send()).isEqualTo(Address.DEFAULT.toString());
@@ -94,7 +96,8 @@ class AccessRegistryContractTest {
         chain.assertReverts(0, address, asAdmin.assignRole(alice, BigInteger.ZERO, b32("x")), "InvalidRole");
         chain.assertReverts(0, address, asAdmin.assignRole(alice, BigInteger.valueOf(6), b32("x")), "InvalidRole");
         chain.assertReverts(0, address, asAdmin.revokeRole(alice, BigInteger.valueOf(6)), "InvalidRole");
-        chain.assertReverts(0, address, asAdmin.assignRole(Address.DEFAULT.toString(), CLINICIAN, b32("x")), "ZeroAddress");
+        chain.assertReverts(
+                0, address, asAdmin.assignRole(Address.DEFAULT.toString(), CLINICIAN, b32("x")), "ZeroAddress");
         chain.assertReverts(0, address, asAdmin.assignRole(alice, CLINICIAN, new byte[32]), "ZeroIdentity");
         chain.assertReverts(0, address, asAdmin.revokeRole(alice, CLINICIAN), "RoleNotHeld");
         ok(asAdmin.assignRole(alice, CLINICIAN, b32("Practitioner/1")));

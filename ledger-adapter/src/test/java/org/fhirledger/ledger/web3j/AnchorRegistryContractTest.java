@@ -74,7 +74,9 @@ class AnchorRegistryContractTest {
         chain.assertReverts(1, address, asAnchorer.setAnchorer(chain.account(2).getAddress(), true), "NotOwner");
         chain.assertReverts(0, address, asOwner.setAnchorer(Address.DEFAULT.toString(), true), "ZeroAddress");
         TransactionReceipt r = ok(asOwner.setAnchorer(anchorer, false));
-        assertThat(AnchorRegistry.getAnchorerSetEvents(r)).singleElement().satisfies(e -> assertThat(e.allowed).isFalse());
+        assertThat(AnchorRegistry.getAnchorerSetEvents(r))
+                .singleElement()
+                .satisfies(e -> assertThat(e.allowed).isFalse());
         chain.assertReverts(1, address, asAnchorer.anchor(BigInteger.ONE, b32("r")), "NotAnchorer");
     }
 }

@@ -18,13 +18,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import org.fhirledger.ledger.ContractAddresses;
+import org.fhirledger.ledger.LedgerReceipt;
+import org.fhirledger.ledger.Role;
 import org.fhirledger.testing.AnvilExtension;
 import org.web3j.crypto.Credentials;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.http.HttpService;
-import org.fhirledger.ledger.ContractAddresses;
-import org.fhirledger.ledger.LedgerReceipt;
-import org.fhirledger.ledger.Role;
 
 /**
  * Not a test: how the embedded chain behaves as it grows. Starts anvil with bin/run's flags (1-second blocks, gas
@@ -44,37 +44,61 @@ public final class ChainGrowthBenchmark {
         String keeper = args.length > 1 && args[1].startsWith("keeper=") ? args[1].substring(7) : null;
         // "last-dump-only": no dump at the checkpoints but the last (how much of anvil's memory the dumps leave)
         boolean lastDumpOnly = List.of(args).contains("last-dump-only");
-        // "repeat-dumps=N": at the end N more dumps of the same chain, anvil's memory after each (what snapshots alone do)
-        int repeatDumps = List.of(args).stream().filter(a -> a.startsWith("repeat-dumps=")).mapToInt(
-                a -> Integer.parseInt(a.substring(13))).findFirst().orElse(0);
+        // "repeat-dumps=N": at the end N more dumps of the same chain, anvil's memory after each (what snapshots alone
+        // do)
+        int repeatDumps = List.of(args).stream()
+                .filter(a -> a.startsWith("repeat-dumps="))
+                .mapToInt(a -> Integer.parseInt(a.substring(13)))
+                .findFirst()
+                .orElse(0);
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
         Path dir = Files.createTempDirectory("chain-growth-");
-        List<String> cmd = new ArrayList<>(List.of(AnvilExtension.binaryPath().toString(), "--host", "127.0.0.1",
-                "--port", String.valueOf(port), "--chain-id", "31337", "--block-time", "1", "--gas-price", "0",
-                "--base-fee", "0", "--accounts", "3"));
+        List<String> cmd = new ArrayList<>(List.of(
+                AnvilExtension.binaryPath().toString(),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                String.valueOf(port),
+                "--chain-id",
+                "31337",
+                "--block-time",
+                "1",
+                "--gas-price",
+                "0",
+                "--base-fee",
+                "0",
+                "--accounts",
+                "3"));
         if (!old) cmd.addAll(List.of("--prune-history", "4"));
         if (keeper != null) cmd.addAll(List.of("--transaction-block-keeper", keeper));
-        Process anvil = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("anvil.log").toFile()).start();
+        Process anvil = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("anvil.log").toFile())
+                .start();
         String url = "http://127.0.0.1:" + port;
         try {
             waitFor(url);
             Web3j web3j = Web3j.build(new HttpService(url));
             String key0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
             String key1 = "0x59c6995e998f97a5a0044966f0da1e9a31f05fc6ab8f9dc9e2c60c4da0b6e5e1";
-            LedgerDeployer admin = new LedgerDeployer(web3j, Credentials.create(key0), 31337, java.math.BigInteger.ZERO);
+            LedgerDeployer admin =
+                    new LedgerDeployer(web3j, Credentials.create(key0), 31337, java.math.BigInteger.ZERO);
             ContractAddresses contracts = admin.deployPrivate(pseudonym("Practitioner/admin"));
             Credentials custodian = Credentials.create(key1);
             admin.assignRole(contracts, custodian.getAddress(), Role.CUSTODIAN, pseudonym("Organization/H"));
-            LedgerConfig config = LedgerConfig.defaults(url, 31337, contracts).withBatching(100, Duration.ofMillis(200));
-            System.out.printf("anvil %s%s, 1-second blocks; %,d record entries, batches of 100%n",
+            LedgerConfig config =
+                    LedgerConfig.defaults(url, 31337, contracts).withBatching(100, Duration.ofMillis(200));
+            System.out.printf(
+                    "anvil %s%s, 1-second blocks; %,d record entries, batches of 100%n",
                     old ? "without --prune-history (bin/run before)" : "--prune-history 4 (bin/run)",
-                    keeper == null ? "" : ", --transaction-block-keeper " + keeper, total);
-            System.out.printf("%10s %10s %10s %10s %10s %10s %12s %12s%n", "entries", "entries/s", "p50 ms", "p99 ms",
-                    "MB before", "MB after", "dump ms", "dump MB gz");
+                    keeper == null ? "" : ", --transaction-block-keeper " + keeper,
+                    total);
+            System.out.printf(
+                    "%10s %10s %10s %10s %10s %10s %12s %12s%n",
+                    "entries", "entries/s", "p50 ms", "p99 ms", "MB before", "MB after", "dump ms", "dump MB gz");
             Semaphore window = new Semaphore(2_000);
             ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
             try (Web3jLedger ledger = Web3jLedger.connect(config, custodian)) {
@@ -84,7 +108,8 @@ public final class ChainGrowthBenchmark {
                 for (long i = 0; i < total; i++) {
                     window.acquire();
                     long t0 = System.nanoTime();
-                    CompletableFuture<LedgerReceipt> f = ledger.appendRecord(LedgerTestData.record("Observation/g" + i, 1));
+                    CompletableFuture<LedgerReceipt> f =
+                            ledger.appendRecord(LedgerTestData.record("Observation/g" + i, 1));
                     f.whenComplete((r, e) -> {
                         latencies.add(System.nanoTime() - t0);
                         window.release();
@@ -95,15 +120,25 @@ public final class ChainGrowthBenchmark {
                         window.release(2_000);
                         long n = i + 1 - done;
                         double secs = (System.nanoTime() - since) / 1e9;
-                        long[] l = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+                        long[] l = latencies.stream()
+                                .mapToLong(Long::longValue)
+                                .sorted()
+                                .toArray();
                         latencies.clear();
                         long rssBefore = rssMb(anvil);
                         long dumpStart = System.nanoTime();
                         String dump = lastDumpOnly && i + 1 != total ? "" : rpc(url, "anvil_dumpState");
                         long dumpMs = (System.nanoTime() - dumpStart) / 1_000_000;
-                        System.out.printf("%,10d %10.0f %10d %10d %10d %10d %12d %12.1f%n", i + 1, n / secs,
-                                l[l.length / 2] / 1_000_000, l[(int) (l.length * 0.99)] / 1_000_000, rssBefore,
-                                rssMb(anvil), dumpMs, dump.length() / 2 / 1e6);
+                        System.out.printf(
+                                "%,10d %10.0f %10d %10d %10d %10d %12d %12.1f%n",
+                                i + 1,
+                                n / secs,
+                                l[l.length / 2] / 1_000_000,
+                                l[(int) (l.length * 0.99)] / 1_000_000,
+                                rssBefore,
+                                rssMb(anvil),
+                                dumpMs,
+                                dump.length() / 2 / 1e6);
                         if (i + 1 == total) System.out.println("last dump, JSON bytes by part: " + DumpParts.of(dump));
                         done = i + 1;
                         next = next < 100_000 ? next + 10_000 : next * 2;
@@ -114,8 +149,9 @@ public final class ChainGrowthBenchmark {
             for (int d = 1; d <= repeatDumps; d++) {
                 long dumpStart = System.nanoTime();
                 rpc(url, "anvil_dumpState");
-                System.out.printf("repeated dump %d of the same chain: %d ms, anvil %d MB after%n", d,
-                        (System.nanoTime() - dumpStart) / 1_000_000, rssMb(anvil));
+                System.out.printf(
+                        "repeated dump %d of the same chain: %d ms, anvil %d MB after%n",
+                        d, (System.nanoTime() - dumpStart) / 1_000_000, rssMb(anvil));
             }
             web3j.shutdown();
         } finally {
@@ -132,10 +168,15 @@ public final class ChainGrowthBenchmark {
     }
 
     private static String rpc(String url, String method) throws Exception {
-        String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
-                        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"" + method + "\",\"params\":[]}")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+        String body = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(url))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(
+                                        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"" + method + "\",\"params\":[]}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
         int start = body.indexOf("\"result\":\"") + 10;
         return body.substring(start, body.indexOf('"', start));
     }

@@ -7,6 +7,7 @@ import static org.fhirledger.ledger.web3j.ChainFixture.ok;
 import java.math.BigInteger;
 import org.fhirledger.contracts.generated.AccessRegistry;
 import org.fhirledger.contracts.generated.ConsentRegistry;
+import org.fhirledger.ledger.ResourceTypes;
 import org.fhirledger.testing.AnvilExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -15,7 +16,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.web3j.abi.datatypes.Address;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
-import org.fhirledger.ledger.ResourceTypes;
 
 class ConsentRegistryContractTest {
     @RegisterExtension
@@ -41,20 +41,26 @@ class ConsentRegistryContractTest {
     @BeforeEach
     void deploy() throws Exception {
         chain = new ChainFixture(anvil);
-        registry = AccessRegistry.deploy(chain.web3j, chain.tx(0), ChainFixture.GAS, b32("admin")).send();
+        registry = AccessRegistry.deploy(chain.web3j, chain.tx(0), ChainFixture.GAS, b32("admin"))
+                .send();
         ok(registry.assignRole(chain.account(1).getAddress(), BigInteger.valueOf(3), b32("Patient/P")));
         ok(registry.assignRole(chain.account(2).getAddress(), BigInteger.valueOf(2), b32("Practitioner/C")));
         ok(registry.assignRole(chain.account(3).getAddress(), BigInteger.valueOf(5), b32("Organization/H")));
         ok(registry.assignRole(chain.account(4).getAddress(), BigInteger.valueOf(3), b32("Patient/Q")));
         address = ConsentRegistry.deploy(chain.web3j, chain.tx(0), ChainFixture.GAS, registry.getContractAddress())
-                .send().getContractAddress();
+                .send()
+                .getContractAddress();
         asPatient = ConsentRegistry.load(address, chain.web3j, chain.tx(1), ChainFixture.GAS);
         asClinician = ConsentRegistry.load(address, chain.web3j, chain.tx(2), ChainFixture.GAS);
         asCustodian = ConsentRegistry.load(address, chain.web3j, chain.tx(3), ChainFixture.GAS);
         asOtherPatient = ConsentRegistry.load(address, chain.web3j, chain.tx(4), ChainFixture.GAS);
         clinician = chain.account(2).getAddress();
-        now = chain.web3j.ethGetBlockByNumber(DefaultBlockParameterName.LATEST, false).send()
-                .getBlock().getTimestamp().longValueExact();
+        now = chain.web3j
+                .ethGetBlockByNumber(DefaultBlockParameterName.LATEST, false)
+                .send()
+                .getBlock()
+                .getTimestamp()
+                .longValueExact();
     }
 
     @AfterEach
@@ -63,13 +69,16 @@ class ConsentRegistryContractTest {
     }
 
     private boolean permitted(String patient, BigInteger action, BigInteger type, long time) throws Exception {
-        return asPatient.isPermitted(b32(patient), clinician, action, type, BigInteger.valueOf(time)).send();
+        return asPatient
+                .isPermitted(b32(patient), clinician, action, type, BigInteger.valueOf(time))
+                .send();
     }
 
     @Test
     void patientGrantsScopedTimeLimitedConsent() throws Exception {
         long expiry = now + 3600;
-        TransactionReceipt r = ok(asPatient.grant(b32("Patient/P"), clinician, READ, OBSERVATIONS_ONLY, BigInteger.valueOf(expiry)));
+        TransactionReceipt r =
+                ok(asPatient.grant(b32("Patient/P"), clinician, READ, OBSERVATIONS_ONLY, BigInteger.valueOf(expiry)));
         assertThat(ConsentRegistry.getConsentGrantedEvents(r)).singleElement().satisfies(e -> {
             assertThat(e.patient).isEqualTo(b32("Patient/P"));
             assertThat(e.grantee).isEqualToIgnoringCase(clinician);
@@ -78,12 +87,23 @@ class ConsentRegistryContractTest {
             assertThat(e.expiry.longValueExact()).isEqualTo(expiry);
         });
         assertThat(permitted("Patient/P", READ, OBSERVATION, now + 10)).isTrue();
-        assertThat(permitted("Patient/P", WRITE, OBSERVATION, now + 10)).as("write not granted").isFalse();
-        assertThat(permitted("Patient/P", READ.or(WRITE), OBSERVATION, now + 10)).isFalse();
-        assertThat(permitted("Patient/P", BigInteger.ZERO, OBSERVATION, now + 10)).as("no action").isFalse();
-        assertThat(permitted("Patient/P", READ, PATIENT_TYPE, now + 10)).as("other type").isFalse();
-        assertThat(permitted("Patient/P", READ, OBSERVATION, expiry)).as("at expiry").isFalse();
-        assertThat(permitted("Patient/Q", READ, OBSERVATION, now + 10)).as("other patient").isFalse();
+        assertThat(permitted("Patient/P", WRITE, OBSERVATION, now + 10))
+                .as("write not granted")
+                .isFalse();
+        assertThat(permitted("Patient/P", READ.or(WRITE), OBSERVATION, now + 10))
+                .isFalse();
+        assertThat(permitted("Patient/P", BigInteger.ZERO, OBSERVATION, now + 10))
+                .as("no action")
+                .isFalse();
+        assertThat(permitted("Patient/P", READ, PATIENT_TYPE, now + 10))
+                .as("other type")
+                .isFalse();
+        assertThat(permitted("Patient/P", READ, OBSERVATION, expiry))
+                .as("at expiry")
+                .isFalse();
+        assertThat(permitted("Patient/Q", READ, OBSERVATION, now + 10))
+                .as("other patient")
+                .isFalse();
         var c = asPatient.consentOf(b32("Patient/P"), clinician).send();
         assertThat(c.component1()).isEqualTo(READ);
 
@@ -94,12 +114,16 @@ class ConsentRegistryContractTest {
 
     @Test
     void custodianActsForPatientAndRevocationEndsAccess() throws Exception {
-        ok(asCustodian.grant(b32("Patient/unregistered"), clinician, READ, ResourceTypes.ALL, BigInteger.valueOf(now + 60)));
-        assertThat(permitted("Patient/unregistered", READ, OBSERVATION, now + 1)).isTrue();
+        ok(asCustodian.grant(
+                b32("Patient/unregistered"), clinician, READ, ResourceTypes.ALL, BigInteger.valueOf(now + 60)));
+        assertThat(permitted("Patient/unregistered", READ, OBSERVATION, now + 1))
+                .isTrue();
         TransactionReceipt r = ok(asCustodian.revoke(b32("Patient/unregistered"), clinician));
-        assertThat(ConsentRegistry.getConsentRevokedEvents(r)).singleElement()
+        assertThat(ConsentRegistry.getConsentRevokedEvents(r))
+                .singleElement()
                 .satisfies(e -> assertThat(e.grantee).isEqualToIgnoringCase(clinician));
-        assertThat(permitted("Patient/unregistered", READ, OBSERVATION, now + 1)).isFalse();
+        assertThat(permitted("Patient/unregistered", READ, OBSERVATION, now + 1))
+                .isFalse();
         chain.assertReverts(3, address, asCustodian.revoke(b32("Patient/unregistered"), clinician), "NoConsent");
 
         ok(asPatient.grant(b32("Patient/P"), clinician, READ, ResourceTypes.ALL, BigInteger.valueOf(now + 60)));
@@ -110,11 +134,20 @@ class ConsentRegistryContractTest {
     @Test
     void onlyThePatientOrACustodianManagesConsent() throws Exception {
         BigInteger exp = BigInteger.valueOf(now + 60);
-        chain.assertReverts(2, address, asClinician.grant(b32("Patient/P"), clinician, READ, ResourceTypes.ALL, exp),
+        chain.assertReverts(
+                2,
+                address,
+                asClinician.grant(b32("Patient/P"), clinician, READ, ResourceTypes.ALL, exp),
                 "NotPatientOrCustodian");
-        chain.assertReverts(4, address, asOtherPatient.grant(b32("Patient/P"), clinician, READ, ResourceTypes.ALL, exp),
+        chain.assertReverts(
+                4,
+                address,
+                asOtherPatient.grant(b32("Patient/P"), clinician, READ, ResourceTypes.ALL, exp),
                 "NotPatientOrCustodian");
-        chain.assertReverts(5, address, asOtherPatient.grant(b32("Patient/P"), clinician, READ, ResourceTypes.ALL, exp),
+        chain.assertReverts(
+                5,
+                address,
+                asOtherPatient.grant(b32("Patient/P"), clinician, READ, ResourceTypes.ALL, exp),
                 "NotPatientOrCustodian"); // account 5 holds no role at all
         ok(asPatient.grant(b32("Patient/P"), clinician, READ, ResourceTypes.ALL, exp));
         chain.assertReverts(2, address, asClinician.revoke(b32("Patient/P"), clinician), "NotPatientOrCustodian");
@@ -124,18 +157,34 @@ class ConsentRegistryContractTest {
     @Test
     void rejectsInvalidArguments() throws Exception {
         BigInteger exp = BigInteger.valueOf(now + 60);
-        chain.assertReverts(1, address, asPatient.grant(new byte[32], clinician, READ, ResourceTypes.ALL, exp), "ZeroIdentity");
+        chain.assertReverts(
+                1, address, asPatient.grant(new byte[32], clinician, READ, ResourceTypes.ALL, exp), "ZeroIdentity");
         chain.assertReverts(1, address, asPatient.revoke(new byte[32], clinician), "ZeroIdentity");
-        chain.assertReverts(1, address,
-                asPatient.grant(b32("Patient/P"), Address.DEFAULT.toString(), READ, ResourceTypes.ALL, exp), "ZeroAddress");
-        chain.assertReverts(1, address, asPatient.grant(b32("Patient/P"), clinician, BigInteger.ZERO, ResourceTypes.ALL, exp),
+        chain.assertReverts(
+                1,
+                address,
+                asPatient.grant(b32("Patient/P"), Address.DEFAULT.toString(), READ, ResourceTypes.ALL, exp),
+                "ZeroAddress");
+        chain.assertReverts(
+                1,
+                address,
+                asPatient.grant(b32("Patient/P"), clinician, BigInteger.ZERO, ResourceTypes.ALL, exp),
                 "InvalidActions");
-        chain.assertReverts(1, address, asPatient.grant(b32("Patient/P"), clinician, BigInteger.valueOf(4), ResourceTypes.ALL, exp),
+        chain.assertReverts(
+                1,
+                address,
+                asPatient.grant(b32("Patient/P"), clinician, BigInteger.valueOf(4), ResourceTypes.ALL, exp),
                 "InvalidActions");
-        chain.assertReverts(1, address, asPatient.grant(b32("Patient/P"), clinician, READ, BigInteger.ZERO, exp),
+        chain.assertReverts(
+                1,
+                address,
+                asPatient.grant(b32("Patient/P"), clinician, READ, BigInteger.ZERO, exp),
                 "InvalidResourceTypes");
-        chain.assertReverts(1, address,
-                asPatient.grant(b32("Patient/P"), clinician, READ, ResourceTypes.ALL, BigInteger.valueOf(now - 1)), "ExpiryInPast");
+        chain.assertReverts(
+                1,
+                address,
+                asPatient.grant(b32("Patient/P"), clinician, READ, ResourceTypes.ALL, BigInteger.valueOf(now - 1)),
+                "ExpiryInPast");
         chain.assertReverts(1, address, asPatient.revoke(b32("Patient/P"), clinician), "NoConsent");
     }
 
@@ -148,9 +197,12 @@ class ConsentRegistryContractTest {
 
         // the custodian relays the patient's consent (Patient/P has an account: it acts through its custodian)
         TransactionReceipt r = ok(asCustodian.grant(b32("Patient/P"), clinician, READ, ResourceTypes.ALL, exp));
-        assertThat(ConsentRegistry.getHomeCustodianSetEvents(r)).singleElement()
-                .satisfies(e -> assertThat(e.custodian).isEqualToIgnoringCase(chain.account(3).getAddress()));
-        assertThat(asPatient.homeCustodianOf(b32("Patient/P")).send()).isEqualToIgnoringCase(chain.account(3).getAddress());
+        assertThat(ConsentRegistry.getHomeCustodianSetEvents(r))
+                .singleElement()
+                .satisfies(e -> assertThat(e.custodian)
+                        .isEqualToIgnoringCase(chain.account(3).getAddress()));
+        assertThat(asPatient.homeCustodianOf(b32("Patient/P")).send())
+                .isEqualToIgnoringCase(chain.account(3).getAddress());
         assertThat(permitted("Patient/P", READ, OBSERVATION, now + 1)).isTrue();
 
         // another institution's custodian may neither replace nor revoke it
@@ -160,7 +212,9 @@ class ConsentRegistryContractTest {
         var revoke = asOtherCustodian.revoke(b32("Patient/P"), clinician);
         chain.assertReverts(6, address, revoke, "NotHomeCustodian");
         assertThat(chain.sendUnchecked(6, address, revoke).isStatusOK()).isFalse();
-        assertThat(permitted("Patient/P", WRITE, OBSERVATION, now + 1)).as("the consent stands").isFalse();
+        assertThat(permitted("Patient/P", WRITE, OBSERVATION, now + 1))
+                .as("the consent stands")
+                .isFalse();
         assertThat(permitted("Patient/P", READ, OBSERVATION, now + 1)).isTrue();
 
         // the patient's own account still decides: it revokes directly
@@ -186,9 +240,15 @@ class ConsentRegistryContractTest {
 
         // "no custodian": neither the old nor the new one, nor a first-comer, may act any more
         ok(asPatient.setHomeCustodian(b32("Patient/P"), Address.DEFAULT.toString()));
-        chain.assertReverts(6, address, asOtherCustodian.grant(b32("Patient/P"), clinician, READ, ResourceTypes.ALL, exp),
+        chain.assertReverts(
+                6,
+                address,
+                asOtherCustodian.grant(b32("Patient/P"), clinician, READ, ResourceTypes.ALL, exp),
                 "NotHomeCustodian");
-        chain.assertReverts(3, address, asCustodian.grant(b32("Patient/P"), clinician, READ, ResourceTypes.ALL, exp),
+        chain.assertReverts(
+                3,
+                address,
+                asCustodian.grant(b32("Patient/P"), clinician, READ, ResourceTypes.ALL, exp),
                 "NotHomeCustodian");
         ok(asPatient.grant(b32("Patient/P"), clinician, READ, ResourceTypes.ALL, exp));
         assertThat(permitted("Patient/P", READ, OBSERVATION, now + 1)).isTrue();

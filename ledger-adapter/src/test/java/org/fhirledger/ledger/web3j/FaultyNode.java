@@ -103,7 +103,8 @@ final class FaultyNode implements AutoCloseable {
             long from = block(filter.path("fromBlock").asText("latest"), latest);
             long to = block(filter.path("toBlock").asText("latest"), latest);
             return to - from + 1 > maxRange
-                    ? Reply.rpcError(req, -32005, "Requested range exceeds maximum RPC range limit") : null;
+                    ? Reply.rpcError(req, -32005, "Requested range exceeds maximum RPC range limit")
+                    : null;
         });
     }
 
@@ -117,9 +118,12 @@ final class FaultyNode implements AutoCloseable {
     }
 
     private JsonNode forward(String body) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(upstream))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create(upstream))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         return JSON.readTree(r.body());
     }
 

@@ -27,8 +27,10 @@ class InstitutionDirectoryContractTest {
     @BeforeEach
     void deploy() throws Exception {
         chain = new ChainFixture(anvil);
-        address = InstitutionDirectory.deploy(chain.web3j, chain.tx(0), ChainFixture.GAS,
-                "urn:oid:1.0", "https://a.example/fhir", key("a")).send().getContractAddress();
+        address = InstitutionDirectory.deploy(
+                        chain.web3j, chain.tx(0), ChainFixture.GAS, "urn:oid:1.0", "https://a.example/fhir", key("a"))
+                .send()
+                .getContractAddress();
         for (int i = 0; i < 4; i++) {
             as[i] = InstitutionDirectory.load(address, chain.web3j, chain.tx(i), ChainFixture.GAS);
             account[i] = chain.account(i).getAddress();
@@ -45,7 +47,8 @@ class InstitutionDirectoryContractTest {
     }
 
     private TransactionReceipt admit(int subject, String name) throws Exception {
-        return ok(as[0].proposeAdmission(account[subject], "urn:oid:1." + subject, "https://" + name + ".example/fhir", key(name)));
+        return ok(as[0].proposeAdmission(
+                account[subject], "urn:oid:1." + subject, "https://" + name + ".example/fhir", key(name)));
     }
 
     @Test
@@ -53,12 +56,14 @@ class InstitutionDirectoryContractTest {
         assertThat(as[3].isMember(account[0]).send()).isTrue();
         assertThat(as[3].threshold().send()).isEqualTo(1);
         TransactionReceipt r = admit(1, "b");
-        assertThat(InstitutionDirectory.getMemberAdmittedEvents(r)).singleElement().satisfies(e -> {
-            assertThat(e.custodian).isEqualToIgnoringCase(account[1]);
-            assertThat(e.organization).isEqualTo("urn:oid:1.1");
-            assertThat(e.fhirBaseUrl).isEqualTo("https://b.example/fhir");
-            assertThat(e.authKey).isEqualTo(key("b"));
-        });
+        assertThat(InstitutionDirectory.getMemberAdmittedEvents(r))
+                .singleElement()
+                .satisfies(e -> {
+                    assertThat(e.custodian).isEqualToIgnoringCase(account[1]);
+                    assertThat(e.organization).isEqualTo("urn:oid:1.1");
+                    assertThat(e.fhirBaseUrl).isEqualTo("https://b.example/fhir");
+                    assertThat(e.authKey).isEqualTo(key("b"));
+                });
         var b = as[3].memberOf(account[1]).send();
         assertThat(b.component1()).isTrue();
         assertThat(b.component3()).isEqualTo("https://b.example/fhir");
@@ -78,10 +83,16 @@ class InstitutionDirectoryContractTest {
 
     @Test
     void nonMembersCannotProposeOrApproveAndNobodyIsAdmittedTwice() throws Exception {
-        chain.assertReverts(3, address, as[3].proposeAdmission(account[3], "urn:oid:9", "https://x/fhir", key("x")), "NotMember");
+        chain.assertReverts(
+                3, address, as[3].proposeAdmission(account[3], "urn:oid:9", "https://x/fhir", key("x")), "NotMember");
         admit(1, "b");
-        chain.assertReverts(0, address, as[0].proposeAdmission(account[1], "urn:oid:1.1", "https://b/fhir", key("b")), "AlreadyMember");
-        chain.assertReverts(0, address, as[0].proposeAdmission(Address.DEFAULT.toString(), "o", "u", key("k")), "ZeroAddress");
+        chain.assertReverts(
+                0,
+                address,
+                as[0].proposeAdmission(account[1], "urn:oid:1.1", "https://b/fhir", key("b")),
+                "AlreadyMember");
+        chain.assertReverts(
+                0, address, as[0].proposeAdmission(Address.DEFAULT.toString(), "o", "u", key("k")), "ZeroAddress");
         chain.assertReverts(0, address, as[0].proposeAdmission(account[2], "", "u", key("k")), "EmptyField");
         chain.assertReverts(0, address, as[0].proposeAdmission(account[2], "o", "u", new byte[0]), "EmptyField");
         BigInteger id = InstitutionDirectory.getProposedEvents(admit(2, "c")).get(0).id;
@@ -98,11 +109,16 @@ class InstitutionDirectoryContractTest {
         admit(1, "b");
         ok(as[1].approve(InstitutionDirectory.getProposedEvents(admit(2, "c")).get(0).id));
         // member 2 approves admitting 3, then is removed: its approval must not count
-        BigInteger pending = InstitutionDirectory.getProposedEvents(ok(as[2].proposeAdmission(account[3], "urn:oid:1.3",
-                "https://d.example/fhir", key("d")))).get(0).id;
-        BigInteger removal = InstitutionDirectory.getProposedEvents(ok(as[0].proposeRemoval(account[2]))).get(0).id;
+        BigInteger pending = InstitutionDirectory.getProposedEvents(
+                        ok(as[2].proposeAdmission(account[3], "urn:oid:1.3", "https://d.example/fhir", key("d"))))
+                .get(0)
+                .id;
+        BigInteger removal = InstitutionDirectory.getProposedEvents(ok(as[0].proposeRemoval(account[2])))
+                .get(0)
+                .id;
         TransactionReceipt r = ok(as[1].approve(removal));
-        assertThat(InstitutionDirectory.getMemberRemovedEvents(r)).singleElement()
+        assertThat(InstitutionDirectory.getMemberRemovedEvents(r))
+                .singleElement()
                 .satisfies(e -> assertThat(e.custodian).isEqualToIgnoringCase(account[2]));
         assertThat(as[3].isMember(account[2]).send()).isFalse();
         assertThat(as[3].proposalOf(pending).send().component4()).isZero();
@@ -121,7 +137,8 @@ class InstitutionDirectoryContractTest {
         chain.assertReverts(0, address, as[0].proposeRemoval(account[0]), "LastMember");
         admit(1, "b");
         TransactionReceipt r = ok(as[1].updateSelf("https://b2.example/fhir", key("b2")));
-        assertThat(InstitutionDirectory.getMemberUpdatedEvents(r)).singleElement()
+        assertThat(InstitutionDirectory.getMemberUpdatedEvents(r))
+                .singleElement()
                 .satisfies(e -> assertThat(e.custodian).isEqualToIgnoringCase(account[1]));
         assertThat(as[3].memberOf(account[1]).send().component4()).isEqualTo(key("b2"));
         assertThat(as[3].memberOf(account[0]).send().component3()).isEqualTo("https://a.example/fhir");

@@ -10,10 +10,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.fhirledger.testing.AnvilExtension;
 import org.fhirledger.ledger.ContractAddresses;
 import org.fhirledger.ledger.LedgerReceipt;
 import org.fhirledger.ledger.Role;
+import org.fhirledger.testing.AnvilExtension;
 
 /**
  * Not a test: prints committed entries per second and gas per record entry for batch sizes 1, 10, 100, 500 on
@@ -46,7 +46,8 @@ public final class LedgerBenchmark {
         ContractAddresses contracts = admin.deployPrivate(pseudonym("Practitioner/admin"));
         admin.assignRole(contracts, chain.account(1).getAddress(), Role.CUSTODIAN, pseudonym("Organization/H"));
         LedgerConfig config = LedgerConfig.defaults(anvil.rpcUrl(), anvil.chainId(), contracts)
-                .withBatching(batch, Duration.ofMillis(20)).withMaxInFlight(64);
+                .withBatching(batch, Duration.ofMillis(20))
+                .withMaxInFlight(64);
         try (Web3jLedger ledger = Web3jLedger.connect(config, chain.account(1))) {
             List<CompletableFuture<LedgerReceipt>> futures = new ArrayList<>(n);
             long start = System.nanoTime();
@@ -58,10 +59,14 @@ public final class LedgerBenchmark {
             double seconds = (System.nanoTime() - start) / 1e9;
             BigInteger gas = BigInteger.ZERO;
             for (String tx : txs) {
-                gas = gas.add(chain.web3j.ethGetTransactionReceipt(tx).send().getTransactionReceipt().orElseThrow().getGasUsed());
+                gas = gas.add(chain.web3j
+                        .ethGetTransactionReceipt(tx)
+                        .send()
+                        .getTransactionReceipt()
+                        .orElseThrow()
+                        .getGasUsed());
             }
-            System.out.printf("%6d %8d %12.0f %14.0f %10d%n", batch, n, n / seconds,
-                    gas.doubleValue() / n, txs.size());
+            System.out.printf("%6d %8d %12.0f %14.0f %10d%n", batch, n, n / seconds, gas.doubleValue() / n, txs.size());
         }
     }
 }

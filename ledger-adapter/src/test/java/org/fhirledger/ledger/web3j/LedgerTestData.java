@@ -11,12 +11,22 @@ final class LedgerTestData {
     private LedgerTestData() {}
 
     static RecordEntry record(String resource, long version) {
-        return new RecordEntry(pseudonym(resource), version, pseudonym("content:" + resource + "/" + version),
-                ("cid:" + resource + "/" + version).getBytes(StandardCharsets.UTF_8), pseudonym("Patient/P"));
+        return new RecordEntry(
+                pseudonym(resource),
+                version,
+                pseudonym("content:" + resource + "/" + version),
+                ("cid:" + resource + "/" + version).getBytes(StandardCharsets.UTF_8),
+                pseudonym("Patient/P"));
     }
 
     static AccessEntry access(String actor, String audit) {
-        return new AccessEntry(actor, pseudonym("Patient/P"), pseudonym("Observation/1"), 1,
-                AccessEntry.Outcome.ALLOWED, 1_700_000_000L, pseudonym(audit));
+        return new AccessEntry(
+                actor,
+                pseudonym("Patient/P"),
+                pseudonym("Observation/1"),
+                1,
+                AccessEntry.Outcome.ALLOWED,
+                1_700_000_000L,
+                pseudonym(audit));
     }
 }

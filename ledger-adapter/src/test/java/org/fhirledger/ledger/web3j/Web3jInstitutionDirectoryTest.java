@@ -35,9 +35,15 @@ class Web3jInstitutionDirectoryTest {
     void deploy() throws Exception {
         chain = new ChainFixture(anvil);
         contracts = chain.deployer(0).deployPrivate(pseudonym("Practitioner/admin"));
-        String directory = org.fhirledger.contracts.generated.InstitutionDirectory.deploy(chain.web3j, chain.tx(1),
-                ChainFixture.GAS, "urn:oid:1.1", "https://a.example/fhir", jwk("a").getBytes(StandardCharsets.UTF_8))
-                .send().getContractAddress();
+        String directory = org.fhirledger.contracts.generated.InstitutionDirectory.deploy(
+                        chain.web3j,
+                        chain.tx(1),
+                        ChainFixture.GAS,
+                        "urn:oid:1.1",
+                        "https://a.example/fhir",
+                        jwk("a").getBytes(StandardCharsets.UTF_8))
+                .send()
+                .getContractAddress();
         ledgerA = Web3jLedger.connect(config(), chain.account(1));
         ledgerB = Web3jLedger.connect(config(), chain.account(2));
         ledgerC = Web3jLedger.connect(config(), chain.account(3));
@@ -78,14 +84,19 @@ class Web3jInstitutionDirectoryTest {
         assertThat(c.isMember(account(2))).isTrue();
         assertThat(c.threshold()).isEqualTo(2);
 
-        long admitC = b.proposeAdmission(new Institution(account(3), "urn:oid:1.3", "https://c.example/fhir", jwk("c")));
-        assertThat(a.proposal(admitC)).hasValue(
-                new MembershipProposal(admitC, MembershipProposal.Kind.ADMIT, account(3), false, 1));
+        long admitC =
+                b.proposeAdmission(new Institution(account(3), "urn:oid:1.3", "https://c.example/fhir", jwk("c")));
+        assertThat(a.proposal(admitC))
+                .hasValue(new MembershipProposal(admitC, MembershipProposal.Kind.ADMIT, account(3), false, 1));
         assertThat(c.isMember(account(3))).isFalse();
-        assertThatThrownBy(() -> b.approve(admitC)).isInstanceOfSatisfying(ContractRevertException.class,
-                e -> assertThat(e.errorName()).isEqualTo("AlreadyApproved"));
+        assertThatThrownBy(() -> b.approve(admitC))
+                .isInstanceOfSatisfying(
+                        ContractRevertException.class,
+                        e -> assertThat(e.errorName()).isEqualTo("AlreadyApproved"));
         a.approve(admitC);
-        assertThat(a.members()).extracting(Institution::custodian).containsExactlyInAnyOrder(account(1), account(2), account(3));
+        assertThat(a.members())
+                .extracting(Institution::custodian)
+                .containsExactlyInAnyOrder(account(1), account(2), account(3));
 
         b.updateSelf("https://b2.example/fhir", jwk("b2"));
         assertThat(a.member(account(2)).orElseThrow().fhirBaseUrl()).isEqualTo("https://b2.example/fhir");
@@ -96,9 +107,13 @@ class Web3jInstitutionDirectoryTest {
         assertThat(a.member(account(3))).isEmpty();
         assertThat(a.proposal(removeC).orElseThrow().executed()).isTrue();
         assertThatThrownBy(() -> c.updateSelf("https://evil/fhir", jwk("evil")))
-                .isInstanceOfSatisfying(ContractRevertException.class, e -> assertThat(e.errorName()).isEqualTo("NotMember"));
+                .isInstanceOfSatisfying(
+                        ContractRevertException.class,
+                        e -> assertThat(e.errorName()).isEqualTo("NotMember"));
         assertThatThrownBy(() -> c.proposeRemoval(account(1)))
-                .isInstanceOfSatisfying(ContractRevertException.class, e -> assertThat(e.errorName()).isEqualTo("NotMember"));
+                .isInstanceOfSatisfying(
+                        ContractRevertException.class,
+                        e -> assertThat(e.errorName()).isEqualTo("NotMember"));
         assertThat(a.proposal(99)).isEmpty();
     }
 }

@@ -6,7 +6,6 @@ import static org.fhirledger.ledger.web3j.ChainFixture.pseudonym;
 import static org.fhirledger.ledger.web3j.LedgerTestData.access;
 import static org.fhirledger.ledger.web3j.LedgerTestData.record;
 
-import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,6 +15,18 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.fhirledger.contracts.generated.ConsentRegistry;
+import org.fhirledger.ledger.AccessInfo;
+import org.fhirledger.ledger.ConflictingEntryException;
+import org.fhirledger.ledger.ConsentAction;
+import org.fhirledger.ledger.ConsentChange;
+import org.fhirledger.ledger.ContractAddresses;
+import org.fhirledger.ledger.LedgerListener;
+import org.fhirledger.ledger.LedgerReceipt;
+import org.fhirledger.ledger.LedgerUnavailableException;
+import org.fhirledger.ledger.RecordEntry;
+import org.fhirledger.ledger.RecordInfo;
+import org.fhirledger.ledger.ResourceTypes;
+import org.fhirledger.ledger.Role;
 import org.fhirledger.testing.AnvilExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -24,19 +35,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.web3j.abi.EventEncoder;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.methods.request.EthFilter;
-import org.fhirledger.ledger.AccessInfo;
-import org.fhirledger.ledger.ConflictingEntryException;
-import org.fhirledger.ledger.ConsentAction;
-import org.fhirledger.ledger.ConsentChange;
-import org.fhirledger.ledger.ContractAddresses;
-import org.fhirledger.ledger.ContractRevertException;
-import org.fhirledger.ledger.LedgerListener;
-import org.fhirledger.ledger.LedgerReceipt;
-import org.fhirledger.ledger.LedgerUnavailableException;
-import org.fhirledger.ledger.RecordEntry;
-import org.fhirledger.ledger.RecordInfo;
-import org.fhirledger.ledger.ResourceTypes;
-import org.fhirledger.ledger.Role;
 
 /**
  * The adapter in front of a misbehaving node ({@link FaultyNode} between it and a real anvil): transient HTTP
@@ -78,13 +76,16 @@ class Web3jLedgerFaultTest {
     }
 
     private long adapterNonce() throws Exception {
-        return chain.web3j.ethGetTransactionCount(chain.account(1).getAddress(), DefaultBlockParameterName.LATEST)
-                .send().getTransactionCount().longValueExact();
+        return chain.web3j
+                .ethGetTransactionCount(chain.account(1).getAddress(), DefaultBlockParameterName.LATEST)
+                .send()
+                .getTransactionCount()
+                .longValueExact();
     }
 
     private int consentGrantedEvents() throws Exception {
-        EthFilter f = new EthFilter(DefaultBlockParameterName.EARLIEST, DefaultBlockParameterName.LATEST,
-                contracts.consentRegistry());
+        EthFilter f = new EthFilter(
+                DefaultBlockParameterName.EARLIEST, DefaultBlockParameterName.LATEST, contracts.consentRegistry());
         f.addSingleTopic(EventEncoder.encode(ConsentRegistry.CONSENTGRANTED_EVENT));
         return chain.web3j.ethGetLogs(f).send().getLogs().size();
     }
@@ -118,7 +119,11 @@ class Web3jLedgerFaultTest {
             String clinician = chain.account(2).getAddress();
             node.failFirst("eth_call", 1, req -> FaultyNode.Reply.http(503));
             Instant now = Instant.now();
-            ledger.grantConsent(pseudonym("Patient/P"), clinician, ConsentAction.READ.bit(), ResourceTypes.ALL,
+            ledger.grantConsent(
+                    pseudonym("Patient/P"),
+                    clinician,
+                    ConsentAction.READ.bit(),
+                    ResourceTypes.ALL,
                     now.plusSeconds(3600));
             assertThat(ledger.isPermitted(pseudonym("Patient/P"), clinician, ConsentAction.READ, "Observation", now))
                     .isTrue();
@@ -132,12 +137,13 @@ class Web3jLedgerFaultTest {
         try (Web3jLedger ledger = Web3jLedger.connect(config(), chain.account(1))) {
             node.failFirst("eth_call", 2, req -> FaultyNode.Reply.rpcError(req, -32000, "header not found"));
             CompletableFuture<LedgerReceipt> r = ledger.appendRecord(record("Observation/hnf", 1));
-            CompletableFuture<LedgerReceipt> a = ledger.appendAccess(access(chain.account(2).getAddress(), "hnf"));
+            CompletableFuture<LedgerReceipt> a =
+                    ledger.appendAccess(access(chain.account(2).getAddress(), "hnf"));
             assertThat(await(r).seq()).isZero();
             assertThat(await(a).seq()).isZero();
             // a real revert is still final
-            CompletableFuture<LedgerReceipt> conflict = ledger.appendRecord(new RecordEntry(pseudonym("Observation/hnf"),
-                    1, pseudonym("other"), new byte[] {1}, pseudonym("Patient/P")));
+            CompletableFuture<LedgerReceipt> conflict = ledger.appendRecord(new RecordEntry(
+                    pseudonym("Observation/hnf"), 1, pseudonym("other"), new byte[] {1}, pseudonym("Patient/P")));
             assertThatThrownBy(() -> await(conflict)).cause().isInstanceOf(ConflictingEntryException.class);
         }
     }
@@ -153,8 +159,13 @@ class Web3jLedgerFaultTest {
             node.add((m, req) -> down.get() ? FaultyNode.Reply.http(503) : null);
             String clinician = chain.account(2).getAddress();
             Instant now = Instant.now();
-            assertThatThrownBy(() -> ledger.grantConsent(pseudonym("Patient/P"), clinician, ConsentAction.READ.bit(),
-                    ResourceTypes.ALL, now.plusSeconds(3600))).isInstanceOf(LedgerUnavailableException.class);
+            assertThatThrownBy(() -> ledger.grantConsent(
+                            pseudonym("Patient/P"),
+                            clinician,
+                            ConsentAction.READ.bit(),
+                            ResourceTypes.ALL,
+                            now.plusSeconds(3600)))
+                    .isInstanceOf(LedgerUnavailableException.class);
             down.set(false);
             Web3jLedgerRecoveryTest.awaitOutage(ledger, false); // reads fail at once until the probe sees the node
             // consent calls go out before batches: once this record is mined, a still-queued grant would be too
@@ -187,9 +198,15 @@ class Web3jLedgerFaultTest {
             });
             String clinician = chain.account(2).getAddress();
             Instant now = Instant.now();
-            LedgerReceipt r = ledger.grantConsent(pseudonym("Patient/P"), clinician, ConsentAction.READ.bit(),
-                    ResourceTypes.ALL, now.plusSeconds(3600));
-            assertThat(node.calls("eth_sendRawTransaction")).as("the grant was sent again").isGreaterThan(1);
+            LedgerReceipt r = ledger.grantConsent(
+                    pseudonym("Patient/P"),
+                    clinician,
+                    ConsentAction.READ.bit(),
+                    ResourceTypes.ALL,
+                    now.plusSeconds(3600));
+            assertThat(node.calls("eth_sendRawTransaction"))
+                    .as("the grant was sent again")
+                    .isGreaterThan(1);
             assertThat(r.blockNumber()).isPositive();
             assertThat(consentGrantedEvents()).as("granted once").isEqualTo(1);
             assertThat(adapterNonce()).as("one transaction").isEqualTo(nonceBefore + 1);
@@ -214,17 +231,26 @@ class Web3jLedgerFaultTest {
             LedgerReceipt v2 = await(ledger.appendRecord(record("Observation/paged", 2)));
             LedgerReceipt a = await(ledger.appendAccess(access(chain.account(2).getAddress(), "paged")));
             String clinician = chain.account(2).getAddress();
-            ledger.grantConsent(pseudonym("Patient/P"), clinician, ConsentAction.READ.bit(), ResourceTypes.ALL,
+            ledger.grantConsent(
+                    pseudonym("Patient/P"),
+                    clinician,
+                    ConsentAction.READ.bit(),
+                    ResourceTypes.ALL,
                     Instant.now().plusSeconds(3600));
             chain.anvilRpc("anvil_mine", "0x14");
 
-            assertThat(ledger.recordHistory(pseudonym("Observation/paged"))).extracting(RecordInfo::receipt)
+            assertThat(ledger.recordHistory(pseudonym("Observation/paged")))
+                    .extracting(RecordInfo::receipt)
                     .containsExactly(v1, v2);
-            assertThat(ledger.findRecord(pseudonym("Observation/paged"), 1)).map(RecordInfo::receipt).contains(v1);
-            assertThat(ledger.accessesOfPatient(pseudonym("Patient/P"))).extracting(AccessInfo::receipt)
+            assertThat(ledger.findRecord(pseudonym("Observation/paged"), 1))
+                    .map(RecordInfo::receipt)
+                    .contains(v1);
+            assertThat(ledger.accessesOfPatient(pseudonym("Patient/P")))
+                    .extracting(AccessInfo::receipt)
                     .contains(a);
             // a resubmitted entry is answered through the paged lookup
-            assertThat(await(ledger.appendRecord(record("Observation/paged", 1)))).isEqualTo(v1);
+            assertThat(await(ledger.appendRecord(record("Observation/paged", 1))))
+                    .isEqualTo(v1);
 
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (consents.isEmpty() && System.nanoTime() < deadline) Thread.sleep(50);

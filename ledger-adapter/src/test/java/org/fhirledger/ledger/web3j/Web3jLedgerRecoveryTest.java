@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.fhirledger.ledger.web3j.ChainFixture.pseudonym;
 import static org.fhirledger.ledger.web3j.LedgerTestData.record;
 
-import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +13,12 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.fhirledger.contracts.generated.RecordLedger;
+import org.fhirledger.ledger.ContractAddresses;
+import org.fhirledger.ledger.Ledger;
+import org.fhirledger.ledger.LedgerClosedException;
+import org.fhirledger.ledger.LedgerReceipt;
+import org.fhirledger.ledger.LedgerUnavailableException;
+import org.fhirledger.ledger.Role;
 import org.fhirledger.testing.AnvilExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,13 +27,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.web3j.abi.EventEncoder;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.methods.request.EthFilter;
-import org.fhirledger.anchor.RecordAppended;
-import org.fhirledger.ledger.ContractAddresses;
-import org.fhirledger.ledger.Ledger;
-import org.fhirledger.ledger.LedgerClosedException;
-import org.fhirledger.ledger.LedgerReceipt;
-import org.fhirledger.ledger.LedgerUnavailableException;
-import org.fhirledger.ledger.Role;
 
 /** Crashes and outages, on an anvil that mines a block every second like a QBFT network. */
 class Web3jLedgerRecoveryTest {
@@ -61,19 +59,24 @@ class Web3jLedgerRecoveryTest {
     }
 
     private long nonce(DefaultBlockParameterName at) throws Exception {
-        return chain.web3j.ethGetTransactionCount(custodian, at).send().getTransactionCount().longValueExact();
+        return chain.web3j
+                .ethGetTransactionCount(custodian, at)
+                .send()
+                .getTransactionCount()
+                .longValueExact();
     }
 
     /** Every RecordAppended event of the deployment: exactly one per entry, numbered 0..n-1. */
     private void assertLedgerHoldsExactly(int n) throws Exception {
-        EthFilter filter = new EthFilter(DefaultBlockParameterName.EARLIEST, DefaultBlockParameterName.LATEST,
-                contracts.recordLedger());
+        EthFilter filter = new EthFilter(
+                DefaultBlockParameterName.EARLIEST, DefaultBlockParameterName.LATEST, contracts.recordLedger());
         filter.addSingleTopic(EventEncoder.encode(RecordLedger.RECORDAPPENDED_EVENT));
         var logs = chain.web3j.ethGetLogs(filter).send().getLogs();
         Set<Long> seqs = new TreeSet<>();
         for (var l : logs) {
             seqs.add(RecordLedger.getRecordAppendedEventFromLog((org.web3j.protocol.core.methods.response.Log) l.get())
-                    .seq.longValueExact());
+                    .seq
+                    .longValueExact());
         }
         assertThat(logs).as("one event per entry").hasSize(n);
         assertThat(seqs).hasSize(n);
@@ -92,7 +95,9 @@ class Web3jLedgerRecoveryTest {
                 && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        assertThat(nonce(DefaultBlockParameterName.PENDING)).as("the batch was sent").isGreaterThan(nonce(DefaultBlockParameterName.LATEST));
+        assertThat(nonce(DefaultBlockParameterName.PENDING))
+                .as("the batch was sent")
+                .isGreaterThan(nonce(DefaultBlockParameterName.LATEST));
         first.abandon();
         assertThat(lost).allSatisfy(f -> assertThatThrownBy(f::join).hasCauseInstanceOf(LedgerClosedException.class));
 
@@ -161,16 +166,19 @@ class Web3jLedgerRecoveryTest {
 
     @Test
     void readsFailClearlyWhileTheNodeIsDown() throws Exception {
-        LedgerConfig shortRetry = config().withTimeouts(Duration.ofMinutes(2), Duration.ofMillis(800), Duration.ofSeconds(5));
+        LedgerConfig shortRetry =
+                config().withTimeouts(Duration.ofMinutes(2), Duration.ofMillis(800), Duration.ofSeconds(5));
         try (Web3jLedger ledger = Web3jLedger.connect(shortRetry, chain.account(1))) {
             anvil.stop();
             try {
                 assertThatThrownBy(() -> ledger.hasRole(custodian, Role.CUSTODIAN))
-                        .isInstanceOf(LedgerUnavailableException.class).hasMessageContaining(anvil.rpcUrl());
+                        .isInstanceOf(LedgerUnavailableException.class)
+                        .hasMessageContaining(anvil.rpcUrl());
                 // the probe (or that read's exhausted retries) marked the node down: reads now fail without retrying
                 awaitOutage(ledger, true);
                 assertThatThrownBy(() -> ledger.hasRole(custodian, Role.CUSTODIAN))
-                        .isInstanceOf(LedgerUnavailableException.class).hasMessageContaining("unreachable since");
+                        .isInstanceOf(LedgerUnavailableException.class)
+                        .hasMessageContaining("unreachable since");
             } finally {
                 anvil.start();
             }

@@ -6,7 +6,6 @@ import static org.fhirledger.ledger.web3j.ChainFixture.pseudonym;
 import static org.fhirledger.ledger.web3j.LedgerTestData.access;
 import static org.fhirledger.ledger.web3j.LedgerTestData.record;
 
-import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,11 +19,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.fhirledger.testing.AnvilExtension;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.fhirledger.ledger.AccessEntry;
 import org.fhirledger.ledger.AccessInfo;
 import org.fhirledger.ledger.ChainIdMismatchException;
@@ -44,6 +38,11 @@ import org.fhirledger.ledger.RecordInfo;
 import org.fhirledger.ledger.ResourceTypes;
 import org.fhirledger.ledger.Role;
 import org.fhirledger.ledger.RoleChange;
+import org.fhirledger.testing.AnvilExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class Web3jLedgerTest {
     @RegisterExtension
@@ -88,7 +87,8 @@ class Web3jLedgerTest {
             int thread = t;
             submitted.add(pool.submit(() -> {
                 List<CompletableFuture<LedgerReceipt>> fs = new ArrayList<>();
-                for (int i = 0; i < 500; i++) fs.add(ledger.appendRecord(record("Observation/t" + thread + "-" + i, 1)));
+                for (int i = 0; i < 500; i++)
+                    fs.add(ledger.appendRecord(record("Observation/t" + thread + "-" + i, 1)));
                 return fs;
             }));
         }
@@ -97,7 +97,9 @@ class Web3jLedgerTest {
         for (var s : submitted) {
             for (var f : s.get(60, TimeUnit.SECONDS)) {
                 LedgerReceipt r = await(f);
-                assertThat(seqs.add(r.seq())).as("sequence %d given once", r.seq()).isTrue();
+                assertThat(seqs.add(r.seq()))
+                        .as("sequence %d given once", r.seq())
+                        .isTrue();
                 txs.add(r.txHash());
             }
         }
@@ -143,7 +145,8 @@ class Web3jLedgerTest {
     void aResourcesHistoryIsFoundByItsTopic() throws Exception {
         for (long v = 1; v <= 3; v++) await(ledger.appendRecord(record("Observation/h", v)));
         await(ledger.appendRecord(record("Observation/other", 1)));
-        assertThat(ledger.recordHistory(pseudonym("Observation/h"))).extracting(RecordInfo::entry)
+        assertThat(ledger.recordHistory(pseudonym("Observation/h")))
+                .extracting(RecordInfo::entry)
                 .containsExactly(record("Observation/h", 1), record("Observation/h", 2), record("Observation/h", 3));
         assertThat(ledger.recordHistory(pseudonym("Observation/none"))).isEmpty();
     }
@@ -161,36 +164,48 @@ class Web3jLedgerTest {
     @Test
     void sameVersionWithOtherContentIsAConflict() throws Exception {
         await(ledger.appendRecord(record("Observation/1", 1)));
-        RecordEntry forged = new RecordEntry(pseudonym("Observation/1"), 1, pseudonym("other content"),
-                new byte[] {9}, pseudonym("Patient/P"));
+        RecordEntry forged = new RecordEntry(
+                pseudonym("Observation/1"), 1, pseudonym("other content"), new byte[] {9}, pseudonym("Patient/P"));
         CompletableFuture<LedgerReceipt> ok = ledger.appendRecord(record("Observation/2", 1));
         assertThatThrownBy(() -> await(ledger.appendRecord(forged)))
-                .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(ConflictingEntryException.class);
+                .isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(ConflictingEntryException.class);
         assertThat(await(ok).seq()).isEqualTo(1);
-        assertThat(ledger.contentHashOf(pseudonym("Observation/1"), 1)).contains(record("Observation/1", 1).contentHash());
+        assertThat(ledger.contentHashOf(pseudonym("Observation/1"), 1))
+                .contains(record("Observation/1", 1).contentHash());
     }
 
     @Test
     void anotherCustodianCannotClaimOrShadowThisAdaptersNextVersion() throws Exception {
         admin.assignRole(contracts, chain.account(4).getAddress(), Role.CUSTODIAN, pseudonym("Organization/B"));
         await(ledger.appendRecord(record("Observation/R", 1)));
-        RecordEntry junk = new RecordEntry(pseudonym("Observation/R"), 2, pseudonym("junk"), new byte[] {9},
-                pseudonym("Patient/P"));
+        RecordEntry junk = new RecordEntry(
+                pseudonym("Observation/R"), 2, pseudonym("junk"), new byte[] {9}, pseudonym("Patient/P"));
         try (Web3jLedger other = Web3jLedger.connect(config(), chain.account(4))) {
             await(other.appendRecord(junk)); // B takes (R, 2) first
-            assertThat(other.findRecord(pseudonym("Observation/R"), 2)).map(RecordInfo::entry).contains(junk);
+            assertThat(other.findRecord(pseudonym("Observation/R"), 2))
+                    .map(RecordInfo::entry)
+                    .contains(junk);
             assertThat(other.contentHashOf(pseudonym("Observation/R"), 2)).contains(junk.contentHash());
         }
-        assertThat(ledger.findRecord(pseudonym("Observation/R"), 2)).as("B's entry is not this adapter's").isEmpty();
+        assertThat(ledger.findRecord(pseudonym("Observation/R"), 2))
+                .as("B's entry is not this adapter's")
+                .isEmpty();
         assertThat(ledger.contentHashOf(pseudonym("Observation/R"), 2)).isEmpty();
 
         // this adapter's genuine version 2 is recorded, not refused as a conflict, and reads back as its own
         LedgerReceipt mine = await(ledger.appendRecord(record("Observation/R", 2)));
-        assertThat(ledger.findRecord(pseudonym("Observation/R"), 2)).map(RecordInfo::receipt).contains(mine);
-        assertThat(ledger.contentHashOf(pseudonym("Observation/R"), 2)).contains(record("Observation/R", 2).contentHash());
-        assertThat(ledger.recordHistory(pseudonym("Observation/R"))).extracting(RecordInfo::entry)
+        assertThat(ledger.findRecord(pseudonym("Observation/R"), 2))
+                .map(RecordInfo::receipt)
+                .contains(mine);
+        assertThat(ledger.contentHashOf(pseudonym("Observation/R"), 2))
+                .contains(record("Observation/R", 2).contentHash());
+        assertThat(ledger.recordHistory(pseudonym("Observation/R")))
+                .extracting(RecordInfo::entry)
                 .containsExactly(record("Observation/R", 1), record("Observation/R", 2));
-        assertThat(await(ledger.appendRecord(record("Observation/R", 2)))).as("idempotent").isEqualTo(mine);
+        assertThat(await(ledger.appendRecord(record("Observation/R", 2))))
+                .as("idempotent")
+                .isEqualTo(mine);
     }
 
     @Test
@@ -198,9 +213,12 @@ class Web3jLedgerTest {
         try (Web3jLedger clinician = Web3jLedger.connect(config(), chain.account(2))) {
             assertThatThrownBy(() -> await(clinician.appendRecord(record("Observation/1", 1))))
                     .hasCauseInstanceOf(ContractRevertException.class)
-                    .cause().hasMessageContaining("NotCustodian");
-            assertThatThrownBy(() -> await(clinician.appendAccess(access(chain.account(2).getAddress(), "a1"))))
-                    .cause().isInstanceOf(ContractRevertException.class);
+                    .cause()
+                    .hasMessageContaining("NotCustodian");
+            assertThatThrownBy(() ->
+                            await(clinician.appendAccess(access(chain.account(2).getAddress(), "a1"))))
+                    .cause()
+                    .isInstanceOf(ContractRevertException.class);
         }
         assertThat(ledger.recordCount()).isZero();
     }
@@ -214,13 +232,21 @@ class Web3jLedgerTest {
         assertThat(await(ledger.appendAccess(access(actor, "audit-1")))).isEqualTo(a1);
         assertThat(ledger.accessSeqOf(pseudonym("audit-2"))).contains(a2.seq());
         assertThat(ledger.accessSeqOf(pseudonym("audit-3"))).isEmpty();
-        assertThat(ledger.accessesOfPatient(pseudonym("Patient/P"))).extracting(AccessInfo::entry)
+        assertThat(ledger.accessesOfPatient(pseudonym("Patient/P")))
+                .extracting(AccessInfo::entry)
                 .containsExactlyInAnyOrder(access(actor, "audit-1"), access(actor, "audit-2"));
         assertThat(ledger.accessesOfPatient(pseudonym("Patient/Q"))).isEmpty();
-        AccessEntry sameHashOtherActor = new AccessEntry(chain.account(3).getAddress(), pseudonym("Patient/P"),
-                pseudonym("Observation/1"), 1, AccessEntry.Outcome.DENIED, 1, pseudonym("audit-1"));
+        AccessEntry sameHashOtherActor = new AccessEntry(
+                chain.account(3).getAddress(),
+                pseudonym("Patient/P"),
+                pseudonym("Observation/1"),
+                1,
+                AccessEntry.Outcome.DENIED,
+                1,
+                pseudonym("audit-1"));
         assertThatThrownBy(() -> await(ledger.appendAccess(sameHashOtherActor)))
-                .cause().isInstanceOf(ConflictingEntryException.class);
+                .cause()
+                .isInstanceOf(ConflictingEntryException.class);
     }
 
     @Test
@@ -228,7 +254,8 @@ class Web3jLedgerTest {
         String clinician = chain.account(2).getAddress();
         assertThatThrownBy(() -> ledger.assignRole(clinician, Role.CLINICIAN, pseudonym("Practitioner/7")))
                 .as("the adapter's account is no ADMIN yet")
-                .isInstanceOf(ContractRevertException.class).hasMessageContaining("NotAdmin");
+                .isInstanceOf(ContractRevertException.class)
+                .hasMessageContaining("NotAdmin");
         admin.assignRole(contracts, ledger.account(), Role.ADMIN, pseudonym("Organization/H"));
 
         ledger.assignRole(clinician, Role.CLINICIAN, pseudonym("Practitioner/7"));
@@ -236,11 +263,13 @@ class Web3jLedgerTest {
         assertThat(ledger.rolesOf(clinician)).containsExactlyInAnyOrder(Role.CLINICIAN, Role.AUDITOR);
         assertThat(ledger.rolesOf(chain.account(4).getAddress())).isEmpty();
         assertThatThrownBy(() -> ledger.assignRole(clinician, Role.PATIENT, pseudonym("Patient/P")))
-                .isInstanceOf(ContractRevertException.class).hasMessageContaining("IdentityMismatch");
+                .isInstanceOf(ContractRevertException.class)
+                .hasMessageContaining("IdentityMismatch");
         ledger.revokeRole(clinician, Role.AUDITOR);
         assertThat(ledger.rolesOf(clinician)).containsExactly(Role.CLINICIAN);
         assertThatThrownBy(() -> ledger.revokeRole(clinician, Role.AUDITOR))
-                .isInstanceOf(ContractRevertException.class).hasMessageContaining("RoleNotHeld");
+                .isInstanceOf(ContractRevertException.class)
+                .hasMessageContaining("RoleNotHeld");
     }
 
     @Test
@@ -271,34 +300,51 @@ class Web3jLedgerTest {
 
         Instant now = Instant.now();
         // the adapter (a CUSTODIAN) relays for its patients, also for one with an account (Patient/P)
-        ledger.grantConsent(pseudonym("Patient/P"), clinician, ConsentAction.READ.bit(), ResourceTypes.ALL,
-                now.plusSeconds(3600));
-        assertThat(ledger.isPermitted(pseudonym("Patient/P"), clinician, ConsentAction.READ, "Observation", now)).isTrue();
+        ledger.grantConsent(
+                pseudonym("Patient/P"), clinician, ConsentAction.READ.bit(), ResourceTypes.ALL, now.plusSeconds(3600));
+        assertThat(ledger.isPermitted(pseudonym("Patient/P"), clinician, ConsentAction.READ, "Observation", now))
+                .isTrue();
         ledger.revokeConsent(pseudonym("Patient/P"), clinician);
-        assertThat(ledger.isPermitted(pseudonym("Patient/P"), clinician, ConsentAction.READ, "Observation", now)).isFalse();
-        ledger.grantConsent(pseudonym("Patient/Q"), clinician, ConsentAction.READ.bit(),
-                ResourceTypes.maskOf(List.of("Observation")), now.plusSeconds(3600));
-        assertThat(ledger.isPermitted(pseudonym("Patient/Q"), clinician, ConsentAction.READ, "Observation", now)).isTrue();
-        assertThat(ledger.isPermitted(pseudonym("Patient/Q"), clinician, ConsentAction.WRITE, "Observation", now)).isFalse();
-        assertThat(ledger.isPermitted(pseudonym("Patient/Q"), clinician, ConsentAction.READ, "Condition", now)).isFalse();
+        assertThat(ledger.isPermitted(pseudonym("Patient/P"), clinician, ConsentAction.READ, "Observation", now))
+                .isFalse();
+        ledger.grantConsent(
+                pseudonym("Patient/Q"),
+                clinician,
+                ConsentAction.READ.bit(),
+                ResourceTypes.maskOf(List.of("Observation")),
+                now.plusSeconds(3600));
+        assertThat(ledger.isPermitted(pseudonym("Patient/Q"), clinician, ConsentAction.READ, "Observation", now))
+                .isTrue();
+        assertThat(ledger.isPermitted(pseudonym("Patient/Q"), clinician, ConsentAction.WRITE, "Observation", now))
+                .isFalse();
+        assertThat(ledger.isPermitted(pseudonym("Patient/Q"), clinician, ConsentAction.READ, "Condition", now))
+                .isFalse();
         ConsentGrant grant = ledger.consentOf(pseudonym("Patient/Q"), clinician);
         assertThat(grant.permits(ConsentAction.READ, "Observation", now)).isTrue();
         assertThat(grant.permits(ConsentAction.WRITE, "Observation", now)).isFalse();
         assertThat(grant.permits(ConsentAction.READ, "Condition", now)).isFalse();
-        assertThat(grant.permits(ConsentAction.READ, "Observation", now.plusSeconds(3601))).as("expired").isFalse();
+        assertThat(grant.permits(ConsentAction.READ, "Observation", now.plusSeconds(3601)))
+                .as("expired")
+                .isFalse();
         assertThat(ledger.consentOf(pseudonym("Patient/none"), clinician)).isEqualTo(ConsentGrant.NONE);
         ledger.revokeConsent(pseudonym("Patient/Q"), clinician);
-        assertThat(ledger.isPermitted(pseudonym("Patient/Q"), clinician, ConsentAction.READ, "Observation", now)).isFalse();
+        assertThat(ledger.isPermitted(pseudonym("Patient/Q"), clinician, ConsentAction.READ, "Observation", now))
+                .isFalse();
         assertThatThrownBy(() -> ledger.revokeConsent(pseudonym("Patient/Q"), clinician))
-                .isInstanceOf(ContractRevertException.class).hasMessageContaining("NoConsent");
-        assertThatThrownBy(() -> ledger.grantConsent(pseudonym("Patient/Q"), clinician, 1, ResourceTypes.ALL,
-                now.minusSeconds(3600))).isInstanceOf(ContractRevertException.class).hasMessageContaining("ExpiryInPast");
+                .isInstanceOf(ContractRevertException.class)
+                .hasMessageContaining("NoConsent");
+        assertThatThrownBy(() -> ledger.grantConsent(
+                        pseudonym("Patient/Q"), clinician, 1, ResourceTypes.ALL, now.minusSeconds(3600)))
+                .isInstanceOf(ContractRevertException.class)
+                .hasMessageContaining("ExpiryInPast");
         admin.revokeRole(contracts, clinician, Role.CLINICIAN);
 
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while ((roles.size() < 3 || consents.size() < 4) && System.nanoTime() < deadline) Thread.sleep(50);
-        assertThat(roles).extracting(RoleChange::role, RoleChange::granted)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(Role.CLINICIAN, true),
+        assertThat(roles)
+                .extracting(RoleChange::role, RoleChange::granted)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(Role.CLINICIAN, true),
                         org.assertj.core.groups.Tuple.tuple(Role.PATIENT, true),
                         org.assertj.core.groups.Tuple.tuple(Role.CLINICIAN, false));
         assertThat(roles.get(0).identity()).isEqualTo(pseudonym("Practitioner/7"));
@@ -313,16 +359,22 @@ class Web3jLedgerTest {
         LedgerConfig wrongChain = LedgerConfig.defaults(anvil.rpcUrl(), 1, contracts);
         assertThatThrownBy(() -> Web3jLedger.connect(wrongChain, chain.account(1)))
                 .isInstanceOf(ChainIdMismatchException.class)
-                .hasMessageContaining("chain id " + anvil.chainId()).hasMessageContaining("configured chain id is 1");
+                .hasMessageContaining("chain id " + anvil.chainId())
+                .hasMessageContaining("configured chain id is 1");
     }
 
     @Test
     void missingContractsAreRefused() {
-        ContractAddresses nowhere = new ContractAddresses(contracts.accessRegistry(), contracts.consentRegistry(),
-                chain.account(5).getAddress(), contracts.accessLedger(), 0);
+        ContractAddresses nowhere = new ContractAddresses(
+                contracts.accessRegistry(),
+                contracts.consentRegistry(),
+                chain.account(5).getAddress(),
+                contracts.accessLedger(),
+                0);
         assertThatThrownBy(() -> Web3jLedger.connect(
-                LedgerConfig.defaults(anvil.rpcUrl(), anvil.chainId(), nowhere), chain.account(1)))
-                .isInstanceOf(LedgerException.class).hasMessageContaining("no RecordLedger contract");
+                        LedgerConfig.defaults(anvil.rpcUrl(), anvil.chainId(), nowhere), chain.account(1)))
+                .isInstanceOf(LedgerException.class)
+                .hasMessageContaining("no RecordLedger contract");
     }
 
     @Test
@@ -330,7 +382,8 @@ class Web3jLedgerTest {
         LedgerConfig down = LedgerConfig.defaults("http://127.0.0.1:1", anvil.chainId(), contracts)
                 .withTimeouts(Duration.ofSeconds(5), Duration.ofMillis(600), Duration.ofSeconds(1));
         assertThatThrownBy(() -> Web3jLedger.connect(down, chain.account(1)))
-                .isInstanceOf(LedgerUnavailableException.class).hasMessageContaining("127.0.0.1:1");
+                .isInstanceOf(LedgerUnavailableException.class)
+                .hasMessageContaining("127.0.0.1:1");
     }
 
     @Test
@@ -340,29 +393,35 @@ class Web3jLedgerTest {
             List<CompletableFuture<LedgerReceipt>> big = new ArrayList<>();
             for (int i = 0; i < 100; i++) big.add(greedy.appendRecord(record("Observation/" + i, 1)));
             for (var f : big) {
-                assertThatThrownBy(() -> await(f)).cause().isInstanceOf(LedgerException.class)
+                assertThatThrownBy(() -> await(f))
+                        .cause()
+                        .isInstanceOf(LedgerException.class)
                         .hasMessageContaining("node refused transaction");
             }
             // the refused nonce was filled: a later, smaller batch still goes through
-            assertThat(await(greedy.appendRecord(record("Observation/late", 1))).seq()).isZero();
+            assertThat(await(greedy.appendRecord(record("Observation/late", 1))).seq())
+                    .isZero();
         }
     }
 
     @Test
     void closedAdapterRefusesNewEntries() {
         ledger.close();
-        assertThatThrownBy(() -> ledger.appendRecord(record("Observation/1", 1))).isInstanceOf(LedgerClosedException.class);
+        assertThatThrownBy(() -> ledger.appendRecord(record("Observation/1", 1)))
+                .isInstanceOf(LedgerClosedException.class);
     }
 
     @Test
     void keystoreAndEnvironmentCredentials(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
-        String file = org.web3j.crypto.WalletUtils.generateWalletFile("pw", chain.account(1).getEcKeyPair(),
-                dir.toFile(), false);
+        String file = org.web3j.crypto.WalletUtils.generateWalletFile(
+                "pw", chain.account(1).getEcKeyPair(), dir.toFile(), false);
         assertThat(LedgerCredentials.fromKeystore(dir.resolve(file), "pw").getAddress())
                 .isEqualTo(chain.account(1).getAddress());
         assertThatThrownBy(() -> LedgerCredentials.fromKeystore(dir.resolve(file), "wrong"))
-                .isInstanceOf(LedgerException.class).hasMessageContaining(file);
+                .isInstanceOf(LedgerException.class)
+                .hasMessageContaining(file);
         assertThatThrownBy(() -> LedgerCredentials.fromEnvironment("FHIR_LEDGER_TEST_SURELY_UNSET_VAR"))
-                .isInstanceOf(LedgerException.class).hasMessageContaining("FHIR_LEDGER_TEST_SURELY_UNSET_VAR");
+                .isInstanceOf(LedgerException.class)
+                .hasMessageContaining("FHIR_LEDGER_TEST_SURELY_UNSET_VAR");
     }
 }

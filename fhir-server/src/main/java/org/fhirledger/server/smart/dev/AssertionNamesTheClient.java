@@ -18,25 +18,27 @@ import org.springframework.security.web.authentication.AuthenticationConverter;
  */
 final class AssertionNamesTheClient implements AuthenticationConverter {
 
-	static final String JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+    static final String JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-	@Override
-	public Authentication convert(HttpServletRequest request) {
-		if (!"POST".equals(request.getMethod()) || request.getParameter(OAuth2ParameterNames.CLIENT_ID) != null
-				|| !JWT_BEARER.equals(request.getParameter(OAuth2ParameterNames.CLIENT_ASSERTION_TYPE))) {
-			return null;
-		}
-		String[] assertions = request.getParameterValues(OAuth2ParameterNames.CLIENT_ASSERTION);
-		if (assertions == null || assertions.length != 1) return null;
-		String clientId;
-		try {
-			clientId = JWTParser.parse(assertions[0]).getJWTClaimsSet().getSubject();
-		} catch (ParseException e) {
-			return null; // the library's own converter refuses it
-		}
-		if (clientId == null || clientId.isBlank()) return null;
-		// as the library's converter builds it: the method is the assertion type; the provider then tells
-		// private_key_jwt from client_secret_jwt by the registered client
-		return new OAuth2ClientAuthenticationToken(clientId, new ClientAuthenticationMethod(JWT_BEARER), assertions[0], Map.of());
-	}
+    @Override
+    public Authentication convert(HttpServletRequest request) {
+        if (!"POST".equals(request.getMethod())
+                || request.getParameter(OAuth2ParameterNames.CLIENT_ID) != null
+                || !JWT_BEARER.equals(request.getParameter(OAuth2ParameterNames.CLIENT_ASSERTION_TYPE))) {
+            return null;
+        }
+        String[] assertions = request.getParameterValues(OAuth2ParameterNames.CLIENT_ASSERTION);
+        if (assertions == null || assertions.length != 1) return null;
+        String clientId;
+        try {
+            clientId = JWTParser.parse(assertions[0]).getJWTClaimsSet().getSubject();
+        } catch (ParseException e) {
+            return null; // the library's own converter refuses it
+        }
+        if (clientId == null || clientId.isBlank()) return null;
+        // as the library's converter builds it: the method is the assertion type; the provider then tells
+        // private_key_jwt from client_secret_jwt by the registered client
+        return new OAuth2ClientAuthenticationToken(
+                clientId, new ClientAuthenticationMethod(JWT_BEARER), assertions[0], Map.of());
+    }
 }

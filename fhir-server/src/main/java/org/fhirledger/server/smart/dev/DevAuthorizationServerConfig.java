@@ -22,9 +22,10 @@ import org.springframework.core.annotation.Order;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.jwt.NimbusJwtEncoder;
 import org.springframework.security.oauth2.server.authorization.InMemoryOAuth2AuthorizationService;
-import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AccessTokenAuthenticationToken;
 import org.springframework.security.oauth2.server.authorization.OAuth2AuthorizationService;
+import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AccessTokenAuthenticationToken;
 import org.springframework.security.oauth2.server.authorization.client.InMemoryRegisteredClientRepository;
 import org.springframework.security.oauth2.server.authorization.client.RegisteredClientRepository;
 import org.springframework.security.oauth2.server.authorization.config.annotation.web.configurers.OAuth2AuthorizationServerConfigurer;
@@ -33,7 +34,6 @@ import org.springframework.security.oauth2.server.authorization.token.Delegating
 import org.springframework.security.oauth2.server.authorization.token.JwtGenerator;
 import org.springframework.security.oauth2.server.authorization.token.OAuth2RefreshTokenGenerator;
 import org.springframework.security.oauth2.server.authorization.web.authentication.OAuth2AccessTokenResponseAuthenticationSuccessHandler;
-import org.springframework.security.oauth2.jwt.NimbusJwtEncoder;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
 import org.springframework.security.web.util.matcher.AntPathRequestMatcher;
@@ -52,84 +52,97 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
 @Import(DevLoginPage.class)
 public class DevAuthorizationServerConfig {
 
-	@Bean
-	public AuthorizationServerSettings authorizationServerSettings() {
-		// no fixed issuer: the address the request came to (localhost, a LAN name...)
-		return AuthorizationServerSettings.builder().build();
-	}
+    @Bean
+    public AuthorizationServerSettings authorizationServerSettings() {
+        // no fixed issuer: the address the request came to (localhost, a LAN name...)
+        return AuthorizationServerSettings.builder().build();
+    }
 
-	@Bean
-	public AuthorizationServerLocator embeddedAuthorizationServer(AuthorizationServerSettings settings) {
-		return new EmbeddedAuthorizationServer(settings);
-	}
+    @Bean
+    public AuthorizationServerLocator embeddedAuthorizationServer(AuthorizationServerSettings settings) {
+        return new EmbeddedAuthorizationServer(settings);
+    }
 
-	@Bean
-	public RegisteredClientRepository devRegisteredClients(DevAuthorizationServerProperties settings) {
-		return new InMemoryRegisteredClientRepository(new DevClients(settings).registered());
-	}
+    @Bean
+    public RegisteredClientRepository devRegisteredClients(DevAuthorizationServerProperties settings) {
+        return new InMemoryRegisteredClientRepository(new DevClients(settings).registered());
+    }
 
-	/** Authorisations (codes, refresh tokens) live in memory: a restarted dev server asks apps to log in again. */
-	@Bean
-	public OAuth2AuthorizationService devAuthorizations() {
-		return new InMemoryOAuth2AuthorizationService();
-	}
+    /** Authorisations (codes, refresh tokens) live in memory: a restarted dev server asks apps to log in again. */
+    @Bean
+    public OAuth2AuthorizationService devAuthorizations() {
+        return new InMemoryOAuth2AuthorizationService();
+    }
 
-	@Bean
-	public JWKSource<SecurityContext> devIssuerJwks(@Value("${data-dir}") String dataDir) {
-		return new ImmutableJWKSet<>(new JWKSet(DevIssuer.loadOrCreate(dir(dataDir)).signingKey()));
-	}
+    @Bean
+    public JWKSource<SecurityContext> devIssuerJwks(@Value("${data-dir}") String dataDir) {
+        return new ImmutableJWKSet<>(
+                new JWKSet(DevIssuer.loadOrCreate(dir(dataDir)).signingKey()));
+    }
 
-	@Bean
-	@Order(2)
-	public SecurityFilterChain devAuthorizationServerFilterChain(HttpSecurity http, JWKSource<SecurityContext> jwks,
-			SecurityProperties security, DevAuthorizationServerProperties settings, JwtDecoder bearerTokenDecoder,
-			@Value("${data-dir}") String dataDir) throws Exception {
-		Path dir = dir(dataDir);
-		DevIssuer issuer = DevIssuer.loadOrCreate(dir);
-		DevLedgerAccounts accounts = new DevLedgerAccounts(issuer);
-		JwtGenerator jwtGenerator = new JwtGenerator(new NimbusJwtEncoder(jwks));
-		jwtGenerator.setJwtCustomizer(new DevTokenClaims(security, accounts, new DevClients(settings), dir));
-		OAuth2AccessTokenResponseAuthenticationSuccessHandler tokenResponse = new OAuth2AccessTokenResponseAuthenticationSuccessHandler();
-		tokenResponse.setAccessTokenResponseCustomizer(context -> {
-			// SMART: the launch context is also in the token response, where the app reads it
-			OAuth2AccessTokenAuthenticationToken issued = context.getAuthentication();
-			Object patient = claim(issued.getAccessToken().getTokenValue(), DevTokenClaims.PATIENT);
-			if (patient != null) {
-				Map<String, Object> extra = new HashMap<>(issued.getAdditionalParameters());
-				extra.put(DevTokenClaims.PATIENT, patient);
-				context.getAccessTokenResponse().additionalParameters(extra);
-			}
-		});
+    @Bean
+    @Order(2)
+    public SecurityFilterChain devAuthorizationServerFilterChain(
+            HttpSecurity http,
+            JWKSource<SecurityContext> jwks,
+            SecurityProperties security,
+            DevAuthorizationServerProperties settings,
+            JwtDecoder bearerTokenDecoder,
+            @Value("${data-dir}") String dataDir)
+            throws Exception {
+        Path dir = dir(dataDir);
+        DevIssuer issuer = DevIssuer.loadOrCreate(dir);
+        DevLedgerAccounts accounts = new DevLedgerAccounts(issuer);
+        JwtGenerator jwtGenerator = new JwtGenerator(new NimbusJwtEncoder(jwks));
+        jwtGenerator.setJwtCustomizer(new DevTokenClaims(security, accounts, new DevClients(settings), dir));
+        OAuth2AccessTokenResponseAuthenticationSuccessHandler tokenResponse =
+                new OAuth2AccessTokenResponseAuthenticationSuccessHandler();
+        tokenResponse.setAccessTokenResponseCustomizer(context -> {
+            // SMART: the launch context is also in the token response, where the app reads it
+            OAuth2AccessTokenAuthenticationToken issued = context.getAuthentication();
+            Object patient = claim(issued.getAccessToken().getTokenValue(), DevTokenClaims.PATIENT);
+            if (patient != null) {
+                Map<String, Object> extra = new HashMap<>(issued.getAdditionalParameters());
+                extra.put(DevTokenClaims.PATIENT, patient);
+                context.getAccessTokenResponse().additionalParameters(extra);
+            }
+        });
 
-		OAuth2AuthorizationServerConfigurer as = OAuth2AuthorizationServerConfigurer.authorizationServer();
-		RequestMatcher endpoints = as.getEndpointsMatcher();
-		RequestMatcher login = AntPathRequestMatcher.antMatcher(DevLoginPage.PATH);
-		http.securityMatcher(new OrRequestMatcher(endpoints, login))
-				.with(as, a -> a
-						.tokenGenerator(new DelegatingOAuth2TokenGenerator(jwtGenerator, new OAuth2RefreshTokenGenerator()))
-						.tokenEndpoint(t -> t.accessTokenResponseHandler(tokenResponse))
-						.clientAuthentication(c -> c.authenticationConverters(list -> list.add(0, new AssertionNamesTheClient())))
-						.oidc(Customizer.withDefaults()))
-				.authorizeHttpRequests(a -> a.requestMatchers(login).permitAll().anyRequest().authenticated())
-				.formLogin(f -> f.loginPage(DevLoginPage.PATH).usernameParameter(DevLogin.ROLE)
-						.authenticationDetailsSource(DevLogin.Details::of))
-				.authenticationProvider(new DevLogin(dir, accounts))
-				.exceptionHandling(e -> e.authenticationEntryPoint(new LoginUrlAuthenticationEntryPoint(DevLoginPage.PATH)))
-				// the OIDC userinfo endpoint takes the access tokens this server issues
-				.oauth2ResourceServer(rs -> rs.jwt(j -> j.decoder(bearerTokenDecoder)))
-				.csrf(c -> c.ignoringRequestMatchers(endpoints));
-		return http.build();
-	}
+        OAuth2AuthorizationServerConfigurer as = OAuth2AuthorizationServerConfigurer.authorizationServer();
+        RequestMatcher endpoints = as.getEndpointsMatcher();
+        RequestMatcher login = AntPathRequestMatcher.antMatcher(DevLoginPage.PATH);
+        http.securityMatcher(new OrRequestMatcher(endpoints, login))
+                .with(
+                        as,
+                        a -> a.tokenGenerator(new DelegatingOAuth2TokenGenerator(
+                                        jwtGenerator, new OAuth2RefreshTokenGenerator()))
+                                .tokenEndpoint(t -> t.accessTokenResponseHandler(tokenResponse))
+                                .clientAuthentication(c ->
+                                        c.authenticationConverters(list -> list.add(0, new AssertionNamesTheClient())))
+                                .oidc(Customizer.withDefaults()))
+                .authorizeHttpRequests(
+                        a -> a.requestMatchers(login).permitAll().anyRequest().authenticated())
+                .formLogin(f -> f.loginPage(DevLoginPage.PATH)
+                        .usernameParameter(DevLogin.ROLE)
+                        .authenticationDetailsSource(DevLogin.Details::of))
+                .authenticationProvider(new DevLogin(dir, accounts))
+                .exceptionHandling(
+                        e -> e.authenticationEntryPoint(new LoginUrlAuthenticationEntryPoint(DevLoginPage.PATH)))
+                // the OIDC userinfo endpoint takes the access tokens this server issues
+                .oauth2ResourceServer(rs -> rs.jwt(j -> j.decoder(bearerTokenDecoder)))
+                .csrf(c -> c.ignoringRequestMatchers(endpoints));
+        return http.build();
+    }
 
-	private static Object claim(String jwt, String name) {
-		try {
-			return JWTParser.parse(jwt).getJWTClaimsSet().getClaim(name); // our own token, just signed
-		} catch (ParseException e) {
-			return null;
-		}
-	}
+    private static Object claim(String jwt, String name) {
+        try {
+            return JWTParser.parse(jwt).getJWTClaimsSet().getClaim(name); // our own token, just signed
+        } catch (ParseException e) {
+            return null;
+        }
+    }
 
-	private static Path dir(String dataDir) {
-		return Path.of(dataDir).toAbsolutePath().normalize();
-	}
+    private static Path dir(String dataDir) {
+        return Path.of(dataDir).toAbsolutePath().normalize();
+    }
 }

@@ -6,8 +6,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
-import org.fhirledger.server.security.CallerClaims;
 import org.fhirledger.ledger.Role;
+import org.fhirledger.server.security.CallerClaims;
 import org.springframework.security.authentication.AbstractAuthenticationToken;
 import org.springframework.security.authentication.AuthenticationProvider;
 import org.springframework.security.authentication.AuthenticationServiceException;
@@ -23,84 +23,88 @@ import org.springframework.security.core.authority.SimpleGrantedAuthority;
  */
 final class DevLogin implements AuthenticationProvider {
 
-	static final String ROLE = "role";
-	static final String FHIR_USER = "fhirUser";
-	static final String PATIENT = "patient";
-	private static final Pattern ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
+    static final String ROLE = "role";
+    static final String FHIR_USER = "fhirUser";
+    static final String PATIENT = "patient";
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
 
-	private final Path dataDir;
-	private final DevLedgerAccounts accounts;
+    private final Path dataDir;
+    private final DevLedgerAccounts accounts;
 
-	DevLogin(Path dataDir, DevLedgerAccounts accounts) {
-		this.dataDir = dataDir;
-		this.accounts = accounts;
-	}
+    DevLogin(Path dataDir, DevLedgerAccounts accounts) {
+        this.dataDir = dataDir;
+        this.accounts = accounts;
+    }
 
-	/** What the form sent besides the role (Spring's form login carries one "username"). */
-	record Details(String fhirUser, String patient) {
-		static Details of(HttpServletRequest request) {
-			return new Details(blankToNull(request.getParameter(FHIR_USER)), blankToNull(request.getParameter(PATIENT)));
-		}
-	}
+    /** What the form sent besides the role (Spring's form login carries one "username"). */
+    record Details(String fhirUser, String patient) {
+        static Details of(HttpServletRequest request) {
+            return new Details(
+                    blankToNull(request.getParameter(FHIR_USER)), blankToNull(request.getParameter(PATIENT)));
+        }
+    }
 
-	/** An authenticated dev user (in the login session, and as the principal of their authorisations). */
-	static final class DevUserAuthentication extends AbstractAuthenticationToken {
-		private final DevUser user;
+    /** An authenticated dev user (in the login session, and as the principal of their authorisations). */
+    static final class DevUserAuthentication extends AbstractAuthenticationToken {
+        private final DevUser user;
 
-		DevUserAuthentication(DevUser user) {
-			super(List.of(new SimpleGrantedAuthority("ROLE_DEV_USER")));
-			this.user = user;
-			setAuthenticated(true);
-		}
+        DevUserAuthentication(DevUser user) {
+            super(List.of(new SimpleGrantedAuthority("ROLE_DEV_USER")));
+            this.user = user;
+            setAuthenticated(true);
+        }
 
-		@Override
-		public DevUser getPrincipal() {
-			return user;
-		}
+        @Override
+        public DevUser getPrincipal() {
+            return user;
+        }
 
-		@Override
-		public Object getCredentials() {
-			return null;
-		}
+        @Override
+        public Object getCredentials() {
+            return null;
+        }
 
-		@Override
-		public String getName() {
-			return user.subject();
-		}
-	}
+        @Override
+        public String getName() {
+            return user.subject();
+        }
+    }
 
-	@Override
-	public Authentication authenticate(Authentication authentication) {
-		Role role;
-		try {
-			role = Role.valueOf(authentication.getName().trim().toUpperCase(Locale.ROOT));
-		} catch (IllegalArgumentException e) {
-			throw new BadCredentialsException("Pick a role");
-		}
-		Details details = authentication.getDetails() instanceof Details d ? d : new Details(null, null);
-		if (details.fhirUser() != null && !CallerClaims.FHIR_USER.matcher(details.fhirUser()).matches()) {
-			throw new BadCredentialsException("fhirUser must reference a Practitioner, PractitionerRole, Patient, "
-					+ "RelatedPerson or Person, e.g. Practitioner/123");
-		}
-		String patient = details.patient() == null ? null : details.patient().replaceFirst("^Patient/", "");
-		if (patient != null && !ID.matcher(patient).matches()) {
-			throw new BadCredentialsException("The patient is a Patient id, e.g. 123");
-		}
-		DevUser user = new DevUser(role, details.fhirUser() == null ? null : CallerClaims.relative(details.fhirUser()), patient);
-		try {
-			accounts.ensureRole(dataDir, user.role(), user.fhirUser());
-		} catch (IllegalStateException | IOException e) {
-			throw new AuthenticationServiceException("The role cannot be held on the local chain: " + e.getMessage(), e);
-		}
-		return new DevUserAuthentication(user);
-	}
+    @Override
+    public Authentication authenticate(Authentication authentication) {
+        Role role;
+        try {
+            role = Role.valueOf(authentication.getName().trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new BadCredentialsException("Pick a role");
+        }
+        Details details = authentication.getDetails() instanceof Details d ? d : new Details(null, null);
+        if (details.fhirUser() != null
+                && !CallerClaims.FHIR_USER.matcher(details.fhirUser()).matches()) {
+            throw new BadCredentialsException("fhirUser must reference a Practitioner, PractitionerRole, Patient, "
+                    + "RelatedPerson or Person, e.g. Practitioner/123");
+        }
+        String patient = details.patient() == null ? null : details.patient().replaceFirst("^Patient/", "");
+        if (patient != null && !ID.matcher(patient).matches()) {
+            throw new BadCredentialsException("The patient is a Patient id, e.g. 123");
+        }
+        DevUser user = new DevUser(
+                role, details.fhirUser() == null ? null : CallerClaims.relative(details.fhirUser()), patient);
+        try {
+            accounts.ensureRole(dataDir, user.role(), user.fhirUser());
+        } catch (IllegalStateException | IOException e) {
+            throw new AuthenticationServiceException(
+                    "The role cannot be held on the local chain: " + e.getMessage(), e);
+        }
+        return new DevUserAuthentication(user);
+    }
 
-	@Override
-	public boolean supports(Class<?> authentication) {
-		return UsernamePasswordAuthenticationToken.class.isAssignableFrom(authentication);
-	}
+    @Override
+    public boolean supports(Class<?> authentication) {
+        return UsernamePasswordAuthenticationToken.class.isAssignableFrom(authentication);
+    }
 
-	private static String blankToNull(String s) {
-		return s == null || s.isBlank() ? null : s.trim();
-	}
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.trim();
+    }
 }

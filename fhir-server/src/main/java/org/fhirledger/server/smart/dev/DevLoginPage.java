@@ -18,17 +18,18 @@ import org.springframework.web.util.HtmlUtils;
 @RestController
 final class DevLoginPage {
 
-	static final String PATH = "/login";
+    static final String PATH = "/login";
 
-	@GetMapping(path = PATH, produces = MediaType.TEXT_HTML_VALUE)
-	String page(HttpServletRequest request) {
-		CsrfToken csrf = (CsrfToken) request.getAttribute(CsrfToken.class.getName());
-		String roles = Arrays.stream(Role.values())
-				.map(r -> "<option value=\"" + r.name() + "\">" + r.name() + "</option>")
-				.collect(Collectors.joining());
-		String error = request.getParameter("error") != null
-				? "<p role=\"alert\">That did not work: pick a role, a fhirUser like Practitioner/123 and a patient id.</p>" : "";
-		return """
+    @GetMapping(path = PATH, produces = MediaType.TEXT_HTML_VALUE)
+    String page(HttpServletRequest request) {
+        CsrfToken csrf = (CsrfToken) request.getAttribute(CsrfToken.class.getName());
+        String roles = Arrays.stream(Role.values())
+                .map(r -> "<option value=\"" + r.name() + "\">" + r.name() + "</option>")
+                .collect(Collectors.joining());
+        String error = request.getParameter("error") != null
+                ? "<p role=\"alert\">That did not work: pick a role, a fhirUser like Practitioner/123 and a patient id.</p>"
+                : "";
+        return """
 				<!DOCTYPE html>
 				<html lang="en"><head><meta charset="utf-8"><title>fhir-ledger dev login</title></head>
 				<body>
@@ -45,7 +46,11 @@ final class DevLoginPage {
 				<button type="submit">Sign in</button>
 				</form>
 				</body></html>
-				""".formatted(error, PATH, roles, HtmlUtils.htmlEscape(csrf == null ? "_csrf" : csrf.getParameterName()),
-				HtmlUtils.htmlEscape(csrf == null ? "" : csrf.getToken()));
-	}
+				""".formatted(
+                        error,
+                        PATH,
+                        roles,
+                        HtmlUtils.htmlEscape(csrf == null ? "_csrf" : csrf.getParameterName()),
+                        HtmlUtils.htmlEscape(csrf == null ? "" : csrf.getToken()));
+    }
 }

@@ -9,15 +9,16 @@ import org.fhirledger.ledger.Role;
  */
 record DevUser(Role role, String fhirUser, String patient) implements Serializable {
 
-	/** As bin/dev-token names the same person. */
-	String subject() {
-		return "dev:" + role.name().toLowerCase(java.util.Locale.ROOT) + (fhirUser == null ? "" : ":" + fhirUser);
-	}
+    /** As bin/dev-token names the same person. */
+    String subject() {
+        return "dev:" + role.name().toLowerCase(java.util.Locale.ROOT) + (fhirUser == null ? "" : ":" + fhirUser);
+    }
 
-	/** The patient in context: the one picked, or a patient user's own record. */
-	String patientContext() {
-		if (patient != null) return patient;
-		return role == Role.PATIENT && fhirUser != null && fhirUser.startsWith("Patient/")
-				? fhirUser.substring("Patient/".length()) : null;
-	}
+    /** The patient in context: the one picked, or a patient user's own record. */
+    String patientContext() {
+        if (patient != null) return patient;
+        return role == Role.PATIENT && fhirUser != null && fhirUser.startsWith("Patient/")
+                ? fhirUser.substring("Patient/".length())
+                : null;
+    }
 }
