@@ -10,23 +10,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.ledger.ConsentGrant;
 import org.fhirledger.ledger.ConsentLedger;
-import org.fhirledger.server.ledger.ChainDurability;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.IdType;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.context.ApplicationListener;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -42,25 +33,13 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * clock of the chain's snapshot needs trusting. A Consent changed while this runs makes it run again, so a stale read
  * never has the last word. Failures (chain down) are retried.
  */
-public final class ConsentResync
-        implements ChainDurability.LostBlocksListener, ApplicationListener<ApplicationReadyEvent>, AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(ConsentResync.class);
-    private static final long RETRY_SECONDS = 5;
-
+public final class ConsentResync extends ResyncAfterLostBlocks {
     private final ObjectProvider<DaoRegistry> daos;
     private final ObjectProvider<JdbcTemplate> jdbc;
     private final ObjectProvider<ConsentLedger> ledger;
     private final ObjectProvider<ChainAuthority> chain;
     private final ObjectProvider<Pseudonyms> pseudonyms;
     private final Clock clock;
-    private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "consent-resync");
-        t.setDaemon(true);
-        return t;
-    });
-    private final AtomicInteger runs = new AtomicInteger();
-    private volatile boolean ready;
-    private volatile boolean pending;
 
     public ConsentResync(
             ObjectProvider<DaoRegistry> daos,
@@ -69,6 +48,7 @@ public final class ConsentResync
             ObjectProvider<ChainAuthority> chain,
             ObjectProvider<Pseudonyms> pseudonyms,
             Clock clock) {
+        super("consents");
         this.daos = daos;
         this.jdbc = jdbc;
         this.ledger = ledger;
@@ -77,53 +57,15 @@ public final class ConsentResync
         this.clock = clock;
     }
 
-    /** Told at start-up too, before the FHIR storage is ready: the work then waits for the application. */
     @Override
-    public void blocksLostAbove(long durableBlock) {
-        pending = true;
-        if (ready) schedule(0);
-    }
-
-    @Override
-    public void onApplicationEvent(ApplicationReadyEvent event) {
-        ready = true;
-        if (pending) schedule(0);
-    }
-
-    /** How many resyncs completed (for tests and the log). */
-    public int completedRuns() {
-        return runs.get();
-    }
-
-    private void schedule(long delaySeconds) {
-        try {
-            worker.schedule(this::runPending, delaySeconds, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // closed
-        }
-    }
-
-    private void runPending() {
-        if (!pending) return;
-        pending = false;
-        try {
-            List<Object> started;
-            int sent = 0;
-            do {
-                started = latestChange();
-                sent += resync();
-            } while (!latestChange().equals(started));
-            runs.incrementAndGet();
-            if (sent > 0) log.warn("consents: the chain lost {} consent changes; sent again from the database", sent);
-            else log.info("consents: the chain holds every consent the database has");
-        } catch (RuntimeException e) {
-            log.warn(
-                    "consents: resync after lost blocks failed ({}); retrying in {} s",
-                    e.getClass().getSimpleName(),
-                    RETRY_SECONDS);
-            pending = true;
-            schedule(RETRY_SECONDS);
-        }
+    protected int resyncOnce() {
+        List<Object> started;
+        int sent = 0;
+        do {
+            started = latestChange();
+            sent += resync();
+        } while (!latestChange().equals(started));
+        return sent;
     }
 
     /** Changes to Consents show as a later time or more versions. */
@@ -238,9 +180,4 @@ public final class ConsentResync
     }
 
     private record Pair(String patientId, String actor) {}
-
-    @Override
-    public void close() {
-        worker.shutdownNow();
-    }
 }
