@@ -12,16 +12,16 @@ import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
  * The answers a refusal gives. A refusal the caller must not be able to tell from "not there" is built exactly as
  * HAPI builds the answer for a missing id or an unknown page (same status, same text), so both read alike.
  */
-final class Refusals {
+public final class Refusals {
 
     private Refusals() {}
 
-    static ForbiddenOperationException forbidden(String reason) {
+    public static ForbiddenOperationException forbidden(String reason) {
         return withIssue(new ForbiddenOperationException("Access denied: " + reason), IssueType.FORBIDDEN);
     }
 
     /** As HAPI answers a read, history or write of an id it does not hold. */
-    static ResourceNotFoundException notKnown(String type, String id) {
+    public static ResourceNotFoundException notKnown(String type, String id) {
         return withIssue(
                 new ResourceNotFoundException(Msg.code(2001) + "Resource " + type + "/" + id + " is not known"),
                 IssueType.NOTFOUND);

@@ -1,7 +1,6 @@
 package org.fhirledger.server.smart;
 
 import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.i18n.Msg;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
@@ -10,14 +9,12 @@ import ca.uhn.fhir.rest.api.server.IPreResourceShowDetails;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
-import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
-import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import org.fhirledger.server.authz.Refusals;
 import org.fhirledger.server.authz.RequestState;
 import org.fhirledger.server.security.Caller;
 import org.fhirledger.server.security.CallerAccessor;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
-import org.hl7.fhir.r4.model.OperationOutcome;
 
 /**
  * Thin HAPI glue for {@link ScopeRules}: SMART scopes narrow what the chain allows, never widen it. Registered after
@@ -49,7 +46,7 @@ public final class ScopeEnforcement {
         String id = rd.getId() != null && rd.getId().hasIdPart() ? rd.getId().getIdPart() : null;
         if (rules.otherPatientInstance(grants, op, type, id)) {
             denial(rd, "the token's patient/ scopes are for another patient");
-            throw notKnown(type, id);
+            throw Refusals.notKnown(type, id);
         }
         String refusal = rules.request(grants, op, type, rd.getParameters());
         if (refusal != null) throw refuse(rd, refusal);
@@ -75,7 +72,7 @@ public final class ScopeEnforcement {
             if (single) {
                 denial(rd, reason);
                 IIdType id = rd.getId() != null && rd.getId().hasIdPart() ? rd.getId() : r.getIdElement();
-                throw notKnown(ctx.getResourceType(r), id.getIdPart()); // as a missing id answers
+                throw Refusals.notKnown(ctx.getResourceType(r), id.getIdPart()); // as a missing id answers
             }
             details.setResource(i, null);
         }
@@ -119,29 +116,11 @@ public final class ScopeEnforcement {
 
     private static BaseServerResponseException refuse(RequestDetails rd, String reason) {
         denial(rd, reason);
-        return withIssue(
-                new ForbiddenOperationException("Access denied: " + reason), OperationOutcome.IssueType.FORBIDDEN);
+        return Refusals.forbidden(reason);
     }
 
     private static void denial(RequestDetails rd, String reason) {
         RequestState state = RequestState.of(rd);
         if (state != null) state.denial(reason); // the AuditEvent says why
-    }
-
-    /** As HAPI answers a read of an id it does not hold. */
-    private static ResourceNotFoundException notKnown(String type, String id) {
-        return withIssue(
-                new ResourceNotFoundException(Msg.code(2001) + "Resource " + type + "/" + id + " is not known"),
-                OperationOutcome.IssueType.NOTFOUND);
-    }
-
-    private static <E extends BaseServerResponseException> E withIssue(E e, OperationOutcome.IssueType type) {
-        OperationOutcome oo = new OperationOutcome();
-        oo.addIssue()
-                .setSeverity(OperationOutcome.IssueSeverity.ERROR)
-                .setCode(type)
-                .setDiagnostics(e.getMessage());
-        e.setOperationOutcome(oo);
-        return e;
     }
 }
