@@ -42,7 +42,8 @@ public class LedgerWriter implements SmartLifecycle {
         void confirmed(OutboxRow row, LedgerReceipt receipt);
     }
 
-    private record Completion(OutboxRow row, LedgerReceipt receipt, Throwable error) {}
+    /** {@code lossesBefore}: {@link LostEntries#losses()} when the row was handed over, before the chain answered. */
+    private record Completion(OutboxRow row, LedgerReceipt receipt, Throwable error, long lossesBefore) {}
 
     private final OutboxStore store;
     private final Ledger ledger;
@@ -50,6 +51,8 @@ public class LedgerWriter implements SmartLifecycle {
     private final WriterLock lock;
     private final OutboxProperties settings;
     private final ConfirmationListener listener;
+    private final LostEntries lost;
+    private final List<OutboxRow> toRecheck = new ArrayList<>(); // writer thread only
     private final WriterHealth health = new WriterHealth();
     private final ConcurrentLinkedQueue<Completion> completions = new ConcurrentLinkedQueue<>();
     private final Object signal = new Object();
@@ -65,6 +68,7 @@ public class LedgerWriter implements SmartLifecycle {
             ContentStore content,
             WriterLock lock,
             OutboxProperties settings,
+            LostEntries lost,
             ConfirmationListener listener) {
         this.store = store;
         this.ledger = ledger;
@@ -73,6 +77,7 @@ public class LedgerWriter implements SmartLifecycle {
         this.settings = settings;
         this.backoff = new Backoff(settings.retryInitial(), settings.retryMax());
         this.listener = listener;
+        this.lost = lost;
     }
 
     /** Called after a transaction with outbox rows committed. */
@@ -135,6 +140,7 @@ public class LedgerWriter implements SmartLifecycle {
                         }
                         health.role(WriterHealth.Role.STANDBY);
                         drainCompletions();
+                        recheckAfterLoss();
                         pause(settings.lockRetry().toMillis());
                         continue;
                     }
@@ -142,6 +148,7 @@ public class LedgerWriter implements SmartLifecycle {
                     health.role(WriterHealth.Role.ACTIVE);
                 }
                 drainCompletions();
+                if (!recheckAfterLoss()) continue;
                 long now = System.currentTimeMillis();
                 if (now < backoffUntil) {
                     pause(backoffUntil - now);
@@ -169,10 +176,15 @@ public class LedgerWriter implements SmartLifecycle {
     private void process(List<OutboxRow> rows) {
         List<OutboxRow> toSend = new ArrayList<>(rows.size());
         List<OutboxStore.Confirmation> fromChain = new ArrayList<>();
+        List<OutboxRow> fromChainRows = new ArrayList<>();
+        long lossesBefore = lost.losses();
         try {
             for (OutboxRow row : rows) {
-                if (row.attempts() > 0 && row.kind() == OutboxRow.Kind.RECORD && alreadyOnChain(row, fromChain))
+                int before = fromChain.size();
+                if (row.attempts() > 0 && row.kind() == OutboxRow.Kind.RECORD && alreadyOnChain(row, fromChain)) {
+                    if (fromChain.size() > before) fromChainRows.add(row);
                     continue;
+                }
                 toSend.add(row);
             }
         } catch (RuntimeException e) {
@@ -182,6 +194,7 @@ public class LedgerWriter implements SmartLifecycle {
             if (!fromChain.isEmpty()) {
                 store.confirm(fromChain);
                 health.confirmed(fromChain.size());
+                if (lost.losses() != lossesBefore) toRecheck.addAll(fromChainRows);
             }
         }
         List<OutboxRow> stored = putContent(toSend);
@@ -190,6 +203,7 @@ public class LedgerWriter implements SmartLifecycle {
         long now = System.currentTimeMillis();
         for (OutboxRow row : stored) {
             health.handedOver(row.id(), now);
+            long handedOverAt = lost.losses();
             CompletableFuture<LedgerReceipt> f;
             try {
                 f = row.kind() == OutboxRow.Kind.ACCESS
@@ -204,7 +218,7 @@ public class LedgerWriter implements SmartLifecycle {
                 f = CompletableFuture.failedFuture(e);
             }
             f.whenComplete((receipt, error) -> {
-                completions.add(new Completion(row, receipt, error));
+                completions.add(new Completion(row, receipt, error, handedOverAt));
                 wake();
             });
         }
@@ -274,6 +288,10 @@ public class LedgerWriter implements SmartLifecycle {
             if (!ok.isEmpty()) {
                 store.confirm(ok);
                 health.confirmed(ok.size());
+                long losses = lost.losses(); // read after the confirmation is committed: see LostEntries
+                for (Completion c : done) {
+                    if (c.error() == null && c.lossesBefore() != losses) toRecheck.add(c.row());
+                }
                 health.chainProblem(null);
                 backoff.reset();
                 for (Completion c : done) if (c.error() == null) listener.confirmed(c.row(), c.receipt());
@@ -282,6 +300,23 @@ public class LedgerWriter implements SmartLifecycle {
             for (Completion c : done) health.settled(c.row().id());
         }
         if (lastError != null) chainFailed(lastError);
+    }
+
+    /**
+     * Rows confirmed from a chain answer given before a loss was handled are asked about again; until the chain
+     * answers, nothing else is sent (false: try again after the backoff).
+     */
+    private boolean recheckAfterLoss() {
+        if (toRecheck.isEmpty()) return true;
+        try {
+            lost.recheck(List.copyOf(toRecheck));
+            toRecheck.clear();
+            return true;
+        } catch (RuntimeException e) {
+            chainFailed(e);
+            pause(backoffRemaining().toMillis());
+            return false;
+        }
     }
 
     private void chainFailed(Throwable e) {
