@@ -87,7 +87,7 @@ public class LedgerWriter implements SmartLifecycle {
     public synchronized void start() {
         if (running) return;
         running = true;
-        health.role(WriterHealth.Role.STARTING);
+        health.state(WriterState.STARTING);
         thread = new Thread(this::loop, "ledger-writer");
         thread.setDaemon(true);
         thread.start();
@@ -113,7 +113,7 @@ public class LedgerWriter implements SmartLifecycle {
         }
         uploads.close();
         lock.close();
-        health.role(WriterHealth.Role.STOPPED);
+        health.state(WriterState.STOPPED);
     }
 
     @Override
@@ -130,16 +130,16 @@ public class LedgerWriter implements SmartLifecycle {
             try {
                 if (!lock.held()) {
                     if (!lock.tryAcquire()) {
-                        if (health.role() != WriterHealth.Role.STANDBY) {
+                        if (health.state() != WriterState.STANDBY) {
                             log.info("ledger writer: standby (another replica writes for this account)");
                         }
-                        health.role(WriterHealth.Role.STANDBY);
+                        health.state(WriterState.STANDBY);
                         drainCompletions();
                         pause(settings.lockRetry().toMillis());
                         continue;
                     }
                     log.info("ledger writer: active");
-                    health.role(WriterHealth.Role.ACTIVE);
+                    health.state(WriterState.ACTIVE);
                 }
                 drainCompletions();
                 long now = System.currentTimeMillis();
