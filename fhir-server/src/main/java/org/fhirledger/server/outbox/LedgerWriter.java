@@ -16,6 +16,7 @@ import org.fhirledger.ledger.LedgerReceipt;
 import org.fhirledger.ledger.RecordEntry;
 import org.fhirledger.ledger.RecordInfo;
 import org.fhirledger.retry.Backoff;
+import org.fhirledger.server.lifecycle.DaemonLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -55,8 +56,7 @@ public class LedgerWriter implements SmartLifecycle {
     private final Object signal = new Object();
     private final Backoff backoff;
     private volatile boolean wakeRequested;
-    private volatile boolean running;
-    private volatile Thread thread;
+    private final DaemonLoop worker = new DaemonLoop("ledger-writer", this::loop, STOP_TIMEOUT_MILLIS);
     private volatile long backoffUntil;
 
     public LedgerWriter(
@@ -85,32 +85,16 @@ public class LedgerWriter implements SmartLifecycle {
 
     @Override
     public synchronized void start() {
-        if (running) return;
-        running = true;
+        if (worker.running()) return;
         health.state(WriterState.STARTING);
-        thread = new Thread(this::loop, "ledger-writer");
-        thread.setDaemon(true);
-        thread.start();
+        worker.start();
     }
 
     @Override
     public void stop() {
-        Thread t;
-        synchronized (this) {
-            if (!running) return;
-            running = false;
-            t = thread;
-        }
-        wake();
-        if (t != null) {
-            try {
-                // bounded: a round stuck on the chain or the content store is left behind (a daemon thread); the
-                // rows it holds stay in the outbox and are looked up on chain after the restart
-                t.join(STOP_TIMEOUT_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        // bounded: a round stuck on the chain or the content store is left behind (a daemon thread); the rows it
+        // holds stay in the outbox and are looked up on chain after the restart
+        if (!worker.stop(this::wake)) return;
         uploads.close();
         lock.close();
         health.state(WriterState.STOPPED);
@@ -118,7 +102,7 @@ public class LedgerWriter implements SmartLifecycle {
 
     @Override
     public boolean isRunning() {
-        return running;
+        return worker.running();
     }
 
     public WriterHealth health() {
@@ -126,7 +110,7 @@ public class LedgerWriter implements SmartLifecycle {
     }
 
     private void loop() {
-        while (running) {
+        while (worker.running()) {
             try {
                 if (!lock.held()) {
                     if (!lock.tryAcquire()) {
@@ -307,7 +291,7 @@ public class LedgerWriter implements SmartLifecycle {
                 signal.wait(Math.max(1, millis));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                running = false;
+                worker.halt();
             }
             wakeRequested = false;
         }
