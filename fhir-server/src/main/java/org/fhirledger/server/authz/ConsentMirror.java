@@ -9,7 +9,7 @@ import java.time.Clock;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import org.fhirledger.ledger.Bytes32;
+import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.ledger.ConsentLedger;
 import org.fhirledger.ledger.ContractRevertException;
 import org.fhirledger.ledger.LedgerException;

@@ -10,7 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.fhirledger.ledger.Bytes32;
+import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.ledger.ConsentGrant;
 import org.fhirledger.ledger.ConsentLedger;
 import org.fhirledger.server.pseudonym.Pseudonyms;

@@ -5,7 +5,7 @@ import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import java.util.Locale;
-import org.fhirledger.ledger.Bytes32;
+import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.ledger.ContractRevertException;
 import org.fhirledger.ledger.DirectoryLedger;
 import org.fhirledger.ledger.LedgerException;

@@ -2,7 +2,7 @@ package org.fhirledger.server.integrity;
 
 import java.util.Optional;
 import java.util.function.LongSupplier;
-import org.fhirledger.ledger.Bytes32;
+import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.record.CanonicalResource;
 import org.fhirledger.server.outbox.OutboxStore;
 import org.fhirledger.server.pseudonym.Pseudonyms;

@@ -7,15 +7,16 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.content.Cid;
 import org.fhirledger.content.ContentStore;
-import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.ledger.ConflictingEntryException;
 import org.fhirledger.ledger.Ledger;
 import org.fhirledger.ledger.LedgerReceipt;
 import org.fhirledger.ledger.RecordEntry;
 import org.fhirledger.ledger.RecordInfo;
 import org.fhirledger.retry.Backoff;
+import org.fhirledger.server.lifecycle.DaemonLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -58,8 +59,7 @@ public class LedgerWriter implements SmartLifecycle {
     private final Object signal = new Object();
     private final Backoff backoff;
     private volatile boolean wakeRequested;
-    private volatile boolean running;
-    private volatile Thread thread;
+    private final DaemonLoop worker = new DaemonLoop("ledger-writer", this::loop, STOP_TIMEOUT_MILLIS);
     private volatile long backoffUntil;
 
     public LedgerWriter(
@@ -90,40 +90,24 @@ public class LedgerWriter implements SmartLifecycle {
 
     @Override
     public synchronized void start() {
-        if (running) return;
-        running = true;
-        health.role(WriterHealth.Role.STARTING);
-        thread = new Thread(this::loop, "ledger-writer");
-        thread.setDaemon(true);
-        thread.start();
+        if (worker.running()) return;
+        health.state(WriterState.STARTING);
+        worker.start();
     }
 
     @Override
     public void stop() {
-        Thread t;
-        synchronized (this) {
-            if (!running) return;
-            running = false;
-            t = thread;
-        }
-        wake();
-        if (t != null) {
-            try {
-                // bounded: a round stuck on the chain or the content store is left behind (a daemon thread); the
-                // rows it holds stay in the outbox and are looked up on chain after the restart
-                t.join(STOP_TIMEOUT_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        // bounded: a round stuck on the chain or the content store is left behind (a daemon thread); the rows it
+        // holds stay in the outbox and are looked up on chain after the restart
+        if (!worker.stop(this::wake)) return;
         uploads.close();
         lock.close();
-        health.role(WriterHealth.Role.STOPPED);
+        health.state(WriterState.STOPPED);
     }
 
     @Override
     public boolean isRunning() {
-        return running;
+        return worker.running();
     }
 
     public WriterHealth health() {
@@ -131,21 +115,21 @@ public class LedgerWriter implements SmartLifecycle {
     }
 
     private void loop() {
-        while (running) {
+        while (worker.running()) {
             try {
                 if (!lock.held()) {
                     if (!lock.tryAcquire()) {
-                        if (health.role() != WriterHealth.Role.STANDBY) {
+                        if (health.state() != WriterState.STANDBY) {
                             log.info("ledger writer: standby (another replica writes for this account)");
                         }
-                        health.role(WriterHealth.Role.STANDBY);
+                        health.state(WriterState.STANDBY);
                         drainCompletions();
                         recheckAfterLoss();
                         pause(settings.lockRetry().toMillis());
                         continue;
                     }
                     log.info("ledger writer: active");
-                    health.role(WriterHealth.Role.ACTIVE);
+                    health.state(WriterState.ACTIVE);
                 }
                 drainCompletions();
                 if (!recheckAfterLoss()) continue;
@@ -342,7 +326,7 @@ public class LedgerWriter implements SmartLifecycle {
                 signal.wait(Math.max(1, millis));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                running = false;
+                worker.halt();
             }
             wakeRequested = false;
         }

@@ -8,14 +8,13 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import java.time.Instant;
 import java.util.Optional;
 import org.fhirledger.anchor.LedgerEvent;
+import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.content.Cid;
 import org.fhirledger.ledger.AccessLedger;
-import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.ledger.ChainCoordinates;
 import org.fhirledger.ledger.LedgerException;
 import org.fhirledger.ledger.RecordInfo;
 import org.fhirledger.ledger.RecordLedger;
-import org.fhirledger.merkle.Hash;
 import org.fhirledger.merkle.InclusionProof;
 import org.fhirledger.merkle.MerkleLog;
 import org.fhirledger.merkle.ProofVerifier;
@@ -275,9 +274,9 @@ public final class ProofOperations {
         MerkleLog log = proofLog.log();
         a.entry(row.event());
         a.put("privateChainId", chain.chainId());
-        Hash leaf = row.event().leafHash();
+        Bytes32 leaf = row.event().leafHash();
         a.put("leafIndex", row.leafIndex());
-        a.put("leafHash", "0x" + leaf.toHex());
+        a.put("leafHash", leaf.toHex());
         if (row.leafIndex() >= log.size() || !log.leafHash(row.leafIndex()).equals(leaf)) {
             a.fail("the local log index entry does not match leaf " + row.leafIndex() + " of the Merkle log: "
                     + "the index was altered");
@@ -291,7 +290,7 @@ public final class ProofOperations {
         AnchorRecords.Row an = anchor.get();
         InclusionProof proof = log.inclusionProof(row.leafIndex(), an.treeSize());
         a.put("treeSize", an.treeSize());
-        a.put("rootHash", "0x" + an.root().toHex());
+        a.put("rootHash", an.root().toHex());
         a.proof(proof.hashes());
         a.put("publicChainId", service.properties().chainId());
         service.registryAddress().ifPresent(r -> a.put("anchorRegistry", r));
@@ -341,7 +340,7 @@ public final class ProofOperations {
         str(p, "anchoredSize", Long.toString(anchored));
         str(p, "unanchoredEntries", Long.toString(size - anchored));
         anchor.ifPresent(an -> {
-            str(p, "anchoredRoot", "0x" + an.root().toHex());
+            str(p, "anchoredRoot", an.root().toHex());
             str(p, "anchorIndex", Long.toString(an.index()));
             if (an.txHash() != null) str(p, "anchorTx", an.txHash());
             str(p, "anchoredAt", Instant.ofEpochSecond(an.anchoredAt()).toString());

@@ -3,8 +3,8 @@ package org.fhirledger.server.integrity;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.crypto.Pseudonymizer;
-import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.record.CanonicalResource;
 import org.fhirledger.server.outbox.OutboxRow;
 import org.fhirledger.server.outbox.OutboxStore;

@@ -23,7 +23,7 @@ import org.fhirledger.anchor.StandaloneVerifier;
 import org.fhirledger.anchor.VerifyOutput;
 import org.fhirledger.anchor.web3j.VerifyCli;
 import org.fhirledger.anchor.web3j.Web3jAnchorChain;
-import org.fhirledger.ledger.Bytes32;
+import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.ledger.Role;
 import org.fhirledger.record.CanonicalResource;
 import org.fhirledger.server.Application;
