@@ -2,8 +2,10 @@ package org.fhirledger.server.proof;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.model.api.annotation.Description;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
+import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import java.time.Instant;
 import java.util.Optional;
@@ -86,7 +88,52 @@ public final class ProofOperations {
     }
 
     /** {@code [type]/[id]/$verify} (current version) and {@code [type]/[id]/_history/[vid]/$verify}. */
-    @Operation(name = "$verify", idempotent = true, global = true)
+    @Description(
+            shortDefinition =
+                    "Checks a stored version against its hash on the private chain, its content copy and its anchored inclusion proof")
+    @Operation(
+            name = "$verify",
+            idempotent = true,
+            global = true,
+            returnParameters = {
+                @OperationParam(name = "status", typeName = "code", min = 1, max = 1),
+                @OperationParam(name = "issue", typeName = "string", min = 0, max = OperationParam.MAX_UNLIMITED),
+                @OperationParam(name = "action", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "actor", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "anchorBlock", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "anchorIndex", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "anchorRegistry", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "anchorTx", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "anchoredAt", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "auditHash", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "cid", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "content", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "contentHash", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "custodian", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "erasedAt", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "lane", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "leafHash", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "leafIndex", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "logIndex", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "outcome", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "patient", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "privateBlock", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "privateBlockHash", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "privateChainCheck", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "privateChainId", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "privateTx", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "publicChainId", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "reference", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "resource", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "rootHash", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "seq", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "storedAuditHash", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "storedContentHash", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "time", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "treeSize", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "version", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "inclusionProof", min = 0, max = 1)
+            })
     public Parameters verify(@IdParam IdType id, RequestDetails request) {
         String type = id.getResourceType();
         Optional<Instant> erasedAt = erased.erasedAt(type, id.getIdPart());
@@ -307,7 +354,30 @@ public final class ProofOperations {
     }
 
     /** {@code $ledger-status}: the log, the follower and the newest anchor. */
-    @Operation(name = "$ledger-status", idempotent = true)
+    @Description(
+            shortDefinition = "The proof log, the ledger follower and the newest public anchor: ok, degraded or alarm")
+    @Operation(
+            name = "$ledger-status",
+            idempotent = true,
+            returnParameters = {
+                @OperationParam(name = "status", typeName = "code", min = 1, max = 1),
+                @OperationParam(name = "alarm", typeName = "string", min = 0, max = OperationParam.MAX_UNLIMITED),
+                @OperationParam(name = "anchorIndex", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "anchorJob", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "anchorRegistry", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "anchorTx", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "anchoredAt", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "anchoredRoot", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "anchoredSize", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "followedBlock", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "lagSeconds", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "logSize", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "privateChainError", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "privateChainId", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "publicChainError", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "publicChainId", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "unanchoredEntries", typeName = "string", min = 0, max = 1)
+            })
     public Parameters ledgerStatus() {
         Parameters p = new Parameters();
         long size = proofLog.log().size();
