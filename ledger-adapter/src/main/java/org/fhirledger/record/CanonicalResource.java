@@ -62,12 +62,13 @@ public final class CanonicalResource {
         if (root == null || !root.isObject() || !root.path("resourceType").isTextual()) {
             throw new IllegalArgumentException("not a FHIR resource: a JSON object with a resourceType is needed");
         }
-        ObjectNode copy = ((ObjectNode) root).deepCopy();
-        stripServerMeta(copy);
+        // the tree was parsed for this call only: stripped in place, no copy
+        ObjectNode resource = (ObjectNode) root;
+        stripServerMeta(resource);
         ByteArrayOutputStream out = new ByteArrayOutputStream(resourceJson.length);
         try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
             g.enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
-            write(g, copy);
+            write(g, resource);
         } catch (IOException e) {
             throw new IllegalStateException("cannot write canonical JSON", e);
         }

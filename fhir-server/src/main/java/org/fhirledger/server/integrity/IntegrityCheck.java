@@ -12,7 +12,9 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.InternalErrorException;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import java.util.Set;
+import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.record.CanonicalResource;
+import org.fhirledger.server.version.RecordedInRequest;
 import org.fhirledger.server.version.StoredForm;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
@@ -68,7 +70,13 @@ public class IntegrityCheck {
             if (!id.hasIdPart() || !id.hasVersionIdPart() || !id.isVersionIdPartValidLong()) continue;
             String type = ctx.getResourceType(resource);
             long version = id.getVersionIdPartAsLong();
-            Verdict verdict = checker.check(type, id.getIdPart(), version, storedForm.ofShown(resource));
+            byte[] shown = storedForm.ofShown(resource);
+            Bytes32 recordedHere = WRITES.contains(request.getRestOperationType())
+                    ? RecordedInRequest.hashIfSame(request, type, id.getIdPart(), version, shown)
+                    : null;
+            Verdict verdict = recordedHere != null
+                    ? checker.checkRecordedHere(type, id.getIdPart(), version, recordedHere)
+                    : checker.check(type, id.getIdPart(), version, shown);
             if (verdict == Verdict.TAMPERED && WRITES.contains(request.getRestOperationType())) {
                 IBaseResource stored = daos.getResourceDao(type).read(id, new SystemRequestDetails());
                 verdict = checker.check(type, id.getIdPart(), version, storedForm.ofShown(stored));

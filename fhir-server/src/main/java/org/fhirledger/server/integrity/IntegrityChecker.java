@@ -33,7 +33,23 @@ public class IntegrityChecker {
     }
 
     public Verdict check(String type, String id, long version, byte[] servedJson) {
-        Bytes32 served = CanonicalResource.contentHash(servedJson);
+        return check(type, id, version, CanonicalResource.contentHash(servedJson));
+    }
+
+    /**
+     * The answer to a write that shows exactly the stored form this request recorded, whose content hash is known:
+     * while its outbox row holds that hash unconfirmed, the version is pending, and the chain is not asked (it can
+     * only hold what the writer sends, that row's hash, and is asked on the next read). Anything else: {@link #check}.
+     */
+    public Verdict checkRecordedHere(String type, String id, long version, Bytes32 served) {
+        Optional<OutboxStore.VersionState> row = outbox.versionState(type, id, version);
+        if (row.isPresent() && !row.get().confirmed() && row.get().contentHash().equals(served)) {
+            return Verdict.PENDING;
+        }
+        return check(type, id, version, served);
+    }
+
+    private Verdict check(String type, String id, long version, Bytes32 served) {
         LedgerRecords.Lookup onChain = lookup(type, id, version, served);
         if (onChain instanceof LedgerRecords.Lookup.Found found) {
             return found.contentHash().equals(served) ? Verdict.VERIFIED : Verdict.TAMPERED;

@@ -15,6 +15,7 @@ import org.fhirledger.ledger.AccessEntry;
 import org.fhirledger.record.CanonicalResource;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.record.PatientLinks;
+import org.fhirledger.server.version.RecordedInRequest;
 import org.fhirledger.server.version.StoredForm;
 import org.hl7.fhir.instance.model.api.IBaseCoding;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -100,6 +101,8 @@ public class VersionRecorder {
             Bytes32 patient =
                     compartment.ledgerOwnerOf(resource).map(pseudonyms::of).orElse(Bytes32.ZERO);
             record(type, id.getIdPart(), version, resourcePn, patient, hash, json, request);
+            // the answer to this write shows these bytes: its check need not hash them again
+            RecordedInRequest.remember(request, type, id.getIdPart(), version, json, hash);
         }
         afterCommitWake();
     }
