@@ -19,6 +19,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpMethod;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
@@ -64,8 +65,9 @@ public class DevAuthorizationServerConfig {
     }
 
     @Bean
-    public RegisteredClientRepository devRegisteredClients(DevAuthorizationServerProperties settings) {
-        return new InMemoryRegisteredClientRepository(new DevClients(settings).registered());
+    public RegisteredClientRepository devRegisteredClients(
+            DevAuthorizationServerProperties settings, @Value("${server.port:8080}") int port) {
+        return new InMemoryRegisteredClientRepository(new DevClients(settings.withConsole(port)).registered());
     }
 
     /** Authorisations (codes, refresh tokens) live in memory: a restarted dev server asks apps to log in again. */
@@ -88,13 +90,15 @@ public class DevAuthorizationServerConfig {
             SecurityProperties security,
             DevAuthorizationServerProperties settings,
             JwtDecoder bearerTokenDecoder,
-            @Value("${data-dir}") String dataDir)
+            @Value("${data-dir}") String dataDir,
+            @Value("${server.port:8080}") int port)
             throws Exception {
         Path dir = dir(dataDir);
         DevIssuer issuer = DevIssuer.loadOrCreate(dir);
         DevLedgerAccounts accounts = new DevLedgerAccounts(issuer);
         JwtGenerator jwtGenerator = new JwtGenerator(new NimbusJwtEncoder(jwks));
-        jwtGenerator.setJwtCustomizer(new DevTokenClaims(security, accounts, new DevClients(settings), dir));
+        jwtGenerator.setJwtCustomizer(
+                new DevTokenClaims(security, accounts, new DevClients(settings.withConsole(port)), dir));
         OAuth2AccessTokenResponseAuthenticationSuccessHandler tokenResponse =
                 new OAuth2AccessTokenResponseAuthenticationSuccessHandler();
         tokenResponse.setAccessTokenResponseCustomizer(context -> {
@@ -111,7 +115,10 @@ public class DevAuthorizationServerConfig {
         OAuth2AuthorizationServerConfigurer as = OAuth2AuthorizationServerConfigurer.authorizationServer();
         RequestMatcher endpoints = as.getEndpointsMatcher();
         RequestMatcher login = AntPathRequestMatcher.antMatcher(DevLoginPage.PATH);
-        http.securityMatcher(new OrRequestMatcher(endpoints, login))
+        // ends the login session, so the next dev user of the same browser picks who they are (the web console's
+        // sign-out comes here)
+        RequestMatcher logout = AntPathRequestMatcher.antMatcher(HttpMethod.GET, "/logout");
+        http.securityMatcher(new OrRequestMatcher(endpoints, login, logout))
                 .with(
                         as,
                         a -> a.tokenGenerator(new DelegatingOAuth2TokenGenerator(
@@ -125,6 +132,7 @@ public class DevAuthorizationServerConfig {
                 .formLogin(f -> f.loginPage(DevLoginPage.PATH)
                         .usernameParameter(DevLogin.ROLE)
                         .authenticationDetailsSource(DevLogin.Details::of))
+                .logout(l -> l.logoutRequestMatcher(logout).logoutSuccessUrl("/"))
                 .authenticationProvider(new DevLogin(dir, accounts))
                 .exceptionHandling(
                         e -> e.authenticationEntryPoint(new LoginUrlAuthenticationEntryPoint(DevLoginPage.PATH)))

@@ -1,0 +1,280 @@
+package org.fhirledger.server.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Supplier;
+import org.fhirledger.ledger.Role;
+import org.fhirledger.server.api.ServerTestBase;
+import org.fhirledger.server.security.DevTokens;
+import org.fhirledger.server.testing.H2FileInitializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+import org.springframework.test.context.ContextConfiguration;
+
+/**
+ * The web console in a real headless Chromium (Debian's chromium and chromium-driver), signing in through the
+ * embedded authorisation server's real login page with PKCE, then using the FHIR API as each person: what the
+ * pages show is what the API answered, refusals included. Shares its server with the other H2 API tests.
+ */
+@ContextConfiguration(initializers = H2FileInitializer.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ConsoleBrowserTest extends ServerTestBase {
+
+    static final File CHROMIUM = new File("/usr/bin/chromium");
+    static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
+    static final Duration WAIT = Duration.ofSeconds(20);
+
+    WebDriver browser;
+    String console;
+    String patient;
+    String report;
+    String strangerPatient;
+    String other;
+
+    /** On failure, what the page said (the API's refusals are on it). */
+    @RegisterExtension
+    final TestWatcher pageOnFailure = new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+            if (browser == null) return;
+            System.out.println("---- page at " + browser.getCurrentUrl() + " ----\n"
+                    + browser.findElement(By.tagName("body")).getText());
+        }
+    };
+
+    @BeforeAll
+    void browserAndStory() {
+        boolean present = CHROMIUM.canExecute() && CHROMEDRIVER.canExecute();
+        if (!present && !"required".equals(System.getenv("CONSOLE_BROWSER_TESTS"))) {
+            Assumptions.abort("Skipped: no /usr/bin/chromium and /usr/bin/chromedriver (apt-get install chromium "
+                    + "chromium-driver; bin/test installs them and runs these tests)");
+        }
+        assertThat(present)
+                .as("bin/test installs chromium and chromium-driver; the console's browser tests need them")
+                .isTrue();
+        ChromeOptions options = new ChromeOptions()
+                .setBinary(CHROMIUM)
+                .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1200,900");
+        browser = new ChromeDriver(
+                new ChromeDriverService.Builder()
+                        .usingDriverExecutable(CHROMEDRIVER)
+                        .usingAnyFreePort()
+                        .build(),
+                options);
+        browser.manage().timeouts().pageLoadTimeout(WAIT);
+        // 127.0.0.1: a loopback redirect URI, which the console's client may use on any port
+        console = baseUrl().replace("localhost", "127.0.0.1").replaceFirst("/fhir$", "/");
+
+        String admin = DevTokens.mint(dataDir(), Role.ADMIN, null);
+        for (String id : List.of("console-dr", "console-other")) {
+            assertThat(put(
+                                    admin,
+                                    "/Practitioner/" + id,
+                                    "{\"resourceType\":\"Practitioner\",\"id\":\"" + id + "\",\"name\":[{\"family\":\""
+                                            + id + "\"}]}")
+                            .statusCode())
+                    .isIn(200, 201);
+        }
+        String dr = DevTokens.mint(dataDir(), Role.CLINICIAN, "Practitioner/console-dr");
+        patient = created(post(
+                dr,
+                "/Patient",
+                "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Consolata\",\"given\":[\"Ada\"]}],"
+                        + "\"birthDate\":\"1980-02-03\"}"));
+        report = created(post(
+                dr,
+                "/DiagnosticReport",
+                "{\"resourceType\":\"DiagnosticReport\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":"
+                        + "\"http://loinc.org\",\"code\":\"2345-7\",\"display\":\"Glucose\"}]},\"subject\":"
+                        + "{\"reference\":\"Patient/" + patient + "\"},\"effectiveDateTime\":\"2025-01-15\","
+                        + "\"conclusion\":\"Within normal limits\"}"));
+        // the registering clinician reads the report: the patient's timeline shows it
+        assertThat(get(dr, "/DiagnosticReport/" + report).statusCode()).isEqualTo(200);
+        // the clinician the patient will grant access to holds a ledger account (a Consent may only name such)
+        other = DevTokens.mint(dataDir(), Role.CLINICIAN, "Practitioner/console-other");
+        strangerPatient =
+                created(post(dr, "/Patient", "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Elsewhere\"}]}"));
+    }
+
+    @AfterAll
+    void closeBrowser() {
+        if (browser != null) browser.quit();
+    }
+
+    @Test
+    void aPatientSeesTheirRecordAndWhoReadItThenGrantsAndRevokesAClinician() {
+        signIn("PATIENT", "Patient/" + patient);
+        assertThat(text(By.id("patient-name"))).contains("Consolata");
+        assertThat(browser.findElement(By.id("signed-in-as")).getText()).contains("Patient/" + patient);
+
+        go("#/records");
+        waitForText(By.tagName("main"), "Within normal limits");
+        assertThat(browser.findElement(By.tagName("main")).getText()).contains("Glucose");
+
+        go("#/access");
+        WebElement timeline = waitFor(By.id("access-timeline"));
+        waitUntil(() -> timeline.getText().contains("Practitioner/console-dr")
+                && timeline.getText().contains("read DiagnosticReport/" + report));
+
+        go("#/consents");
+        waitForText(By.id("consent-list"), "console-dr"); // the registering clinician's consent
+        WebElement practitioner =
+                waitFor(By.cssSelector("#grant-practitioner option[value='Practitioner/console-other']"));
+        new Select(browser.findElement(By.id("grant-practitioner"))).selectByValue(practitioner.getAttribute("value"));
+        browser.findElement(By.cssSelector("#grant-form input[value='DiagnosticReport']"))
+                .click();
+        browser.findElement(By.cssSelector("#grant-form button[type=submit]")).click();
+        waitForText(By.id("consent-list"), "Granted: Practitioner/console-other");
+        assertThat(rowOf("Practitioner/console-other").getText())
+                .contains("DiagnosticReport")
+                .contains("read");
+
+        eventually(() -> get(other, "/DiagnosticReport/" + report).statusCode() == 200);
+
+        rowOf("Practitioner/console-other").findElement(By.tagName("button")).click();
+        waitForText(By.id("consent-list"), "Revoked: Practitioner/console-other");
+        waitUntil(() ->
+                browser.findElements(rowXpath("Practitioner/console-other")).isEmpty());
+        eventually(() -> get(other, "/DiagnosticReport/" + report).statusCode() == 404);
+
+        // the refusal is the patient's to see as well
+        go("#/records");
+        go("#/access");
+        WebElement after = waitFor(By.id("access-timeline"));
+        waitUntil(() -> after.getText().contains("Practitioner/console-other")
+                && after.getText().contains("refused"));
+    }
+
+    @Test
+    void anAdminAssignsARoleAndSeesTheTransactionOnChain() {
+        signIn("ADMIN", null);
+        go("#/roles");
+        String account = "0x" + String.format("%040x", Instant.now().toEpochMilli());
+        waitFor(By.id("assign-account")).sendKeys(account);
+        new Select(browser.findElement(By.cssSelector("#assign-form select[name=role]"))).selectByValue("AUDITOR");
+        browser.findElement(By.id("assign-fhir-user"))
+                .sendKeys("Practitioner/console-auditor-" + account.substring(30));
+        browser.findElement(By.cssSelector("#assign-form button[type=submit]")).click();
+        String tx = text(By.id("role-tx"));
+        assertThat(tx).matches("0x[0-9a-f]{64}");
+        assertThat(browser.findElement(By.id("role-result")).getText())
+                .containsIgnoringCase(account)
+                .contains("AUDITOR");
+
+        // the same account again: the contract refuses, and the page says so
+        browser.findElement(By.cssSelector("#assign-form button[type=submit]")).click();
+        assertThat(text(By.cssSelector("#assign-form + div .error"))).contains("409");
+    }
+
+    @Test
+    void aClinicianWithoutConsentIsShownTheRefusalNotThePatient() {
+        signIn("CLINICIAN", "Practitioner/console-other");
+        waitForText(By.tagName("main"), "My patients");
+        go("#/patient/" + strangerPatient);
+        WebElement refusal = waitFor(By.cssSelector("main .error"));
+        assertThat(refusal.getText()).contains("404");
+        assertThat(browser.findElements(By.id("patient-name"))).isEmpty();
+        assertThat(browser.findElement(By.tagName("main")).getText()).doesNotContain("Elsewhere");
+    }
+
+    // ---- driving the pages
+
+    /** A fresh browser session, then the console's sign-in and the dev login page, as a person would. */
+    void signIn(String role, String fhirUser) {
+        browser.get(console);
+        browser.manage().deleteAllCookies();
+        ((JavascriptExecutor) browser).executeScript("sessionStorage.clear()");
+        browser.get(console);
+        waitFor(By.id("sign-in")).click();
+        new Select(waitFor(By.name("role"))).selectByValue(role);
+        if (fhirUser != null) browser.findElement(By.name("fhirUser")).sendKeys(fhirUser);
+        browser.findElement(By.cssSelector("form button[type=submit]")).click();
+        waitFor(By.id("sign-out"));
+        assertThat(browser.getCurrentUrl()).startsWith(console).doesNotContain("code=");
+    }
+
+    /** The page as the user sees it, in target/console-screenshots (docs/console.md shows them). */
+    void screenshot(String name) {
+        try {
+            Path dir = Path.of("target", "console-screenshots");
+            Files.createDirectories(dir);
+            Files.write(dir.resolve(name + ".png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    void go(String hash) {
+        browser.get(console + hash);
+    }
+
+    WebElement rowOf(String text) {
+        return waitFor(rowXpath(text));
+    }
+
+    static By rowXpath(String text) {
+        return By.xpath("//div[@id='consent-list']//tr[td[contains(., '" + text + "')]]");
+    }
+
+    WebElement waitFor(By by) {
+        return new WebDriverWait(browser, WAIT).until(ExpectedConditions.visibilityOfElementLocated(by));
+    }
+
+    String text(By by) {
+        return waitFor(by).getText();
+    }
+
+    void waitForText(By by, String text) {
+        new WebDriverWait(browser, WAIT).until(ExpectedConditions.textToBePresentInElementLocated(by, text));
+    }
+
+    void waitUntil(Supplier<Boolean> condition) {
+        new WebDriverWait(browser, WAIT).until(d -> condition.get());
+    }
+
+    /** Consent changes reach the chain's cache within about a second: polled, bounded. */
+    void eventually(Supplier<Boolean> condition) {
+        long end = System.nanoTime() + WAIT.toNanos();
+        while (!condition.get()) {
+            assertThat(System.nanoTime()).as("condition within %s", WAIT).isLessThan(end);
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    static String created(HttpResponse<String> r) {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        return body(r).get("id").asText();
+    }
+}
