@@ -80,7 +80,11 @@ function auditPage(api) {
     field('To', h('input', { name: 'to', type: 'date' })),
     field('Outcome', h('select', { name: 'outcome' }, h('option', { value: '' }, 'any'), h('option', { value: '0' }, 'allowed'),
       h('option', { value: '4' }, 'refused'), h('option', { value: '8' }, 'failed'))),
-  ], 'Search', run);
+  ], 'Search', async (data) => {
+    results.replaceChildren(h('p', {}, 'Searching…'));
+    results.replaceChildren(...(await run(data)));
+    return null;
+  });
   show('Audit trail', f, results);
   run(new FormData()).then((c) => results.replaceChildren(...c)).catch((e) => results.replaceChildren(errorBox(e)));
 }

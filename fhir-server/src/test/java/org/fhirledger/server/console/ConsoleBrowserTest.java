@@ -12,11 +12,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Supplier;
+import java.util.logging.Level;
 import org.fhirledger.ledger.Role;
 import org.fhirledger.server.api.ServerTestBase;
 import org.fhirledger.server.security.DevTokens;
 import org.fhirledger.server.testing.H2FileInitializer;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,6 +35,8 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -121,6 +125,21 @@ class ConsoleBrowserTest extends ServerTestBase {
         other = DevTokens.mint(dataDir(), Role.CLINICIAN, "Practitioner/console-other");
         strangerPatient =
                 created(post(dr, "/Patient", "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Elsewhere\"}]}"));
+        // a refusal for the compliance officer to find
+        assertThat(get(other, "/Patient/" + strangerPatient).statusCode()).isEqualTo(404);
+    }
+
+    @AfterEach
+    void noScriptErrors() {
+        if (browser == null) return;
+        List<String> severe = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
+                .map(LogEntry::getMessage)
+                .toList();
+        severe.forEach(m -> System.out.println("browser: " + m));
+        assertThat(severe)
+                .as("scripts the page failed to run or load")
+                .noneMatch(m -> m.contains("Uncaught") || m.contains("Failed to load module"));
     }
 
     @AfterAll
@@ -132,16 +151,19 @@ class ConsoleBrowserTest extends ServerTestBase {
     void aPatientSeesTheirRecordAndWhoReadItThenGrantsAndRevokesAClinician() {
         signIn("PATIENT", "Patient/" + patient);
         assertThat(text(By.id("patient-name"))).contains("Consolata");
+        screenshot("patient-home");
         assertThat(browser.findElement(By.id("signed-in-as")).getText()).contains("Patient/" + patient);
 
         go("#/records");
         waitForText(By.tagName("main"), "Within normal limits");
+        screenshot("patient-records");
         assertThat(browser.findElement(By.tagName("main")).getText()).contains("Glucose");
 
         go("#/access");
         WebElement timeline = waitFor(By.id("access-timeline"));
         waitUntil(() -> timeline.getText().contains("Practitioner/console-dr")
                 && timeline.getText().contains("read DiagnosticReport/" + report));
+        screenshot("patient-access");
 
         go("#/consents");
         waitForText(By.id("consent-list"), "console-dr"); // the registering clinician's consent
@@ -152,6 +174,7 @@ class ConsoleBrowserTest extends ServerTestBase {
                 .click();
         browser.findElement(By.cssSelector("#grant-form button[type=submit]")).click();
         waitForText(By.id("consent-list"), "Granted: Practitioner/console-other");
+        screenshot("patient-consents");
         assertThat(rowOf("Practitioner/console-other").getText())
                 .contains("DiagnosticReport")
                 .contains("read");
@@ -184,6 +207,7 @@ class ConsoleBrowserTest extends ServerTestBase {
         browser.findElement(By.cssSelector("#assign-form button[type=submit]")).click();
         String tx = text(By.id("role-tx"));
         assertThat(tx).matches("0x[0-9a-f]{64}");
+        screenshot("admin-roles");
         assertThat(browser.findElement(By.id("role-result")).getText())
                 .containsIgnoringCase(account)
                 .contains("AUDITOR");
@@ -200,17 +224,44 @@ class ConsoleBrowserTest extends ServerTestBase {
         go("#/patient/" + strangerPatient);
         WebElement refusal = waitFor(By.cssSelector("main .error"));
         assertThat(refusal.getText()).contains("404");
+        screenshot("clinician-refused");
         assertThat(browser.findElements(By.id("patient-name"))).isEmpty();
         assertThat(browser.findElement(By.tagName("main")).getText()).doesNotContain("Elsewhere");
+    }
+
+    @Test
+    void aComplianceOfficerFindsAClinicianRefusalAndSeesItPlotted() {
+        signIn("AUDITOR", null);
+        WebElement form = waitFor(By.id("audit-form"));
+        form.findElement(By.name("agent")).sendKeys("Practitioner/console-other");
+        new Select(form.findElement(By.name("outcome"))).selectByValue("4");
+        form.findElement(By.cssSelector("button[type=submit]")).click();
+        // the search's answer replaces the first page's (all events): only refusals, this one among them
+        waitUntil(() -> {
+            String found = browser.findElement(By.id("audit-results")).getText();
+            return found.contains("Patient/" + strangerPatient)
+                    && found.contains("refused")
+                    && !found.contains("allowed");
+        });
+        waitFor(By.cssSelector("#audit-chart canvas"));
+        screenshot("compliance-audit");
+
+        go("#/ledger");
+        waitFor(By.tagName("main"));
+        // this test server follows no public chain: the page says what the API answered, whatever it was
+        new WebDriverWait(browser, WAIT)
+                .until(d -> !d.findElements(By.id("ledger-status")).isEmpty()
+                        || !d.findElements(By.cssSelector("main .error")).isEmpty());
     }
 
     // ---- driving the pages
 
     /** A fresh browser session, then the console's sign-in and the dev login page, as a person would. */
     void signIn(String role, String fhirUser) {
-        browser.get(console);
-        browser.manage().deleteAllCookies();
+        // as the console's "Sign out" does: the embedded server's login session ends, then the console's
+        browser.get(console + "logout");
         ((JavascriptExecutor) browser).executeScript("sessionStorage.clear()");
+        browser.manage().deleteAllCookies();
         browser.get(console);
         waitFor(By.id("sign-in")).click();
         new Select(waitFor(By.name("role"))).selectByValue(role);
