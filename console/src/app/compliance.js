@@ -36,17 +36,28 @@ async function chart(events) {
   const box = h('div', { class: 'chart', id: 'audit-chart', role: 'img', 'aria-label': 'Refusals and break-glass accesses per day' });
   if (keys.length) {
     const { default: UPlot } = await import('/vendor/uPlot.esm.js');
-    const xs = keys.map((k) => Date.parse(`${k}T12:00:00Z`) / 1000);
+    // every day from the day before the first to the day after the last (the newest year at most), quiet days 0
+    const DAY = 86400;
+    const last = Date.parse(`${keys[keys.length - 1]}T00:00:00Z`) / 1000 + DAY;
+    const first = Math.max(Date.parse(`${keys[0]}T00:00:00Z`) / 1000 - DAY, last - 366 * DAY);
+    const xs = [];
+    const refusedPerDay = [];
+    const btgPerDay = [];
+    for (let t = first; t <= last; t += DAY) {
+      const d = days.get(new Date(t * 1000).toISOString().slice(0, 10)) || { refused: 0, btg: 0 };
+      xs.push(t);
+      refusedPerDay.push(d.refused);
+      btgPerDay.push(d.btg);
+    }
     const width = Math.min(900, Math.max(280, (document.getElementById('main').clientWidth || 600) - 20));
-    const bars = UPlot.paths.bars({ size: [0.4, 40] });
+    const bars = UPlot.paths.bars({ size: [0.6, 40] });
     // eslint-disable-next-line no-new
     new UPlot({
       width, height: 220,
       series: [{}, { label: 'refused', stroke: '#a61b1b', fill: '#a61b1b88', paths: bars },
         { label: 'break-glass', stroke: '#7a4b00', fill: '#f0a50088', paths: bars }],
       axes: [{}, { label: 'per day' }],
-      scales: { x: { time: true, range: (u, min, max) => [min - 86400, max + 86400] } },
-    }, [xs, rows.map((r) => r[1]), rows.map((r) => r[2])], box);
+    }, [xs, refusedPerDay, btgPerDay], box);
   }
   return [box, table(['Day', 'Refused', 'Break-glass'], rows, 'Nothing in this search.')];
 }

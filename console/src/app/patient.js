@@ -1,7 +1,7 @@
 // A patient's pages: their details, their records, who accessed them, and their consents.
 import { h, show, section, table, dl, field, form, notice, errorBox } from './ui.js';
 import { humanName, concept, date, when, summary, contact, address } from './fhir-text.js';
-import { timelineEntry } from './audit.js';
+import { timelineEntry, who } from './audit.js';
 import { proofSection } from './proof.js';
 
 const LOINC = 'http://loinc.org';
@@ -49,11 +49,20 @@ export function recordsSections(api, pid) {
 
 function accessTimeline(api, pid) {
   return section('Timeline', async () => {
-    const events = await api.search(`AuditEvent?patient=${encodeURIComponent(`Patient/${pid}`)}&_sort=-date&_count=50`, 100);
-    if (!events.length) return h('p', {}, 'No access recorded yet.');
+    const events = await api.search(`AuditEvent?patient=${encodeURIComponent(`Patient/${pid}`)}&_sort=-date&_count=100`, 300);
+    const others = events.filter((ae) => who(ae) !== `Patient/${pid}`);
+    const list = h('ol', { class: 'timeline', id: 'access-timeline' });
+    const mine = h('input', { type: 'checkbox', id: 'show-mine' });
+    const fill = () => {
+      const shown = mine.checked ? events : others;
+      list.replaceChildren(...(shown.length ? shown.map((ae) => timelineEntry(api, ae)) : [h('li', {}, 'Nobody else has accessed your record.')]));
+    };
+    mine.addEventListener('change', fill);
+    fill();
     return [
-      h('p', {}, 'Every access to your record, allowed or refused, newest first. "Check proof" asks the ledger whether the entry is on chain and anchored on the public chain.'),
-      h('ol', { class: 'timeline', id: 'access-timeline' }, events.map((ae) => timelineEntry(api, ae))),
+      h('p', {}, 'Every access to your record by others, allowed or refused, newest first. "Check proof" asks the ledger whether the entry is on chain and anchored on the public chain.'),
+      h('label', { class: 'inline' }, mine, ` Also show my own actions (${events.length - others.length})`),
+      list,
     ];
   });
 }

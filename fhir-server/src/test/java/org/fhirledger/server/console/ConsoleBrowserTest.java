@@ -6,6 +6,7 @@ import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,6 +15,8 @@ import java.util.List;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import org.fhirledger.ledger.Role;
+import org.fhirledger.merkle.InclusionProof;
+import org.fhirledger.merkle.MerkleLog;
 import org.fhirledger.server.api.ServerTestBase;
 import org.fhirledger.server.security.DevTokens;
 import org.fhirledger.server.testing.H2FileInitializer;
@@ -222,11 +225,24 @@ class ConsoleBrowserTest extends ServerTestBase {
         signIn("CLINICIAN", "Practitioner/console-other");
         waitForText(By.tagName("main"), "My patients");
         go("#/patient/" + strangerPatient);
-        WebElement refusal = waitFor(By.cssSelector("main .error"));
-        assertThat(refusal.getText()).contains("404");
+        // the API's own answers, each where it belongs: the patient "not known", the records not consented
+        waitForText(By.tagName("main"), "Refused or failed (404): HAPI-2001: Resource Patient/" + strangerPatient);
+        waitForText(By.tagName("main"), "Refused or failed (403): Access denied: no active consent");
         screenshot("clinician-refused");
         assertThat(browser.findElements(By.id("patient-name"))).isEmpty();
         assertThat(browser.findElement(By.tagName("main")).getText()).doesNotContain("Elsewhere");
+
+        // in an emergency: break-glass with a reason opens the record, audited, and a note can be written
+        WebElement glass = browser.findElement(By.id("break-glass-form"));
+        glass.findElement(By.name("reason")).sendKeys("unconscious in the emergency room");
+        glass.findElement(By.name("understood")).click();
+        glass.findElement(By.cssSelector("button[type=submit]")).click();
+        waitForText(By.id("patient-name"), "Elsewhere");
+        WebElement note = browser.findElement(By.id("note-form"));
+        note.findElement(By.name("text")).sendKeys("Seen under break-glass");
+        note.findElement(By.cssSelector("button[type=submit]")).click();
+        waitForText(By.tagName("main"), "Saved as Observation/");
+        waitForText(By.tagName("main"), "Seen under break-glass");
     }
 
     @Test
@@ -252,6 +268,48 @@ class ConsoleBrowserTest extends ServerTestBase {
         new WebDriverWait(browser, WAIT)
                 .until(d -> !d.findElements(By.id("ledger-status")).isEmpty()
                         || !d.findElements(By.cssSelector("main .error")).isEmpty());
+    }
+
+    /** The proof page checks $verify's inclusion path itself: it must agree with the server's Merkle log. */
+    @Test
+    void theBrowsersProofCheckAgreesWithTheServersMerkleLog() {
+        MerkleLog log = MerkleLog.inMemory();
+        for (int i = 0; i < 7; i++) log.appendEntry(("entry " + i).getBytes(StandardCharsets.UTF_8));
+        browser.get(console);
+        waitFor(By.tagName("main"));
+        for (long size : new long[] {1, 5, 7}) {
+            String root = "0x" + log.rootAt(size).toHex();
+            for (long leaf = 0; leaf < size; leaf++) {
+                InclusionProof proof = log.inclusionProof(leaf, size);
+                List<String> path =
+                        proof.hashes().stream().map(h -> "0x" + h.toHex()).toList();
+                String leafHash = "0x" + log.leafHash(leaf).toHex();
+                assertThat(inclusionHolds(leaf, size, leafHash, path, root))
+                        .as("leaf %d of %d", leaf, size)
+                        .isTrue();
+                // another leaf's hash, or a root of another size, does not verify
+                String otherLeaf = "0x" + log.leafHash((leaf + 1) % 7).toHex();
+                assertThat(inclusionHolds(leaf, size, otherLeaf, path, root)).isFalse();
+                assertThat(inclusionHolds(
+                                leaf, size, leafHash, path, "0x" + log.rootAt(6).toHex()))
+                        .isFalse();
+            }
+        }
+    }
+
+    boolean inclusionHolds(long leaf, long size, String leafHash, List<String> path, String root) {
+        Object answer = ((JavascriptExecutor) browser)
+                .executeAsyncScript(
+                        "const done = arguments[arguments.length - 1];"
+                                + "import('/app/proof.js').then(m => m.inclusionHolds(arguments[0], arguments[1],"
+                                + " arguments[2], arguments[3], arguments[4])).then(done, e => done('error: ' + e));",
+                        String.valueOf(leaf),
+                        String.valueOf(size),
+                        leafHash,
+                        path,
+                        root);
+        assertThat(answer).as("the page's proof check ran").isInstanceOf(Boolean.class);
+        return (Boolean) answer;
     }
 
     // ---- driving the pages
