@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -268,6 +271,26 @@ class ConsoleBrowserTest extends ServerTestBase {
         new WebDriverWait(browser, WAIT)
                 .until(d -> !d.findElements(By.id("ledger-status")).isEmpty()
                         || !d.findElements(By.cssSelector("main .error")).isEmpty());
+    }
+
+    /** The console's files are public, from this origin only, revalidated; nothing else became public with them. */
+    @Test
+    void theConsoleIsServedWithItsPolicyAndOpensNothingElse() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        for (String path : List.of("", "app/main.js", "vendor/fhir-client.pure.min.js", "vendor/uPlot.esm.js")) {
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create(console + path)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(path).isEqualTo(200);
+            assertThat(r.headers().firstValue("Content-Security-Policy"))
+                    .as(path)
+                    .hasValueSatisfying(csp -> assertThat(csp).contains("default-src 'self'", "script-src 'self'"));
+            assertThat(r.headers().firstValue("Cache-Control")).as(path).hasValue("no-cache");
+        }
+        for (String path : List.of("fhir/Patient", "actuator/env")) {
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create(console + path)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(path).isIn(401, 404);
+        }
     }
 
     /** The proof page checks $verify's inclusion path itself: it must agree with the server's Merkle log. */
