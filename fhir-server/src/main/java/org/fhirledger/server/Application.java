@@ -2,6 +2,7 @@ package org.fhirledger.server;
 
 import org.fhirledger.server.audit.AuditConfig;
 import org.fhirledger.server.authz.AuthorizationConfig;
+import org.fhirledger.server.console.ConsoleConfig;
 import org.fhirledger.server.datadir.DataDirConfig;
 import org.fhirledger.server.dev.DevConfig;
 import org.fhirledger.server.erasure.ErasureConfig;
@@ -59,7 +60,8 @@ import org.springframework.context.annotation.Import;
     WritePipelineConfig.class,
     IntegrityConfig.class,
     ErasureConfig.class,
-    ContentScrubConfig.class
+    ContentScrubConfig.class,
+    ConsoleConfig.class
 })
 public class Application {
 

@@ -22,6 +22,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpMethod;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
@@ -70,8 +71,9 @@ public class DevAuthorizationServerConfig {
     }
 
     @Bean
-    public RegisteredClientRepository devRegisteredClients(DevAuthorizationServerProperties settings) {
-        return new InMemoryRegisteredClientRepository(new DevClients(settings).registered());
+    public RegisteredClientRepository devRegisteredClients(
+            DevAuthorizationServerProperties settings, @Value("${server.port:8080}") int port) {
+        return new InMemoryRegisteredClientRepository(new DevClients(settings.withConsole(port)).registered());
     }
 
     /** Authorisations (codes, refresh tokens) live in memory: a restarted dev server asks apps to log in again. */
@@ -102,11 +104,13 @@ public class DevAuthorizationServerConfig {
             OAuth2AuthorizationService authorizations,
             DevLedgerAccounts accounts,
             ObjectProvider<VisiblePatients> visiblePatients,
-            @Value("${data-dir}") String dataDir)
+            @Value("${data-dir}") String dataDir,
+            @Value("${server.port:8080}") int port)
             throws Exception {
         Path dir = dir(dataDir);
         JwtGenerator jwtGenerator = new JwtGenerator(new NimbusJwtEncoder(jwks));
-        jwtGenerator.setJwtCustomizer(new DevTokenClaims(security, accounts, new DevClients(settings), dir));
+        jwtGenerator.setJwtCustomizer(
+                new DevTokenClaims(security, accounts, new DevClients(settings.withConsole(port)), dir));
         OAuth2AccessTokenResponseAuthenticationSuccessHandler tokenResponse =
                 new OAuth2AccessTokenResponseAuthenticationSuccessHandler();
         tokenResponse.setAccessTokenResponseCustomizer(context -> {
@@ -123,12 +127,15 @@ public class DevAuthorizationServerConfig {
         OAuth2AuthorizationServerConfigurer as = OAuth2AuthorizationServerConfigurer.authorizationServer();
         RequestMatcher endpoints = as.getEndpointsMatcher();
         RequestMatcher login = AntPathRequestMatcher.antMatcher(DevLoginPage.PATH);
+        // ends the login session, so the next dev user of the same browser picks who they are (the web console's
+        // sign-out comes here)
+        RequestMatcher logout = AntPathRequestMatcher.antMatcher(HttpMethod.GET, "/logout");
         RequestMatcher picker = AntPathRequestMatcher.antMatcher(PatientPickerPage.PATH);
         BiPredicate<DevUser, String> maySee = (user, patient) -> {
             VisiblePatients v = visiblePatients.getIfAvailable();
             return v != null && v.maySee(accounts.caller(user), patient);
         };
-        http.securityMatcher(new OrRequestMatcher(endpoints, login, picker))
+        http.securityMatcher(new OrRequestMatcher(endpoints, login, logout, picker))
                 .with(
                         as,
                         a -> a.tokenGenerator(new DelegatingOAuth2TokenGenerator(
@@ -151,6 +158,7 @@ public class DevAuthorizationServerConfig {
                 .formLogin(f -> f.loginPage(DevLoginPage.PATH)
                         .usernameParameter(DevLogin.ROLE)
                         .authenticationDetailsSource(DevLogin.Details::of))
+                .logout(l -> l.logoutRequestMatcher(logout).logoutSuccessUrl("/"))
                 .authenticationProvider(new DevLogin(dir, accounts))
                 .exceptionHandling(
                         e -> e.authenticationEntryPoint(new LoginUrlAuthenticationEntryPoint(DevLoginPage.PATH)))

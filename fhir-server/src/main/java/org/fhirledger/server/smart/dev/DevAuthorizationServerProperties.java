@@ -32,6 +32,9 @@ public record DevAuthorizationServerProperties(
             "user/*.read",
             "user/*.write");
 
+    /** The web console's public client (docs/console.md), registered whatever else is configured. */
+    public static final String CONSOLE_CLIENT_ID = "fhir-ledger-console";
+
     public DevAuthorizationServerProperties {
         clients = clients == null || clients.isEmpty()
                 ? List.of(new Client(
@@ -50,6 +53,20 @@ public record DevAuthorizationServerProperties(
                 : List.copyOf(clients);
         accessTokenTtl = accessTokenTtl == null ? Duration.ofHours(1) : accessTokenTtl;
         refreshTokenTtl = refreshTokenTtl == null ? Duration.ofHours(8) : refreshTokenTtl;
+    }
+
+    /**
+     * These clients plus the web console, a public browser app whose redirect URI is the server's own root: on
+     * 127.0.0.1 any port (loopback redirects may differ in port only), on localhost the server's port.
+     */
+    DevAuthorizationServerProperties withConsole(int serverPort) {
+        if (clients.stream().anyMatch(c -> c.clientId().equals(CONSOLE_CLIENT_ID))) return this;
+        List<String> redirects = serverPort > 0
+                ? List.of("http://127.0.0.1/", "http://localhost:" + serverPort + "/")
+                : List.of("http://127.0.0.1/");
+        List<Client> all = new java.util.ArrayList<>(clients);
+        all.add(new Client(CONSOLE_CLIENT_ID, redirects, null, null, null, null, null, null));
+        return new DevAuthorizationServerProperties(all, accessTokenTtl, refreshTokenTtl);
     }
 
     /**
