@@ -1,7 +1,7 @@
 package org.fhirledger.anchor;
 
 import java.util.Objects;
-import org.fhirledger.ledger.Bytes32;
+import org.fhirledger.bytes.Bytes32;
 
 /** An {@code AccessAppended} event: one access (allowed or denied) on the access ledger, by its AuditEvent's hash. */
 public record AccessAppended(

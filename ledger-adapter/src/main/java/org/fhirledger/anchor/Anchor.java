@@ -1,6 +1,6 @@
 package org.fhirledger.anchor;
 
-import org.fhirledger.merkle.Hash;
+import org.fhirledger.bytes.Bytes32;
 
 /** One anchor in AnchorRegistry: its index, the tree size and root it publishes, and the block timestamp. */
-public record Anchor(long index, long treeSize, Hash root, long timestamp) {}
+public record Anchor(long index, long treeSize, Bytes32 root, long timestamp) {}

@@ -1,7 +1,7 @@
 package org.fhirledger.anchor;
 
 import java.util.Optional;
-import org.fhirledger.merkle.Hash;
+import org.fhirledger.bytes.Bytes32;
 
 /**
  * The public chain's AnchorRegistry, as the anchorer and the verifiers see it. Reads are view calls on the
@@ -31,7 +31,7 @@ public interface AnchorChain extends AutoCloseable {
      *
      * @throws AnchorChainUnavailableException when the node cannot be reached or no receipt arrives in time
      */
-    AnchorReceipt publish(long treeSize, Hash root);
+    AnchorReceipt publish(long treeSize, Bytes32 root);
 
     @Override
     void close();

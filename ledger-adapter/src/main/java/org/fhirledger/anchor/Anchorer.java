@@ -1,8 +1,8 @@
 package org.fhirledger.anchor;
 
 import java.util.Optional;
+import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.merkle.ConsistencyProof;
-import org.fhirledger.merkle.Hash;
 import org.fhirledger.merkle.MerkleLog;
 import org.fhirledger.merkle.ProofVerifier;
 import org.fhirledger.merkle.VerificationException;
@@ -38,7 +38,7 @@ public final class Anchorer {
      */
     public static Outcome anchor(MerkleLog log, AnchorChain chain) {
         long size = log.size();
-        Hash root = log.rootAt(size);
+        Bytes32 root = log.rootAt(size);
         Optional<Anchor> latest = chain.latest();
         Optional<Outcome> early = check(log, size, root, latest);
         if (early.isPresent()) return early.get();
@@ -58,7 +58,7 @@ public final class Anchorer {
         return check(log, size, log.rootAt(size), latest).orElse(new Outcome.UpToDate(latest));
     }
 
-    private static Optional<Outcome> check(MerkleLog log, long size, Hash root, Optional<Anchor> latest) {
+    private static Optional<Outcome> check(MerkleLog log, long size, Bytes32 root, Optional<Anchor> latest) {
         if (latest.isEmpty()) {
             return size == 0 ? Optional.of(new Outcome.UpToDate(latest)) : Optional.empty();
         }
@@ -72,9 +72,9 @@ public final class Anchorer {
                     a,
                     "the local log of " + size + " entries does not extend anchor #"
                             + a.index() + " (size " + a.treeSize() + ", root "
-                            + a.root().toHex() + "): " + e.getMessage()
+                            + a.root().toHexDigits() + "): " + e.getMessage()
                             + "; local root at that size is "
-                            + log.rootAt(a.treeSize()).toHex());
+                            + log.rootAt(a.treeSize()).toHexDigits());
         }
         return size == a.treeSize() ? Optional.of(new Outcome.UpToDate(latest)) : Optional.empty();
     }

@@ -1,6 +1,6 @@
 package org.fhirledger.anchor;
 
-import org.fhirledger.merkle.Hash;
+import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.merkle.Rfc6962;
 
 /**
@@ -35,7 +35,7 @@ public sealed interface LedgerEvent permits RecordAppended, AccessAppended {
     byte[] leafBytes();
 
     /** RFC 6962 leaf hash of {@link #leafBytes()}. */
-    default Hash leafHash() {
+    default Bytes32 leafHash() {
         return Rfc6962.leafHash(leafBytes());
     }
 }

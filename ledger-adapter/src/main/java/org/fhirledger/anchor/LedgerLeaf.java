@@ -3,8 +3,7 @@ package org.fhirledger.anchor;
 import java.nio.ByteBuffer;
 import java.util.HexFormat;
 import java.util.Locale;
-import org.fhirledger.ledger.Bytes32;
-import org.fhirledger.merkle.Hash;
+import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.merkle.Rfc6962;
 
 /**
@@ -97,7 +96,7 @@ public final class LedgerLeaf {
     }
 
     /** RFC 6962 leaf hash of entry bytes. */
-    public static Hash leafHash(byte[] entryBytes) {
+    public static Bytes32 leafHash(byte[] entryBytes) {
         return Rfc6962.leafHash(entryBytes);
     }
 

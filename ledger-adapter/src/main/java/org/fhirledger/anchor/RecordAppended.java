@@ -2,7 +2,7 @@ package org.fhirledger.anchor;
 
 import java.util.Arrays;
 import java.util.Objects;
-import org.fhirledger.ledger.Bytes32;
+import org.fhirledger.bytes.Bytes32;
 
 /** A {@code RecordAppended} event: one resource version on the record ledger. */
 public record RecordAppended(

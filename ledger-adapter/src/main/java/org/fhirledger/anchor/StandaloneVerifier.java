@@ -2,8 +2,7 @@ package org.fhirledger.anchor;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.fhirledger.ledger.Bytes32;
-import org.fhirledger.merkle.Hash;
+import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.merkle.ProofVerifier;
 import org.fhirledger.merkle.VerificationException;
 import org.fhirledger.record.CanonicalResource;
@@ -59,15 +58,15 @@ public final class StandaloneVerifier {
                     "the answer names public chain " + answer.get("publicChainId") + ", checking against "
                             + chain.chainId()));
         }
-        Hash leaf = LedgerLeaf.leafHash(answer.leafBytes());
+        Bytes32 leaf = LedgerLeaf.leafHash(answer.leafBytes());
         if (answer.has("leafHash")) {
             boolean same = leaf.equals(answer.hash("leafHash"));
             checks.add(new Check(
                     "leaf",
                     same,
                     same
-                            ? "leaf hash " + leaf.toHex() + " rebuilt from the entry fields"
-                            : "the entry fields hash to " + leaf.toHex() + ", the answer claims "
+                            ? "leaf hash " + leaf.toHexDigits() + " rebuilt from the entry fields"
+                            : "the entry fields hash to " + leaf.toHexDigits() + ", the answer claims "
                                     + answer.get("leafHash")));
         }
         long treeSize = answer.number("treeSize");
@@ -92,7 +91,7 @@ public final class StandaloneVerifier {
                 "anchor",
                 true,
                 "anchor #" + index + " on chain " + chain.chainId() + ": tree size " + treeSize + ", root "
-                        + anchor.root().toHex() + " (read from " + chain.registryAddress() + ")"));
+                        + anchor.root().toHexDigits() + " (read from " + chain.registryAddress() + ")"));
         try {
             ProofVerifier.verifyInclusion(
                     leaf, answer.number("leafIndex"), treeSize, answer.inclusionProof(), anchor.root());

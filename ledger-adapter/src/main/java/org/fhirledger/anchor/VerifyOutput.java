@@ -8,8 +8,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.fhirledger.ledger.Bytes32;
-import org.fhirledger.merkle.Hash;
+import org.fhirledger.bytes.Bytes32;
 
 /**
  * The fields of a {@code $verify} answer (a FHIR Parameters resource) that a verifier needs, read with Jackson
@@ -21,9 +20,9 @@ public final class VerifyOutput {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Map<String, String> values;
-    private final List<Hash> proof;
+    private final List<Bytes32> proof;
 
-    private VerifyOutput(Map<String, String> values, List<Hash> proof) {
+    private VerifyOutput(Map<String, String> values, List<Bytes32> proof) {
         this.values = values;
         this.proof = proof;
     }
@@ -39,12 +38,12 @@ public final class VerifyOutput {
             throw new IllegalArgumentException("not a FHIR Parameters resource (the output of $verify)");
         }
         Map<String, String> values = new LinkedHashMap<>();
-        List<Hash> proof = new ArrayList<>();
+        List<Bytes32> proof = new ArrayList<>();
         for (JsonNode p : root.path("parameter")) {
             String name = p.path("name").asText();
             if (name.equals("inclusionProof")) {
                 for (JsonNode part : p.path("part")) {
-                    if (part.path("name").asText().equals("hash")) proof.add(Hash.fromHex(strip(text(part))));
+                    if (part.path("name").asText().equals("hash")) proof.add(Bytes32.fromHex(strip(text(part))));
                 }
                 continue;
             }
@@ -89,15 +88,15 @@ public final class VerifyOutput {
         return Bytes32.fromHex(get(name));
     }
 
-    public Hash hash(String name) {
-        return Hash.fromHex(strip(get(name)));
+    public Bytes32 hash(String name) {
+        return Bytes32.fromHex(strip(get(name)));
     }
 
     public byte[] bytes(String name) {
         return HexFormat.of().parseHex(strip(get(name)));
     }
 
-    public List<Hash> inclusionProof() {
+    public List<Bytes32> inclusionProof() {
         return proof;
     }
 

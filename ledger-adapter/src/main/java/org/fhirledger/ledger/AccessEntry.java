@@ -1,6 +1,7 @@
 package org.fhirledger.ledger;
 
 import java.util.Objects;
+import org.fhirledger.bytes.Bytes32;
 
 /**
  * One access (allowed or denied) for the access ledger; {@code auditHash} is the hash of the FHIR AuditEvent.

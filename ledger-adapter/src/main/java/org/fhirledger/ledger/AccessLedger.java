@@ -3,6 +3,7 @@ package org.fhirledger.ledger;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.fhirledger.bytes.Bytes32;
 
 /**
  * Access entries (AccessLedger contract): who looked at which patient's compartment, keyed by the hash of the

@@ -2,6 +2,7 @@ package org.fhirledger.ledger;
 
 import java.math.BigInteger;
 import java.time.Instant;
+import org.fhirledger.bytes.Bytes32;
 
 /** Patients' consent to grantees (ConsentRegistry contract). */
 public interface ConsentLedger extends LedgerStatus {

@@ -2,6 +2,7 @@ package org.fhirledger.ledger;
 
 import java.util.Optional;
 import java.util.Set;
+import org.fhirledger.bytes.Bytes32;
 
 /** Roles and pseudonymous identities of accounts (AccessRegistry contract). */
 public interface DirectoryLedger extends LedgerStatus {

@@ -2,6 +2,7 @@ package org.fhirledger.ledger;
 
 import java.util.Arrays;
 import java.util.Objects;
+import org.fhirledger.bytes.Bytes32;
 
 /**
  * One resource version for the record ledger. {@code patient} is {@link Bytes32#ZERO} for resources outside

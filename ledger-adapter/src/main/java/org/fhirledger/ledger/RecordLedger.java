@@ -3,6 +3,7 @@ package org.fhirledger.ledger;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.fhirledger.bytes.Bytes32;
 
 /**
  * Record entries (RecordLedger contract): one per resource version, the content hash and CID of what was stored.

@@ -1,6 +1,7 @@
 package org.fhirledger.merkle;
 
 import java.util.List;
+import org.fhirledger.bytes.Bytes32;
 
 /**
  * Storage port of a {@link MerkleLog}: the hashes of all perfect subtrees ("level arrays").
@@ -20,7 +21,7 @@ public interface HashStore {
      *
      * @throws IllegalArgumentException if that node is not stored
      */
-    Hash node(int level, long index);
+    Bytes32 node(int level, long index);
 
     /**
      * Stores a batch atomically (one database transaction in a persistent store): the new leaves, in order,

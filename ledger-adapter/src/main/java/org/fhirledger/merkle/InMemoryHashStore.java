@@ -3,6 +3,7 @@ package org.fhirledger.merkle;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.fhirledger.bytes.Bytes32;
 
 /**
  * {@link HashStore} in memory: per level, hashes packed back to back in fixed-size chunks, so a million
@@ -25,15 +26,15 @@ public final class InMemoryHashStore implements HashStore {
     }
 
     @Override
-    public Hash node(int level, long index) {
+    public Bytes32 node(int level, long index) {
         if (index < 0 || index >= count(level)) {
             throw new IllegalArgumentException(
                     "no node at level " + level + " index " + index + " (level holds " + count(level) + ")");
         }
         byte[] chunk = levels.get(level).get((int) (index >>> CHUNK_BITS));
-        byte[] out = new byte[Hash.SIZE];
-        System.arraycopy(chunk, (int) (index & (CHUNK_NODES - 1)) * Hash.SIZE, out, 0, Hash.SIZE);
-        return Hash.wrap(out);
+        byte[] out = new byte[Bytes32.SIZE];
+        System.arraycopy(chunk, (int) (index & (CHUNK_NODES - 1)) * Bytes32.SIZE, out, 0, Bytes32.SIZE);
+        return Bytes32.of(out);
     }
 
     @Override
@@ -59,7 +60,7 @@ public final class InMemoryHashStore implements HashStore {
         return level < counts.size() ? counts.get(level) : 0;
     }
 
-    private void put(int level, long index, Hash hash) {
+    private void put(int level, long index, Bytes32 hash) {
         while (levels.size() <= level) {
             levels.add(new ArrayList<>());
             counts.add(0L);
@@ -68,15 +69,15 @@ public final class InMemoryHashStore implements HashStore {
         int offset = (int) (index & (CHUNK_NODES - 1));
         if (offset == 0) {
             // Start small and double: most logs (and all upper levels) are far smaller than a chunk.
-            chunks.add(new byte[INITIAL_CHUNK_NODES * Hash.SIZE]);
+            chunks.add(new byte[INITIAL_CHUNK_NODES * Bytes32.SIZE]);
         }
         int last = chunks.size() - 1;
         byte[] chunk = chunks.get(last);
-        if (offset * Hash.SIZE == chunk.length) {
-            chunk = Arrays.copyOf(chunk, Math.min(2 * chunk.length, CHUNK_NODES * Hash.SIZE));
+        if (offset * Bytes32.SIZE == chunk.length) {
+            chunk = Arrays.copyOf(chunk, Math.min(2 * chunk.length, CHUNK_NODES * Bytes32.SIZE));
             chunks.set(last, chunk);
         }
-        System.arraycopy(hash.raw(), 0, chunk, offset * Hash.SIZE, Hash.SIZE);
+        hash.copyTo(chunk, offset * Bytes32.SIZE);
         counts.set(level, index + 1);
     }
 }

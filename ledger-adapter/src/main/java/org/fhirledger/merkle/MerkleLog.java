@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.fhirledger.bytes.Bytes32;
 
 /**
  * An append-only RFC 6962 Merkle log over a {@link HashStore} of perfect-subtree hashes.
@@ -22,7 +23,7 @@ public final class MerkleLog {
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
 
     /** frontier[k]: the rightmost perfect subtree of height k if bit k of size is set, else null. */
-    private final Hash[] frontier = new Hash[64];
+    private final Bytes32[] frontier = new Bytes32[64];
 
     private long size;
 
@@ -61,7 +62,7 @@ public final class MerkleLog {
     }
 
     /** Appends a leaf hash already computed with {@link Rfc6962#leafHash(byte[])}; returns its index. */
-    public long appendLeafHash(Hash leafHash) {
+    public long appendLeafHash(Bytes32 leafHash) {
         return appendLeafHashes(List.of(leafHash));
     }
 
@@ -69,7 +70,7 @@ public final class MerkleLog {
      * Appends leaf hashes in order as one atomic store write; returns the index of the first.
      * If the store write fails the log is unchanged.
      */
-    public long appendLeafHashes(List<Hash> leafHashes) {
+    public long appendLeafHashes(List<Bytes32> leafHashes) {
         lock.writeLock().lock();
         try {
             for (int i = 0; i < leafHashes.size(); i++) {
@@ -78,11 +79,11 @@ public final class MerkleLog {
                 }
             }
             long first = size;
-            Hash[] saved = frontier.clone();
+            Bytes32[] saved = frontier.clone();
             try {
                 List<StoredNode> batch = new ArrayList<>(2 * leafHashes.size() + 1);
                 long n = size;
-                for (Hash leaf : leafHashes) {
+                for (Bytes32 leaf : leafHashes) {
                     n = push(n, leaf, batch);
                 }
                 store.append(batch);
@@ -99,9 +100,9 @@ public final class MerkleLog {
     }
 
     /** Binary-counter carry: leaf n merges with the pending subtrees it completes. Returns the new size. */
-    private long push(long n, Hash leaf, List<StoredNode> out) {
+    private long push(long n, Bytes32 leaf, List<StoredNode> out) {
         out.add(new StoredNode(0, n, leaf));
-        Hash carry = leaf;
+        Bytes32 carry = leaf;
         int k = 0;
         while ((n >>> k & 1) != 0) {
             carry = Rfc6962.nodeHash(frontier[k], carry);
@@ -114,7 +115,7 @@ public final class MerkleLog {
     }
 
     /** The leaf hash at {@code index}. */
-    public Hash leafHash(long index) {
+    public Bytes32 leafHash(long index) {
         lock.readLock().lock();
         try {
             if (index < 0 || index >= size) {
@@ -127,10 +128,10 @@ public final class MerkleLog {
     }
 
     /** Root of the whole log (empty-tree hash when empty); O(log n) hashing, no store reads. */
-    public Hash root() {
+    public Bytes32 root() {
         lock.readLock().lock();
         try {
-            Hash acc = null;
+            Bytes32 acc = null;
             for (int k = 0; k < 63; k++) {
                 if (frontier[k] != null) {
                     acc = acc == null ? frontier[k] : Rfc6962.nodeHash(frontier[k], acc);
@@ -143,7 +144,7 @@ public final class MerkleLog {
     }
 
     /** MTH of the first {@code treeSize} leaves, 0 ≤ treeSize ≤ size(). */
-    public Hash rootAt(long treeSize) {
+    public Bytes32 rootAt(long treeSize) {
         lock.readLock().lock();
         try {
             checkSize(treeSize, "tree size");
@@ -162,7 +163,7 @@ public final class MerkleLog {
                 throw new ProofException("leaf index " + leafIndex + " not in tree of size " + treeSize);
             }
             // Descend from the root to the leaf collecting siblings, then reverse to leaf-to-root order.
-            List<Hash> path = new ArrayList<>();
+            List<Bytes32> path = new ArrayList<>();
             long lo = 0;
             long hi = treeSize;
             while (hi - lo > 1) {
@@ -193,7 +194,7 @@ public final class MerkleLog {
             if (fromSize < 0 || fromSize > toSize) {
                 throw new ProofException("first tree size " + fromSize + " must be in [0, " + toSize + "]");
             }
-            List<Hash> proof = new ArrayList<>();
+            List<Bytes32> proof = new ArrayList<>();
             if (fromSize == 0 || fromSize == toSize) {
                 return new ConsistencyProof(fromSize, toSize, proof);
             }
@@ -227,15 +228,15 @@ public final class MerkleLog {
      * MTH(D[lo:hi]) for a node of an RFC tree, whose {@code lo} is aligned to a power of two ≥ hi - lo:
      * the binary decomposition of hi - lo gives aligned perfect subtrees, all stored, folded right to left.
      */
-    private Hash rangeHash(long lo, long hi) {
+    private Bytes32 rangeHash(long lo, long hi) {
         long width = hi - lo;
-        Hash acc = null;
+        Bytes32 acc = null;
         long end = hi;
         // Walk the decomposition from the smallest (rightmost) subtree leftwards.
         for (int k = 0; k < 63 && end > lo; k++) {
             if ((width >>> k & 1) != 0) {
                 long start = end - (1L << k);
-                Hash sub = store.node(k, start >>> k);
+                Bytes32 sub = store.node(k, start >>> k);
                 acc = acc == null ? sub : Rfc6962.nodeHash(sub, acc);
                 end = start;
             }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
+import org.fhirledger.bytes.Bytes32;
 
 /**
  * JSON form of proofs for the {@code $verify} API, in the shape of Sigstore Rekor's inclusion proof:
@@ -30,10 +31,10 @@ public final class ProofCodec {
     }
 
     /** An inclusion proof with the root of the tree it is for. */
-    public record RootedInclusionProof(InclusionProof proof, Hash rootHash) {}
+    public record RootedInclusionProof(InclusionProof proof, Bytes32 rootHash) {}
 
     /** A consistency proof with the roots of both trees. */
-    public record RootedConsistencyProof(ConsistencyProof proof, Hash firstRootHash, Hash rootHash) {}
+    public record RootedConsistencyProof(ConsistencyProof proof, Bytes32 firstRootHash, Bytes32 rootHash) {}
 
     // Duplicate keys and trailing content are rejected: ambiguous input must not be resolved silently.
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -45,7 +46,7 @@ public final class ProofCodec {
 
     private ProofCodec() {}
 
-    public static String toJson(InclusionProof proof, Hash rootHash, Encoding encoding) {
+    public static String toJson(InclusionProof proof, Bytes32 rootHash, Encoding encoding) {
         ObjectNode o = JSON.createObjectNode();
         o.put("logIndex", proof.leafIndex());
         o.put("treeSize", proof.treeSize());
@@ -54,7 +55,7 @@ public final class ProofCodec {
         return o.toString();
     }
 
-    public static String toJson(ConsistencyProof proof, Hash firstRootHash, Hash rootHash, Encoding encoding) {
+    public static String toJson(ConsistencyProof proof, Bytes32 firstRootHash, Bytes32 rootHash, Encoding encoding) {
         ObjectNode o = JSON.createObjectNode();
         o.put("firstSize", proof.fromSize());
         o.put("treeSize", proof.toSize());
@@ -68,7 +69,7 @@ public final class ProofCodec {
         JsonNode o = parseObject(json, INCLUSION_FIELDS);
         long index = nonNegativeLong(o, "logIndex");
         long size = nonNegativeLong(o, "treeSize");
-        Hash root = decode(o.get("rootHash"), "rootHash", encoding);
+        Bytes32 root = decode(o.get("rootHash"), "rootHash", encoding);
         return new RootedInclusionProof(new InclusionProof(index, size, hashes(o, encoding)), root);
     }
 
@@ -76,8 +77,8 @@ public final class ProofCodec {
         JsonNode o = parseObject(json, CONSISTENCY_FIELDS);
         long first = nonNegativeLong(o, "firstSize");
         long size = nonNegativeLong(o, "treeSize");
-        Hash firstRoot = decode(o.get("firstRootHash"), "firstRootHash", encoding);
-        Hash root = decode(o.get("rootHash"), "rootHash", encoding);
+        Bytes32 firstRoot = decode(o.get("firstRootHash"), "firstRootHash", encoding);
+        Bytes32 root = decode(o.get("rootHash"), "rootHash", encoding);
         return new RootedConsistencyProof(new ConsistencyProof(first, size, hashes(o, encoding)), firstRoot, root);
     }
 
@@ -113,35 +114,35 @@ public final class ProofCodec {
         return v.asLong();
     }
 
-    private static List<Hash> hashes(JsonNode o, Encoding encoding) {
+    private static List<Bytes32> hashes(JsonNode o, Encoding encoding) {
         JsonNode a = o.get("hashes");
         if (!a.isArray()) {
             throw new ProofFormatException("\"hashes\" must be an array");
         }
-        List<Hash> out = new ArrayList<>(a.size());
+        List<Bytes32> out = new ArrayList<>(a.size());
         for (int i = 0; i < a.size(); i++) {
             out.add(decode(a.get(i), "hashes[" + i + "]", encoding));
         }
         return out;
     }
 
-    private static Hash decode(JsonNode v, String field, Encoding encoding) {
+    private static Bytes32 decode(JsonNode v, String field, Encoding encoding) {
         if (!v.isTextual()) {
             throw new ProofFormatException("\"" + field + "\" must be a string");
         }
         try {
-            return encoding == Encoding.HEX ? Hash.fromHex(v.asText()) : Hash.fromBase64(v.asText());
+            return encoding == Encoding.HEX ? Bytes32.fromHex(v.asText()) : Bytes32.fromBase64(v.asText());
         } catch (IllegalArgumentException e) {
             throw new ProofFormatException(
                     "\"" + field + "\" is not a " + encoding + " SHA-256 hash: " + e.getMessage(), e);
         }
     }
 
-    private static String encode(Hash h, Encoding encoding) {
-        return encoding == Encoding.HEX ? h.toHex() : h.toBase64();
+    private static String encode(Bytes32 h, Encoding encoding) {
+        return encoding == Encoding.HEX ? h.toHexDigits() : h.toBase64();
     }
 
-    private static ArrayNode hashArray(List<Hash> hashes, Encoding encoding) {
+    private static ArrayNode hashArray(List<Bytes32> hashes, Encoding encoding) {
         ArrayNode a = JSON.createArrayNode();
         hashes.forEach(h -> a.add(encode(h, encoding)));
         return a;

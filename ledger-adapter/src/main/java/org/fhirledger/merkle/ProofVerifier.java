@@ -2,6 +2,7 @@ package org.fhirledger.merkle;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.fhirledger.bytes.Bytes32;
 
 /**
  * Verifies inclusion and consistency proofs with the RFC 9162 §2.1.3.2 and §2.1.4.2 algorithms.
@@ -15,18 +16,20 @@ public final class ProofVerifier {
     private ProofVerifier() {}
 
     /** Verifies that {@code leafHash} is the leaf at {@code proof.leafIndex()} of the tree with {@code root}. */
-    public static void verifyInclusion(Hash leafHash, InclusionProof proof, Hash root) throws VerificationException {
+    public static void verifyInclusion(Bytes32 leafHash, InclusionProof proof, Bytes32 root)
+            throws VerificationException {
         verifyInclusion(leafHash, proof.leafIndex(), proof.treeSize(), proof.hashes(), root);
     }
 
     /** RFC 9162 §2.1.3.2. Throws with the reason if the proof does not verify. */
-    public static void verifyInclusion(Hash leafHash, long leafIndex, long treeSize, List<Hash> proof, Hash root)
+    public static void verifyInclusion(
+            Bytes32 leafHash, long leafIndex, long treeSize, List<Bytes32> proof, Bytes32 root)
             throws VerificationException {
         requireNonNull(root, "root");
-        Hash computed = rootFromInclusionProof(leafHash, leafIndex, treeSize, proof);
+        Bytes32 computed = rootFromInclusionProof(leafHash, leafIndex, treeSize, proof);
         if (!computed.equals(root)) {
             throw new VerificationException("inclusion proof for leaf " + leafIndex + " in tree of size " + treeSize
-                    + " leads to root " + computed + ", expected " + root);
+                    + " leads to root " + computed.toHexDigits() + ", expected " + root.toHexDigits());
         }
     }
 
@@ -34,7 +37,7 @@ public final class ProofVerifier {
      * The root implied by an inclusion proof, after checking its shape (index &lt; size, exact number of
      * hashes). Useful to look the root up in an anchor rather than compare with a known one.
      */
-    public static Hash rootFromInclusionProof(Hash leafHash, long leafIndex, long treeSize, List<Hash> proof)
+    public static Bytes32 rootFromInclusionProof(Bytes32 leafHash, long leafIndex, long treeSize, List<Bytes32> proof)
             throws VerificationException {
         requireNonNull(leafHash, "leaf hash");
         requireElements(proof);
@@ -43,14 +46,14 @@ public final class ProofVerifier {
         }
         long fn = leafIndex;
         long sn = treeSize - 1;
-        Hash r = leafHash;
+        Bytes32 r = leafHash;
         for (int i = 0; i < proof.size(); i++) {
             if (sn == 0) {
                 throw new VerificationException("inclusion proof too long: " + proof.size()
                         + " hashes, the path of leaf " + leafIndex + " in a tree of size " + treeSize
                         + " has only " + i);
             }
-            Hash p = proof.get(i);
+            Bytes32 p = proof.get(i);
             if ((fn & 1) == 1 || fn == sn) {
                 r = Rfc6962.nodeHash(p, r);
                 // On the right border the node has no right sibling: skip the levels where it is promoted.
@@ -72,7 +75,8 @@ public final class ProofVerifier {
     }
 
     /** Verifies that the tree with {@code root2} extends the tree with {@code root1}. */
-    public static void verifyConsistency(ConsistencyProof proof, Hash root1, Hash root2) throws VerificationException {
+    public static void verifyConsistency(ConsistencyProof proof, Bytes32 root1, Bytes32 root2)
+            throws VerificationException {
         verifyConsistency(proof.fromSize(), proof.toSize(), root1, root2, proof.hashes());
     }
 
@@ -80,7 +84,7 @@ public final class ProofVerifier {
      * RFC 9162 §2.1.4.2, plus the cases the RFC leaves out: equal sizes (empty proof, equal roots) and an empty
      * first tree (empty proof, root1 must be the empty-tree hash). Throws with the reason if it does not verify.
      */
-    public static void verifyConsistency(long size1, long size2, Hash root1, Hash root2, List<Hash> proof)
+    public static void verifyConsistency(long size1, long size2, Bytes32 root1, Bytes32 root2, List<Bytes32> proof)
             throws VerificationException {
         requireNonNull(root1, "first root");
         requireNonNull(root2, "second root");
@@ -97,8 +101,8 @@ public final class ProofVerifier {
                         "consistency proof between equal sizes must be empty, got " + proof.size() + " hashes");
             }
             if (!root1.equals(root2)) {
-                throw new VerificationException(
-                        "trees of equal size " + size1 + " have different roots " + root1 + " and " + root2);
+                throw new VerificationException("trees of equal size " + size1 + " have different roots "
+                        + root1.toHexDigits() + " and " + root2.toHexDigits());
             }
             return;
         }
@@ -115,7 +119,7 @@ public final class ProofVerifier {
         if (proof.isEmpty()) {
             throw new VerificationException("empty consistency proof from size " + size1 + " to " + size2);
         }
-        List<Hash> path = proof;
+        List<Bytes32> path = proof;
         if (Long.bitCount(size1) == 1) {
             // The old tree is a complete subtree of the new one; the RFC proof omits its root.
             path = new ArrayList<>(proof.size() + 1);
@@ -128,14 +132,14 @@ public final class ProofVerifier {
             fn >>>= 1;
             sn >>>= 1;
         }
-        Hash fr = path.get(0);
-        Hash sr = path.get(0);
+        Bytes32 fr = path.get(0);
+        Bytes32 sr = path.get(0);
         for (int i = 1; i < path.size(); i++) {
             if (sn == 0) {
                 throw new VerificationException("consistency proof from size " + size1 + " to " + size2 + " too long: "
                         + proof.size() + " hashes");
             }
-            Hash c = path.get(i);
+            Bytes32 c = path.get(i);
             if ((fn & 1) == 1 || fn == sn) {
                 fr = Rfc6962.nodeHash(c, fr);
                 sr = Rfc6962.nodeHash(c, sr);
@@ -161,13 +165,13 @@ public final class ProofVerifier {
         }
     }
 
-    private static void requireNonNull(Hash h, String what) throws VerificationException {
+    private static void requireNonNull(Bytes32 h, String what) throws VerificationException {
         if (h == null) {
             throw new VerificationException(what + " is missing");
         }
     }
 
-    private static void requireElements(List<Hash> proof) throws VerificationException {
+    private static void requireElements(List<Bytes32> proof) throws VerificationException {
         if (proof == null) {
             throw new VerificationException("proof is missing");
         }

@@ -19,7 +19,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import org.fhirledger.ledger.Bytes32;
+import org.fhirledger.bytes.Bytes32;
 
 /**
  * The canonical form of a FHIR resource version whose SHA-256 goes on the record ledger, and that anyone holding

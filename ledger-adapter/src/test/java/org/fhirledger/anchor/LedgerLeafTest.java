@@ -9,8 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.InputStream;
 import java.util.HexFormat;
 import java.util.stream.Stream;
-import org.fhirledger.ledger.Bytes32;
-import org.fhirledger.merkle.Hash;
+import org.fhirledger.bytes.Bytes32;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -81,13 +80,13 @@ class LedgerLeafTest {
         byte[] bytes = encode(c.get("lane").asText(), c.get("fields"));
         assertThat(HexFormat.of().formatHex(bytes)).isEqualTo(c.get("entryHex").asText());
         assertThat(LedgerLeaf.leafHash(bytes))
-                .isEqualTo(Hash.fromHex(c.get("leafHash").asText()));
+                .isEqualTo(Bytes32.fromHex(c.get("leafHash").asText()));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("negatives")
     void aMutatedFieldGivesAnotherLeaf(String name, String lane, JsonNode fields, String mustNotEqual) {
-        assertThat(LedgerLeaf.leafHash(encode(lane, fields))).isNotEqualTo(Hash.fromHex(mustNotEqual));
+        assertThat(LedgerLeaf.leafHash(encode(lane, fields))).isNotEqualTo(Bytes32.fromHex(mustNotEqual));
     }
 
     @Test

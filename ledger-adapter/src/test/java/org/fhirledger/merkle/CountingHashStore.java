@@ -1,6 +1,7 @@
 package org.fhirledger.merkle;
 
 import java.util.List;
+import org.fhirledger.bytes.Bytes32;
 
 /** Test decorator: counts reads, and can be told to fail the next append (a crashed database write). */
 final class CountingHashStore implements HashStore {
@@ -20,7 +21,7 @@ final class CountingHashStore implements HashStore {
     }
 
     @Override
-    public Hash node(int level, long index) {
+    public Bytes32 node(int level, long index) {
         reads++;
         return delegate.node(level, index);
     }

@@ -2,6 +2,7 @@ package org.fhirledger.merkle;
 
 import java.util.Arrays;
 import java.util.Random;
+import org.fhirledger.bytes.Bytes32;
 
 /**
  * Manual benchmark, not a test: appends N leaves (default 1,000,000), then times proof generation and
@@ -45,9 +46,9 @@ public final class MerkleBenchmark {
                 long size = 1 + rnd.nextInt(n);
                 long index = rnd.nextInt((int) size);
                 long size1 = 1 + rnd.nextInt((int) size);
-                Hash leaf = log.leafHash(index);
-                Hash root = log.rootAt(size);
-                Hash root1 = log.rootAt(size1);
+                Bytes32 leaf = log.leafHash(index);
+                Bytes32 root = log.rootAt(size);
+                Bytes32 root1 = log.rootAt(size1);
 
                 long a = System.nanoTime();
                 InclusionProof inc = log.inclusionProof(index, size);

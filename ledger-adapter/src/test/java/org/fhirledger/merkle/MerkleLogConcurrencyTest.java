@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.fhirledger.bytes.Bytes32;
 import org.junit.jupiter.api.Test;
 
 /** Proofs requested while another thread appends are always for a consistent snapshot and verify. */
@@ -18,7 +19,7 @@ class MerkleLogConcurrencyTest {
     void readersSeeConsistentTreesWhileAWriterAppends() throws Exception {
         MerkleLog log = MerkleLog.inMemory();
         Random seed = new Random(5);
-        List<Hash> leaves = new ArrayList<>();
+        List<Bytes32> leaves = new ArrayList<>();
         for (int i = 0; i < 20_000; i++) {
             leaves.add(ProofMutations.randomHash(seed));
         }

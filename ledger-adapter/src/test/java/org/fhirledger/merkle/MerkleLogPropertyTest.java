@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.TreeSet;
+import org.fhirledger.bytes.Bytes32;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -21,9 +22,9 @@ class MerkleLogPropertyTest {
     private static final int MAX = 1000;
     private static final long SEED = 0x6962_9162L;
 
-    private static List<Hash> leaves;
+    private static List<Bytes32> leaves;
     /** refRoots[n] = MTH of the first n leaves, from the reference. */
-    private static Hash[] refRoots;
+    private static Bytes32[] refRoots;
 
     private static MerkleLog log;
 
@@ -37,7 +38,7 @@ class MerkleLogPropertyTest {
             entries.add(e);
         }
         leaves = ReferenceTree.leafHashes(entries);
-        refRoots = new Hash[MAX + 1];
+        refRoots = new Bytes32[MAX + 1];
         log = MerkleLog.inMemory();
         refRoots[0] = ReferenceTree.mth(List.of());
         for (int n = 1; n <= MAX; n++) {
@@ -71,7 +72,7 @@ class MerkleLogPropertyTest {
         for (int n = 1; n <= MAX; n++) {
             for (long i : sampleIndices(n, rnd)) {
                 InclusionProof proof = log.inclusionProof(i, n);
-                List<Hash> expected = ReferenceTree.path((int) i, leaves.subList(0, n));
+                List<Bytes32> expected = ReferenceTree.path((int) i, leaves.subList(0, n));
                 assertThat(proof.hashes()).as("PATH(%d, D[%d])", i, n).isEqualTo(expected);
                 assertThat(proof.leafIndex()).isEqualTo(i);
                 assertThat(proof.treeSize()).isEqualTo(n);
@@ -88,7 +89,7 @@ class MerkleLogPropertyTest {
         for (int n = 1; n <= MAX; n++) {
             for (long m : sampleFirstSizes(n, rnd)) {
                 ConsistencyProof proof = log.consistencyProof(m, n);
-                List<Hash> expected = m == 0 ? List.of() : ReferenceTree.proof((int) m, leaves.subList(0, n));
+                List<Bytes32> expected = m == 0 ? List.of() : ReferenceTree.proof((int) m, leaves.subList(0, n));
                 assertThat(proof.hashes()).as("PROOF(%d, D[%d])", m, n).isEqualTo(expected);
                 ProofVerifier.verifyConsistency(proof, refRoots[(int) m], refRoots[n]);
             }
@@ -161,7 +162,7 @@ class MerkleLogPropertyTest {
         assertThat(batched.rootAt(500)).isEqualTo(refRoots[500]);
     }
 
-    private Hash rootOrNull(long size) {
+    private Bytes32 rootOrNull(long size) {
         return size >= 0 && size <= MAX ? refRoots[(int) size] : null;
     }
 

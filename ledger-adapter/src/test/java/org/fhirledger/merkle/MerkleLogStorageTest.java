@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.fhirledger.bytes.Bytes32;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -15,7 +16,7 @@ class MerkleLogStorageTest {
     /** More than two in-memory chunks (2^15 hashes each) at level 0. */
     private static final int N = 70_000;
 
-    private static List<Hash> leaves;
+    private static List<Bytes32> leaves;
 
     @BeforeAll
     static void leaves() {
@@ -57,7 +58,7 @@ class MerkleLogStorageTest {
         MerkleLog log = MerkleLog.inMemory();
         log.appendLeafHashes(leaves);
         for (int size : new int[] {32_767, 32_768, 32_769, 65_535, 65_536, 65_537, N}) {
-            Hash ref = ReferenceTree.mth(leaves.subList(0, size));
+            Bytes32 ref = ReferenceTree.mth(leaves.subList(0, size));
             assertThat(log.rootAt(size)).as("root of %d", size).isEqualTo(ref);
             for (int index : new int[] {0, 32_767, 32_768, size - 1}) {
                 if (index < size) {
@@ -91,7 +92,7 @@ class MerkleLogStorageTest {
         CountingHashStore store = new CountingHashStore(new InMemoryHashStore());
         MerkleLog log = new MerkleLog(store);
         log.appendLeafHashes(leaves.subList(0, 7));
-        Hash rootBefore = log.root();
+        Bytes32 rootBefore = log.root();
         store.failNextAppend = true;
         assertThatThrownBy(() -> log.appendLeafHashes(leaves.subList(7, 12))).isInstanceOf(IllegalStateException.class);
         assertThat(log.size()).isEqualTo(7);
@@ -106,7 +107,7 @@ class MerkleLogStorageTest {
     @Test
     void inMemoryStoreRejectsOutOfOrderBatchesWithoutPartialWrites() {
         InMemoryHashStore store = new InMemoryHashStore();
-        Hash h = leaves.get(0);
+        Bytes32 h = leaves.get(0);
         store.append(List.of(new StoredNode(0, 0, h)));
         assertThatThrownBy(() -> store.append(List.of(new StoredNode(0, 1, h), new StoredNode(0, 3, h))))
                 .isInstanceOf(IllegalStateException.class)

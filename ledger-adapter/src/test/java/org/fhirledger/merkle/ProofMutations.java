@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.function.LongFunction;
+import org.fhirledger.bytes.Bytes32;
 
 /**
  * Derives invalid inputs from a valid proof, each of which a verifier must reject. Size mutations pair the
@@ -13,27 +14,27 @@ final class ProofMutations {
 
     private ProofMutations() {}
 
-    static Hash flipBit(Hash h, Random rnd) {
-        byte[] b = h.bytes();
-        int bit = rnd.nextInt(Hash.SIZE * 8);
+    static Bytes32 flipBit(Bytes32 h, Random rnd) {
+        byte[] b = h.toArray();
+        int bit = rnd.nextInt(Bytes32.SIZE * 8);
         b[bit / 8] ^= (byte) (1 << (bit % 8));
-        return Hash.of(b);
+        return Bytes32.of(b);
     }
 
-    static Hash randomHash(Random rnd) {
-        byte[] b = new byte[Hash.SIZE];
+    static Bytes32 randomHash(Random rnd) {
+        byte[] b = new byte[Bytes32.SIZE];
         rnd.nextBytes(b);
-        return Hash.of(b);
+        return Bytes32.of(b);
     }
 
-    private static List<Hash> replaced(List<Hash> l, int i, Hash h) {
-        List<Hash> out = new ArrayList<>(l);
+    private static List<Bytes32> replaced(List<Bytes32> l, int i, Bytes32 h) {
+        List<Bytes32> out = new ArrayList<>(l);
         out.set(i, h);
         return out;
     }
 
-    private static List<Hash> appended(List<Hash> l, Hash h) {
-        List<Hash> out = new ArrayList<>(l);
+    private static List<Bytes32> appended(List<Bytes32> l, Bytes32 h) {
+        List<Bytes32> out = new ArrayList<>(l);
         out.add(h);
         return out;
     }
@@ -41,9 +42,9 @@ final class ProofMutations {
     /**
      * @param rootOfSize true root for a tree size, or null where unknown
      */
-    static List<InclusionCase> inclusion(InclusionCase v, LongFunction<Hash> rootOfSize, Random rnd) {
+    static List<InclusionCase> inclusion(InclusionCase v, LongFunction<Bytes32> rootOfSize, Random rnd) {
         List<InclusionCase> out = new ArrayList<>();
-        List<Hash> p = v.hashes();
+        List<Bytes32> p = v.hashes();
         long i = v.leafIndex();
         long n = v.treeSize();
         for (int j = 0; j < p.size(); j++) {
@@ -65,11 +66,11 @@ final class ProofMutations {
         }
         out.add(v.with("index equals size", v.leafHash(), n, n, p, v.rootHash()));
         out.add(v.with("negative index", v.leafHash(), -1, n, p, v.rootHash()));
-        Hash smaller = n > 1 ? rootOfSize.apply(n - 1) : null;
+        Bytes32 smaller = n > 1 ? rootOfSize.apply(n - 1) : null;
         if (smaller != null) {
             out.add(v.with("wrong size (-1, with that size's root)", v.leafHash(), i, n - 1, p, smaller));
         }
-        Hash larger = rootOfSize.apply(n + 1);
+        Bytes32 larger = rootOfSize.apply(n + 1);
         if (larger != null) {
             out.add(v.with("wrong size (+1, with that size's root)", v.leafHash(), i, n + 1, p, larger));
         }
@@ -90,7 +91,7 @@ final class ProofMutations {
         out.add(v.with(
                 "trailing garbage (random hash)", v.leafHash(), i, n, appended(p, randomHash(rnd)), v.rootHash()));
         if (p.size() >= 2 && !p.get(0).equals(p.get(1))) {
-            List<Hash> swapped = new ArrayList<>(p);
+            List<Bytes32> swapped = new ArrayList<>(p);
             swapped.set(0, p.get(1));
             swapped.set(1, p.get(0));
             out.add(v.with("hashes[0] and hashes[1] swapped", v.leafHash(), i, n, swapped, v.rootHash()));
@@ -101,9 +102,9 @@ final class ProofMutations {
         return out;
     }
 
-    static List<ConsistencyCase> consistency(ConsistencyCase v, LongFunction<Hash> rootOfSize, Random rnd) {
+    static List<ConsistencyCase> consistency(ConsistencyCase v, LongFunction<Bytes32> rootOfSize, Random rnd) {
         List<ConsistencyCase> out = new ArrayList<>();
-        List<Hash> p = v.hashes();
+        List<Bytes32> p = v.hashes();
         long m = v.size1();
         long n = v.size2();
         for (int j = 0; j < p.size(); j++) {
@@ -128,7 +129,7 @@ final class ProofMutations {
         }
         // From the empty tree every tree is consistent, so size mutations there could yield valid inputs.
         if (m > 0) {
-            Hash r;
+            Bytes32 r;
             if (m > 1 && (r = rootOfSize.apply(m - 1)) != null) {
                 out.add(new ConsistencyCase("wrong size1 (-1, with that size's root)", m - 1, n, r, v.root2(), p));
             }
@@ -160,7 +161,7 @@ final class ProofMutations {
                 "trailing garbage (random hash)", m, n, v.root1(), v.root2(), appended(p, randomHash(rnd))));
         if (m > 0 && m < n && Long.bitCount(m) == 1) {
             // For a power-of-two size1 the RFC proof omits root1; sending it anyway is one hash too many.
-            List<Hash> withRoot1 = new ArrayList<>();
+            List<Bytes32> withRoot1 = new ArrayList<>();
             withRoot1.add(v.root1());
             withRoot1.addAll(p);
             out.add(new ConsistencyCase("first root prepended to proof", m, n, v.root1(), v.root2(), withRoot1));

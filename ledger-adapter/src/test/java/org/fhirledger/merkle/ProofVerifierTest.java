@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.fhirledger.bytes.Bytes32;
 import org.junit.jupiter.api.Test;
 
 /** The verifier's messages say which check failed; edge cases outside the RFC algorithms. */
@@ -16,9 +17,9 @@ class ProofVerifierTest {
     @Test
     void inclusionFailuresNameTheCheck() {
         InclusionProof p = LOG.inclusionProof(5, 8);
-        Hash leaf = LOG.leafHash(5);
-        Hash root = LOG.rootAt(8);
-        List<Hash> longer = new ArrayList<>(p.hashes());
+        Bytes32 leaf = LOG.leafHash(5);
+        Bytes32 root = LOG.rootAt(8);
+        List<Bytes32> longer = new ArrayList<>(p.hashes());
         longer.add(root);
         assertThatThrownBy(() -> ProofVerifier.verifyInclusion(leaf, 5, 8, longer, root))
                 .isInstanceOf(VerificationException.class)
@@ -47,8 +48,8 @@ class ProofVerifierTest {
     @Test
     void consistencyFailuresNameTheCheck() {
         ConsistencyProof p = LOG.consistencyProof(6, 8);
-        Hash r6 = LOG.rootAt(6);
-        Hash r8 = LOG.rootAt(8);
+        Bytes32 r6 = LOG.rootAt(6);
+        Bytes32 r8 = LOG.rootAt(8);
         assertThatThrownBy(() -> ProofVerifier.verifyConsistency(8, 6, r8, r6, p.hashes()))
                 .isInstanceOf(VerificationException.class)
                 .hasMessageContaining("larger than second");

@@ -4,6 +4,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
+import org.fhirledger.bytes.Bytes32;
 
 /**
  * Naive RFC 9162 §2.1 tree, straight from the definitions (MTH, PATH, PROOF, SUBPROOF) by recursion over the
@@ -30,10 +31,10 @@ final class ReferenceTree {
     }
 
     /** MTH({d}) = SHA-256(0x00 || d) for every entry. */
-    static List<Hash> leafHashes(List<byte[]> entries) {
-        List<Hash> out = new ArrayList<>();
+    static List<Bytes32> leafHashes(List<byte[]> entries) {
+        List<Bytes32> out = new ArrayList<>();
         for (byte[] d : entries) {
-            out.add(Hash.of(sha256(new byte[] {0x00}, d)));
+            out.add(Bytes32.of(sha256(new byte[] {0x00}, d)));
         }
         return out;
     }
@@ -48,10 +49,10 @@ final class ReferenceTree {
     }
 
     /** MTH(D[n]). */
-    static Hash mth(List<Hash> d) {
+    static Bytes32 mth(List<Bytes32> d) {
         int n = d.size();
         if (n == 0) {
-            return Hash.of(sha256());
+            return Bytes32.of(sha256());
         }
         if (n == 1) {
             return d.get(0);
@@ -61,9 +62,9 @@ final class ReferenceTree {
     }
 
     /** PATH(m, D[n]). */
-    static List<Hash> path(int m, List<Hash> d) {
+    static List<Bytes32> path(int m, List<Bytes32> d) {
         int n = d.size();
-        List<Hash> out = new ArrayList<>();
+        List<Bytes32> out = new ArrayList<>();
         if (n == 1) {
             return out;
         }
@@ -79,13 +80,13 @@ final class ReferenceTree {
     }
 
     /** PROOF(m, D[n]) = SUBPROOF(m, D[n], true), for 0 &lt; m &lt; n; empty for m == n. */
-    static List<Hash> proof(int m, List<Hash> d) {
+    static List<Bytes32> proof(int m, List<Bytes32> d) {
         return subproof(m, d, true);
     }
 
-    static List<Hash> subproof(int m, List<Hash> d, boolean b) {
+    static List<Bytes32> subproof(int m, List<Bytes32> d, boolean b) {
         int n = d.size();
-        List<Hash> out = new ArrayList<>();
+        List<Bytes32> out = new ArrayList<>();
         if (m == n) {
             if (!b) {
                 out.add(mth(d));
@@ -103,7 +104,7 @@ final class ReferenceTree {
         return out;
     }
 
-    private static Hash node(Hash l, Hash r) {
-        return Hash.of(sha256(new byte[] {0x01}, l.bytes(), r.bytes()));
+    private static Bytes32 node(Bytes32 l, Bytes32 r) {
+        return Bytes32.of(sha256(new byte[] {0x01}, l.toArray(), r.toArray()));
     }
 }

@@ -5,9 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Random;
 import org.bouncycastle.crypto.digests.SHA256Digest;
+import org.fhirledger.bytes.Bytes32;
 import org.junit.jupiter.api.Test;
 
-/** Hashing primitives against BouncyCastle's independent SHA-256, and the {@link Hash} value type. */
+/** Hashing primitives against BouncyCastle's independent SHA-256, and the {@link Bytes32} value type. */
 class Rfc6962Test {
 
     private static byte[] bcSha256(byte prefix, byte[]... parts) {
@@ -27,28 +28,28 @@ class Rfc6962Test {
         for (int len = 0; len < 200; len += 13) {
             byte[] d = new byte[len];
             rnd.nextBytes(d);
-            assertThat(Rfc6962.leafHash(d).bytes()).isEqualTo(bcSha256((byte) 0x00, d));
+            assertThat(Rfc6962.leafHash(d).toArray()).isEqualTo(bcSha256((byte) 0x00, d));
         }
-        Hash l = ProofMutations.randomHash(rnd);
-        Hash r = ProofMutations.randomHash(rnd);
-        assertThat(Rfc6962.nodeHash(l, r).bytes()).isEqualTo(bcSha256((byte) 0x01, l.bytes(), r.bytes()));
+        Bytes32 l = ProofMutations.randomHash(rnd);
+        Bytes32 r = ProofMutations.randomHash(rnd);
+        assertThat(Rfc6962.nodeHash(l, r).toArray()).isEqualTo(bcSha256((byte) 0x01, l.toArray(), r.toArray()));
         assertThat(Rfc6962.nodeHash(l, r)).isNotEqualTo(Rfc6962.nodeHash(r, l));
     }
 
     @Test
     void aLeafCannotImpersonateANode() {
         Random rnd = new Random(2);
-        Hash l = ProofMutations.randomHash(rnd);
-        Hash r = ProofMutations.randomHash(rnd);
+        Bytes32 l = ProofMutations.randomHash(rnd);
+        Bytes32 r = ProofMutations.randomHash(rnd);
         byte[] concatenated = new byte[64];
-        System.arraycopy(l.bytes(), 0, concatenated, 0, 32);
-        System.arraycopy(r.bytes(), 0, concatenated, 32, 32);
+        System.arraycopy(l.toArray(), 0, concatenated, 0, 32);
+        System.arraycopy(r.toArray(), 0, concatenated, 32, 32);
         assertThat(Rfc6962.leafHash(concatenated)).isNotEqualTo(Rfc6962.nodeHash(l, r));
     }
 
     @Test
     void emptyRootIsSha256OfNothing() {
-        assertThat(Rfc6962.emptyRoot().toHex())
+        assertThat(Rfc6962.emptyRoot().toHexDigits())
                 .isEqualTo("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     }
 
@@ -64,19 +65,19 @@ class Rfc6962Test {
 
     @Test
     void hashIsAnImmutableThirtyTwoByteValue() {
-        Hash h = Rfc6962.leafHash(new byte[] {1, 2, 3});
-        byte[] copy = h.bytes();
+        Bytes32 h = Rfc6962.leafHash(new byte[] {1, 2, 3});
+        byte[] copy = h.toArray();
         copy[0] ^= 1;
-        assertThat(h.bytes()).isNotEqualTo(copy);
-        assertThat(Hash.fromHex(h.toHex())).isEqualTo(h).hasSameHashCodeAs(h);
-        assertThat(Hash.fromHex(h.toHex().toUpperCase())).isEqualTo(h);
-        assertThat(Hash.fromBase64(h.toBase64())).isEqualTo(h);
-        assertThatThrownBy(() -> Hash.of(new byte[31]))
+        assertThat(h.toArray()).isNotEqualTo(copy);
+        assertThat(Bytes32.fromHex(h.toHexDigits())).isEqualTo(h).hasSameHashCodeAs(h);
+        assertThat(Bytes32.fromHex(h.toHexDigits().toUpperCase())).isEqualTo(h);
+        assertThat(Bytes32.fromBase64(h.toBase64())).isEqualTo(h);
+        assertThatThrownBy(() -> Bytes32.of(new byte[31]))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("32 bytes");
-        assertThatThrownBy(() -> Hash.fromHex(h.toHex() + "00")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> Hash.fromHex("zz" + h.toHex().substring(2)))
+        assertThatThrownBy(() -> Bytes32.fromHex(h.toHexDigits() + "00")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Bytes32.fromHex("zz" + h.toHexDigits().substring(2)))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> Hash.fromBase64("AAAA")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Bytes32.fromBase64("AAAA")).isInstanceOf(IllegalArgumentException.class);
     }
 }

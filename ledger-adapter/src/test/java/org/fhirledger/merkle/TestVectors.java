@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import org.fhirledger.bytes.Bytes32;
 
 /** Reads the JSON vector files under src/test/resources/merkle/. */
 final class TestVectors {
@@ -48,20 +49,20 @@ final class TestVectors {
         return log;
     }
 
-    static List<Hash> hashes(JsonNode array) {
-        List<Hash> out = new ArrayList<>();
-        array.forEach(h -> out.add(Hash.fromHex(h.asText())));
+    static List<Bytes32> hashes(JsonNode array) {
+        List<Bytes32> out = new ArrayList<>();
+        array.forEach(h -> out.add(Bytes32.fromHex(h.asText())));
         return out;
     }
 
     static InclusionCase inclusion(JsonNode c) {
         return new InclusionCase(
                 c.get("name").asText(),
-                Hash.fromHex(c.get("leafHash").asText()),
+                Bytes32.fromHex(c.get("leafHash").asText()),
                 c.get("leafIndex").asLong(),
                 c.get("treeSize").asLong(),
                 hashes(c.get("hashes")),
-                Hash.fromHex(c.get("rootHash").asText()));
+                Bytes32.fromHex(c.get("rootHash").asText()));
     }
 
     static ConsistencyCase consistency(JsonNode c) {
@@ -69,8 +70,8 @@ final class TestVectors {
                 c.get("name").asText(),
                 c.get("size1").asLong(),
                 c.get("size2").asLong(),
-                Hash.fromHex(c.get("root1").asText()),
-                Hash.fromHex(c.get("root2").asText()),
+                Bytes32.fromHex(c.get("root1").asText()),
+                Bytes32.fromHex(c.get("root2").asText()),
                 hashes(c.get("hashes")));
     }
 }

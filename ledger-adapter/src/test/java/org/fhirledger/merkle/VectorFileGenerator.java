@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
+import org.fhirledger.bytes.Bytes32;
 
 /**
  * Writes src/test/resources/merkle/rfc6962-8-leaves.json from the {@link ReferenceTree} only (never from
@@ -40,9 +41,9 @@ public final class VectorFileGenerator {
         HexFormat hex = HexFormat.of();
         List<byte[]> entries = new ArrayList<>();
         LEAVES_HEX.forEach(h -> entries.add(hex.parseHex(h)));
-        List<Hash> leaves = ReferenceTree.leafHashes(entries);
+        List<Bytes32> leaves = ReferenceTree.leafHashes(entries);
         int n = leaves.size();
-        Hash[] roots = new Hash[n + 1];
+        Bytes32[] roots = new Bytes32[n + 1];
         for (int s = 0; s <= n; s++) {
             roots[s] = ReferenceTree.mth(leaves.subList(0, s));
         }
@@ -65,7 +66,7 @@ public final class VectorFileGenerator {
         List<String> consistencyNegatives = new ArrayList<>();
         for (int size2 = 1; size2 <= n; size2++) {
             for (int size1 = 0; size1 <= size2; size1++) {
-                List<Hash> proof = size1 == 0 ? List.of() : ReferenceTree.proof(size1, leaves.subList(0, size2));
+                List<Bytes32> proof = size1 == 0 ? List.of() : ReferenceTree.proof(size1, leaves.subList(0, size2));
                 ConsistencyCase c = new ConsistencyCase("valid", size1, size2, roots[size1], roots[size2], proof);
                 consistency.add(json(c));
                 for (ConsistencyCase bad :
@@ -83,11 +84,11 @@ public final class VectorFileGenerator {
                 .append(JSON.<ArrayNode>valueToTree(LEAVES_HEX).toString())
                 .append(",\n");
         ArrayNode leafHashes = JSON.createArrayNode();
-        leaves.forEach(h -> leafHashes.add(h.toHex()));
+        leaves.forEach(h -> leafHashes.add(h.toHexDigits()));
         sb.append("  \"leafHashes\": ").append(leafHashes).append(",\n");
         ArrayNode rootArray = JSON.createArrayNode();
         for (int s = 0; s <= n; s++) {
-            rootArray.addObject().put("treeSize", s).put("rootHash", roots[s].toHex());
+            rootArray.addObject().put("treeSize", s).put("rootHash", roots[s].toHexDigits());
         }
         sb.append("  \"roots\": ").append(rootArray).append(",\n");
         appendList(sb, "inclusion", inclusion, false);
@@ -108,10 +109,10 @@ public final class VectorFileGenerator {
     private static String json(InclusionCase c) {
         ObjectNode o = JSON.createObjectNode();
         o.put("name", c.name());
-        o.put("leafHash", c.leafHash().toHex());
+        o.put("leafHash", c.leafHash().toHexDigits());
         o.put("leafIndex", c.leafIndex());
         o.put("treeSize", c.treeSize());
-        o.put("rootHash", c.rootHash().toHex());
+        o.put("rootHash", c.rootHash().toHexDigits());
         o.set("hashes", hexArray(c.hashes()));
         return o.toString();
     }
@@ -121,15 +122,15 @@ public final class VectorFileGenerator {
         o.put("name", c.name());
         o.put("size1", c.size1());
         o.put("size2", c.size2());
-        o.put("root1", c.root1().toHex());
-        o.put("root2", c.root2().toHex());
+        o.put("root1", c.root1().toHexDigits());
+        o.put("root2", c.root2().toHexDigits());
         o.set("hashes", hexArray(c.hashes()));
         return o.toString();
     }
 
-    private static ArrayNode hexArray(List<Hash> hashes) {
+    private static ArrayNode hexArray(List<Bytes32> hashes) {
         ArrayNode a = JSON.createArrayNode();
-        hashes.forEach(h -> a.add(h.toHex()));
+        hashes.forEach(h -> a.add(h.toHexDigits()));
         return a;
     }
 }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.fhirledger.bytes.Bytes32;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -28,14 +29,14 @@ class VectorFileTest {
     @Test
     void leafHashesAndRootsMatch() {
         List<byte[]> entries = TestVectors.entries(VECTORS);
-        List<Hash> leafHashes = TestVectors.hashes(VECTORS.get("leafHashes"));
+        List<Bytes32> leafHashes = TestVectors.hashes(VECTORS.get("leafHashes"));
         for (int i = 0; i < entries.size(); i++) {
             assertThat(Rfc6962.leafHash(entries.get(i))).isEqualTo(leafHashes.get(i));
         }
         MerkleLog log = TestVectors.logOf(VECTORS);
         for (JsonNode r : VECTORS.get("roots")) {
             assertThat(log.rootAt(r.get("treeSize").asLong()))
-                    .isEqualTo(Hash.fromHex(r.get("rootHash").asText()));
+                    .isEqualTo(Bytes32.fromHex(r.get("rootHash").asText()));
         }
     }
 

@@ -115,7 +115,8 @@ public class AuthorizationConfig {
             IInterceptorService global,
             MatchUrlService matchUrls,
             JdbcTemplate jdbc,
-            RoleChanges roleChanges) {
+            RoleChanges roleChanges,
+            ConsentedPatients listed) {
         OperationRules rules = new OperationRules(policy);
         InstanceAccess instances = new InstanceAccess(policy, id -> {
             try {
@@ -131,16 +132,49 @@ public class AuthorizationConfig {
                 policy,
                 rules,
                 instances,
-                new ConditionalCriteria(ctx, rules, policy, daos, matchUrls),
+                conditionalCriteria(ctx, policy, daos, matchUrls, listed),
                 new SearchReaders(jdbc, clock),
                 ctx);
         server.registerInterceptor(authz);
         server.registerInterceptor(new RetryAfter(settings.retryAfter()));
         server.registerInterceptor(new CreatorConsent(daos, settings.creatorConsentDuration(), clock));
-        global.registerInterceptor(new ConsentMirror(ledger, chain, pseudonyms, clock));
+        global.registerInterceptor(new ConsentMirror(ledger, chain, pseudonyms, clock, listed));
         server.registerProvider(new RoleAdminProvider(ledger, chain, pseudonyms, roleChanges));
-        server.registerProvider(new BreakGlassProvider(breakGlass, daos));
+        server.registerProvider(new BreakGlassProvider(breakGlass, daos, listed));
         return authz;
+    }
+
+    private static ConditionalCriteria conditionalCriteria(
+            FhirContext ctx,
+            AccessPolicy policy,
+            DaoRegistry daos,
+            MatchUrlService matchUrls,
+            ConsentedPatients listed) {
+        return new ConditionalCriteria(ctx, new OperationRules(policy), policy, daos, matchUrls, listed);
+    }
+
+    /** Each clinician's listed patients (consents granted, break-glass windows opened), for "my patients". */
+    @Bean
+    ConsentedPatients consentedPatients(JdbcTemplate jdbc) {
+        return new ConsentedPatients(jdbc);
+    }
+
+    /** Lists the patients of the consents granted before the list existed (a data directory from before it). */
+    @Bean
+    ConsentedPatientsBackfill consentedPatientsBackfill(
+            ConsentedPatients listed, ObjectProvider<DaoRegistry> daos, ObjectProvider<ChainAuthority> chain) {
+        return new ConsentedPatientsBackfill(listed, daos, chain);
+    }
+
+    @Bean
+    public VisiblePatients visiblePatients(
+            ChainAuthority chain,
+            AccessPolicy policy,
+            DaoRegistry daos,
+            FhirContext ctx,
+            MatchUrlService matchUrls,
+            ConsentedPatients listed) {
+        return new VisiblePatients(chain, policy, conditionalCriteria(ctx, policy, daos, matchUrls, listed), daos);
     }
 
     /**
@@ -153,8 +187,9 @@ public class AuthorizationConfig {
             ObjectProvider<JdbcTemplate> jdbc,
             ObjectProvider<ConsentLedger> ledger,
             ObjectProvider<ChainAuthority> chain,
-            ObjectProvider<Pseudonyms> pseudonyms) {
-        return new ConsentResync(daos, jdbc, ledger, chain, pseudonyms, clock);
+            ObjectProvider<Pseudonyms> pseudonyms,
+            ObjectProvider<ConsentedPatients> listed) {
+        return new ConsentResync(daos, jdbc, ledger, chain, pseudonyms, listed, clock);
     }
 
     @Bean

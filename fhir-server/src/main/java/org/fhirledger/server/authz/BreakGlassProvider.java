@@ -1,6 +1,7 @@
 package org.fhirledger.server.authz;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.model.api.annotation.Description;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
@@ -27,12 +28,25 @@ public final class BreakGlassProvider {
     private final BreakGlassWindows windows;
     private final DaoRegistry daos;
 
-    public BreakGlassProvider(BreakGlassWindows windows, DaoRegistry daos) {
+    private final ConsentedPatients listed;
+
+    BreakGlassProvider(BreakGlassWindows windows, DaoRegistry daos, ConsentedPatients listed) {
+        this.listed = listed;
         this.windows = windows;
         this.daos = daos;
     }
 
-    @Operation(name = "$break-glass", idempotent = false, type = Patient.class)
+    @Description(
+            shortDefinition =
+                    "Opens a short, audited window in which the calling clinician may access this patient without consent")
+    @Operation(
+            name = "$break-glass",
+            idempotent = false,
+            type = Patient.class,
+            returnParameters = {
+                @OperationParam(name = "patient", typeName = "string", min = 1, max = 1),
+                @OperationParam(name = "expires", typeName = "dateTime", min = 1, max = 1)
+            })
     public Parameters breakGlass(
             @IdParam IdType patient,
             @OperationParam(name = "reason", min = 1, max = 1) StringType reason,
@@ -51,6 +65,7 @@ public final class BreakGlassProvider {
         Subject s = state == null ? null : state.subject();
         if (s == null) throw new IllegalStateException("break-glass without an authorised subject");
         Instant until = windows.open(s.address(), patient.getIdPart());
+        listed.add(s.address(), patient.getIdPart()); // among their patients while the window is open
         state.markBreakGlass();
         state.reason(text.strip());
         Parameters out = new Parameters();

@@ -37,9 +37,16 @@ final class ConditionalCriteria {
     private final AccessPolicy policy;
     private final DaoRegistry daos;
     private final MatchUrlService matchUrls;
+    private final ConsentedPatients listed;
 
     ConditionalCriteria(
-            FhirContext ctx, OperationRules rules, AccessPolicy policy, DaoRegistry daos, MatchUrlService matchUrls) {
+            FhirContext ctx,
+            OperationRules rules,
+            AccessPolicy policy,
+            DaoRegistry daos,
+            MatchUrlService matchUrls,
+            ConsentedPatients listed) {
+        this.listed = listed;
         this.ctx = ctx;
         this.rules = rules;
         this.policy = policy;
@@ -84,9 +91,11 @@ final class ConditionalCriteria {
 
     /**
      * A clinician's or patient's Patient search that names no patient (by name, identifier, birthdate, or nothing:
-     * "my patients"): the ids of the patients it matches that the caller may see, to add as {@code _id}, so that
-     * totals, paging, sort and includes are HAPI's own over the narrowed set. Empty when the search is not narrowed
-     * here (it names its patients, chains, or the caller is the custodian): the search rule then decides as before.
+     * "my patients"): the ids of the patients the caller may see, to add as {@code _id}, so that HAPI matches the
+     * criteria among those only and totals, paging, sort and includes are its own over the narrowed set. Nothing is
+     * scanned: the candidates are a patient's own record and a clinician's listed patients ({@link
+     * ConsentedPatients}), each checked as a read would be. Empty when the search is not narrowed here (it names its
+     * patients, chains, or the caller is the custodian): the search rule then decides as before.
      */
     Optional<String[]> narrowPatientSearch(Subject s, Map<String, String[]> params) {
         if (s.has(Role.CUSTODIAN) || !(s.has(Role.CLINICIAN) || s.has(Role.PATIENT))) return Optional.empty();
@@ -103,21 +112,45 @@ final class ConditionalCriteria {
         params.forEach((k, v) -> {
             if (!RESULT_PARAMS.contains(k)) criteria.put(k, v);
         });
-        SearchParameterMap map =
-                matchUrls.translateMatchUrl("Patient?" + query(criteria), ctx.getResourceDefinition("Patient"));
-        map.setLoadSynchronousUpTo(MAX_MATCHES + 1);
-        List<IBaseResource> matches = daos.getResourceDao("Patient")
-                .search(map, new SystemRequestDetails())
-                .getResources(0, MAX_MATCHES + 1);
-        if (matches.size() > MAX_MATCHES) {
-            throw Refusals.forbidden("a Patient search matching more than " + MAX_MATCHES + " patients: name fewer");
-        }
-        List<String> visible = new ArrayList<>();
-        for (IBaseResource r : matches) {
-            if (policy.canSee(s, r).allowed()) visible.add(r.getIdElement().getIdPart());
-        }
+        List<String> visible = visiblePatients(s);
         return Optional.of(
                 new String[] {visible.isEmpty() ? nowhere(s, "Patient", query(criteria)) : String.join(",", visible)});
+    }
+
+    /** Candidates read per database query. */
+    private static final int CHUNK = 500;
+
+    /**
+     * The ids of the patients the caller may see: their own record, and a clinician's listed patients that the
+     * chain (or an open break-glass window) still allows; a listed patient it no longer allows leaves the list.
+     */
+    List<String> visiblePatients(Subject s) {
+        java.util.SortedSet<String> candidates = new java.util.TreeSet<>();
+        String self = s.patientId();
+        if (self != null) candidates.add(self);
+        if (s.has(Role.CLINICIAN)) candidates.addAll(listed.of(s.address()));
+        List<String> ids = List.copyOf(candidates);
+        List<String> visible = new ArrayList<>();
+        for (int from = 0; from < ids.size(); from += CHUNK) {
+            List<String> chunk = ids.subList(from, Math.min(ids.size(), from + CHUNK));
+            SearchParameterMap map = matchUrls.translateMatchUrl(
+                    "Patient?_id=" + UrlUtil.escapeUrlParam(String.join(",", chunk)),
+                    ctx.getResourceDefinition("Patient"));
+            map.setLoadSynchronousUpTo(chunk.size());
+            for (IBaseResource r : daos.getResourceDao("Patient")
+                    .search(map, new SystemRequestDetails())
+                    .getResources(0, chunk.size())) {
+                String id = r.getIdElement().getIdPart();
+                if (policy.canSee(s, r).allowed()) {
+                    visible.add(id);
+                } else if (s.has(Role.CLINICIAN)
+                        && !id.equals(self)
+                        && !policy.canReadPatient(s, id, "Patient").allowed()) {
+                    listed.remove(s.address(), id); // consent revoked or expired, window closed
+                }
+            }
+        }
+        return visible;
     }
 
     private static String query(Map<String, String[]> params) {

@@ -9,7 +9,7 @@ import java.time.Clock;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import org.fhirledger.ledger.Bytes32;
+import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.ledger.ConsentLedger;
 import org.fhirledger.ledger.ContractRevertException;
 import org.fhirledger.ledger.LedgerException;
@@ -30,8 +30,11 @@ public final class ConsentMirror {
     private final ChainAuthority chain;
     private final Pseudonyms pseudonyms;
     private final Clock clock;
+    private final ConsentedPatients listed;
 
-    public ConsentMirror(ConsentLedger ledger, ChainAuthority chain, Pseudonyms pseudonyms, Clock clock) {
+    ConsentMirror(
+            ConsentLedger ledger, ChainAuthority chain, Pseudonyms pseudonyms, Clock clock, ConsentedPatients listed) {
+        this.listed = listed;
         this.ledger = ledger;
         this.chain = chain;
         this.pseudonyms = pseudonyms;
@@ -102,6 +105,7 @@ public final class ConsentMirror {
                     call(() -> ledger.grantConsent(
                             patient, account, after.actions(), after.resourceTypes(), after.expiry()));
                     chain.forgetConsent(patient, account);
+                    listed.add(account, after.patientId());
                 }
             }
             case REVOKE -> dropped.addAll(after.actors());
@@ -118,6 +122,7 @@ public final class ConsentMirror {
             if (ledger.consentOf(patient, account).actions() == 0) continue; // already none
             call(() -> ledger.revokeConsent(patient, account));
             chain.forgetConsent(patient, account);
+            // stays listed: the next listing checks the chain and drops it (unless a break-glass window is open)
         }
     }
 

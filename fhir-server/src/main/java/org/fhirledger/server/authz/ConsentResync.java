@@ -10,7 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.fhirledger.ledger.Bytes32;
+import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.ledger.ConsentGrant;
 import org.fhirledger.ledger.ConsentLedger;
 import org.fhirledger.server.pseudonym.Pseudonyms;
@@ -39,6 +39,7 @@ public final class ConsentResync extends ResyncAfterLostBlocks {
     private final ObjectProvider<ConsentLedger> ledger;
     private final ObjectProvider<ChainAuthority> chain;
     private final ObjectProvider<Pseudonyms> pseudonyms;
+    private final ObjectProvider<ConsentedPatients> listed;
     private final Clock clock;
 
     public ConsentResync(
@@ -47,8 +48,10 @@ public final class ConsentResync extends ResyncAfterLostBlocks {
             ObjectProvider<ConsentLedger> ledger,
             ObjectProvider<ChainAuthority> chain,
             ObjectProvider<Pseudonyms> pseudonyms,
+            ObjectProvider<ConsentedPatients> listed,
             Clock clock) {
         super("consents");
+        this.listed = listed;
         this.daos = daos;
         this.jdbc = jdbc;
         this.ledger = ledger;
@@ -164,6 +167,7 @@ public final class ConsentResync extends ResyncAfterLostBlocks {
         ConsentLedger l = ledger.getObject();
         ConsentGrant onChain = l.consentOf(patient, account);
         boolean grant = terms != null && terms.expiry().isAfter(clock.instant());
+        if (grant) listed.getObject().add(account, pair.patientId());
         if (grant) {
             if (onChain.actions() == terms.actions()
                     && onChain.resourceTypes().equals(terms.resourceTypes())

@@ -1,11 +1,12 @@
 package org.fhirledger.server.authz;
 
+import ca.uhn.fhir.model.api.annotation.Description;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import java.util.Locale;
-import org.fhirledger.ledger.Bytes32;
+import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.ledger.ContractRevertException;
 import org.fhirledger.ledger.DirectoryLedger;
 import org.fhirledger.ledger.LedgerException;
@@ -37,7 +38,16 @@ public final class RoleAdminProvider {
         this.changes = changes;
     }
 
-    @Operation(name = "$assign-role", idempotent = false)
+    @Description(shortDefinition = "Gives a ledger account a role on chain, bound to a fhirUser (ADMIN only)")
+    @Operation(
+            name = "$assign-role",
+            idempotent = false,
+            returnParameters = {
+                @OperationParam(name = "account", typeName = "string", min = 1, max = 1),
+                @OperationParam(name = "role", typeName = "string", min = 1, max = 1),
+                @OperationParam(name = "transaction", typeName = "string", min = 1, max = 1),
+                @OperationParam(name = "block", typeName = "integer", min = 1, max = 1)
+            })
     public Parameters assignRole(
             @OperationParam(name = "account", min = 1, max = 1) StringType account,
             @OperationParam(name = "role", min = 1, max = 1) StringType role,
@@ -57,7 +67,16 @@ public final class RoleAdminProvider {
         return result(address, r, receipt);
     }
 
-    @Operation(name = "$revoke-role", idempotent = false)
+    @Description(shortDefinition = "Takes a role from a ledger account on chain (ADMIN only)")
+    @Operation(
+            name = "$revoke-role",
+            idempotent = false,
+            returnParameters = {
+                @OperationParam(name = "account", typeName = "string", min = 1, max = 1),
+                @OperationParam(name = "role", typeName = "string", min = 1, max = 1),
+                @OperationParam(name = "transaction", typeName = "string", min = 1, max = 1),
+                @OperationParam(name = "block", typeName = "integer", min = 1, max = 1)
+            })
     public Parameters revokeRole(
             @OperationParam(name = "account", min = 1, max = 1) StringType account,
             @OperationParam(name = "role", min = 1, max = 1) StringType role) {

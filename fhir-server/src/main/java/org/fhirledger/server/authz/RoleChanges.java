@@ -3,7 +3,7 @@ package org.fhirledger.server.authz;
 import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
-import org.fhirledger.ledger.Bytes32;
+import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.ledger.Role;
 import org.springframework.jdbc.core.JdbcTemplate;
 

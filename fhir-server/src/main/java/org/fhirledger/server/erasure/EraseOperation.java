@@ -1,5 +1,6 @@
 package org.fhirledger.server.erasure;
 
+import ca.uhn.fhir.model.api.annotation.Description;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
@@ -25,7 +26,19 @@ public final class EraseOperation {
         this.service = service;
     }
 
-    @Operation(name = "$erase", type = Patient.class)
+    @Description(
+            shortDefinition =
+                    "Erases a patient's data (right to erasure): content destroyed, the chain keeps hashes only")
+    @Operation(
+            name = "$erase",
+            type = Patient.class,
+            returnParameters = {
+                @OperationParam(name = "status", typeName = "code", min = 1, max = 1),
+                @OperationParam(name = "erasedAt", typeName = "string", min = 1, max = 1),
+                @OperationParam(name = "patient", typeName = "string", min = 1, max = 1),
+                @OperationParam(name = "erasureEntry", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "reasonHash", typeName = "string", min = 1, max = 1)
+            })
     public Parameters erase(
             @IdParam IdType id,
             @OperationParam(name = "reason", min = 1, max = 1, typeName = "string") StringType reason,

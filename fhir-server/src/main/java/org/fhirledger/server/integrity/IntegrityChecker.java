@@ -1,7 +1,8 @@
 package org.fhirledger.server.integrity;
 
 import java.util.Optional;
-import org.fhirledger.ledger.Bytes32;
+import java.util.function.LongSupplier;
+import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.record.CanonicalResource;
 import org.fhirledger.server.outbox.OutboxStore;
 import org.fhirledger.server.pseudonym.Pseudonyms;
@@ -11,17 +12,24 @@ import org.fhirledger.server.pseudonym.Pseudonyms;
  * the record ledger (AuditEvents: must be on the access ledger). A version not on chain yet is checked against the
  * hash its outbox row took at write time and served as pending; once confirmed, the next read checks it against
  * the chain.
+ *
+ * <p>A row confirmed in a block above the chain's durable block ({@code durableBlock}: the embedded node's last
+ * snapshot) whose record the chain does not hold was taken back by a crash of the node, not tampered with: the
+ * outbox records it again, and until then the version is served as pending.
  */
 public class IntegrityChecker {
 
     private final LedgerRecords records;
     private final OutboxStore outbox;
     private final Pseudonyms pseudonyms;
+    private final LongSupplier durableBlock;
 
-    public IntegrityChecker(LedgerRecords records, OutboxStore outbox, Pseudonyms pseudonyms) {
+    public IntegrityChecker(
+            LedgerRecords records, OutboxStore outbox, Pseudonyms pseudonyms, LongSupplier durableBlock) {
         this.records = records;
         this.outbox = outbox;
         this.pseudonyms = pseudonyms;
+        this.durableBlock = durableBlock;
     }
 
     public Verdict check(String type, String id, long version, byte[] servedJson) {
@@ -41,6 +49,10 @@ public class IntegrityChecker {
             if (onChain instanceof LedgerRecords.Lookup.Found found) {
                 return found.contentHash().equals(served) ? Verdict.VERIFIED : Verdict.TAMPERED;
             }
+        }
+        Long block = row.get().block();
+        if (onChain instanceof LedgerRecords.Lookup.Absent && block != null && block > durableBlock.getAsLong()) {
+            return Verdict.PENDING; // confirmed above the durable block: lost with the node's last blocks
         }
         // Confirmed in the outbox: the chain must have it. Absent there means the served body is not what was
         // recorded (for AuditEvents the lookup is by the served hash) or the record is gone.

@@ -5,6 +5,7 @@ import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import org.fhirledger.ledger.Ledger;
+import org.fhirledger.server.ledger.ChainDurability;
 import org.fhirledger.server.outbox.OutboxStore;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.security.CallerAccessor;
@@ -41,10 +42,16 @@ public class IntegrityConfig {
             ObjectProvider<IntegrityFailureAudit> audits,
             DaoRegistry daos,
             ObjectProvider<CallerAccessor> callers,
-            PlatformTransactionManager transactions) {
+            PlatformTransactionManager transactions,
+            ObjectProvider<ChainDurability> durability) {
         IntegrityFailureAudit audit =
                 audits.getIfAvailable(() -> new AuditEventIntegrityFailureAudit(daos, callers, transactions));
-        IntegrityCheck check = new IntegrityCheck(ctx, new IntegrityChecker(records, outbox, pseudonyms), audit, daos);
+        // looked up per check: the embedded chain's bean starts (and tells the outbox of losses) after this one
+        IntegrityChecker checker = new IntegrityChecker(records, outbox, pseudonyms, () -> {
+            ChainDurability d = durability.getIfAvailable();
+            return d == null ? Long.MAX_VALUE : d.durableBlock();
+        });
+        IntegrityCheck check = new IntegrityCheck(ctx, checker, audit, daos);
         interceptors.registerInterceptor(check);
         server.registerInterceptor(new WithheldFromPage());
         return check;

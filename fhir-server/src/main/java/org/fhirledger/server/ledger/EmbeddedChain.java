@@ -47,8 +47,10 @@ import org.springframework.boot.actuate.health.Health;
  * <p>Only blocks up to the last snapshot are durable ({@link #durableBlock()}): the ledger follower reads no further.
  * Entries confirmed above it may be lost by a crash of the node; when the node comes back without the blocks it had
  * (checked every round, and once at start-up against the last snapshot), the {@link LostBlocksListener}s are told,
- * the outbox records those entries again and the database's consents are sent again (authz ConsentResync). A node that no longer has the last snapshot's block (its state was
- * replaced or deleted) is a rewritten chain: health DOWN, the operator's recovery in docs/ledger.md.
+ * the outbox records those entries again and the database's consents and roles are sent again (authz resyncs). A
+ * listener that fails (the node refuses for a moment after it came back) is told again at the next round, and no
+ * snapshot is taken until every listener took the loss. A node that no longer has the last snapshot's block (its state
+ * was replaced or deleted) is a rewritten chain: health DOWN, the operator's recovery in docs/ledger.md.
  */
 public final class EmbeddedChain extends AbstractHealthIndicator implements ChainDurability, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedChain.class);
@@ -74,6 +76,12 @@ public final class EmbeddedChain extends AbstractHealthIndicator implements Chai
     private volatile Mark durable;
     private volatile Mark lastSeen;
     private volatile String rewritten;
+    /**
+     * A loss noticed and not yet told to every listener (they ask the node, which may still refuse for a moment after
+     * it came back): told again at the start of every round, and no snapshot moves the durable block past it before.
+     */
+    private Long lossToTell;
+
     private volatile String lastError;
     private volatile long lastSnapshotAt;
     private volatile long lastSnapshotMillis;
@@ -110,19 +118,20 @@ public final class EmbeddedChain extends AbstractHealthIndicator implements Chai
             if (durable != null) {
                 if (chainHas(durable)) {
                     // the previous process may have confirmed entries above the snapshot that this node never had
-                    tellLost(durable.block());
+                    noteLoss(durable.block());
                 } else if (acceptRewritten) {
                     log.error(
                             "embedded chain: BREAK: the node has no block {} {} of the last snapshot; taken as it is"
                                     + " (embedded-chain.accept-rewritten-chain): every entry it does not hold is recorded again",
                             durable.block(),
                             durable.hash());
-                    tellLost(-1);
+                    noteLoss(-1);
                 } else {
                     rewritten("the node has no block " + durable.block() + " " + durable.hash()
                             + " of the last snapshot (its state was replaced, deleted or is older)");
                 }
             }
+            tellPendingLoss();
             if (rewritten == null) snapshot();
         } catch (IOException | RuntimeException e) {
             lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
@@ -178,12 +187,13 @@ public final class EmbeddedChain extends AbstractHealthIndicator implements Chai
                                     + " entries confirmed above it are recorded again",
                             d.block());
                     lastSeen = null;
-                    tellLost(d.block());
+                    noteLoss(d.block());
                 } else if (rewritten == null) {
                     rewritten("the node has neither block " + seen.block() + " nor the snapshot's block "
                             + (d == null ? "-" : d.block()));
                 }
             }
+            tellPendingLoss();
             if (rewritten == null) {
                 if (onlyEmptyBlocksSinceSnapshot()) {
                     lastIdleRoundAt = System.currentTimeMillis();
@@ -215,8 +225,21 @@ public final class EmbeddedChain extends AbstractHealthIndicator implements Chai
         return true;
     }
 
-    private void tellLost(long above) {
+    private synchronized void noteLoss(long above) {
+        lossToTell = lossToTell == null ? above : Math.min(lossToTell, above);
+    }
+
+    /** Every listener told (again: they are idempotent); a failure leaves the loss for the next round. */
+    private void tellPendingLoss() {
+        Long above;
+        synchronized (this) {
+            above = lossToTell;
+        }
+        if (above == null) return;
         for (LostBlocksListener l : listeners) l.blocksLostAbove(above);
+        synchronized (this) {
+            if (above.equals(lossToTell)) lossToTell = null;
+        }
     }
 
     private void rewritten(String why) {
@@ -226,6 +249,10 @@ public final class EmbeddedChain extends AbstractHealthIndicator implements Chai
 
     /** One consistent snapshot, written atomically; the durable block moves only after the file is in place. */
     public synchronized Mark snapshot() throws IOException {
+        if (lossToTell != null) {
+            // the durable block must not pass entries still to be looked at: the next start would not see them
+            throw new IOException("blocks lost above " + lossToTell + " not yet handled; no snapshot before");
+        }
         long started = System.currentTimeMillis();
         boolean automine = call("anvil_getAutomine").asBoolean();
         JsonNode interval = call("anvil_getIntervalMining");

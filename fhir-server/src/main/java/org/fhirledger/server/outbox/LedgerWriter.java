@@ -7,15 +7,16 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.content.Cid;
 import org.fhirledger.content.ContentStore;
-import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.ledger.ConflictingEntryException;
 import org.fhirledger.ledger.Ledger;
 import org.fhirledger.ledger.LedgerReceipt;
 import org.fhirledger.ledger.RecordEntry;
 import org.fhirledger.ledger.RecordInfo;
 import org.fhirledger.retry.Backoff;
+import org.fhirledger.server.lifecycle.DaemonLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -42,7 +43,8 @@ public class LedgerWriter implements SmartLifecycle {
         void confirmed(OutboxRow row, LedgerReceipt receipt);
     }
 
-    private record Completion(OutboxRow row, LedgerReceipt receipt, Throwable error) {}
+    /** {@code lossesBefore}: {@link LostEntries#losses()} when the row was handed over, before the chain answered. */
+    private record Completion(OutboxRow row, LedgerReceipt receipt, Throwable error, long lossesBefore) {}
 
     private final OutboxStore store;
     private final Ledger ledger;
@@ -50,13 +52,14 @@ public class LedgerWriter implements SmartLifecycle {
     private final WriterLock lock;
     private final OutboxProperties settings;
     private final ConfirmationListener listener;
+    private final LostEntries lost;
+    private final List<OutboxRow> toRecheck = new ArrayList<>(); // writer thread only
     private final WriterHealth health = new WriterHealth();
     private final ConcurrentLinkedQueue<Completion> completions = new ConcurrentLinkedQueue<>();
     private final Object signal = new Object();
     private final Backoff backoff;
     private volatile boolean wakeRequested;
-    private volatile boolean running;
-    private volatile Thread thread;
+    private final DaemonLoop worker = new DaemonLoop("ledger-writer", this::loop, STOP_TIMEOUT_MILLIS);
     private volatile long backoffUntil;
 
     public LedgerWriter(
@@ -65,6 +68,7 @@ public class LedgerWriter implements SmartLifecycle {
             ContentStore content,
             WriterLock lock,
             OutboxProperties settings,
+            LostEntries lost,
             ConfirmationListener listener) {
         this.store = store;
         this.ledger = ledger;
@@ -73,6 +77,7 @@ public class LedgerWriter implements SmartLifecycle {
         this.settings = settings;
         this.backoff = new Backoff(settings.retryInitial(), settings.retryMax());
         this.listener = listener;
+        this.lost = lost;
     }
 
     /** Called after a transaction with outbox rows committed. */
@@ -85,40 +90,24 @@ public class LedgerWriter implements SmartLifecycle {
 
     @Override
     public synchronized void start() {
-        if (running) return;
-        running = true;
-        health.role(WriterHealth.Role.STARTING);
-        thread = new Thread(this::loop, "ledger-writer");
-        thread.setDaemon(true);
-        thread.start();
+        if (worker.running()) return;
+        health.state(WriterState.STARTING);
+        worker.start();
     }
 
     @Override
     public void stop() {
-        Thread t;
-        synchronized (this) {
-            if (!running) return;
-            running = false;
-            t = thread;
-        }
-        wake();
-        if (t != null) {
-            try {
-                // bounded: a round stuck on the chain or the content store is left behind (a daemon thread); the
-                // rows it holds stay in the outbox and are looked up on chain after the restart
-                t.join(STOP_TIMEOUT_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        // bounded: a round stuck on the chain or the content store is left behind (a daemon thread); the rows it
+        // holds stay in the outbox and are looked up on chain after the restart
+        if (!worker.stop(this::wake)) return;
         uploads.close();
         lock.close();
-        health.role(WriterHealth.Role.STOPPED);
+        health.state(WriterState.STOPPED);
     }
 
     @Override
     public boolean isRunning() {
-        return running;
+        return worker.running();
     }
 
     public WriterHealth health() {
@@ -126,22 +115,24 @@ public class LedgerWriter implements SmartLifecycle {
     }
 
     private void loop() {
-        while (running) {
+        while (worker.running()) {
             try {
                 if (!lock.held()) {
                     if (!lock.tryAcquire()) {
-                        if (health.role() != WriterHealth.Role.STANDBY) {
+                        if (health.state() != WriterState.STANDBY) {
                             log.info("ledger writer: standby (another replica writes for this account)");
                         }
-                        health.role(WriterHealth.Role.STANDBY);
+                        health.state(WriterState.STANDBY);
                         drainCompletions();
+                        recheckAfterLoss();
                         pause(settings.lockRetry().toMillis());
                         continue;
                     }
                     log.info("ledger writer: active");
-                    health.role(WriterHealth.Role.ACTIVE);
+                    health.state(WriterState.ACTIVE);
                 }
                 drainCompletions();
+                if (!recheckAfterLoss()) continue;
                 long now = System.currentTimeMillis();
                 if (now < backoffUntil) {
                     pause(backoffUntil - now);
@@ -169,10 +160,15 @@ public class LedgerWriter implements SmartLifecycle {
     private void process(List<OutboxRow> rows) {
         List<OutboxRow> toSend = new ArrayList<>(rows.size());
         List<OutboxStore.Confirmation> fromChain = new ArrayList<>();
+        List<OutboxRow> fromChainRows = new ArrayList<>();
+        long lossesBefore = lost.losses();
         try {
             for (OutboxRow row : rows) {
-                if (row.attempts() > 0 && row.kind() == OutboxRow.Kind.RECORD && alreadyOnChain(row, fromChain))
+                int before = fromChain.size();
+                if (row.attempts() > 0 && row.kind() == OutboxRow.Kind.RECORD && alreadyOnChain(row, fromChain)) {
+                    if (fromChain.size() > before) fromChainRows.add(row);
                     continue;
+                }
                 toSend.add(row);
             }
         } catch (RuntimeException e) {
@@ -182,6 +178,7 @@ public class LedgerWriter implements SmartLifecycle {
             if (!fromChain.isEmpty()) {
                 store.confirm(fromChain);
                 health.confirmed(fromChain.size());
+                if (lost.losses() != lossesBefore) toRecheck.addAll(fromChainRows);
             }
         }
         List<OutboxRow> stored = putContent(toSend);
@@ -190,6 +187,7 @@ public class LedgerWriter implements SmartLifecycle {
         long now = System.currentTimeMillis();
         for (OutboxRow row : stored) {
             health.handedOver(row.id(), now);
+            long handedOverAt = lost.losses();
             CompletableFuture<LedgerReceipt> f;
             try {
                 f = row.kind() == OutboxRow.Kind.ACCESS
@@ -204,7 +202,7 @@ public class LedgerWriter implements SmartLifecycle {
                 f = CompletableFuture.failedFuture(e);
             }
             f.whenComplete((receipt, error) -> {
-                completions.add(new Completion(row, receipt, error));
+                completions.add(new Completion(row, receipt, error, handedOverAt));
                 wake();
             });
         }
@@ -274,6 +272,10 @@ public class LedgerWriter implements SmartLifecycle {
             if (!ok.isEmpty()) {
                 store.confirm(ok);
                 health.confirmed(ok.size());
+                long losses = lost.losses(); // read after the confirmation is committed: see LostEntries
+                for (Completion c : done) {
+                    if (c.error() == null && c.lossesBefore() != losses) toRecheck.add(c.row());
+                }
                 health.chainProblem(null);
                 backoff.reset();
                 for (Completion c : done) if (c.error() == null) listener.confirmed(c.row(), c.receipt());
@@ -282,6 +284,23 @@ public class LedgerWriter implements SmartLifecycle {
             for (Completion c : done) health.settled(c.row().id());
         }
         if (lastError != null) chainFailed(lastError);
+    }
+
+    /**
+     * Rows confirmed from a chain answer given before a loss was handled are asked about again; until the chain
+     * answers, nothing else is sent (false: try again after the backoff).
+     */
+    private boolean recheckAfterLoss() {
+        if (toRecheck.isEmpty()) return true;
+        try {
+            lost.recheck(List.copyOf(toRecheck));
+            toRecheck.clear();
+            return true;
+        } catch (RuntimeException e) {
+            chainFailed(e);
+            pause(backoffRemaining().toMillis());
+            return false;
+        }
     }
 
     private void chainFailed(Throwable e) {
@@ -307,7 +326,7 @@ public class LedgerWriter implements SmartLifecycle {
                 signal.wait(Math.max(1, millis));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                running = false;
+                worker.halt();
             }
             wakeRequested = false;
         }

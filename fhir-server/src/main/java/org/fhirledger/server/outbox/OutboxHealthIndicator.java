@@ -10,7 +10,7 @@ import org.springframework.boot.actuate.health.Health;
 
 /**
  * "outbox" in /actuator/health: the backlog (unconfirmed rows and the age of the oldest), this replica's writer
- * role (active or standby), rows handed to the ledger and not yet confirmed, and the last error of the chain and of
+ * state (active or standby), rows handed to the ledger and not yet confirmed, and the last error of the chain and of
  * the content store. DOWN while the chain or the content store fails, or when the oldest unconfirmed row is older
  * than {@code outbox.stalled-after}, or while the ledger's probe finds the chain unreachable (even with nothing to
  * send). Part of the overall health only, not of readiness: FHIR keeps serving and
@@ -49,7 +49,7 @@ public class OutboxHealthIndicator extends AbstractHealthIndicator {
         WriterHealth writer = this.writer.health();
         builder.withDetail("backlog", backlog.unconfirmed())
                 .withDetail("oldestPendingSeconds", Math.round(oldestAge * 10) / 10.0)
-                .withDetail("writer", writer.role().name().toLowerCase())
+                .withDetail("writer", writer.state().name().toLowerCase())
                 .withDetail("inFlight", writer.inFlight())
                 .withDetail("conflicts", backlog.conflicts())
                 .withDetail("contentStore", contentStoreKind + " " + contentStoreLocation);

@@ -1,8 +1,8 @@
 package org.fhirledger.server.outbox;
 
+import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.content.Cid;
 import org.fhirledger.ledger.AccessEntry;
-import org.fhirledger.ledger.Bytes32;
 
 /**
  * One row of {@code fl_outbox}: a committed resource version waiting for (or holding) its ledger entry.

@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import javax.sql.DataSource;
+import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.content.Cid;
 import org.fhirledger.ledger.AccessEntry;
-import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.ledger.LedgerReceipt;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
@@ -217,15 +217,18 @@ public class OutboxStore {
     /** The row of one version, for the read-side check. */
     public Optional<VersionState> versionState(String type, String id, long version) {
         List<VersionState> rows = jdbc.query(
-                "select state, content_hash from " + TABLE + " where res_type = ? and res_id = ? and res_version = ?",
-                (rs, n) -> new VersionState(rs.getString(1), Bytes32.fromHex(rs.getString(2))),
+                "select state, content_hash, block_number from " + TABLE
+                        + " where res_type = ? and res_id = ? and res_version = ?",
+                (rs, n) -> new VersionState(
+                        rs.getString(1), Bytes32.fromHex(rs.getString(2)), (Long) rs.getObject(3, Long.class)),
                 type,
                 id,
                 version);
         return rows.stream().findFirst();
     }
 
-    public record VersionState(String state, Bytes32 contentHash) {
+    /** {@code block}: where the chain confirmed it (null until then). */
+    public record VersionState(String state, Bytes32 contentHash, Long block) {
         public boolean confirmed() {
             return "CONFIRMED".equals(state);
         }

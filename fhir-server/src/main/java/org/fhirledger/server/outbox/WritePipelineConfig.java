@@ -92,6 +92,7 @@ public class WritePipelineConfig {
             ContentStore contentStore,
             DataSource dataSource,
             OutboxProperties settings,
+            LostEntries lostEntries,
             ObjectProvider<LedgerWriter.ConfirmationListener> listeners) {
         WriterLock lock = WriterLock.forAccount(dataSource, store.postgres(), ledger.account());
         return new LedgerWriter(
@@ -100,6 +101,7 @@ public class WritePipelineConfig {
                 contentStore,
                 lock,
                 settings,
+                lostEntries,
                 (row, receipt) -> listeners.orderedStream().forEach(l -> l.confirmed(row, receipt)));
     }
 

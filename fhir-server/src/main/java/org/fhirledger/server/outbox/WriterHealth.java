@@ -6,18 +6,11 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The ledger writer's state as the "outbox" health indicator shows it: this replica's role, the rows handed to the
+ * The ledger writer's state as the "outbox" health indicator shows it: this replica's {@link WriterState}, the rows handed to the
  * ledger and not yet confirmed, the last failure of the chain and of the content store (until that component's next
  * success), and how many rows were confirmed. Written by the writer's thread, read by the health check.
  */
 public final class WriterHealth {
-
-    public enum Role {
-        STARTING,
-        ACTIVE,
-        STANDBY,
-        STOPPED
-    }
 
     /** A failure the health indicator shows until the next success of that component. */
     public record Problem(String message, long at) {
@@ -27,17 +20,17 @@ public final class WriterHealth {
     }
 
     private final Map<Long, Long> inFlight = new ConcurrentHashMap<>(); // outbox id -> handed to the ledger at (ms)
-    private volatile Role role = Role.STOPPED;
+    private volatile WriterState state = WriterState.STOPPED;
     private volatile Problem chainProblem;
     private volatile Problem contentProblem;
     private volatile long confirmedCount;
 
-    public Role role() {
-        return role;
+    public WriterState state() {
+        return state;
     }
 
-    void role(Role role) {
-        this.role = role;
+    void state(WriterState state) {
+        this.state = state;
     }
 
     public int inFlight() {

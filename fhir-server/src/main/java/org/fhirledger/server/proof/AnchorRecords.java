@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Optional;
 import org.fhirledger.anchor.Anchor;
 import org.fhirledger.anchor.AnchorReceipt;
-import org.fhirledger.merkle.Hash;
+import org.fhirledger.bytes.Bytes32;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -17,7 +17,7 @@ public final class AnchorRecords {
 
     /** One anchor; {@code txHash}/{@code blockNumber} null when not known (seen on chain, event not found). */
     public record Row(
-            long index, long treeSize, Hash root, String txHash, Long blockNumber, Long gasUsed, long anchoredAt) {}
+            long index, long treeSize, Bytes32 root, String txHash, Long blockNumber, Long gasUsed, long anchoredAt) {}
 
     private final JdbcTemplate jdbc;
 
@@ -36,7 +36,7 @@ public final class AnchorRecords {
                         + "values (?, ?, ?, ?, ?, ?, ?)",
                 a.index(),
                 a.treeSize(),
-                a.root().toHex(),
+                a.root().toHexDigits(),
                 txHash,
                 block,
                 gasUsed,
@@ -55,7 +55,7 @@ public final class AnchorRecords {
         return new Row(
                 rs.getLong("anchor_index"),
                 rs.getLong("tree_size"),
-                Hash.fromHex(rs.getString("root")),
+                Bytes32.fromHex(rs.getString("root")),
                 rs.getString("tx_hash"),
                 (Long) rs.getObject("block_number", Long.class),
                 (Long) rs.getObject("gas_used", Long.class),

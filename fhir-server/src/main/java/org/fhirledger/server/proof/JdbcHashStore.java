@@ -1,7 +1,7 @@
 package org.fhirledger.server.proof;
 
 import java.util.List;
-import org.fhirledger.merkle.Hash;
+import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.merkle.HashStore;
 import org.fhirledger.merkle.StoredNode;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -30,11 +30,11 @@ public final class JdbcHashStore implements HashStore {
     }
 
     @Override
-    public Hash node(int level, long index) {
+    public Bytes32 node(int level, long index) {
         List<String> h = jdbc.queryForList(
                 "select hash from fl_merkle_node where lvl = ? and idx = ?", String.class, level, index);
         if (h.isEmpty()) throw new IllegalArgumentException("no node at level " + level + " index " + index);
-        return Hash.fromHex(h.get(0));
+        return Bytes32.fromHex(h.get(0));
     }
 
     @Override
@@ -44,7 +44,7 @@ public final class JdbcHashStore implements HashStore {
                 "insert into fl_merkle_node (lvl, idx, hash) values (?, ?, ?)", nodes, 500, (ps, n) -> {
                     ps.setInt(1, n.level());
                     ps.setLong(2, n.index());
-                    ps.setString(3, n.hash().toHex());
+                    ps.setString(3, n.hash().toHexDigits());
                 }));
     }
 }

@@ -9,7 +9,7 @@ import org.fhirledger.anchor.AccessAppended;
 import org.fhirledger.anchor.ChainPosition;
 import org.fhirledger.anchor.LedgerEvent;
 import org.fhirledger.anchor.RecordAppended;
-import org.fhirledger.ledger.Bytes32;
+import org.fhirledger.bytes.Bytes32;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
 

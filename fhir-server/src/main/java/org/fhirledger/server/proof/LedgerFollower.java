@@ -9,7 +9,7 @@ import java.util.Optional;
 import java.util.function.LongSupplier;
 import org.fhirledger.anchor.LedgerEvent;
 import org.fhirledger.anchor.LedgerEventSource;
-import org.fhirledger.merkle.Hash;
+import org.fhirledger.bytes.Bytes32;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -147,7 +147,7 @@ public final class LedgerFollower {
         checkSequence(events);
         long first = proofLog.log().size();
         List<LeafIndex.Row> rows = new ArrayList<>(events.size());
-        List<Hash> leaves = new ArrayList<>(events.size());
+        List<Bytes32> leaves = new ArrayList<>(events.size());
         for (LedgerEvent e : events) {
             rows.add(new LeafIndex.Row(first + rows.size(), e));
             leaves.add(e.leafHash());

@@ -2,20 +2,21 @@ package org.fhirledger.server.proof;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.model.api.annotation.Description;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
+import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import java.time.Instant;
 import java.util.Optional;
 import org.fhirledger.anchor.LedgerEvent;
+import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.content.Cid;
 import org.fhirledger.ledger.AccessLedger;
-import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.ledger.ChainCoordinates;
 import org.fhirledger.ledger.LedgerException;
 import org.fhirledger.ledger.RecordInfo;
 import org.fhirledger.ledger.RecordLedger;
-import org.fhirledger.merkle.Hash;
 import org.fhirledger.merkle.InclusionProof;
 import org.fhirledger.merkle.MerkleLog;
 import org.fhirledger.merkle.ProofVerifier;
@@ -87,7 +88,52 @@ public final class ProofOperations {
     }
 
     /** {@code [type]/[id]/$verify} (current version) and {@code [type]/[id]/_history/[vid]/$verify}. */
-    @Operation(name = "$verify", idempotent = true, global = true)
+    @Description(
+            shortDefinition =
+                    "Checks a stored version against its hash on the private chain, its content copy and its anchored inclusion proof")
+    @Operation(
+            name = "$verify",
+            idempotent = true,
+            global = true,
+            returnParameters = {
+                @OperationParam(name = "status", typeName = "code", min = 1, max = 1),
+                @OperationParam(name = "issue", typeName = "string", min = 0, max = OperationParam.MAX_UNLIMITED),
+                @OperationParam(name = "action", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "actor", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "anchorBlock", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "anchorIndex", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "anchorRegistry", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "anchorTx", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "anchoredAt", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "auditHash", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "cid", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "content", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "contentHash", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "custodian", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "erasedAt", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "lane", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "leafHash", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "leafIndex", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "logIndex", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "outcome", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "patient", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "privateBlock", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "privateBlockHash", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "privateChainCheck", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "privateChainId", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "privateTx", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "publicChainId", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "reference", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "resource", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "rootHash", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "seq", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "storedAuditHash", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "storedContentHash", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "time", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "treeSize", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "version", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "inclusionProof", min = 0, max = 1)
+            })
     public Parameters verify(@IdParam IdType id, RequestDetails request) {
         String type = id.getResourceType();
         Optional<Instant> erasedAt = erased.erasedAt(type, id.getIdPart());
@@ -275,9 +321,9 @@ public final class ProofOperations {
         MerkleLog log = proofLog.log();
         a.entry(row.event());
         a.put("privateChainId", chain.chainId());
-        Hash leaf = row.event().leafHash();
+        Bytes32 leaf = row.event().leafHash();
         a.put("leafIndex", row.leafIndex());
-        a.put("leafHash", "0x" + leaf.toHex());
+        a.put("leafHash", leaf.toHex());
         if (row.leafIndex() >= log.size() || !log.leafHash(row.leafIndex()).equals(leaf)) {
             a.fail("the local log index entry does not match leaf " + row.leafIndex() + " of the Merkle log: "
                     + "the index was altered");
@@ -291,7 +337,7 @@ public final class ProofOperations {
         AnchorRecords.Row an = anchor.get();
         InclusionProof proof = log.inclusionProof(row.leafIndex(), an.treeSize());
         a.put("treeSize", an.treeSize());
-        a.put("rootHash", "0x" + an.root().toHex());
+        a.put("rootHash", an.root().toHex());
         a.proof(proof.hashes());
         a.put("publicChainId", service.properties().chainId());
         service.registryAddress().ifPresent(r -> a.put("anchorRegistry", r));
@@ -308,7 +354,30 @@ public final class ProofOperations {
     }
 
     /** {@code $ledger-status}: the log, the follower and the newest anchor. */
-    @Operation(name = "$ledger-status", idempotent = true)
+    @Description(
+            shortDefinition = "The proof log, the ledger follower and the newest public anchor: ok, degraded or alarm")
+    @Operation(
+            name = "$ledger-status",
+            idempotent = true,
+            returnParameters = {
+                @OperationParam(name = "status", typeName = "code", min = 1, max = 1),
+                @OperationParam(name = "alarm", typeName = "string", min = 0, max = OperationParam.MAX_UNLIMITED),
+                @OperationParam(name = "anchorIndex", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "anchorJob", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "anchorRegistry", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "anchorTx", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "anchoredAt", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "anchoredRoot", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "anchoredSize", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "followedBlock", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "lagSeconds", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "logSize", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "privateChainError", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "privateChainId", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "publicChainError", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "publicChainId", typeName = "string", min = 0, max = 1),
+                @OperationParam(name = "unanchoredEntries", typeName = "string", min = 0, max = 1)
+            })
     public Parameters ledgerStatus() {
         Parameters p = new Parameters();
         long size = proofLog.log().size();
@@ -341,7 +410,7 @@ public final class ProofOperations {
         str(p, "anchoredSize", Long.toString(anchored));
         str(p, "unanchoredEntries", Long.toString(size - anchored));
         anchor.ifPresent(an -> {
-            str(p, "anchoredRoot", "0x" + an.root().toHex());
+            str(p, "anchoredRoot", an.root().toHex());
             str(p, "anchorIndex", Long.toString(an.index()));
             if (an.txHash() != null) str(p, "anchorTx", an.txHash());
             str(p, "anchoredAt", Instant.ofEpochSecond(an.anchoredAt()).toString());

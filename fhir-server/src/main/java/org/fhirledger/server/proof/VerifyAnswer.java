@@ -6,7 +6,7 @@ import java.util.List;
 import org.fhirledger.anchor.AccessAppended;
 import org.fhirledger.anchor.LedgerEvent;
 import org.fhirledger.anchor.RecordAppended;
-import org.fhirledger.merkle.Hash;
+import org.fhirledger.bytes.Bytes32;
 import org.hl7.fhir.r4.model.CodeType;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.StringType;
@@ -85,9 +85,9 @@ final class VerifyAnswer {
         return this;
     }
 
-    VerifyAnswer proof(List<Hash> hashes) {
+    VerifyAnswer proof(List<Bytes32> hashes) {
         Parameters.ParametersParameterComponent proof = p.addParameter().setName("inclusionProof");
-        for (Hash h : hashes) proof.addPart().setName("hash").setValue(new StringType("0x" + h.toHex()));
+        for (Bytes32 h : hashes) proof.addPart().setName("hash").setValue(new StringType(h.toHex()));
         return this;
     }
 

@@ -2,8 +2,8 @@ package org.fhirledger.server.pseudonym;
 
 import java.util.Locale;
 import java.util.regex.Pattern;
+import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.crypto.Pseudonymizer;
-import org.fhirledger.ledger.Bytes32;
 
 /**
  * The keyed pseudonyms the server puts on chain instead of identities: of a resource ("Patient/123", the ledger

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.fhirledger.content.Cid;
 import org.fhirledger.content.ContentStoreException;
+import org.fhirledger.server.lifecycle.DaemonLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -29,8 +30,7 @@ public class ContentScrubber implements SmartLifecycle {
     private final ContentScrubProperties settings;
     private final Map<Long, Damage> unrepaired = new ConcurrentHashMap<>();
     private final Object signal = new Object();
-    private volatile boolean running;
-    private volatile Thread thread;
+    private final DaemonLoop worker = new DaemonLoop("content-scrub", this::loop, 10_000);
     private long cursor;
     private volatile long checked;
     private volatile long repaired;
@@ -45,40 +45,25 @@ public class ContentScrubber implements SmartLifecycle {
 
     @Override
     public synchronized void start() {
-        if (running || !settings.enabled()) return;
-        running = true;
-        thread = new Thread(this::loop, "content-scrub");
-        thread.setDaemon(true);
-        thread.start();
+        if (settings.enabled()) worker.start();
     }
 
     @Override
     public void stop() {
-        Thread t;
-        synchronized (this) {
-            if (!running) return;
-            running = false;
-            t = thread;
-        }
-        synchronized (signal) {
-            signal.notifyAll();
-        }
-        if (t != null) {
-            try {
-                t.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        worker.stop(() -> {
+            synchronized (signal) {
+                signal.notifyAll();
             }
-        }
+        });
     }
 
     @Override
     public boolean isRunning() {
-        return running;
+        return worker.running();
     }
 
     private void loop() {
-        while (running) {
+        while (worker.running()) {
             try {
                 round();
                 lastError = null;
@@ -88,7 +73,7 @@ public class ContentScrubber implements SmartLifecycle {
                 log.warn("content scrub round failed: {}", e.getClass().getSimpleName());
             }
             synchronized (signal) {
-                if (!running) break;
+                if (!worker.running()) break;
                 try {
                     signal.wait(settings.interval().toMillis());
                 } catch (InterruptedException e) {

@@ -43,6 +43,9 @@ class AuthorizationMatrixTest extends ServerTestBase {
     String reportId;
     String observationId;
 
+    @org.springframework.beans.factory.annotation.Autowired
+    org.springframework.jdbc.core.JdbcTemplate listing;
+
     @BeforeAll
     void story() {
         admin = DevTokens.mint(dataDir(), Role.ADMIN, null);
@@ -476,6 +479,78 @@ class AuthorizationMatrixTest extends ServerTestBase {
     private static String transaction(String resource) {
         return "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[{\"resource\":" + resource
                 + ",\"request\":{\"method\":\"POST\",\"url\":\"Observation\"}}]}";
+    }
+
+    @Test
+    @Order(12)
+    void aClinicianListsTheirConsentingPatientsFromTheServersListGrantedShowsRevokedGoesOthersNever() {
+        assertThat(put(admin, "/Practitioner/dr-d", practitioner("dr-d", "Dahl"))
+                        .statusCode())
+                .isIn(200, 201);
+        String drD = DevTokens.mint(dataDir(), Role.CLINICIAN, "Practitioner/dr-d");
+        String address = DevTokens.mintFor(dataDir(), Role.CLINICIAN, "Practitioner/dr-d")
+                .ledgerAddress();
+        assertThat(body(get(drD, "/Patient")).at("/total").asInt())
+                .as("none yet")
+                .isZero();
+        List<String> own = new ArrayList<>();
+        for (String family : List.of("Dahl-one", "Dahl-two", "Dahl-three")) {
+            own.add(id(created(post(
+                    drD, "/Patient", "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"" + family + "\"}]}"))));
+        }
+        // paged with _count, every page only theirs, all of them once
+        List<String> seen = new ArrayList<>();
+        String path = "/Patient?_count=2&_sort=family";
+        int pages = 0;
+        while (path != null) {
+            JsonNode page = body(get(drD, path));
+            if (pages == 0)
+                assertThat(page.at("/total").asInt()).as(page.toString()).isEqualTo(3);
+            page.path("entry").forEach(e -> seen.add(e.at("/resource/id").asText()));
+            path = null;
+            for (JsonNode l : page.at("/link")) {
+                if ("next".equals(l.at("/relation").asText())) {
+                    String url = l.at("/url").asText();
+                    path = url.substring(url.indexOf("/fhir") + 5);
+                }
+            }
+            pages++;
+        }
+        assertThat(pages).isEqualTo(2);
+        assertThat(seen).containsExactlyInAnyOrderElementsOf(own);
+
+        // another clinician's patient: listed for dr-d once the patient consents, gone once they revoke
+        HttpResponse<String> consent =
+                post(patientToken, "/Consent", consent(patientId, "Practitioner/dr-d", "active"));
+        assertThat(consent.statusCode()).as(consent.body()).isEqualTo(201);
+        String consentId = id(body(consent));
+        JsonNode granted = body(get(drD, "/Patient"));
+        assertThat(granted.at("/total").asInt()).as(granted.toString()).isEqualTo(4);
+        assertThat(granted.toString()).contains(patientId).doesNotContain(otherPatientId);
+        assertThat(body(get(drD, "/Patient?name=Quinn")).at("/total").asInt()).isEqualTo(1);
+        HttpResponse<String> revoked = put(
+                patientToken,
+                "/Consent/" + consentId,
+                consent(patientId, "Practitioner/dr-d", "inactive")
+                        .replace(
+                                "{\"resourceType\":\"Consent\",",
+                                "{\"resourceType\":\"Consent\",\"id\":\"" + consentId + "\","));
+        assertThat(revoked.statusCode()).as(revoked.body()).isEqualTo(200);
+        JsonNode after = body(get(drD, "/Patient"));
+        assertThat(after.at("/total").asInt()).as(after.toString()).isEqualTo(3);
+        assertThat(after.toString()).doesNotContain(patientId);
+        assertThat(body(get(drD, "/Patient?name=Quinn")).at("/total").asInt()).isZero();
+        // and it has left the list: the next listing does not ask the chain about it again
+        assertThat(listing.queryForObject(
+                        "select count(*) from fl_consented_patient where grantee = ? and patient_id = ?",
+                        Integer.class,
+                        address.toLowerCase(java.util.Locale.ROOT),
+                        patientId))
+                .isZero();
+        // the other clinicians' lists never had dr-d's patients
+        for (String token : List.of(drA, drB)) {
+            assertThat(body(get(token, "/Patient")).toString()).doesNotContain("Dahl-");
+        }
     }
 
     private static String reason(String text) {

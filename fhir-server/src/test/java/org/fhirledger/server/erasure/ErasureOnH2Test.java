@@ -21,6 +21,7 @@ import java.util.stream.Stream;
 import org.fhirledger.ledger.Role;
 import org.fhirledger.server.outbox.PipelineServer;
 import org.fhirledger.server.security.DevTokens;
+import org.fhirledger.server.smart.OperationDefinitionsContract;
 import org.fhirledger.server.testing.SharedChain;
 import org.fhirledger.testing.AnvilExtension;
 import org.junit.jupiter.api.AfterAll;
@@ -223,6 +224,13 @@ class ErasureOnH2Test {
             }
         }
         return null;
+    }
+
+    @Test
+    void everyOperationInTheCapabilityStatementResolvesToAnOperationDefinitionTrueToTheCode() throws Exception {
+        String stored = id(send("POST", custodian, "/Patient", "{\"resourceType\":\"Patient\"}"));
+        OperationDefinitionsContract.check(
+                ErasureOnH2Test::send, server.baseUrl(), custodian, clinician, stored, stored);
     }
 
     static HttpResponse<String> erase(String token, String id) {

@@ -25,6 +25,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
+import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.content.Cid;
 import org.fhirledger.content.KuboConfig;
 import org.fhirledger.content.KuboContentStore;
@@ -33,7 +34,6 @@ import org.fhirledger.crypto.EnvelopeCipher;
 import org.fhirledger.crypto.FileDataKeyStore;
 import org.fhirledger.crypto.FileKeyVault;
 import org.fhirledger.crypto.ResourceVersion;
-import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.ledger.Role;
 import org.fhirledger.record.CanonicalResource;
 import org.fhirledger.server.outbox.PipelineServer;
@@ -41,7 +41,7 @@ import org.fhirledger.server.outbox.VersionRecorder;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.security.DevTokens;
 import org.fhirledger.server.testing.PostgresInitializer;
-import org.fhirledger.testing.AnvilExtension;
+import org.fhirledger.server.testing.TwoChains;
 import org.fhirledger.testing.IpfsNodeExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -69,10 +69,7 @@ import org.web3j.protocol.http.HttpService;
 class ErasureTest {
 
     @RegisterExtension
-    static final AnvilExtension privateChain = AnvilExtension.automine();
-
-    @RegisterExtension
-    static final AnvilExtension publicChain = AnvilExtension.create(31338, null, 30_000_000);
+    static final TwoChains chains = TwoChains.automine();
 
     @RegisterExtension
     static final IpfsNodeExtension ipfs = new IpfsNodeExtension();
@@ -116,7 +113,7 @@ class ErasureTest {
         jdbcUrl = PostgresInitializer.postgres().getJdbcUrl("postgres", db);
         data = Files.createTempDirectory(
                 Files.createDirectories(Path.of("target", "test-data").toAbsolutePath()), "erasure-");
-        server = PipelineServer.start(data, privateChain.rpcUrl(), privateChain.chainId(), serverArgs());
+        server = chains.startPipeline(data, serverArgs());
         custodian = server.token();
         admin = DevTokens.mint(data, Role.ADMIN, null);
         assertThat(send(
@@ -138,13 +135,6 @@ class ErasureTest {
             "--spring.datasource.password=",
             "--content-store.ipfs-api-url=" + ipfs.apiUrl(),
             "--outbox.retry-max=1s",
-            "--ledger.max-wait=10ms",
-            "--anchor.enabled=true",
-            "--anchor.rpc-url=" + publicChain.rpcUrl(),
-            "--anchor.chain-id=31338",
-            "--anchor.gas-price=0",
-            "--anchor.every=1s",
-            "--anchor.follow-interval=200ms",
             "--ledger.probe-interval=200ms"
         };
     }
@@ -216,13 +206,13 @@ class ErasureTest {
     void whileTheChainIsDownTheErasureIsRefusedBeforeAnythingChanges() throws Exception {
         String id = patient("Outage");
         server.awaitBacklogEmpty(Duration.ofSeconds(60));
-        privateChain.stop();
+        chains.privateChain().stop();
         try {
             HttpResponse<String> r = erase(custodian, id, "outage");
             assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
             assertThat(r.body()).contains("OperationOutcome").contains("nothing was changed");
         } finally {
-            privateChain.start();
+            chains.privateChain().start();
             // the server's outage breaker lets requests through once its probe has seen the node again
             await(() -> server.ledger().outage().isEmpty(), "the server sees the chain again");
         }
@@ -410,8 +400,8 @@ class ErasureTest {
 
         // nothing of the patient anywhere
         assertThat(databaseHits()).isEmpty();
-        assertThat(chainHits(privateChain.rpcUrl())).isEmpty();
-        assertThat(chainHits(publicChain.rpcUrl())).isEmpty();
+        assertThat(chainHits(chains.privateChain().rpcUrl())).isEmpty();
+        assertThat(chainHits(chains.publicChain().rpcUrl())).isEmpty();
         String log = serverLog.toString(StandardCharsets.UTF_8);
         assertThat(log).contains("erasure of patient " + pn.toHex());
         for (String m : MARKERS) assertThat(log).doesNotContain(m);
@@ -426,7 +416,7 @@ class ErasureTest {
         registry.begin(id, pn, java.time.Instant.now(), ErasureTombstone.reasonHash(pn, "crash"));
         registry.markErased(pn, List.of(pn));
         server.close(); // the "crash" after the intent
-        server = PipelineServer.start(data, privateChain.rpcUrl(), privateChain.chainId(), serverArgs());
+        server = chains.startPipeline(data, serverArgs());
         custodian = server.token();
         ErasureRegistry after = server.ctx.getBean(ErasureRegistry.class);
         await(

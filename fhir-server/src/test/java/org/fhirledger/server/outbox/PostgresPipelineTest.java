@@ -16,7 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.fhirledger.ledger.Bytes32;
+import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.record.CanonicalResource;
 import org.fhirledger.server.record.AuditShape;
 import org.fhirledger.server.testing.PostgresInitializer;

@@ -18,7 +18,7 @@ import org.fhirledger.ledger.Role;
 import org.fhirledger.server.outbox.PipelineServer;
 import org.fhirledger.server.security.DevTokens;
 import org.fhirledger.server.testing.PostgresInitializer;
-import org.fhirledger.testing.AnvilExtension;
+import org.fhirledger.server.testing.TwoChains;
 import org.hl7.fhir.r4.model.Patient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -33,10 +33,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 class AnchorJobReplicasTest {
 
     @RegisterExtension
-    static final AnvilExtension privateChain = AnvilExtension.create(31337, 1, 30_000_000);
-
-    @RegisterExtension
-    static final AnvilExtension publicChain = AnvilExtension.create(31338, null, 30_000_000);
+    static final TwoChains chains = TwoChains.privateBlockTime(1);
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -87,36 +84,27 @@ class AnchorJobReplicasTest {
                     .isEqualTo(standby.jdbc().queryForObject("select count(*) from fl_anchor", Long.class));
 
             // the private chain gone: $ledger-status says so within the probe interval, before any read times out
-            privateChain.stop();
+            chains.privateChain().stop();
             JsonNode down = awaitStatus(standby, auditor, s -> "degraded".equals(value(s, "status")));
             assertThat(value(down, "privateChainError")).as(down.toString()).isNotBlank();
         } finally {
             a.close();
             b.close();
-            if (!privateChain.isRunning()) privateChain.start();
+            if (!chains.privateChain().isRunning()) chains.privateChain().start();
         }
     }
 
     private static PipelineServer replica(Path data, String jdbcUrl) {
-        return PipelineServer.start(
+        return chains.startPipeline(
                 data,
-                privateChain.rpcUrl(),
-                privateChain.chainId(),
                 "--spring.datasource.url=" + jdbcUrl,
                 "--spring.datasource.username=postgres",
                 "--spring.datasource.password=",
                 "--outbox.lock-retry=500ms",
-                "--ledger.max-wait=10ms",
                 "--ledger.probe-interval=500ms",
                 "--ledger.unavailable-timeout=1s",
                 "--ledger.rpc-timeout=2s",
-                "--ledger.close-timeout=1s",
-                "--anchor.enabled=true",
-                "--anchor.rpc-url=" + publicChain.rpcUrl(),
-                "--anchor.chain-id=31338",
-                "--anchor.gas-price=0",
-                "--anchor.every=1s",
-                "--anchor.follow-interval=200ms");
+                "--ledger.close-timeout=1s");
     }
 
     private static boolean active(PipelineServer s) {

@@ -14,7 +14,7 @@ import org.fhirledger.anchor.HistoryRewrittenException;
 import org.fhirledger.anchor.LedgerEvent;
 import org.fhirledger.anchor.web3j.LedgerEventReader;
 import org.fhirledger.anchor.web3j.Web3jAnchorChain;
-import org.fhirledger.ledger.Bytes32;
+import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.ledger.ContractAddresses;
 import org.fhirledger.ledger.RecordEntry;
 import org.fhirledger.ledger.web3j.LedgerConfig;

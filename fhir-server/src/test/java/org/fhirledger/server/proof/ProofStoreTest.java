@@ -11,8 +11,7 @@ import org.fhirledger.anchor.AccessAppended;
 import org.fhirledger.anchor.ChainPosition;
 import org.fhirledger.anchor.LedgerEvent;
 import org.fhirledger.anchor.RecordAppended;
-import org.fhirledger.ledger.Bytes32;
-import org.fhirledger.merkle.Hash;
+import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.merkle.MerkleLog;
 import org.fhirledger.merkle.ProofVerifier;
 import org.fhirledger.merkle.StoredNode;
@@ -32,9 +31,9 @@ class ProofStoreTest {
         ProofDatabases.Db db = ProofDatabases.fresh(kind);
         MerkleLog reference = MerkleLog.inMemory();
         MerkleLog log = db.log().log();
-        List<Hash> batch = new ArrayList<>();
+        List<Bytes32> batch = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
-            Hash leaf = org.fhirledger.merkle.Rfc6962.leafHash(("entry " + i).getBytes(StandardCharsets.UTF_8));
+            Bytes32 leaf = org.fhirledger.merkle.Rfc6962.leafHash(("entry " + i).getBytes(StandardCharsets.UTF_8));
             reference.appendLeafHash(leaf);
             batch.add(leaf);
             if (batch.size() == 1 + i % 7) { // uneven batches
@@ -56,7 +55,7 @@ class ProofStoreTest {
         }
         // a failing batch (a node that already exists) leaves nothing behind: the store stays a prefix tree
         JdbcHashStore store = new JdbcHashStore(db.jdbc(), db.tx());
-        Hash any = reference.leafHash(0);
+        Bytes32 any = reference.leafHash(0);
         assertThatThrownBy(() -> store.append(List.of(new StoredNode(0, 300, any), new StoredNode(0, 0, any))))
                 .isInstanceOf(RuntimeException.class);
         assertThat(store.leafCount()).isEqualTo(300);

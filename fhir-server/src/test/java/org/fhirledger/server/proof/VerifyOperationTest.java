@@ -23,13 +23,12 @@ import org.fhirledger.anchor.StandaloneVerifier;
 import org.fhirledger.anchor.VerifyOutput;
 import org.fhirledger.anchor.web3j.VerifyCli;
 import org.fhirledger.anchor.web3j.Web3jAnchorChain;
-import org.fhirledger.ledger.Bytes32;
+import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.ledger.Role;
 import org.fhirledger.record.CanonicalResource;
-import org.fhirledger.server.Application;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.security.DevTokens;
-import org.fhirledger.testing.AnvilExtension;
+import org.fhirledger.server.testing.TwoChains;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.Coding;
@@ -38,7 +37,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -50,10 +48,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 class VerifyOperationTest {
 
     @RegisterExtension
-    static final AnvilExtension privateChain = AnvilExtension.automine();
-
-    @RegisterExtension
-    static final AnvilExtension publicChain = AnvilExtension.create(31338, null, 30_000_000);
+    static final TwoChains chains = TwoChains.automine();
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -65,20 +60,7 @@ class VerifyOperationTest {
     @BeforeAll
     static void start() throws Exception {
         data = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "verify-");
-        ctx = new SpringApplicationBuilder(Application.class)
-                .run(
-                        "--data-dir=" + data,
-                        "--server.port=0",
-                        "--ledger.enabled=true",
-                        "--ledger.rpc-url=" + privateChain.rpcUrl(),
-                        "--ledger.chain-id=31337",
-                        "--ledger.max-wait=10ms",
-                        "--anchor.enabled=true",
-                        "--anchor.rpc-url=" + publicChain.rpcUrl(),
-                        "--anchor.chain-id=31338",
-                        "--anchor.gas-price=0",
-                        "--anchor.every=1s",
-                        "--anchor.follow-interval=200ms");
+        ctx = chains.startServer(data);
         base = "http://localhost:"
                 + ((WebServerApplicationContext) ctx).getWebServer().getPort() + "/fhir";
         token = DevTokens.mint(data, Role.CUSTODIAN, null);
@@ -170,7 +152,9 @@ class VerifyOperationTest {
     }
 
     static AnchorChain publicView(String registry) {
-        return Web3jAnchorChain.connect(Web3jAnchorChain.Config.readOnly(publicChain.rpcUrl(), 31338, registry), null);
+        return Web3jAnchorChain.connect(
+                Web3jAnchorChain.Config.readOnly(chains.publicChain().rpcUrl(), TwoChains.PUBLIC_CHAIN_ID, registry),
+                null);
     }
 
     @Test
@@ -218,9 +202,9 @@ class VerifyOperationTest {
         Files.write(resource, plaintext);
         assertThat(VerifyCli.run(new String[] {
                     "--rpc",
-                    publicChain.rpcUrl(),
+                    chains.publicChain().rpcUrl(),
                     "--chain-id",
-                    "31338",
+                    String.valueOf(TwoChains.PUBLIC_CHAIN_ID),
                     "--registry",
                     value(answer, "anchorRegistry"),
                     file.toString(),
@@ -419,7 +403,7 @@ class VerifyOperationTest {
 
     @Test
     void thePublicChainDownDelaysAnchoringOnly() throws Exception {
-        publicChain.stop();
+        chains.publicChain().stop();
         String id;
         try {
             id = recordedPatient("WhileDown");
@@ -428,7 +412,7 @@ class VerifyOperationTest {
             assertThat(value(pending, "status")).isEqualTo("pending");
             assertThat(get("/Patient/" + id).statusCode()).isEqualTo(200);
         } finally {
-            publicChain.start();
+            chains.publicChain().start();
         }
         await("/Patient/" + id + "/_history/1/$verify", a -> "verified".equals(value(a, "status")));
         assertThat(value(params("/$ledger-status"), "status")).isEqualTo("ok");

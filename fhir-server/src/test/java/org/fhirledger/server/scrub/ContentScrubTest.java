@@ -13,16 +13,14 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.function.BooleanSupplier;
 import org.fhirledger.ledger.Role;
-import org.fhirledger.server.Application;
 import org.fhirledger.server.security.DevTokens;
-import org.fhirledger.testing.AnvilExtension;
+import org.fhirledger.server.testing.TwoChains;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.Status;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -34,10 +32,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 class ContentScrubTest {
 
     @RegisterExtension
-    static final AnvilExtension privateChain = AnvilExtension.automine();
-
-    @RegisterExtension
-    static final AnvilExtension publicChain = AnvilExtension.create(31338, null, 30_000_000);
+    static final TwoChains chains = TwoChains.automine();
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -49,22 +44,7 @@ class ContentScrubTest {
     @BeforeAll
     static void start() throws Exception {
         data = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "scrub-");
-        ctx = new SpringApplicationBuilder(Application.class)
-                .run(
-                        "--data-dir=" + data,
-                        "--server.port=0",
-                        "--ledger.enabled=true",
-                        "--ledger.rpc-url=" + privateChain.rpcUrl(),
-                        "--ledger.chain-id=31337",
-                        "--ledger.max-wait=10ms",
-                        "--anchor.enabled=true",
-                        "--anchor.rpc-url=" + publicChain.rpcUrl(),
-                        "--anchor.chain-id=31338",
-                        "--anchor.gas-price=0",
-                        "--anchor.every=1s",
-                        "--anchor.follow-interval=200ms",
-                        "--content-scrub.interval=100ms",
-                        "--content-scrub.objects-per-interval=50");
+        ctx = chains.startServer(data, "--content-scrub.interval=100ms", "--content-scrub.objects-per-interval=50");
         base = "http://localhost:"
                 + ((WebServerApplicationContext) ctx).getWebServer().getPort() + "/fhir";
         token = DevTokens.mint(data, Role.CUSTODIAN, null);

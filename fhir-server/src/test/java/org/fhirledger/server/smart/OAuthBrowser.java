@@ -89,6 +89,40 @@ final class OAuthBrowser {
         return r;
     }
 
+    /** Whether this answer is the patient picker (the consent step of a launch/patient). */
+    static boolean isPicker(HttpResponse<String> r) {
+        return r.statusCode() == 200 && r.body().contains("Pick a patient");
+    }
+
+    /** The patient ids the picker offers. */
+    static java.util.List<String> offered(HttpResponse<String> picker) {
+        java.util.List<String> ids = new java.util.ArrayList<>();
+        Matcher m = Pattern.compile("name=\"patient\" value=\"([^\"]+)\"").matcher(picker.body());
+        while (m.find()) ids.add(m.group(1));
+        return ids;
+    }
+
+    /**
+     * Submits the picker as its form does (its hidden fields: client_id, state, every scope) with these patient
+     * values (none, one, or several as a tampering client would), and returns the redirect to the app.
+     */
+    HttpResponse<String> pick(HttpResponse<String> picker, String... patients) {
+        java.util.List<Map.Entry<String, String>> fields = new java.util.ArrayList<>();
+        Matcher m = Pattern.compile("type=\"hidden\" name=\"([^\"]+)\" value=\"([^\"]*)\"")
+                .matcher(picker.body());
+        while (m.find()) {
+            fields.add(Map.entry(m.group(1), org.springframework.web.util.HtmlUtils.htmlUnescape(m.group(2))));
+        }
+        for (String p : patients) fields.add(Map.entry("patient", p));
+        String body = fields.stream()
+                .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
+                        + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                .collect(Collectors.joining("&"));
+        return follow(send(HttpRequest.newBuilder(URI.create(absolute("/oauth2/authorize")))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(body))));
+    }
+
     static String form(Map<String, String> form) {
         return form.entrySet().stream()
                 .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="

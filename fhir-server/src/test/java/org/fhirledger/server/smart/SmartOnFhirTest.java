@@ -95,6 +95,7 @@ class SmartOnFhirTest extends ServerTestBase {
     String p2;
     String o1;
     String o2;
+    String p3;
 
     @BeforeAll
     void patients() {
@@ -119,6 +120,9 @@ class SmartOnFhirTest extends ServerTestBase {
                                         + "\"name\":[{\"family\":\"Other\"}]}")
                         .statusCode())
                 .isIn(200, 201);
+        // another clinician's patient: smart-dr has no consent for it
+        String other = DevTokens.mint(dataDir(), Role.CLINICIAN, "Practitioner/smart-other");
+        p3 = created(post(other, "/Patient", "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Third\"}]}"));
     }
 
     static String observation(String patient) {
@@ -189,6 +193,78 @@ class SmartOnFhirTest extends ServerTestBase {
         // a patient/ scope without a patient in context grants nothing
         assertThat(get(scoped("patient/*.rs", null), "/Patient/" + p1).statusCode())
                 .isEqualTo(403);
+    }
+
+    // ---- clinicians find patients by identifier; patient-scoped tokens see one patient
+
+    static String withIdentifier(String family, String value) {
+        return "{\"resourceType\":\"Patient\",\"identifier\":[{\"system\":\"urn:oid:1.2.36.146.595.217.0.1\","
+                + "\"value\":\"" + value + "\"}],\"name\":[{\"family\":\"" + family + "\"}]}";
+    }
+
+    @Test
+    void aClinicianFindsAConsentingPatientByIdentifierAndAnotherClinicianSPatientLooksLikeNoSuchPatient() {
+        String dr = DevTokens.mint(dataDir(), Role.CLINICIAN, "Practitioner/smart-dr");
+        String other = DevTokens.mint(dataDir(), Role.CLINICIAN, "Practitioner/smart-other");
+        // one MRN on two records (theirs and another clinician's), and an MRN only another clinician's patient has
+        String mine = created(post(dr, "/Patient", withIdentifier("Mine", "MRN-4711")));
+        created(post(other, "/Patient", withIdentifier("Theirs", "MRN-4711")));
+        created(post(other, "/Patient", withIdentifier("Hidden", "MRN-4712")));
+        String system = "urn:oid:1.2.36.146.595.217.0.1";
+
+        JsonNode found = body(get(dr, "/Patient?identifier=" + system + "|MRN-4711"));
+        assertThat(found.path("total").asInt()).as(found.toString()).isEqualTo(1);
+        assertThat(found.at("/entry/0/resource/id").asText()).isEqualTo(mine);
+        assertThat(found.toString()).doesNotContain("Theirs");
+        JsonNode count = body(get(dr, "/Patient?identifier=" + system + "|MRN-4711&_summary=count"));
+        assertThat(count.path("total").asInt()).isEqualTo(1);
+
+        HttpResponse<String> hidden = get(dr, "/Patient?identifier=" + system + "|MRN-4712");
+        HttpResponse<String> nowhere = get(dr, "/Patient?identifier=" + system + "|MRN-0000");
+        assertThat(hidden.statusCode()).isEqualTo(200).isEqualTo(nowhere.statusCode());
+        JsonNode h = body(hidden);
+        JsonNode n = body(nowhere);
+        assertThat(h.path("total").asInt()).isZero();
+        assertThat(h.has("entry")).isFalse();
+        assertThat(hidden.body()).doesNotContain("Hidden").doesNotContain("\"entry\"");
+        // the same answer in shape: same fields, same counts, nothing but the search's own link and id differ
+        assertThat(fieldNames(h)).isEqualTo(fieldNames(n));
+        assertThat(h.path("link").size()).isEqualTo(n.path("link").size());
+        assertThat(body(get(dr, "/Patient?identifier=" + system + "|MRN-4712&_summary=count"))
+                        .path("total")
+                        .asInt())
+                .isZero();
+    }
+
+    @Test
+    void aPatientScopedTokenSearchesOnlyItsPatient() {
+        String t = scoped("patient/*.rs", p1);
+        JsonNode byId = body(get(t, "/Patient?_id=" + p1));
+        assertThat(byId.path("total").asInt()).isEqualTo(1);
+        assertThat(byId.at("/entry/0/resource/id").asText()).isEqualTo(p1);
+        // a search that would also find the clinician's other patients is refused, not answered with their count
+        for (String path : java.util.List.of("/Patient", "/Patient?_id=" + p1 + "," + p2, "/Patient?name=Second")) {
+            HttpResponse<String> r = get(t, path);
+            assertThat(r.statusCode()).as(path).isEqualTo(403);
+            assertThat(r.body()).doesNotContain("Second");
+        }
+        JsonNode obs = body(get(t, "/Observation?patient=" + p1 + "&_include=Observation:subject"));
+        assertThat(obs.path("total").asInt()).isEqualTo(1);
+        for (JsonNode e : obs.path("entry")) {
+            JsonNode r = e.path("resource");
+            String about = "Patient".equals(r.path("resourceType").asText())
+                    ? r.path("id").asText()
+                    : r.at("/subject/reference").asText().replace("Patient/", "");
+            assertThat(about).isEqualTo(p1);
+        }
+        assertThat(obs.toString()).doesNotContain(o2).doesNotContain("Second");
+        assertThat(get(t, "/Observation").statusCode()).isEqualTo(403);
+    }
+
+    static java.util.Set<String> fieldNames(JsonNode n) {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        n.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 
     @Test
@@ -285,9 +361,13 @@ class SmartOnFhirTest extends ServerTestBase {
     void aBrowserAppLogsInWithPkcePicksAPatientAndCallsTheApi() {
         OAuthBrowser browser = new OAuthBrowser(server);
         OAuthBrowser.Pkce pkce = OAuthBrowser.Pkce.create();
-        HttpResponse<String> done = browser.authorize(
-                authorizeQuery("launch/patient openid fhirUser offline_access patient/*.rs", pkce), clinicianLogin(p1));
-        String code = codeFrom(done);
+        HttpResponse<String> picker = browser.authorize(
+                authorizeQuery("launch/patient openid fhirUser offline_access patient/*.rs", pkce), clinicianLogin());
+        // the picker offers the clinician's consenting patients, and no other clinician's
+        assertThat(OAuthBrowser.isPicker(picker)).as(picker.body()).isTrue();
+        assertThat(OAuthBrowser.offered(picker)).contains(p1, p2).doesNotContain(p3);
+        assertThat(picker.body()).contains("First").doesNotContain("Third");
+        String code = codeFrom(browser.pick(picker, p1));
         JsonNode tokens = body(browser.postForm(
                 "/oauth2/token",
                 Map.of(
@@ -343,36 +423,45 @@ class SmartOnFhirTest extends ServerTestBase {
     }
 
     @Test
-    void launchPatientWithoutAPatientPickedGetsNoToken() {
-        OAuthBrowser browser = new OAuthBrowser(server);
-        OAuthBrowser.Pkce pkce = OAuthBrowser.Pkce.create();
-        String code =
-                codeFrom(browser.authorize(authorizeQuery("launch/patient patient/*.rs", pkce), clinicianLogin(null)));
-        HttpResponse<String> r = browser.postForm(
-                "/oauth2/token",
-                Map.of(
-                        "grant_type",
-                        "authorization_code",
-                        "code",
-                        code,
-                        "redirect_uri",
-                        REDIRECT,
-                        "client_id",
-                        APP,
-                        "code_verifier",
-                        pkce.verifier()));
-        assertThat(r.statusCode()).isEqualTo(400);
-        assertThat(r.body()).doesNotContain("access_token");
+    void aPickOfAPatientTheClinicianMayNotSeeOrATamperedPickIsRefusedAndEndsTheAttempt() {
+        // another clinician's patient (there, not theirs), one not there, none, two, and a value not an id: all refused
+        // alike, sent back to the app as access_denied with no code
+        java.util.List<String[]> picks = java.util.List.of(
+                new String[] {p3},
+                new String[] {"no-such-patient"},
+                new String[] {},
+                new String[] {p1, p3},
+                new String[] {p1 + "," + p3},
+                new String[] {"../" + p1});
+        for (String[] pick : picks) {
+            OAuthBrowser browser = new OAuthBrowser(server);
+            HttpResponse<String> picker = browser.authorize(
+                    authorizeQuery("launch/patient patient/*.rs", OAuthBrowser.Pkce.create()), clinicianLogin());
+            assertThat(OAuthBrowser.isPicker(picker)).isTrue();
+            HttpResponse<String> answer = browser.pick(picker, pick);
+            assertThat(answer.statusCode()).as(String.join(",", pick)).isEqualTo(302);
+            String location = answer.headers().firstValue("Location").orElseThrow();
+            assertThat(location).startsWith(REDIRECT);
+            assertThat(OAuthBrowser.queryOf(location))
+                    .as(String.join(",", pick))
+                    .containsEntry("error", "access_denied")
+                    .doesNotContainKey("code");
+            // the attempt is over: the same state does not take a second pick
+            HttpResponse<String> again = browser.pick(picker, p1);
+            assertThat(again.headers().firstValue("Location").orElse("")).doesNotContain("code=");
+        }
     }
 
     @Test
     void aConfidentialAppGetsRefreshTokensForTheSameUserAndPatient() {
         OAuthBrowser browser = new OAuthBrowser(server);
         OAuthBrowser.Pkce pkce = OAuthBrowser.Pkce.create();
-        String code = codeFrom(browser.authorize(
-                authorizeQuery("launch/patient offline_access patient/*.rs", pkce)
-                        .replace("client_id=" + APP, "client_id=" + CONFIDENTIAL),
-                clinicianLogin(p1)));
+        String code = codeFrom(browser.pick(
+                browser.authorize(
+                        authorizeQuery("launch/patient offline_access patient/*.rs", pkce)
+                                .replace("client_id=" + APP, "client_id=" + CONFIDENTIAL),
+                        clinicianLogin()),
+                p1));
         JsonNode tokens = body(browser.postForm(
                 "/oauth2/token",
                 Map.of(
@@ -424,7 +513,7 @@ class SmartOnFhirTest extends ServerTestBase {
     void aWrongPkceVerifierGetsNoToken() {
         OAuthBrowser browser = new OAuthBrowser(server);
         OAuthBrowser.Pkce pkce = OAuthBrowser.Pkce.create();
-        String code = codeFrom(browser.authorize(authorizeQuery("user/*.rs", pkce), clinicianLogin(null)));
+        String code = codeFrom(browser.authorize(authorizeQuery("user/*.rs", pkce), clinicianLogin()));
         HttpResponse<String> r = browser.postForm(
                 "/oauth2/token",
                 Map.of(
@@ -448,12 +537,11 @@ class SmartOnFhirTest extends ServerTestBase {
         OAuthBrowser browser = new OAuthBrowser(server);
         OAuthBrowser.Pkce pkce = OAuthBrowser.Pkce.create();
         HttpResponse<String> unknown = browser.authorize(
-                authorizeQuery("user/*.rs", pkce).replace("client_id=" + APP, "client_id=nobody"),
-                clinicianLogin(null));
+                authorizeQuery("user/*.rs", pkce).replace("client_id=" + APP, "client_id=nobody"), clinicianLogin());
         assertThat(unknown.statusCode()).isEqualTo(400);
         assertThat(unknown.headers().firstValue("Location")).isEmpty();
 
-        HttpResponse<String> scope = browser.authorize(authorizeQuery("system/*.cruds", pkce), clinicianLogin(null));
+        HttpResponse<String> scope = browser.authorize(authorizeQuery("system/*.cruds", pkce), clinicianLogin());
         assertThat(scope.statusCode()).isEqualTo(302);
         Map<String, String> answer =
                 OAuthBrowser.queryOf(scope.headers().firstValue("Location").orElseThrow());
@@ -461,7 +549,7 @@ class SmartOnFhirTest extends ServerTestBase {
 
         // without PKCE a public client gets no code
         HttpResponse<String> noPkce = browser.authorize(
-                authorizeQuery("user/*.rs", pkce).replaceAll("&code_challenge[^&]*", ""), clinicianLogin(null));
+                authorizeQuery("user/*.rs", pkce).replaceAll("&code_challenge[^&]*", ""), clinicianLogin());
         assertThat(noPkce.headers().firstValue("Location").orElse("")).doesNotContain("code=");
     }
 
@@ -535,12 +623,8 @@ class SmartOnFhirTest extends ServerTestBase {
         return OAuthBrowser.form(q);
     }
 
-    static Map<String, String> clinicianLogin(String patient) {
-        Map<String, String> login = new LinkedHashMap<>();
-        login.put("role", "CLINICIAN");
-        login.put("fhirUser", "Practitioner/smart-dr");
-        if (patient != null) login.put("patient", patient);
-        return login;
+    static Map<String, String> clinicianLogin() {
+        return Map.of("role", "CLINICIAN", "fhirUser", "Practitioner/smart-dr");
     }
 
     static String codeFrom(HttpResponse<String> r) {

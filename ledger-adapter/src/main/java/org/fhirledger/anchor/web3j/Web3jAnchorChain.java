@@ -13,14 +13,13 @@ import org.fhirledger.anchor.AnchorChain;
 import org.fhirledger.anchor.AnchorChainUnavailableException;
 import org.fhirledger.anchor.AnchorReceipt;
 import org.fhirledger.anchor.AnchorRefusedException;
+import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.contracts.generated.AnchorRegistry;
 import org.fhirledger.ledger.ChainIdMismatchException;
 import org.fhirledger.ledger.web3j.ContractErrors;
-import org.fhirledger.merkle.Hash;
 import org.web3j.abi.EventEncoder;
 import org.web3j.abi.FunctionEncoder;
 import org.web3j.abi.datatypes.Function;
-import org.web3j.abi.datatypes.generated.Bytes32;
 import org.web3j.abi.datatypes.generated.Uint64;
 import org.web3j.crypto.Credentials;
 import org.web3j.protocol.Web3j;
@@ -146,7 +145,7 @@ public final class Web3jAnchorChain implements AnchorChain {
         return new Anchor(
                 index,
                 a.component1().longValueExact(),
-                Hash.of(a.component3()),
+                Bytes32.of(a.component3()),
                 a.component2().longValueExact());
     }
 
@@ -172,7 +171,7 @@ public final class Web3jAnchorChain implements AnchorChain {
                     AnchorRegistry.AnchorAppendedEventResponse e = AnchorRegistry.getAnchorAppendedEventFromLog(log);
                     Anchor a = anchorAt(index);
                     if (e.treeSize.longValueExact() != a.treeSize()
-                            || !Hash.of(e.root).equals(a.root())) continue;
+                            || !Bytes32.of(e.root).equals(a.root())) continue;
                     return Optional.of(new AnchorReceipt(
                             a, log.getTransactionHash(), log.getBlockNumber().longValueExact(), -1));
                 }
@@ -182,10 +181,12 @@ public final class Web3jAnchorChain implements AnchorChain {
     }
 
     @Override
-    public AnchorReceipt publish(long treeSize, Hash root) {
+    public AnchorReceipt publish(long treeSize, Bytes32 root) {
         if (credentials == null) throw new IllegalStateException("read-only anchor chain: no anchorer key");
         String data = FunctionEncoder.encode(new Function(
-                AnchorRegistry.FUNC_ANCHOR, List.of(new Uint64(treeSize), new Bytes32(root.bytes())), List.of()));
+                AnchorRegistry.FUNC_ANCHOR,
+                List.of(new Uint64(treeSize), new org.web3j.abi.datatypes.generated.Bytes32(root.toArray())),
+                List.of()));
         try {
             EthCall sim = web3j.ethCall(
                             Transaction.createEthCallTransaction(credentials.getAddress(), config.registry(), data),
@@ -231,7 +232,7 @@ public final class Web3jAnchorChain implements AnchorChain {
                 }
                 AnchorRegistry.AnchorAppendedEventResponse e = AnchorRegistry.getAnchorAppendedEventFromLog(log);
                 Anchor a = new Anchor(
-                        e.index.longValueExact(), e.treeSize.longValueExact(), Hash.of(e.root), timestampOf(r));
+                        e.index.longValueExact(), e.treeSize.longValueExact(), Bytes32.of(e.root), timestampOf(r));
                 return new AnchorReceipt(
                         a,
                         r.getTransactionHash(),

@@ -23,7 +23,7 @@ import org.web3j.tuples.generated.Tuple2;
 import org.web3j.utils.Numeric;
 
 /** AccessLedger.appendAccesses batches; an entry's key is its audit hash. */
-final class AccessLane extends EventLane<AccessEntry, org.fhirledger.ledger.Bytes32> {
+final class AccessLane extends EventLane<AccessEntry, org.fhirledger.bytes.Bytes32> {
 
     private final AccessLedger contract;
 
@@ -39,14 +39,14 @@ final class AccessLane extends EventLane<AccessEntry, org.fhirledger.ledger.Byte
     }
 
     @Override
-    org.fhirledger.ledger.Bytes32 key(AccessEntry entry) {
+    org.fhirledger.bytes.Bytes32 key(AccessEntry entry) {
         return entry.auditHash();
     }
 
     @Override
-    Appended<org.fhirledger.ledger.Bytes32> appended(Log log) {
+    Appended<org.fhirledger.bytes.Bytes32> appended(Log log) {
         AccessLedger.AccessAppendedEventResponse ev = AccessLedger.getAccessAppendedEventFromLog(log);
-        return new Appended<>(org.fhirledger.ledger.Bytes32.of(ev.auditHash), ev.seq.longValueExact());
+        return new Appended<>(org.fhirledger.bytes.Bytes32.of(ev.auditHash), ev.seq.longValueExact());
     }
 
     @Override
@@ -105,24 +105,24 @@ final class AccessLane extends EventLane<AccessEntry, org.fhirledger.ledger.Byte
     }
 
     /** Every access entry about the patient's compartment, in ledger order (topic 1 of AccessAppended). */
-    List<AccessInfo> ofPatient(org.fhirledger.ledger.Bytes32 patient) throws IOException {
+    List<AccessInfo> ofPatient(org.fhirledger.bytes.Bytes32 patient) throws IOException {
         List<AccessInfo> out = new java.util.ArrayList<>();
         for (Log log : events(patient.toHex())) {
             AccessLedger.AccessAppendedEventResponse ev = AccessLedger.getAccessAppendedEventFromLog(log);
             AccessEntry e = new AccessEntry(
                     ev.actor,
-                    org.fhirledger.ledger.Bytes32.of(ev.patient),
-                    org.fhirledger.ledger.Bytes32.of(ev.resource),
+                    org.fhirledger.bytes.Bytes32.of(ev.patient),
+                    org.fhirledger.bytes.Bytes32.of(ev.resource),
                     ev.action.intValueExact(),
                     AccessEntry.Outcome.values()[ev.outcome.intValueExact()],
                     ev.time.longValueExact(),
-                    org.fhirledger.ledger.Bytes32.of(ev.auditHash));
+                    org.fhirledger.bytes.Bytes32.of(ev.auditHash));
             out.add(new AccessInfo(e, receiptOf(log, ev.seq.longValueExact())));
         }
         return out;
     }
 
-    Optional<Long> seqOf(org.fhirledger.ledger.Bytes32 auditHash) throws IOException {
+    Optional<Long> seqOf(org.fhirledger.bytes.Bytes32 auditHash) throws IOException {
         try {
             Tuple2<Boolean, BigInteger> r =
                     contract.accessOf(auditHash.toArray()).send();

@@ -1,12 +1,12 @@
 package org.fhirledger.ledger.web3j;
 
 import java.math.BigInteger;
+import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.contracts.generated.AccessLedger;
 import org.fhirledger.contracts.generated.AccessRegistry;
 import org.fhirledger.contracts.generated.AnchorRegistry;
 import org.fhirledger.contracts.generated.ConsentRegistry;
 import org.fhirledger.contracts.generated.RecordLedger;
-import org.fhirledger.ledger.Bytes32;
 import org.fhirledger.ledger.ContractAddresses;
 import org.fhirledger.ledger.ContractRevertException;
 import org.fhirledger.ledger.LedgerException;

@@ -27,7 +27,7 @@ import org.web3j.utils.Numeric;
  */
 final class RecordLane extends EventLane<RecordEntry, RecordLane.Key> {
 
-    record Key(org.fhirledger.ledger.Bytes32 resource, long version) {}
+    record Key(org.fhirledger.bytes.Bytes32 resource, long version) {}
 
     private final RecordLedger contract; // read-only use: views
     private final String custodian; // this adapter's account: the writer of its entries
@@ -53,7 +53,7 @@ final class RecordLane extends EventLane<RecordEntry, RecordLane.Key> {
     Appended<Key> appended(Log log) {
         RecordLedger.RecordAppendedEventResponse ev = RecordLedger.getRecordAppendedEventFromLog(log);
         return new Appended<>(
-                new Key(org.fhirledger.ledger.Bytes32.of(ev.resource), ev.version.longValueExact()),
+                new Key(org.fhirledger.bytes.Bytes32.of(ev.resource), ev.version.longValueExact()),
                 ev.seq.longValueExact());
     }
 
@@ -107,7 +107,7 @@ final class RecordLane extends EventLane<RecordEntry, RecordLane.Key> {
     }
 
     /** This custodian's entry from its event, found by its (resource, version) topics. */
-    Optional<RecordInfo> find(org.fhirledger.ledger.Bytes32 resource, long version) throws IOException {
+    Optional<RecordInfo> find(org.fhirledger.bytes.Bytes32 resource, long version) throws IOException {
         // (custodian, resource, version) is recorded at most once: the newest-first search stops at the hit;
         // another custodian's entry for the same (resource, version) is not ours and is passed over
         Optional<Log> log = newest(
@@ -116,7 +116,7 @@ final class RecordLane extends EventLane<RecordEntry, RecordLane.Key> {
     }
 
     /** Every version of the resource this custodian recorded, in ledger order (topic 1 of RecordAppended). */
-    List<RecordInfo> history(org.fhirledger.ledger.Bytes32 resource) throws IOException {
+    List<RecordInfo> history(org.fhirledger.bytes.Bytes32 resource) throws IOException {
         return query(resource.toHex(), null);
     }
 
@@ -136,11 +136,11 @@ final class RecordLane extends EventLane<RecordEntry, RecordLane.Key> {
     private static RecordInfo info(Log log) {
         RecordLedger.RecordAppendedEventResponse ev = RecordLedger.getRecordAppendedEventFromLog(log);
         RecordEntry e = new RecordEntry(
-                org.fhirledger.ledger.Bytes32.of(ev.resource),
+                org.fhirledger.bytes.Bytes32.of(ev.resource),
                 ev.version.longValueExact(),
-                org.fhirledger.ledger.Bytes32.of(ev.contentHash),
+                org.fhirledger.bytes.Bytes32.of(ev.contentHash),
                 ev.cid,
-                org.fhirledger.ledger.Bytes32.of(ev.patient));
+                org.fhirledger.bytes.Bytes32.of(ev.patient));
         return new RecordInfo(e, receiptOf(log, ev.seq.longValueExact()));
     }
 
@@ -149,7 +149,7 @@ final class RecordLane extends EventLane<RecordEntry, RecordLane.Key> {
     }
 
     /** Content hash this custodian recorded for (resource, version); zero when there is none. */
-    byte[] contentHashOf(org.fhirledger.ledger.Bytes32 resource, long version) throws Exception {
+    byte[] contentHashOf(org.fhirledger.bytes.Bytes32 resource, long version) throws Exception {
         return contract.contentHashOf(custodian, resource.toArray(), BigInteger.valueOf(version))
                 .send();
     }

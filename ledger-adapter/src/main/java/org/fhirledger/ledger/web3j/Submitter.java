@@ -21,10 +21,7 @@ import org.fhirledger.retry.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.web3j.crypto.Credentials;
-import org.web3j.crypto.RawTransaction;
-import org.web3j.crypto.TransactionEncoder;
 import org.web3j.protocol.Web3j;
-import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.methods.response.EthSendTransaction;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
 
@@ -35,13 +32,14 @@ import org.web3j.protocol.core.methods.response.TransactionReceipt;
  * Before sending, the batch is simulated ({@link Preflight}): entries already on chain are answered from the
  * chain and dropped from the batch, so one duplicate never sinks the others. A batch that still reverts (a race with
  * another sender) is queued again and re-simulated. A signed transaction the node forgot (restart) is sent
- * again with the same bytes, so the nonce sequence never gaps.
+ * again with the same bytes, so the nonce sequence never gaps. This class keeps the queues, batching and the
+ * thread; the nonce line ({@link NonceLine}) and the receipt polling ({@link ReceiptPoller}) are apart, as web3j
+ * keeps FastRawTransactionManager and PollingTransactionReceiptProcessor apart.
  */
 final class Submitter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Submitter.class);
 
     private final Web3j web3j;
-    private final Credentials credentials;
     private final Preflight preflight;
     private final LedgerConfig config;
     private final List<Lane<Object>> lanes;
@@ -51,8 +49,8 @@ final class Submitter implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
     private final Thread thread;
-    private BigInteger nonce;
-    private long lastPollNanos;
+    private final NonceLine nonces;
+    private final ReceiptPoller receipts;
     private volatile boolean closing;
     private volatile boolean stopped;
 
@@ -64,12 +62,27 @@ final class Submitter implements AutoCloseable {
             List<? extends Lane<?>> lanes,
             BigInteger startNonce) {
         this.web3j = web3j;
-        this.credentials = credentials;
         this.preflight = new Preflight(web3j, credentials.getAddress());
         this.config = config;
         this.lanes = (List<Lane<Object>>) (List<?>) List.copyOf(lanes);
         for (Lane<Object> l : this.lanes) queues.put(l, new ArrayDeque<>());
-        this.nonce = startNonce;
+        this.nonces = new NonceLine(web3j, credentials, config, inFlight, this::broadcast, startNonce);
+        this.receipts = new ReceiptPoller(web3j, config, inFlight, nonces, new ReceiptPoller.Settle() {
+            @Override
+            public void mined(InFlight f, TransactionReceipt receipt) {
+                complete(f, receipt);
+            }
+
+            @Override
+            public void failed(InFlight f, LedgerException ex) {
+                failInFlight(f, ex);
+            }
+
+            @Override
+            public void resend(InFlight f) throws IOException {
+                broadcast(f);
+            }
+        });
         this.thread = new Thread(
                 this::run, "ledger-submitter-" + credentials.getAddress().substring(0, 10));
         this.thread.setDaemon(true);
@@ -107,7 +120,7 @@ final class Submitter implements AutoCloseable {
         Backoff backoff = new Backoff(config.retryInitial(), config.retryMax());
         while (!stopped) {
             try {
-                pollReceipts();
+                receipts.pollReceipts();
                 sendReady();
                 failExpired();
                 if (closing && isIdle()) break;
@@ -250,7 +263,7 @@ final class Submitter implements AutoCloseable {
         if (live.isEmpty()) return;
         long gas = config.baseGas() + config.gasPerEntry() * live.size();
         // from here the InFlight owns the entries: a failure below must not requeue them (no double send)
-        InFlight f = sign(lane, live, null, lane.contractAddress(), checked.data(), gas);
+        InFlight f = nonces.sign(lane, live, null, lane.contractAddress(), checked.data(), gas);
         broadcast(f);
     }
 
@@ -268,7 +281,7 @@ final class Submitter implements AutoCloseable {
             requeueDirect(d);
             throw e;
         }
-        InFlight f = sign(null, List.of(), d, d.to(), d.data(), d.gasLimit());
+        InFlight f = nonces.sign(null, List.of(), d, d.to(), d.data(), d.gasLimit());
         broadcast(f);
     }
 
@@ -285,17 +298,6 @@ final class Submitter implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-    }
-
-    private InFlight sign(
-            Lane<Object> lane, List<Pending<Object>> batch, DirectCall direct, String to, String data, long gas) {
-        RawTransaction raw = RawTransaction.createTransaction(
-                nonce, config.gasPrice(), BigInteger.valueOf(gas), to, BigInteger.ZERO, data);
-        byte[] signed = TransactionEncoder.signMessage(raw, config.chainId(), credentials);
-        InFlight f = new InFlight(lane, batch, direct, nonce, signed);
-        nonce = nonce.add(BigInteger.ONE);
-        inFlight.add(f);
-        return f;
     }
 
     /** Sends the signed bytes; a transport error leaves it in flight (sent again later). */
@@ -329,12 +331,7 @@ final class Submitter implements AutoCloseable {
             // used by another transaction of this account: requeue first (so a failing read loses nothing),
             // then take the chain's count
             retryLater(f);
-            BigInteger chainNonce = web3j.ethGetTransactionCount(
-                            credentials.getAddress(), DefaultBlockParameterName.PENDING)
-                    .send()
-                    .getTransactionCount();
-            log.warn("nonce {} already used on chain; continuing from {}", f.nonce, chainNonce);
-            nonce = nonce.max(chainNonce);
+            nonces.skipToChain(f);
             return;
         }
         inFlight.remove(f);
@@ -349,46 +346,10 @@ final class Submitter implements AutoCloseable {
         if (f.gapFiller) return; // the predecessor's transaction is still there after all: nothing to fill
         if (f.lane == null && f.direct == null) {
             // the filler itself was refused: take the chain's count rather than loop
-            nonce = web3j.ethGetTransactionCount(credentials.getAddress(), DefaultBlockParameterName.PENDING)
-                    .send()
-                    .getTransactionCount();
+            nonces.resetToChain();
             return;
         }
-        fillNonce(f.nonce, false);
-    }
-
-    /**
-     * The start nonce counts a crashed predecessor's transactions in the pool (PENDING). If those vanish (node
-     * restart, pool eviction), nothing of ours would ever fill their nonces and every later transaction waits
-     * forever. Our lowest unmined transaction being above the mined count, while the node knows it, is that gap:
-     * fill it with empty self-transfers. (A predecessor's transaction still in the pool makes the node refuse
-     * the filler, which is then dropped.)
-     */
-    private boolean fillGapBelow(InFlight lowest) throws IOException {
-        BigInteger mined = web3j.ethGetTransactionCount(credentials.getAddress(), DefaultBlockParameterName.LATEST)
-                .send()
-                .getTransactionCount();
-        if (mined.compareTo(lowest.nonce) >= 0) return false;
-        log.warn(
-                "nonces {}..{} are neither mined nor ours (a predecessor's lost transactions); filling them",
-                mined,
-                lowest.nonce.subtract(BigInteger.ONE));
-        for (BigInteger n = mined; n.compareTo(lowest.nonce) < 0; n = n.add(BigInteger.ONE)) {
-            fillNonce(n, true);
-        }
-        return true;
-    }
-
-    private void fillNonce(BigInteger gapNonce, boolean predecessorGap) throws IOException {
-        RawTransaction raw = RawTransaction.createEtherTransaction(
-                gapNonce, config.gasPrice(), BigInteger.valueOf(21_000), credentials.getAddress(), BigInteger.ZERO);
-        byte[] signed = TransactionEncoder.signMessage(raw, config.chainId(), credentials);
-        InFlight filler = new InFlight(null, List.of(), null, gapNonce, signed);
-        filler.gapFiller = predecessorGap;
-        int pos = 0;
-        while (pos < inFlight.size() && inFlight.get(pos).nonce.compareTo(gapNonce) < 0) pos++;
-        inFlight.add(pos, filler);
-        broadcast(filler);
+        nonces.fillNonce(f.nonce, false);
     }
 
     private void retryLater(InFlight f) {
@@ -402,55 +363,6 @@ final class Submitter implements AutoCloseable {
     private void failInFlight(InFlight f, LedgerException ex) {
         if (f.direct != null) f.direct.future().completeExceptionally(ex);
         f.batch.forEach(p -> p.future.completeExceptionally(ex));
-    }
-
-    private void pollReceipts() throws IOException {
-        long now = System.nanoTime();
-        if (inFlight.isEmpty() || now - lastPollNanos < config.pollInterval().toNanos()) return;
-        lastPollNanos = now;
-        Iterator<InFlight> it = inFlight.iterator();
-        boolean missing = false;
-        while (it.hasNext()) {
-            InFlight f = it.next();
-            Optional<TransactionReceipt> receipt = missing
-                    ? Optional.empty()
-                    : web3j.ethGetTransactionReceipt(f.hash).send().getTransactionReceipt();
-            if (receipt.isPresent()) {
-                it.remove();
-                try {
-                    complete(f, receipt.get());
-                } catch (RuntimeException e) {
-                    // an unreadable receipt (a bug or a malformed node answer): fail clearly rather than hang
-                    log.error("cannot read receipt of {}", f.hash, e);
-                    failInFlight(f, new LedgerException("cannot read receipt of " + f.hash + ": " + e, e));
-                }
-                continue;
-            }
-            // mined in nonce order: later ones are not mined either; only check whether the node still has them
-            boolean lowest = !missing;
-            missing = true;
-            if (now - f.lastBroadcastNanos > config.rebroadcastAfter().toNanos()) {
-                if (web3j.ethGetTransactionByHash(f.hash)
-                        .send()
-                        .getTransaction()
-                        .isEmpty()) {
-                    log.warn("transaction with nonce {} unknown to the node, sending it again", f.nonce);
-                    broadcast(f); // may change the list: continue at the next poll
-                    break;
-                }
-                f.lastBroadcastNanos = now;
-                if (lowest && now - f.sentNanos > 2 * config.rebroadcastAfter().toNanos() && fillGapBelow(f)) {
-                    break; // the list changed: continue at the next poll
-                }
-            }
-            if (!f.abandoned && now - f.sentNanos > config.receiptTimeout().toNanos()) {
-                f.abandoned = true;
-                failInFlight(
-                        f,
-                        new LedgerUnavailableException(
-                                "no receipt for transaction " + f.hash + " within " + config.receiptTimeout(), null));
-            }
-        }
     }
 
     private void complete(InFlight f, TransactionReceipt receipt) {

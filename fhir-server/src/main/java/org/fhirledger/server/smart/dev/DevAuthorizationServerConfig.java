@@ -9,9 +9,12 @@ import java.nio.file.Path;
 import java.text.ParseException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.BiPredicate;
+import org.fhirledger.server.authz.VisiblePatients;
 import org.fhirledger.server.security.DevIssuer;
 import org.fhirledger.server.security.SecurityProperties;
 import org.fhirledger.server.smart.AuthorizationServerLocator;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -27,6 +30,8 @@ import org.springframework.security.oauth2.jwt.NimbusJwtEncoder;
 import org.springframework.security.oauth2.server.authorization.InMemoryOAuth2AuthorizationService;
 import org.springframework.security.oauth2.server.authorization.OAuth2AuthorizationService;
 import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AccessTokenAuthenticationToken;
+import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AuthorizationCodeRequestAuthenticationProvider;
+import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AuthorizationConsentAuthenticationProvider;
 import org.springframework.security.oauth2.server.authorization.client.InMemoryRegisteredClientRepository;
 import org.springframework.security.oauth2.server.authorization.client.RegisteredClientRepository;
 import org.springframework.security.oauth2.server.authorization.config.annotation.web.configurers.OAuth2AuthorizationServerConfigurer;
@@ -44,13 +49,14 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
 /**
  * Dev mode's embedded OAuth2 authorisation server for SMART apps (Spring Authorization Server, configured, not
  * written): authorization code with PKCE for public browser apps, a dev login page, refresh tokens, and client
- * credentials with {@code private_key_jwt} for backend services. Tokens are signed with the dev issuer key, which
+ * credentials with {@code private_key_jwt} for backend services, and a patient picker for {@code launch/patient}
+ * (the consent step). Tokens are signed with the dev issuer key, which
  * the resource server already trusts in dev mode. Not present in production, where the IdP issues tokens.
  */
 @Configuration
 @ConditionalOnProperty(name = "security.mode", havingValue = "dev", matchIfMissing = true)
 @EnableConfigurationProperties(DevAuthorizationServerProperties.class)
-@Import(DevLoginPage.class)
+@Import({DevLoginPage.class, PatientPickerPage.class})
 public class DevAuthorizationServerConfig {
 
     @Bean
@@ -83,6 +89,11 @@ public class DevAuthorizationServerConfig {
     }
 
     @Bean
+    DevLedgerAccounts devLedgerAccounts(@Value("${data-dir}") String dataDir) {
+        return new DevLedgerAccounts(DevIssuer.loadOrCreate(dir(dataDir)));
+    }
+
+    @Bean
     @Order(2)
     public SecurityFilterChain devAuthorizationServerFilterChain(
             HttpSecurity http,
@@ -90,12 +101,13 @@ public class DevAuthorizationServerConfig {
             SecurityProperties security,
             DevAuthorizationServerProperties settings,
             JwtDecoder bearerTokenDecoder,
+            OAuth2AuthorizationService authorizations,
+            DevLedgerAccounts accounts,
+            ObjectProvider<VisiblePatients> visiblePatients,
             @Value("${data-dir}") String dataDir,
             @Value("${server.port:8080}") int port)
             throws Exception {
         Path dir = dir(dataDir);
-        DevIssuer issuer = DevIssuer.loadOrCreate(dir);
-        DevLedgerAccounts accounts = new DevLedgerAccounts(issuer);
         JwtGenerator jwtGenerator = new JwtGenerator(new NimbusJwtEncoder(jwks));
         jwtGenerator.setJwtCustomizer(
                 new DevTokenClaims(security, accounts, new DevClients(settings.withConsole(port)), dir));
@@ -118,12 +130,26 @@ public class DevAuthorizationServerConfig {
         // ends the login session, so the next dev user of the same browser picks who they are (the web console's
         // sign-out comes here)
         RequestMatcher logout = AntPathRequestMatcher.antMatcher(HttpMethod.GET, "/logout");
-        http.securityMatcher(new OrRequestMatcher(endpoints, login, logout))
+        RequestMatcher picker = AntPathRequestMatcher.antMatcher(PatientPickerPage.PATH);
+        BiPredicate<DevUser, String> maySee = (user, patient) -> {
+            VisiblePatients v = visiblePatients.getIfAvailable();
+            return v != null && v.maySee(accounts.caller(user), patient);
+        };
+        http.securityMatcher(new OrRequestMatcher(endpoints, login, logout, picker))
                 .with(
                         as,
                         a -> a.tokenGenerator(new DelegatingOAuth2TokenGenerator(
                                         jwtGenerator, new OAuth2RefreshTokenGenerator()))
                                 .tokenEndpoint(t -> t.accessTokenResponseHandler(tokenResponse))
+                                .authorizationEndpoint(e -> e.consentPage(PatientPickerPage.PATH)
+                                        .authenticationProviders(providers -> providers.replaceAll(p -> {
+                                            if (p instanceof OAuth2AuthorizationCodeRequestAuthenticationProvider r) {
+                                                r.setAuthorizationConsentRequired(PickedPatient::pickerNeeded);
+                                            }
+                                            return p instanceof OAuth2AuthorizationConsentAuthenticationProvider c
+                                                    ? new PickedPatient(c, authorizations, maySee)
+                                                    : p;
+                                        })))
                                 .clientAuthentication(c ->
                                         c.authenticationConverters(list -> list.add(0, new AssertionNamesTheClient())))
                                 .oidc(Customizer.withDefaults()))

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Pattern;
 import org.fhirledger.ledger.Role;
 import org.fhirledger.server.security.CallerClaims;
 import org.springframework.security.authentication.AbstractAuthenticationToken;
@@ -17,7 +16,7 @@ import org.springframework.security.core.Authentication;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
 
 /**
- * The dev login: no password, the dev user says who they are (role, fhirUser) and which patient an app works on,
+ * The dev login: no password, the dev user says who they are (role, fhirUser),
  * exactly what bin/dev-token lets anyone on the machine do. The role is then held on the local chain by the same
  * dev ledger account bin/dev-token would use. Dev mode only.
  */
@@ -25,8 +24,6 @@ final class DevLogin implements AuthenticationProvider {
 
     static final String ROLE = "role";
     static final String FHIR_USER = "fhirUser";
-    static final String PATIENT = "patient";
-    private static final Pattern ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
 
     private final Path dataDir;
     private final DevLedgerAccounts accounts;
@@ -37,10 +34,9 @@ final class DevLogin implements AuthenticationProvider {
     }
 
     /** What the form sent besides the role (Spring's form login carries one "username"). */
-    record Details(String fhirUser, String patient) {
+    record Details(String fhirUser) {
         static Details of(HttpServletRequest request) {
-            return new Details(
-                    blankToNull(request.getParameter(FHIR_USER)), blankToNull(request.getParameter(PATIENT)));
+            return new Details(blankToNull(request.getParameter(FHIR_USER)));
         }
     }
 
@@ -78,18 +74,13 @@ final class DevLogin implements AuthenticationProvider {
         } catch (IllegalArgumentException e) {
             throw new BadCredentialsException("Pick a role");
         }
-        Details details = authentication.getDetails() instanceof Details d ? d : new Details(null, null);
+        Details details = authentication.getDetails() instanceof Details d ? d : new Details(null);
         if (details.fhirUser() != null
                 && !CallerClaims.FHIR_USER.matcher(details.fhirUser()).matches()) {
             throw new BadCredentialsException("fhirUser must reference a Practitioner, PractitionerRole, Patient, "
                     + "RelatedPerson or Person, e.g. Practitioner/123");
         }
-        String patient = details.patient() == null ? null : details.patient().replaceFirst("^Patient/", "");
-        if (patient != null && !ID.matcher(patient).matches()) {
-            throw new BadCredentialsException("The patient is a Patient id, e.g. 123");
-        }
-        DevUser user = new DevUser(
-                role, details.fhirUser() == null ? null : CallerClaims.relative(details.fhirUser()), patient);
+        DevUser user = new DevUser(role, details.fhirUser() == null ? null : CallerClaims.relative(details.fhirUser()));
         try {
             accounts.ensureRole(dataDir, user.role(), user.fhirUser());
         } catch (IllegalStateException | IOException e) {

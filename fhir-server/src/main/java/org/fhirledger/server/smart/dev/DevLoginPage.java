@@ -12,8 +12,8 @@ import org.springframework.web.util.HtmlUtils;
 
 /**
  * The embedded authorisation server's login page (dev mode): the dev user picks who they are, as with
- * bin/dev-token, and the patient an app asking for {@code launch/patient} works on. Posts to Spring Security's
- * form login ({@link DevLogin}).
+ * bin/dev-token. Posts to Spring Security's form login ({@link DevLogin}). An app asking for
+ * {@code launch/patient} then has them pick the patient ({@link PatientPickerPage}).
  */
 @RestController
 final class DevLoginPage {
@@ -27,7 +27,7 @@ final class DevLoginPage {
                 .map(r -> "<option value=\"" + r.name() + "\">" + r.name() + "</option>")
                 .collect(Collectors.joining());
         String error = request.getParameter("error") != null
-                ? "<p role=\"alert\">That did not work: pick a role, a fhirUser like Practitioner/123 and a patient id.</p>"
+                ? "<p role=\"alert\">That did not work: pick a role and a fhirUser like Practitioner/123.</p>"
                 : "";
         return """
 				<!DOCTYPE html>
@@ -40,8 +40,6 @@ final class DevLoginPage {
 				<form method="post" action="%s">
 				<label>Role <select name="role">%s</select></label><br>
 				<label>fhirUser <input name="fhirUser" placeholder="Practitioner/123"></label><br>
-				<label>Patient (for apps asking for launch/patient; a patient user's own by default)
-				  <input name="patient" placeholder="123"></label><br>
 				<input type="hidden" name="%s" value="%s">
 				<button type="submit">Sign in</button>
 				</form>

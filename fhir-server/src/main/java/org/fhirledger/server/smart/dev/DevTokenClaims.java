@@ -19,7 +19,8 @@ import org.springframework.security.oauth2.server.authorization.token.OAuth2Toke
 /**
  * What the embedded authorisation server puts in its tokens: the claims the resource server trusts from
  * bin/dev-token (issuer, sub, ledger_address, role, fhirUser, aud), signed ES256 with the dev issuer key, plus the
- * granted {@code scope} and the {@code patient} in context when {@code launch/patient} was granted.
+ * granted {@code scope} and the {@code patient} in context when {@code launch/patient} was granted (the one picked,
+ * {@link PickedPatient}, or a patient user's own).
  */
 final class DevTokenClaims implements OAuth2TokenCustomizer<JwtEncodingContext> {
 
@@ -58,12 +59,16 @@ final class DevTokenClaims implements OAuth2TokenCustomizer<JwtEncodingContext> 
         if (user.fhirUser() != null) claims.claim(settings.fhirUserClaim(), user.fhirUser());
         if (settings.audience() != null) claims.audience(java.util.List.of(settings.audience()));
         Set<String> scopes = context.getAuthorizedScopes();
-        if (scopes.contains("launch/patient")) {
-            String patient = user.patientContext();
+        if (scopes.contains(PickedPatient.LAUNCH_PATIENT)) {
+            // picked in the consent step, kept on the authorisation (refreshes too); a patient user's own otherwise
+            String picked = context.getAuthorization() == null
+                    ? null
+                    : context.getAuthorization().getAttribute(PickedPatient.ATTRIBUTE);
+            String patient = picked != null ? picked : user.ownPatient();
             if (patient == null) {
                 throw new OAuth2AuthenticationException(new OAuth2Error(
                         OAuth2ErrorCodes.INVALID_REQUEST,
-                        "launch/patient was granted but no patient was picked at login",
+                        "launch/patient was granted but no patient was picked",
                         null));
             }
             claims.claim(PATIENT, patient);
@@ -86,6 +91,6 @@ final class DevTokenClaims implements OAuth2TokenCustomizer<JwtEncodingContext> 
                             OAuth2ErrorCodes.SERVER_ERROR, "the client's role cannot be held on the local chain", null),
                     e);
         }
-        return new DevUser(c.role(), c.fhirUser(), null);
+        return new DevUser(c.role(), c.fhirUser());
     }
 }
