@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 import org.fhirledger.ledger.Role;
 import org.fhirledger.server.api.ServerTestBase;
 import org.fhirledger.server.security.DevTokens;
@@ -159,6 +158,7 @@ class SmartAppInChromiumTest extends ServerTestBase {
         assertThat(text("patient-name")).isEqualTo("Sam Appleby");
         assertThat(text("observations")).isEqualTo("2");
         assertThat(text("scope")).contains("patient/*.rs").contains("launch/patient");
+        assertThat(text("pkce")).isEqualTo("verifier sent");
         // outside its patient: the server's refusal, an OperationOutcome, reached the page (CORS headers on errors)
         assertThat(text("outside")).matches("(?s)refused (403|404): .*OperationOutcome.*");
         assertThat(text("outside")).doesNotContain("Otherwise");
@@ -232,7 +232,7 @@ class SmartAppInChromiumTest extends ServerTestBase {
                         + "<p>error: <span id=\"error\"></span></p>"
                         + "<p>patient: <span id=\"patient-context\"></span> <span id=\"patient-name\"></span></p>"
                         + "<p>observations: <span id=\"observations\"></span></p>"
-                        + "<p>scope: <span id=\"scope\"></span></p>"
+                        + "<p>scope: <span id=\"scope\"></span> pkce: <span id=\"pkce\"></span></p>"
                         + "<p>outside: <span id=\"outside\"></span></p>"
                         + "<script>const show = (id, text) => document.getElementById(id).textContent = text;\n"
                         + script + "</script></body></html>")
@@ -256,6 +256,8 @@ class SmartAppInChromiumTest extends ServerTestBase {
 				  try {
 				    const client = await FHIR.oauth2.ready();
 				    show('scope', client.state.tokenResponse.scope);
+				    // fhirclient keeps the PKCE verifier it sent with the code in its state
+				    show('pkce', client.state.codeVerifier ? 'verifier sent' : 'none');
 				    show('patient-context', client.patient.id);
 				    const p = await client.patient.read();
 				    show('patient-name', p.name[0].given.join(' ') + ' ' + p.name[0].family);
@@ -298,10 +300,6 @@ class SmartAppInChromiumTest extends ServerTestBase {
 
     void waitForText(By by, String text) {
         new WebDriverWait(browser, WAIT).until(ExpectedConditions.textToBePresentInElementLocated(by, text));
-    }
-
-    void waitUntil(Supplier<Boolean> condition) {
-        new WebDriverWait(browser, WAIT).until(d -> condition.get());
     }
 
     static String created(HttpResponse<String> r) {
