@@ -301,20 +301,19 @@ class ConsoleBrowserTest extends ServerTestBase {
         browser.get(console);
         waitFor(By.tagName("main"));
         for (long size : new long[] {1, 5, 7}) {
-            String root = "0x" + log.rootAt(size).toHex();
+            String root = log.rootAt(size).toHex();
             for (long leaf = 0; leaf < size; leaf++) {
                 InclusionProof proof = log.inclusionProof(leaf, size);
-                List<String> path =
-                        proof.hashes().stream().map(h -> "0x" + h.toHex()).toList();
-                String leafHash = "0x" + log.leafHash(leaf).toHex();
+                List<String> path = proof.hashes().stream().map(h -> h.toHex()).toList();
+                String leafHash = log.leafHash(leaf).toHex();
                 assertThat(inclusionHolds(leaf, size, leafHash, path, root))
                         .as("leaf %d of %d", leaf, size)
                         .isTrue();
                 // another leaf's hash, or a root of another size, does not verify
-                String otherLeaf = "0x" + log.leafHash((leaf + 1) % 7).toHex();
+                String otherLeaf = log.leafHash((leaf + 1) % 7).toHex();
                 assertThat(inclusionHolds(leaf, size, otherLeaf, path, root)).isFalse();
                 assertThat(inclusionHolds(
-                                leaf, size, leafHash, path, "0x" + log.rootAt(6).toHex()))
+                                leaf, size, leafHash, path, log.rootAt(6).toHex()))
                         .isFalse();
             }
         }
