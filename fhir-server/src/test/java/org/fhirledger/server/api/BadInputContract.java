@@ -243,6 +243,39 @@ public interface BadInputContract extends FhirServerUnderTest {
         assertThat(status).startsWith("HTTP/1.1 200");
     }
 
+    /** URLs not in normal form, also ones that reach the FHIR path only once normalised: 400, an OperationOutcome. */
+    @Test
+    default void urlsNotInNormalFormAre400WithAnOperationOutcome() {
+        String fhir = java.net.URI.create(baseUrl()).getPath();
+        for (String path : new String[] {
+            "/console/.." + fhir + "/Patient",
+            "/x/../x/.." + fhir + "/metadata",
+            fhir + "//Patient",
+            fhir + "/./metadata",
+            fhir + "/Patient/%2e%2e/metadata",
+            fhir + "/Patient;x=1"
+        }) {
+            String answer = rawRequest(path);
+            assertThat(answer).as(path).startsWith("HTTP/1.1 400");
+            assertThat(answer).as(path).contains("\"resourceType\":\"OperationOutcome\"");
+        }
+    }
+
+    /** The whole answer to a GET of {@code absolutePath} sent as it is (no client normalises it). */
+    default String rawRequest(String absolutePath) {
+        java.net.URI base = java.net.URI.create(baseUrl());
+        try (java.net.Socket s = new java.net.Socket(base.getHost(), base.getPort())) {
+            s.setSoTimeout(30_000);
+            s.getOutputStream()
+                    .write(utf8("GET " + absolutePath + " HTTP/1.1\r\nHost: " + base.getHost()
+                            + "\r\nAccept: application/fhir+json\r\nAuthorization: Bearer " + bearerToken()
+                            + "\r\nConnection: close\r\n\r\n"));
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     default String rawGet(String path) {
         java.net.URI base = java.net.URI.create(baseUrl());
         try (java.net.Socket s = new java.net.Socket(base.getHost(), base.getPort())) {
