@@ -141,10 +141,15 @@ final class ConditionalCriteria {
         java.util.Set<String> scoping = policy.compartments().patientParams(type);
         Optional<String> owner = ownerParam(scoping);
         if (owner.isEmpty()) return Optional.empty();
-        for (String key : params.keySet()) {
+        for (Map.Entry<String, String[]> p : params.entrySet()) {
+            String key = p.getKey();
             int colon = key.indexOf(':');
             String name = colon < 0 ? key : key.substring(0, colon);
-            if (key.startsWith("_has") || key.indexOf('.') >= 0 || key.equals("_getpages") || scoping.contains(name)) {
+            if (key.startsWith("_has")
+                    || key.indexOf('.') >= 0
+                    || key.equals("_getpages")
+                    || name.equals(owner.get())
+                    || scoping.contains(name) && !namesOthersOnly(key, p.getValue())) {
                 return Optional.empty();
             }
         }
@@ -153,6 +158,20 @@ final class ConditionalCriteria {
                 ? "Patient/" + nowhere(s, type, query(criteriaOf(params)))
                 : String.join(",", visible.stream().map(id -> "Patient/" + id).toList());
         return Optional.of(Map.entry(owner.get(), value));
+    }
+
+    /**
+     * Whether a patient parameter's values all name resources of another type ({@code performer=Practitioner/1}):
+     * such a search names no patient. A bare id, a Patient, a modifier: it may name one, the search rule decides.
+     */
+    private static boolean namesOthersOnly(String key, String[] values) {
+        if (key.indexOf(':') >= 0) return false;
+        for (String value : values) {
+            for (String v : value.split(",")) {
+                if (v.indexOf('/') < 0 || Compartments.patientIdOf(v, false).isPresent()) return false;
+            }
+        }
+        return true;
     }
 
     /** The search parameter a narrowed search names its patients with: {@code patient}, else the only one. */

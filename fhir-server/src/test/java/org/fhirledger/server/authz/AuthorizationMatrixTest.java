@@ -150,7 +150,8 @@ class AuthorizationMatrixTest extends ServerTestBase {
                 "/Observation?_summary=count",
                 "/Observation?code=http://loinc.org|718-7&_total=accurate",
                 "/DiagnosticReport?_revinclude=Observation:has-member&_include=DiagnosticReport:subject",
-                "/Observation?_count=1")) {
+                "/Observation?_count=1",
+                "/Observation?performer=Practitioner/dr-a&_summary=count")) {
             HttpResponse<String> r = get(drB, path);
             assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(200);
             assertThat(body(r).at("/entry").size()).as(path).isZero();
@@ -292,6 +293,13 @@ class AuthorizationMatrixTest extends ServerTestBase {
                 .isEqualTo(2);
         assertThat(body(get(drB, "/Observation?_summary=count")).at("/total").asInt())
                 .isEqualTo(2);
+        JsonNode bySomeoneElse = body(get(drB, "/Observation?performer=Practitioner/dr-b"));
+        assertThat(bySomeoneElse.at("/total").asInt())
+                .as(bySomeoneElse.toString())
+                .isZero();
+        assertThat(get(drB, "/Observation?performer=Patient/" + otherPatientId).statusCode())
+                .as("naming a patient: the search rule decides")
+                .isEqualTo(403);
 
         List<String> paged = new ArrayList<>();
         String page = code + "&_count=1";
