@@ -76,6 +76,7 @@ public final class AuthorizationInterceptor {
         try {
             narrowDirectConditional(srd, rd.getRestOperationType(), state);
             narrowPatientSearch(srd, state);
+            narrowOwnerSearch(srd, state);
         } catch (BaseServerResponseException refused) {
             if (state == null) throw refused;
             state.defer(refused); // answered from the pre-handled hook, as every refusal
@@ -93,6 +94,18 @@ public final class AuthorizationInterceptor {
             params.put("_id", ids);
             rd.setParameters(params);
             if (state != null) state.patientSearchNarrowed();
+        });
+    }
+
+    /** Another patient-data search naming no patient answers the data of the patients the caller may see only. */
+    private void narrowOwnerSearch(ServletRequestDetails rd, RequestState state) {
+        if (rd.getRestOperationType() != RestOperationTypeEnum.SEARCH_TYPE || rd.getCompartmentName() != null) return;
+        String type = rd.getResourceName();
+        conditionals.narrowOwnerSearch(subject(rd), type, rd.getParameters()).ifPresent(owner -> {
+            java.util.Map<String, String[]> params = new java.util.LinkedHashMap<>(rd.getParameters());
+            params.put(owner.getKey(), new String[] {owner.getValue()});
+            rd.setParameters(params);
+            if (state != null) state.ownerNarrowed(type);
         });
     }
 
@@ -204,7 +217,13 @@ public final class AuthorizationInterceptor {
         RequestState state = RequestState.of(rd);
         if (state == null || state.subject() == null) return;
         IBaseResource answer = response.getResponseResource();
-        totals.adjust(state.subject(), rd, answer);
+        if (state.isOwnerNarrowed(rd.getResourceName())) {
+            totals.adjustNarrowed(
+                    answer,
+                    () -> conditionals.visibleMatches(state.subject(), rd.getResourceName(), rd.getParameters()));
+        } else {
+            totals.adjust(state.subject(), rd, answer);
+        }
         pages.remember(answer, state.subject().address());
         if (state.anyNarrowed()) unnarrow(state, answer);
     }

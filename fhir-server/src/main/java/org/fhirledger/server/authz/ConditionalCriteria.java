@@ -117,6 +117,96 @@ final class ConditionalCriteria {
                 new String[] {visible.isEmpty() ? nowhere(s, "Patient", query(criteria)) : String.join(",", visible)});
     }
 
+    /**
+     * A clinician's or patient's search of patient data other than Patient that names no patient
+     * ({@code Observation?code=...}): the parameter and value to add so that HAPI matches the criteria among the data
+     * of the patients the caller may see only ({@code patient=Patient/a,Patient/b}; a patient nobody is when none).
+     * The parameter is the type's {@code patient}, else its one patient parameter; a type with several and no
+     * {@code patient} is not narrowed (the search rule refuses it as before). Each match is still checked as a read
+     * before it is shown (a resource is also whoever else it references). Empty when the search is not narrowed here:
+     * the caller is the custodian or neither clinician nor patient, it names patients, chains, reverse-chains or is a
+     * page of a search already run.
+     */
+    Optional<Map.Entry<String, String>> narrowOwnerSearch(Subject s, String type, Map<String, String[]> params) {
+        if (s.has(Role.CUSTODIAN) || !(s.has(Role.CLINICIAN) || s.has(Role.PATIENT))) return Optional.empty();
+        if (type == null
+                || "Patient".equals(type)
+                || "AuditEvent".equals(type)
+                || AccessPolicy.DIRECTORY_TYPES.contains(type)
+                || AccessPolicy.CUSTODIAN_ONLY_TYPES.contains(type)
+                || !daos.isResourceTypeSupported(type)
+                || !policy.compartments().isPatientData(type)) {
+            return Optional.empty();
+        }
+        java.util.Set<String> scoping = policy.compartments().patientParams(type);
+        Optional<String> owner = ownerParam(scoping);
+        if (owner.isEmpty()) return Optional.empty();
+        for (Map.Entry<String, String[]> p : params.entrySet()) {
+            String key = p.getKey();
+            int colon = key.indexOf(':');
+            String name = colon < 0 ? key : key.substring(0, colon);
+            if (key.startsWith("_has")
+                    || key.indexOf('.') >= 0
+                    || key.equals("_getpages")
+                    || name.equals(owner.get())
+                    || scoping.contains(name) && !namesOthersOnly(key, p.getValue())) {
+                return Optional.empty();
+            }
+        }
+        List<String> visible = visiblePatients(s);
+        String value = visible.isEmpty()
+                ? "Patient/" + nowhere(s, type, query(criteriaOf(params)))
+                : String.join(",", visible.stream().map(id -> "Patient/" + id).toList());
+        return Optional.of(Map.entry(owner.get(), value));
+    }
+
+    /**
+     * Whether a patient parameter's values all name resources of another type ({@code performer=Practitioner/1}):
+     * such a search names no patient. A bare id, a Patient, a modifier: it may name one, the search rule decides.
+     */
+    private static boolean namesOthersOnly(String key, String[] values) {
+        if (key.indexOf(':') >= 0) return false;
+        for (String value : values) {
+            for (String v : value.split(",")) {
+                if (v.indexOf('/') < 0 || Compartments.patientIdOf(v, false).isPresent()) return false;
+            }
+        }
+        return true;
+    }
+
+    /** The search parameter a narrowed search names its patients with: {@code patient}, else the only one. */
+    static Optional<String> ownerParam(java.util.Set<String> scoping) {
+        if (scoping.contains("patient")) return Optional.of("patient");
+        return scoping.size() == 1 ? Optional.of(scoping.iterator().next()) : Optional.empty();
+    }
+
+    /**
+     * How many of a narrowed search's matches the caller may see, each checked as a read; empty beyond
+     * {@value #MAX_MATCHES} matches (then the answer gets no total).
+     */
+    java.util.OptionalInt visibleMatches(Subject s, String type, Map<String, String[]> params) {
+        SearchParameterMap map =
+                matchUrls.translateMatchUrl(type + "?" + query(criteriaOf(params)), ctx.getResourceDefinition(type));
+        map.setLoadSynchronousUpTo(MAX_MATCHES + 1);
+        List<IBaseResource> matches = daos.getResourceDao(type)
+                .search(map, new SystemRequestDetails())
+                .getResources(0, MAX_MATCHES + 1);
+        if (matches.size() > MAX_MATCHES) return java.util.OptionalInt.empty();
+        int n = 0;
+        for (IBaseResource r : matches) {
+            if (policy.canSee(s, r).allowed()) n++;
+        }
+        return java.util.OptionalInt.of(n);
+    }
+
+    private static Map<String, String[]> criteriaOf(Map<String, String[]> params) {
+        Map<String, String[]> criteria = new java.util.LinkedHashMap<>();
+        params.forEach((k, v) -> {
+            if (!RESULT_PARAMS.contains(k)) criteria.put(k, v);
+        });
+        return criteria;
+    }
+
     /** Candidates read per database query. */
     private static final int CHUNK = 500;
 

@@ -145,6 +145,8 @@ public final class OperationRules {
         }
         // its _id is the server's: the matches the caller may see (an id nothing has when none)
         if ("Patient".equals(type) && state != null && state.isPatientSearchNarrowed()) return Decision.ALLOW;
+        // its patient parameter is the server's: the patients the caller may see (one nobody is when none)
+        if (state != null && state.isOwnerNarrowed(type)) return Decision.ALLOW;
         Set<String> scoping =
                 "Patient".equals(type) ? Set.of("_id") : policy.compartments().patientParams(type);
         if (scoping.isEmpty()) {

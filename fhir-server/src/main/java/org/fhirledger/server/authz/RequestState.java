@@ -28,6 +28,7 @@ public final class RequestState {
     private final List<String> narrowings = new ArrayList<>();
     private RuntimeException deferred;
     private boolean patientSearchNarrowed;
+    private String ownerNarrowedType;
 
     /** The state of this request, created on first use; null for requests without a servlet request (internal). */
     public static RequestState of(RequestDetails rd) {
@@ -125,6 +126,15 @@ public final class RequestState {
 
     boolean isPatientSearchNarrowed() {
         return patientSearchNarrowed;
+    }
+
+    /** The search of this type got its patient parameter from the server: the patients the caller may see. */
+    void ownerNarrowed(String type) {
+        ownerNarrowedType = type;
+    }
+
+    boolean isOwnerNarrowed(String type) {
+        return type != null && type.equals(ownerNarrowedType);
     }
 
     void narrowed(String suffix) {

@@ -32,6 +32,28 @@ final class SearchTotals {
         }
     }
 
+    /**
+     * A search narrowed to the patients the caller may see: a match of theirs may also be another patient's (the
+     * pre-show check leaves it out), so a one-page answer counts what it shows, and one spread over pages or a
+     * {@code _summary=count} gets the number of matches the caller may see, counted afresh ({@code visible}; no
+     * total when there are too many to count).
+     */
+    void adjustNarrowed(IBaseResource response, java.util.function.Supplier<java.util.OptionalInt> visible) {
+        if (!(response instanceof Bundle bundle) || bundle.getType() != Bundle.BundleType.SEARCHSET) return;
+        if (!bundle.hasTotal()) return;
+        boolean paged = bundle.getLink(Bundle.LINK_NEXT) != null
+                || bundle.getLink(Bundle.LINK_PREV) != null
+                || bundle.getLink("prev") != null;
+        boolean countOnly = bundle.getEntry().isEmpty() && bundle.getTotal() > 0;
+        if (!paged && !countOnly) {
+            adjust(bundle, false);
+            return;
+        }
+        java.util.OptionalInt n = visible.get();
+        if (n.isPresent()) bundle.setTotal(n.getAsInt());
+        else bundle.setTotalElement(null);
+    }
+
     private static void adjust(Bundle bundle, boolean countOnly) {
         if (!bundle.hasTotal()) return;
         boolean paged = bundle.getLink(Bundle.LINK_NEXT) != null

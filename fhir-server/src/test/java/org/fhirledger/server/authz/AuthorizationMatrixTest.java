@@ -117,8 +117,6 @@ class AuthorizationMatrixTest extends ServerTestBase {
                 "/DiagnosticReport?subject=Patient/" + patientId + "&_summary=count",
                 "/Observation?patient=" + patientId + "&_total=accurate",
                 "/Patient?_id=" + patientId + "&_revinclude=Observation:subject",
-                "/Observation?code=http://loinc.org|718-7",
-                "/Observation?_summary=count",
                 "/Observation/_history",
                 "/_history",
                 "/Practitioner?_has:Observation:performer:subject=Patient/" + patientId,
@@ -146,6 +144,24 @@ class AuthorizationMatrixTest extends ServerTestBase {
             // the self link echoes the caller's own criteria (and the server's _id of nothing)
             assertThat(r.body()).as(path).doesNotContain("Patient/" + patientId).doesNotContain("\"next\"");
         }
+        // so does a search of other patient data naming no patient: the data of no patient, like no match
+        for (String path : List.of(
+                "/Observation?code=http://loinc.org|718-7",
+                "/Observation?_summary=count",
+                "/Observation?code=http://loinc.org|718-7&_total=accurate",
+                "/DiagnosticReport?_revinclude=Observation:has-member&_include=DiagnosticReport:subject",
+                "/Observation?_count=1",
+                "/Observation?performer=Practitioner/dr-a&_summary=count")) {
+            HttpResponse<String> r = get(drB, path);
+            assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(200);
+            assertThat(body(r).at("/entry").size()).as(path).isZero();
+            assertThat(body(r).at("/total").asInt(0)).as(path).isZero();
+            assertThat(r.body()).as(path).doesNotContain("Patient/" + patientId).doesNotContain("\"next\"");
+        }
+        assertThat(get(drB, "/Observation?code=http://loinc.org|718-7&subject.name=Quinn")
+                        .statusCode())
+                .as("chains stay refused")
+                .isEqualTo(403);
         assertThat(get(drB, "/Patient?name:missing=false&_has:Consent:patient:actor=Practitioner/dr-a")
                         .statusCode())
                 .as("reverse chains stay refused")
@@ -219,6 +235,7 @@ class AuthorizationMatrixTest extends ServerTestBase {
         // read-only consent: no writes
         assertThat(post(drB, "/Observation", observation(patientId)).statusCode())
                 .isEqualTo(403);
+        aConsentedClinicianSearchesPatientDataNamingNoPatientAndFindsOnlyTheConsentingPatients();
 
         HttpResponse<String> revoked = put(
                 patientToken,
@@ -234,6 +251,90 @@ class AuthorizationMatrixTest extends ServerTestBase {
                         .asInt())
                 .as("revoked")
                 .isZero();
+        JsonNode afterRevocation = body(get(drB, "/Observation?code=http://loinc.org|718-7"));
+        assertThat(afterRevocation.at("/entry").size()).as("revoked").isZero();
+        assertThat(afterRevocation.at("/total").asInt()).isZero();
+    }
+
+    /**
+     * dr-b holds the patient's consent only: a search naming no patient finds the patient's data, never the other
+     * patient's, nor one of the patient's resources that is also the other patient's, in entries, includes, totals,
+     * counts or pages.
+     */
+    private void aConsentedClinicianSearchesPatientDataNamingNoPatientAndFindsOnlyTheConsentingPatients() {
+        String second = id(created(post(drA, "/Observation", observation(patientId))));
+        // the patient's, performed by the other patient: also the other patient's data
+        String coOwned = id(created(post(
+                drA,
+                "/Observation",
+                observation(patientId)
+                        .replace(
+                                "\"subject\"",
+                                "\"performer\":[{\"reference\":\"Patient/" + otherPatientId + "\"}],\"subject\""))));
+        // the other patient's panel with the patient's Observation as a member: a _revinclude would reach it
+        String panel = id(created(post(
+                drA,
+                "/Observation",
+                observation(otherPatientId)
+                        .replace("718-7", "2339-0")
+                        .replace(
+                                "\"subject\"",
+                                "\"hasMember\":[{\"reference\":\"Observation/" + observationId + "\"}],\"subject\""))));
+        List<String> others = List.of(otherPatientId, coOwned, panel);
+        String code = "/Observation?code=http://loinc.org|718-7";
+
+        JsonNode found = body(get(drB, code));
+        assertThat(ids(found)).as(found.toString()).containsExactlyInAnyOrder(observationId, second);
+        assertThat(found.at("/total").asInt()).isEqualTo(2);
+        assertThat(body(get(drB, code + "&_summary=count")).at("/total").asInt())
+                .as("counted as the caller sees them")
+                .isEqualTo(2);
+        assertThat(body(get(drB, code + "&_total=accurate")).at("/total").asInt())
+                .isEqualTo(2);
+        assertThat(body(get(drB, "/Observation?_summary=count")).at("/total").asInt())
+                .isEqualTo(2);
+        JsonNode bySomeoneElse = body(get(drB, "/Observation?performer=Practitioner/dr-b"));
+        assertThat(bySomeoneElse.at("/total").asInt())
+                .as(bySomeoneElse.toString())
+                .isZero();
+        assertThat(get(drB, "/Observation?performer=Patient/" + otherPatientId).statusCode())
+                .as("naming a patient: the search rule decides")
+                .isEqualTo(403);
+
+        List<String> paged = new ArrayList<>();
+        String page = code + "&_count=1";
+        for (int i = 0; page != null && i < 5; i++) {
+            HttpResponse<String> r = get(drB, page);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            JsonNode bundle = body(r);
+            if (bundle.has("total"))
+                assertThat(bundle.at("/total").asInt()).as(r.body()).isEqualTo(2);
+            for (String other : others) assertThat(r.body()).doesNotContain(other);
+            paged.addAll(ids(bundle));
+            page = null;
+            for (JsonNode l : bundle.at("/link"))
+                if ("next".equals(l.at("/relation").asText())) {
+                    String url = l.at("/url").asText();
+                    page = url.substring(url.indexOf("/fhir") + 5);
+                }
+        }
+        assertThat(paged).containsExactlyInAnyOrder(observationId, second);
+
+        JsonNode withIncludes = body(get(
+                drB,
+                code + "&_revinclude=Observation:has-member&_include=Observation:subject"
+                        + "&_include=Observation:performer"));
+        assertThat(types(withIncludes)).as(withIncludes.toString()).containsOnly("Observation", "Patient");
+        assertThat(ids(withIncludes)).containsExactlyInAnyOrder(observationId, second, patientId);
+        for (String other : others) assertThat(withIncludes.toString()).doesNotContain(other);
+        JsonNode reports = body(get(drB, "/DiagnosticReport?_include=DiagnosticReport:subject"));
+        assertThat(ids(reports)).as(reports.toString()).containsExactlyInAnyOrder(reportId, patientId);
+    }
+
+    private static List<String> ids(JsonNode bundle) {
+        List<String> ids = new ArrayList<>();
+        for (JsonNode e : bundle.at("/entry")) ids.add(e.at("/resource/id").asText());
+        return ids;
     }
 
     @Test
@@ -274,7 +375,15 @@ class AuthorizationMatrixTest extends ServerTestBase {
         assertThat(get(patientToken, "/Patient/" + otherPatientId).statusCode()).isEqualTo(404);
         assertThat(get(patientToken, "/Observation?patient=" + otherPatientId).statusCode())
                 .isEqualTo(403);
-        assertThat(get(patientToken, "/Observation").statusCode()).isEqualTo(403);
+        // naming no patient: their own data only, not the other patient's nor what is also theirs
+        HttpResponse<String> theirs = get(patientToken, "/Observation?_count=50");
+        assertThat(theirs.statusCode()).as(theirs.body()).isEqualTo(200);
+        assertThat(ids(body(theirs))).contains(observationId);
+        for (JsonNode e : body(theirs).at("/entry"))
+            assertThat(e.at("/resource/subject/reference").asText()).isEqualTo("Patient/" + patientId);
+        assertThat(theirs.body()).doesNotContain("Patient/" + otherPatientId);
+        assertThat(body(theirs).at("/total").asInt())
+                .isEqualTo(body(theirs).at("/entry").size());
         assertThat(get(patientToken, "/Practitioner/dr-a").statusCode())
                 .as("the directory is public to roles")
                 .isEqualTo(200);

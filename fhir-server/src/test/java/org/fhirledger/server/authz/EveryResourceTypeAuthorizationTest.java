@@ -234,12 +234,23 @@ class EveryResourceTypeAuthorizationTest extends ServerTestBase {
                 }
             }
             if (compartments.isPatientData(type)) {
-                // not naming the patient: refused even to those who may see all of P1's data
-                checks.add(refused(drWith, "/" + type));
-                checks.add(refused(drWith, "/" + type + "?_summary=count"));
-                checks.add(refused(p1Token, "/" + type));
-                checks.add(refused(admin, "/" + type));
                 Set<String> params = compartments.patientParams(type);
+                if (!"AuditEvent".equals(type)
+                        && !AccessPolicy.CUSTODIAN_ONLY_TYPES.contains(type)
+                        && ConditionalCriteria.ownerParam(params).isPresent()) {
+                    // not naming the patient: narrowed to the patients the caller may see, nothing else shown
+                    checks.add(searched(drWith, "/" + type));
+                    checks.add(searched(drWith, "/" + type + "?_summary=count"));
+                    checks.add(searched(p1Token, "/" + type));
+                    checks.add(searched(drWithout, "/" + type + "?_total=accurate"));
+                    checks.add(searched(p2Token, "/" + type));
+                } else {
+                    // a type whose patients no one search parameter names: refused even to those who see all of P1's
+                    checks.add(refused(drWith, "/" + type));
+                    checks.add(refused(drWith, "/" + type + "?_summary=count"));
+                    checks.add(refused(p1Token, "/" + type));
+                }
+                checks.add(refused(admin, "/" + type));
                 if (!params.isEmpty()) {
                     String q = "/" + type + "?" + params.iterator().next() + "=Patient/" + p1 + "&_total=accurate";
                     checks.add(refused(drWithout, q));

@@ -258,7 +258,21 @@ class SmartOnFhirTest extends ServerTestBase {
             assertThat(about).isEqualTo(p1);
         }
         assertThat(obs.toString()).doesNotContain(o2).doesNotContain("Second");
+        // naming no patient: narrowed to the patients the clinician sees (both), which the patient context refuses
         assertThat(get(t, "/Observation").statusCode()).isEqualTo(403);
+        // ... and to the patient's own record for the patient, which it allows
+        String own = DevTokens.mintScoped(dataDir(), Role.PATIENT, "Patient/" + p1, "patient/*.rs", p1);
+        HttpResponse<String> count = get(own, "/Observation?code=http://loinc.org|718-7&_summary=count");
+        assertThat(count.statusCode()).as(count.body()).isEqualTo(200);
+        HttpResponse<String> listed = get(own, "/Observation?code=http://loinc.org|718-7&_count=100");
+        assertThat(listed.statusCode()).as(listed.body()).isEqualTo(200);
+        java.util.List<String> ids = new java.util.ArrayList<>();
+        for (JsonNode e : body(listed).path("entry")) {
+            ids.add(e.at("/resource/id").asText());
+            assertThat(e.at("/resource/subject/reference").asText()).isEqualTo("Patient/" + p1);
+        }
+        assertThat(ids).contains(o1).doesNotContain(o2);
+        assertThat(body(count).path("total").asInt()).isEqualTo(ids.size());
     }
 
     static java.util.Set<String> fieldNames(JsonNode n) {
