@@ -5,6 +5,7 @@ import org.fhirledger.server.authz.AuthorizationConfig;
 import org.fhirledger.server.datadir.DataDirConfig;
 import org.fhirledger.server.dev.DevConfig;
 import org.fhirledger.server.erasure.ErasureConfig;
+import org.fhirledger.server.exchange.ExchangeConfig;
 import org.fhirledger.server.fhir.FhirJpaConfig;
 import org.fhirledger.server.fhir.FhirRestConfig;
 import org.fhirledger.server.integrity.IntegrityConfig;
@@ -59,7 +60,8 @@ import org.springframework.context.annotation.Import;
     WritePipelineConfig.class,
     IntegrityConfig.class,
     ErasureConfig.class,
-    ContentScrubConfig.class
+    ContentScrubConfig.class,
+    ExchangeConfig.class
 })
 public class Application {
 

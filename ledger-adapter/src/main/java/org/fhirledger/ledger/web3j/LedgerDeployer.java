@@ -1,11 +1,13 @@
 package org.fhirledger.ledger.web3j;
 
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.contracts.generated.AccessLedger;
 import org.fhirledger.contracts.generated.AccessRegistry;
 import org.fhirledger.contracts.generated.AnchorRegistry;
 import org.fhirledger.contracts.generated.ConsentRegistry;
+import org.fhirledger.contracts.generated.InstitutionDirectory;
 import org.fhirledger.contracts.generated.RecordLedger;
 import org.fhirledger.ledger.ContractAddresses;
 import org.fhirledger.ledger.ContractRevertException;
@@ -61,6 +63,26 @@ public final class LedgerDeployer {
                     startBlock);
         } catch (Exception e) {
             throw new LedgerException("deploying the ledger contracts failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Deploys the consortium's InstitutionDirectory with this account as its founding member (its custodian
+     * account), under that Organization identifier, FHIR base URL and authentication key (a JWK, as JSON).
+     */
+    public String deployInstitutionDirectory(String organization, String fhirBaseUrl, String authKeyJwk) {
+        try {
+            return InstitutionDirectory.deploy(
+                            web3j,
+                            txManager,
+                            gas,
+                            organization,
+                            fhirBaseUrl,
+                            authKeyJwk.getBytes(StandardCharsets.UTF_8))
+                    .send()
+                    .getContractAddress();
+        } catch (Exception e) {
+            throw new LedgerException("deploying InstitutionDirectory failed: " + e.getMessage(), e);
         }
     }
 
