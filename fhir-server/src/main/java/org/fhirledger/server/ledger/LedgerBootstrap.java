@@ -89,7 +89,7 @@ final class LedgerBootstrap {
                     ? x.directoryAddress()
                     : deployDirectory(deployer, x, server, defaultBaseUrl);
             Bytes32 identity = devIdentity(server.getAddress());
-            ContractAddresses c = deployer.deployPrivate(identity);
+            ContractAddresses c = deployer.deployPrivate(directory, identity);
             deployer.assignRole(c, server.getAddress(), Role.CUSTODIAN, identity);
             ContractsFile.write(file, p.chainId(), c, directory);
             log.info("Deployed the ledger contracts (AccessRegistry {}); addresses in {}", c.accessRegistry(), file);

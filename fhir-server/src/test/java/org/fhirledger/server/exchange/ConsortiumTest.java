@@ -29,6 +29,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.ContextConfiguration;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.Keys;
@@ -54,6 +55,9 @@ class ConsortiumTest extends ServerTestBase {
 
     @Autowired
     ConsortiumView view;
+
+    @Autowired
+    JdbcTemplate roleChanges;
 
     Web3j web3j;
 
@@ -179,6 +183,70 @@ class ConsortiumTest extends ServerTestBase {
         public Clock withZone(ZoneId zone) {
             return this;
         }
+    }
+
+    /** B's custodian account enrols its own staff on this server's AccessRegistry (as B's server would). */
+    org.fhirledger.contracts.generated.AccessRegistry registryAs(Credentials account) {
+        return org.fhirledger.contracts.generated.AccessRegistry.load(
+                ContractsFile.read(
+                                dataDir().resolve("chain/contracts.json"),
+                                SharedChain.anvil().chainId())
+                        .accessRegistry(),
+                web3j,
+                new RawTransactionManager(
+                        web3j,
+                        account,
+                        SharedChain.anvil().chainId(),
+                        new PollingTransactionReceiptProcessor(web3j, 50, 400)),
+                new StaticGasProvider(BigInteger.ZERO, BigInteger.valueOf(500_000)));
+    }
+
+    @Test
+    void anAdminHereCannotChangeTheRolesOfAnotherInstitutionsStaff() throws Exception {
+        String staffB = newAccount().getAddress();
+        byte[] identity = new byte[32];
+        identity[0] = 7;
+        assertThat(registryAs(b)
+                        .assignRole(staffB, BigInteger.valueOf(Role.CLINICIAN.code()), identity)
+                        .send()
+                        .isStatusOK())
+                .isTrue();
+        assertThat(ledger.institutionOf(staffB))
+                .hasValueSatisfying(i -> assertThat(i).isEqualToIgnoringCase(b.getAddress()));
+        String admin = DevTokens.mint(dataDir(), Role.ADMIN, null);
+        // the server's account writes audit entries meanwhile: the role changes it made are in fl_role_change
+        long changes = roleChanges.queryForObject("select count(*) from fl_role_change", Long.class);
+        for (String op : List.of("$assign-role", "$revoke-role")) {
+            HttpResponse<String> r = post(
+                    admin,
+                    "/" + op,
+                    "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"account\",\"valueString\":\""
+                            + staffB + "\"},{\"name\":\"role\",\"valueString\":\""
+                            + (op.equals("$assign-role") ? "AUDITOR" : "CLINICIAN") + "\"}"
+                            + (op.equals("$assign-role")
+                                    ? ",{\"name\":\"fhirUser\",\"valueString\":\"Practitioner/b-1\"}"
+                                    : "")
+                            + "]}");
+            assertThat(r.statusCode()).as(op + ": " + r.body()).isEqualTo(403);
+            assertThat(body(r).at("/resourceType").asText()).isEqualTo("OperationOutcome");
+            assertThat(body(r).at("/issue/0/code").asText()).isEqualTo("forbidden");
+        }
+        assertThat(ledger.rolesOf(staffB)).containsExactly(Role.CLINICIAN);
+        assertThat(roleChanges.queryForObject("select count(*) from fl_role_change", Long.class))
+                .as("no role change made")
+                .isEqualTo(changes);
+
+        // an account of no institution joins this one
+        String staffA = newAccount().getAddress();
+        HttpResponse<String> ok = post(
+                admin,
+                "/$assign-role",
+                "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"account\",\"valueString\":\""
+                        + staffA + "\"},{\"name\":\"role\",\"valueString\":\"CLINICIAN\"},"
+                        + "{\"name\":\"fhirUser\",\"valueString\":\"Practitioner/a-1\"}]}");
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+        assertThat(ledger.institutionOf(staffA))
+                .hasValueSatisfying(i -> assertThat(i).isEqualToIgnoringCase(ledger.account()));
     }
 
     @Test

@@ -13,6 +13,7 @@ import org.fhirledger.ledger.ContractAddresses;
 import org.fhirledger.ledger.ContractRevertException;
 import org.fhirledger.ledger.LedgerException;
 import org.fhirledger.ledger.Role;
+import org.web3j.abi.datatypes.Address;
 import org.web3j.crypto.Credentials;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameterName;
@@ -43,11 +44,27 @@ public final class LedgerDeployer {
         this.gas = new StaticGasProvider(gasPrice, DEPLOY_GAS);
     }
 
-    /** Deploys the four private-chain contracts; the deployer becomes the first ADMIN with adminIdentity. */
+    /**
+     * Deploys the four private-chain contracts for one institution (AccessRegistry without a directory); the deployer
+     * becomes the first ADMIN with adminIdentity.
+     */
     public ContractAddresses deployPrivate(Bytes32 adminIdentity) {
+        return deployPrivate(null, adminIdentity);
+    }
+
+    /**
+     * Deploys the four private-chain contracts, AccessRegistry scoping roles to the members of that
+     * InstitutionDirectory (null: one institution, the deployer's); the deployer becomes the first ADMIN.
+     */
+    public ContractAddresses deployPrivate(String institutionDirectory, Bytes32 adminIdentity) {
         try {
             long startBlock = web3j.ethBlockNumber().send().getBlockNumber().longValueExact();
-            AccessRegistry registry = AccessRegistry.deploy(web3j, txManager, gas, adminIdentity.toArray())
+            AccessRegistry registry = AccessRegistry.deploy(
+                            web3j,
+                            txManager,
+                            gas,
+                            institutionDirectory == null ? Address.DEFAULT.toString() : institutionDirectory,
+                            adminIdentity.toArray())
                     .send();
             ConsentRegistry consent = ConsentRegistry.deploy(web3j, txManager, gas, registry.getContractAddress())
                     .send();
