@@ -119,6 +119,10 @@ class ConsortiumTest extends ServerTestBase {
         assertThat(directory.member(self).orElseThrow().authKeyJwk())
                 .contains("\"crv\":\"secp256k1\"")
                 .doesNotContain("\"d\"");
+        // the consortium pseudonym key, created in dev mode beside the local one, owner-only
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(dataDir().resolve("keys/consortium-key.hex"))))
+                .isEqualTo("rw-------");
         // the second member, admitted by the founder alone (one member: a majority of one)
         assertThat(two.toString()).contains("https://b.example/fhir").contains("not-a-jwk");
 
