@@ -6,6 +6,7 @@ import org.fhirledger.server.console.ConsoleConfig;
 import org.fhirledger.server.datadir.DataDirConfig;
 import org.fhirledger.server.dev.DevConfig;
 import org.fhirledger.server.erasure.ErasureConfig;
+import org.fhirledger.server.exchange.ExchangeConfig;
 import org.fhirledger.server.fhir.FhirJpaConfig;
 import org.fhirledger.server.fhir.FhirRestConfig;
 import org.fhirledger.server.integrity.IntegrityConfig;
@@ -61,6 +62,7 @@ import org.springframework.context.annotation.Import;
     IntegrityConfig.class,
     ErasureConfig.class,
     ContentScrubConfig.class,
+    ExchangeConfig.class,
     ConsoleConfig.class
 })
 public class Application {

@@ -13,8 +13,8 @@ public interface DirectoryLedger extends LedgerStatus {
     Set<Role> rolesOf(String account);
 
     /**
-     * Assigns a role bound to a pseudonymous identity as this adapter's account (which must hold ADMIN on chain);
-     * waits for it. Reverts (e.g. {@code RoleAlreadyHeld}, {@code IdentityMismatch}) as {@link ContractRevertException}.
+     * Assigns a role bound to a pseudonymous identity as this adapter's account (a member's custodian account, or an
+     * ADMIN of a member institution); waits for it. The account joins this account's institution with its first role. Reverts (e.g. {@code RoleAlreadyHeld}, {@code IdentityMismatch}) as {@link ContractRevertException}.
      */
     LedgerReceipt assignRole(String account, Role role, Bytes32 identity);
 
@@ -23,6 +23,12 @@ public interface DirectoryLedger extends LedgerStatus {
 
     /** The pseudonymous identity bound to the account, if it holds any role. */
     Optional<Bytes32> identityOf(String account);
+
+    /**
+     * The custodian account of the institution the account belongs to (it was enrolled under), if it holds any role.
+     * An ADMIN changes roles only of accounts of its own institution ({@code OtherInstitution} otherwise).
+     */
+    Optional<String> institutionOf(String account);
 
     /** The account bound to the pseudonymous identity, if any. */
     Optional<String> accountOf(Bytes32 identity);

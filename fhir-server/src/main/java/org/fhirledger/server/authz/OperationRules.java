@@ -55,6 +55,8 @@ public final class OperationRules {
                         ? Decision.ALLOW
                         : Decision.deny("$ledger-status is for auditors and admins");
             case "$validate" -> validate(s, rd);
+            // the consortium's members: institutions, no person's data (the caller holds a role, checked above)
+            case "$institutions" -> Decision.ALLOW;
             // both read their instance, checked as a read is (InstanceAccess; an auditor may verify anything)
             case "$verify" -> Decision.ALLOW;
             case "$everything" ->

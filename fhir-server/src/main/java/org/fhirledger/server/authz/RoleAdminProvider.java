@@ -6,6 +6,8 @@ import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
 import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.ledger.ContractRevertException;
 import org.fhirledger.ledger.DirectoryLedger;
@@ -21,10 +23,14 @@ import org.springframework.dao.DataAccessException;
 /**
  * {@code POST /fhir/$assign-role} (account, role, fhirUser) and {@code POST /fhir/$revoke-role} (account, role):
  * an ADMIN's changes to AccessRegistry, signed by the server's account (which must hold ADMIN on chain). The
- * account is bound to the pseudonym of the fhirUser, never the fhirUser itself. Each change the chain confirmed is
- * recorded in {@link RoleChanges}, from which {@link RoleResync} sends it again should the chain lose it.
+ * account is bound to the pseudonym of the fhirUser, never the fhirUser itself. An admin manages only its own institution's accounts (docs/exchange.md): an account
+ * enrolled under another consortium member is refused with 403, nothing sent to the chain. Each change the chain
+ * confirmed is recorded in {@link RoleChanges}, from which {@link RoleResync} sends it again should the chain lose it.
  */
 public final class RoleAdminProvider {
+
+    /** The chain's refusals of a change outside the caller's institution (or of a former member's). */
+    private static final Set<String> INSTITUTION_ERRORS = Set.of("OtherInstitution", "NotMember", "NotAdmin");
 
     private final DirectoryLedger ledger;
     private final ChainAuthority chain;
@@ -61,6 +67,7 @@ public final class RoleAdminProvider {
             throw new InvalidRequestException("fhirUser must be a relative reference such as Practitioner/123");
         }
         Bytes32 identity = pseudonyms.of(user);
+        ownInstitution(address);
         LedgerReceipt receipt = call(() -> ledger.assignRole(address, r, identity));
         chain.forgetAccount(address);
         record(() -> changes.assigned(address, r, identity, receipt.txHash()));
@@ -82,10 +89,31 @@ public final class RoleAdminProvider {
             @OperationParam(name = "role", min = 1, max = 1) StringType role) {
         String address = address(account);
         Role r = role(role);
+        ownInstitution(address);
         LedgerReceipt receipt = call(() -> ledger.revokeRole(address, r));
         chain.forgetAccount(address);
         record(() -> changes.revoked(address, r, receipt.txHash()));
         return result(address, r, receipt);
+    }
+
+    /**
+     * An admin changes the roles of its own institution's accounts only (the chain refuses the others too): an account
+     * enrolled under another member is refused before anything is sent. An account without role joins this one.
+     */
+    private void ownInstitution(String address) {
+        Optional<String> theirs;
+        Optional<String> ours;
+        try {
+            theirs = ledger.institutionOf(address);
+            ours = ledger.institutionOf(ledger.account());
+        } catch (LedgerException e) {
+            throw new AuthorizationUnavailableException(
+                    "The ledger cannot be reached; nothing changed. Retry later.", e);
+        }
+        String self = ours.orElse(ledger.account()); // a member not yet enrolled acts for itself
+        if (theirs.isPresent() && !theirs.get().equalsIgnoreCase(self)) {
+            throw Refusals.forbidden("the account belongs to another institution, whose admins manage its roles");
+        }
     }
 
     private static Parameters result(String address, Role role, LedgerReceipt receipt) {
@@ -130,6 +158,9 @@ public final class RoleAdminProvider {
         try {
             return chainCall.get();
         } catch (ContractRevertException e) {
+            if (INSTITUTION_ERRORS.contains(e.errorName())) {
+                throw Refusals.forbidden("the ledger refused the change: " + e.errorName());
+            }
             throw new ResourceVersionConflictException("The ledger refused the change: " + e.getMessage());
         } catch (LedgerException e) {
             throw new AuthorizationUnavailableException(

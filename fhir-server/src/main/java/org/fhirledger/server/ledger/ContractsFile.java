@@ -7,15 +7,17 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import org.fhirledger.files.DurableFiles;
 import org.fhirledger.ledger.ContractAddresses;
 
 /**
  * {@code contracts.json}: the chain id, the four private-chain contract addresses and the block their events are
- * searched from. Written once (by the dev bootstrap or the deploy job), read at every start.
+ * searched from, and the consortium's InstitutionDirectory (optional). Written once (by the dev bootstrap or the deploy job), read at every start.
  */
 public final class ContractsFile {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String DIRECTORY = "institutionDirectory";
 
     private ContractsFile() {}
 
@@ -45,7 +47,20 @@ public final class ContractsFile {
                 n.get("fromBlock").asLong());
     }
 
-    static void write(Path file, long chainId, ContractAddresses c) {
+    /** The consortium's InstitutionDirectory named in the file, if any (files written before it existed lack it). */
+    public static Optional<String> directory(Path file) {
+        try {
+            JsonNode n = JSON.readTree(Files.readAllBytes(file));
+            return n != null && n.hasNonNull(DIRECTORY)
+                    ? Optional.of(n.get(DIRECTORY).asText())
+                    : Optional.empty();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the ledger contracts file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes the file; {@code directory} may be null (no consortium directory). */
+    static void write(Path file, long chainId, ContractAddresses c, String directory) {
         ObjectNode n = JSON.createObjectNode();
         n.put("chainId", chainId);
         n.put("accessRegistry", c.accessRegistry());
@@ -53,6 +68,7 @@ public final class ContractsFile {
         n.put("recordLedger", c.recordLedger());
         n.put("accessLedger", c.accessLedger());
         n.put("fromBlock", c.fromBlock());
+        if (directory != null) n.put(DIRECTORY, directory);
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             DurableFiles.writeAtomically(

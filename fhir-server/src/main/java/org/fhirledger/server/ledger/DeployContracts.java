@@ -162,7 +162,7 @@ public final class DeployContracts {
         }
         ContractAddresses c =
                 deployer.deployPrivate(adminIdentity(env.getOrDefault("DEPLOY_CONSORTIUM", "fhir-ledger")));
-        ContractsFile.write(file, chainId, c);
+        ContractsFile.write(file, chainId, c, null);
         say("deployed the private contracts from block " + c.fromBlock() + ", AccessRegistry " + c.accessRegistry()
                 + "; addresses written to " + file);
         return c;

@@ -9,6 +9,9 @@ import java.nio.file.Path;
 import java.security.InvalidAlgorithmParameterException;
 import java.security.NoSuchAlgorithmException;
 import java.security.NoSuchProviderException;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Function;
 import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.files.OwnerOnlyFiles;
 import org.fhirledger.ledger.ChainIdMismatchException;
@@ -31,7 +34,7 @@ import org.web3j.utils.Numeric;
  * ({@code ledger.key-file} or {@code ledger.key-env}) and an existing contracts file (written by the deploy job).
  * Dev mode additionally creates what is missing: a server key in {@code ${data-dir}/chain/server-key.hex}
  * (owner-only) and, when there is no contracts file, a fresh deployment with that key as first ADMIN and
- * CUSTODIAN.
+ * CUSTODIAN and as the founding member of the consortium's InstitutionDirectory.
  */
 final class LedgerBootstrap {
     private static final Logger log = LoggerFactory.getLogger(LedgerBootstrap.class);
@@ -70,7 +73,8 @@ final class LedgerBootstrap {
         }
     }
 
-    static ContractAddresses contracts(LedgerProperties p, SecurityMode mode, Credentials server) {
+    static ContractAddresses contracts(
+            LedgerProperties p, ExchangeProperties x, SecurityMode mode, Credentials server, String defaultBaseUrl) {
         Path file = p.contractsFile();
         if (Files.exists(file)) return ContractsFile.read(file, p.chainId());
         if (mode != SecurityMode.DEV) {
@@ -79,17 +83,56 @@ final class LedgerBootstrap {
                             + "the contracts are deployed by the deploy job, which writes this file (set ledger.contracts-file)");
         }
         log.info("No ledger contracts file at {}: deploying the contracts to {} (dev mode)", file, p.rpcUrl());
+        return onDevChain(p, server, deployer -> {
+            // the directory first: the consortium this server founds
+            String directory = x.directoryAddress() != null
+                    ? x.directoryAddress()
+                    : deployDirectory(deployer, x, server, defaultBaseUrl);
+            Bytes32 identity = devIdentity(server.getAddress());
+            ContractAddresses c = deployer.deployPrivate(directory, identity);
+            deployer.assignRole(c, server.getAddress(), Role.CUSTODIAN, identity);
+            ContractsFile.write(file, p.chainId(), c, directory);
+            log.info("Deployed the ledger contracts (AccessRegistry {}); addresses in {}", c.accessRegistry(), file);
+            return c;
+        });
+    }
+
+    /**
+     * The consortium's InstitutionDirectory: {@code exchange.directory-address}, else the contracts file's; dev mode
+     * deploys one (this server its founder) into a contracts file written before the directory existed. Empty in
+     * production when neither names one (the server is then in no consortium).
+     */
+    static Optional<String> directory(
+            LedgerProperties p, ExchangeProperties x, SecurityMode mode, Credentials server, String defaultBaseUrl) {
+        if (x.directoryAddress() != null) return Optional.of(x.directoryAddress());
+        Path file = p.contractsFile();
+        Optional<String> named = ContractsFile.directory(file);
+        if (named.isPresent() || mode != SecurityMode.DEV) return named;
+        ContractAddresses c = ContractsFile.read(file, p.chainId());
+        return Optional.of(onDevChain(p, server, deployer -> {
+            String directory = deployDirectory(deployer, x, server, defaultBaseUrl);
+            ContractsFile.write(file, p.chainId(), c, directory);
+            return directory;
+        }));
+    }
+
+    private static String deployDirectory(
+            LedgerDeployer deployer, ExchangeProperties x, Credentials server, String defaultBaseUrl) {
+        String organization = x.organization() != null
+                ? x.organization()
+                : "urn:fhir-ledger:dev:" + server.getAddress().toLowerCase(Locale.ROOT);
+        String baseUrl = x.fhirBaseUrl() != null ? x.fhirBaseUrl() : defaultBaseUrl;
+        String address = deployer.deployInstitutionDirectory(organization, baseUrl, InstitutionKey.publicJwk(server));
+        log.info("Deployed the consortium's InstitutionDirectory at {}, this server its founding member", address);
+        return address;
+    }
+
+    private static <T> T onDevChain(LedgerProperties p, Credentials server, Function<LedgerDeployer, T> work) {
         Web3j web3j = Web3j.build(new HttpService(p.rpcUrl()));
         try {
             long chainId = web3j.ethChainId().send().getChainId().longValueExact();
             if (chainId != p.chainId()) throw new ChainIdMismatchException(p.chainId(), chainId, p.rpcUrl());
-            LedgerDeployer deployer = new LedgerDeployer(web3j, server, chainId, BigInteger.ZERO);
-            Bytes32 identity = devIdentity(server.getAddress());
-            ContractAddresses c = deployer.deployPrivate(identity);
-            deployer.assignRole(c, server.getAddress(), Role.CUSTODIAN, identity);
-            ContractsFile.write(file, chainId, c);
-            log.info("Deployed the ledger contracts (AccessRegistry {}); addresses in {}", c.accessRegistry(), file);
-            return c;
+            return work.apply(new LedgerDeployer(web3j, server, chainId, BigInteger.ZERO));
         } catch (IOException e) {
             throw new IllegalStateException("cannot reach the ledger node at " + p.rpcUrl() + ": " + e.getMessage(), e);
         } finally {

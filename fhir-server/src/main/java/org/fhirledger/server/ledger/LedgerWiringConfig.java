@@ -2,10 +2,12 @@ package org.fhirledger.server.ledger;
 
 import org.fhirledger.ledger.ChainCoordinates;
 import org.fhirledger.ledger.ContractAddresses;
+import org.fhirledger.ledger.InstitutionDirectory;
 import org.fhirledger.ledger.web3j.Web3jLedger;
 import org.fhirledger.server.datadir.DataDir;
 import org.fhirledger.server.security.SecurityProperties;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -21,8 +23,12 @@ import org.web3j.crypto.Keys;
  */
 @Configuration
 @ConditionalOnProperty(name = "ledger.enabled", havingValue = "true")
-@EnableConfigurationProperties({LedgerProperties.class, EmbeddedChainProperties.class})
+@EnableConfigurationProperties({LedgerProperties.class, EmbeddedChainProperties.class, ExchangeProperties.class})
 public class LedgerWiringConfig {
+
+    /** Where this server says it is in the directory when exchange.fhir-base-url is not set (dev). */
+    @Value("http://localhost:${server.port:8080}/fhir")
+    private String defaultBaseUrl;
 
     @Bean
     public Credentials ledgerCredentials(LedgerProperties ledger, SecurityProperties security, DataDir dataDir) {
@@ -32,10 +38,12 @@ public class LedgerWiringConfig {
     @Bean(destroyMethod = "close")
     public Web3jLedger ledger(
             LedgerProperties ledger,
+            ExchangeProperties exchange,
             SecurityProperties security,
             Credentials ledgerCredentials,
             ObjectProvider<LedgerConnectedListener> listeners) {
-        ContractAddresses contracts = LedgerBootstrap.contracts(ledger, security.mode(), ledgerCredentials);
+        ContractAddresses contracts =
+                LedgerBootstrap.contracts(ledger, exchange, security.mode(), ledgerCredentials, defaultBaseUrl);
         Web3jLedger connected = Web3jLedger.connect(ledger.toLedgerConfig(contracts), ledgerCredentials);
         try {
             listeners.orderedStream().forEach(l -> l.connected(connected));
@@ -44,6 +52,22 @@ public class LedgerWiringConfig {
             throw e;
         }
         return connected;
+    }
+
+    /**
+     * The consortium's member directory, read and written as this server's account; none (a null bean) in production
+     * when no directory is configured.
+     */
+    @Bean
+    public InstitutionDirectory institutionDirectory(
+            LedgerProperties ledger,
+            ExchangeProperties exchange,
+            SecurityProperties security,
+            Credentials ledgerCredentials,
+            Web3jLedger connected) {
+        return LedgerBootstrap.directory(ledger, exchange, security.mode(), ledgerCredentials, defaultBaseUrl)
+                .map(connected::institutionDirectory)
+                .orElse(null);
     }
 
     /** Where the ledger lives, for code that names the chain (proofs, the event reader) without using the adapter. */

@@ -1,16 +1,19 @@
 package org.fhirledger.ledger.web3j;
 
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.contracts.generated.AccessLedger;
 import org.fhirledger.contracts.generated.AccessRegistry;
 import org.fhirledger.contracts.generated.AnchorRegistry;
 import org.fhirledger.contracts.generated.ConsentRegistry;
+import org.fhirledger.contracts.generated.InstitutionDirectory;
 import org.fhirledger.contracts.generated.RecordLedger;
 import org.fhirledger.ledger.ContractAddresses;
 import org.fhirledger.ledger.ContractRevertException;
 import org.fhirledger.ledger.LedgerException;
 import org.fhirledger.ledger.Role;
+import org.web3j.abi.datatypes.Address;
 import org.web3j.crypto.Credentials;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameterName;
@@ -41,11 +44,27 @@ public final class LedgerDeployer {
         this.gas = new StaticGasProvider(gasPrice, DEPLOY_GAS);
     }
 
-    /** Deploys the four private-chain contracts; the deployer becomes the first ADMIN with adminIdentity. */
+    /**
+     * Deploys the four private-chain contracts for one institution (AccessRegistry without a directory); the deployer
+     * becomes the first ADMIN with adminIdentity.
+     */
     public ContractAddresses deployPrivate(Bytes32 adminIdentity) {
+        return deployPrivate(null, adminIdentity);
+    }
+
+    /**
+     * Deploys the four private-chain contracts, AccessRegistry scoping roles to the members of that
+     * InstitutionDirectory (null: one institution, the deployer's); the deployer becomes the first ADMIN.
+     */
+    public ContractAddresses deployPrivate(String institutionDirectory, Bytes32 adminIdentity) {
         try {
             long startBlock = web3j.ethBlockNumber().send().getBlockNumber().longValueExact();
-            AccessRegistry registry = AccessRegistry.deploy(web3j, txManager, gas, adminIdentity.toArray())
+            AccessRegistry registry = AccessRegistry.deploy(
+                            web3j,
+                            txManager,
+                            gas,
+                            institutionDirectory == null ? Address.DEFAULT.toString() : institutionDirectory,
+                            adminIdentity.toArray())
                     .send();
             ConsentRegistry consent = ConsentRegistry.deploy(web3j, txManager, gas, registry.getContractAddress())
                     .send();
@@ -61,6 +80,26 @@ public final class LedgerDeployer {
                     startBlock);
         } catch (Exception e) {
             throw new LedgerException("deploying the ledger contracts failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Deploys the consortium's InstitutionDirectory with this account as its founding member (its custodian
+     * account), under that Organization identifier, FHIR base URL and authentication key (a JWK, as JSON).
+     */
+    public String deployInstitutionDirectory(String organization, String fhirBaseUrl, String authKeyJwk) {
+        try {
+            return InstitutionDirectory.deploy(
+                            web3j,
+                            txManager,
+                            gas,
+                            organization,
+                            fhirBaseUrl,
+                            authKeyJwk.getBytes(StandardCharsets.UTF_8))
+                    .send()
+                    .getContractAddress();
+        } catch (Exception e) {
+            throw new LedgerException("deploying InstitutionDirectory failed: " + e.getMessage(), e);
         }
     }
 

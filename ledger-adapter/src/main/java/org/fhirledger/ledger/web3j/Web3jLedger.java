@@ -231,6 +231,13 @@ public final class Web3jLedger implements Ledger {
     }
 
     @Override
+    public Optional<String> institutionOf(String account) {
+        String a =
+                rpc.call("institutionOf", () -> registry.institutionOf(account).send());
+        return a == null || Address.DEFAULT.toString().equals(a) ? Optional.empty() : Optional.of(a);
+    }
+
+    @Override
     public Optional<String> accountOf(Bytes32 identity) {
         String a = rpc.call(
                 "accountOf", () -> registry.accountOf(identity.toArray()).send());

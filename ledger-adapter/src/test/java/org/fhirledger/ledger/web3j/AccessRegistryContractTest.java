@@ -32,7 +32,12 @@ class AccessRegistryContractTest {
     @BeforeEach
     void deploy() throws Exception {
         chain = new ChainFixture(anvil);
-        asAdmin = AccessRegistry.deploy(chain.web3j, chain.tx(0), ChainFixture.GAS, b32("Practitioner/admin"))
+        asAdmin = AccessRegistry.deploy(
+                        chain.web3j,
+                        chain.tx(0),
+                        ChainFixture.GAS,
+                        ChainFixture.NO_DIRECTORY,
+                        b32("Practitioner/admin"))
                 .send();
         address = asAdmin.getContractAddress();
         asOther = AccessRegistry.load(address, chain.web3j, chain.tx(1), ChainFixture.GAS);
@@ -116,5 +121,78 @@ class AccessRegistryContractTest {
         assertThat(asAdmin.adminCount().send()).isEqualTo(1);
         chain.assertReverts(1, address, asOther.revokeRole(alice, ADMIN), "LastAdmin");
         chain.assertReverts(0, address, asAdmin.assignRole(bob, ADMIN, b32("Practitioner/2")), "NotAdmin");
+    }
+
+    /**
+     * With the consortium's directory: A (account 1) and B (account 2) are members; each institution's custodian
+     * enrols its own staff, its first ADMIN included, and an ADMIN touches only accounts of its own institution.
+     */
+    @Test
+    void rolesAreScopedToTheInstitutionAnAccountWasEnrolledUnder() throws Exception {
+        var directory = org.fhirledger.contracts.generated.InstitutionDirectory.deploy(
+                        chain.web3j, chain.tx(1), ChainFixture.GAS, "urn:oid:1", "https://a.example/fhir", new byte[] {1
+                        })
+                .send();
+        ok(directory.proposeAdmission(
+                chain.account(2).getAddress(), "urn:oid:2", "https://b.example/fhir", new byte[] {2
+                })); // the founder alone: a majority of one
+        AccessRegistry asA = AccessRegistry.deploy(
+                        chain.web3j, chain.tx(1), ChainFixture.GAS, directory.getContractAddress(), b32("Org/a"))
+                .send();
+        String registry = asA.getContractAddress();
+        AccessRegistry asB = AccessRegistry.load(registry, chain.web3j, chain.tx(2), ChainFixture.GAS);
+        AccessRegistry asAdminA = AccessRegistry.load(registry, chain.web3j, chain.tx(3), ChainFixture.GAS);
+        AccessRegistry asAdminB = AccessRegistry.load(registry, chain.web3j, chain.tx(4), ChainFixture.GAS);
+        String a = chain.account(1).getAddress();
+        String b = chain.account(2).getAddress();
+        String adminA = chain.account(3).getAddress();
+        String adminB = chain.account(4).getAddress();
+        String staffB = chain.account(5).getAddress();
+        String staffA = chain.account(6).getAddress();
+
+        // B's custodian enrols itself and its first ADMIN, without holding ADMIN itself
+        ok(asB.assignRole(b, BigInteger.valueOf(5), b32("Org/b")));
+        ok(asB.assignRole(adminB, ADMIN, b32("Practitioner/b-admin")));
+        ok(asA.assignRole(adminA, ADMIN, b32("Practitioner/a-admin")));
+        ok(asAdminB.assignRole(staffB, CLINICIAN, b32("Practitioner/b-1")));
+        ok(asAdminA.assignRole(staffA, CLINICIAN, b32("Practitioner/a-1")));
+        assertThat(asA.institutionOf(b).send()).isEqualToIgnoringCase(b);
+        assertThat(asA.institutionOf(adminB).send()).isEqualToIgnoringCase(b);
+        assertThat(asA.institutionOf(staffB).send()).isEqualToIgnoringCase(b);
+        assertThat(asA.institutionOf(staffA).send()).isEqualToIgnoringCase(a);
+
+        // A's admin (and A's custodian) cannot touch B's staff, nor B's custodian account
+        chain.assertReverts(3, registry, asAdminA.revokeRole(staffB, CLINICIAN), "OtherInstitution");
+        chain.assertReverts(
+                3, registry, asAdminA.assignRole(staffB, AUDITOR, b32("Practitioner/b-1")), "OtherInstitution");
+        chain.assertReverts(1, registry, asA.revokeRole(staffB, CLINICIAN), "OtherInstitution");
+        chain.assertReverts(3, registry, asAdminA.assignRole(b, ADMIN, b32("Org/b")), "OtherInstitution");
+        chain.assertReverts(3, registry, asAdminA.revokeRole(adminB, ADMIN), "OtherInstitution");
+        // a sent transaction really reverts, leaving B's clinician as it was
+        assertThat(chain.sendUnchecked(3, registry, asAdminA.revokeRole(staffB, CLINICIAN))
+                        .isStatusOK())
+                .isFalse();
+        assertThat(asA.hasRole(staffB, CLINICIAN).send()).isTrue();
+        // B's admin can
+        ok(asAdminB.assignRole(staffB, AUDITOR, b32("Practitioner/b-1")));
+        ok(asAdminB.revokeRole(staffB, CLINICIAN));
+        ok(asAdminB.revokeRole(staffB, AUDITOR));
+        assertThat(asA.rolesOf(staffB).send()).isZero();
+        assertThat(asA.institutionOf(staffB).send()).isEqualTo(Address.DEFAULT.toString()); // no role: no institution
+
+        // a non-member custodian cannot enrol staff (nor can anyone without ADMIN)
+        AccessRegistry asOutsider = AccessRegistry.load(registry, chain.web3j, chain.tx(7), ChainFixture.GAS);
+        chain.assertReverts(7, registry, asOutsider.assignRole(staffB, CLINICIAN, b32("Practitioner/x")), "NotAdmin");
+
+        // once B is removed from the consortium (A and B approve), B's admin acts no longer
+        var removal = directory.proposeRemoval(b).send();
+        var id = org.fhirledger.contracts.generated.InstitutionDirectory.getProposedEvents(removal)
+                .get(0)
+                .id;
+        ok(org.fhirledger.contracts.generated.InstitutionDirectory.load(
+                        directory.getContractAddress(), chain.web3j, chain.tx(2), ChainFixture.GAS)
+                .approve(id));
+        chain.assertReverts(4, registry, asAdminB.assignRole(staffB, CLINICIAN, b32("Practitioner/b-1")), "NotMember");
+        chain.assertReverts(2, registry, asB.assignRole(staffB, CLINICIAN, b32("Practitioner/b-1")), "NotAdmin");
     }
 }

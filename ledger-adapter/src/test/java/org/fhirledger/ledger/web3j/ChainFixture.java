@@ -23,6 +23,9 @@ import org.web3j.tx.response.PollingTransactionReceiptProcessor;
 
 /** Test helpers on a running anvil: accounts, transaction managers, and "which named error would this raise". */
 final class ChainFixture implements AutoCloseable {
+    /** AccessRegistry without a consortium directory: one institution, the deployer's. */
+    static final String NO_DIRECTORY = "0x0000000000000000000000000000000000000000";
+
     static final StaticGasProvider GAS = new StaticGasProvider(BigInteger.ZERO, BigInteger.valueOf(8_000_000));
 
     final AnvilExtension anvil;

@@ -41,7 +41,8 @@ class ConsentRegistryContractTest {
     @BeforeEach
     void deploy() throws Exception {
         chain = new ChainFixture(anvil);
-        registry = AccessRegistry.deploy(chain.web3j, chain.tx(0), ChainFixture.GAS, b32("admin"))
+        registry = AccessRegistry.deploy(
+                        chain.web3j, chain.tx(0), ChainFixture.GAS, ChainFixture.NO_DIRECTORY, b32("admin"))
                 .send();
         ok(registry.assignRole(chain.account(1).getAddress(), BigInteger.valueOf(3), b32("Patient/P")));
         ok(registry.assignRole(chain.account(2).getAddress(), BigInteger.valueOf(2), b32("Practitioner/C")));

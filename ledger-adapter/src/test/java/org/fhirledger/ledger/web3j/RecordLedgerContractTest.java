@@ -30,7 +30,8 @@ class RecordLedgerContractTest {
     @BeforeEach
     void deploy() throws Exception {
         chain = new ChainFixture(anvil);
-        AccessRegistry registry = AccessRegistry.deploy(chain.web3j, chain.tx(0), ChainFixture.GAS, b32("admin"))
+        AccessRegistry registry = AccessRegistry.deploy(
+                        chain.web3j, chain.tx(0), ChainFixture.GAS, ChainFixture.NO_DIRECTORY, b32("admin"))
                 .send();
         ok(registry.assignRole(chain.account(1).getAddress(), BigInteger.valueOf(5), b32("Organization/H")));
         ok(registry.assignRole(chain.account(2).getAddress(), BigInteger.valueOf(2), b32("Practitioner/C")));

@@ -1,0 +1,64 @@
+package org.fhirledger.server.exchange;
+
+import ca.uhn.fhir.rest.server.RestfulServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import org.fhirledger.ledger.InstitutionDirectory;
+import org.fhirledger.ledger.Ledger;
+import org.fhirledger.server.datadir.DataDir;
+import org.fhirledger.server.ledger.ExchangeProperties;
+import org.fhirledger.server.pseudonym.ConsortiumPseudonyms;
+import org.fhirledger.server.security.SecurityMode;
+import org.fhirledger.server.security.SecurityProperties;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The server as a consortium member (docs/exchange.md): its view of the member directory and the operations that
+ * expose it. Without a directory (production without {@code exchange.directory-address}) there is nothing to show and
+ * {@code $institutions} is not offered.
+ */
+@Configuration
+@ConditionalOnProperty(name = "ledger.enabled", havingValue = "true")
+public class ExchangeConfig {
+
+    @Bean
+    public ConsortiumView consortiumView(
+            ObjectProvider<InstitutionDirectory> directory, Ledger ledger, ExchangeProperties exchange) {
+        InstitutionDirectory d = directory.getIfAvailable();
+        return d == null ? null : new ConsortiumView(d, ledger.account(), exchange.cacheTtl(), Clock.systemUTC());
+    }
+
+    /**
+     * The consortium pseudonyms of shared identifiers, under the consortium key. Dev mode creates a key when there is
+     * none (a consortium of one; other members need this file); production requires the configured file.
+     */
+    @Bean
+    public ConsortiumPseudonyms consortiumPseudonyms(
+            ExchangeProperties exchange, SecurityProperties security, DataDir dataDir) {
+        Path file = exchange.consortiumKeyFile() != null
+                ? exchange.consortiumKeyFile()
+                : dataDir.resolve("keys").resolve("consortium-key.hex");
+        if (security.mode() != SecurityMode.DEV && !Files.exists(file)) {
+            throw new IllegalStateException("the consortium key file " + file + " does not exist: every member needs"
+                    + " the consortium's key (set exchange.consortium-key-file)");
+        }
+        return new ConsortiumPseudonyms(
+                ConsortiumPseudonyms.keyFrom(file),
+                exchange.consortiumKeyVersion(),
+                exchange.patientIdentifierSystem());
+    }
+
+    @Bean
+    public SmartInitializingSingleton registerInstitutionsOperation(
+            RestfulServer fhirRestfulServer, ObjectProvider<ConsortiumView> consortium) {
+        return () -> {
+            ConsortiumView view = consortium.getIfAvailable();
+            if (view != null) fhirRestfulServer.registerProvider(new InstitutionsOperation(view));
+        };
+    }
+}

@@ -1,0 +1,35 @@
+package org.fhirledger.server.ledger;
+
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.util.Base64URL;
+import java.util.Arrays;
+import org.web3j.crypto.Credentials;
+import org.web3j.utils.Numeric;
+
+/**
+ * The public key this institution authenticates to other members with, as the directory publishes it: the
+ * secp256k1 public key of its custodian account as a JWK ({@code ES256K}), its key id the RFC 7638 thumbprint. The
+ * private half is the server's ledger key, which it already keeps owner-only (or in its keystore).
+ */
+public final class InstitutionKey {
+
+    private InstitutionKey() {}
+
+    /** The public JWK (JSON) of the account's key. */
+    public static String publicJwk(Credentials account) {
+        byte[] xy = Numeric.toBytesPadded(account.getEcKeyPair().getPublicKey(), 64);
+        try {
+            return new ECKey.Builder(
+                            Curve.SECP256K1,
+                            Base64URL.encode(Arrays.copyOfRange(xy, 0, 32)),
+                            Base64URL.encode(Arrays.copyOfRange(xy, 32, 64)))
+                    .keyIDFromThumbprint()
+                    .build()
+                    .toPublicJWK()
+                    .toJSONString();
+        } catch (com.nimbusds.jose.JOSEException e) {
+            throw new IllegalStateException("cannot compute the key's thumbprint", e);
+        }
+    }
+}
