@@ -78,7 +78,8 @@ public final class AuditMaterialiser implements SmartLifecycle {
         if (target == null) return;
         long deadline = System.nanoTime() + settings.readWait().toNanos();
         while (true) {
-            if (lock.tryAcquire()) {
+            // a stopped materialiser does not take the lock again (a restarted one on this database needs it)
+            if (running && lock.tryAcquire()) {
                 try {
                     while (materialise(target) > 0) {
                         // until none up to the target is left
