@@ -81,8 +81,8 @@ public final class AuditMaterialiser implements SmartLifecycle {
             // a stopped materialiser does not take the lock again (a restarted one on this database needs it)
             if (running && lock.tryAcquire()) {
                 try {
-                    while (materialise(target) > 0) {
-                        // until none up to the target is left
+                    while (System.nanoTime() < deadline && materialise(target) > 0) {
+                        // until none up to the target is left, or the wait is over
                     }
                 } catch (RuntimeException e) {
                     log.warn(
