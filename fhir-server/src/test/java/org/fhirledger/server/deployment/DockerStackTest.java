@@ -416,7 +416,17 @@ class DockerStackTest {
                     || client.path("serviceAccountsEnabled").asBoolean()) {
                 Map<String, String> claims = new HashMap<>();
                 String audience = null;
-                for (JsonNode mapper : client.get("protocolMappers")) {
+                // the client's own mappers and those of its default client scopes (e.g. fhirUser)
+                java.util.List<JsonNode> mappers = new java.util.ArrayList<>();
+                client.path("protocolMappers").forEach(mappers::add);
+                Set<String> defaults = new HashSet<>();
+                client.path("defaultClientScopes").forEach(n -> defaults.add(n.asText()));
+                for (JsonNode scope : realm.path("clientScopes")) {
+                    if (defaults.contains(scope.path("name").asText())) {
+                        scope.path("protocolMappers").forEach(mappers::add);
+                    }
+                }
+                for (JsonNode mapper : mappers) {
                     JsonNode c = mapper.get("config");
                     if (mapper.get("protocolMapper").asText().equals("oidc-usermodel-attribute-mapper")) {
                         assertThat(c.get("access.token.claim").asText()).isEqualTo("true");
