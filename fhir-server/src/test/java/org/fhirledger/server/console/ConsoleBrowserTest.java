@@ -2,7 +2,6 @@ package org.fhirledger.server.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -23,13 +22,12 @@ import org.fhirledger.merkle.MerkleLog;
 import org.fhirledger.server.api.ServerTestBase;
 import org.fhirledger.server.security.DevTokens;
 import org.fhirledger.server.testing.H2FileInitializer;
+import org.fhirledger.server.testing.HeadlessChromium;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 import org.openqa.selenium.By;
@@ -38,9 +36,6 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.ExpectedConditions;
@@ -57,8 +52,6 @@ import org.springframework.test.context.ContextConfiguration;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ConsoleBrowserTest extends ServerTestBase {
 
-    static final File CHROMIUM = new File("/usr/bin/chromium");
-    static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
     static final Duration WAIT = Duration.ofSeconds(20);
 
     WebDriver browser;
@@ -70,35 +63,11 @@ class ConsoleBrowserTest extends ServerTestBase {
 
     /** On failure, what the page said (the API's refusals are on it). */
     @RegisterExtension
-    final TestWatcher pageOnFailure = new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-            if (browser == null) return;
-            System.out.println("---- page at " + browser.getCurrentUrl() + " ----\n"
-                    + browser.findElement(By.tagName("body")).getText());
-        }
-    };
+    final TestWatcher pageOnFailure = HeadlessChromium.pageOnFailure(() -> browser);
 
     @BeforeAll
     void browserAndStory() {
-        boolean present = CHROMIUM.canExecute() && CHROMEDRIVER.canExecute();
-        if (!present && !"required".equals(System.getenv("CONSOLE_BROWSER_TESTS"))) {
-            Assumptions.abort("Skipped: no /usr/bin/chromium and /usr/bin/chromedriver (apt-get install chromium "
-                    + "chromium-driver; bin/test installs them and runs these tests)");
-        }
-        assertThat(present)
-                .as("bin/test installs chromium and chromium-driver; the console's browser tests need them")
-                .isTrue();
-        ChromeOptions options = new ChromeOptions()
-                .setBinary(CHROMIUM)
-                .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1200,900");
-        browser = new ChromeDriver(
-                new ChromeDriverService.Builder()
-                        .usingDriverExecutable(CHROMEDRIVER)
-                        .usingAnyFreePort()
-                        .build(),
-                options);
-        browser.manage().timeouts().pageLoadTimeout(WAIT);
+        browser = HeadlessChromium.start("the console's browser tests", WAIT);
         // 127.0.0.1: a loopback redirect URI, which the console's client may use on any port
         console = baseUrl().replace("localhost", "127.0.0.1").replaceFirst("/fhir$", "/");
 

@@ -3,7 +3,6 @@ package org.fhirledger.server.smart;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -17,20 +16,16 @@ import org.fhirledger.ledger.Role;
 import org.fhirledger.server.api.ServerTestBase;
 import org.fhirledger.server.security.DevTokens;
 import org.fhirledger.server.testing.H2FileInitializer;
+import org.fhirledger.server.testing.HeadlessChromium;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -48,8 +43,6 @@ import org.springframework.test.context.ContextConfiguration;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SmartAppInChromiumTest extends ServerTestBase {
 
-    static final File CHROMIUM = new File("/usr/bin/chromium");
-    static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
     static final Duration WAIT = Duration.ofSeconds(30);
     /** The default dev client, whose loopback redirect URI {@code http://127.0.0.1:8000/} takes any port. */
     static final String CLIENT = "smart-dev-app";
@@ -61,25 +54,10 @@ class SmartAppInChromiumTest extends ServerTestBase {
     String otherPatient;
 
     @RegisterExtension
-    final TestWatcher pageOnFailure = new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-            if (browser == null) return;
-            System.out.println("---- page at " + browser.getCurrentUrl() + " ----\n"
-                    + browser.findElement(By.tagName("body")).getText());
-        }
-    };
+    final TestWatcher pageOnFailure = HeadlessChromium.pageOnFailure(() -> browser);
 
     @BeforeAll
     void browserAppsAndPatients() throws IOException {
-        boolean present = CHROMIUM.canExecute() && CHROMEDRIVER.canExecute();
-        if (!present && !"required".equals(System.getenv("CONSOLE_BROWSER_TESTS"))) {
-            Assumptions.abort("Skipped: no /usr/bin/chromium and /usr/bin/chromedriver (apt-get install chromium "
-                    + "chromium-driver; bin/test installs them and runs these tests)");
-        }
-        assertThat(present)
-                .as("bin/test installs chromium and chromium-driver; the SMART app's browser test needs them")
-                .isTrue();
 
         String admin = DevTokens.mint(dataDir(), Role.ADMIN, null);
         for (String id : List.of("smartapp-dr", "smartapp-other")) {
@@ -115,16 +93,7 @@ class SmartAppInChromiumTest extends ServerTestBase {
         // the whole of 127/8 is loopback; the server allows only 127.0.0.1 of it by default
         foreignApp = appServer(InetAddress.getByName("127.0.0.2"), iss);
 
-        ChromeOptions options = new ChromeOptions()
-                .setBinary(CHROMIUM)
-                .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1200,900");
-        browser = new ChromeDriver(
-                new ChromeDriverService.Builder()
-                        .usingDriverExecutable(CHROMEDRIVER)
-                        .usingAnyFreePort()
-                        .build(),
-                options);
-        browser.manage().timeouts().pageLoadTimeout(WAIT);
+        browser = HeadlessChromium.start("the SMART app's browser test", WAIT);
     }
 
     @AfterAll
