@@ -83,6 +83,8 @@ function auditPage(api) {
       ]), 'No AuditEvent matches.'),
     ];
   };
+  // the first page's search (all events) may answer after a search the user started since: only the newest shows
+  let latest = 0;
   const f = form({ class: 'inline', 'aria-label': 'Search the audit trail', id: 'audit-form' }, [
     field('Patient', h('input', { name: 'patient', placeholder: 'Patient/123' })),
     field('Agent', h('input', { name: 'agent', placeholder: 'Practitioner/7' })),
@@ -92,12 +94,17 @@ function auditPage(api) {
     field('Outcome', h('select', { name: 'outcome' }, h('option', { value: '' }, 'any'), h('option', { value: '0' }, 'allowed'),
       h('option', { value: '4' }, 'refused'), h('option', { value: '8' }, 'failed'))),
   ], 'Search', async (data) => {
+    const mine = ++latest;
     results.replaceChildren(h('p', {}, 'Searching…'));
-    results.replaceChildren(...(await run(data)));
+    const shown = await run(data);
+    if (mine === latest) results.replaceChildren(...shown);
     return null;
   });
   show('Audit trail', f, results);
-  run(new FormData()).then((c) => results.replaceChildren(...c)).catch((e) => results.replaceChildren(errorBox(e)));
+  const first = ++latest;
+  run(new FormData())
+    .then((c) => { if (first === latest) results.replaceChildren(...c); })
+    .catch((e) => { if (first === latest) results.replaceChildren(errorBox(e)); });
 }
 
 function verifyPage(api, preset) {
