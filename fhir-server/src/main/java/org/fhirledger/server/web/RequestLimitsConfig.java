@@ -1,12 +1,18 @@
 package org.fhirledger.server.web;
 
+import org.apache.catalina.Valve;
+import org.apache.catalina.core.StandardHost;
+import org.apache.catalina.valves.ErrorReportValve;
 import org.fhirledger.server.fhir.FhirRestConfig;
 import org.springframework.boot.autoconfigure.security.SecurityProperties;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.web.embedded.tomcat.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 
 @Configuration
 @EnableConfigurationProperties(RequestLimitsProperties.class)
@@ -30,5 +36,23 @@ public class RequestLimitsConfig {
         registration.addUrlPatterns("/*");
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
         return registration;
+    }
+
+    /**
+     * Tomcat's own error reports (requests it refuses before any filter, e.g. {@code %5c} in the path) as
+     * OperationOutcomes. Runs after Spring Boot's customizer, which puts its own report valve on the host.
+     */
+    @Bean
+    @Order(Ordered.LOWEST_PRECEDENCE)
+    public WebServerFactoryCustomizer<TomcatServletWebServerFactory> operationOutcomeErrorReports() {
+        return factory -> factory.addContextCustomizers(context -> {
+            if (!(context.getParent() instanceof StandardHost host)) return;
+            for (Valve valve : host.getPipeline().getValves()) {
+                if (valve instanceof ErrorReportValve) host.getPipeline().removeValve(valve);
+            }
+            host.getPipeline().addValve(new OperationOutcomeErrorReportValve());
+            // the host adds a valve of this class when it starts, unless one is there already
+            host.setErrorReportValveClass(OperationOutcomeErrorReportValve.class.getName());
+        });
     }
 }

@@ -253,7 +253,10 @@ public interface BadInputContract extends FhirServerUnderTest {
             fhir + "//Patient",
             fhir + "/./metadata",
             fhir + "/Patient/%2e%2e/metadata",
-            fhir + "/Patient;x=1"
+            fhir + "/Patient;x=1",
+            // refused by Tomcat itself, before any filter
+            fhir + "/Patient%5cmetadata",
+            fhir + "/Patient/a%2fb"
         }) {
             String answer = rawRequest(path);
             assertThat(answer).as(path).startsWith("HTTP/1.1 400");
