@@ -2,6 +2,7 @@ package org.fhirledger.ledger;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.fhirledger.bytes.Bytes32;
 
@@ -31,4 +32,11 @@ public interface RecordLedger extends LedgerStatus {
      * checks on read. Another custodian's entry for the same key is not seen.
      */
     Optional<Bytes32> contentHashOf(Bytes32 resource, long version);
+
+    /**
+     * The custodian accounts (lower-case hex) that recorded entries under this patient pseudonym, whoever they are:
+     * the one query that reads other custodians' entries (the record locator: which members hold records for a
+     * patient, never what they are).
+     */
+    Set<String> custodiansOfPatient(Bytes32 patient);
 }

@@ -10,7 +10,7 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 
 /**
- * An interaction on one resource (read, vread, its history, $everything, $verify, update, patch, delete) by a caller
+ * An interaction on one resource (read, vread, its history, $everything, $verify, $locate, update, patch, delete) by a caller
  * who may not see it answers exactly as if the id did not exist: 404 with HAPI's own text. So does one on an id
  * that does not exist (or was deleted), for the types a caller may not see every resource of; an update there
  * does not create the resource either (update-as-create with a client id would tell which ids are taken).
@@ -42,7 +42,9 @@ final class InstanceAccess {
         String operation = rd.getOperation();
         boolean onOne = ON_ONE.contains(op)
                 || (op == RestOperationTypeEnum.EXTENDED_OPERATION_INSTANCE
-                        && ("$everything".equals(operation) || "$verify".equals(operation)));
+                        && ("$everything".equals(operation)
+                                || "$verify".equals(operation)
+                                || "$locate".equals(operation)));
         if (!onOne) return;
         if ("$verify".equals(operation) && s.has(Role.AUDITOR)) return; // an auditor verifies anything
         check(s, type, id, RequestState.of(rd));

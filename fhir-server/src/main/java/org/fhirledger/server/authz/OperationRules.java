@@ -59,6 +59,12 @@ public final class OperationRules {
             case "$institutions" -> Decision.ALLOW;
             // both read their instance, checked as a read is (InstanceAccess; an auditor may verify anything)
             case "$verify" -> Decision.ALLOW;
+            // which members hold a patient's records: their clinicians and the patient, checked as a read of the
+            // Patient is (InstanceAccess: consent, or the patient's own record)
+            case "$locate" ->
+                s.has(Role.CLINICIAN) || s.has(Role.PATIENT)
+                        ? Decision.ALLOW
+                        : Decision.deny("$locate is for clinicians and the patient");
             case "$everything" ->
                 rd.getId() != null && rd.getId().hasIdPart()
                         ? Decision.ALLOW

@@ -8,6 +8,7 @@ import org.fhirledger.crypto.EnvelopeCipher;
 import org.fhirledger.ledger.Ledger;
 import org.fhirledger.server.audit.AuditTrail;
 import org.fhirledger.server.authz.Compartments;
+import org.fhirledger.server.outbox.LedgerPatients;
 import org.fhirledger.server.outbox.LedgerWriter;
 import org.fhirledger.server.outbox.OutboxStore;
 import org.fhirledger.server.pseudonym.Pseudonyms;
@@ -52,6 +53,7 @@ public class ErasureConfig {
             Pseudonyms pseudonyms,
             EnvelopeCipher cipher,
             OutboxStore outbox,
+            LedgerPatients ledgerPatients,
             Ledger ledger,
             LedgerWriter writer,
             ErasureRegistry registry,
@@ -70,6 +72,7 @@ public class ErasureConfig {
                 new PatientRecords(daos, compartments, registry.jdbc()),
                 new ErasureAudit(daos),
                 auditTrail::forget,
+                ledgerPatients::forget,
                 () -> H2CompactionAfterErasure.request(dataSource),
                 Clock.systemUTC());
     }

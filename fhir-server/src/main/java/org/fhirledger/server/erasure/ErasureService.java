@@ -66,6 +66,7 @@ public final class ErasureService {
     private final PatientRecords records;
     private final ErasureAudit audit;
     private final java.util.function.Consumer<String> forgetInAudit;
+    private final java.util.function.Consumer<Bytes32> forgetConsortiumPseudonym;
     private final Runnable compactStorage;
     private final Clock clock;
 
@@ -81,6 +82,7 @@ public final class ErasureService {
             PatientRecords records,
             ErasureAudit audit,
             java.util.function.Consumer<String> forgetInAudit,
+            java.util.function.Consumer<Bytes32> forgetConsortiumPseudonym,
             Runnable compactStorage,
             Clock clock) {
         this.daos = daos;
@@ -96,6 +98,7 @@ public final class ErasureService {
         this.records = records;
         this.audit = audit;
         this.forgetInAudit = forgetInAudit;
+        this.forgetConsortiumPseudonym = forgetConsortiumPseudonym;
         this.compactStorage = compactStorage;
         this.clock = clock;
     }
@@ -173,6 +176,8 @@ public final class ErasureService {
             expungeAll(members);
             // the audit trail names targets it saw moments ago by reference: from now on by identifier
             members.forEach(forgetInAudit);
+            // the chain (and the outbox rows) keep the consortium pseudonym the entries carried; the lookup goes
+            forgetConsortiumPseudonym.accept(patient);
             recordEntry(e);
         }
         shred(patient);

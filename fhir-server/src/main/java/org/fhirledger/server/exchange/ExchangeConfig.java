@@ -1,5 +1,6 @@
 package org.fhirledger.server.exchange;
 
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +21,7 @@ import org.springframework.context.annotation.Configuration;
 /**
  * The server as a consortium member (docs/exchange.md): its view of the member directory and the operations that
  * expose it. Without a directory (production without {@code exchange.directory-address}) there is nothing to show and
- * {@code $institutions} is not offered.
+ * neither {@code $institutions} nor {@code $locate} is offered.
  */
 @Configuration
 @ConditionalOnProperty(name = "ledger.enabled", havingValue = "true")
@@ -53,12 +54,21 @@ public class ExchangeConfig {
                 exchange.patientIdentifierSystem());
     }
 
+    /** {@code $institutions} and {@code Patient/{id}/$locate}, when there is a directory to name members from. */
     @Bean
     public SmartInitializingSingleton registerInstitutionsOperation(
-            RestfulServer fhirRestfulServer, ObjectProvider<ConsortiumView> consortium) {
+            RestfulServer fhirRestfulServer,
+            ObjectProvider<ConsortiumView> consortium,
+            DaoRegistry daos,
+            ConsortiumPseudonyms pseudonyms,
+            Ledger ledger,
+            ExchangeProperties exchange) {
         return () -> {
             ConsortiumView view = consortium.getIfAvailable();
-            if (view != null) fhirRestfulServer.registerProvider(new InstitutionsOperation(view));
+            if (view == null) return;
+            fhirRestfulServer.registerProvider(new InstitutionsOperation(view));
+            fhirRestfulServer.registerProvider(
+                    new LocateOperation(daos, pseudonyms, ledger, view, exchange.patientIdentifierSystem()));
         };
     }
 }

@@ -197,7 +197,7 @@ public class LedgerWriter implements SmartLifecycle {
                                 row.version(),
                                 row.contentHash(),
                                 row.cid().toBytes(),
-                                row.patient()));
+                                row.ledgerPatient()));
             } catch (RuntimeException e) {
                 f = CompletableFuture.failedFuture(e);
             }

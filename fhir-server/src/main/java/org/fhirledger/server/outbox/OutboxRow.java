@@ -13,7 +13,12 @@ import org.fhirledger.ledger.AccessEntry;
  * @param resourceId  the version's logical id
  * @param version     the HAPI version id
  * @param resource    pseudonym of {@code Type/id}
- * @param patient     pseudonym of the compartment's patient, or {@link Bytes32#ZERO}
+ * @param patient     local pseudonym of the compartment's patient, or {@link Bytes32#ZERO}: names the patient's data
+ *                    key and erasure entry
+ * @param ledgerPatient what the record entry carries on chain as its patient ({@code RecordAppended.patient}): the
+ *                    patient's consortium pseudonym when it had a shared identifier at write time, else
+ *                    {@code patient} (see {@link LedgerPatients}); fixed once written, so a row sent again after a
+ *                    crash carries the same value
  * @param contentHash {@code CanonicalResource.contentHash} of the version (the audit hash for ACCESS)
  * @param envelope    the encrypted version (RECORD, kept once confirmed for the content scrub; null for ACCESS)
  * @param access      the access entry (ACCESS only)
@@ -28,6 +33,7 @@ public record OutboxRow(
         long version,
         Bytes32 resource,
         Bytes32 patient,
+        Bytes32 ledgerPatient,
         Bytes32 contentHash,
         byte[] envelope,
         AccessEntry access,
@@ -49,6 +55,7 @@ public record OutboxRow(
                 version,
                 resource,
                 patient,
+                ledgerPatient,
                 contentHash,
                 envelope,
                 access,

@@ -84,9 +84,12 @@ public class OutboxStore {
         jdbc.execute("create index if not exists fl_outbox_state on " + TABLE + " (state, id)");
         // how often the chain lost this entry and it was recorded again (see LostEntries)
         jdbc.execute("alter table " + TABLE + " add column if not exists recorded_again int default 0 not null");
+        // the patient the record entry carries on chain when it is not the local pseudonym (LedgerPatients);
+        // null in rows written before the column existed, which carry the local pseudonym
+        jdbc.execute("alter table " + TABLE + " add column if not exists ledger_patient_pn varchar(66)");
     }
 
-    /** Inserted in the caller's transaction (HAPI's, from the pre-commit storage hook). */
+    /** As the next, the entry carrying the local patient pseudonym on chain. */
     public void insert(
             OutboxRow.Kind kind,
             String type,
@@ -97,10 +100,29 @@ public class OutboxStore {
             Bytes32 contentHash,
             byte[] envelope,
             AccessEntry access) {
+        insert(kind, type, id, version, resource, patient, patient, contentHash, envelope, access);
+    }
+
+    /**
+     * Inserted in the caller's transaction (HAPI's, from the pre-commit storage hook). {@code ledgerPatient}: the
+     * patient the record entry carries on chain ({@link OutboxRow#ledgerPatient()}).
+     */
+    public void insert(
+            OutboxRow.Kind kind,
+            String type,
+            String id,
+            long version,
+            Bytes32 resource,
+            Bytes32 patient,
+            Bytes32 ledgerPatient,
+            Bytes32 contentHash,
+            byte[] envelope,
+            AccessEntry access) {
         jdbc.update(
                 "insert into " + TABLE + " (kind, res_type, res_id, res_version, resource_pn, patient_pn,"
-                        + " content_hash, envelope, actor, action_code, outcome_code, event_time, state, attempts, created_at)"
-                        + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', 0, ?)",
+                        + " content_hash, envelope, actor, action_code, outcome_code, event_time, state, attempts,"
+                        + " created_at, ledger_patient_pn)"
+                        + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', 0, ?, ?)",
                 ps -> {
                     ps.setString(1, kind.name());
                     ps.setString(2, type);
@@ -123,6 +145,8 @@ public class OutboxStore {
                         ps.setLong(12, access.time());
                     }
                     ps.setLong(13, System.currentTimeMillis());
+                    if (ledgerPatient.equals(patient)) ps.setNull(14, Types.VARCHAR);
+                    else ps.setString(14, ledgerPatient.toHex());
                 });
     }
 
@@ -227,6 +251,19 @@ public class OutboxStore {
         return rows.stream().findFirst();
     }
 
+    /** The row of one version. */
+    public Optional<OutboxRow> row(String type, String id, long version) {
+        return jdbc
+                .query(
+                        "select * from " + TABLE + " where res_type = ? and res_id = ? and res_version = ?",
+                        ROW,
+                        type,
+                        id,
+                        version)
+                .stream()
+                .findFirst();
+    }
+
     /** {@code block}: where the chain confirmed it (null until then). */
     public record VersionState(String state, Bytes32 contentHash, Long block) {
         public boolean confirmed() {
@@ -256,6 +293,8 @@ public class OutboxStore {
     private static final RowMapper<OutboxRow> ROW = (ResultSet rs, int n) -> {
         OutboxRow.Kind kind = OutboxRow.Kind.valueOf(rs.getString("kind"));
         Bytes32 patient = Bytes32.fromHex(rs.getString("patient_pn"));
+        String onChain = rs.getString("ledger_patient_pn");
+        Bytes32 ledgerPatient = onChain == null ? patient : Bytes32.fromHex(onChain);
         Bytes32 resource = Bytes32.fromHex(rs.getString("resource_pn"));
         Bytes32 hash = Bytes32.fromHex(rs.getString("content_hash"));
         AccessEntry access = kind == OutboxRow.Kind.ACCESS
@@ -276,6 +315,7 @@ public class OutboxStore {
                 rs.getLong("res_version"),
                 resource,
                 patient,
+                ledgerPatient,
                 hash,
                 rs.getBytes("envelope"),
                 access,

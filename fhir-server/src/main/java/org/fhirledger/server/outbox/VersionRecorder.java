@@ -44,6 +44,7 @@ public class VersionRecorder {
     private final Runnable wakeWriter;
     private final StoredForm storedForm;
     private final TagDefinitions tagDefinitions;
+    private final LedgerPatients ledgerPatients;
 
     public VersionRecorder(
             FhirContext ctx,
@@ -51,8 +52,10 @@ public class VersionRecorder {
             EnvelopeCipher cipher,
             AuditAccessMapping auditMapping,
             OutboxStore store,
+            LedgerPatients ledgerPatients,
             Runnable wakeWriter) {
         this.ctx = ctx;
+        this.ledgerPatients = ledgerPatients;
         this.pseudonyms = pseudonyms;
         this.compartment = new PatientLinks(ctx);
         this.cipher = cipher;
@@ -93,14 +96,13 @@ public class VersionRecorder {
                     version,
                     access.resource(),
                     access.patient(),
+                    access.patient(),
                     hash,
                     null,
                     access,
                     request);
         } else {
-            Bytes32 patient =
-                    compartment.ledgerOwnerOf(resource).map(pseudonyms::of).orElse(Bytes32.ZERO);
-            record(type, id.getIdPart(), version, resourcePn, patient, hash, json, request);
+            record(resource, type, id.getIdPart(), version, resourcePn, hash, json, request);
             // the answer to this write shows these bytes: its check need not hash them again
             RecordedInRequest.remember(request, type, id.getIdPart(), version, json, hash);
         }
@@ -112,32 +114,42 @@ public class VersionRecorder {
         String type = ctx.getResourceType(lastStored);
         String id = lastStored.getIdElement().getIdPart();
         byte[] json = StoredForm.tombstone(type, id);
-        Bytes32 patient = "AuditEvent".equals(type)
-                ? Bytes32.ZERO
-                : compartment.ledgerOwnerOf(lastStored).map(pseudonyms::of).orElse(Bytes32.ZERO);
         record(
+                "AuditEvent".equals(type) ? null : lastStored,
                 type,
                 id,
                 deleteVersion,
                 pseudonyms.of(type, id),
-                patient,
                 CanonicalResource.contentHash(json),
                 json,
                 request);
         afterCommitWake();
     }
 
+    /**
+     * A record row: under the patient of {@code content}'s compartment (none when null), encrypted with that
+     * patient's data key, its entry carrying the patient's pseudonym for the chain ({@link LedgerPatients}).
+     */
     private void record(
+            IBaseResource content,
             String type,
             String id,
             long version,
             Bytes32 resourcePn,
-            Bytes32 patient,
             Bytes32 hash,
             byte[] json,
             RequestDetails request) {
+        Optional<String> owner = content == null ? Optional.empty() : compartment.ledgerOwnerOf(content);
+        Bytes32 patient = owner.map(pseudonyms::of).orElse(Bytes32.ZERO);
+        Bytes32 onChain;
+        try {
+            onChain = owner.map(o -> ledgerPatients.of(content, o.substring("Patient/".length()), patient))
+                    .orElse(Bytes32.ZERO);
+        } catch (DataIntegrityViolationException | ConcurrencyFailureException e) {
+            throw conflict(request); // the same Patient created by two requests at once
+        }
         byte[] envelope = cipher.encrypt(keyIdOf(patient), new ResourceVersion(type, id, Long.toString(version)), json);
-        insert(OutboxRow.Kind.RECORD, type, id, version, resourcePn, patient, hash, envelope, null, request);
+        insert(OutboxRow.Kind.RECORD, type, id, version, resourcePn, patient, onChain, hash, envelope, null, request);
     }
 
     /**
@@ -151,12 +163,13 @@ public class VersionRecorder {
             long version,
             Bytes32 resource,
             Bytes32 patient,
+            Bytes32 ledgerPatient,
             Bytes32 hash,
             byte[] envelope,
             AccessEntry access,
             RequestDetails request) {
         try {
-            store.insert(kind, type, id, version, resource, patient, hash, envelope, access);
+            store.insert(kind, type, id, version, resource, patient, ledgerPatient, hash, envelope, access);
         } catch (DataIntegrityViolationException | ConcurrencyFailureException e) {
             throw conflict(request);
         }

@@ -3,9 +3,13 @@ package org.fhirledger.server.outbox;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.RestfulServer;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.Optional;
 import javax.sql.DataSource;
 import org.fhirledger.content.ContentStore;
 import org.fhirledger.content.DagLayout;
@@ -18,7 +22,9 @@ import org.fhirledger.crypto.FileKeyVault;
 import org.fhirledger.ledger.Ledger;
 import org.fhirledger.server.datadir.DataDir;
 import org.fhirledger.server.fhir.RefusedCapabilities;
+import org.fhirledger.server.pseudonym.ConsortiumPseudonyms;
 import org.fhirledger.server.pseudonym.Pseudonyms;
+import org.hl7.fhir.r4.model.IdType;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -111,6 +117,23 @@ public class WritePipelineConfig {
         return new LostEntries(store, ledger, ledger, () -> writer.ifAvailable(LedgerWriter::wake));
     }
 
+    /** The patient each record entry carries on chain: consortium pseudonym or local (docs/exchange.md). */
+    @Bean
+    public LedgerPatients ledgerPatients(
+            OutboxStore store, ConsortiumPseudonyms consortium, ObjectProvider<DaoRegistry> daos) {
+        LedgerPatients patients = new LedgerPatients(store.jdbc(), consortium, id -> {
+            try {
+                return Optional.of(daos.getObject()
+                        .getResourceDao("Patient")
+                        .read(new IdType("Patient", id), new SystemRequestDetails()));
+            } catch (BaseServerResponseException | IllegalArgumentException absent) {
+                return Optional.empty(); // absent or deleted: the entry carries the local pseudonym
+            }
+        });
+        patients.createSchema();
+        return patients;
+    }
+
     @Bean
     public VersionCapture versionCapture(
             IInterceptorService interceptors,
@@ -119,12 +142,13 @@ public class WritePipelineConfig {
             Pseudonyms pseudonyms,
             EnvelopeCipher cipher,
             OutboxStore store,
+            LedgerPatients ledgerPatients,
             Ledger ledger,
             LedgerWriter writer) {
         server.registerInterceptor(new InPlaceChangeRefusal());
         AuditAccessMapping audits = new AuditAccessMapping(pseudonyms::of, ledger.account());
-        VersionCapture capture =
-                new VersionCapture(new VersionRecorder(ctx, pseudonyms, cipher, audits, store, writer::wake));
+        VersionCapture capture = new VersionCapture(
+                new VersionRecorder(ctx, pseudonyms, cipher, audits, store, ledgerPatients, writer::wake));
         interceptors.registerInterceptor(capture);
         return capture;
     }

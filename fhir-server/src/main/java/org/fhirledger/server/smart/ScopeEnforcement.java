@@ -63,7 +63,8 @@ public final class ScopeEnforcement {
         boolean single = op == RestOperationTypeEnum.READ
                 || op == RestOperationTypeEnum.VREAD
                 || op == RestOperationTypeEnum.HISTORY_INSTANCE
-                || "$verify".equals(rd.getOperation());
+                || "$verify".equals(rd.getOperation())
+                || "$locate".equals(rd.getOperation());
         for (int i = 0; i < details.size(); i++) {
             IBaseResource r = details.getResource(i);
             if (r == null) continue;

@@ -32,7 +32,6 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.ContextConfiguration;
 import org.web3j.crypto.Credentials;
-import org.web3j.crypto.Keys;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.http.HttpService;
 import org.web3j.tx.RawTransactionManager;
@@ -67,9 +66,7 @@ class ConsortiumTest extends ServerTestBase {
     @BeforeAll
     void connect() {
         web3j = Web3j.build(new HttpService(SharedChain.anvil().rpcUrl()));
-        b = newAccount();
-        directory.proposeAdmission(new Institution(b.getAddress(), "urn:oid:2.2", "https://b.example/fhir", "{}"));
-        view.invalidate();
+        b = SecondMember.of(directory, view, directoryAddress());
     }
 
     @AfterAll
@@ -96,11 +93,7 @@ class ConsortiumTest extends ServerTestBase {
     }
 
     static Credentials newAccount() {
-        try {
-            return Credentials.create(Keys.createEcKeyPair());
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return SecondMember.newAccount();
     }
 
     @Test

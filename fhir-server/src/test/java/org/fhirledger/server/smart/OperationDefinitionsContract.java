@@ -38,6 +38,7 @@ public final class OperationDefinitionsContract {
             "ledger-status", new Declared(true, false, false, false, null, List.of()),
             "break-glass", new Declared(false, false, true, true, "Patient", List.of("reason:string:1:1")),
             "erase", new Declared(false, false, true, true, "Patient", List.of("reason:string:1:1")),
+            "locate", new Declared(false, false, true, false, "Patient", List.of()),
             "assign-role",
                     new Declared(
                             true,
@@ -57,7 +58,7 @@ public final class OperationDefinitionsContract {
      * @param base       the FHIR base URL, as the server names itself
      * @param custodian  a custodian's token
      * @param clinician  a clinician's token
-     * @param stored     a Patient that exists ($verify)
+     * @param stored     a Patient that exists ($verify, $locate)
      * @param noConsent  a Patient the clinician has no consent for ($break-glass)
      */
     public static void check(
@@ -114,6 +115,9 @@ public final class OperationDefinitionsContract {
         HttpResponse<String> status = http.send("GET", custodian, "/$ledger-status", null);
         assertThat(status.statusCode()).as(status.body()).isEqualTo(200);
         assertThat(names(body(status))).isSubsetOf(outNames(own.get("ledger-status")));
+        HttpResponse<String> located = http.send("GET", custodian, "/Patient/" + stored + "/$locate", null);
+        assertThat(located.statusCode()).as(located.body()).isEqualTo(200);
+        assertThat(names(body(located))).isSubsetOf(outNames(own.get("locate")));
         HttpResponse<String> glass = http.send(
                 "POST",
                 clinician,

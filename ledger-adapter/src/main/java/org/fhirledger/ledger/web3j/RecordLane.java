@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import org.fhirledger.contracts.generated.RecordLedger;
 import org.fhirledger.ledger.ConflictingEntryException;
 import org.fhirledger.ledger.LedgerReceipt;
@@ -118,6 +121,15 @@ final class RecordLane extends EventLane<RecordEntry, RecordLane.Key> {
     /** Every version of the resource this custodian recorded, in ledger order (topic 1 of RecordAppended). */
     List<RecordInfo> history(org.fhirledger.bytes.Bytes32 resource) throws IOException {
         return query(resource.toHex(), null);
+    }
+
+    /** The custodians of every entry recorded under this patient pseudonym (topic 3 of RecordAppended), lower-case. */
+    Set<String> custodiansOf(org.fhirledger.bytes.Bytes32 patient) throws IOException {
+        Set<String> out = new TreeSet<>();
+        for (Log log : events(null, null, patient.toHex())) {
+            out.add(RecordLedger.getRecordAppendedEventFromLog(log).custodian.toLowerCase(Locale.ROOT));
+        }
+        return out;
     }
 
     private List<RecordInfo> query(String resourceTopic, String versionTopic) throws IOException {

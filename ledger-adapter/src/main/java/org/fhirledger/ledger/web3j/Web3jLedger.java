@@ -188,6 +188,11 @@ public final class Web3jLedger implements Ledger {
     }
 
     @Override
+    public java.util.Set<String> custodiansOfPatient(Bytes32 patient) {
+        return rpc.call("custodiansOfPatient", () -> records.custodiansOf(patient));
+    }
+
+    @Override
     public Optional<Long> accessSeqOf(Bytes32 auditHash) {
         return rpc.call("accessOf", () -> accesses.seqOf(auditHash));
     }

@@ -209,6 +209,29 @@ class Web3jLedgerTest {
     }
 
     @Test
+    void theCustodiansOfAPatientAreEveryCustodianThatRecordedUnderItsPseudonym() throws Exception {
+        String b = chain.account(4).getAddress();
+        admin.assignRole(contracts, b, Role.CUSTODIAN, pseudonym("Organization/B"));
+        assertThat(ledger.custodiansOfPatient(pseudonym("Patient/P"))).isEmpty();
+        await(ledger.appendRecord(record("Observation/1", 1))); // under Patient/P
+        await(ledger.appendRecord(new RecordEntry(
+                pseudonym("Observation/2"), 1, pseudonym("c2"), new byte[] {2}, pseudonym("Patient/Q"))));
+        assertThat(ledger.custodiansOfPatient(pseudonym("Patient/P")))
+                .containsExactly(ledger.account().toLowerCase(java.util.Locale.ROOT));
+        try (Web3jLedger other = Web3jLedger.connect(config(), chain.account(4))) {
+            await(other.appendRecord(new RecordEntry(
+                    pseudonym("Observation/9"), 1, pseudonym("c9"), new byte[] {9}, pseudonym("Patient/P"))));
+        }
+        // the one query that sees other custodians' entries: both, each once, lower-case
+        assertThat(ledger.custodiansOfPatient(pseudonym("Patient/P")))
+                .containsExactlyInAnyOrder(
+                        ledger.account().toLowerCase(java.util.Locale.ROOT), b.toLowerCase(java.util.Locale.ROOT));
+        assertThat(ledger.custodiansOfPatient(pseudonym("Patient/Q")))
+                .containsExactly(ledger.account().toLowerCase(java.util.Locale.ROOT));
+        assertThat(ledger.custodiansOfPatient(pseudonym("Patient/none"))).isEmpty();
+    }
+
+    @Test
     void anAccountWithoutCustodianRoleIsRefusedWithTheContractsError() throws Exception {
         try (Web3jLedger clinician = Web3jLedger.connect(config(), chain.account(2))) {
             assertThatThrownBy(() -> await(clinician.appendRecord(record("Observation/1", 1))))
