@@ -68,6 +68,7 @@ class ConsortiumTest extends ServerTestBase {
     void connect() {
         web3j = Web3j.build(new HttpService(SharedChain.anvil().rpcUrl()));
         b = newAccount();
+        TestConsortium.known(dataDir(), b); // its approvals count when another class admits a member
         directory.proposeAdmission(new Institution(b.getAddress(), "urn:oid:2.2", "https://b.example/fhir", "{}"));
         view.invalidate();
     }
@@ -128,6 +129,7 @@ class ConsortiumTest extends ServerTestBase {
 
         // now two members: B's proposal alone does not admit C, the server's approval does
         Credentials c = newAccount();
+        TestConsortium.known(dataDir(), c);
         var proposed = asInstitution(b)
                 .proposeAdmission(
                         c.getAddress(),
