@@ -206,7 +206,12 @@ class MemberAccessTest extends ServerTestBase {
         JsonNode refused = eventByRequestor(bearerToken(), unconsented, "read");
         assertThat(refused).isNotNull();
         assertThat(refused.path("outcome").asText()).isEqualTo("4");
-        assertThat(refused.toString()).containsIgnoringCase(b.getAddress());
+        JsonNode member = null;
+        for (JsonNode agent : refused.path("agent")) {
+            if (!agent.path("requestor").asBoolean()) member = agent;
+        }
+        assertThat(member).as("the refusal names B as the member acted through").isNotNull();
+        assertThat(member.at("/who/identifier/value").asText()).isEqualToIgnoringCase(b.getAddress());
     }
 
     @Test
