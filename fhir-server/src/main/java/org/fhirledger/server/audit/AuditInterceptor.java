@@ -213,7 +213,8 @@ public final class AuditInterceptor {
                 resource,
                 query,
                 state != null && state.breakGlass(),
-                state == null ? null : state.reason());
+                state == null ? null : state.reason(),
+                caller == null ? null : caller.actingThrough());
     }
 
     private static boolean skip(RequestDetails rd) {

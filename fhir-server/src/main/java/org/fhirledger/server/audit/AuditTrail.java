@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.record.AuditShape;
+import org.fhirledger.server.security.ActingThrough;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
@@ -44,7 +45,39 @@ public final class AuditTrail {
             String resource,
             AuditQuery query,
             boolean breakGlass,
-            String reason) {
+            String reason,
+            ActingThrough actingThrough) {
+
+        public Entry(
+                String address,
+                String fhirUser,
+                String subjectId,
+                Set<String> roles,
+                String interaction,
+                AuditEvent.AuditEventAction action,
+                String outcome,
+                String outcomeText,
+                String patientId,
+                String resource,
+                AuditQuery query,
+                boolean breakGlass,
+                String reason) {
+            this(
+                    address,
+                    fhirUser,
+                    subjectId,
+                    roles,
+                    interaction,
+                    action,
+                    outcome,
+                    outcomeText,
+                    patientId,
+                    resource,
+                    query,
+                    breakGlass,
+                    reason,
+                    null);
+        }
 
         Entry withResource(String typeSlashId) {
             return new Entry(
@@ -60,7 +93,8 @@ public final class AuditTrail {
                     typeSlashId,
                     query,
                     breakGlass,
-                    reason);
+                    reason,
+                    actingThrough);
         }
     }
 
@@ -124,6 +158,20 @@ public final class AuditTrail {
         for (String role : e.roles()) {
             agent.addRole(
                     new CodeableConcept(new Coding("https://fhir-ledger.org/CodeSystem/ledger-role", role, null)));
+        }
+        if (e.actingThrough() != null) {
+            // the institution the clinician acted through (BALP's client agent): its custodian account, which the
+            // directory maps to it, and its Organization identifier
+            AuditEvent.AuditEventAgentComponent member = ae.addAgent().setRequestor(false);
+            member.setType(new CodeableConcept(new Coding(AuditShape.AGENT_TYPE_SYSTEM, "110150", "Application")));
+            member.setWho(new Reference()
+                    .setIdentifier(new Identifier()
+                            .setSystem(AuditShape.LEDGER_ADDRESS_SYSTEM)
+                            .setValue(e.actingThrough().custodian()))
+                    .setDisplay(e.actingThrough().organization()));
+            member.setName(e.actingThrough().organization());
+            member.addRole(new CodeableConcept(new Coding(
+                    AuditShape.MEMBER_ROLE_SYSTEM, AuditShape.MEMBER_ROLE, "consortium member acted through")));
         }
         ae.getSource()
                 .setObserver(new Reference().setDisplay("fhir-ledger"))

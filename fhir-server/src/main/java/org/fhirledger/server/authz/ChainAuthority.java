@@ -75,6 +75,12 @@ public final class ChainAuthority implements AutoCloseable {
     /** The caller's roles, and its fhirUser if the chain binds the caller's address to that fhirUser. */
     public Subject subject(Caller caller) {
         Account account = account(caller.ledgerAddress());
+        if (caller.actingThrough() != null) {
+            // Another member's clinician: a clinician here at most, whatever else the account holds (a member's
+            // token never widens), and no fhirUser (theirs names a resource at their institution, not here).
+            return new Subject(
+                    caller, account.roles().contains(Role.CLINICIAN) ? Set.of(Role.CLINICIAN) : Set.of(), null);
+        }
         String fhirUser = caller.fhirUser();
         boolean verified = fhirUser != null
                 && account.identity().isPresent()

@@ -49,7 +49,12 @@ public final class OperationRules {
             case "$assign-role", "$revoke-role" ->
                 s.has(Role.ADMIN) ? Decision.ALLOW : Decision.deny(name + " is for ADMIN");
             case "$break-glass" ->
-                s.has(Role.CLINICIAN) ? Decision.ALLOW : Decision.deny("$break-glass is for clinicians");
+                !s.has(Role.CLINICIAN)
+                        ? Decision.deny("$break-glass is for clinicians")
+                        // emergency access without consent stays with the institution's own staff
+                        : s.caller().actingThrough() != null
+                                ? Decision.deny("$break-glass is not open to another member's clinicians")
+                                : Decision.ALLOW;
             case "$ledger-status" ->
                 s.has(Role.AUDITOR) || s.has(Role.ADMIN)
                         ? Decision.ALLOW

@@ -18,16 +18,24 @@ public final class InstitutionKey {
 
     /** The public JWK (JSON) of the account's key. */
     public static String publicJwk(Credentials account) {
+        return signingKey(account).toPublicJWK().toJSONString();
+    }
+
+    /**
+     * The account's key pair as a JWK (private: never published), to sign with: the same {@code kid} as the
+     * published key.
+     */
+    public static ECKey signingKey(Credentials account) {
         byte[] xy = Numeric.toBytesPadded(account.getEcKeyPair().getPublicKey(), 64);
         try {
             return new ECKey.Builder(
                             Curve.SECP256K1,
                             Base64URL.encode(Arrays.copyOfRange(xy, 0, 32)),
                             Base64URL.encode(Arrays.copyOfRange(xy, 32, 64)))
+                    .d(Base64URL.encode(
+                            Numeric.toBytesPadded(account.getEcKeyPair().getPrivateKey(), 32)))
                     .keyIDFromThumbprint()
-                    .build()
-                    .toPublicJWK()
-                    .toJSONString();
+                    .build();
         } catch (com.nimbusds.jose.JOSEException e) {
             throw new IllegalStateException("cannot compute the key's thumbprint", e);
         }

@@ -15,6 +15,10 @@ package org.fhirledger.server.record;
  *   <li>the patient entity ({@link #OBJECT_ROLE_SYSTEM}|{@link #ROLE_PATIENT}) and the resource entity
  *       ({@link #ROLE_DOMAIN_RESOURCE}) name their target as {@code what.reference} ({@code Type/id}) when it
  *       exists, otherwise as {@code what.identifier} ({@link #REFERENCE_SYSTEM}, value {@code Type/id});</li>
+ *   <li>a request by another consortium member's clinician has a second agent ({@code requestor=false}, type
+ *       {@link #AGENT_TYPE_SYSTEM}|110150 Application, role {@link #MEMBER_ROLE_SYSTEM}|{@link #MEMBER_ROLE}): the
+ *       member's custodian account as {@code who.identifier} ({@link #LEDGER_ADDRESS_SYSTEM}), its Organization
+ *       identifier as {@code who.display} and {@code name};</li>
  *   <li>a break-glass access carries {@code purposeOfEvent} {@link #PURPOSE_SYSTEM}|{@link #PURPOSE_BREAK_GLASS}.</li>
  * </ul>
  */
@@ -31,6 +35,9 @@ public final class AuditShape {
     public static final String OUTCOME_SUCCESS = "0";
     public static final String OUTCOME_DENIED = "4";
     public static final String OUTCOME_FAILED = "8";
+    public static final String AGENT_TYPE_SYSTEM = "http://dicom.nema.org/resources/ontology/DCM";
+    public static final String MEMBER_ROLE_SYSTEM = "https://fhir-ledger.org/CodeSystem/consortium-role";
+    public static final String MEMBER_ROLE = "member";
 
     private AuditShape() {}
 }

@@ -15,11 +15,23 @@ import java.util.Set;
  * @param scopes        the token's scopes, possibly empty
  * @param patient       SMART launch context: the id of the patient the token's {@code patient/} scopes are confined
  *                      to (claim {@code patient}), or null
+ * @param actingThrough the consortium member the caller (another institution's clinician) acts through, or null
+ *                      for this institution's own callers
  */
-public record Caller(String subject, String ledgerAddress, String fhirUser, Set<String> scopes, String patient) {
+public record Caller(
+        String subject,
+        String ledgerAddress,
+        String fhirUser,
+        Set<String> scopes,
+        String patient,
+        ActingThrough actingThrough) {
+
+    public Caller(String subject, String ledgerAddress, String fhirUser, Set<String> scopes, String patient) {
+        this(subject, ledgerAddress, fhirUser, scopes, patient, null);
+    }
 
     public Caller(String subject, String ledgerAddress, String fhirUser, Set<String> scopes) {
-        this(subject, ledgerAddress, fhirUser, scopes, null);
+        this(subject, ledgerAddress, fhirUser, scopes, null, null);
     }
 
     public Caller {

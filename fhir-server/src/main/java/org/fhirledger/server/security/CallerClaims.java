@@ -13,6 +13,7 @@ import org.springframework.security.oauth2.core.OAuth2ErrorCodes;
 import org.springframework.security.oauth2.core.OAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2TokenValidatorResult;
 import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.jwt.JwtClaimNames;
 import org.web3j.crypto.Keys;
 
 /**
@@ -28,6 +29,17 @@ public final class CallerClaims implements OAuth2TokenValidator<Jwt>, Converter<
             "(?:https?://[^\\s/]+(?:/[^\\s/]+)*/)?(?:Practitioner|PractitionerRole|Patient|RelatedPerson|Person)/[A-Za-z0-9\\-.]{1,64}");
 
     private static final Pattern PATIENT_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
+
+    /**
+     * The issuer of the tokens this server gives consortium members' clinicians ({@code exchange} package), followed
+     * by this server's custodian account. Only tokens of that issuer, which only the member-token decoder accepts,
+     * have their member claims read: another issuer's token cannot claim to act through a member.
+     */
+    public static final String MEMBER_ISSUER_PREFIX = "urn:fhir-ledger:member-token:";
+    /** The member's custodian account, in a member token. */
+    public static final String MEMBER = "member";
+    /** The member's Organization identifier, in a member token. */
+    public static final String MEMBER_ORGANIZATION = "member_organization";
 
     private final String ledgerAddressClaim;
     private final String fhirUserClaim;
@@ -64,7 +76,19 @@ public final class CallerClaims implements OAuth2TokenValidator<Jwt>, Converter<
                 ledgerAddress(jwt),
                 fhirUser(jwt),
                 scopes(jwt.getClaims().get("scope")),
-                patient(jwt));
+                patient(jwt),
+                actingThrough(jwt));
+    }
+
+    private static ActingThrough actingThrough(Jwt jwt) {
+        Object issuer = jwt.getClaims().get(JwtClaimNames.ISS);
+        if (issuer == null || !issuer.toString().startsWith(MEMBER_ISSUER_PREFIX)) return null;
+        Object custodian = jwt.getClaims().get(MEMBER);
+        Object organization = jwt.getClaims().get(MEMBER_ORGANIZATION);
+        if (!(custodian instanceof String c) || !ADDRESS.matcher(c).matches() || !(organization instanceof String o)) {
+            throw new IllegalArgumentException("A member token must name the member it was issued to");
+        }
+        return new ActingThrough(c.toLowerCase(Locale.ROOT), o);
     }
 
     /** SMART's launch context: the patient a token's patient/ scopes are confined to. */

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import org.fhirledger.server.datadir.DataDir;
 import org.fhirledger.server.fhir.FhirRestConfig;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -26,7 +27,8 @@ import org.springframework.security.web.util.matcher.AntPathRequestMatcher;
 public class SecurityConfig {
 
     @Bean
-    public JwtDecoder bearerTokenDecoder(SecurityProperties settings, DataDir dataDir) {
+    public JwtDecoder bearerTokenDecoder(
+            SecurityProperties settings, DataDir dataDir, ObjectProvider<AdditionalTokenIssuer> additionalIssuers) {
         Path dir = dataDir.path();
         // First, so that bin/dev-token sees this start's mode even if the rest of start-up fails.
         TokenSettingsFile.write(dir, settings);
@@ -39,9 +41,10 @@ public class SecurityConfig {
                                     + "and an identity provider (security.issuer-uri or security.jwk-set-uri).",
                             dir);
         }
-        return settings.mode() == SecurityMode.DEV
+        JwtDecoder configured = settings.mode() == SecurityMode.DEV
                 ? BearerTokenDecoders.dev(DevIssuer.loadOrCreate(dir), settings)
                 : BearerTokenDecoders.production(settings);
+        return new IssuerRoutingDecoder(configured, additionalIssuers::orderedStream);
     }
 
     @Bean

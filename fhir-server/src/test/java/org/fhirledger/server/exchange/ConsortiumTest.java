@@ -60,13 +60,13 @@ class ConsortiumTest extends ServerTestBase {
 
     Web3j web3j;
 
-    /** A second institution's custodian account, admitted by this server (the founder alone: a majority of one). */
+    /** A second institution's custodian account, admitted through the directory's governance. */
     Credentials b;
 
     @BeforeAll
     void connect() {
         web3j = Web3j.build(new HttpService(SharedChain.anvil().rpcUrl()));
-        b = SecondMember.of(directory, view, directoryAddress());
+        b = SecondMember.of(dataDir(), web3j, directory, view);
     }
 
     @AfterAll
@@ -103,8 +103,13 @@ class ConsortiumTest extends ServerTestBase {
         assertThat(directory.isMember(self)).isTrue();
         String clinician = DevTokens.mint(dataDir(), Role.CLINICIAN, "Practitioner/consortium-dr");
         JsonNode two = members(clinician);
-        assertThat(two.size()).as(two.toString()).isEqualTo(2);
-        JsonNode founder = two.get(0).toString().contains("\"valueBoolean\":true") ? two.get(0) : two.get(1);
+        // other test classes sharing this context may have admitted members of their own
+        assertThat(two.size()).as(two.toString()).isGreaterThanOrEqualTo(2);
+        JsonNode founder = null;
+        for (JsonNode member : two) {
+            if (member.toString().contains("\"valueBoolean\":true")) founder = member;
+        }
+        assertThat(founder).as(two.toString()).isNotNull();
         assertThat(part(founder, "custodian")).isEqualToIgnoringCase(self);
         assertThat(part(founder, "organization")).isEqualTo("urn:fhir-ledger:dev:" + self);
         assertThat(part(founder, "keyThumbprint")).matches("[A-Za-z0-9_-]{43}");
@@ -116,10 +121,10 @@ class ConsortiumTest extends ServerTestBase {
         assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
                         Files.getPosixFilePermissions(dataDir().resolve("keys/consortium-key.hex"))))
                 .isEqualTo("rw-------");
-        // the second member, admitted by the founder alone (one member: a majority of one)
+        // the second member
         assertThat(two.toString()).contains("https://b.example/fhir").contains("not-a-jwk");
 
-        // now two members: B's proposal alone does not admit C, the server's approval does
+        // two members or more: B's proposal alone does not admit C, a majority's approvals do
         Credentials c = newAccount();
         var proposed = asInstitution(b)
                 .proposeAdmission(
@@ -133,10 +138,12 @@ class ConsortiumTest extends ServerTestBase {
                 .id
                 .longValueExact();
         view.invalidate();
-        assertThat(members(clinician).size()).isEqualTo(2);
-        directory.approve(id);
+        assertThat(members(clinician).toString()).doesNotContain("https://c.example/fhir");
+        assertThat(directory.isMember(c.getAddress())).isFalse();
+        TestConsortium.approve(dataDir(), web3j, directory, id, () -> directory.isMember(c.getAddress()));
         view.invalidate();
         assertThat(members(clinician).toString()).contains("https://c.example/fhir");
+        TestConsortium.known(dataDir(), c);
     }
 
     @Test

@@ -103,11 +103,7 @@ class RecordLocatorTest extends ServerTestBase {
         firstBlock = web3j.ethBlockNumber().send().getBlockNumber().longValueExact();
         var contracts = ContractsFile.read(
                 dataDir().resolve("chain/contracts.json"), SharedChain.anvil().chainId());
-        b = SecondMember.of(
-                directory,
-                view,
-                ContractsFile.directory(dataDir().resolve("chain/contracts.json"))
-                        .orElseThrow());
+        b = SecondMember.of(dataDir(), web3j, directory, view);
         if (!ledger.hasRole(b.getAddress(), Role.CUSTODIAN)) {
             // a newly admitted member's custodian enrols itself, as its server does
             var registry = org.fhirledger.contracts.generated.AccessRegistry.load(

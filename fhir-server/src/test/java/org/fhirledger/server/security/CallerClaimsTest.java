@@ -48,6 +48,36 @@ class CallerClaimsTest {
     }
 
     @Test
+    void onlyAMemberTokenActsThroughAMember() {
+        String member = "0x1111111111111111111111111111111111111111";
+        Caller viaMember = claims.toCaller(jwt().issuer(CallerClaims.MEMBER_ISSUER_PREFIX + member)
+                .claim(CallerClaims.MEMBER, member.toUpperCase().replace("0X", "0x"))
+                .claim(CallerClaims.MEMBER_ORGANIZATION, "urn:oid:2.2")
+                .build());
+        assertThat(viaMember.actingThrough()).isEqualTo(new ActingThrough(member, "urn:oid:2.2"));
+        // the same claims from another issuer mean nothing
+        Caller ours = claims.toCaller(jwt().issuer("urn:fhir-ledger:dev-issuer")
+                .claim(CallerClaims.MEMBER, member)
+                .claim(CallerClaims.MEMBER_ORGANIZATION, "urn:oid:2.2")
+                .build());
+        assertThat(ours.actingThrough()).isNull();
+        // a member token without its member is unusable
+        assertThatThrownBy(() -> claims.toCaller(
+                        jwt().issuer(CallerClaims.MEMBER_ISSUER_PREFIX + member).build()))
+                .isInstanceOf(IllegalArgumentException.class);
+        // nor with a member that is no ledger address, or without its Organization
+        assertThatThrownBy(() -> claims.toCaller(jwt().issuer(CallerClaims.MEMBER_ISSUER_PREFIX + member)
+                        .claim(CallerClaims.MEMBER, "B")
+                        .claim(CallerClaims.MEMBER_ORGANIZATION, "urn:oid:2.2")
+                        .build()))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> claims.toCaller(jwt().issuer(CallerClaims.MEMBER_ISSUER_PREFIX + member)
+                        .claim(CallerClaims.MEMBER, member)
+                        .build()))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void theCallerIsImmutable() {
         List<String> scopes = new java.util.ArrayList<>(List.of("a"));
         Caller c = new Caller("s", "0x52908400098527886e0f7030069857d2e4169ee7", null, new java.util.HashSet<>(scopes));
