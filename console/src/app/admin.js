@@ -55,7 +55,7 @@ function rolesPage(api) {
     form({ 'aria-label': 'Assign a role', id: 'assign-form' }, [
       field('Ledger account (0x…)', h('input', { name: 'account', required: true, pattern: '0x[0-9a-fA-F]{40}', id: 'assign-account' })),
       field('Role', roleSelect()),
-      field('Person (fhirUser, e.g. Practitioner/7)', h('input', { name: 'fhirUser', id: 'assign-fhir-user' })),
+      field('Person (fhirUser, e.g. Practitioner/7)', h('input', { name: 'fhirUser', id: 'assign-fhir-user', required: true })),
     ], 'Assign', async (data) => onChain('Assigned on chain.', await api.post('$assign-role',
       Api.parameters({ account: data.get('account'), role: data.get('role'), fhirUser: data.get('fhirUser') })), 'role')),
     h('h2', {}, 'Revoke a role'),
