@@ -16,6 +16,24 @@ export function roles(ae) {
   return (requestor(ae).role || []).flatMap((r) => (r.coding || []).map((c) => c.code)).join(', ');
 }
 
+/**
+ * The institution the requestor acted for: another agent of the event naming it (an institution acting for its
+ * user), else where the directory says the requestor works. Empty when neither says.
+ */
+export function institution(ae, directory) {
+  const named = (ae.agent || []).filter((a) => !a.requestor && a.who)
+    .map((a) => a.who.display || a.who.reference || (a.who.identifier && a.who.identifier.value)).filter(Boolean);
+  if (named.length) return named.join(', ');
+  const ref = (requestor(ae).who || {}).reference;
+  return ref && directory ? directory.institutionOf(ref) : '';
+}
+
+/** "who (roles), institution". */
+export function whoInFull(ae, directory) {
+  const where = institution(ae, directory);
+  return `${who(ae)}${roles(ae) ? ` (${roles(ae)})` : ''}${where ? `, ${where}` : ''}`;
+}
+
 export function what(ae) {
   const interaction = ((ae.subtype || [])[0] || {}).code || ae.action || '';
   const target = (ae.entity || []).filter((e) => e.role && e.role.code === '4')
@@ -50,9 +68,9 @@ export function outcome(ae) {
 }
 
 /** One entry of a timeline. */
-export function timelineEntry(api, ae) {
+export function timelineEntry(api, ae, directory) {
   return h('li', { class: 'audit-entry', 'data-outcome': ae.outcome },
     h('strong', {}, date(ae.recorded)), ' · ', outcome(ae), ' · ', why(ae),
-    h('div', {}, `${who(ae)}${roles(ae) ? ` (${roles(ae)})` : ''}: ${what(ae)}`),
+    h('div', {}, `${whoInFull(ae, directory)}: ${what(ae)}`),
     h('div', {}, proofButton(api, `AuditEvent/${ae.id}`)));
 }

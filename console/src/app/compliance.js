@@ -2,18 +2,19 @@
 import { Api } from './api.js';
 import { h, show, section, table, field, form, dl, errorBox } from './ui.js';
 import { date } from './fhir-text.js';
-import { who, roles, what, patientOf, why, outcome, refused, breakGlass } from './audit.js';
+import { who, roles, institution, what, patientOf, why, outcome, refused, breakGlass } from './audit.js';
+import { loadDirectory, thisInstitution } from './directory.js';
 import { proofSection, proofButton } from './proof.js';
 
 export function ledgerStatusSection(api) {
   return section('Ledger', async () => {
-    const v = Api.values(await api.get('$ledger-status'));
-    return dl([
+    const [v, self] = await Promise.all([api.get('$ledger-status').then(Api.values), thisInstitution(api)]);
+    return dl([['This institution', self && h('span', { id: 'this-institution' }, self)],
       ['Status', h('strong', { id: 'ledger-status' }, v.status)], ['Alarm', v.alarm],
       ['Private chain error', v.privateChainError], ['Public chain error', v.publicChainError],
       ['Private chain', v.privateChainId], ['Followed block (private chain head)', v.followedBlock], ['Log size', v.logSize],
       ['Anchored size', v.anchoredSize], ['Anchored root', v.anchoredRoot && h('span', { class: 'mono' }, v.anchoredRoot)],
-      ['Last anchor', v.anchorIndex], ['Anchor transaction', v.anchorTx && h('span', { class: 'mono' }, v.anchorTx)],
+      ['Last anchor', v.anchorIndex], ['Anchor transaction', v.anchorTx && h('span', { class: 'mono', id: 'ledger-anchor-tx' }, v.anchorTx)],
       ['Anchored at', v.anchoredAt], ['Entries pending', v.unanchoredEntries], ['Waiting for (s)', v.lagSeconds],
       ['Public chain', v.publicChainId], ['Anchor registry', v.anchorRegistry && h('span', { class: 'mono' }, v.anchorRegistry)],
     ]);
@@ -74,12 +75,13 @@ function auditPage(api) {
     if (data.get('outcome')) q.set('outcome', data.get('outcome'));
     q.set('_sort', '-date');
     q.set('_count', '100');
-    const events = await api.search(`AuditEvent?${q}`, 1000);
+    const [events, directory] = await Promise.all([api.search(`AuditEvent?${q}`, 1000),
+      loadDirectory(api, { practitioners: false }).catch(() => null)]);
     return [
       h('h2', {}, 'Refusals and break-glass over time'), ...(await chart(events)),
       h('h2', {}, `Events (${events.length}${events.length === 1000 ? ', the newest 1000' : ''})`),
-      table(['When', 'Who', 'Roles', 'What', 'Patient', 'Why', 'Outcome', 'Proof'], events.map((ae) => [
-        date(ae.recorded), who(ae), roles(ae), what(ae), patientOf(ae), why(ae), outcome(ae), proofButton(api, `AuditEvent/${ae.id}`),
+      table(['When', 'Who', 'Roles', 'Institution', 'What', 'Patient', 'Why', 'Outcome', 'Proof'], events.map((ae) => [
+        date(ae.recorded), who(ae), roles(ae), institution(ae, directory), what(ae), patientOf(ae), why(ae), outcome(ae), proofButton(api, `AuditEvent/${ae.id}`),
       ]), 'No AuditEvent matches.'),
     ];
   };
@@ -96,7 +98,7 @@ function auditPage(api) {
   ], 'Search', async (data) => {
     const mine = ++latest;
     results.replaceChildren(h('p', {}, 'Searching…'));
-    const shown = await run(data);
+    const shown = await run(data).catch((e) => [errorBox(e)]);
     if (mine === latest) results.replaceChildren(...shown);
     return null;
   });

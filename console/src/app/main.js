@@ -81,9 +81,22 @@ async function session() {
   };
 }
 
+/** The roles other than `role` that have a page of this name (an admin's #/roles, a patient's #/consents…). */
+function othersPage(role, page) {
+  return Object.entries(ROLE_ROUTES).filter(([r, make]) => r !== role && page in make({ api: null })).map(([r]) => r);
+}
+
 function render(ctx, routes) {
   const hash = location.hash.replace(/^#\/?/, '');
   const [page, ...rest] = hash.split('/');
+  const owners = page && !routes[page] ? othersPage(ctx.role, page) : [];
+  if (owners.length) {
+    // another role's page, opened by its address: said so plainly rather than another page shown in its place
+    show('Not a page for your role', h('div', { class: 'error', role: 'alert', id: 'not-your-page' },
+      h('strong', {}, 'Refused: '), `#/${page} is a page for ${owners.join(' or ')}; you are signed in as ${ctx.role}.`
+        + ' Your pages are in the menu above.'));
+    return;
+  }
   const route = routes[page] || routes[''];
   for (const a of document.querySelectorAll('#nav a')) {
     if (a.getAttribute('href') === `#/${page}` || (!routes[page] && a.getAttribute('href') === '#/')) a.setAttribute('aria-current', 'page');

@@ -3,6 +3,7 @@ import { h, show, section, table, dl, field, form, notice, errorBox } from './ui
 import { humanName, concept, date, when, summary, contact, address } from './fhir-text.js';
 import { timelineEntry, who } from './audit.js';
 import { proofSection } from './proof.js';
+import { loadDirectory, practitionerLabel, thisInstitution } from './directory.js';
 
 const LOINC = 'http://loinc.org';
 const CONSENT_SCOPE = 'http://terminology.hl7.org/CodeSystem/consentscope';
@@ -49,18 +50,22 @@ export function recordsSections(api, pid) {
 
 function accessTimeline(api, pid) {
   return section('Timeline', async () => {
-    const events = await api.search(`AuditEvent?patient=${encodeURIComponent(`Patient/${pid}`)}&_sort=-date&_count=100`, 300);
+    const [events, directory, recorder] = await Promise.all([
+      api.search(`AuditEvent?patient=${encodeURIComponent(`Patient/${pid}`)}&_sort=-date&_count=100`, 300),
+      loadDirectory(api, { practitioners: false }).catch(() => null),
+      thisInstitution(api)]);
     const others = events.filter((ae) => who(ae) !== `Patient/${pid}`);
     const list = h('ol', { class: 'timeline', id: 'access-timeline' });
     const mine = h('input', { type: 'checkbox', id: 'show-mine' });
     const fill = () => {
       const shown = mine.checked ? events : others;
-      list.replaceChildren(...(shown.length ? shown.map((ae) => timelineEntry(api, ae)) : [h('li', {}, 'Nobody else has accessed your record.')]));
+      list.replaceChildren(...(shown.length ? shown.map((ae) => timelineEntry(api, ae, directory)) : [h('li', {}, 'Nobody else has accessed your record.')]));
     };
     mine.addEventListener('change', fill);
     fill();
     return [
-      h('p', {}, 'Every access to your record by others, allowed or refused, newest first. "Check proof" asks the ledger whether the entry is on chain and anchored on the public chain.'),
+      h('p', {}, 'Every access to your record by others, allowed or refused, newest first: who, their role and where they work. "Check proof" asks the ledger whether the entry is on chain and anchored on the public chain.'),
+      recorder ? h('p', { id: 'recorded-by' }, `Recorded by the server of ${recorder}.`) : null,
       h('label', { class: 'inline' }, mine, ` Also show my own actions (${events.length - others.length})`),
       list,
     ];
@@ -92,21 +97,26 @@ function consentRow(api, c, reload) {
 function consentsPage(ctx) {
   const { api, patientId: pid } = ctx;
   const list = h('div', { id: 'consent-list', 'aria-live': 'polite' });
+  // an older load (the page's first, or one before a grant) may answer after a newer one: only the newest shows
+  let latest = 0;
   const reload = async (message, error) => {
+    const mine = ++latest;
     list.replaceChildren(h('p', {}, 'Loading…'));
+    let shown;
     try {
       const consents = await api.search(`Consent?patient=${encodeURIComponent(`Patient/${pid}`)}&status=active&_count=100`, 200);
-      list.replaceChildren(...[message, error && errorBox(error),
+      shown = [message, error && errorBox(error),
         table(['Who', 'Access', 'Record types', 'Until', 'Given by', ''], consents.map((c) => consentRow(api, c, reload)),
-          'No active consents: only you can see your record.')].filter(Boolean));
+          'No active consents: only you can see your record.')].filter(Boolean);
     } catch (e) {
-      list.replaceChildren(errorBox(e));
+      shown = [errorBox(e)];
     }
+    if (mine === latest) list.replaceChildren(...shown);
   };
   reload();
   const directory = h('select', { name: 'practitioner', required: true, id: 'grant-practitioner' }, h('option', { value: '' }, 'Loading the directory…'));
-  api.search('Practitioner?_count=100', 500).then((ps) => directory.replaceChildren(h('option', { value: '' }, 'Choose a clinician'),
-    ...ps.map((p) => h('option', { value: `Practitioner/${p.id}` }, `${humanName(p)} (${p.id})`))))
+  loadDirectory(api).then((d) => directory.replaceChildren(h('option', { value: '' }, 'Choose a clinician'),
+    ...d.practitioners.map((p) => h('option', { value: `Practitioner/${p.id}` }, practitionerLabel(p, d)))))
     .catch((e) => directory.replaceChildren(h('option', { value: '' }, `Directory unavailable: ${e.message}`)));
   const tomorrow = new Date(Date.now() + 86400000).toISOString().slice(0, 10);
   const grant = form({ 'aria-label': 'Grant access', id: 'grant-form' }, [

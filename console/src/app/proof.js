@@ -59,6 +59,11 @@ function pathOf(v) {
   return [].concat(proof).flatMap((p) => [].concat(p.hash || []));
 }
 
+/** A value the tests find by id, or nothing when the answer lacks it. */
+function marked(id, value) {
+  return value === undefined || value === null || value === '' ? undefined : h('span', { id }, String(value));
+}
+
 /** The whole answer of $verify for a reference (Type/id or Type/id/_history/n), drawn. */
 export function proofSection(api, reference) {
   return section(`Proof of ${reference}`, async () => {
@@ -68,8 +73,8 @@ export function proofSection(api, reference) {
       ? await inclusionHolds(v.leafIndex, v.treeSize, v.leafHash, path, v.rootHash) : null;
     return [
       h('p', { id: 'proof-status' }, 'Status: ', proofBadge(v), ' ', h('strong', {}, v.status)),
-      v.issue ? h('ul', {}, [].concat(v.issue).map((i) => h('li', {}, i))) : null,
-      checked === null ? null : h('p', { class: checked ? 'notice' : 'error', role: 'status' },
+      v.issue ? h('ul', { id: 'proof-issues' }, [].concat(v.issue).map((i) => h('li', {}, i))) : null,
+      checked === null ? null : h('p', { class: checked ? 'notice' : 'error', role: 'status', id: 'proof-browser-check' },
         checked ? 'Checked in this browser: the path leads from the entry\'s leaf to the anchored root.'
           : 'Checked in this browser: the path does NOT lead to the anchored root.'),
       h('ol', { class: 'proof', 'aria-label': 'Proof from the entry to the public chain' },
@@ -80,12 +85,12 @@ export function proofSection(api, reference) {
           ['Private chain', v.privateChainId && `chain ${v.privateChainId}, block ${v.privateBlock}`],
           ['Transaction', v.privateTx && h('span', { class: 'mono' }, v.privateTx)],
         ])),
-        h('li', {}, h('strong', {}, 'Leaf'), dl([['Index', v.leafIndex], ['Hash', v.leafHash && h('span', { class: 'mono' }, v.leafHash)]])),
+        h('li', {}, h('strong', {}, 'Leaf'), dl([['Index', marked('proof-leaf-index', v.leafIndex)], ['Hash', v.leafHash && h('span', { class: 'mono', id: 'proof-leaf' }, v.leafHash)]])),
         path.map((p, i) => h('li', {}, h('strong', {}, `Sibling ${i + 1} of ${path.length}`), ' ', h('span', { class: 'mono' }, p))),
-        h('li', {}, h('strong', {}, 'Anchored root'), dl([['Tree size', v.treeSize], ['Root', v.rootHash && h('span', { class: 'mono' }, v.rootHash)]])),
+        h('li', {}, h('strong', {}, 'Anchored root'), dl([['Tree size', marked('proof-tree-size', v.treeSize)], ['Root', v.rootHash && h('span', { class: 'mono', id: 'proof-root' }, v.rootHash)]])),
         h('li', {}, h('strong', {}, 'Public chain'), dl([
           ['Chain', v.publicChainId], ['Anchor registry', v.anchorRegistry && h('span', { class: 'mono' }, v.anchorRegistry)],
-          ['Anchor', v.anchorIndex], ['Transaction', v.anchorTx && h('span', { class: 'mono', id: 'anchor-tx' }, v.anchorTx)],
+          ['Anchor', marked('proof-anchor-index', v.anchorIndex)], ['Transaction', v.anchorTx && h('span', { class: 'mono', id: 'anchor-tx' }, v.anchorTx)],
           ['Block', v.anchorBlock], ['Anchored at', v.anchoredAt],
         ]))),
     ];

@@ -50,11 +50,12 @@ export function section(title, load) {
   return sec;
 }
 
+/** A table; each cell names its column (`data-label`), shown above it when a phone's screen stacks the rows. */
 export function table(headers, rows, empty = 'Nothing to show.') {
   if (!rows.length) return h('p', {}, empty);
   return h('div', { class: 'table-wrap' },
     h('table', {}, h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c) => h('td', {}, c)))))));
+      h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c, i) => h('td', { 'data-label': headers[i] }, c)))))));
 }
 
 export function dl(pairs) {

@@ -2,6 +2,7 @@ package org.fhirledger.server.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -9,8 +10,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -23,6 +22,7 @@ import org.fhirledger.server.api.ServerTestBase;
 import org.fhirledger.server.security.DevTokens;
 import org.fhirledger.server.testing.H2FileInitializer;
 import org.fhirledger.server.testing.HeadlessChromium;
+import org.fhirledger.server.testing.SharedChain;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,9 +31,8 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.logging.LogEntry;
@@ -53,6 +52,7 @@ import org.springframework.test.context.ContextConfiguration;
 class ConsoleBrowserTest extends ServerTestBase {
 
     static final Duration WAIT = Duration.ofSeconds(20);
+    static final String HOSPITAL = "Console General Hospital";
 
     WebDriver browser;
     String console;
@@ -60,6 +60,7 @@ class ConsoleBrowserTest extends ServerTestBase {
     String report;
     String strangerPatient;
     String other;
+    String institution;
 
     /** On failure, what the page said (the API's refusals are on it). */
     @RegisterExtension
@@ -81,6 +82,28 @@ class ConsoleBrowserTest extends ServerTestBase {
                             .statusCode())
                     .isIn(200, 201);
         }
+        // where console-dr works, as the directory says (PractitionerRole → organization)
+        assertThat(put(
+                                admin,
+                                "/PractitionerRole/console-dr",
+                                "{\"resourceType\":\"PractitionerRole\",\"id\":\"console-dr\",\"active\":true,"
+                                        + "\"practitioner\":{\"reference\":\"Practitioner/console-dr\"},"
+                                        + "\"organization\":{\"display\":\"" + HOSPITAL + "\"}}")
+                        .statusCode())
+                .isIn(200, 201);
+        // this server's institution, as the consortium's directory names it
+        for (JsonNode member : body(get(admin, "/$institutions")).path("parameter")) {
+            String organization = null;
+            boolean self = false;
+            for (JsonNode part : member.path("part")) {
+                if (part.path("name").asText().equals("organization"))
+                    organization = part.path("valueString").asText();
+                if (part.path("name").asText().equals("self"))
+                    self = part.path("valueBoolean").asBoolean();
+            }
+            if (self) institution = organization;
+        }
+        assertThat(institution).as("$institutions names this server").isNotBlank();
         String dr = DevTokens.mint(dataDir(), Role.CLINICIAN, "Practitioner/console-dr");
         patient = created(post(
                 dr,
@@ -139,6 +162,10 @@ class ConsoleBrowserTest extends ServerTestBase {
         waitUntil(() -> timeline.getText().contains("Practitioner/console-dr")
                 && timeline.getText().contains("read DiagnosticReport/" + report));
         screenshot("patient-access");
+        // who, their role and where they work (the directory), and the institution whose server recorded it
+        assertThat(timeline.getText()).contains("Practitioner/console-dr (CLINICIAN), " + HOSPITAL);
+        assertThat(text(By.id("recorded-by"))).contains(institution);
+        assertAccessible("the patient's timeline");
 
         go("#/consents");
         waitForText(By.id("consent-list"), "console-dr"); // the registering clinician's consent
@@ -153,6 +180,12 @@ class ConsoleBrowserTest extends ServerTestBase {
         assertThat(rowOf("Practitioner/console-other").getText())
                 .contains("DiagnosticReport")
                 .contains("read");
+        // the choice of clinicians says where each works
+        assertThat(browser.findElement(By.cssSelector("#grant-practitioner option[value='Practitioner/console-dr']"))
+                        .getText())
+                .contains(HOSPITAL);
+        assertAccessible("the patient's consents");
+        assertKeyboardReachable("the patient's consents");
 
         eventually(() -> get(other, "/DiagnosticReport/" + report).statusCode() == 200);
 
@@ -171,7 +204,43 @@ class ConsoleBrowserTest extends ServerTestBase {
     }
 
     @Test
-    void anAdminAssignsARoleAndSeesTheTransactionOnChain() {
+    void anAdminKeepsTheDirectory() {
+        signIn("ADMIN", null);
+        WebElement list = waitFor(By.id("directory-list"));
+        waitUntil(() -> list.getText().contains("Practitioner/console-dr"));
+        assertThat(directoryRow("Practitioner/console-dr").getText()).contains(HOSPITAL);
+        assertAccessible("the admin's directory");
+        assertKeyboardReachable("the admin's directory");
+
+        // searched by name: that practitioner only
+        browser.findElement(By.id("directory-name")).sendKeys("console-other");
+        browser.findElement(By.cssSelector("#directory-search button[type=submit]"))
+                .click();
+        waitUntil(() -> list.getText().contains("matching \"console-other\"")
+                && list.getText().contains("Practitioner/console-other")
+                && !list.getText().contains("Practitioner/console-dr"));
+
+        // a new practitioner and where they work: in the directory, and so in the API
+        String id = "console-new-" + Instant.now().toEpochMilli();
+        WebElement form = browser.findElement(By.id("practitioner-form"));
+        form.findElement(By.name("id")).sendKeys(id);
+        form.findElement(By.name("family")).sendKeys("Newcomer");
+        form.findElement(By.name("licence")).sendKeys("LIC-" + id);
+        form.findElement(By.name("institution")).sendKeys("Console Clinic");
+        form.findElement(By.cssSelector("button[type=submit]")).click();
+        waitForText(By.tagName("main"), "Saved Practitioner/" + id);
+        waitUntil(() -> list.getText().contains("Practitioner/" + id));
+        assertThat(directoryRow("Practitioner/" + id).getText()).contains("Newcomer", "LIC-" + id, "Console Clinic");
+        String admin = DevTokens.mint(dataDir(), Role.ADMIN, null);
+        assertThat(body(get(admin, "/PractitionerRole/" + id))
+                        .path("organization")
+                        .path("display")
+                        .asText())
+                .isEqualTo("Console Clinic");
+    }
+
+    @Test
+    void anAdminAssignsAndRevokesARoleAndSeesEachTransactionOnChain() throws Exception {
         signIn("ADMIN", null);
         go("#/roles");
         String account = "0x" + String.format("%040x", Instant.now().toEpochMilli());
@@ -186,10 +255,78 @@ class ConsoleBrowserTest extends ServerTestBase {
         assertThat(browser.findElement(By.id("role-result")).getText())
                 .containsIgnoringCase(account)
                 .contains("AUDITOR");
+        assertThat(minedSuccessfully(tx))
+                .as("the assignment's transaction is mined")
+                .isTrue();
+        assertAccessible("the admin's roles");
 
         // the same account again: the contract refuses, and the page says so
         browser.findElement(By.cssSelector("#assign-form button[type=submit]")).click();
         assertThat(text(By.cssSelector("#assign-form + div .error"))).contains("409");
+
+        // revoked: the transaction shown is mined; revoked again, the refusal is shown as the API answered it
+        browser.findElement(By.id("revoke-account")).sendKeys(account);
+        new Select(browser.findElement(By.cssSelector("#revoke-form select[name=role]"))).selectByValue("AUDITOR");
+        browser.findElement(By.cssSelector("#revoke-form button[type=submit]")).click();
+        String revoked = text(By.id("revoke-tx"));
+        assertThat(revoked).matches("0x[0-9a-f]{64}").isNotEqualTo(tx);
+        assertThat(text(By.id("revoke-result"))).containsIgnoringCase(account).contains("AUDITOR");
+        assertThat(minedSuccessfully(revoked))
+                .as("the revocation's transaction is mined")
+                .isTrue();
+        HttpResponse<String> again = post(
+                DevTokens.mint(dataDir(), Role.ADMIN, null),
+                "/$revoke-role",
+                "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"account\",\"valueString\":\"" + account
+                        + "\"},{\"name\":\"role\",\"valueString\":\"AUDITOR\"}]}");
+        assertThat(again.statusCode()).as(again.body()).isIn(403, 409);
+        browser.findElement(By.cssSelector("#revoke-form button[type=submit]")).click();
+        waitForText(
+                By.cssSelector("#revoke-form + div .error"),
+                "Refused or failed (" + again.statusCode() + "): "
+                        + body(again).path("issue").path(0).path("diagnostics").asText());
+    }
+
+    /** A clinician opening the admin's roles page by its address is told it is not theirs; the server refuses too. */
+    @Test
+    void aNonAdminOpeningTheAdminPageIsRefusedNotShownABlank() {
+        signIn("CLINICIAN", "Practitioner/console-dr");
+        waitForText(By.tagName("main"), "My patients");
+        go("#/roles");
+        assertThat(text(By.id("not-your-page")))
+                .contains("Refused", "#/roles is a page for ADMIN", "you are signed in as CLINICIAN");
+        assertThat(browser.findElements(By.id("assign-form"))).isEmpty();
+        assertThat(browser.findElement(By.id("nav")).getText()).doesNotContain("Roles");
+        assertAccessible("the refusal of the admin's page");
+        // what the page would have asked is refused by the API as well
+        HttpResponse<String> assign = post(
+                DevTokens.mint(dataDir(), Role.CLINICIAN, "Practitioner/console-dr"),
+                "/$assign-role",
+                "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"account\",\"valueString\":"
+                        + "\"0x00000000000000000000000000000000000000aa\"},{\"name\":\"role\",\"valueString\":"
+                        + "\"ADMIN\"}]}");
+        assertThat(assign.statusCode()).as(assign.body()).isEqualTo(403);
+        // and the refusal is not sticky: the clinician's own pages still open
+        go("#/directory");
+        waitForText(By.id("directory-list"), "Practitioner/console-dr");
+    }
+
+    /** The private chain's receipt of a transaction says it succeeded. */
+    boolean minedSuccessfully(String tx) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(SharedChain.anvil().rpcUrl()))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(
+                                        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_getTransactionReceipt\","
+                                                + "\"params\":[\"" + tx + "\"]}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        return "0x1".equals(body(r).path("result").path("status").asText());
+    }
+
+    WebElement directoryRow(String text) {
+        return waitFor(By.xpath("//div[@id='directory-list']//tr[td[contains(., '" + text + "')]]"));
     }
 
     @Test
@@ -215,6 +352,45 @@ class ConsoleBrowserTest extends ServerTestBase {
         note.findElement(By.cssSelector("button[type=submit]")).click();
         waitForText(By.tagName("main"), "Saved as Observation/");
         waitForText(By.tagName("main"), "Seen under break-glass");
+        assertAccessible("a clinician's patient page");
+    }
+
+    @Test
+    void aClinicianRegistersAPatientAndFilesAReport() {
+        signIn("CLINICIAN", "Practitioner/console-dr");
+        WebElement register = waitFor(By.id("register-form"));
+        register.findElement(By.name("family")).sendKeys("Registered");
+        register.findElement(By.name("given")).sendKeys("Rita");
+        register.findElement(By.name("mrn")).sendKeys("MRN-" + Instant.now().toEpochMilli());
+        register.findElement(By.cssSelector("button[type=submit]")).click();
+        waitFor(By.id("registered")).click();
+        waitForText(By.id("patient-name"), "Rita Registered");
+        String id = browser.getCurrentUrl().replaceFirst(".*#/patient/", "");
+
+        WebElement note = browser.findElement(By.id("note-form"));
+        new Select(note.findElement(By.name("kind"))).selectByValue("report");
+        note.findElement(By.name("title")).sendKeys("Chest X-ray");
+        note.findElement(By.name("text")).sendKeys("No abnormality seen");
+        note.findElement(By.cssSelector("button[type=submit]")).click();
+        waitForText(By.tagName("main"), "Saved as DiagnosticReport/");
+        waitForText(By.tagName("main"), "No abnormality seen");
+        // the API holds what the page said: the report, about this patient, by this clinician
+        String dr = DevTokens.mint(dataDir(), Role.CLINICIAN, "Practitioner/console-dr");
+        JsonNode found = body(get(dr, "/DiagnosticReport?patient=" + id));
+        assertThat(found.path("entry")).hasSize(1);
+        assertThat(found.path("entry")
+                        .path(0)
+                        .path("resource")
+                        .path("conclusion")
+                        .asText())
+                .isEqualTo("No abnormality seen");
+        assertThat(found.path("entry")
+                        .path(0)
+                        .path("resource")
+                        .path("code")
+                        .path("text")
+                        .asText())
+                .isEqualTo("Chest X-ray");
     }
 
     @Test
@@ -233,6 +409,28 @@ class ConsoleBrowserTest extends ServerTestBase {
         });
         waitFor(By.cssSelector("#audit-chart canvas"));
         screenshot("compliance-audit");
+        assertAccessible("the audit trail");
+        // who, their role and where they work: the registering clinician's events name the hospital
+        form.findElement(By.name("agent")).clear();
+        form.findElement(By.name("agent")).sendKeys("Practitioner/console-dr");
+        new Select(form.findElement(By.name("outcome"))).selectByValue("");
+        form.findElement(By.cssSelector("button[type=submit]")).click();
+        waitUntil(() -> {
+            String found = browser.findElement(By.id("audit-results")).getText();
+            return found.contains("Practitioner/console-dr") && !found.contains("Practitioner/console-other");
+        });
+        assertThat(browser.findElement(By.id("audit-results")).getText()).contains("CLINICIAN " + HOSPITAL);
+
+        // a proof asked of a server that anchors nothing: the page shows the API's answer, not a proof
+        HttpResponse<String> verify =
+                get(DevTokens.mint(dataDir(), Role.AUDITOR, null), "/DiagnosticReport/" + report + "/$verify");
+        assertThat(verify.statusCode()).as(verify.body()).isBetween(400, 499);
+        go("#/verify/DiagnosticReport/" + report);
+        waitForText(
+                By.tagName("main"),
+                "Refused or failed (" + verify.statusCode() + "): "
+                        + body(verify).path("issue").path(0).path("diagnostics").asText());
+        assertThat(browser.findElements(By.id("proof-status"))).isEmpty();
 
         go("#/ledger");
         waitFor(By.tagName("main"));
@@ -240,6 +438,62 @@ class ConsoleBrowserTest extends ServerTestBase {
         new WebDriverWait(browser, WAIT)
                 .until(d -> !d.findElements(By.id("ledger-status")).isEmpty()
                         || !d.findElements(By.cssSelector("main .error")).isEmpty());
+    }
+
+    /**
+     * At a phone's width (375 px) the main pages of each role are one column: the menu and the content fit, nothing
+     * scrolls sideways, and every control is on the screen and big enough to touch.
+     */
+    @Test
+    void onAPhoneThePagesFitTheScreen() {
+        browser.manage().window().setSize(new Dimension(375, 812));
+        try {
+            signIn("PATIENT", "Patient/" + patient);
+            for (String page : List.of("#/", "#/records", "#/access", "#/consents")) {
+                phonePage(page, "the patient's");
+            }
+            screenshot("patient-phone");
+            signIn("CLINICIAN", "Practitioner/console-dr");
+            for (String page : List.of("#/", "#/patient/" + patient, "#/directory")) {
+                phonePage(page, "the clinician's");
+            }
+            signIn("AUDITOR", null);
+            waitFor(By.cssSelector("#audit-results table"));
+            phonePage("#/", "the compliance officer's");
+            phonePage("#/verify", "the compliance officer's");
+            signIn("ADMIN", null);
+            for (String page : List.of("#/", "#/roles")) {
+                phonePage(page, "the admin's");
+            }
+        } finally {
+            browser.manage().window().setSize(new Dimension(1200, 900));
+        }
+    }
+
+    void phonePage(String page, String whose) {
+        go(page);
+        WebElement main = waitFor(By.tagName("main"));
+        waitUntil(() -> !main.getText().contains("Loading…"));
+        String name = whose + " " + page + " at 375 px";
+        assertThat(browser.findElement(By.id("nav")).getSize().getWidth())
+                .as("the menu on %s", name)
+                .isLessThanOrEqualTo(375);
+        assertAccessible(name);
+        @SuppressWarnings("unchecked")
+        List<String> unusable = (List<String>) ((JavascriptExecutor) browser)
+                .executeScript("const width = document.documentElement.clientWidth; const out = [];"
+                        + "for (const el of document.querySelectorAll('button, input, select, textarea, nav a')) {"
+                        + "  const box = (['checkbox', 'radio'].includes(el.type) && el.closest('label')) || el;"
+                        + "  const r = box.getBoundingClientRect();"
+                        + "  if (r.width === 0 || r.height === 0) continue;"
+                        + "  if (r.left < 0 || r.right > width + 1 || r.height < 24)"
+                        + "    out.push(el.tagName + ' ' + (el.id || el.name || el.textContent.trim().slice(0, 30))"
+                        + "      + ': ' + Math.round(r.left) + '..' + Math.round(r.right) + ' x ' + Math.round(r.height));"
+                        + "}"
+                        + "return out;");
+        assertThat(unusable)
+                .as("controls of %s off the screen or under 24 px high", name)
+                .isEmpty();
     }
 
     /** The console's files are public, from this origin only, revalidated; nothing else became public with them. */
@@ -303,32 +557,82 @@ class ConsoleBrowserTest extends ServerTestBase {
         return (Boolean) answer;
     }
 
+    // ---- accessibility and phone width
+
+    /** The page's accessibility basics (labels, names, tab order, contrast, no sideways scroll): no problem found. */
+    void assertAccessible(String page) {
+        String check;
+        try (var in = getClass().getResourceAsStream("/console/accessibility-check.js")) {
+            check = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Object problems = ((JavascriptExecutor) browser).executeScript(check);
+        assertThat((List<?>) problems).as("accessibility of %s", page).isEmpty();
+    }
+
+    /**
+     * Every action of the page (links, buttons, fields; one radio per group) is reached with the Tab key alone, from
+     * the skip link on, and each shows a visible focus ring when reached.
+     */
+    void assertKeyboardReachable(String page) {
+        JavascriptExecutor js = (JavascriptExecutor) browser;
+        long actions = (Long) js.executeScript("let i = 0;"
+                + "for (const el of document.querySelectorAll('a[href], button, input, select, textarea')) {"
+                + "  const r = el.getBoundingClientRect();"
+                + "  if (el.disabled || r.width === 0 || r.height === 0) continue;"
+                + "  if (el.type === 'radio') {"
+                + "    const group = [...document.querySelectorAll('input[type=radio]')].filter(x => x.name === el.name);"
+                + "    if (el !== (group.find(x => x.checked) || group[0])) continue;"
+                + "  }"
+                + "  el.dataset.action = String(i++);"
+                + "}"
+                + "document.querySelector('a.skip').focus();"
+                + "return i;");
+        java.util.Set<String> reached = new java.util.TreeSet<>();
+        List<String> unringed = new java.util.ArrayList<>();
+        for (int i = 0; i < actions + 6; i++) { // a date field takes a Tab per part
+            @SuppressWarnings("unchecked")
+            List<Object> focused = (List<Object>) js.executeScript("const el = document.activeElement;"
+                    // a ring on the field, or on its label around it (a date field's parts take the focus)
+                    + "const ringed = (e) => { const s = e && getComputedStyle(e);"
+                    + "  return !!s && s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2; };"
+                    + "return [el.dataset.action || '', ringed(el) || ringed(el.closest('label')),"
+                    + " el.tagName + ' ' + (el.id || el.name || el.textContent.trim().slice(0, 30))];");
+            if (!String.valueOf(focused.get(0)).isEmpty()) {
+                reached.add(String.valueOf(focused.get(0)));
+                // the skip link was focused by script: rings are checked from the first Tab on
+                if (i > 0 && !(Boolean) focused.get(1)) unringed.add(String.valueOf(focused.get(2)));
+            }
+            new org.openqa.selenium.interactions.Actions(browser)
+                    .sendKeys(org.openqa.selenium.Keys.TAB)
+                    .perform();
+        }
+        List<String> missed = new java.util.ArrayList<>();
+        for (long i = 0; i < actions; i++) if (!reached.contains(String.valueOf(i))) missed.add(describeAction(i));
+        assertThat(missed).as("actions of %s not reached with Tab", page).isEmpty();
+        assertThat(unringed)
+                .as("actions of %s without a visible focus ring", page)
+                .isEmpty();
+    }
+
+    String describeAction(long i) {
+        return String.valueOf(((JavascriptExecutor) browser)
+                .executeScript(
+                        "const el = document.querySelector(`[data-action=\"${arguments[0]}\"]`);"
+                                + "return el.tagName + ' ' + (el.id || el.name || el.textContent.trim().slice(0, 30));",
+                        String.valueOf(i)));
+    }
+
     // ---- driving the pages
 
     /** A fresh browser session, then the console's sign-in and the dev login page, as a person would. */
     void signIn(String role, String fhirUser) {
-        // as the console's "Sign out" does: the embedded server's login session ends, then the console's
-        browser.get(console + "logout");
-        ((JavascriptExecutor) browser).executeScript("sessionStorage.clear()");
-        browser.manage().deleteAllCookies();
-        browser.get(console);
-        waitFor(By.id("sign-in")).click();
-        new Select(waitFor(By.name("role"))).selectByValue(role);
-        if (fhirUser != null) browser.findElement(By.name("fhirUser")).sendKeys(fhirUser);
-        browser.findElement(By.cssSelector("form button[type=submit]")).click();
-        waitFor(By.id("sign-out"));
-        assertThat(browser.getCurrentUrl()).startsWith(console).doesNotContain("code=");
+        HeadlessChromium.signIn(browser, console, role, fhirUser, WAIT);
     }
 
-    /** The page as the user sees it, in target/console-screenshots (docs/console.md shows them). */
     void screenshot(String name) {
-        try {
-            Path dir = Path.of("target", "console-screenshots");
-            Files.createDirectories(dir);
-            Files.write(dir.resolve(name + ".png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        HeadlessChromium.screenshot(browser, name);
     }
 
     void go(String hash) {

@@ -155,6 +155,16 @@ class DockerStackTest {
             }
         }
         assertThat(Files.readString(dockerfile)).contains("./mvnw");
+        // the build fails without the console's libraries (fhir-server/pom.xml): the image installs them from the
+        // lockfile in a Node stage and puts them where the build looks, and the context sends what that needs
+        assertThat(Files.readString(dockerfile))
+                .contains(
+                        "COPY console/package.json console/package-lock.json ./",
+                        "npm ci",
+                        "COPY console/src/ console/src/",
+                        "COPY --from=console /console/node_modules/ console/node_modules/");
+        assertThat(Files.readAllLines(dockerfile.resolveSibling(dockerfile.getFileName() + ".dockerignore")))
+                .contains("!console/package.json", "!console/package-lock.json", "!console/src/");
         // every variable the file requires (${VAR:?...}) is one setup.sh writes
         Matcher m = VAR.matcher(Files.readString(DOCKER.resolve("compose.yaml")));
         while (m.find()) {

@@ -14,10 +14,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
+import org.fhirledger.anchor.Anchor;
 import org.fhirledger.anchor.AnchorChain;
 import org.fhirledger.anchor.StandaloneVerifier;
 import org.fhirledger.anchor.VerifyOutput;
@@ -25,9 +27,11 @@ import org.fhirledger.anchor.web3j.VerifyCli;
 import org.fhirledger.anchor.web3j.Web3jAnchorChain;
 import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.ledger.Role;
+import org.fhirledger.merkle.ProofVerifier;
 import org.fhirledger.record.CanonicalResource;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.security.DevTokens;
+import org.fhirledger.server.testing.HeadlessChromium;
 import org.fhirledger.server.testing.TwoChains;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.AuditEvent;
@@ -35,8 +39,16 @@ import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.IdType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -45,6 +57,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * $verify and $ledger-status end to end: the server (H2) on a private anvil (31337) and a public anvil (31338).
  * The write pipeline puts the record and access entries on the private chain; the tests wait for it.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class VerifyOperationTest {
 
     @RegisterExtension
@@ -377,7 +390,12 @@ class VerifyOperationTest {
         assertThat(value(answer, "storedContentHash")).isNotEqualTo(value(answer, "contentHash"));
     }
 
+    /**
+     * Last: the removed index entry leaves the log one entry short, so the follower stops at the next record entry
+     * (as it should), and a later test's records would never be anchored.
+     */
     @Test
+    @Order(Integer.MAX_VALUE)
     void anIndexEntryAlteredOrRemovedIsReported() throws Exception {
         String altered = recordedPatient("IndexAltered");
         String removed = recordedPatient("IndexRemoved");
@@ -416,5 +434,145 @@ class VerifyOperationTest {
         }
         await("/Patient/" + id + "/_history/1/$verify", a -> "verified".equals(value(a, "status")));
         assertThat(value(params("/$ledger-status"), "status")).isEqualTo("ok");
+    }
+
+    /**
+     * The console in a real headless Chromium, signed in as a compliance officer, on a server that anchors on a
+     * public-chain anvil: an access entry (the AuditEvent of a read) found in the audit trail, its proof checked
+     * there, then drawn from the entry's leaf through each sibling to the anchored root and the public-chain
+     * transaction, as $verify answered it, with the browser's own check of the path. An access entry altered in the
+     * database shows the failed check and the API's reasons; an unknown entry shows the API's refusal. Neither shows
+     * a proof that holds, nor a blank page.
+     */
+    @Test
+    void theConsoleDrawsAnAccessEntrysProofUpToThePublicChainAndShowsFailures() throws Exception {
+        String auditor = DevTokens.mint(data, Role.AUDITOR, null);
+        String read = recordedPatient("Drawn");
+        String altered = recordedPatient("Redrawn");
+        // each read is an access entry on the access ledger
+        assertThat(get("/Patient/" + read).statusCode()).isEqualTo(200);
+        assertThat(get("/Patient/" + altered).statusCode()).isEqualTo(200);
+        String entry = accessEntryOf(auditor, read);
+        String tamperedEntry = accessEntryOf(auditor, altered);
+        JsonNode answer = await("/AuditEvent/" + entry + "/$verify", a -> "verified".equals(value(a, "status")));
+        await("/AuditEvent/" + tamperedEntry + "/$verify", a -> "verified".equals(value(a, "status")));
+        assertThat(value(answer, "lane")).isEqualTo("access");
+
+        Duration wait = Duration.ofSeconds(20);
+        WebDriver browser = HeadlessChromium.start("the console's proof page test", wait);
+        try {
+            WebDriverWait until = new WebDriverWait(browser, wait);
+            String console = base.replace("localhost", "127.0.0.1").replaceFirst("/fhir$", "/");
+            HeadlessChromium.signIn(browser, console, "AUDITOR", null, wait);
+
+            // the audit trail: the patient's access entries, this one's proof checked in place
+            WebElement form = until.until(ExpectedConditions.visibilityOfElementLocated(By.id("audit-form")));
+            form.findElement(By.name("patient")).sendKeys("Patient/" + read);
+            form.findElement(By.cssSelector("button[type=submit]")).click();
+            By check =
+                    By.cssSelector("#audit-results button[aria-label='Check the proof of AuditEvent/" + entry + "']");
+            until.until(ExpectedConditions.elementToBeClickable(check)).click();
+            until.until(ExpectedConditions.textToBePresentInElementLocated(
+                    By.id("audit-results"), "anchored on the public chain"));
+            until.until(ExpectedConditions.elementToBeClickable(
+                            By.cssSelector("#audit-results a[href='#/proof/AuditEvent/" + entry + "']")))
+                    .click();
+
+            // the proof drawn: leaf, siblings in order, anchored root, both chains' transactions
+            until.until(ExpectedConditions.textToBePresentInElementLocated(
+                    By.id("proof-status"), "anchored on the public chain"));
+            assertThat(browser.findElement(By.id("proof-browser-check")).getText())
+                    .contains("the path leads from the entry's leaf to the anchored root");
+            // the entry's leaf as the API says; the root, tree size and transaction of the anchor drawn as the
+            // public chain holds them (anchoring goes on meanwhile: the page may show a newer anchor than the
+            // answer above), and the siblings drawn, in order, lead from that leaf to that root
+            Bytes32 leaf =
+                    Bytes32.fromHex(browser.findElement(By.id("proof-leaf")).getText());
+            assertThat(leaf.toHex()).isEqualToIgnoringCase(value(answer, "leafHash"));
+            long leafIndex = Long.parseLong(
+                    browser.findElement(By.id("proof-leaf-index")).getText());
+            assertThat(leafIndex).isEqualTo(Long.parseLong(value(answer, "leafIndex")));
+            long anchorIndex = Long.parseLong(
+                    browser.findElement(By.id("proof-anchor-index")).getText());
+            List<Bytes32> drawn = browser.findElements(By.cssSelector("ol.proof > li")).stream()
+                    .map(WebElement::getText)
+                    .filter(t -> t.startsWith("Sibling"))
+                    .map(t -> Bytes32.fromHex(t.substring(t.lastIndexOf(' ') + 1)))
+                    .toList();
+            try (AnchorChain chain = publicView(value(answer, "anchorRegistry"))) {
+                Anchor anchor = chain.anchorAt(anchorIndex);
+                assertThat(browser.findElement(By.id("proof-root")).getText())
+                        .isEqualToIgnoringCase(anchor.root().toHex());
+                assertThat(Long.parseLong(
+                                browser.findElement(By.id("proof-tree-size")).getText()))
+                        .isEqualTo(anchor.treeSize());
+                assertThat(browser.findElement(By.id("anchor-tx")).getText())
+                        .isEqualToIgnoringCase(
+                                chain.receiptOf(anchorIndex).orElseThrow().txHash());
+                ProofVerifier.verifyInclusion(leaf, leafIndex, anchor.treeSize(), drawn, anchor.root());
+            }
+            assertThat(browser.findElement(By.tagName("main")).getText())
+                    .contains(
+                            "The access entry",
+                            value(answer, "auditHash"),
+                            value(answer, "privateTx"),
+                            value(answer, "anchorRegistry"));
+            HeadlessChromium.screenshot(browser, "compliance-proof");
+
+            // the stored access entry altered: $verify says failed and why, and so does the page
+            assertThat(ctx.getBean(JdbcTemplate.class)
+                            .update(
+                                    "update HFJ_RES_VER set RES_TEXT_VC = replace(RES_TEXT_VC, 'Patient/" + altered
+                                            + "', 'Patient/" + altered + "9') where RES_ID = (select RES_ID from"
+                                            + " HFJ_RESOURCE where FHIR_ID = ? and RES_TYPE = 'AuditEvent')",
+                                    tamperedEntry))
+                    .isEqualTo(1);
+            JsonNode failed = params("/AuditEvent/" + tamperedEntry + "/$verify");
+            assertThat(value(failed, "status")).as(failed.toString()).isEqualTo("failed");
+            List<String> issues = new ArrayList<>();
+            for (JsonNode p : failed.path("parameter"))
+                if (p.path("name").asText().equals("issue"))
+                    issues.add(p.path("valueString").asText());
+            assertThat(issues).anyMatch(i -> i.contains("the stored AuditEvent was altered"));
+            browser.get(console + "#/verify/AuditEvent/" + tamperedEntry);
+            until.until(ExpectedConditions.textToBePresentInElementLocated(By.id("proof-status"), "failed"));
+            assertThat(browser.findElement(By.id("proof-issues")).getText()).contains(issues);
+            assertThat(browser.findElement(By.id("proof-status")).getText())
+                    .doesNotContain("anchored on the public chain");
+            HeadlessChromium.screenshot(browser, "compliance-proof-failed");
+
+            // an entry that does not exist: the API's refusal, word for word, and no proof
+            HttpResponse<String> unknown = get("/AuditEvent/no-such-entry/$verify");
+            assertThat(unknown.statusCode()).as(unknown.body()).isEqualTo(404);
+            browser.get(console + "#/verify/AuditEvent/no-such-entry");
+            until.until(ExpectedConditions.textToBePresentInElementLocated(
+                    By.cssSelector("main .error"),
+                    "Refused or failed (404): "
+                            + JSON.readTree(unknown.body())
+                                    .path("issue")
+                                    .path(0)
+                                    .path("diagnostics")
+                                    .asText()));
+            assertThat(browser.findElements(By.id("proof-status"))).isEmpty();
+        } finally {
+            browser.quit();
+        }
+    }
+
+    /** The newest access entry (AuditEvent) about a patient, once the server recorded one. */
+    static String accessEntryOf(String auditor, String patient) throws Exception {
+        Instant deadline = Instant.now().plusSeconds(30);
+        while (true) {
+            HttpResponse<String> r = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(base + "/AuditEvent?entity=Patient/" + patient + "&_sort=-date"))
+                            .header("Authorization", "Bearer " + auditor)
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            JsonNode first = JSON.readTree(r.body()).path("entry").path(0).path("resource");
+            if (!first.isMissingNode()) return first.path("id").asText();
+            if (Instant.now().isAfter(deadline)) throw new AssertionError("no access entry about Patient/" + patient);
+            Thread.sleep(100);
+        }
     }
 }

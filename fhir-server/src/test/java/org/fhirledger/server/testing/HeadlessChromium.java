@@ -3,16 +3,26 @@ package org.fhirledger.server.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.TestWatcher;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * Debian's chromium and chromedriver (bin/test installs both) driven headless by Selenium, for the browser tests.
@@ -47,6 +57,36 @@ public final class HeadlessChromium {
                 options);
         browser.manage().timeouts().pageLoadTimeout(pageLoad);
         return browser;
+    }
+
+    /**
+     * Signs in to the console at {@code console} (its root URL) from a signed-out browser, as a person would: the
+     * console's button, the dev login page (role, fhirUser), PKCE, the redirect back.
+     */
+    public static void signIn(WebDriver browser, String console, String role, String fhirUser, Duration wait) {
+        // as the console's "Sign out" does: the embedded server's login session ends, then the console's
+        browser.get(console + "logout");
+        ((JavascriptExecutor) browser).executeScript("sessionStorage.clear()");
+        browser.manage().deleteAllCookies();
+        browser.get(console);
+        WebDriverWait until = new WebDriverWait(browser, wait);
+        until.until(ExpectedConditions.elementToBeClickable(By.id("sign-in"))).click();
+        new Select(until.until(ExpectedConditions.visibilityOfElementLocated(By.name("role")))).selectByValue(role);
+        if (fhirUser != null) browser.findElement(By.name("fhirUser")).sendKeys(fhirUser);
+        browser.findElement(By.cssSelector("form button[type=submit]")).click();
+        until.until(ExpectedConditions.visibilityOfElementLocated(By.id("sign-out")));
+        assertThat(browser.getCurrentUrl()).startsWith(console).doesNotContain("code=");
+    }
+
+    /** The page as the user sees it, in target/console-screenshots (docs/console.md shows them). */
+    public static void screenshot(WebDriver browser, String name) {
+        try {
+            Path dir = Path.of("target", "console-screenshots");
+            Files.createDirectories(dir);
+            Files.write(dir.resolve(name + ".png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** On a failed test, prints what the page said (the API's refusals are on it). */
