@@ -64,6 +64,14 @@ public abstract class ServerTestBase implements FhirServerUnderTest {
     @Value("${data-dir}")
     String dataDir;
 
+    @Autowired
+    org.springframework.context.ApplicationContext context;
+
+    /** A bean of the server under test. */
+    public <T> T bean(Class<T> type) {
+        return context.getBean(type);
+    }
+
     private String token;
 
     /** This server's data directory (where the dev issuer lives). */
