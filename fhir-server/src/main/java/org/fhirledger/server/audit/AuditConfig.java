@@ -98,6 +98,12 @@ public class AuditConfig {
             return new AuditMaterialiser(records, trail, daos, transactions, lock, settings);
         }
 
+        /** "audit" in /actuator/health: the backlog and the records that could not be materialised. */
+        @Bean
+        public AuditHealthIndicator auditHealthIndicator(AuditMaterialiser materialiser) {
+            return new AuditHealthIndicator(materialiser);
+        }
+
         /** See {@link ReadYourAudits}. */
         @Bean
         public ReadYourAudits readYourAudits(RestfulServer server, AuditMaterialiser materialiser) {

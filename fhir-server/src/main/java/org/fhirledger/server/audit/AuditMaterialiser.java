@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import org.fhirledger.server.outbox.WriterLock;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.IdType;
@@ -26,8 +27,14 @@ import org.springframework.transaction.support.TransactionTemplate;
  * after restart; after the commit they are done: each record has one AuditEvent and one ledger entry. Should two
  * materialisers ever meet, the second finds the records marked (or the ids taken) and rolls back.
  *
+ * <p>A record whose AuditEvent cannot be stored must not hold the others back: a batch that fails is tried again
+ * record by record, each in its own transaction, and a record that fails alone is marked failed (tries, the error's
+ * class, when to try again; {@link AuditRecords#markFailed}), logged in one line without values, shown by the
+ * {@code audit} health indicator, and tried again with a doubling back-off. It is kept, never skipped for good.
+ *
  * <p>Read-your-audits: {@link #catchUp} brings every record committed before it into AuditEvents (doing the work
- * itself on the materialising replica, else waiting for it), so an auditor never misses an access that was answered.
+ * itself on the materialising replica, else waiting for it), so an auditor never misses an access that was answered;
+ * records marked failed are not waited for (the health indicator names them).
  */
 public final class AuditMaterialiser implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(AuditMaterialiser.class);
@@ -40,11 +47,13 @@ public final class AuditMaterialiser implements SmartLifecycle {
     private final AuditProperties settings;
     private final ReentrantLock batchLock = new ReentrantLock();
     private final Object signal = new Object();
+    private final Object progress = new Object();
     private volatile boolean wakeRequested;
     private volatile boolean running;
     private volatile boolean paused;
     private volatile Thread thread;
     private volatile Consumer<List<Long>> afterStoring = ids -> {};
+    private volatile LongSupplier nanoTime = System::nanoTime;
 
     public AuditMaterialiser(
             AuditRecords records,
@@ -70,21 +79,29 @@ public final class AuditMaterialiser implements SmartLifecycle {
     }
 
     /**
-     * Returns once every record committed before the call is materialised: at once when none waits. Throws
-     * {@link AuditUnavailableException} when that takes longer than {@code audit.read-wait}.
+     * Returns once every record committed before the call is materialised (or marked failed): at once when none
+     * waits. Throws {@link AuditUnavailableException} when none of them was materialised for {@code audit.read-wait}
+     * (a stalled materialiser), or after {@code audit.read-wait-max} in all.
      */
     public void catchUp() {
         Long target = records.newestPending();
         if (target == null) return;
-        long deadline = System.nanoTime() + settings.readWait().toNanos();
+        ReadWait wait = new ReadWait(settings.readWait(), settings.readWaitMax(), nanoTime);
         while (true) {
+            long awaited = records.pendingUpTo(target);
+            if (awaited == 0) return;
+            wait.remaining(awaited);
+            if (wait.over()) {
+                throw new AuditUnavailableException(
+                        "The audit trail is catching up: retry in a moment (an answer now could miss an access)");
+            }
             // a stopped materialiser does not take the lock again (a restarted one on this database needs it)
             if (running && lock.tryAcquire()) {
                 try {
-                    while (System.nanoTime() < deadline && materialise(target) > 0) {
-                        // until none up to the target is left, or the wait is over
-                    }
+                    // a batch at a time, up to the target only: the wait is looked at between batches
+                    if (materialise(target) > 0) continue;
                 } catch (RuntimeException e) {
+                    // by class only: a message could quote a record's values
                     log.warn(
                             "audit materialiser: a batch failed ({})",
                             e.getClass().getName());
@@ -92,57 +109,139 @@ public final class AuditMaterialiser implements SmartLifecycle {
             } else {
                 wake();
             }
-            if (!records.anyPendingUpTo(target)) return;
-            if (System.nanoTime() > deadline) {
-                throw new AuditUnavailableException(
-                        "The audit trail is catching up: retry in a moment (an answer now could miss an access)");
+            synchronized (progress) {
+                try {
+                    progress.wait(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new AuditUnavailableException("Interrupted while the audit trail was catching up");
+                }
             }
-            await(20);
         }
     }
 
     /**
-     * One batch of records up to {@code upTo} into AuditEvents, in one transaction. Returns how many; throws if the
-     * batch rolled back.
+     * One batch of records up to {@code upTo} (none marked failed) into AuditEvents, in one transaction; should that
+     * fail, each record of the batch in a transaction of its own, marking those that fail alone. Returns how many
+     * records were taken (each is now done or marked failed); throws only if a failure could not be marked.
      */
     int materialise(long upTo) {
         batchLock.lock();
         try {
             List<AuditRecord> batch = records.pending(settings.batchSize(), upTo);
             if (batch.isEmpty()) return 0;
-            List<Long> ids = batch.stream().map(AuditRecord::id).toList();
-            // built before the transaction: whether a target exists is a read that, failing, would doom it
-            List<AuditEvent> events = new ArrayList<>(batch.size());
-            for (AuditRecord r : batch) {
-                AuditEvent ae = trail.build(r);
-                ae.setId(new IdType("AuditEvent", AuditRecord.eventIdOf(r.id())));
-                events.add(ae);
+            try {
+                store(batch);
+            } catch (RuntimeException batchFailed) {
+                // one record's failure rolled the others back with it: each alone, so only that one waits
+                if (batch.size() == 1) failed(batch.get(0), batchFailed);
+                else for (AuditRecord r : batch) storeAlone(r);
             }
-            Integer done = tx.execute(status -> {
-                IFhirResourceDao<AuditEvent> dao = daos.getResourceDao(AuditEvent.class);
-                for (AuditEvent ae : events) {
-                    DaoMethodOutcome outcome = dao.update(ae, new SystemRequestDetails());
-                    if (!Boolean.TRUE.equals(outcome.getCreated())) {
-                        throw new IllegalStateException(ae.getIdElement().getIdPart() + " was stored already");
-                    }
-                }
-                afterStoring.accept(ids);
-                int marked = records.markDone(ids);
-                if (marked != ids.size()) {
-                    throw new IllegalStateException("audit records materialised by another materialiser");
-                }
-                return marked;
-            });
-            return done == null ? 0 : done;
+            return batch.size();
         } finally {
             batchLock.unlock();
+            progressed();
         }
+    }
+
+    /** Records marked failed whose next try is due, each in a transaction of its own. Returns how many were tried. */
+    int retryDue() {
+        batchLock.lock();
+        try {
+            List<AuditRecord> due = records.due(settings.batchSize(), System.currentTimeMillis());
+            for (AuditRecord r : due) {
+                if (storeAlone(r)) log.info("audit materialiser: audit record {} materialised on a later try", r.id());
+            }
+            return due.size();
+        } finally {
+            batchLock.unlock();
+            progressed();
+        }
+    }
+
+    private boolean storeAlone(AuditRecord r) {
+        try {
+            trail.forgetTargetsOf(r);
+            store(List.of(r));
+            return true;
+        } catch (RuntimeException e) {
+            failed(r, e);
+            return false;
+        }
+    }
+
+    /** One line, without values (the record's number is not one), and the record marked for a later try. */
+    private void failed(AuditRecord r, RuntimeException e) {
+        long now = System.currentTimeMillis();
+        String error = errorClass(e);
+        int attempts = records.markFailed(
+                r.id(), error, n -> now + settings.backoffAfter(n).toMillis());
+        if (attempts > 0) {
+            log.warn(
+                    "audit materialiser: audit record {} could not be stored as its AuditEvent (try {}, next in {}): {}",
+                    r.id(),
+                    attempts,
+                    settings.backoffAfter(attempts),
+                    error);
+        }
+    }
+
+    /** The exception's class and, if another, its root cause's: never a message (it could quote values). */
+    static String errorClass(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+        return root == e
+                ? e.getClass().getName()
+                : e.getClass().getName() + " caused by " + root.getClass().getName();
+    }
+
+    /** The records' AuditEvents and their marks, in one transaction; throws if it rolled back. */
+    private void store(List<AuditRecord> batch) {
+        List<Long> ids = batch.stream().map(AuditRecord::id).toList();
+        // built before the transaction: whether a target exists is a read that, failing, would doom it
+        List<AuditEvent> events = new ArrayList<>(batch.size());
+        for (AuditRecord r : batch) {
+            AuditEvent ae = trail.build(r);
+            ae.setId(new IdType("AuditEvent", AuditRecord.eventIdOf(r.id())));
+            events.add(ae);
+        }
+        tx.executeWithoutResult(status -> {
+            IFhirResourceDao<AuditEvent> dao = daos.getResourceDao(AuditEvent.class);
+            for (AuditEvent ae : events) {
+                DaoMethodOutcome outcome = dao.update(ae, new SystemRequestDetails());
+                if (!Boolean.TRUE.equals(outcome.getCreated())) {
+                    throw new IllegalStateException(ae.getIdElement().getIdPart() + " was stored already");
+                }
+            }
+            afterStoring.accept(ids);
+            if (records.markDone(ids) != ids.size()) {
+                throw new IllegalStateException("audit records materialised by another materialiser");
+            }
+        });
+    }
+
+    /** Readers waiting in {@link #catchUp} look again. */
+    private void progressed() {
+        synchronized (progress) {
+            progress.notifyAll();
+        }
+    }
+
+    /** What the {@code audit} health indicator shows. */
+    AuditRecords.Backlog backlog() {
+        return records.backlog();
+    }
+
+    /** Whether this replica is the database's materialiser. */
+    boolean active() {
+        return running && lock.held();
     }
 
     private void loop() {
         while (running) {
             try {
                 if (paused || !lock.tryAcquire()) {
+                    wakeRequested = false; // a standby has nothing to do on a wake-up but try the lock again later
                     await(
                             paused
                                     ? settings.pollInterval().toMillis()
@@ -150,7 +249,9 @@ public final class AuditMaterialiser implements SmartLifecycle {
                     continue;
                 }
                 wakeRequested = false;
-                if (materialise(Long.MAX_VALUE) == settings.batchSize()) continue;
+                int taken = materialise(Long.MAX_VALUE);
+                retryDue();
+                if (taken == settings.batchSize()) continue;
                 if (!wakeRequested) await(settings.pollInterval().toMillis());
             } catch (RuntimeException e) {
                 // by class only: a message could quote a record's values
@@ -179,6 +280,11 @@ public final class AuditMaterialiser implements SmartLifecycle {
     /** Runs inside each batch's transaction after its AuditEvents are stored, before its records are marked. */
     void afterStoringBeforeMarking(Consumer<List<Long>> hook) {
         this.afterStoring = hook == null ? ids -> {} : hook;
+    }
+
+    /** The clock a reader's wait is measured with ({@link ReadWait}): a test's, to make batches look slow. */
+    void readWaitClock(LongSupplier clock) {
+        this.nanoTime = clock == null ? System::nanoTime : clock;
     }
 
     /** Holds the background loop back (read-your-audits still materialises). */

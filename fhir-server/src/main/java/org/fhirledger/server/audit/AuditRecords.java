@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import javax.sql.DataSource;
@@ -15,8 +16,10 @@ import org.springframework.jdbc.core.RowMapper;
 
 /**
  * The audit log's table {@code fl_audit_record}, created at start-up with plain DDL (H2 and PostgreSQL), like the
- * other {@code fl_*} tables. Append-only but for one flag: {@code done}, set in the transaction that stores the
- * record's AuditEvent. Rows are kept after that: the log is the first copy of the evidence.
+ * other {@code fl_*} tables. Append-only but for the materialiser's columns: {@code done}, set in the transaction
+ * that stores the record's AuditEvent; and, for a record whose AuditEvent could not be stored, {@code attempts},
+ * {@code last_error} (an exception class, never a message: it could quote values) and {@code retry_at}. Rows are
+ * kept after that: the log is the first copy of the evidence.
  */
 public final class AuditRecords {
 
@@ -53,6 +56,10 @@ public final class AuditRecords {
                 + " break_glass boolean not null,"
                 + " reason varchar,"
                 + " done boolean not null)");
+        // added after the table's first release: a database of that release gets them here
+        jdbc.execute("alter table " + TABLE + " add column if not exists attempts int default 0 not null");
+        jdbc.execute("alter table " + TABLE + " add column if not exists last_error varchar(200)");
+        jdbc.execute("alter table " + TABLE + " add column if not exists retry_at bigint");
         jdbc.execute("create index if not exists fl_audit_record_pending on " + TABLE + " (done, id)");
     }
 
@@ -90,10 +97,23 @@ public final class AuditRecords {
         ps.setString(15, r.reason());
     }
 
-    /** Records not yet materialised with an id up to {@code upTo}, oldest first. */
+    /** Records not yet materialised nor failed, with an id up to {@code upTo}, oldest first. */
     List<AuditRecord> pending(int limit, long upTo) {
         return jdbc.query(
-                "select * from " + TABLE + " where done = false and id <= ? order by id limit ?", ROW, upTo, limit);
+                "select * from " + TABLE + " where done = false and attempts = 0 and id <= ? order by id limit ?",
+                ROW,
+                upTo,
+                limit);
+    }
+
+    /** Failed records due to be tried again at {@code now} (epoch milliseconds), the longest due first. */
+    List<AuditRecord> due(int limit, long now) {
+        return jdbc.query(
+                "select * from " + TABLE + " where done = false and attempts > 0 and retry_at <= ?"
+                        + " order by retry_at, id limit ?",
+                ROW,
+                now,
+                limit);
     }
 
     /**
@@ -107,17 +127,70 @@ public final class AuditRecords {
                 "update " + TABLE + " set done = true where done = false and id in (" + marks + ")", ids.toArray());
     }
 
+    /**
+     * A try of the record failed (its own transaction, after the failed one rolled back): counts it and says when to
+     * try again. Returns the attempts so far, or 0 when the record is done meanwhile (another materialiser's).
+     */
+    int markFailed(long id, String errorClass, java.util.function.IntToLongFunction retryAtAfterAttempts) {
+        Integer attempts = jdbc
+                .query("select attempts from " + TABLE + " where id = ? and done = false", (rs, n) -> rs.getInt(1), id)
+                .stream()
+                .findFirst()
+                .orElse(null);
+        if (attempts == null) return 0;
+        int now = attempts + 1;
+        String error = errorClass.length() > 200 ? errorClass.substring(0, 200) : errorClass;
+        int marked = jdbc.update(
+                "update " + TABLE + " set attempts = ?, last_error = ?, retry_at = ? where id = ? and done = false",
+                now,
+                error,
+                retryAtAfterAttempts.applyAsLong(now),
+                id);
+        return marked == 0 ? 0 : now;
+    }
+
     /** The newest record not yet materialised, or null when the log is all materialised. */
     Long newestPending() {
         return jdbc.queryForObject("select max(id) from " + TABLE + " where done = false", Long.class);
     }
 
-    /** Whether a record up to {@code upTo} still waits to be materialised. */
-    boolean anyPendingUpTo(long upTo) {
+    /** How many records up to {@code upTo} still wait to be materialised, failed ones left out (nobody waits on them). */
+    long pendingUpTo(long upTo) {
         Long n = jdbc.queryForObject(
-                "select count(*) from " + TABLE + " where done = false and id <= ?", Long.class, upTo);
-        return n != null && n > 0;
+                "select count(*) from " + TABLE + " where done = false and attempts = 0 and id <= ?", Long.class, upTo);
+        return n == null ? 0 : n;
     }
+
+    /** What the health indicator shows: no values of any record, only counts, an id, a count of tries, a class. */
+    Backlog backlog() {
+        Map<String, Object> counts = jdbc.queryForMap("select"
+                + " coalesce(sum(case when attempts = 0 then 1 else 0 end), 0) as pending,"
+                + " coalesce(sum(case when attempts > 0 then 1 else 0 end), 0) as failed"
+                + " from " + TABLE + " where done = false");
+        long pending = ((Number) counts.get("pending")).longValue();
+        long failed = ((Number) counts.get("failed")).longValue();
+        Failure oldest = failed == 0
+                ? null
+                : jdbc
+                        .query(
+                                "select id, attempts, last_error, retry_at from " + TABLE
+                                        + " where done = false and attempts > 0 order by id limit 1",
+                                (rs, n) -> new Failure(
+                                        rs.getLong("id"),
+                                        rs.getInt("attempts"),
+                                        rs.getString("last_error"),
+                                        rs.getLong("retry_at")))
+                        .stream()
+                        .findFirst()
+                        .orElse(null);
+        return new Backlog(pending, failed, oldest);
+    }
+
+    /** Records waiting to be materialised, records that failed to be, and the oldest of those. */
+    record Backlog(long pending, long failed, Failure oldestFailed) {}
+
+    /** A record whose AuditEvent could not be stored: how often it was tried, the last error's class, the next try. */
+    record Failure(long recordId, int attempts, String lastError, long retryAt) {}
 
     private static final RowMapper<AuditRecord> ROW = (ResultSet rs, int n) -> new AuditRecord(
             rs.getLong("id"),

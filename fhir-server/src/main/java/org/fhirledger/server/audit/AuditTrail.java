@@ -211,6 +211,16 @@ public final class AuditTrail {
                         new Identifier().setSystem(AuditShape.REFERENCE_SYSTEM).setValue(typeSlashId));
     }
 
+    /**
+     * Asks the database again about the record's targets: a batch whose AuditEvents failed may have named a target
+     * deleted since it was seen (a reference to it is refused), and the cache would name it again on the next try.
+     */
+    void forgetTargetsOf(AuditRecord r) {
+        if (r.fhirUser() != null) existsUntil.remove(r.fhirUser());
+        if (r.patientId() != null) existsUntil.remove("Patient/" + r.patientId());
+        if (r.resource() != null) existsUntil.remove(r.resource());
+    }
+
     /** The target was deleted (through this server): name it by identifier from now on. */
     public void forget(String typeSlashId) {
         existsUntil.remove(typeSlashId);

@@ -43,6 +43,8 @@ public abstract class ServerTestBase implements FhirServerUnderTest {
         registry.add("ledger.enabled", () -> "true");
         registry.add("ledger.rpc-url", anvil::rpcUrl);
         registry.add("ledger.chain-id", anvil::chainId);
+        // a record whose AuditEvent could not be stored is tried again soon (the tests wait for that try)
+        registry.add("audit.retry-backoff", () -> "200ms");
     }
 
     private static final FhirContext CTX = FhirContext.forR4Cached();

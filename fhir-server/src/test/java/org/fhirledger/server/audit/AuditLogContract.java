@@ -9,12 +9,16 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.fhirledger.server.api.FhirServerUnderTest;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.actuate.health.Health;
+import org.springframework.boot.actuate.health.Status;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -74,6 +78,117 @@ public interface AuditLogContract extends FhirServerUnderTest {
             // (the search's own record is committed as it answers)
             assertThat(pendingRecords()).doesNotContainAnyElementsOf(beforeSearch);
         } finally {
+            materialiser.pause(false);
+        }
+    }
+
+    /**
+     * A record whose AuditEvent cannot be stored (here its transaction fails after storing it, every time until the
+     * cause is removed) holds no other record back and no reader: an AuditEvent search answers at once with the
+     * accesses around it. The record is kept, marked (tries, error class), shown by the health indicator, and
+     * materialised, once, by a later try when the cause is gone.
+     */
+    @Test
+    default void aRecordThatCannotBeMaterialisedHoldsNoOneBackAndIsTriedAgain() throws Exception {
+        AuditMaterialiser materialiser = bean(AuditMaterialiser.class);
+        AuditHealthIndicator health = bean(AuditHealthIndicator.class);
+        JdbcTemplate jdbc = bean(JdbcTemplate.class);
+        String id = patient("Stuck");
+        AtomicBoolean refuse = new AtomicBoolean(true);
+        AtomicLong stuck = new AtomicLong(-1);
+        materialiser.pause(true);
+        try {
+            assertThat(send("GET", "/Patient/" + id, null, null).statusCode()).isEqualTo(200);
+            stuck.set(jdbc.queryForObject("select max(id) from fl_audit_record", Long.class));
+            assertThat(send("GET", "/Patient/" + id + "/_history", null, null).statusCode())
+                    .isEqualTo(200);
+            long after = jdbc.queryForObject("select max(id) from fl_audit_record", Long.class);
+            assertThat(after).isGreaterThan(stuck.get());
+            materialiser.afterStoringBeforeMarking(ids -> {
+                if (refuse.get() && ids.contains(stuck.get())) {
+                    throw new IllegalStateException("simulated failure of this record's AuditEvent");
+                }
+            });
+            HttpResponse<String> search = send("GET", "/AuditEvent?patient=Patient/" + id + "&_count=100", null, null);
+            assertThat(search.statusCode()).as(search.body()).isEqualTo(200);
+            List<String> events = new ArrayList<>();
+            for (JsonNode e : JSON.readTree(search.body()).path("entry")) {
+                events.add(e.at("/resource/id").asText());
+            }
+            assertThat(events)
+                    .contains(AuditRecord.eventIdOf(after))
+                    .doesNotContain(AuditRecord.eventIdOf(stuck.get()));
+            Map<String, Object> row = jdbc.queryForMap(
+                    "select done, attempts, last_error from fl_audit_record where id = ?", stuck.get());
+            assertThat(row.get("done")).isEqualTo(false);
+            assertThat(((Number) row.get("attempts")).intValue()).isGreaterThanOrEqualTo(1);
+            assertThat((String) row.get("last_error")).isEqualTo(IllegalStateException.class.getName());
+            Health down = health.health();
+            assertThat(down.getStatus()).isEqualTo(Status.DOWN);
+            assertThat(down.getDetails()).containsEntry("oldestFailedRecord", stuck.get());
+
+            // the cause removed, a later try (after audit.retry-backoff) stores it, once
+            refuse.set(false);
+            materialiser.pause(false);
+            await(
+                    () -> jdbc.queryForObject(
+                            "select done from fl_audit_record where id = ?", Boolean.class, stuck.get()),
+                    "the failed record materialised on a later try");
+            assertThat(outboxRows(jdbc, List.of(stuck.get()))).isEqualTo(1);
+            assertThat(send("GET", "/AuditEvent/" + AuditRecord.eventIdOf(stuck.get()), null, null)
+                            .statusCode())
+                    .isEqualTo(200);
+            assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+        } finally {
+            materialiser.afterStoringBeforeMarking(null);
+            materialiser.pause(false);
+        }
+    }
+
+    /**
+     * A backlog that takes longer than {@code audit.read-wait} to materialise (a large transaction before the read, a
+     * busy server) is no stalled materialiser: the reader waits while batches keep committing and then answers with
+     * every access before it, rather than 503. Each batch is made to look 0.8 read-waits long on the wait's clock, so
+     * the three batches together take longer than one read-wait.
+     */
+    @Test
+    default void aReaderWaitsForABacklogLongerThanTheReadWaitWhileItIsMaterialised() throws Exception {
+        AuditMaterialiser materialiser = bean(AuditMaterialiser.class);
+        AuditProperties settings = bean(AuditProperties.class);
+        JdbcTemplate jdbc = bean(JdbcTemplate.class);
+        AtomicLong clock = new AtomicLong(System.nanoTime());
+        AtomicInteger batches = new AtomicInteger();
+        long batchTakes = settings.readWait().toNanos() * 8 / 10;
+        materialiser.pause(true);
+        try {
+            // one transaction, one record per resource it creates: a backlog of three batches
+            StringBuilder tx = new StringBuilder("{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[");
+            for (int i = 0; i < 2 * settings.batchSize() + 1; i++) {
+                if (i > 0) tx.append(',');
+                tx.append("{\"resource\":{\"resourceType\":\"Basic\",\"code\":{\"text\":\"backlog\"}},"
+                        + "\"request\":{\"method\":\"POST\",\"url\":\"Basic\"}}");
+            }
+            tx.append("]}");
+            HttpResponse<String> written =
+                    send("POST", "", "application/fhir+json", tx.toString().getBytes(StandardCharsets.UTF_8));
+            assertThat(written.statusCode()).as(written.body()).isEqualTo(200);
+            long last = jdbc.queryForObject("select max(id) from fl_audit_record", Long.class);
+            assertThat(pendingRecords().size()).isGreaterThan(2 * settings.batchSize());
+            materialiser.readWaitClock(clock::get);
+            materialiser.afterStoringBeforeMarking(ids -> {
+                batches.incrementAndGet();
+                clock.addAndGet(batchTakes);
+            });
+            HttpResponse<String> search = send("GET", "/AuditEvent?_count=1", null, null);
+            assertThat(search.statusCode()).as(search.body()).isEqualTo(200);
+            assertThat(batches.get()).as("batches the reader waited for").isGreaterThanOrEqualTo(3);
+            assertThat(jdbc.queryForObject(
+                            "select count(*) from fl_audit_record where done = false and id <= ?", Long.class, last))
+                    .as("records before the search left unmaterialised")
+                    .isZero();
+        } finally {
+            materialiser.afterStoringBeforeMarking(null);
+            materialiser.readWaitClock(null);
             materialiser.pause(false);
         }
     }

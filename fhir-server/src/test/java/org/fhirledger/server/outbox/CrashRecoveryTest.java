@@ -133,7 +133,8 @@ class CrashRecoveryTest {
         try {
             int port = portOf(last);
             // an AuditEvent search first materialises every audit record committed before it, those of the killed
-            // rounds included (a backlog larger than audit.read-wait allows is answered 503: asked again)
+            // rounds included (a backlog longer to materialise than audit.read-wait-max or the client's timeout: asked
+            // again)
             String t = token;
             PipelineServer.await(
                     () -> auditSearch(port, t) == 200, Duration.ofSeconds(180), "audit records materialised");
