@@ -296,7 +296,7 @@ class RetrievalTest extends ServerTestBase {
 
     @Test
     @Order(3)
-    void aVersionAlteredInAsDatabaseNeverReachesBsClinician() throws Exception {
+    void aVersionAlteredInTheDatabaseAtANeverReachesB() throws Exception {
         String tampered = id(post(
                 bearerToken(),
                 "/Observation",
@@ -324,7 +324,7 @@ class RetrievalTest extends ServerTestBase {
 
     @Test
     @Order(4)
-    void withoutConsentAtAHerClinicianGetsNothingAndAAuditsIt() throws Exception {
+    void bsClinicianWithoutConsentAtAGetsNothingAndAAuditsIt() throws Exception {
         HttpResponse<String> r = fetch(onlyAtBToken, "Patient,Observation");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         assertThat(matches(body(r))).isEmpty();
