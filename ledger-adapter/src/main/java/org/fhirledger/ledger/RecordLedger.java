@@ -39,4 +39,10 @@ public interface RecordLedger extends LedgerStatus {
      * patient, never what they are).
      */
     Set<String> custodiansOfPatient(Bytes32 patient);
+
+    /**
+     * The entries another custodian (or this one) recorded under this patient pseudonym, in ledger order: what a
+     * member checks the versions it receives from that custodian against (retrieval between members).
+     */
+    List<RecordInfo> recordsOfPatient(String custodian, Bytes32 patient);
 }

@@ -177,6 +177,9 @@ public final class AuditTrail {
                     new Coding(AuditShape.PURPOSE_SYSTEM, AuditShape.PURPOSE_BREAK_GLASS, "break the glass"));
             if (e.reason() != null) purpose.setText(e.reason());
             ae.addPurposeOfEvent(purpose);
+        } else if (e.reason() != null) {
+            // what the request was for, in words (a retrieval from another member: which member, which types)
+            ae.addPurposeOfEvent(new CodeableConcept().setText(e.reason()));
         }
         AuditEvent.AuditEventAgentComponent agent = ae.addAgent().setRequestor(true);
         agent.setType(new CodeableConcept(new Coding(

@@ -112,7 +112,7 @@ final class ConditionalCriteria {
         params.forEach((k, v) -> {
             if (!RESULT_PARAMS.contains(k)) criteria.put(k, v);
         });
-        List<String> visible = visiblePatients(s);
+        List<String> visible = visiblePatients(s, byIdentifier(s, params));
         return Optional.of(
                 new String[] {visible.isEmpty() ? nowhere(s, "Patient", query(criteria)) : String.join(",", visible)});
     }
@@ -215,7 +215,38 @@ final class ConditionalCriteria {
      * chain (or an open break-glass window) still allows; a listed patient it no longer allows leaves the list.
      */
     List<String> visiblePatients(Subject s) {
-        java.util.SortedSet<String> candidates = new java.util.TreeSet<>();
+        return visiblePatients(s, List.of());
+    }
+
+    /**
+     * Another member's clinician has no listed patients here (consents are granted to them on chain, not through this
+     * server's Consents): when their Patient search gives an identifier (system and value), the patients holding it are
+     * the candidates, each still checked as a read would be. This is how a member finds a patient by the consortium's
+     * shared identifier (docs/exchange.md, retrieval).
+     */
+    private List<String> byIdentifier(Subject s, Map<String, String[]> params) {
+        String[] values = params.get("identifier");
+        if (s.caller().actingThrough() == null || values == null) return List.of();
+        List<String> ids = new ArrayList<>();
+        for (String value : values) {
+            for (String one : value.split(",")) {
+                int bar = one.indexOf('|');
+                if (bar <= 0 || bar == one.length() - 1) continue; // a system and a value, nothing vaguer
+                SearchParameterMap map = matchUrls.translateMatchUrl(
+                        "Patient?identifier=" + UrlUtil.escapeUrlParam(one), ctx.getResourceDefinition("Patient"));
+                map.setLoadSynchronousUpTo(CHUNK);
+                for (IBaseResource r : daos.getResourceDao("Patient")
+                        .search(map, new SystemRequestDetails())
+                        .getResources(0, CHUNK)) {
+                    ids.add(r.getIdElement().getIdPart());
+                }
+            }
+        }
+        return ids;
+    }
+
+    private List<String> visiblePatients(Subject s, List<String> extra) {
+        java.util.SortedSet<String> candidates = new java.util.TreeSet<>(extra);
         String self = s.patientId();
         if (self != null) candidates.add(self);
         if (s.has(Role.CLINICIAN)) candidates.addAll(listed.of(s.address()));

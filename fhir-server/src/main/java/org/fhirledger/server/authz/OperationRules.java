@@ -70,6 +70,14 @@ public final class OperationRules {
                 s.has(Role.CLINICIAN) || s.has(Role.PATIENT)
                         ? Decision.ALLOW
                         : Decision.deny("$locate is for clinicians and the patient");
+            // another member's records for a patient, fetched for this institution's clinician (checked as a read of
+            // the Patient here, then by the member); a member's clinician cannot make this server fetch further
+            case "$fetch-remote" ->
+                !s.has(Role.CLINICIAN)
+                        ? Decision.deny("$fetch-remote is for clinicians")
+                        : s.caller().actingThrough() != null
+                                ? Decision.deny("$fetch-remote is not open to another member's clinicians")
+                                : Decision.ALLOW;
             case "$everything" ->
                 rd.getId() != null && rd.getId().hasIdPart()
                         ? Decision.ALLOW

@@ -84,7 +84,10 @@ public final class RequestState {
         writesAudited = true;
     }
 
-    /** The reason the caller gave (break-glass), for the AuditEvent only. */
+    /**
+     * The reason the caller gave (break-glass), or what a retrieval from another member was (which member, which
+     * types), for the AuditEvent only.
+     */
     public String reason() {
         return reason;
     }

@@ -15,6 +15,7 @@ import org.fhirledger.server.security.SecurityProperties;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -27,6 +28,7 @@ import org.springframework.context.annotation.Import;
 @Configuration
 @ConditionalOnProperty(name = "ledger.enabled", havingValue = "true")
 @Import(MemberAccessConfig.class)
+@EnableConfigurationProperties(RetrievalProperties.class)
 public class ExchangeConfig {
 
     @Bean
@@ -56,7 +58,10 @@ public class ExchangeConfig {
                 exchange.patientIdentifierSystem());
     }
 
-    /** {@code $institutions} and {@code Patient/{id}/$locate}, when there is a directory to name members from. */
+    /**
+     * {@code $institutions}, {@code Patient/{id}/$locate} and {@code Patient/{id}/$fetch-remote}, when there is a
+     * directory to name members from.
+     */
     @Bean
     public SmartInitializingSingleton registerInstitutionsOperation(
             RestfulServer fhirRestfulServer,
@@ -64,13 +69,24 @@ public class ExchangeConfig {
             DaoRegistry daos,
             ConsortiumPseudonyms pseudonyms,
             Ledger ledger,
-            ExchangeProperties exchange) {
+            ExchangeProperties exchange,
+            MemberAssertions assertions,
+            RetrievalProperties retrieval) {
         return () -> {
             ConsortiumView view = consortium.getIfAvailable();
             if (view == null) return;
             fhirRestfulServer.registerProvider(new InstitutionsOperation(view));
             fhirRestfulServer.registerProvider(
                     new LocateOperation(daos, pseudonyms, ledger, view, exchange.patientIdentifierSystem()));
+            fhirRestfulServer.registerProvider(new FetchRemoteOperation(
+                    daos,
+                    fhirRestfulServer.getFhirContext(),
+                    pseudonyms,
+                    ledger,
+                    view,
+                    assertions,
+                    retrieval,
+                    exchange.patientIdentifierSystem()));
         };
     }
 }

@@ -39,6 +39,9 @@ public final class OperationDefinitionsContract {
             "break-glass", new Declared(false, false, true, true, "Patient", List.of("reason:string:1:1")),
             "erase", new Declared(false, false, true, true, "Patient", List.of("reason:string:1:1")),
             "locate", new Declared(false, false, true, false, "Patient", List.of()),
+            "fetch-remote",
+                    new Declared(
+                            false, false, true, false, "Patient", List.of("member:string:1:1", "_type:string:0:1")),
             "assign-role",
                     new Declared(
                             true,

@@ -132,6 +132,17 @@ final class RecordLane extends EventLane<RecordEntry, RecordLane.Key> {
         return out;
     }
 
+    /** The entries this custodian account recorded under this patient pseudonym (topic 3), in ledger order. */
+    List<RecordInfo> recordsOf(String custodian, org.fhirledger.bytes.Bytes32 patient) throws IOException {
+        List<RecordInfo> out = new java.util.ArrayList<>();
+        for (Log log : events(null, null, patient.toHex())) {
+            if (custodian.equalsIgnoreCase(RecordLedger.getRecordAppendedEventFromLog(log).custodian)) {
+                out.add(info(log));
+            }
+        }
+        return out;
+    }
+
     private List<RecordInfo> query(String resourceTopic, String versionTopic) throws IOException {
         List<RecordInfo> out = new java.util.ArrayList<>();
         for (Log log : versionTopic == null ? events(resourceTopic) : events(resourceTopic, versionTopic)) {

@@ -193,6 +193,11 @@ public final class Web3jLedger implements Ledger {
     }
 
     @Override
+    public List<RecordInfo> recordsOfPatient(String custodian, Bytes32 patient) {
+        return rpc.call("recordsOfPatient", () -> records.recordsOf(custodian, patient));
+    }
+
+    @Override
     public Optional<Long> accessSeqOf(Bytes32 auditHash) {
         return rpc.call("accessOf", () -> accesses.seqOf(auditHash));
     }

@@ -229,6 +229,16 @@ class Web3jLedgerTest {
         assertThat(ledger.custodiansOfPatient(pseudonym("Patient/Q")))
                 .containsExactly(ledger.account().toLowerCase(java.util.Locale.ROOT));
         assertThat(ledger.custodiansOfPatient(pseudonym("Patient/none"))).isEmpty();
+
+        // another member reads each custodian's entries under the patient, and only that custodian's
+        assertThat(ledger.recordsOfPatient(b, pseudonym("Patient/P")))
+                .extracting(RecordInfo::entry)
+                .containsExactly(new RecordEntry(
+                        pseudonym("Observation/9"), 1, pseudonym("c9"), new byte[] {9}, pseudonym("Patient/P")));
+        assertThat(ledger.recordsOfPatient(ledger.account(), pseudonym("Patient/P")))
+                .extracting(RecordInfo::entry)
+                .containsExactly(record("Observation/1", 1));
+        assertThat(ledger.recordsOfPatient(b, pseudonym("Patient/Q"))).isEmpty();
     }
 
     @Test
