@@ -30,9 +30,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One AuditEvent per interaction and patient, allowed or not: changes are audited in their own transaction
  * (just before it commits, so a change is never without its audit), everything else just before the response
- * is sent, refusals and failures when HAPI handles the exception. Each is an {@link AuditRecord} in the durable
- * {@link AuditLog} first; nothing is queued in memory: an audit that cannot be stored fails the request (503,
- * nothing returned).
+ * is sent, refusals and failures when HAPI handles the exception. Nothing is queued in memory: an audit that
+ * cannot be stored fails the request.
  */
 @Interceptor(order = InterceptorOrder.AUDIT)
 public final class AuditInterceptor {
@@ -160,7 +159,7 @@ public final class AuditInterceptor {
         for (String patient : patients.isEmpty() ? java.util.Collections.<String>singleton(null) : patients) {
             entries.add(entry(rd, state, interaction, action, AuditShape.OUTCOME_SUCCESS, null, patient, ref, null));
         }
-        trail.recordInTransaction(entries);
+        trail.record(entries);
         if (state != null) state.markWritesAudited();
     }
 

@@ -1,6 +1,5 @@
 package org.fhirledger.server.api;
 
-import org.fhirledger.server.audit.AuditLogContract;
 import org.fhirledger.server.testing.H2FileInitializer;
 import org.springframework.test.context.ContextConfiguration;
 
@@ -11,5 +10,4 @@ class H2FhirApiTest extends ServerTestBase
                 BadInputContract,
                 SyntheaLoadContract,
                 AuditEventImmutabilityContract,
-                DatabaseErrorContract,
-                AuditLogContract {}
+                DatabaseErrorContract {}

@@ -355,7 +355,6 @@ class OfficialExamplesParityTest {
     }
 
     static long integrityAlarms() {
-        ledgerServer.catchUpAudits();
         return ledgerServer
                 .jdbc()
                 .queryForObject(

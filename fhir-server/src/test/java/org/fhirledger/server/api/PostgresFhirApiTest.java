@@ -1,6 +1,5 @@
 package org.fhirledger.server.api;
 
-import org.fhirledger.server.audit.AuditLogContract;
 import org.fhirledger.server.testing.PostgresInitializer;
 import org.springframework.test.context.ContextConfiguration;
 
@@ -11,5 +10,4 @@ class PostgresFhirApiTest extends ServerTestBase
                 BadInputContract,
                 SyntheaLoadContract,
                 AuditEventImmutabilityContract,
-                DatabaseErrorContract,
-                AuditLogContract {}
+                DatabaseErrorContract {}
