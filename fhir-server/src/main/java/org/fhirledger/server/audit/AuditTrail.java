@@ -48,37 +48,6 @@ public final class AuditTrail {
             String reason,
             ActingThrough actingThrough) {
 
-        public Entry(
-                String address,
-                String fhirUser,
-                String subjectId,
-                Set<String> roles,
-                String interaction,
-                AuditEvent.AuditEventAction action,
-                String outcome,
-                String outcomeText,
-                String patientId,
-                String resource,
-                AuditQuery query,
-                boolean breakGlass,
-                String reason) {
-            this(
-                    address,
-                    fhirUser,
-                    subjectId,
-                    roles,
-                    interaction,
-                    action,
-                    outcome,
-                    outcomeText,
-                    patientId,
-                    resource,
-                    query,
-                    breakGlass,
-                    reason,
-                    null);
-        }
-
         Entry withResource(String typeSlashId) {
             return new Entry(
                     address,

@@ -3,15 +3,12 @@ package org.fhirledger.server.exchange;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.crypto.bc.BouncyCastleProviderSingleton;
 import com.nimbusds.jose.crypto.factories.DefaultJWSVerifierFactory;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import java.security.Key;
 import java.security.interfaces.ECPublicKey;
@@ -94,15 +91,7 @@ final class MemberAccessTokens {
                 .jwtID(UUID.randomUUID().toString())
                 .build();
         try {
-            JWSSigner signer = Secp256k1.signer(key);
-            SignedJWT jwt = new SignedJWT(
-                    new JWSHeader.Builder(JWSAlgorithm.ES256K)
-                            .type(ACCESS_TOKEN)
-                            .keyID(key.getKeyID())
-                            .build(),
-                    claims);
-            jwt.sign(signer);
-            return jwt.serialize();
+            return Secp256k1.sign(key, ACCESS_TOKEN, claims);
         } catch (JOSEException e) {
             throw new IllegalStateException("cannot sign a member access token with the ledger key", e);
         }

@@ -2,12 +2,8 @@ package org.fhirledger.server.exchange;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -67,15 +63,7 @@ public final class MemberAssertions {
     /** Signs any claims as this member (for tests of what a member refuses). */
     String sign(JWTClaimsSet claims) {
         try {
-            JWSSigner signer = Secp256k1.signer(key);
-            SignedJWT jwt = new SignedJWT(
-                    new JWSHeader.Builder(JWSAlgorithm.ES256K)
-                            .type(JOSEObjectType.JWT)
-                            .keyID(key.getKeyID())
-                            .build(),
-                    claims);
-            jwt.sign(signer);
-            return jwt.serialize();
+            return Secp256k1.sign(key, JOSEObjectType.JWT, claims);
         } catch (JOSEException e) {
             throw new IllegalStateException("cannot sign a client assertion with the ledger key", e);
         }

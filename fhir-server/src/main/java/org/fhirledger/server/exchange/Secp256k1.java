@@ -1,6 +1,9 @@
 package org.fhirledger.server.exchange;
 
 import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.crypto.ECDSASigner;
@@ -8,6 +11,8 @@ import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.crypto.bc.BouncyCastleProviderSingleton;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import java.security.interfaces.ECPublicKey;
 
 /**
@@ -24,6 +29,18 @@ final class Secp256k1 {
                 new ECDSASigner(key.toECPrivateKey(BouncyCastleProviderSingleton.getInstance()), Curve.SECP256K1);
         signer.getJCAContext().setProvider(BouncyCastleProviderSingleton.getInstance());
         return signer;
+    }
+
+    /** The claims as a compact JWS signed ES256K with the key, the header naming its type and key id. */
+    static String sign(ECKey key, JOSEObjectType type, JWTClaimsSet claims) throws JOSEException {
+        SignedJWT jwt = new SignedJWT(
+                new JWSHeader.Builder(JWSAlgorithm.ES256K)
+                        .type(type)
+                        .keyID(key.getKeyID())
+                        .build(),
+                claims);
+        jwt.sign(signer(key));
+        return jwt.serialize();
     }
 
     static JWSVerifier verifier(ECKey key) throws JOSEException {
