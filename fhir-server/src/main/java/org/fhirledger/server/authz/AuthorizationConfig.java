@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.fhirledger.ledger.ConsentLedger;
 import org.fhirledger.ledger.DirectoryLedger;
+import org.fhirledger.ledger.InstitutionDirectory;
 import org.fhirledger.ledger.Ledger;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.record.PatientLinks;
@@ -116,7 +117,8 @@ public class AuthorizationConfig {
             MatchUrlService matchUrls,
             JdbcTemplate jdbc,
             RoleChanges roleChanges,
-            ConsentedPatients listed) {
+            ConsentedPatients listed,
+            ObjectProvider<InstitutionDirectory> directory) {
         OperationRules rules = new OperationRules(policy);
         InstanceAccess instances = new InstanceAccess(policy, id -> {
             try {
@@ -138,7 +140,13 @@ public class AuthorizationConfig {
         server.registerInterceptor(authz);
         server.registerInterceptor(new RetryAfter(settings.retryAfter()));
         server.registerInterceptor(new CreatorConsent(daos, settings.creatorConsentDuration(), clock));
-        global.registerInterceptor(new ConsentMirror(ledger, chain, pseudonyms, clock, listed));
+        global.registerInterceptor(new ConsentMirror(
+                ledger,
+                chain,
+                pseudonyms,
+                clock,
+                listed,
+                new ConsentActors(ledger, ledger.account(), directory::getIfAvailable)));
         server.registerProvider(new RoleAdminProvider(ledger, chain, pseudonyms, roleChanges));
         server.registerProvider(new BreakGlassProvider(breakGlass, daos, listed));
         return authz;

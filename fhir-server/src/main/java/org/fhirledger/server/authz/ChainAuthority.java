@@ -108,6 +108,14 @@ public final class ChainAuthority implements AutoCloseable {
         }
     }
 
+    /**
+     * The account a Consent actor ({@link ConsentTerms#actors()}) names: a ledger account is itself, a Practitioner
+     * the account bound to its pseudonym, if any.
+     */
+    public Optional<String> accountOfActor(String actor) {
+        return ConsentTerms.isAccount(actor) ? Optional.of(actor) : accountOf(actor);
+    }
+
     public void forgetAccount(String account) {
         invalidate(accounts, normal(account));
     }

@@ -31,10 +31,17 @@ public final class ConsentMirror {
     private final Pseudonyms pseudonyms;
     private final Clock clock;
     private final ConsentedPatients listed;
+    private final ConsentActors accounts;
 
     ConsentMirror(
-            ConsentLedger ledger, ChainAuthority chain, Pseudonyms pseudonyms, Clock clock, ConsentedPatients listed) {
+            ConsentLedger ledger,
+            ChainAuthority chain,
+            Pseudonyms pseudonyms,
+            Clock clock,
+            ConsentedPatients listed,
+            ConsentActors accounts) {
         this.listed = listed;
+        this.accounts = accounts;
         this.ledger = ledger;
         this.chain = chain;
         this.pseudonyms = pseudonyms;
@@ -94,6 +101,11 @@ public final class ConsentMirror {
                 // every actor's account first: a Consent refused for one actor must not have granted the others
                 java.util.Map<String, String> accounts = new java.util.LinkedHashMap<>();
                 for (String actor : after.actors()) {
+                    if (ConsentTerms.isAccount(actor)) {
+                        this.accounts.check(actor); // named by account: a clinician of an active member
+                        accounts.put(actor, actor);
+                        continue;
+                    }
                     accounts.put(
                             actor,
                             chain.accountOf(actor)
@@ -117,7 +129,7 @@ public final class ConsentMirror {
     private void revokeAll(String patientId, List<String> actors) {
         Bytes32 patient = pseudonyms.of("Patient", patientId);
         for (String actor : actors) {
-            String account = chain.accountOf(actor).orElse(null);
+            String account = chain.accountOfActor(actor).orElse(null);
             if (account == null) continue; // no account: nothing can be granted to it on chain
             if (ledger.consentOf(patient, account).actions() == 0) continue; // already none
             call(() -> ledger.revokeConsent(patient, account));

@@ -161,7 +161,7 @@ public final class ConsentResync extends ResyncAfterLostBlocks {
     }
 
     private boolean apply(Pair pair, ConsentTerms terms) {
-        String account = chain.getObject().accountOf(pair.actor()).orElse(null);
+        String account = chain.getObject().accountOfActor(pair.actor()).orElse(null);
         if (account == null) return false; // no ledger account: nothing was granted to it
         Bytes32 patient = pseudonyms.getObject().of("Patient", pair.patientId());
         ConsentLedger l = ledger.getObject();

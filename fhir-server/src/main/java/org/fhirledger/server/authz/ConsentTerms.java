@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Set;
 import org.fhirledger.ledger.ConsentAction;
 import org.fhirledger.ledger.ResourceTypes;
+import org.fhirledger.server.record.AuditShape;
 import org.hl7.fhir.exceptions.FHIRException;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
@@ -18,7 +19,9 @@ import org.hl7.fhir.r4.model.ResourceType;
 /**
  * What a FHIR Consent means on chain. Mirrored are Consents with scope patient-privacy: the patient
  * ({@code Consent.patient}) permits ({@code provision.type} permit or absent) each actor
- * ({@code provision.actor.reference}, a Practitioner) the actions in {@code provision.action} (access, use,
+ * ({@code provision.actor.reference}: a Practitioner here, {@code Practitioner/<id>}, or a clinician named by ledger
+ * account, a logical reference whose {@code identifier} has the system {@link #LEDGER_ADDRESS_SYSTEM}: another member's
+ * clinician, who has no Practitioner here) the actions in {@code provision.action} (access, use,
  * disclose: READ; correct, collect: WRITE; none: READ) on the resource types in {@code provision.class} (none: all)
  * until {@code provision.period.end} (none: until revoked). Status active grants; inactive, rejected and
  * entered-in-error revoke; draft and proposed have no effect yet.
@@ -35,6 +38,10 @@ public record ConsentTerms(
     public static final String SCOPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/consentscope";
     public static final String ACTION_SYSTEM = "http://terminology.hl7.org/CodeSystem/consentaction";
     public static final String RESOURCE_TYPE_SYSTEM = "http://hl7.org/fhir/resource-types";
+    /** The identifier system of a ledger account (as in AuditEvents' agents). */
+    public static final String LEDGER_ADDRESS_SYSTEM = AuditShape.LEDGER_ADDRESS_SYSTEM;
+
+    private static final java.util.regex.Pattern ADDRESS = java.util.regex.Pattern.compile("0x[0-9a-fA-F]{40}");
     /** "Until revoked": the latest time the contract's uint64 and Java's Instant both hold comfortably. */
     public static final Instant UNTIL_REVOKED = Instant.parse("9999-12-31T23:59:59Z");
 
@@ -73,16 +80,9 @@ public record ConsentTerms(
         if (p.hasData()) throw invalid("provision.data (consent for single resources) is not supported");
         List<String> actors = new ArrayList<>();
         for (Consent.provisionActorComponent a : p.getActor()) {
-            String ref = a.getReference()
-                    .getReferenceElement()
-                    .toUnqualifiedVersionless()
-                    .getValue();
-            if (ref == null || !ref.startsWith("Practitioner/")) {
-                throw invalid("provision.actor.reference must name a Practitioner (Practitioner/<id>)");
-            }
-            actors.add(ref);
+            actors.add(actor(a.getReference()));
         }
-        if (actors.isEmpty()) throw invalid("provision.actor must name at least one Practitioner");
+        if (actors.isEmpty()) throw invalid("provision.actor must name at least one Practitioner or ledger account");
         int actions = 0;
         for (CodeableConcept action : p.getAction()) {
             for (Coding coding : action.getCoding()) {
@@ -117,6 +117,35 @@ public record ConsentTerms(
         }
         return new ConsentTerms(
                 patient.substring("Patient/".length()), List.copyOf(actors), actions, mask, expiry, effect);
+    }
+
+    /**
+     * An actor as the mirror keys it: {@code Practitioner/<id>}, or a ledger account in lower case. A literal
+     * reference wins over an identifier, so a Consent stored before accounts were accepted keeps its meaning.
+     */
+    private static String actor(org.hl7.fhir.r4.model.Reference reference) {
+        String ref = reference.getReferenceElement().toUnqualifiedVersionless().getValue();
+        if (ref != null) {
+            if (!ref.startsWith("Practitioner/")) {
+                throw invalid("provision.actor.reference must name a Practitioner (Practitioner/<id>) or a ledger "
+                        + "account (identifier " + LEDGER_ADDRESS_SYSTEM + ")");
+            }
+            return ref;
+        }
+        org.hl7.fhir.r4.model.Identifier id = reference.getIdentifier();
+        if (!LEDGER_ADDRESS_SYSTEM.equals(id.getSystem())) {
+            throw invalid("provision.actor.reference must name a Practitioner (Practitioner/<id>) or a ledger "
+                    + "account (identifier " + LEDGER_ADDRESS_SYSTEM + ")");
+        }
+        if (id.getValue() == null || !ADDRESS.matcher(id.getValue()).matches()) {
+            throw invalid("provision.actor.reference.identifier must be a ledger address (0x and 40 hex digits)");
+        }
+        return id.getValue().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Whether an actor of {@link #actors()} is a ledger account (else a {@code Practitioner/<id>}). */
+    public static boolean isAccount(String actor) {
+        return actor.startsWith("0x");
     }
 
     private static boolean isResourceType(String code) {

@@ -74,7 +74,7 @@ final class ConsentedPatientsBackfill implements ApplicationListener<Application
         if (terms.effect() != ConsentTerms.Effect.GRANT) return 0;
         int n = 0;
         for (String actor : terms.actors()) {
-            String account = chain.getObject().accountOf(actor).orElse(null);
+            String account = chain.getObject().accountOfActor(actor).orElse(null);
             if (account == null) continue;
             listed.add(account, terms.patientId());
             n++;

@@ -104,7 +104,7 @@ public final class PatientLinks {
                         && "Patient".equals(ctx.getResourceType(contained))) {
                     unresolvable[0] = true; // a contained Patient: whose it is cannot be established
                 }
-                if (element instanceof IBaseReference ref) {
+                if (element instanceof IBaseReference ref && !namesAnAccount(ref, containingPath)) {
                     BaseRuntimeChildDefinition child = childPath.isEmpty() ? null : childPath.get(childPath.size() - 1);
                     reference(ref, targets(child), patients, linked, identifiers, unresolvable, pending);
                 }
@@ -125,6 +125,26 @@ public final class PatientLinks {
         });
         return new Found(
                 Set.copyOf(patients), Set.copyOf(linked), List.copyOf(identifiers), unresolvable[0], pending[0]);
+    }
+
+    /**
+     * A Consent's actor named by ledger account (another member's clinician, who has no resource here): a person of
+     * the chain, never one of this server's Patients. Only there: anywhere else such a reference stays a pointer
+     * that may be at a patient and cannot be followed.
+     */
+    private static boolean namesAnAccount(IBaseReference ref, List<IBase> containingPath) {
+        if (!(ref instanceof Reference r4)
+                || r4.hasReference()
+                || !AuditShape.LEDGER_ADDRESS_SYSTEM.equals(r4.getIdentifier().getSystem())) {
+            return false;
+        }
+        for (IBase parent : containingPath) {
+            if (parent instanceof org.hl7.fhir.r4.model.Consent.provisionActorComponent actor
+                    && actor.getReference() == ref) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @param targets the type names the model allows, or null for any resource */

@@ -440,6 +440,11 @@ class RecordLocatorTest extends ServerTestBase {
 
     /** Every transaction input and log (data and topics) on the chain since {@link #firstBlock}, lower-case hex. */
     String chainText() throws Exception {
+        return chainText(web3j, firstBlock);
+    }
+
+    /** Every transaction input and log (data and topics) on the chain from that block on, lower-case hex. */
+    static String chainText(Web3j web3j, long firstBlock) throws Exception {
         long head = web3j.ethBlockNumber().send().getBlockNumber().longValueExact();
         StringBuilder all = new StringBuilder();
         for (long n = firstBlock; n <= head; n++) {

@@ -8,18 +8,12 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.math.BigInteger;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -36,7 +30,6 @@ import org.fhirledger.ledger.ResourceTypes;
 import org.fhirledger.ledger.Role;
 import org.fhirledger.server.api.ServerTestBase;
 import org.fhirledger.server.ledger.ExchangeProperties;
-import org.fhirledger.server.ledger.InstitutionKey;
 import org.fhirledger.server.outbox.PipelineServer;
 import org.fhirledger.server.pseudonym.ConsortiumPseudonyms;
 import org.fhirledger.server.pseudonym.Pseudonyms;
@@ -59,7 +52,6 @@ import org.springframework.test.context.ContextConfiguration;
 import org.web3j.crypto.Credentials;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.http.HttpService;
-import org.web3j.utils.Numeric;
 
 /**
  * Retrieval between two real servers on one chain: member A is this test's server (the H2 API suites' context), member
@@ -128,42 +120,13 @@ class RetrievalTest extends ServerTestBase {
 
         // B: its key, admitted by governance, enrolled as its own custodian, then its server on A's contracts
         bKey = SecondMember.newAccount();
-        int bPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            bPort = s.getLocalPort();
-        }
-        String bBase = "http://localhost:" + bPort + "/fhir";
-        TestConsortium.known(dataDir(), bKey);
-        TestConsortium.admit(
+        b = MemberServer.start(
                 dataDir(),
                 web3j,
                 directory,
-                new Institution(bKey.getAddress(), ORG_B, bBase, InstitutionKey.publicJwk(bKey)));
-        view.invalidate();
-        byte[] identity = new byte[32];
-        new SecureRandom().nextBytes(identity);
-        assertThat(TestConsortium.registryAs(dataDir(), web3j, bKey)
-                        .assignRole(bKey.getAddress(), BigInteger.valueOf(Role.CUSTODIAN.code()), identity)
-                        .send()
-                        .isStatusOK())
-                .isTrue();
-        Path bDir = Files.createTempDirectory(
-                Files.createDirectories(Path.of("target", "test-data").toAbsolutePath()), "member-b-");
-        Path chain = Files.createDirectories(bDir.resolve("chain"));
-        Files.copy(dataDir().resolve("chain/contracts.json"), chain.resolve("contracts.json"));
-        Path key = chain.resolve("server-key.hex");
-        Files.writeString(
-                key, Numeric.toHexStringWithPrefixZeroPadded(bKey.getEcKeyPair().getPrivateKey(), 64));
-        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
-        b = PipelineServer.start(
-                bDir,
-                SharedChain.anvil().rpcUrl(),
-                SharedChain.anvil().chainId(),
-                "--server.port=" + bPort,
-                "--exchange.fhir-base-url=" + bBase,
-                "--exchange.organization=" + ORG_B,
-                "--exchange.cache-ttl=0s",
-                "--exchange.consortium-key-file=" + dataDir().resolve("keys/consortium-key.hex"),
+                bKey,
+                ORG_B,
+                view::invalidate,
                 "--exchange.retrieval.connect-timeout=2s",
                 "--exchange.retrieval.request-timeout=20s");
 

@@ -99,6 +99,28 @@ class PatientLinksTest {
     }
 
     @Test
+    void aConsentActorNamedByLedgerAccountIsNoPatientButOnlyThere() {
+        String account = "{\"identifier\":{\"system\":\"" + AuditShape.LEDGER_ADDRESS_SYSTEM
+                + "\",\"value\":\"0x00000000000000000000000000000000000000aa\"}}";
+        PatientLinks.Found consent = of("{\"resourceType\":\"Consent\",\"status\":\"active\","
+                + "\"scope\":{\"text\":\"x\"},\"category\":[{\"text\":\"x\"}],"
+                + "\"patient\":{\"reference\":\"Patient/p1\"},\"provision\":{\"actor\":[{\"role\":{\"text\":"
+                + "\"x\"},\"reference\":" + account + "}]}}");
+        assertThat(consent.patients()).containsExactly("p1");
+        assertThat(consent.patientIdentifiers()).isEmpty();
+        assertThat(consent.unresolvable()).isFalse();
+
+        // elsewhere an account names someone who may be a patient here: it cannot be followed
+        PatientLinks.Found observation = of("{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":"
+                + "{\"text\":\"x\"},\"subject\":" + account + "}");
+        assertThat(observation.patientIdentifiers()).hasSize(1);
+        PatientLinks.Found consentSource = of("{\"resourceType\":\"Consent\",\"status\":\"active\","
+                + "\"scope\":{\"text\":\"x\"},\"category\":[{\"text\":\"x\"}],"
+                + "\"patient\":{\"reference\":\"Patient/p1\"},\"sourceReference\":" + account + "}");
+        assertThat(consentSource.unresolvable()).isTrue();
+    }
+
+    @Test
     void theLedgerOwnerIsTheSmallestReferencedPatient() {
         assertThat(
                         links.ledgerOwnerOf(
