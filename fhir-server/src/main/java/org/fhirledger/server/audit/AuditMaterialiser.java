@@ -87,6 +87,7 @@ public final class AuditMaterialiser implements SmartLifecycle {
         Long target = records.newestPending();
         if (target == null) return;
         ReadWait wait = new ReadWait(settings.readWait(), settings.readWaitMax(), nanoTime);
+        boolean batchFailed = false;
         while (true) {
             long awaited = records.pendingUpTo(target);
             if (awaited == 0) return;
@@ -101,17 +102,19 @@ public final class AuditMaterialiser implements SmartLifecycle {
                     // a batch at a time, up to the target only: the wait is looked at between batches
                     if (materialise(target) > 0) continue;
                 } catch (RuntimeException e) {
-                    // by class only: a message could quote a record's values
-                    log.warn(
-                            "audit materialiser: a batch failed ({})",
-                            e.getClass().getName());
+                    // by class only: a message could quote a record's values; once per wait (the database may be
+                    // down, and the reader tries again until its wait is over)
+                    if (!batchFailed) log.warn("audit materialiser: a batch failed ({})", errorClass(e));
+                    batchFailed = true;
                 }
             } else {
                 wake();
             }
             synchronized (progress) {
                 try {
-                    progress.wait(20);
+                    // after a failed batch, not at once again: the cause (e.g. the database) needs a moment
+                    progress.wait(
+                            batchFailed ? Math.max(20, settings.lockRetry().toMillis()) : 20);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new AuditUnavailableException("Interrupted while the audit trail was catching up");

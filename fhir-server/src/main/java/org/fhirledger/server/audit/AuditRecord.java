@@ -1,6 +1,7 @@
 package org.fhirledger.server.audit;
 
 import java.util.Set;
+import org.fhirledger.server.security.ActingThrough;
 
 /**
  * The compact, durable form of one audited interaction: exactly what its AuditEvent will say and nothing more (a
@@ -29,7 +30,8 @@ public record AuditRecord(
         String queryHash,
         String queryParameters,
         boolean breakGlass,
-        String reason) {
+        String reason,
+        ActingThrough actingThrough) {
 
     /** The prefix of the AuditEvent ids the audit log materialises; the API cannot create AuditEvents under it. */
     public static final String EVENT_ID_PREFIX = "audit-";
@@ -56,6 +58,7 @@ public record AuditRecord(
                 queryHash,
                 queryParameters,
                 breakGlass,
-                reason);
+                reason,
+                actingThrough);
     }
 }

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import javax.sql.DataSource;
+import org.fhirledger.server.security.ActingThrough;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
 
@@ -27,8 +28,9 @@ public final class AuditRecords {
 
     private static final String INSERT = "insert into " + TABLE
             + " (recorded_at, address, fhir_user, subject_id, roles, interaction, action_code, outcome,"
-            + " outcome_text, patient_id, resource, query_hash, query_parameters, break_glass, reason, done)"
-            + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, false)";
+            + " outcome_text, patient_id, resource, query_hash, query_parameters, break_glass, reason,"
+            + " member_custodian, member_organization, done)"
+            + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, false)";
 
     private final JdbcTemplate jdbc;
 
@@ -60,6 +62,9 @@ public final class AuditRecords {
         jdbc.execute("alter table " + TABLE + " add column if not exists attempts int default 0 not null");
         jdbc.execute("alter table " + TABLE + " add column if not exists last_error varchar(200)");
         jdbc.execute("alter table " + TABLE + " add column if not exists retry_at bigint");
+        // the consortium member another institution's clinician acted through (its AuditEvent's second agent)
+        jdbc.execute("alter table " + TABLE + " add column if not exists member_custodian varchar(42)");
+        jdbc.execute("alter table " + TABLE + " add column if not exists member_organization varchar");
         jdbc.execute("create index if not exists fl_audit_record_pending on " + TABLE + " (done, id)");
     }
 
@@ -95,6 +100,8 @@ public final class AuditRecords {
         ps.setString(13, r.queryParameters());
         ps.setBoolean(14, r.breakGlass());
         ps.setString(15, r.reason());
+        ps.setString(16, r.actingThrough() == null ? null : r.actingThrough().custodian());
+        ps.setString(17, r.actingThrough() == null ? null : r.actingThrough().organization());
     }
 
     /** Records not yet materialised nor failed, with an id up to {@code upTo}, oldest first. */
@@ -208,7 +215,10 @@ public final class AuditRecords {
             rs.getString("query_hash"),
             rs.getString("query_parameters"),
             rs.getBoolean("break_glass"),
-            rs.getString("reason"));
+            rs.getString("reason"),
+            rs.getString("member_custodian") == null
+                    ? null
+                    : new ActingThrough(rs.getString("member_custodian"), rs.getString("member_organization")));
 
     private static Set<String> roles(String joined) {
         Set<String> roles = new TreeSet<>();

@@ -123,7 +123,8 @@ public final class AuditTrail {
                 e.query() == null ? null : keyedHash.queryHash(e.query().canonical()),
                 e.query() == null ? null : e.query().parameterNames(),
                 e.breakGlass(),
-                e.reason());
+                e.reason(),
+                e.actingThrough());
     }
 
     /** The record's AuditEvent (its id is set by the materialiser). */
