@@ -86,6 +86,16 @@ public final class AuditMaterialiser implements SmartLifecycle {
     public void catchUp() {
         Long target = records.newestPending();
         if (target == null) return;
+        waitFor(target);
+    }
+
+    /** As {@link #catchUp}, for one record: returns at once when it is materialised, failed or not there. */
+    public void catchUpTo(long record) {
+        if (records.isPending(record)) waitFor(record);
+    }
+
+    /** Until every record up to {@code target} is materialised or marked failed, or the wait is over. */
+    private void waitFor(long target) {
         ReadWait wait = new ReadWait(settings.readWait(), settings.readWaitMax(), nanoTime);
         boolean batchFailed = false;
         while (true) {

@@ -161,6 +161,13 @@ public final class AuditRecords {
         return jdbc.queryForObject("select max(id) from " + TABLE + " where done = false", Long.class);
     }
 
+    /** Whether this record waits to be materialised (not done, not failed). */
+    boolean isPending(long id) {
+        Long n = jdbc.queryForObject(
+                "select count(*) from " + TABLE + " where id = ? and done = false and attempts = 0", Long.class, id);
+        return n != null && n > 0;
+    }
+
     /** How many records up to {@code upTo} still wait to be materialised, failed ones left out (nobody waits on them). */
     long pendingUpTo(long upTo) {
         Long n = jdbc.queryForObject(

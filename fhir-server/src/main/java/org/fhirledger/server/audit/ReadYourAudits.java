@@ -6,6 +6,7 @@ import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import java.util.Map;
+import java.util.OptionalLong;
 import org.fhirledger.server.fhir.InterceptorOrder;
 
 /**
@@ -14,6 +15,8 @@ import org.fhirledger.server.fhir.InterceptorOrder;
  * of an access never misses an access that was answered. Such a request names AuditEvent (its type, a
  * {@code _revinclude}, {@code _has} or {@code _type}), or searches every type, or is an operation
  * ({@code $everything}, {@code $verify}). The entries of a transaction or batch come here as requests of their own.
+ * A request about one AuditEvent waits only for that event's own record (none for an AuditEvent a client stored),
+ * so reading one event never waits for a backlog of others.
  */
 @Interceptor(order = InterceptorOrder.AFTER_AUTHORIZATION)
 public final class ReadYourAudits {
@@ -28,7 +31,29 @@ public final class ReadYourAudits {
 
     @Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)
     public void beforeHandling(RequestDetails rd, RestOperationTypeEnum op) {
-        if (readsAuditEvents(rd, op)) materialiser.catchUp();
+        if (!readsAuditEvents(rd, op)) return;
+        OptionalLong record = oneAuditEvent(rd);
+        if (record == null) materialiser.catchUp();
+        else if (record.isPresent()) materialiser.catchUpTo(record.getAsLong());
+        // else: one AuditEvent a client stored; it is there already, or never will be
+    }
+
+    /**
+     * For a request about one AuditEvent (read, vread, its history, an operation on it): the audit record it is
+     * materialised from, or empty when its id is not one the audit log gives (ids starting "audit-" are refused to
+     * clients); {@code null} for any other request, which may meet any AuditEvent.
+     */
+    static OptionalLong oneAuditEvent(RequestDetails rd) {
+        if (!AUDIT_EVENT.equals(rd.getResourceName())
+                || rd.getId() == null
+                || !rd.getId().hasIdPart()) return null;
+        String id = rd.getId().getIdPart();
+        if (!id.startsWith(AuditRecord.EVENT_ID_PREFIX)) return OptionalLong.empty();
+        try {
+            return OptionalLong.of(Long.parseLong(id.substring(AuditRecord.EVENT_ID_PREFIX.length())));
+        } catch (NumberFormatException notOurs) {
+            return OptionalLong.empty();
+        }
     }
 
     static boolean readsAuditEvents(RequestDetails rd, RestOperationTypeEnum op) {

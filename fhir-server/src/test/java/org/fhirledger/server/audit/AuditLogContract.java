@@ -83,6 +83,52 @@ public interface AuditLogContract extends FhirServerUnderTest {
     }
 
     /**
+     * Reading one AuditEvent waits for its own record only: for an AuditEvent a client stored, none; for one the log
+     * materialises, that record and those before it, never the backlog after it.
+     */
+    @Test
+    default void readingOneAuditEventWaitsForItsOwnRecordOnly() throws Exception {
+        AuditMaterialiser materialiser = bean(AuditMaterialiser.class);
+        HttpResponse<String> created = send(
+                "POST",
+                "/AuditEvent",
+                "application/fhir+json",
+                ("{\"resourceType\":\"AuditEvent\",\"type\":{\"system\":\"http://dicom.nema.org/resources/ontology/DCM\","
+                                + "\"code\":\"110110\"},\"recorded\":\"2025-01-01T10:00:00Z\",\"outcome\":\"0\","
+                                + "\"agent\":[{\"requestor\":true,\"who\":{\"display\":\"system\"}}],"
+                                + "\"source\":{\"observer\":{\"display\":\"fhir-ledger\"}}}")
+                        .getBytes(StandardCharsets.UTF_8));
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        String clientEvent = ctx().newJsonParser()
+                .parseResource(created.body())
+                .getIdElement()
+                .getIdPart();
+        String id = patient("OneEvent");
+        materialiser.pause(true);
+        try {
+            assertThat(send("GET", "/Patient/" + id, null, null).statusCode()).isEqualTo(200);
+            assertThat(send("GET", "/Patient/" + id, null, null).statusCode()).isEqualTo(200);
+            List<Long> backlog = bean(JdbcTemplate.class)
+                    .queryForList(
+                            "select id from fl_audit_record where done = false and attempts = 0 order by id",
+                            Long.class);
+            assertThat(backlog).hasSizeGreaterThanOrEqualTo(2);
+            long newest = backlog.get(backlog.size() - 1);
+
+            HttpResponse<String> r = send("GET", "/AuditEvent/" + clientEvent, null, null);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(pendingRecords()).containsAll(backlog);
+
+            long first = backlog.get(0);
+            r = send("GET", "/AuditEvent/" + AuditRecord.eventIdOf(first), null, null);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(pendingRecords()).doesNotContain(first).contains(newest);
+        } finally {
+            materialiser.pause(false);
+        }
+    }
+
+    /**
      * A record whose AuditEvent cannot be stored (here its transaction fails after storing it, every time until the
      * cause is removed) holds no other record back and no reader: an AuditEvent search answers at once with the
      * accesses around it. The record is kept, marked (tries, error class), shown by the health indicator, and
