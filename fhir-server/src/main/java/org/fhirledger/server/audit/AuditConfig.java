@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import javax.sql.DataSource;
 import org.fhirledger.server.authz.Compartments;
+import org.fhirledger.server.fhir.BackgroundConnections;
 import org.fhirledger.server.fhir.RefusedCapabilities;
 import org.fhirledger.server.integrity.IntegrityFailureAudit;
 import org.fhirledger.server.outbox.WriterLock;
@@ -67,14 +68,18 @@ public class AuditConfig {
             return records;
         }
 
+        /**
+         * Its group commit on the background pool ({@code database.background-pool-size}): on the request pool it
+         * queued for a connection behind the very requests waiting for it, and under load starved.
+         */
         @Bean
         public AuditLog auditLog(
-                DataSource dataSource,
+                BackgroundConnections background,
                 AuditRecords records,
                 AuditProperties settings,
                 ObjectProvider<AuditMaterialiser> materialiser) {
             return new AuditLog(
-                    dataSource,
+                    background.dataSource(),
                     records,
                     settings.appendTimeout(),
                     () -> materialiser.ifAvailable(AuditMaterialiser::wake));
@@ -85,7 +90,7 @@ public class AuditConfig {
             return new AuditTrail(daos, Clock.systemUTC(), pseudonyms, auditLog);
         }
 
-        /** One per database, like the chain follower and the anchorer. */
+        /** One per database, like the chain follower and the anchorer; its lock's session on the background pool. */
         @Bean
         public AuditMaterialiser auditMaterialiser(
                 AuditRecords records,
@@ -93,8 +98,10 @@ public class AuditConfig {
                 DaoRegistry daos,
                 PlatformTransactionManager transactions,
                 DataSource dataSource,
+                BackgroundConnections background,
                 AuditProperties settings) {
-            WriterLock lock = WriterLock.forJob(dataSource, WriterLock.postgres(dataSource), "audit-materialiser");
+            WriterLock lock =
+                    WriterLock.forJob(background.dataSource(), WriterLock.postgres(dataSource), "audit-materialiser");
             return new AuditMaterialiser(records, trail, daos, transactions, lock, settings);
         }
 
