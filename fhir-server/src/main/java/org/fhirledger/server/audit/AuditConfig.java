@@ -7,15 +7,21 @@ import ca.uhn.fhir.rest.server.RestfulServer;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Set;
+import javax.sql.DataSource;
 import org.fhirledger.server.authz.Compartments;
+import org.fhirledger.server.fhir.BackgroundConnections;
 import org.fhirledger.server.fhir.RefusedCapabilities;
 import org.fhirledger.server.integrity.IntegrityFailureAudit;
+import org.fhirledger.server.outbox.WriterLock;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.security.CallerAccessor;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
 
 /**
  * Audit trail rules, registered with HAPI's global interceptor service so every storage path sees them; and, with
@@ -52,11 +58,65 @@ public class AuditConfig {
      */
     @Configuration
     @ConditionalOnProperty(name = "authorization.enabled", havingValue = "true", matchIfMissing = true)
+    @EnableConfigurationProperties(AuditProperties.class)
     public static class PerAccessAudit {
 
         @Bean
-        public AuditTrail auditTrail(DaoRegistry daos, Pseudonyms pseudonyms) {
-            return new AuditTrail(daos, Clock.systemUTC(), pseudonyms);
+        public AuditRecords auditRecords(DataSource dataSource) {
+            AuditRecords records = new AuditRecords(dataSource);
+            records.createSchema();
+            return records;
+        }
+
+        /**
+         * Its group commit on the background pool ({@code database.background-pool-size}): on the request pool it
+         * queued for a connection behind the very requests waiting for it, and under load starved.
+         */
+        @Bean
+        public AuditLog auditLog(
+                BackgroundConnections background,
+                AuditRecords records,
+                AuditProperties settings,
+                ObjectProvider<AuditMaterialiser> materialiser) {
+            return new AuditLog(
+                    background.dataSource(),
+                    records,
+                    settings.appendTimeout(),
+                    () -> materialiser.ifAvailable(AuditMaterialiser::wake));
+        }
+
+        @Bean
+        public AuditTrail auditTrail(DaoRegistry daos, Pseudonyms pseudonyms, AuditLog auditLog) {
+            return new AuditTrail(daos, Clock.systemUTC(), pseudonyms, auditLog);
+        }
+
+        /** One per database, like the chain follower and the anchorer; its lock's session on the background pool. */
+        @Bean
+        public AuditMaterialiser auditMaterialiser(
+                AuditRecords records,
+                AuditTrail trail,
+                DaoRegistry daos,
+                PlatformTransactionManager transactions,
+                DataSource dataSource,
+                BackgroundConnections background,
+                AuditProperties settings) {
+            WriterLock lock =
+                    WriterLock.forJob(background.dataSource(), WriterLock.postgres(dataSource), "audit-materialiser");
+            return new AuditMaterialiser(records, trail, daos, transactions, lock, settings);
+        }
+
+        /** "audit" in /actuator/health: the backlog and the records that could not be materialised. */
+        @Bean
+        public AuditHealthIndicator auditHealthIndicator(AuditMaterialiser materialiser) {
+            return new AuditHealthIndicator(materialiser);
+        }
+
+        /** See {@link ReadYourAudits}. */
+        @Bean
+        public ReadYourAudits readYourAudits(RestfulServer server, AuditMaterialiser materialiser) {
+            ReadYourAudits rule = new ReadYourAudits(materialiser);
+            server.registerInterceptor(rule);
+            return rule;
         }
 
         /** On the FHIR servlet, after the other request interceptors (its order says so). */

@@ -20,6 +20,19 @@ public class AuditEventImmutability {
 
     static final String AUDIT_EVENT = "AuditEvent";
 
+    /** The ids the audit log gives its AuditEvents are the server's: taken first, a record could not be stored. */
+    @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
+    public void beforeCreate(IBaseResource resource, RequestDetails request) {
+        if (resource != null
+                && AUDIT_EVENT.equals(resource.fhirType())
+                && request instanceof ServletRequestDetails
+                && resource.getIdElement().hasIdPart()
+                && resource.getIdElement().getIdPart().startsWith(AuditRecord.EVENT_ID_PREFIX)) {
+            throw new MethodNotAllowedException("AuditEvent ids starting with \"" + AuditRecord.EVENT_ID_PREFIX
+                    + "\" are the audit trail's: choose another id");
+        }
+    }
+
     @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
     public void beforeUpdate(IBaseResource oldResource, IBaseResource newResource, RequestDetails request) {
         refuseFromApi(oldResource, request, "updated");

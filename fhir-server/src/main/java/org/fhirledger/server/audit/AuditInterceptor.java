@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One AuditEvent per interaction and patient, allowed or not: changes are audited in their own transaction
  * (just before it commits, so a change is never without its audit), everything else just before the response
- * is sent, refusals and failures when HAPI handles the exception. Nothing is queued in memory: an audit that
- * cannot be stored fails the request.
+ * is sent, refusals and failures when HAPI handles the exception. Each is an {@link AuditRecord} in the durable
+ * {@link AuditLog} first; nothing is queued in memory: an audit that cannot be stored fails the request (503,
+ * nothing returned).
  */
 @Interceptor(order = InterceptorOrder.AUDIT)
 public final class AuditInterceptor {
@@ -159,7 +160,7 @@ public final class AuditInterceptor {
         for (String patient : patients.isEmpty() ? java.util.Collections.<String>singleton(null) : patients) {
             entries.add(entry(rd, state, interaction, action, AuditShape.OUTCOME_SUCCESS, null, patient, ref, null));
         }
-        trail.record(entries);
+        trail.recordInTransaction(entries);
         if (state != null) state.markWritesAudited();
     }
 

@@ -1,7 +1,6 @@
 package org.fhirledger.server.audit;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
-import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
@@ -22,9 +21,11 @@ import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.StringType;
 
 /**
- * Builds and stores the server's AuditEvents in the {@link AuditShape} (IHE BALP). Stored as the server
- * ({@link SystemRequestDetails}): inside the caller's transaction when there is one (a change and its audit commit
- * or roll back together), otherwise in a transaction of its own, before the response goes out.
+ * The server's audit trail in the {@link AuditShape} (IHE BALP). An interaction becomes a compact
+ * {@link AuditRecord} in the {@link AuditLog} before the response goes out: inside the caller's transaction for a
+ * change (a change and its audit commit or roll back together), otherwise group-committed with other requests'. The
+ * {@link AuditMaterialiser} later builds each record's AuditEvent here ({@link #build}) and stores it as the server
+ * ({@link SystemRequestDetails}).
  */
 public final class AuditTrail {
 
@@ -76,6 +77,7 @@ public final class AuditTrail {
     private final DaoRegistry daos;
     private final Clock clock;
     private final Pseudonyms keyedHash;
+    private final AuditLog auditLog;
     // Targets seen to exist, for a few seconds: an audit names the same patient and practitioner again and again.
     // A delete through this server forgets its target at once; another replica's delete is at worst EXISTS_TTL old.
     private static final long EXISTS_TTL_MILLIS = 10_000;
@@ -83,30 +85,62 @@ public final class AuditTrail {
     private final java.util.concurrent.ConcurrentHashMap<String, Long> existsUntil =
             new java.util.concurrent.ConcurrentHashMap<>();
 
-    public AuditTrail(DaoRegistry daos, Clock clock, Pseudonyms keyedHash) {
+    public AuditTrail(DaoRegistry daos, Clock clock, Pseudonyms keyedHash, AuditLog auditLog) {
         this.daos = daos;
         this.clock = clock;
         this.keyedHash = keyedHash;
+        this.auditLog = auditLog;
     }
 
+    /** Durable before it returns (group-committed); {@link AuditUnavailableException} if it cannot be. */
     public void record(List<Entry> entries) {
-        IFhirResourceDao<AuditEvent> dao = daos.getResourceDao(AuditEvent.class);
-        for (Entry e : entries) dao.create(build(e), new SystemRequestDetails());
+        auditLog.append(entries.stream().map(this::compact).toList());
     }
 
-    AuditEvent build(Entry e) {
+    /** A change's audit, in the change's transaction. */
+    public void recordInTransaction(List<Entry> entries) {
+        auditLog.appendInTransaction(entries.stream().map(this::compact).toList());
+    }
+
+    /**
+     * What the AuditEvent will hold, nothing more: the query as its keyed hash and parameter names, texts without
+     * other patients, no resource entity naming another patient.
+     */
+    AuditRecord compact(Entry e) {
+        return new AuditRecord(
+                null,
+                clock.millis(),
+                e.address(),
+                e.fhirUser(),
+                e.subjectId(),
+                e.roles(),
+                e.interaction(),
+                e.action().toCode(),
+                e.outcome(),
+                e.outcomeText() == null ? null : withoutOtherPatients(e.outcomeText(), e),
+                e.patientId(),
+                e.resource() == null || otherPatient(e.resource(), e) ? null : e.resource(),
+                e.query() == null ? null : keyedHash.queryHash(e.query().canonical()),
+                e.query() == null ? null : e.query().parameterNames(),
+                e.breakGlass(),
+                e.reason(),
+                e.actingThrough());
+    }
+
+    /** The record's AuditEvent (its id is set by the materialiser). */
+    AuditEvent build(AuditRecord e) {
         AuditEvent ae = new AuditEvent();
         ae.setType(new Coding(AuditShape.TYPE_SYSTEM, "rest", "Restful Operation"));
         ae.addSubtype(new Coding(AuditShape.INTERACTION_SYSTEM, e.interaction(), null));
-        ae.setAction(e.action());
-        ae.setRecorded(Date.from(clock.instant()));
+        ae.setAction(AuditEvent.AuditEventAction.fromCode(e.action()));
+        ae.setRecorded(new Date(e.recordedAt()));
         ae.setOutcome(
                 switch (e.outcome()) {
                     case AuditShape.OUTCOME_SUCCESS -> AuditEvent.AuditEventOutcome._0;
                     case AuditShape.OUTCOME_DENIED -> AuditEvent.AuditEventOutcome._4;
                     default -> AuditEvent.AuditEventOutcome._8;
                 });
-        if (e.outcomeText() != null) ae.setOutcomeDesc(withoutOtherPatients(e.outcomeText(), e));
+        if (e.outcomeText() != null) ae.setOutcomeDesc(e.outcomeText());
         if (e.breakGlass()) {
             CodeableConcept purpose = new CodeableConcept(
                     new Coding(AuditShape.PURPOSE_SYSTEM, AuditShape.PURPOSE_BREAK_GLASS, "break the glass"));
@@ -155,7 +189,7 @@ public final class AuditTrail {
                     .setRole(new Coding(AuditShape.OBJECT_ROLE_SYSTEM, AuditShape.ROLE_PATIENT, "Patient"))
                     .setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "1", "Person"));
         }
-        if (e.resource() != null && !otherPatient(e.resource(), e)) {
+        if (e.resource() != null) {
             ae.addEntity()
                     .setWhat(target(e.resource()))
                     .setRole(new Coding(
@@ -163,17 +197,13 @@ public final class AuditTrail {
                     .setType(new Coding(
                             "http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object"));
         }
-        if (e.query() != null) {
+        if (e.queryHash() != null) {
             AuditEvent.AuditEventEntityComponent query = ae.addEntity()
                     .setRole(new Coding(AuditShape.OBJECT_ROLE_SYSTEM, "24", "Query"))
                     .setType(new Coding(
                             "http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object"));
-            query.addDetail()
-                    .setType(DETAIL_QUERY_HASH)
-                    .setValue(new StringType(keyedHash.queryHash(e.query().canonical())));
-            query.addDetail()
-                    .setType(DETAIL_QUERY_PARAMETERS)
-                    .setValue(new StringType(e.query().parameterNames()));
+            query.addDetail().setType(DETAIL_QUERY_HASH).setValue(new StringType(e.queryHash()));
+            query.addDetail().setType(DETAIL_QUERY_PARAMETERS).setValue(new StringType(e.queryParameters()));
         }
         return ae;
     }
@@ -200,6 +230,16 @@ public final class AuditTrail {
         return new Reference()
                 .setIdentifier(
                         new Identifier().setSystem(AuditShape.REFERENCE_SYSTEM).setValue(typeSlashId));
+    }
+
+    /**
+     * Asks the database again about the record's targets: a batch whose AuditEvents failed may have named a target
+     * deleted since it was seen (a reference to it is refused), and the cache would name it again on the next try.
+     */
+    void forgetTargetsOf(AuditRecord r) {
+        if (r.fhirUser() != null) existsUntil.remove(r.fhirUser());
+        if (r.patientId() != null) existsUntil.remove("Patient/" + r.patientId());
+        if (r.resource() != null) existsUntil.remove(r.resource());
     }
 
     /** The target was deleted (through this server): name it by identifier from now on. */

@@ -66,7 +66,9 @@ public class DatabaseErrors {
     private static final java.util.regex.Pattern DATABASE_TEXT = java.util.regex.Pattern.compile(
             "SQL statement|SQL \\[|SQLState|could not execute|constraint \\[|Unique index or primary key violation"
                     + "|duplicate key value|Value too long for column|value too long for type|violates .* constraint"
-                    + "|Referential integrity constraint",
+                    + "|Referential integrity constraint"
+                    // HAPI's word for a unique-index clash of concurrent conditional creates, met at commit
+                    + "|conditional constraint failure",
             java.util.regex.Pattern.CASE_INSENSITIVE);
 
     private static final java.util.regex.Pattern TOO_LONG_TEXT =

@@ -10,9 +10,14 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *
  * @param dialect Hibernate dialect class; empty = chosen from the JDBC URL (HAPI's H2 or PostgreSQL dialect)
  * @param schemaUpdate Hibernate {@code hbm2ddl.auto} value: {@code update} creates and extends HAPI's schema
+ * @param backgroundPoolSize connections of the background pool ({@link BackgroundConnections}): one per advisory
+ *     lock held (up to three on PostgreSQL) and one for the audit log's group commit
  */
 @ConfigurationProperties("database")
-public record DatabaseProperties(String dialect, String schemaUpdate) {
+public record DatabaseProperties(String dialect, String schemaUpdate, Integer backgroundPoolSize) {
+
+    /** Three locks and the group commit at once: fewer, and one of them would wait for another's connection. */
+    static final int MIN_BACKGROUND_POOL_SIZE = 4;
 
     static final String H2 = "ca.uhn.fhir.jpa.model.dialect.HapiFhirH2Dialect";
     static final String POSTGRES = "ca.uhn.fhir.jpa.model.dialect.HapiFhirPostgresDialect";
@@ -20,6 +25,11 @@ public record DatabaseProperties(String dialect, String schemaUpdate) {
     public DatabaseProperties {
         dialect = dialect == null ? "" : dialect.trim();
         schemaUpdate = schemaUpdate == null || schemaUpdate.isBlank() ? "update" : schemaUpdate.trim();
+        backgroundPoolSize = backgroundPoolSize == null ? 5 : backgroundPoolSize;
+        if (backgroundPoolSize < MIN_BACKGROUND_POOL_SIZE) {
+            throw new IllegalArgumentException(
+                    "database.background-pool-size must be at least " + MIN_BACKGROUND_POOL_SIZE);
+        }
     }
 
     String dialectFor(DataSource dataSource) {

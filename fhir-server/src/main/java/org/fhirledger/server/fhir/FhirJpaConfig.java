@@ -91,6 +91,12 @@ public class FhirJpaConfig {
         return new H2InterruptSafeFiles();
     }
 
+    /** The background jobs' locks and the audit log's commits, outside the request pool ({@link BackgroundConnections}). */
+    @Bean(destroyMethod = "close")
+    public BackgroundConnections backgroundConnections(DataSource dataSource, DatabaseProperties database) {
+        return BackgroundConnections.beside(dataSource, database.backgroundPoolSize());
+    }
+
     @Bean
     public PartitionSettings partitionSettings() {
         return new PartitionSettings();

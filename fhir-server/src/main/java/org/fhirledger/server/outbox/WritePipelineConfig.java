@@ -21,6 +21,7 @@ import org.fhirledger.crypto.FileDataKeyStore;
 import org.fhirledger.crypto.FileKeyVault;
 import org.fhirledger.ledger.Ledger;
 import org.fhirledger.server.datadir.DataDir;
+import org.fhirledger.server.fhir.BackgroundConnections;
 import org.fhirledger.server.fhir.RefusedCapabilities;
 import org.fhirledger.server.pseudonym.ConsortiumPseudonyms;
 import org.fhirledger.server.pseudonym.Pseudonyms;
@@ -96,11 +97,12 @@ public class WritePipelineConfig {
             OutboxStore store,
             Ledger ledger,
             ContentStore contentStore,
-            DataSource dataSource,
+            BackgroundConnections background,
             OutboxProperties settings,
             LostEntries lostEntries,
             ObjectProvider<LedgerWriter.ConfirmationListener> listeners) {
-        WriterLock lock = WriterLock.forAccount(dataSource, store.postgres(), ledger.account());
+        // the lock's session for as long as this replica writes: on the background pool, never a request's
+        WriterLock lock = WriterLock.forAccount(background.dataSource(), store.postgres(), ledger.account());
         return new LedgerWriter(
                 store,
                 ledger,

@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Only one ledger writer per signing account (and one chain follower and anchorer per database: {@link #forJob}),
  * whatever the number of replicas on the database. On PostgreSQL a
- * session-level advisory lock keyed by the account, held on a connection of its own: when the holder dies (kill -9,
- * lost network) PostgreSQL ends its session and the lock is free for a standby at once. On any other database
+ * session-level advisory lock keyed by the account, held on a connection of its own (from the background pool the
+ * wiring passes in, never the request pool, which it would hold a connection of for good): when the holder dies
+ * (kill -9, lost network) PostgreSQL ends its session and the lock is free for a standby at once. On any other database
  * (the embedded H2 file database, which only one process can open) a lock within this JVM.
  */
 public interface WriterLock extends AutoCloseable {

@@ -11,6 +11,7 @@ import org.fhirledger.ledger.ChainCoordinates;
 import org.fhirledger.ledger.ContractAddresses;
 import org.fhirledger.ledger.Ledger;
 import org.fhirledger.server.datadir.DataDir;
+import org.fhirledger.server.fhir.BackgroundConnections;
 import org.fhirledger.server.ledger.ChainDurability;
 import org.fhirledger.server.ledger.EmbeddedChainProperties;
 import org.fhirledger.server.ledger.LedgerProperties;
@@ -106,12 +107,14 @@ public class ProofConfig {
             AnchorRecords anchorRecords,
             LedgerProperties ledgerProperties,
             DataDir dataDir,
-            DataSource dataSource) {
+            DataSource dataSource,
+            BackgroundConnections background) {
         if (anchor.registryFile() == null) {
             throw new IllegalStateException("anchor.registry-file is not set");
         }
         Path dir = dataDir.resolve("public-chain");
-        WriterLock lock = WriterLock.forJob(dataSource, WriterLock.postgres(dataSource), "anchor-job");
+        // the lock's session for as long as this replica anchors: on the background pool, never a request's
+        WriterLock lock = WriterLock.forJob(background.dataSource(), WriterLock.postgres(dataSource), "anchor-job");
         AnchorChainConnection connection = AnchorBootstrap.connection(
                 anchor,
                 security.mode(),

@@ -1,5 +1,6 @@
 package org.fhirledger.server.api;
 
+import org.fhirledger.server.audit.AuditLogContract;
 import org.fhirledger.server.testing.H2FileInitializer;
 import org.springframework.test.context.ContextConfiguration;
 
@@ -10,4 +11,5 @@ class H2FhirApiTest extends ServerTestBase
                 BadInputContract,
                 SyntheaLoadContract,
                 AuditEventImmutabilityContract,
-                DatabaseErrorContract {}
+                DatabaseErrorContract,
+                AuditLogContract {}

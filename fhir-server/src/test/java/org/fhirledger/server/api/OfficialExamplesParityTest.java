@@ -355,6 +355,7 @@ class OfficialExamplesParityTest {
     }
 
     static long integrityAlarms() {
+        ledgerServer.catchUpAudits();
         return ledgerServer
                 .jdbc()
                 .queryForObject(

@@ -43,6 +43,8 @@ public abstract class ServerTestBase implements FhirServerUnderTest {
         registry.add("ledger.enabled", () -> "true");
         registry.add("ledger.rpc-url", anvil::rpcUrl);
         registry.add("ledger.chain-id", anvil::chainId);
+        // a record whose AuditEvent could not be stored is tried again soon (the tests wait for that try)
+        registry.add("audit.retry-backoff", () -> "200ms");
     }
 
     private static final FhirContext CTX = FhirContext.forR4Cached();
@@ -63,6 +65,14 @@ public abstract class ServerTestBase implements FhirServerUnderTest {
 
     @Value("${data-dir}")
     String dataDir;
+
+    @Autowired
+    org.springframework.context.ApplicationContext context;
+
+    /** A bean of the server under test. */
+    public <T> T bean(Class<T> type) {
+        return context.getBean(type);
+    }
 
     private String token;
 

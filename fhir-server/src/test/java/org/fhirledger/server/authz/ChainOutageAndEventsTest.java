@@ -107,7 +107,7 @@ class ChainOutageAndEventsTest {
             String custodian = DevTokens.mint(data, Role.CUSTODIAN, null);
             String patientId = created(send(base, "POST", custodian, "/Patient", "{\"resourceType\":\"Patient\"}"));
             JdbcTemplate jdbc = ctx.getBean(JdbcTemplate.class);
-            long audits = auditEvents(jdbc);
+            long audits = auditEvents(ctx);
 
             anvil.stop();
             HttpResponse<String> r = send(base, "GET", custodian, "/Patient/" + patientId, null);
@@ -116,7 +116,7 @@ class ChainOutageAndEventsTest {
             assertThat(send(base, "POST", custodian, "/Patient", "{\"resourceType\":\"Patient\"}")
                             .statusCode())
                     .isEqualTo(503);
-            assertThat(auditEvents(jdbc)).as("both refusals audited").isEqualTo(audits + 2);
+            assertThat(auditEvents(ctx)).as("both refusals audited").isEqualTo(audits + 2);
             assertThat(jdbc.queryForObject("select count(*) from HFJ_RESOURCE where RES_TYPE = 'Patient'", Long.class))
                     .isEqualTo(1);
         }
@@ -262,8 +262,11 @@ class ChainOutageAndEventsTest {
 
     private static final HttpClient QUICK = HttpClient.newHttpClient();
 
-    private static long auditEvents(JdbcTemplate jdbc) {
-        return jdbc.queryForObject("select count(*) from HFJ_RESOURCE where RES_TYPE = 'AuditEvent'", Long.class);
+    /** After the audit records committed so far are AuditEvents (what an AuditEvent search waits for). */
+    private static long auditEvents(ConfigurableApplicationContext ctx) {
+        ctx.getBean(org.fhirledger.server.audit.AuditMaterialiser.class).catchUp();
+        return ctx.getBean(JdbcTemplate.class)
+                .queryForObject("select count(*) from HFJ_RESOURCE where RES_TYPE = 'AuditEvent'", Long.class);
     }
 
     private static String baseUrl(ConfigurableApplicationContext ctx) {

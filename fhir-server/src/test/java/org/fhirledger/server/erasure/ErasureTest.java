@@ -168,6 +168,7 @@ class ErasureTest {
             assertThat(r.statusCode()).as(r.body()).isEqualTo(403);
             assertThat(r.body()).contains("OperationOutcome").contains("$erase is for the custodian only");
         }
+        server.catchUpAudits();
         Long denials = server.jdbc()
                 .queryForObject(
                         "select count(*) from HFJ_RES_VER where RES_TYPE = 'AuditEvent'"
@@ -390,6 +391,7 @@ class ErasureTest {
                 .isEqualTo(404);
 
         // the erasure is audited with the reason's hash
+        server.catchUpAudits();
         assertThat(server.jdbc()
                         .queryForObject(
                                 "select count(*) from HFJ_RES_VER where RES_TYPE = 'AuditEvent'"

@@ -38,6 +38,17 @@ class DatabaseErrorsTest {
                 409);
     }
 
+    /** What HAPI throws when concurrent conditional creates clash on its search-URL index at commit. */
+    @Test
+    void hapisConditionalConstraintFailureIsTheCleanConflict() {
+        BaseServerResponseException clean = DatabaseErrors.translate(new ResourceVersionConflictException(
+                "HAPI-0550: HAPI-2745: The operation has failed with a conditional constraint failure. This generally"
+                        + " means that two clients/threads were trying to perform a conditional create or update at"
+                        + " the same time which would have resulted in duplicate resources being created."));
+        assertClean(clean, 409);
+        assertThat(clean.getMessage()).doesNotContainIgnoringCase("constraint");
+    }
+
     @Test
     void aValueTooLongIsA422WithoutDatabaseText() {
         SQLException h2 = new SQLException(

@@ -89,6 +89,7 @@ class LedgerConformanceTest {
 
     /** Integrity-failure AuditEvents stored so far (their outcome description says so). */
     static long integrityAlarms() {
+        server.catchUpAudits();
         return server.jdbc()
                 .queryForObject(
                         "select count(*) from hfj_res_ver where res_type = 'AuditEvent'"

@@ -89,6 +89,11 @@ public final class PipelineServer implements AutoCloseable {
         return client;
     }
 
+    /** Every audit record committed so far is an AuditEvent (what an AuditEvent search would wait for). */
+    public void catchUpAudits() {
+        ctx.getBean(org.fhirledger.server.audit.AuditMaterialiser.class).catchUp();
+    }
+
     public JdbcTemplate jdbc() {
         return ctx.getBean(OutboxStore.class).jdbc();
     }

@@ -182,6 +182,7 @@ class PostgresPipelineTest {
                 .contains("integrity check")
                 .doesNotContain("Mallory")
                 .doesNotContain("\"resourceType\":\"Patient\"");
+        a.catchUpAudits();
         List<Map<String, Object>> failures = a.jdbc()
                 .queryForList(
                         "select res_id from fl_outbox where kind = 'ACCESS' and outcome_code = 1 and resource_pn = ?",
