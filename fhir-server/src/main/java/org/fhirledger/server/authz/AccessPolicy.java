@@ -96,6 +96,18 @@ public final class AccessPolicy {
 
     /** May the subject see this resource (read, vread, search result, include, history entry)? */
     public Decision canSee(Subject s, IBaseResource resource) {
+        return canSee(s, resource, false);
+    }
+
+    /**
+     * As {@link #canSee(Subject, IBaseResource)}, for a version just read from this server's database (never content
+     * a client sent, nor another server's): see {@link Compartments#ownershipOfStored}.
+     */
+    public Decision canSeeStored(Subject s, IBaseResource resource) {
+        return canSee(s, resource, true);
+    }
+
+    private Decision canSee(Subject s, IBaseResource resource, boolean stored) {
         if (s.has(Role.CUSTODIAN)) return Decision.ALLOW;
         String type = ctx.getResourceType(resource);
         if ("AuditEvent".equals(type)) {
@@ -105,7 +117,7 @@ public final class AccessPolicy {
             return Decision.deny("AuditEvents are for auditors, and for a patient those about themselves");
         }
         if (CUSTODIAN_ONLY_TYPES.contains(type)) return Decision.deny(type + " resources are the custodian's only");
-        Compartments.Ownership o = compartments.ownership(resource);
+        Compartments.Ownership o = stored ? compartments.ownershipOfStored(resource) : compartments.ownership(resource);
         if (o.unresolved() || o.pending()) return unresolved(type);
         if (!o.patients().isEmpty() || compartments.isPatientData(type)) {
             return patientData(s, type, o.patients(), ConsentAction.READ);

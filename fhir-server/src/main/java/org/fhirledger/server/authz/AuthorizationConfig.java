@@ -13,6 +13,7 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.time.Clock;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.fhirledger.ledger.ConsentLedger;
@@ -59,31 +60,50 @@ public class AuthorizationConfig {
     }
 
     @Bean
-    public Compartments compartments(FhirContext ctx, DaoRegistry daos) {
-        return new Compartments(ctx, new PatientLinks(ctx), new Compartments.Lookup() {
-            @Override
-            public Optional<IBaseResource> read(String type, String id) {
-                try {
-                    return Optional.of(
-                            daos.getResourceDao(type).read(new IdType(type, id), new SystemRequestDetails()));
-                } catch (BaseServerResponseException | IllegalArgumentException e) {
-                    return Optional.empty(); // absent, deleted or not a valid id: the caller treats it as unknown
-                }
-            }
+    public Compartments compartments(
+            FhirContext ctx, DaoRegistry daos, JdbcTemplate jdbc, AuthorizationProperties settings) {
+        return new Compartments(
+                ctx,
+                new PatientLinks(ctx),
+                new Compartments.Lookup() {
+                    @Override
+                    public Optional<IBaseResource> read(String type, String id) {
+                        try {
+                            return Optional.of(
+                                    daos.getResourceDao(type).read(new IdType(type, id), new SystemRequestDetails()));
+                        } catch (BaseServerResponseException | IllegalArgumentException e) {
+                            return Optional
+                                    .empty(); // absent, deleted or not a valid id: the caller treats it as unknown
+                        }
+                    }
 
-            @Override
-            public Set<String> patientsWithIdentifier(String system, String value) {
-                SearchParameterMap map =
-                        SearchParameterMap.newSynchronous(Patient.SP_IDENTIFIER, new TokenParam(system, value));
-                Set<String> ids = new LinkedHashSet<>();
-                for (IBaseResource p : daos.getResourceDao("Patient")
-                        .search(map, new SystemRequestDetails())
-                        .getResources(0, IDENTIFIER_MATCHES)) {
-                    ids.add(p.getIdElement().getIdPart());
-                }
-                return ids;
-            }
-        });
+                    @Override
+                    public Set<String> patientsWithIdentifier(String system, String value) {
+                        SearchParameterMap map =
+                                SearchParameterMap.newSynchronous(Patient.SP_IDENTIFIER, new TokenParam(system, value));
+                        Set<String> ids = new LinkedHashSet<>();
+                        for (IBaseResource p : daos.getResourceDao("Patient")
+                                .search(map, new SystemRequestDetails())
+                                .getResources(0, IDENTIFIER_MATCHES)) {
+                            ids.add(p.getIdElement().getIdPart());
+                        }
+                        return ids;
+                    }
+
+                    @Override
+                    public Optional<String> currentVersion(String type, String id) {
+                        // HAPI's current-version row, by its (RES_TYPE, FHIR_ID) index: no history row, no parsing
+                        List<String> versions = jdbc.query(
+                                "select RES_VER, RES_UPDATED from HFJ_RESOURCE"
+                                        + " where RES_TYPE = ? and FHIR_ID = ? and RES_DELETED_AT is null",
+                                (rs, n) ->
+                                        rs.getLong(1) + "@" + rs.getTimestamp(2).getTime(),
+                                type,
+                                id);
+                        return versions.size() == 1 ? Optional.of(versions.get(0)) : Optional.empty();
+                    }
+                },
+                settings.ownershipCacheSize());
     }
 
     /** More Patients with one identifier than this is a data error; those found still all own the resource. */

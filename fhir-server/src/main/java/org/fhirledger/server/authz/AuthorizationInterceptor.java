@@ -263,6 +263,16 @@ public final class AuthorizationInterceptor {
         }
     }
 
+    /** Interactions whose shown resources HAPI has just read from the database (no operation: $fetch-remote's are not). */
+    private static final Set<RestOperationTypeEnum> STORED_SHOWN = Set.of(
+            RestOperationTypeEnum.READ,
+            RestOperationTypeEnum.VREAD,
+            RestOperationTypeEnum.SEARCH_TYPE,
+            RestOperationTypeEnum.SEARCH_SYSTEM,
+            RestOperationTypeEnum.HISTORY_INSTANCE,
+            RestOperationTypeEnum.HISTORY_TYPE,
+            RestOperationTypeEnum.HISTORY_SYSTEM);
+
     @Hook(Pointcut.STORAGE_PRESHOW_RESOURCES)
     public void preShow(IPreResourceShowDetails details, RequestDetails rd) {
         if (rd == null || rd instanceof SystemRequestDetails) return;
@@ -278,11 +288,15 @@ public final class AuthorizationInterceptor {
                 || "$verify".equals(rd.getOperation())
                 || "$locate".equals(rd.getOperation())
                 || "$fetch-remote".equals(rd.getOperation());
+        // what these interactions show was read from this database; an operation's result may be anything
+        boolean stored = STORED_SHOWN.contains(rd.getRestOperationType());
         for (int i = 0; i < details.size(); i++) {
             IBaseResource r = details.getResource(i);
             if (r == null) continue;
-            Set<String> owners = policy.compartments().owners(r);
-            Decision d = policy.canSee(s, r);
+            Set<String> owners = stored
+                    ? policy.compartments().ownershipOfStored(r).patients()
+                    : policy.compartments().owners(r);
+            Decision d = stored ? policy.canSeeStored(s, r) : policy.canSee(s, r);
             if (d.allowed()) {
                 if (state != null) state.addShown(owners);
                 enforce(rd, d);

@@ -18,6 +18,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                                 patient can see and revoke); zero: none
  * @param retryAfter               the Retry-After of a 503 when the chain cannot be reached (callers should not come
  *                                 back sooner than the ledger's probe could see it back)
+ * @param ownershipCacheSize       how many stored versions' pointers at patients (whose data a version is, from its
+ *                                 own content) are kept; 0: worked out from the content on every request
  */
 @ConfigurationProperties("authorization")
 public record AuthorizationProperties(
@@ -26,7 +28,8 @@ public record AuthorizationProperties(
         @DefaultValue("true") boolean failClosed,
         @DefaultValue("15m") Duration breakGlassDuration,
         @DefaultValue("365d") Duration creatorConsentDuration,
-        @DefaultValue("5s") Duration retryAfter) {
+        @DefaultValue("5s") Duration retryAfter,
+        @DefaultValue("10000") int ownershipCacheSize) {
 
     public AuthorizationProperties {
         if (cacheTtl.isNegative()) throw new IllegalArgumentException("authorization.cache-ttl must not be negative");
@@ -35,6 +38,9 @@ public record AuthorizationProperties(
         }
         if (retryAfter.isNegative())
             throw new IllegalArgumentException("authorization.retry-after must not be negative");
+        if (ownershipCacheSize < 0) {
+            throw new IllegalArgumentException("authorization.ownership-cache-size must not be negative");
+        }
         if (creatorConsentDuration.isNegative()) {
             throw new IllegalArgumentException("authorization.creator-consent-duration must not be negative");
         }

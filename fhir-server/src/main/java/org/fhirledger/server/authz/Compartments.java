@@ -4,6 +4,9 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.RuntimeResourceDefinition;
 import ca.uhn.fhir.context.RuntimeSearchParam;
 import ca.uhn.fhir.rest.api.RestSearchParameterTypeEnum;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.util.Date;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
@@ -11,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.fhirledger.server.record.PatientLinks;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Identifier;
 
 /**
@@ -30,6 +34,19 @@ public final class Compartments {
 
         /** The ids of the stored Patients with this identifier. */
         Set<String> patientsWithIdentifier(String system, String value);
+
+        /**
+         * The current version of a stored, not deleted resource without reading it, as {@code version@lastUpdated}
+         * (lastUpdated in epoch milliseconds, as its {@code meta.lastUpdated}); empty if there is none. Only asked on
+         * read paths, where no write of the same request can be pending.
+         */
+        default Optional<String> currentVersion(String type, String id) {
+            return read(type, id)
+                    .map(r -> r.getIdElement().getVersionIdPart() + "@"
+                            + (r.getMeta().getLastUpdated() == null
+                                    ? ""
+                                    : r.getMeta().getLastUpdated().getTime()));
+        }
     }
 
     /**
@@ -43,11 +60,28 @@ public final class Compartments {
     private final PatientLinks links;
     private final Lookup lookup;
     private final Map<String, Set<String>> paramsByType = new ConcurrentHashMap<>();
+    /**
+     * The pointers at patients of stored versions, by type, id, version and the version's lastUpdated: a version's
+     * content never changes, so neither do they. Never by id alone (replicas share the database: another one's
+     * update would not be seen), and only the content's own pointers: whose the linked resources are is looked up
+     * each time, since they change without this resource changing. lastUpdated tells a version 1 re-created after
+     * an expunge from the one before.
+     */
+    private final Cache<String, PatientLinks.Found> storedLinks;
+    /** Without the cache, asking for a linked resource's version before reading it would only add a query. */
+    private final boolean versionFirst;
 
     public Compartments(FhirContext ctx, PatientLinks links, Lookup lookup) {
+        this(ctx, links, lookup, 10_000);
+    }
+
+    /** @param storedLinksSize how many stored versions' pointers to keep; 0: none */
+    public Compartments(FhirContext ctx, PatientLinks links, Lookup lookup, int storedLinksSize) {
         this.ctx = ctx;
         this.links = links;
         this.lookup = lookup;
+        this.storedLinks = Caffeine.newBuilder().maximumSize(storedLinksSize).build();
+        this.versionFirst = storedLinksSize > 0;
     }
 
     /**
@@ -108,19 +142,38 @@ public final class Compartments {
 
     /** Whose data the resource is (see the class comment). */
     public Ownership ownership(IBaseResource resource) {
-        PatientLinks.Found found = links.of(resource);
+        return ownership(links.of(resource), false);
+    }
+
+    /**
+     * As {@link #ownership(IBaseResource)}, for a version just read from this server's database (never content a
+     * client sent, nor another server's): its own pointers may come from the cache of stored versions.
+     */
+    public Ownership ownershipOfStored(IBaseResource resource) {
+        return ownership(linksOfStored(resource), true);
+    }
+
+    /**
+     * @param reading a read path: a linked resource's current version is asked for first, and read only when its
+     *                pointers are not cached. A write reads it (its own transaction may have changed it unflushed)
+     */
+    private Ownership ownership(PatientLinks.Found found, boolean reading) {
         Set<String> patients = new LinkedHashSet<>(found.patients());
         boolean unresolved = found.unresolvable();
         boolean pending = found.pending();
         unresolved |= resolveIdentifiers(found, patients);
         for (String link : found.linked()) {
             int slash = link.indexOf('/');
-            Optional<IBaseResource> target = lookup.read(link.substring(0, slash), link.substring(slash + 1));
-            if (target.isEmpty()) {
+            String type = link.substring(0, slash);
+            String id = link.substring(slash + 1);
+            Optional<PatientLinks.Found> linked = reading && versionFirst
+                    ? linksOfCurrent(type, id)
+                    : lookup.read(type, id).map(this::linksOfStored); // read from the database just now
+            if (linked.isEmpty()) {
                 unresolved = true; // not stored (any more): whose it was cannot be told
                 continue;
             }
-            PatientLinks.Found next = links.of(target.get());
+            PatientLinks.Found next = linked.get();
             Set<String> theirs = new LinkedHashSet<>(next.patients());
             unresolved |= next.unresolvable() || next.pending() || resolveIdentifiers(next, theirs);
             // the linked resource names its patient only through further links: beyond one step
@@ -128,6 +181,34 @@ public final class Compartments {
             patients.addAll(theirs);
         }
         return new Ownership(Set.copyOf(patients), unresolved, pending);
+    }
+
+    private PatientLinks.Found linksOfStored(IBaseResource stored) {
+        String key = versionKey(stored);
+        return key == null ? links.of(stored) : storedLinks.get(key, k -> links.of(stored));
+    }
+
+    /** The pointers of the current version of Type/id, read only if that version's are not cached; empty if none. */
+    private Optional<PatientLinks.Found> linksOfCurrent(String type, String id) {
+        Optional<String> version = lookup.currentVersion(type, id);
+        if (version.isEmpty()) return Optional.empty();
+        PatientLinks.Found cached = storedLinks.getIfPresent(versionKey(type, id, version.get()));
+        if (cached != null) return Optional.of(cached);
+        return lookup.read(type, id).map(this::linksOfStored);
+    }
+
+    /** Type/id/_history/version@lastUpdated, or null when the resource lacks one of them (then not cached). */
+    private String versionKey(IBaseResource resource) {
+        IIdType id = resource.getIdElement();
+        if (id == null || !id.hasIdPart() || !id.hasVersionIdPart()) return null;
+        Date updated = resource.getMeta().getLastUpdated();
+        if (updated == null) return null;
+        return versionKey(
+                ctx.getResourceType(resource), id.getIdPart(), id.getVersionIdPart() + "@" + updated.getTime());
+    }
+
+    private static String versionKey(String type, String id, String versionAtUpdated) {
+        return type + "/" + id + "/_history/" + versionAtUpdated;
     }
 
     /** Adds the stored Patients the identifier references name; true if one names none. */

@@ -55,10 +55,11 @@ final class InstanceAccess {
         if (s.has(Role.CUSTODIAN) || everyOneVisible(s, type)) return;
         Optional<IBaseResource> current = loader.apply(id.withResourceType(type).toUnqualifiedVersionless());
         if (current.isEmpty()) throw Refusals.notKnown(type, id.getIdPart());
-        Decision d = policy.canSee(s, current.get());
+        Decision d = policy.canSeeStored(s, current.get()); // the loader read it from the database
         if (d.allowed()) return;
         if (state != null) {
-            state.addTouched(policy.compartments().owners(current.get()));
+            state.addTouched(
+                    policy.compartments().ownershipOfStored(current.get()).patients());
             state.denial(d.reason());
         }
         throw Refusals.notKnown(type, id.getIdPart());

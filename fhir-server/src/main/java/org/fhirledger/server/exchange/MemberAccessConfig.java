@@ -4,6 +4,7 @@ import java.time.Clock;
 import org.fhirledger.ledger.Ledger;
 import org.fhirledger.server.security.AdditionalTokenIssuer;
 import org.fhirledger.server.security.SecurityProperties;
+import org.fhirledger.server.security.VerifiedTokens;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -37,8 +38,9 @@ public class MemberAccessConfig {
     /** The resource server accepts the member tokens, checked with this server's own key. */
     @Bean
     public AdditionalTokenIssuer memberTokenIssuer(
-            MemberAccessTokens tokens, ObjectProvider<ConsortiumView> consortium) {
-        return tokens.trusted(consortium::getIfAvailable); // the directory is read only when a token comes
+            MemberAccessTokens tokens, ObjectProvider<ConsortiumView> consortium, VerifiedTokens verified) {
+        // the directory is read only when a token comes, and on every use of it
+        return tokens.trusted(consortium::getIfAvailable, verified);
     }
 
     @Bean

@@ -26,6 +26,7 @@ import org.fhirledger.server.ledger.InstitutionKey;
 import org.fhirledger.server.security.AdditionalTokenIssuer;
 import org.fhirledger.server.security.CallerClaims;
 import org.fhirledger.server.security.SecurityProperties;
+import org.fhirledger.server.security.VerifiedTokens;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2Error;
 import org.springframework.security.oauth2.core.OAuth2ErrorCodes;
@@ -101,8 +102,11 @@ final class MemberAccessTokens {
         return settings.tokenTtl().toSeconds();
     }
 
-    /** What the resource server trusts for this issuer: this key, this typ, and a member still in the directory. */
-    AdditionalTokenIssuer trusted(Supplier<ConsortiumView> consortium) {
+    /**
+     * What the resource server trusts for this issuer: this key, this typ, and a member still in the directory. The
+     * signature is checked once per token ({@link VerifiedTokens}); the directory is asked on every use.
+     */
+    AdditionalTokenIssuer trusted(Supplier<ConsortiumView> consortium, VerifiedTokens verified) {
         ECPublicKey publicKey;
         try {
             publicKey = Secp256k1.publicKey(key.toPublicJWK());
@@ -118,15 +122,22 @@ final class MemberAccessTokens {
         verifiers.getJCAContext().setProvider(BouncyCastleProviderSingleton.getInstance());
         processor.setJWSVerifierFactory(verifiers);
         processor.setJWTClaimsSetVerifier((claims, context) -> {}); // the validators below check the claims
-        NimbusJwtDecoder decoder = new NimbusJwtDecoder(processor);
-        decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(List.<OAuth2TokenValidator<Jwt>>of(
-                new JwtClaimValidator<Object>(JwtClaimNames.EXP, Objects::nonNull),
-                new JwtTimestampValidator(),
-                new JwtIssuerValidator(issuer),
-                new JwtClaimValidator<List<String>>(JwtClaimNames.AUD, aud -> aud != null && aud.contains(issuer)),
-                stillAMember(consortium),
-                new CallerClaims(security.ledgerAddressClaim(), security.fhirUserClaim()))));
-        return new AdditionalTokenIssuer(issuer, decoder);
+        NimbusJwtDecoder signature = new NimbusJwtDecoder(processor);
+        signature.setJwtValidator(VerifiedTokens.none());
+        JwtTimestampValidator time = new JwtTimestampValidator();
+        time.setClock(verified.clock());
+        return new AdditionalTokenIssuer(
+                issuer,
+                verified.decoder(
+                        signature,
+                        new DelegatingOAuth2TokenValidator<>(List.<OAuth2TokenValidator<Jwt>>of(
+                                new JwtClaimValidator<Object>(JwtClaimNames.EXP, Objects::nonNull),
+                                time,
+                                new JwtIssuerValidator(issuer),
+                                new JwtClaimValidator<List<String>>(
+                                        JwtClaimNames.AUD, aud -> aud != null && aud.contains(issuer)),
+                                stillAMember(consortium),
+                                new CallerClaims(security.ledgerAddressClaim(), security.fhirUserClaim())))));
     }
 
     private static OAuth2TokenValidator<Jwt> stillAMember(Supplier<ConsortiumView> consortium) {

@@ -6,6 +6,7 @@ import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -28,15 +29,26 @@ final class BearerTokenDecoders {
 
     private BearerTokenDecoders() {}
 
-    /** Dev mode: exactly the dev issuer's key, ES256 only. */
+    /** Dev mode: exactly the dev issuer's key, ES256 only; each token's signature checked once. */
+    static JwtDecoder dev(DevIssuer issuer, SecurityProperties settings, VerifiedTokens verified) {
+        return verified.decoder(devSignature(issuer), validator(DevIssuer.ISSUER, settings, verified.clock()));
+    }
+
+    /** As {@link #dev(DevIssuer, SecurityProperties, VerifiedTokens)}, checking every token in full each time. */
     static NimbusJwtDecoder dev(DevIssuer issuer, SecurityProperties settings) {
+        NimbusJwtDecoder decoder = devSignature(issuer);
+        decoder.setJwtValidator(validator(DevIssuer.ISSUER, settings, Clock.systemUTC()));
+        return decoder;
+    }
+
+    static NimbusJwtDecoder devSignature(DevIssuer issuer) {
         DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
         processor.setJWSKeySelector(new JWSVerificationKeySelector<>(
                 JWSAlgorithm.ES256, new ImmutableJWKSet<>(new JWKSet(issuer.verificationKey()))));
-        // Time and issuer are checked by the validators below, the same way as in production.
+        // Time and issuer are checked by the validators, the same way as in production.
         processor.setJWTClaimsSetVerifier((claims, context) -> {});
         NimbusJwtDecoder decoder = new NimbusJwtDecoder(processor);
-        decoder.setJwtValidator(validator(DevIssuer.ISSUER, settings));
+        decoder.setJwtValidator(VerifiedTokens.none());
         return decoder;
     }
 
@@ -45,13 +57,18 @@ final class BearerTokenDecoders {
      * starts while the IdP is down: the JWKS (and the discovery document, when only the issuer is configured)
      * are fetched on the first token. An unreachable IdP is then a {@link JwtException} (→ 503), not a bad token.
      */
-    static JwtDecoder production(SecurityProperties settings) {
+    static JwtDecoder production(SecurityProperties settings, VerifiedTokens verified) {
+        return verified.decoder(
+                productionSignature(settings), validator(settings.issuerUri(), settings, verified.clock()));
+    }
+
+    private static JwtDecoder productionSignature(SecurityProperties settings) {
         if (settings.jwkSetUri() != null) {
-            return production(NimbusJwtDecoder.withJwkSetUri(settings.jwkSetUri()), settings);
+            return productionSignature(NimbusJwtDecoder.withJwkSetUri(settings.jwkSetUri()));
         }
         // withIssuerLocation reads the discovery document when built, hence built on first use.
         SupplierJwtDecoder lazy = new SupplierJwtDecoder(
-                () -> production(NimbusJwtDecoder.withIssuerLocation(settings.issuerUri()), settings));
+                () -> productionSignature(NimbusJwtDecoder.withIssuerLocation(settings.issuerUri())));
         return token -> {
             try {
                 return lazy.decode(token);
@@ -61,22 +78,23 @@ final class BearerTokenDecoders {
         };
     }
 
-    private static NimbusJwtDecoder production(
-            NimbusJwtDecoder.JwkSetUriJwtDecoderBuilder builder, SecurityProperties settings) {
+    private static NimbusJwtDecoder productionSignature(NimbusJwtDecoder.JwkSetUriJwtDecoderBuilder builder) {
         NimbusJwtDecoder decoder = builder.jwsAlgorithms(algs -> {
                     algs.add(SignatureAlgorithm.RS256);
                     algs.add(SignatureAlgorithm.ES256);
                 })
                 .build();
-        decoder.setJwtValidator(validator(settings.issuerUri(), settings));
+        decoder.setJwtValidator(VerifiedTokens.none());
         return decoder;
     }
 
-    private static OAuth2TokenValidator<Jwt> validator(String issuer, SecurityProperties settings) {
+    static OAuth2TokenValidator<Jwt> validator(String issuer, SecurityProperties settings, Clock clock) {
         List<OAuth2TokenValidator<Jwt>> validators = new ArrayList<>();
         // A token without an expiry would be valid forever once leaked.
         validators.add(new JwtClaimValidator<Object>(JwtClaimNames.EXP, Objects::nonNull));
-        validators.add(new JwtTimestampValidator());
+        JwtTimestampValidator time = new JwtTimestampValidator();
+        time.setClock(clock);
+        validators.add(time);
         if (issuer != null) {
             validators.add(new JwtIssuerValidator(issuer));
         }

@@ -1,6 +1,7 @@
 package org.fhirledger.server.security;
 
 import java.nio.file.Path;
+import java.time.Clock;
 import org.fhirledger.server.datadir.DataDir;
 import org.fhirledger.server.fhir.FhirRestConfig;
 import org.slf4j.LoggerFactory;
@@ -23,12 +24,21 @@ import org.springframework.security.web.util.matcher.AntPathRequestMatcher;
  * public. Stateless: no sessions, no CSRF (no cookies to ride on).
  */
 @Configuration
-@EnableConfigurationProperties(SecurityProperties.class)
+@EnableConfigurationProperties({SecurityProperties.class, TokenCacheProperties.class})
 public class SecurityConfig {
+
+    /** Every trusted issuer's decoder checks a token's signature once (see {@link VerifiedTokens}). */
+    @Bean
+    public VerifiedTokens verifiedTokens(TokenCacheProperties settings) {
+        return new VerifiedTokens(settings, Clock.systemUTC());
+    }
 
     @Bean
     public JwtDecoder bearerTokenDecoder(
-            SecurityProperties settings, DataDir dataDir, ObjectProvider<AdditionalTokenIssuer> additionalIssuers) {
+            SecurityProperties settings,
+            DataDir dataDir,
+            VerifiedTokens verified,
+            ObjectProvider<AdditionalTokenIssuer> additionalIssuers) {
         Path dir = dataDir.path();
         // First, so that bin/dev-token sees this start's mode even if the rest of start-up fails.
         TokenSettingsFile.write(dir, settings);
@@ -42,8 +52,8 @@ public class SecurityConfig {
                             dir);
         }
         JwtDecoder configured = settings.mode() == SecurityMode.DEV
-                ? BearerTokenDecoders.dev(DevIssuer.loadOrCreate(dir), settings)
-                : BearerTokenDecoders.production(settings);
+                ? BearerTokenDecoders.dev(DevIssuer.loadOrCreate(dir), settings, verified)
+                : BearerTokenDecoders.production(settings, verified);
         return new IssuerRoutingDecoder(configured, additionalIssuers::orderedStream);
     }
 

@@ -188,6 +188,36 @@ final class Workload {
         }
     }
 
+    record Reads(long count, double seconds, double p50, double p95, long failures) {}
+
+    /** Reads only, for {@code seconds}: resources chosen at random among those created so far. */
+    Reads reads(int clients, int seconds) throws Exception {
+        List<Double> times = Collections.synchronizedList(new ArrayList<>());
+        AtomicLong failures = new AtomicLong();
+        long t0 = System.nanoTime();
+        long end = t0 + TimeUnit.SECONDS.toNanos(seconds);
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        for (int c = 0; c < clients; c++) {
+            pool.submit(() -> {
+                while (System.nanoTime() < end) {
+                    try {
+                        String target = created.get(ThreadLocalRandom.current().nextInt(created.size()));
+                        long t = System.nanoTime();
+                        expect(send("GET", target, null), 200, "read");
+                        times.add((System.nanoTime() - t) / 1e6);
+                    } catch (Exception e) {
+                        if (failures.incrementAndGet() <= 5) System.err.println("request failed: " + e.getMessage());
+                    }
+                }
+            });
+        }
+        pool.shutdown();
+        pool.awaitTermination(seconds + 120L, TimeUnit.SECONDS);
+        double elapsed = (System.nanoTime() - t0) / 1e9;
+        return new Reads(
+                times.size(), elapsed, ServerBenchmark.pct(times, 50), ServerBenchmark.pct(times, 95), failures.get());
+    }
+
     /** {@code clients} clients post the Synthea patient bundle as a transaction, for {@code seconds}. */
     Bulk bulk(int clients, int seconds) throws Exception {
         AtomicLong bundles = new AtomicLong();

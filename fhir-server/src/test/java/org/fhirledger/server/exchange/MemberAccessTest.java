@@ -330,6 +330,8 @@ class MemberAccessTest extends ServerTestBase {
     void onceBIsRemovedItsAssertionsAndTokensAreRefused() throws Exception {
         String accessToken = accessToken(asB.sign(audience, consented, Duration.ofMinutes(2)));
         assertThat(get(accessToken, "/Patient/" + patient).statusCode()).isEqualTo(200);
+        // used again: its verified signature is cached now, and the removal below must still count
+        assertThat(get(accessToken, "/Patient/" + patient).statusCode()).isEqualTo(200);
         TestConsortium.remove(dataDir(), web3j, directory, b.getAddress());
         view.invalidate();
         assertRefused(token(asB.sign(audience, consented, Duration.ofMinutes(2))), 401, "no active member");

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -56,13 +57,18 @@ class ProductionDecoderTest {
         return "http://127.0.0.1:" + jwks.getAddress().getPort() + "/certs";
     }
 
+    /** The server's own path: signatures checked once per token. */
+    private static VerifiedTokens verified() {
+        return new VerifiedTokens(new TokenCacheProperties(null, null), Clock.systemUTC());
+    }
+
     private static SecurityProperties production(String issuer, String jwkSetUri) {
         return new SecurityProperties(SecurityMode.PRODUCTION, issuer, jwkSetUri, null, null, null);
     }
 
     @Test
     void jwksOnlyChecksSignatureAndTimesButNotTheIssuer() {
-        JwtDecoder decoder = BearerTokenDecoders.production(production(null, jwksUrl()));
+        JwtDecoder decoder = BearerTokenDecoders.production(production(null, jwksUrl()), verified());
         assertThat(decoder.decode(sign(
                                 rsa,
                                 JWSAlgorithm.RS256,
@@ -88,7 +94,8 @@ class ProductionDecoderTest {
     @Test
     void jwksWithIssuerChecksTheIssuerWithoutDiscovery() {
         // The issuer URL serves nothing: only the JWKS is fetched.
-        JwtDecoder decoder = BearerTokenDecoders.production(production("https://idp.invalid/realms/x", jwksUrl()));
+        JwtDecoder decoder =
+                BearerTokenDecoders.production(production("https://idp.invalid/realms/x", jwksUrl()), verified());
         assertThat(decoder.decode(sign(
                                 rsa,
                                 JWSAlgorithm.RS256,
@@ -106,7 +113,7 @@ class ProductionDecoderTest {
     void anUnreachableJwksIsNotABadToken() {
         String url = jwksUrl();
         jwks.stop(0);
-        JwtDecoder decoder = BearerTokenDecoders.production(production(null, url));
+        JwtDecoder decoder = BearerTokenDecoders.production(production(null, url), verified());
         // Not BadJwtException: Spring maps that to 401; this must become the 503 "retry later".
         assertThatThrownBy(() -> decoder.decode(
                         sign(rsa, JWSAlgorithm.RS256, validClaims("x").build())))
