@@ -103,6 +103,7 @@ class ImportWithProvenanceTest extends ServerTestBase {
 
     String writerToken;
     String readerToken;
+    String partialToken;
     String outsiderToken;
 
     /** What the happy path stored: the copy's id at B and its Provenance's. */
@@ -171,6 +172,8 @@ class ImportWithProvenanceTest extends ServerTestBase {
         writerToken = w.token();
         readerToken = r.token();
         outsiderToken = DevTokens.mint(b.dataDir, Role.CLINICIAN, "Practitioner/import-3");
+        DevTokens.Minted p = DevTokens.mintFor(b.dataDir, Role.CLINICIAN, "Practitioner/import-4");
+        partialToken = p.token();
         Instant until = Instant.now().plus(Duration.ofHours(1));
         Pseudonyms bPseudonyms = b.ctx.getBean(Pseudonyms.class);
         b.ledger()
@@ -187,7 +190,14 @@ class ImportWithProvenanceTest extends ServerTestBase {
                         ConsentAction.READ.bit(),
                         ResourceTypes.ALL,
                         until);
-        for (String clinician : List.of(writer, r.ledgerAddress())) {
+        b.ledger()
+                .grantConsent(
+                        bPseudonyms.of("Patient", patientAtB),
+                        p.ledgerAddress(),
+                        ConsentAction.READ.bit() | ConsentAction.WRITE.bit(),
+                        ResourceTypes.maskOf(List.of("Patient", "Observation")),
+                        until);
+        for (String clinician : List.of(writer, r.ledgerAddress(), p.ledgerAddress())) {
             ledger.grantConsent(
                     pseudonyms.of("Patient", patientAtA),
                     clinician,
@@ -372,8 +382,31 @@ class ImportWithProvenanceTest extends ServerTestBase {
         assertThat(provenances()).isEqualTo(3);
     }
 
+    /**
+     * All or nothing: a clinician who may write Observations of the patient here but no Provenance gets the copy's
+     * update through and the Provenance refused, and the update is gone with it.
+     */
     @Test
     @Order(6)
+    void aRefusalMidWayLeavesNothing() throws Exception {
+        HttpResponse<String> updated = put(
+                bearerToken(), "/Observation/" + observationAtA, observation(observationAtA, "probe, third reading"));
+        assertThat(updated.statusCode()).as(updated.body()).isEqualTo(200);
+        HttpResponse<String> r = importUntilStatus(partialToken, "Observation", 403);
+        assertThat(body(r).path("resourceType").asText()).isEqualTo("OperationOutcome");
+        assertThat(r.body()).contains("Provenance");
+        JsonNode current = body(callB("GET", writerToken, "/Observation/" + copy, null));
+        assertThat(current.at("/meta/versionId").asText()).isEqualTo("2");
+        assertThat(current.at("/code/text").asText()).isEqualTo("probe, second reading");
+        assertThat(provenances()).isEqualTo(3);
+        assertThat(param(verify(writerToken, provenance), "result")
+                        .path("valueBoolean")
+                        .asBoolean())
+                .isTrue();
+    }
+
+    @Test
+    @Order(7)
     void theProvenanceIsHiddenFromAClinicianWithoutThePatientsConsentHere() {
         assertThat(callB("GET", writerToken, "/Provenance/" + provenance, null).statusCode())
                 .isEqualTo(200);
@@ -388,7 +421,7 @@ class ImportWithProvenanceTest extends ServerTestBase {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void aCopyAlteredHereAfterTheImportFailsTheCheck() throws Exception {
         JsonNode current = body(callB("GET", writerToken, "/Observation/" + copy, null));
         String altered = current.toString().replace("probe, second reading", "probe, edited at B");
@@ -400,7 +433,7 @@ class ImportWithProvenanceTest extends ServerTestBase {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void badInputIsA4xxOperationOutcome() {
         String path = "/Patient/" + patientAtB + "/$import-remote";
         for (String parameters : List.of(
@@ -459,7 +492,11 @@ class ImportWithProvenanceTest extends ServerTestBase {
             if (r.statusCode() == status) return r;
             // consent not seen here yet (404), or nothing there yet for the caller: never a stored copy
             assertThat(r.statusCode()).as(r.body()).isIn(200, 404);
-            if (r.statusCode() == 200) assertThat(copies(body(r), "Condition")).isEmpty();
+            if (r.statusCode() == 200) {
+                for (JsonNode e : body(r).path("entry")) {
+                    assertThat(e.at("/resource/resourceType").asText()).isEqualTo("OperationOutcome");
+                }
+            }
             assertThat(Instant.now()).as(r.statusCode() + " " + r.body()).isBefore(until);
             Thread.sleep(300);
         }
