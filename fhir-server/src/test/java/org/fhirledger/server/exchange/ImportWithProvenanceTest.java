@@ -432,8 +432,54 @@ class ImportWithProvenanceTest extends ServerTestBase {
         assertThat(param(check, "reason").path("valueString").asText()).contains("changed after this import");
     }
 
+    /**
+     * A Provenance written at B in the shape of an import's, but not true to it: each check fails with its reason —
+     * the copy's content (target moved to the version changed at B), the kept bytes (altered, hash kept), the member's
+     * entry (altered bytes with their own hash).
+     */
     @Test
     @Order(9)
+    void aProvenanceNotTrueToTheImportFailsTheCheckWithItsReason() throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode original = (com.fasterxml.jackson.databind.node.ObjectNode)
+                body(callB("GET", writerToken, "/Provenance/" + provenance, null));
+        original.remove("id");
+        original.remove("meta");
+        String current = body(callB("GET", writerToken, "/Observation/" + copy, null))
+                .at("/meta/versionId")
+                .asText();
+        String movedTarget = original.toString()
+                .replace("Observation/" + copy + "/_history/2", "Observation/" + copy + "/_history/" + current);
+        assertThat(reasonOf(movedTarget)).contains("differs from the member's version");
+
+        JsonNode entity = original.at("/entity/0");
+        String form = extension(entity, "import-source-stored-form")
+                .path("valueBase64Binary")
+                .asText();
+        byte[] altered = new String(Base64.getDecoder().decode(form), StandardCharsets.UTF_8)
+                .replace("second reading", "second readinG")
+                .getBytes(StandardCharsets.UTF_8);
+        String alteredForm = Base64.getEncoder().encodeToString(altered);
+        assertThat(reasonOf(original.toString().replace(form, alteredForm))).contains("does not hash");
+        String hash = extension(entity, "import-source-content-hash")
+                .path("valueString")
+                .asText();
+        String rehashed = original.toString()
+                .replace(form, alteredForm)
+                .replace(hash, CanonicalResource.contentHash(altered).toHex());
+        assertThat(reasonOf(rehashed)).contains("recorded no entry");
+    }
+
+    String reasonOf(String provenanceJson) {
+        String forged = id(callB("POST", writerToken, "/Provenance", provenanceJson));
+        JsonNode check = verify(writerToken, forged);
+        assertThat(param(check, "result").path("valueBoolean").asBoolean())
+                .as(check.toString())
+                .isFalse();
+        return param(check, "reason").path("valueString").asText();
+    }
+
+    @Test
+    @Order(10)
     void badInputIsA4xxOperationOutcome() {
         String path = "/Patient/" + patientAtB + "/$import-remote";
         for (String parameters : List.of(
