@@ -25,7 +25,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import org.fhirledger.ledger.Institution;
 import org.fhirledger.record.CanonicalResource;
+import org.fhirledger.server.authz.RequestState;
 import org.fhirledger.server.record.AuditShape;
 import org.fhirledger.server.record.PatientLinks;
 import org.fhirledger.server.version.StoredForm;
@@ -217,7 +219,7 @@ public final class ImportRemoteOperation {
             Plan plan,
             byte[] received,
             String contentHash,
-            org.fhirledger.ledger.Institution holder,
+            Institution holder,
             RequestDetails request,
             Map<String, String> mapping,
             String base) {
@@ -230,12 +232,8 @@ public final class ImportRemoteOperation {
                 "http://terminology.hl7.org/CodeSystem/v3-DataOperation",
                 plan.exists() ? "UPDATE" : "CREATE",
                 plan.exists() ? "revise" : "create")));
-        String clinician = org.fhirledger.server.authz.RequestState.of(request) == null
-                ? null
-                : org.fhirledger.server.authz.RequestState.of(request)
-                        .subject()
-                        .caller()
-                        .ledgerAddress();
+        // the caller was established by the retrieval (a clinician of this institution)
+        String clinician = RequestState.of(request).subject().caller().ledgerAddress();
         // by identifier with their type: a Practitioner or Organization is nobody's patient data, and neither needs
         // a resource here
         Provenance.ProvenanceAgentComponent who = p.addAgent();
@@ -281,7 +279,7 @@ public final class ImportRemoteOperation {
     }
 
     /** The member as an Organization by identifier (its custodian account). */
-    private static Reference member(org.fhirledger.ledger.Institution holder) {
+    private static Reference member(Institution holder) {
         return new Reference()
                 .setType("Organization")
                 .setIdentifier(new Identifier()

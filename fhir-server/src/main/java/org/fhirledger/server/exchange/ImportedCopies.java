@@ -39,8 +39,8 @@ final class ImportedCopies {
      * Rewrites the references of a member's version in place: one the mapping names ({@code Type/id} at the member,
      * relative or under its base URL, any version) becomes the mapped reference here; a contained one ({@code #x})
      * stays; every other is removed, emptied entirely (it would name something that is not here, and a reference
-     * by identifier or display alone leaves whose data the copy is undecidable). Drops the id, meta and contained
-     * nothing else.
+     * by identifier or display alone leaves whose data the copy is undecidable). Drops the id and meta too; nothing
+     * else changes.
      *
      * @return the references removed, as they were
      */
