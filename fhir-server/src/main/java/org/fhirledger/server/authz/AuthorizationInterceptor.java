@@ -280,14 +280,16 @@ public final class AuthorizationInterceptor {
         // an auditor verifies anything: $verify reads the resource to hash it, and answers only hashes and proofs
         if ("$verify".equals(rd.getOperation()) && s.has(Role.AUDITOR)) return;
         RequestState state = RequestState.of(rd);
-        // one resource, or one resource's versions, or $verify, $locate or $fetch-remote of one: refuse outright (no
-        // hole in a history bundle)
+        // one resource, or one resource's versions, or $verify, $locate, $fetch-remote, $import-remote or
+        // $verify-import of one: refuse outright (no hole in a history bundle)
         boolean single = rd.getRestOperationType() == RestOperationTypeEnum.READ
                 || rd.getRestOperationType() == RestOperationTypeEnum.VREAD
                 || rd.getRestOperationType() == RestOperationTypeEnum.HISTORY_INSTANCE
                 || "$verify".equals(rd.getOperation())
                 || "$locate".equals(rd.getOperation())
-                || "$fetch-remote".equals(rd.getOperation());
+                || "$fetch-remote".equals(rd.getOperation())
+                || "$import-remote".equals(rd.getOperation())
+                || "$verify-import".equals(rd.getOperation());
         // what these interactions show was read from this database; an operation's result may be anything
         boolean stored = STORED_SHOWN.contains(rd.getRestOperationType());
         for (int i = 0; i < details.size(); i++) {

@@ -44,7 +44,8 @@ final class InstanceAccess {
                 || (op == RestOperationTypeEnum.EXTENDED_OPERATION_INSTANCE
                         && ("$everything".equals(operation)
                                 || "$verify".equals(operation)
-                                || "$locate".equals(operation)));
+                                || "$locate".equals(operation)
+                                || "$verify-import".equals(operation)));
         if (!onOne) return;
         if ("$verify".equals(operation) && s.has(Role.AUDITOR)) return; // an auditor verifies anything
         check(s, type, id, RequestState.of(rd));

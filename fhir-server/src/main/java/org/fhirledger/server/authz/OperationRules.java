@@ -72,12 +72,15 @@ public final class OperationRules {
                         : Decision.deny("$locate is for clinicians and the patient");
             // another member's records for a patient, fetched for this institution's clinician (checked as a read of
             // the Patient here, then by the member); a member's clinician cannot make this server fetch further
-            case "$fetch-remote" ->
+            // and its storing form: the copies are then authorised as the caller's creates and updates
+            case "$fetch-remote", "$import-remote" ->
                 !s.has(Role.CLINICIAN)
-                        ? Decision.deny("$fetch-remote is for clinicians")
+                        ? Decision.deny(name + " is for clinicians")
                         : s.caller().actingThrough() != null
-                                ? Decision.deny("$fetch-remote is not open to another member's clinicians")
+                                ? Decision.deny(name + " is not open to another member's clinicians")
                                 : Decision.ALLOW;
+            // reads its Provenance and the copy, checked as reads are (InstanceAccess)
+            case "$verify-import" -> Decision.ALLOW;
             case "$everything" ->
                 rd.getId() != null && rd.getId().hasIdPart()
                         ? Decision.ALLOW

@@ -1,6 +1,7 @@
 package org.fhirledger.server.exchange;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,8 +60,9 @@ public class ExchangeConfig {
     }
 
     /**
-     * {@code $institutions}, {@code Patient/{id}/$locate} and {@code Patient/{id}/$fetch-remote}, when there is a
-     * directory to name members from.
+     * {@code $institutions}, {@code Patient/{id}/$locate}, {@code Patient/{id}/$fetch-remote}, its storing form
+     * {@code Patient/{id}/$import-remote} and {@code Provenance/{id}/$verify-import}, when there is a directory to name
+     * members from.
      */
     @Bean
     public SmartInitializingSingleton registerInstitutionsOperation(
@@ -71,14 +73,15 @@ public class ExchangeConfig {
             Ledger ledger,
             ExchangeProperties exchange,
             MemberAssertions assertions,
-            RetrievalProperties retrieval) {
+            RetrievalProperties retrieval,
+            IHapiTransactionService transactions) {
         return () -> {
             ConsortiumView view = consortium.getIfAvailable();
             if (view == null) return;
             fhirRestfulServer.registerProvider(new InstitutionsOperation(view));
             fhirRestfulServer.registerProvider(
                     new LocateOperation(daos, pseudonyms, ledger, view, exchange.patientIdentifierSystem()));
-            fhirRestfulServer.registerProvider(new FetchRemoteOperation(
+            FetchRemoteOperation fetch = new FetchRemoteOperation(
                     daos,
                     fhirRestfulServer.getFhirContext(),
                     pseudonyms,
@@ -86,7 +89,12 @@ public class ExchangeConfig {
                     view,
                     assertions,
                     retrieval,
-                    exchange.patientIdentifierSystem()));
+                    exchange.patientIdentifierSystem());
+            fhirRestfulServer.registerProvider(fetch);
+            fhirRestfulServer.registerProvider(
+                    new ImportRemoteOperation(fetch, daos, fhirRestfulServer.getFhirContext(), transactions));
+            fhirRestfulServer.registerProvider(
+                    new VerifyImportOperation(daos, fhirRestfulServer.getFhirContext(), ledger, pseudonyms));
         };
     }
 }

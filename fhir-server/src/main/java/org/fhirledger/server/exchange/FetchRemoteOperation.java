@@ -106,7 +106,41 @@ public final class FetchRemoteOperation {
                     @OperationParam(name = "_type", min = 0, max = 1, typeName = "string")
                     StringType types,
             RequestDetails request) {
-        Set<String> wanted = types(types);
+        Retrieval got = retrieve(id, member, types(types, true), request);
+        Bundle out = new Bundle().setType(Bundle.BundleType.SEARCHSET);
+        for (Resource r : got.verified()) {
+            out.addEntry()
+                    .setFullUrl(got.base() + "/" + r.fhirType() + "/"
+                            + r.getIdElement().getIdPart())
+                    .setResource(r)
+                    .getSearch()
+                    .setMode(Bundle.SearchEntryMode.MATCH);
+        }
+        out.setTotal(out.getEntry().size());
+        if (!got.issues().getIssue().isEmpty()) {
+            out.addEntry().setResource(got.issues()).getSearch().setMode(Bundle.SearchEntryMode.OUTCOME);
+        }
+        return out;
+    }
+
+    /**
+     * What a retrieval found: the Patient here (read as the caller), the member, its base URL, the patient's ids
+     * there, the versions that passed the check against the chain, and what is to be said about the rest.
+     */
+    record Retrieval(
+            Patient patient,
+            Institution holder,
+            String base,
+            List<String> remotePatients,
+            List<Resource> verified,
+            OperationOutcome issues) {}
+
+    /**
+     * The retrieval both {@code $fetch-remote} and {@code $import-remote} make: the caller's checks, the member's
+     * entries on chain, the token, the searches and the check of every version (see the class comment). A version
+     * left out makes the request's AuditEvent a failure naming it.
+     */
+    Retrieval retrieve(IdType id, StringType member, Set<String> wanted, RequestDetails request) {
         String memberName = member == null ? null : member.getValue();
         if (memberName == null || memberName.isBlank()) {
             throw new InvalidRequestException("member is required: the custodian account or Organization identifier"
@@ -116,7 +150,7 @@ public final class FetchRemoteOperation {
         Subject subject = state == null ? null : state.subject();
         // checked before HAPI ran the operation (OperationRules); here for the case it is wired without them
         if (subject == null || !subject.has(Role.CLINICIAN) || subject.caller().actingThrough() != null) {
-            throw new ForbiddenOperationException("$fetch-remote is for this institution's clinicians");
+            throw new ForbiddenOperationException(request.getOperation() + " is for this institution's clinicians");
         }
         // default-deny: read as the caller reads it (404 without consent here, 410 once erased)
         Patient patient = daos.getResourceDao(Patient.class).read(id.toUnqualifiedVersionless(), request);
@@ -157,7 +191,7 @@ public final class FetchRemoteOperation {
                         subject.caller().ledgerAddress(),
                         settings.assertionLifetime()));
 
-        Bundle out = new Bundle().setType(Bundle.BundleType.SEARCHSET);
+        List<Resource> verified = new ArrayList<>();
         OperationOutcome issues = new OperationOutcome();
         List<String> refused = new ArrayList<>();
         // the patient at the member, by the shared identifier: its search answers only patients the clinician may see
@@ -177,8 +211,10 @@ public final class FetchRemoteOperation {
                     .setDiagnostics("The member shows the caller no patient with this patient's shared identifier"
                             + " (none there, or no consent there for the caller)");
         }
+        List<String> remotePatients = new ArrayList<>();
         for (Patient p : there) {
             String remoteId = p.getIdElement().getIdPart();
+            remotePatients.add(remoteId);
             for (String type : wanted) {
                 List<Resource> found = type.equals("Patient")
                         ? List.of(p)
@@ -192,12 +228,7 @@ public final class FetchRemoteOperation {
                     String reference = r.fhirType() + "/" + r.getIdElement().getIdPart() + "/_history/"
                             + r.getIdElement().getVersionIdPart();
                     if (verified(r, onChain)) {
-                        out.addEntry()
-                                .setFullUrl(base + "/" + r.fhirType() + "/"
-                                        + r.getIdElement().getIdPart())
-                                .setResource(r)
-                                .getSearch()
-                                .setMode(Bundle.SearchEntryMode.MATCH);
+                        verified.add(r);
                     } else {
                         refused.add(reference);
                         issues.addIssue()
@@ -217,11 +248,7 @@ public final class FetchRemoteOperation {
                             + String.join(", ", refused) + ")",
                     "Patient/" + patient.getIdElement().getIdPart());
         }
-        out.setTotal(out.getEntry().size());
-        if (!issues.getIssue().isEmpty()) {
-            out.addEntry().setResource(issues).getSearch().setMode(Bundle.SearchEntryMode.OUTCOME);
-        }
-        return out;
+        return new Retrieval(patient, holder, base, remotePatients, verified, issues);
     }
 
     /**
@@ -289,9 +316,17 @@ public final class FetchRemoteOperation {
         return found.get();
     }
 
-    private Set<String> types(StringType param) {
+    /**
+     * The types a {@code _type} parameter lists.
+     *
+     * @param patientAllowed false for an import: the Patient is this institution's own, never copied
+     */
+    Set<String> types(StringType param, boolean patientAllowed) {
         Set<String> out = new LinkedHashSet<>();
         if (param == null || param.getValue() == null || param.getValue().isBlank()) {
+            if (!patientAllowed) {
+                throw new InvalidRequestException("_type is required: the resource types to import (e.g. Observation)");
+            }
             out.add("Patient");
             return out;
         }
@@ -304,6 +339,10 @@ public final class FetchRemoteOperation {
             if (!type.equals("Patient") && fhir.getResourceDefinition(type).getSearchParam("patient") == null) {
                 throw new InvalidRequestException(
                         type + " has no patient search parameter: it cannot be fetched for a" + " patient");
+            }
+            if (!patientAllowed && type.equals("Patient")) {
+                throw new InvalidRequestException("The Patient is not imported: the copies point at this institution's"
+                        + " own Patient; list the other types to import");
             }
             out.add(type);
         }

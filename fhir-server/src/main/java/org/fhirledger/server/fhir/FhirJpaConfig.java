@@ -79,6 +79,26 @@ public class FhirJpaConfig {
         return settings;
     }
 
+    /**
+     * A Provenance's targets keep their versions (HAPI's parser strips versions from references but at a few paths):
+     * the Provenance of an imported copy names the very version it describes (docs/exchange.md).
+     */
+    @Bean
+    public static BeanPostProcessor versionedProvenanceTargets() {
+        return new BeanPostProcessor() {
+            @Override
+            public Object postProcessAfterInitialization(Object bean, String name) {
+                if (bean instanceof FhirContext ctx) {
+                    java.util.Set<String> paths =
+                            new java.util.HashSet<>(ctx.getParserOptions().getDontStripVersionsFromReferencesAtPaths());
+                    paths.add("Provenance.target");
+                    ctx.getParserOptions().setDontStripVersionsFromReferencesAtPaths(paths);
+                }
+                return bean;
+            }
+        };
+    }
+
     /** Durable commits on H2 ({@link H2DurableCommits}). */
     @Bean
     public static BeanPostProcessor h2DurableCommits() {

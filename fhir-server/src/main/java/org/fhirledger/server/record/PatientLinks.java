@@ -92,6 +92,7 @@ public final class PatientLinks {
         List<Identifier> identifiers = new ArrayList<>();
         boolean[] unresolvable = {false};
         boolean[] pending = {false};
+        Set<IBaseReference> origins = originsElsewhere(resource);
         ctx.newTerser().visit(resource, new IModelVisitor2() {
             @Override
             public boolean acceptElement(
@@ -104,6 +105,7 @@ public final class PatientLinks {
                         && "Patient".equals(ctx.getResourceType(contained))) {
                     unresolvable[0] = true; // a contained Patient: whose it is cannot be established
                 }
+                if (element instanceof IBaseReference ref && origins.contains(ref)) return true;
                 if (element instanceof IBaseReference ref && !namesAnAccount(ref, containingPath)) {
                     BaseRuntimeChildDefinition child = childPath.isEmpty() ? null : childPath.get(childPath.size() - 1);
                     reference(ref, targets(child), patients, linked, identifiers, unresolvable, pending);
@@ -123,6 +125,10 @@ public final class PatientLinks {
                 return true;
             }
         });
+        // a Provenance that names only a record elsewhere is about no one it can be tied to here
+        if (!origins.isEmpty() && patients.isEmpty() && linked.isEmpty() && identifiers.isEmpty()) {
+            unresolvable[0] = true;
+        }
         return new Found(
                 Set.copyOf(patients), Set.copyOf(linked), List.copyOf(identifiers), unresolvable[0], pending[0]);
     }
@@ -145,6 +151,32 @@ public final class PatientLinks {
             }
         }
         return false;
+    }
+
+    /** The URI identifier system: the identifier's value is an absolute URI. */
+    public static final String URI_SYSTEM = "urn:ietf:rfc:3986";
+
+    /**
+     * The source entities of a Provenance that name a version on another server by its absolute URL only
+     * ({@code entity.what.identifier} with system {@value #URI_SYSTEM} and an http(s) value, no {@code reference}): where
+     * a record came from, not whose data the Provenance is (its targets say that), so they count for neither. Such a
+     * Provenance with no other pointer at a patient stays unresolvable.
+     */
+    private static Set<IBaseReference> originsElsewhere(IBaseResource resource) {
+        if (!(resource instanceof org.hl7.fhir.r4.model.Provenance provenance)) return Set.of();
+        Set<IBaseReference> out = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (org.hl7.fhir.r4.model.Provenance.ProvenanceEntityComponent e : provenance.getEntity()) {
+            Reference what = e.getWhat();
+            if (what != null
+                    && !what.hasReference()
+                    && what.hasIdentifier()
+                    && URI_SYSTEM.equals(what.getIdentifier().getSystem())
+                    && what.getIdentifier().hasValue()
+                    && what.getIdentifier().getValue().matches("https?://.+")) {
+                out.add(what);
+            }
+        }
+        return out;
     }
 
     /** @param targets the type names the model allows, or null for any resource */

@@ -98,6 +98,48 @@ class PatientLinksTest {
         assertThat(practitionerOnly.unresolvable()).isFalse();
     }
 
+    /**
+     * A Provenance's source entity naming a version on another server by URL says where a record came from, not whose
+     * it is: it counts for nothing, so the targets decide; alone, or in any other shape, it stays unresolvable.
+     */
+    @Test
+    void aProvenanceSourceElsewhereByUrlLeavesTheTargetsToDecide() {
+        String source = "\"entity\":[{\"role\":\"source\",\"what\":{\"type\":\"Observation\",\"identifier\":"
+                + "{\"system\":\"urn:ietf:rfc:3986\",\"value\":\"https://a.example/fhir/Observation/5/_history/2\"}}}]";
+        PatientLinks.Found imported = of("{\"resourceType\":\"Provenance\",\"recorded\":\"2026-01-01T00:00:00Z\","
+                + "\"target\":[{\"reference\":\"Observation/o1/_history/1\"},{\"reference\":\"Patient/p1\"}],"
+                + source + "}");
+        assertThat(imported.patients()).containsExactly("p1");
+        assertThat(imported.linked()).containsExactly("Observation/o1");
+        assertThat(imported.unresolvable()).isFalse();
+
+        PatientLinks.Found alone = of("{\"resourceType\":\"Provenance\",\"recorded\":\"2026-01-01T00:00:00Z\","
+                + "\"target\":[{\"display\":\"something\"}]," + source + "}");
+        assertThat(alone.unresolvable()).isTrue();
+        PatientLinks.Found noTarget =
+                of("{\"resourceType\":\"Provenance\",\"recorded\":\"2026-01-01T00:00:00Z\"," + source + "}");
+        assertThat(noTarget.unresolvable()).isTrue();
+
+        // another shape (an absolute reference, another identifier system) is followed as before: unresolvable
+        PatientLinks.Found absolute = of("{\"resourceType\":\"Provenance\",\"recorded\":\"2026-01-01T00:00:00Z\","
+                + "\"target\":[{\"reference\":\"Patient/p1\"}],\"entity\":[{\"role\":\"source\",\"what\":"
+                + "{\"reference\":\"https://a.example/fhir/Observation/5\"}}]}");
+        assertThat(absolute.unresolvable()).isTrue();
+        PatientLinks.Found otherSystem = of("{\"resourceType\":\"Provenance\",\"recorded\":\"2026-01-01T00:00:00Z\","
+                + "\"target\":[{\"reference\":\"Patient/p1\"}],\"entity\":[{\"role\":\"source\",\"what\":"
+                + "{\"identifier\":{\"system\":\"urn:mrn\",\"value\":\"https://a.example/fhir/Observation/5\"}}}]}");
+        assertThat(otherSystem.unresolvable()
+                        || !otherSystem.patientIdentifiers().isEmpty())
+                .isTrue();
+        // the same identifier elsewhere than a Provenance's entity is no exception
+        PatientLinks.Found observation = of("{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":"
+                + "{\"text\":\"x\"},\"subject\":{\"reference\":\"Patient/p1\"},\"focus\":[{\"identifier\":"
+                + "{\"system\":\"urn:ietf:rfc:3986\",\"value\":\"https://a.example/fhir/Observation/5\"}}]}");
+        assertThat(observation.unresolvable()
+                        || !observation.patientIdentifiers().isEmpty())
+                .isTrue();
+    }
+
     @Test
     void aConsentActorNamedByLedgerAccountIsNoPatientButOnlyThere() {
         String account = "{\"identifier\":{\"system\":\"" + AuditShape.LEDGER_ADDRESS_SYSTEM

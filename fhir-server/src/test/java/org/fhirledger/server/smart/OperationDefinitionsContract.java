@@ -42,6 +42,9 @@ public final class OperationDefinitionsContract {
             "fetch-remote",
                     new Declared(
                             false, false, true, false, "Patient", List.of("member:string:1:1", "_type:string:0:1")),
+            "import-remote",
+                    new Declared(false, false, true, true, "Patient", List.of("member:string:1:1", "_type:string:1:1")),
+            "verify-import", new Declared(false, false, true, false, "Provenance", List.of()),
             "assign-role",
                     new Declared(
                             true,
