@@ -1,6 +1,7 @@
 package org.fhirledger.server.dev;
 
 import org.fhirledger.server.datadir.DataDir;
+import org.fhirledger.server.ledger.CustodianEnrolledListener;
 import org.fhirledger.server.ledger.LedgerConnectedListener;
 import org.fhirledger.server.ledger.LedgerProperties;
 import org.fhirledger.server.security.SecurityMode;
@@ -25,6 +26,15 @@ public class DevConfig {
             if (security.mode() != SecurityMode.DEV) return;
             DevLedgerRoles.prepare(
                     dataDir.path(), connected, ledger.rpcUrl(), ledger.chainId(), ledger.contractsFile());
+        };
+    }
+
+    /** A dev server the consortium admitted after it started: its dev ADMIN gets ADMIN once it enrolled itself. */
+    @Bean
+    public CustodianEnrolledListener devAdminOnceEnrolled(SecurityProperties security, DataDir dataDir) {
+        return connected -> {
+            if (security.mode() != SecurityMode.DEV) return;
+            DevLedgerRoles.enrolAdmin(dataDir.path(), connected);
         };
     }
 }

@@ -36,13 +36,13 @@ public final class DevLedgerRoles {
 
     private DevLedgerRoles() {}
 
-    /** Server side, dev mode: the dev ADMIN holds ADMIN; the chain's coordinates are written for bin/dev-token. */
+    /**
+     * Server side, dev mode: the dev ADMIN holds ADMIN (once this server is enrolled in its institution: a server the
+     * consortium has not admitted yet can give no role, {@link #enrolAdmin} follows its self-enrolment); the chain's
+     * coordinates are written for bin/dev-token.
+     */
     public static void prepare(Path dataDir, DirectoryLedger ledger, String rpcUrl, long chainId, Path contractsFile) {
-        DevIssuer issuer = DevIssuer.loadOrCreate(dataDir);
-        String admin = DevLedgerKeys.address(issuer.addressSecret(), Role.ADMIN, null);
-        if (!ledger.hasRole(admin, Role.ADMIN)) {
-            ledger.assignRole(admin, Role.ADMIN, labelIdentity(admin));
-        }
+        if (ledger.hasRole(ledger.account(), Role.CUSTODIAN)) enrolAdmin(dataDir, ledger);
         Properties p = new Properties();
         p.setProperty("rpc-url", rpcUrl);
         p.setProperty("chain-id", Long.toString(chainId));
@@ -55,6 +55,15 @@ public final class DevLedgerRoles {
                     dataDir.resolve("chain").resolve(FILE), text.toString().getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + FILE + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Server side, dev mode: the dev ADMIN (its account derived from this data directory's secret) holds ADMIN. */
+    public static void enrolAdmin(Path dataDir, DirectoryLedger ledger) {
+        DevIssuer issuer = DevIssuer.loadOrCreate(dataDir);
+        String admin = DevLedgerKeys.address(issuer.addressSecret(), Role.ADMIN, null);
+        if (!ledger.hasRole(admin, Role.ADMIN)) {
+            ledger.assignRole(admin, Role.ADMIN, labelIdentity(admin));
         }
     }
 
@@ -86,6 +95,13 @@ public final class DevLedgerRoles {
                     new org.web3j.tx.gas.StaticGasProvider(BigInteger.ZERO, BigInteger.valueOf(500_000)));
             BigInteger code = BigInteger.valueOf(role.code());
             if (registry.hasRole(address, code).send()) return "already holds " + role + " on chain";
+            if (!registry.hasRole(admin.getAddress(), BigInteger.valueOf(Role.ADMIN.code()))
+                    .send()) {
+                // the server started on a consortium's contracts and is not admitted yet: nobody here holds a role
+                return "this server is not enrolled in the consortium yet (not admitted): " + role
+                        + " not assigned on chain; the token works for $membership-request, and for the role once"
+                        + " the server is admitted and this is run again";
+            }
             new LedgerDeployer(web3j, admin, chainId, BigInteger.ZERO).assignRole(contracts, address, role, identity);
             return "assigned " + role + " on chain" + (fhirUser == null ? "" : ", bound to " + fhirUser);
         } catch (IOException e) {

@@ -6,9 +6,11 @@ import ca.uhn.fhir.rest.server.RestfulServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import org.fhirledger.ledger.Institution;
 import org.fhirledger.ledger.InstitutionDirectory;
 import org.fhirledger.ledger.Ledger;
 import org.fhirledger.server.datadir.DataDir;
+import org.fhirledger.server.ledger.CustodianEnrolledListener;
 import org.fhirledger.server.ledger.ExchangeProperties;
 import org.fhirledger.server.pseudonym.ConsortiumPseudonyms;
 import org.fhirledger.server.security.SecurityMode;
@@ -40,6 +42,32 @@ public class ExchangeConfig {
     }
 
     /**
+     * A server started before the consortium admitted it enrols itself once admitted (nothing to do for a server
+     * that holds CUSTODIAN already, e.g. the directory's founder).
+     */
+    @Bean(destroyMethod = "close")
+    public SelfEnrolment selfEnrolment(
+            ObjectProvider<InstitutionDirectory> directory,
+            ObjectProvider<ConsortiumView> consortium,
+            Ledger ledger,
+            Institution thisInstitution,
+            ExchangeProperties exchange,
+            ObjectProvider<CustodianEnrolledListener> listeners) {
+        InstitutionDirectory d = directory.getIfAvailable();
+        ConsortiumView view = consortium.getIfAvailable();
+        if (d == null || view == null) return null;
+        SelfEnrolment enrolment = new SelfEnrolment(
+                d,
+                ledger,
+                thisInstitution,
+                view,
+                exchange.cacheTtl(),
+                listeners.orderedStream().toList());
+        enrolment.start();
+        return enrolment;
+    }
+
+    /**
      * The consortium pseudonyms of shared identifiers, under the consortium key. Dev mode creates a key when there is
      * none (a consortium of one; other members need this file); production requires the configured file.
      */
@@ -60,9 +88,9 @@ public class ExchangeConfig {
     }
 
     /**
-     * {@code $institutions}, {@code Patient/{id}/$locate}, {@code Patient/{id}/$fetch-remote}, its storing form
-     * {@code Patient/{id}/$import-remote} and {@code Provenance/{id}/$verify-import}, when there is a directory to name
-     * members from.
+     * {@code $institutions}, the governance operations ({@link GovernanceOperations}), {@code Patient/{id}/$locate},
+     * {@code Patient/{id}/$fetch-remote}, its storing form {@code Patient/{id}/$import-remote} and
+     * {@code Provenance/{id}/$verify-import}, when there is a directory to name members from.
      */
     @Bean
     public SmartInitializingSingleton registerInstitutionsOperation(
@@ -74,11 +102,14 @@ public class ExchangeConfig {
             ExchangeProperties exchange,
             MemberAssertions assertions,
             RetrievalProperties retrieval,
-            IHapiTransactionService transactions) {
+            IHapiTransactionService transactions,
+            ObjectProvider<InstitutionDirectory> directory,
+            Institution thisInstitution) {
         return () -> {
             ConsortiumView view = consortium.getIfAvailable();
             if (view == null) return;
             fhirRestfulServer.registerProvider(new InstitutionsOperation(view));
+            fhirRestfulServer.registerProvider(new GovernanceOperations(directory.getObject(), view, thisInstitution));
             fhirRestfulServer.registerProvider(
                     new LocateOperation(daos, pseudonyms, ledger, view, exchange.patientIdentifierSystem()));
             FetchRemoteOperation fetch = new FetchRemoteOperation(

@@ -16,6 +16,7 @@ import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.files.OwnerOnlyFiles;
 import org.fhirledger.ledger.ChainIdMismatchException;
 import org.fhirledger.ledger.ContractAddresses;
+import org.fhirledger.ledger.Institution;
 import org.fhirledger.ledger.Role;
 import org.fhirledger.ledger.web3j.LedgerCredentials;
 import org.fhirledger.ledger.web3j.LedgerDeployer;
@@ -36,7 +37,7 @@ import org.web3j.utils.Numeric;
  * (owner-only) and, when there is no contracts file, a fresh deployment with that key as first ADMIN and
  * CUSTODIAN and as the founding member of the consortium's InstitutionDirectory.
  */
-final class LedgerBootstrap {
+public final class LedgerBootstrap {
     private static final Logger log = LoggerFactory.getLogger(LedgerBootstrap.class);
     static final String DEV_KEY_FILE = "server-key.hex";
 
@@ -118,13 +119,25 @@ final class LedgerBootstrap {
 
     private static String deployDirectory(
             LedgerDeployer deployer, ExchangeProperties x, Credentials server, String defaultBaseUrl) {
+        Institution self = thisInstitution(x, server, defaultBaseUrl);
+        String address =
+                deployer.deployInstitutionDirectory(self.organization(), self.fhirBaseUrl(), self.authKeyJwk());
+        log.info("Deployed the consortium's InstitutionDirectory at {}, this server its founding member", address);
+        return address;
+    }
+
+    /**
+     * This institution as the directory holds it, or would once admitted: its custodian account, Organization
+     * identifier ({@code exchange.organization}, dev default {@code urn:fhir-ledger:dev:<account>}), base URL and
+     * public key.
+     */
+    static Institution thisInstitution(ExchangeProperties x, Credentials server, String defaultBaseUrl) {
         String organization = x.organization() != null
                 ? x.organization()
                 : "urn:fhir-ledger:dev:" + server.getAddress().toLowerCase(Locale.ROOT);
         String baseUrl = x.fhirBaseUrl() != null ? x.fhirBaseUrl() : defaultBaseUrl;
-        String address = deployer.deployInstitutionDirectory(organization, baseUrl, InstitutionKey.publicJwk(server));
-        log.info("Deployed the consortium's InstitutionDirectory at {}, this server its founding member", address);
-        return address;
+        return new Institution(
+                server.getAddress().toLowerCase(Locale.ROOT), organization, baseUrl, InstitutionKey.publicJwk(server));
     }
 
     private static <T> T onDevChain(LedgerProperties p, Credentials server, Function<LedgerDeployer, T> work) {
@@ -140,8 +153,11 @@ final class LedgerBootstrap {
         }
     }
 
-    /** The dev server's identity pseudonym on chain: keccak256 of a fixed label and its address. */
-    static Bytes32 devIdentity(String address) {
+    /**
+     * The server's identity pseudonym on chain, bound to its CUSTODIAN role: keccak256 of a fixed label and its address
+     * (an institution is no person: nothing to hide, only a stable value).
+     */
+    public static Bytes32 devIdentity(String address) {
         return Bytes32.of(Hash.sha3(
                 ("fhir-ledger dev server|" + Keys.toChecksumAddress(address)).getBytes(StandardCharsets.UTF_8)));
     }

@@ -2,6 +2,7 @@ package org.fhirledger.server.ledger;
 
 import org.fhirledger.ledger.ChainCoordinates;
 import org.fhirledger.ledger.ContractAddresses;
+import org.fhirledger.ledger.Institution;
 import org.fhirledger.ledger.InstitutionDirectory;
 import org.fhirledger.ledger.web3j.Web3jLedger;
 import org.fhirledger.server.datadir.DataDir;
@@ -68,6 +69,12 @@ public class LedgerWiringConfig {
         return LedgerBootstrap.directory(ledger, exchange, security.mode(), ledgerCredentials, defaultBaseUrl)
                 .map(connected::institutionDirectory)
                 .orElse(null);
+    }
+
+    /** This institution as the directory holds it (or will, once admitted): for {@code $membership-request}. */
+    @Bean
+    public Institution thisInstitution(ExchangeProperties exchange, Credentials ledgerCredentials) {
+        return LedgerBootstrap.thisInstitution(exchange, ledgerCredentials, defaultBaseUrl);
     }
 
     /** Where the ledger lives, for code that names the chain (proofs, the event reader) without using the adapter. */

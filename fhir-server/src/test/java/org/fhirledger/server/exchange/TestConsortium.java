@@ -59,7 +59,7 @@ final class TestConsortium {
         approveUntil(dataDir, web3j, id, () -> !server.isMember(member));
     }
 
-    private static void approveUntil(Path dataDir, Web3j web3j, long id, java.util.function.BooleanSupplier done) {
+    static void approveUntil(Path dataDir, Web3j web3j, long id, java.util.function.BooleanSupplier done) {
         for (Credentials member : KNOWN.getOrDefault(dataDir, List.of())) {
             if (done.getAsBoolean()) return;
             try {

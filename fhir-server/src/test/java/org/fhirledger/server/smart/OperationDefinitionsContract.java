@@ -33,28 +33,51 @@ public final class OperationDefinitionsContract {
     record Declared(
             boolean system, boolean type, boolean instance, boolean affectsState, String resource, List<String> in) {}
 
-    static final Map<String, Declared> OWN_OPERATIONS = Map.of(
-            "verify", new Declared(false, false, true, false, null, List.of()),
-            "ledger-status", new Declared(true, false, false, false, null, List.of()),
-            "break-glass", new Declared(false, false, true, true, "Patient", List.of("reason:string:1:1")),
-            "erase", new Declared(false, false, true, true, "Patient", List.of("reason:string:1:1")),
-            "locate", new Declared(false, false, true, false, "Patient", List.of()),
-            "fetch-remote",
+    static final Map<String, Declared> OWN_OPERATIONS = Map.ofEntries(
+            Map.entry("verify", new Declared(false, false, true, false, null, List.of())),
+            Map.entry("ledger-status", new Declared(true, false, false, false, null, List.of())),
+            Map.entry("break-glass", new Declared(false, false, true, true, "Patient", List.of("reason:string:1:1"))),
+            Map.entry("erase", new Declared(false, false, true, true, "Patient", List.of("reason:string:1:1"))),
+            Map.entry("locate", new Declared(false, false, true, false, "Patient", List.of())),
+            Map.entry(
+                    "fetch-remote",
                     new Declared(
-                            false, false, true, false, "Patient", List.of("member:string:1:1", "_type:string:0:1")),
-            "import-remote",
-                    new Declared(false, false, true, true, "Patient", List.of("member:string:1:1", "_type:string:1:1")),
-            "verify-import", new Declared(false, false, true, false, "Provenance", List.of()),
-            "assign-role",
+                            false, false, true, false, "Patient", List.of("member:string:1:1", "_type:string:0:1"))),
+            Map.entry(
+                    "import-remote",
+                    new Declared(
+                            false, false, true, true, "Patient", List.of("member:string:1:1", "_type:string:1:1"))),
+            Map.entry("verify-import", new Declared(false, false, true, false, "Provenance", List.of())),
+            Map.entry(
+                    "assign-role",
                     new Declared(
                             true,
                             false,
                             false,
                             true,
                             null,
-                            List.of("account:string:1:1", "role:string:1:1", "fhirUser:string:1:1")),
-            "revoke-role",
-                    new Declared(true, false, false, true, null, List.of("account:string:1:1", "role:string:1:1")));
+                            List.of("account:string:1:1", "role:string:1:1", "fhirUser:string:1:1"))),
+            Map.entry(
+                    "revoke-role",
+                    new Declared(true, false, false, true, null, List.of("account:string:1:1", "role:string:1:1"))),
+            Map.entry("membership-request", new Declared(true, false, false, false, null, List.of())),
+            Map.entry(
+                    "propose-admission",
+                    new Declared(
+                            true,
+                            false,
+                            false,
+                            true,
+                            null,
+                            List.of(
+                                    "custodian:string:1:1",
+                                    "organization:string:1:1",
+                                    "fhirBaseUrl:uri:1:1",
+                                    "authKey:string:1:1"))),
+            Map.entry(
+                    "approve-proposal", new Declared(true, false, false, true, null, List.of("proposal:integer:1:1"))),
+            Map.entry(
+                    "propose-removal", new Declared(true, false, false, true, null, List.of("custodian:string:1:1"))));
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -131,6 +154,9 @@ public final class OperationDefinitionsContract {
                 "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"reason\",\"valueString\":\"test\"}]}");
         assertThat(glass.statusCode()).as(glass.body()).isEqualTo(200);
         assertThat(names(body(glass))).isSubsetOf(outNames(own.get("break-glass")));
+        HttpResponse<String> membership = http.send("GET", custodian, "/$membership-request", null);
+        assertThat(membership.statusCode()).as(membership.body()).isEqualTo(200);
+        assertThat(names(body(membership))).isSubsetOf(outNames(own.get("membership-request")));
     }
 
     private static List<String> names(JsonNode parameters) {
