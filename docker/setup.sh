@@ -3,7 +3,10 @@
 #   generated/besu/<node>/key               node key of every Besu service (labelled org.fhirledger.besu-node)
 #   generated/besu/genesis.json             QBFT genesis from besu/genesis.template.json, extraData = the validators
 #   generated/besu/permissions_config.toml  nodes and accounts allowlists; generated/besu/static-nodes.json
-#   generated/keys/{admin,server,anchorer}.json   web3j keystores (consortium admin, this server = CUSTODIAN, anchorer)
+#   generated/keys/{admin,server,anchorer}.json   web3j keystores (consortium admin, hospital A's server = CUSTODIAN,
+#                                            its anchorer); server-b.json, anchorer-b.json: the same for hospital B
+#   generated/keys/server.jwk, server-b.jwk  the servers' public keys as the member directory publishes them
+#   generated/consortium/consortium-key.hex  the consortium pseudonym key both servers share
 #   .env                                     keystore, database, Keycloak passwords, IPFS swarm key, Cluster secret,
 #                                            account addresses, and the uid/gid the containers run as
 #   data/<service>/                          bind-mounted data directories, owner-only
@@ -53,9 +56,9 @@ fi
 for node in "$STACK_DIR"/generated/besu/*/; do
   mkdir -p "$STACK_DIR/data/$(basename "$node")"
 done
-mkdir -p "$STACK_DIR/data/ledger" "$STACK_DIR/data/fhir-server" "$STACK_DIR/data/public-chain"
+mkdir -p "$STACK_DIR/data/ledger" "$STACK_DIR/data/fhir-server" "$STACK_DIR/data/fhir-server-b" "$STACK_DIR/data/public-chain"
 chmod 700 "$STACK_DIR/data" "$STACK_DIR"/data/*
 
 echo "setup: key material in $STACK_DIR/generated, secrets in $STACK_DIR/.env (owner-only: back both up, share neither)."
-grep -E '^(ADMIN|SERVER|ANCHORER)_ADDRESS=' "$STACK_DIR/.env" | sed 's/^/setup:   /'
+grep -E '^(ADMIN|SERVER|ANCHORER|SERVER_B|ANCHORER_B)_ADDRESS=' "$STACK_DIR/.env" | sed 's/^/setup:   /'
 echo "setup: next: docker compose up -d --build   (docs/deployment.md)"

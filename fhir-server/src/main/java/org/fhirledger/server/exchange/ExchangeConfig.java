@@ -3,6 +3,7 @@ package org.fhirledger.server.exchange;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
 import ca.uhn.fhir.rest.server.RestfulServer;
+import jakarta.persistence.EntityManagerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -104,7 +105,8 @@ public class ExchangeConfig {
             RetrievalProperties retrieval,
             IHapiTransactionService transactions,
             ObjectProvider<InstitutionDirectory> directory,
-            Institution thisInstitution) {
+            Institution thisInstitution,
+            EntityManagerFactory entityManagers) {
         return () -> {
             ConsortiumView view = consortium.getIfAvailable();
             if (view == null) return;
@@ -122,8 +124,8 @@ public class ExchangeConfig {
                     retrieval,
                     exchange.patientIdentifierSystem());
             fhirRestfulServer.registerProvider(fetch);
-            fhirRestfulServer.registerProvider(
-                    new ImportRemoteOperation(fetch, daos, fhirRestfulServer.getFhirContext(), transactions));
+            fhirRestfulServer.registerProvider(new ImportRemoteOperation(
+                    fetch, daos, fhirRestfulServer.getFhirContext(), transactions, new ImportLocks(entityManagers)));
             fhirRestfulServer.registerProvider(
                     new VerifyImportOperation(daos, fhirRestfulServer.getFhirContext(), ledger, pseudonyms));
         };

@@ -61,10 +61,16 @@ public final class ImportRemoteOperation {
     private final FhirContext fhir;
     private final StoredForm storedForm;
     private final IHapiTransactionService transactions;
+    private final ImportLocks locks;
 
     ImportRemoteOperation(
-            FetchRemoteOperation retrieval, DaoRegistry daos, FhirContext fhir, IHapiTransactionService transactions) {
+            FetchRemoteOperation retrieval,
+            DaoRegistry daos,
+            FhirContext fhir,
+            IHapiTransactionService transactions,
+            ImportLocks locks) {
         this.retrieval = retrieval;
+        this.locks = locks;
         this.daos = daos;
         this.fhir = fhir;
         this.storedForm = new StoredForm(fhir);
@@ -100,31 +106,17 @@ public final class ImportRemoteOperation {
         // the member's patient is this one; each copy gets the id of its earlier copy, or a new one of this server's
         Map<String, String> mapping = new LinkedHashMap<>();
         for (String remote : got.remotePatients()) mapping.put("Patient/" + remote, patientHere);
-        List<Plan> plans = new ArrayList<>();
-        SystemRequestDetails system = new SystemRequestDetails();
+        List<String> tags = new ArrayList<>();
         for (Resource r : got.verified()) {
-            String type = r.fhirType();
-            String remoteId = r.getIdElement().getIdPart();
-            String sourceUrl = got.base() + "/" + type + "/" + remoteId + "/_history/"
-                    + r.getIdElement().getVersionIdPart();
-            String tag = custodian + "/" + type + "/" + remoteId;
-            IFhirResourceDao<IBaseResource> dao = daos.getResourceDao(type);
-            List<IBaseResource> earlier = dao.search(
-                            SearchParameterMap.newSynchronous(
-                                    "_tag", new TokenParam(ImportedCopies.IMPORTED_FROM, tag)),
-                            system)
-                    .getAllResources();
-            String localId = earlier.isEmpty()
-                    ? "imp-" + UUID.randomUUID()
-                    : earlier.get(0).getIdElement().getIdPart();
-            boolean same = !earlier.isEmpty() && importedAlready(type + "/" + localId, sourceUrl, system);
-            mapping.put(type + "/" + remoteId, type + "/" + localId);
-            plans.add(new Plan(r, sourceUrl, tag, localId, !earlier.isEmpty(), same));
+            tags.add(custodian + "/" + r.fhirType() + "/" + r.getIdElement().getIdPart());
         }
-
         List<String> notes = new ArrayList<>();
         Bundle out = new Bundle().setType(Bundle.BundleType.COLLECTION);
         transactions.withRequest(request).execute(() -> {
+            // whether a copy exists is decided under the lock of each member resource, held until this transaction
+            // ends: a concurrent import of the same version waits, then finds this one's copy
+            locks.lockForTransaction(tags);
+            List<Plan> plans = plan(got, custodian, mapping);
             for (Plan plan : order(plans, got.base(), mapping)) {
                 if (plan.same()) {
                     notes.add(plan.sourceUrl() + " is already here as "
@@ -170,6 +162,32 @@ public final class ImportRemoteOperation {
         }
         if (!issues.getIssue().isEmpty()) out.addEntry().setResource(issues);
         return out;
+    }
+
+    /** One plan per verified version, each copy's id here (its earlier copy's, or a new one) added to the mapping. */
+    private List<Plan> plan(FetchRemoteOperation.Retrieval got, String custodian, Map<String, String> mapping) {
+        List<Plan> plans = new ArrayList<>();
+        SystemRequestDetails system = new SystemRequestDetails();
+        for (Resource r : got.verified()) {
+            String type = r.fhirType();
+            String remoteId = r.getIdElement().getIdPart();
+            String sourceUrl = got.base() + "/" + type + "/" + remoteId + "/_history/"
+                    + r.getIdElement().getVersionIdPart();
+            String tag = custodian + "/" + type + "/" + remoteId;
+            IFhirResourceDao<IBaseResource> dao = daos.getResourceDao(type);
+            List<IBaseResource> earlier = dao.search(
+                            SearchParameterMap.newSynchronous(
+                                    "_tag", new TokenParam(ImportedCopies.IMPORTED_FROM, tag)),
+                            system)
+                    .getAllResources();
+            String localId = earlier.isEmpty()
+                    ? "imp-" + UUID.randomUUID()
+                    : earlier.get(0).getIdElement().getIdPart();
+            boolean same = !earlier.isEmpty() && importedAlready(type + "/" + localId, sourceUrl, system);
+            mapping.put(type + "/" + remoteId, type + "/" + localId);
+            plans.add(new Plan(r, sourceUrl, tag, localId, !earlier.isEmpty(), same));
+        }
+        return plans;
     }
 
     /** Whether a Provenance of this copy names this very version of the member's as its source. */

@@ -10,10 +10,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.contracts.generated.AccessRegistry;
 import org.fhirledger.contracts.generated.AnchorRegistry;
+import org.fhirledger.contracts.generated.InstitutionDirectory;
 import org.fhirledger.files.DurableFiles;
 import org.fhirledger.ledger.ContractAddresses;
 import org.fhirledger.ledger.LedgerException;
@@ -27,26 +31,40 @@ import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.http.HttpService;
 import org.web3j.tx.RawTransactionManager;
+import org.web3j.tx.ReadonlyTransactionManager;
 import org.web3j.tx.gas.StaticGasProvider;
+import org.web3j.utils.Numeric;
 
 /**
  * The production deploy job (docker/compose.yaml, service {@code deploy-contracts}): run once before the servers,
- * as the consortium admin. Idempotent, so it runs at every {@code docker compose up}:
+ * as the consortium admin and, for a consortium, the founding institution's custodian. Idempotent, so it runs at
+ * every {@code docker compose up}:
  * <ol>
- *   <li>private chain: deploys AccessRegistry, ConsentRegistry, RecordLedger and AccessLedger (admin = first ADMIN)
- *       and writes {@code ledger.contracts-file} in the format the server reads ({@link ContractsFile}), unless
- *       that file exists and its contracts have code on this chain;</li>
+ *   <li>private chain, consortium ({@code LEDGER_KEY_FILE} set: the founding server's keystore): deploys the
+ *       InstitutionDirectory with that custodian account as its founding member (its Organization identifier, FHIR
+ *       base URL and public key: {@code EXCHANGE_ORGANIZATION}, {@code EXCHANGE_FHIR_BASE_URL}, the key's JWK), then
+ *       AccessRegistry (scoped to that directory), ConsentRegistry, RecordLedger and AccessLedger, all signed by that
+ *       custodian account (first ADMIN, as in dev mode); without {@code LEDGER_KEY_FILE}, one institution: the four
+ *       contracts without a directory, signed by the admin (first ADMIN). Writes {@code ledger.contracts-file}
+ *       ({@link ContractsFile}, with {@code institutionDirectory}) unless it exists and its contracts have code on
+ *       this chain; a consortium job adds a directory to an existing file that lacks one;</li>
  *   <li>gives the server's account CUSTODIAN and ADMIN (it signs {@code $assign-role}), unless it holds them
- *       already (also how a hospital is added);</li>
+ *       already: signed by the account itself when the registry has a directory it is a member of (a member's
+ *       custodian acts for its own institution), else by the admin;</li>
  *   <li>public chain (when {@code ANCHOR_RPC_URL} is set): deploys AnchorRegistry (owner = admin), authorises the
- *       anchorer account and writes {@code ANCHOR_CONTRACT_FILE}.</li>
+ *       anchorer accounts and writes {@code ANCHOR_CONTRACT_FILE}.</li>
  * </ol>
+ * Further institutions join an existing deployment without this job: their servers start on its contracts file and
+ * are admitted by governance ({@link AdmitInstitution}, or {@code $propose-admission}), then enrol themselves.
  * Settings are environment variables (the server's own names where they are the same thing):
  * {@code LEDGER_RPC_URL}, {@code LEDGER_CHAIN_ID}, {@code LEDGER_CONTRACTS_FILE}, {@code DEPLOY_ADMIN_KEY_FILE},
- * {@code DEPLOY_ADMIN_KEY_PASSWORD}, {@code DEPLOY_CONSORTIUM}, {@code DEPLOY_CUSTODIAN_ACCOUNT},
- * {@code DEPLOY_CUSTODIAN_INSTITUTION}, {@code DEPLOY_WAIT_SECONDS} (default 300), and optionally
- * {@code ANCHOR_RPC_URL}, {@code ANCHOR_CHAIN_ID}, {@code ANCHOR_ACCOUNT}, {@code ANCHOR_CONTRACT_FILE},
- * {@code ANCHOR_GAS_PRICE} (wei; default: the node's eth_gasPrice, and the admin account must then be funded).
+ * {@code DEPLOY_ADMIN_KEY_PASSWORD}, {@code DEPLOY_CONSORTIUM}, {@code DEPLOY_CUSTODIAN_ACCOUNT} (checked against
+ * the keystore when both are given), {@code DEPLOY_CUSTODIAN_INSTITUTION}, {@code DEPLOY_WAIT_SECONDS} (default
+ * 300), for a consortium {@code LEDGER_KEY_FILE}, {@code LEDGER_KEY_PASSWORD}, {@code EXCHANGE_ORGANIZATION},
+ * {@code EXCHANGE_FHIR_BASE_URL}, and optionally {@code ANCHOR_RPC_URL}, {@code ANCHOR_CHAIN_ID},
+ * {@code ANCHOR_ACCOUNT} (one address, or several separated by commas: one per server that anchors),
+ * {@code ANCHOR_CONTRACT_FILE}, {@code ANCHOR_GAS_PRICE} (wei; default: the node's eth_gasPrice, and the admin
+ * account must then be funded).
  * Run from the server jar: {@code java -Dloader.main=org.fhirledger.server.ledger.DeployContracts -cp fhir-server.jar
  * org.springframework.boot.loader.launch.PropertiesLauncher}.
  */
@@ -88,40 +106,31 @@ public final class DeployContracts {
                 Path.of(required("DEPLOY_ADMIN_KEY_FILE")), env.getOrDefault("DEPLOY_ADMIN_KEY_PASSWORD", ""));
         Duration wait = Duration.ofSeconds(Long.parseLong(env.getOrDefault("DEPLOY_WAIT_SECONDS", "300")));
         say("admin account " + Keys.toChecksumAddress(admin.getAddress()));
+        Credentials founder = founderKey();
 
         String rpcUrl = required("LEDGER_RPC_URL");
         long chainId = Long.parseLong(required("LEDGER_CHAIN_ID"));
         Web3j web3j = Web3j.build(new HttpService(rpcUrl));
         try {
             awaitChain(web3j, rpcUrl, chainId, wait);
-            LedgerDeployer deployer = new LedgerDeployer(web3j, admin, chainId, BigInteger.ZERO);
-            ContractAddresses contracts = privateContracts(web3j, deployer, chainId);
-            String custodian = required("DEPLOY_CUSTODIAN_ACCOUNT");
-            AccessRegistry registry = AccessRegistry.load(
-                    contracts.accessRegistry(),
-                    web3j,
-                    new RawTransactionManager(web3j, admin, chainId),
-                    new StaticGasProvider(BigInteger.ZERO, BigInteger.valueOf(500_000)));
-            if (registry.hasRole(custodian, BigInteger.valueOf(Role.CUSTODIAN.code()))
-                    .send()) {
-                say("CUSTODIAN already held by " + custodian);
+            LedgerDeployer asAdmin = new LedgerDeployer(web3j, admin, chainId, BigInteger.ZERO);
+            String custodian = founder != null ? founder.getAddress() : required("DEPLOY_CUSTODIAN_ACCOUNT");
+            Bytes32 identity = institutionIdentity(required("DEPLOY_CUSTODIAN_INSTITUTION"));
+            ContractAddresses contracts;
+            if (founder == null) {
+                contracts = privateContracts(
+                        web3j,
+                        chainId,
+                        null,
+                        () -> deployPrivateContracts(
+                                asAdmin, null, adminIdentity(env.getOrDefault("DEPLOY_CONSORTIUM", "fhir-ledger"))));
             } else {
-                String institution = required("DEPLOY_CUSTODIAN_INSTITUTION");
-                deployer.assignRole(contracts, custodian, Role.CUSTODIAN, institutionIdentity(institution));
-                say("CUSTODIAN assigned to " + custodian + " (institution " + institution + ")");
+                LedgerDeployer asFounder = new LedgerDeployer(web3j, founder, chainId, BigInteger.ZERO);
+                String directory = institutionDirectory(web3j, asFounder, founder);
+                contracts = privateContracts(
+                        web3j, chainId, directory, () -> deployPrivateContracts(asFounder, directory, identity));
             }
-            // $assign-role and $revoke-role are FHIR operations the server signs: its account needs ADMIN too
-            if (registry.hasRole(custodian, BigInteger.valueOf(Role.ADMIN.code()))
-                    .send()) {
-                say("ADMIN already held by " + custodian);
-            } else {
-                deployer.assignRole(
-                        contracts,
-                        custodian,
-                        Role.ADMIN,
-                        institutionIdentity(required("DEPLOY_CUSTODIAN_INSTITUTION")));
-                say("ADMIN assigned to " + custodian + " (it signs $assign-role and $revoke-role)");
-            }
+            custodianRoles(web3j, chainId, contracts, custodian, identity, admin, founder);
         } catch (LedgerException | IllegalStateException e) {
             throw e;
         } catch (Exception e) {
@@ -149,7 +158,28 @@ public final class DeployContracts {
         }
     }
 
-    private ContractAddresses privateContracts(Web3j web3j, LedgerDeployer deployer, long chainId) throws IOException {
+    /** The founding server's key ({@code LEDGER_KEY_FILE}: a consortium), or null (one institution). */
+    private Credentials founderKey() {
+        String file = env.get("LEDGER_KEY_FILE");
+        if (file == null || file.isBlank()) return null;
+        Credentials founder =
+                LedgerCredentials.fromKeystore(Path.of(file.trim()), env.getOrDefault("LEDGER_KEY_PASSWORD", ""));
+        String named = env.get("DEPLOY_CUSTODIAN_ACCOUNT");
+        if (named != null && !named.isBlank() && !named.trim().equalsIgnoreCase(founder.getAddress())) {
+            throw new IllegalStateException("DEPLOY_CUSTODIAN_ACCOUNT " + named.trim() + " is not the account of "
+                    + "LEDGER_KEY_FILE (" + Keys.toChecksumAddress(founder.getAddress()) + ")");
+        }
+        say("founding institution's custodian account " + Keys.toChecksumAddress(founder.getAddress()));
+        return founder;
+    }
+
+    /**
+     * The contracts file's four contracts when it exists (they must have code here), else {@code deploy}'s, written
+     * to the file with the directory (null: none).
+     */
+    private ContractAddresses privateContracts(
+            Web3j web3j, long chainId, String directory, java.util.function.Supplier<ContractAddresses> deploy)
+            throws IOException {
         Path file = Path.of(required("LEDGER_CONTRACTS_FILE"));
         if (Files.exists(file)) {
             ContractAddresses c = ContractsFile.read(file, chainId);
@@ -158,19 +188,107 @@ public final class DeployContracts {
                 requireCode(web3j, a, file);
             }
             say("contracts already deployed (" + file + "), AccessRegistry " + c.accessRegistry());
+            if (directory != null && ContractsFile.directory(file).isEmpty()) {
+                // a file of a one-institution deployment: the consortium's directory is added, as dev mode does (its
+                // AccessRegistry keeps serving one institution: a registry's directory is fixed when deployed)
+                ContractsFile.write(file, chainId, c, directory);
+                say("InstitutionDirectory " + directory + " added to " + file);
+            }
             return c;
         }
-        ContractAddresses c =
-                deployer.deployPrivate(adminIdentity(env.getOrDefault("DEPLOY_CONSORTIUM", "fhir-ledger")));
-        ContractsFile.write(file, chainId, c, null);
-        say("deployed the private contracts from block " + c.fromBlock() + ", AccessRegistry " + c.accessRegistry()
-                + "; addresses written to " + file);
+        ContractAddresses c = deploy.get();
+        ContractsFile.write(file, chainId, c, directory);
+        say("addresses written to " + file);
         return c;
+    }
+
+    /** AccessRegistry (scoped to the directory, null: none), ConsentRegistry, RecordLedger, AccessLedger. */
+    private static ContractAddresses deployPrivateContracts(
+            LedgerDeployer deployer, String directory, Bytes32 firstAdminIdentity) {
+        ContractAddresses c = deployer.deployPrivate(directory, firstAdminIdentity);
+        say("deployed the private contracts from block " + c.fromBlock() + ", AccessRegistry " + c.accessRegistry()
+                + " (first ADMIN " + Keys.toChecksumAddress(deployer.account()) + ")");
+        return c;
+    }
+
+    /**
+     * The consortium's InstitutionDirectory: the contracts file's (it must have code here), else a new one whose
+     * founding member is the founder's custodian account, with its Organization, base URL and public key.
+     */
+    private String institutionDirectory(Web3j web3j, LedgerDeployer asFounder, Credentials founder) throws Exception {
+        Path file = Path.of(required("LEDGER_CONTRACTS_FILE"));
+        Optional<String> named = Files.exists(file) ? ContractsFile.directory(file) : Optional.empty();
+        if (named.isPresent()) {
+            requireCode(web3j, named.get(), file);
+            boolean member = InstitutionDirectory.load(
+                            named.get(),
+                            web3j,
+                            new ReadonlyTransactionManager(web3j, founder.getAddress()),
+                            new StaticGasProvider(BigInteger.ZERO, BigInteger.ZERO))
+                    .isMember(founder.getAddress())
+                    .send();
+            say("InstitutionDirectory already deployed (" + file + ") at " + named.get() + "; "
+                    + Keys.toChecksumAddress(founder.getAddress())
+                    + (member ? " is a member" : " is NOT a member (admitted by governance, or removed)"));
+            return named.get();
+        }
+        String organization = required("EXCHANGE_ORGANIZATION");
+        String baseUrl = required("EXCHANGE_FHIR_BASE_URL");
+        String address = asFounder.deployInstitutionDirectory(organization, baseUrl, InstitutionKey.publicJwk(founder));
+        say("deployed the InstitutionDirectory at " + address + ", founding member "
+                + Keys.toChecksumAddress(founder.getAddress()) + " (" + organization + ", " + baseUrl + ")");
+        return address;
+    }
+
+    /**
+     * CUSTODIAN and ADMIN for the server's account: signed by that account when the registry has a directory it is
+     * a member of (a member's custodian acts for its own institution; the admin belongs to none there), else by the
+     * admin.
+     */
+    private void custodianRoles(
+            Web3j web3j,
+            long chainId,
+            ContractAddresses contracts,
+            String custodian,
+            Bytes32 identity,
+            Credentials admin,
+            Credentials founder)
+            throws Exception {
+        AccessRegistry registry = AccessRegistry.load(
+                contracts.accessRegistry(),
+                web3j,
+                new ReadonlyTransactionManager(web3j, admin.getAddress()),
+                new StaticGasProvider(BigInteger.ZERO, BigInteger.ZERO));
+        String directory = registry.directory().send();
+        boolean selfSigned = founder != null
+                && !new BigInteger(Numeric.cleanHexPrefix(directory), 16).equals(BigInteger.ZERO)
+                && InstitutionDirectory.load(
+                                directory,
+                                web3j,
+                                new ReadonlyTransactionManager(web3j, custodian),
+                                new StaticGasProvider(BigInteger.ZERO, BigInteger.ZERO))
+                        .isMember(custodian)
+                        .send();
+        LedgerDeployer signer = new LedgerDeployer(web3j, selfSigned ? founder : admin, chainId, BigInteger.ZERO);
+        for (Role role : new Role[] {Role.CUSTODIAN, Role.ADMIN}) {
+            if (registry.hasRole(custodian, BigInteger.valueOf(role.code())).send()) {
+                say(role + " already held by " + custodian);
+            } else {
+                signer.assignRole(contracts, custodian, role, identity);
+                // ADMIN because $assign-role and $revoke-role are FHIR operations the server signs
+                say(role + " assigned to " + custodian + " (institution " + required("DEPLOY_CUSTODIAN_INSTITUTION")
+                        + (selfSigned ? ", by itself as a member" : ", by the admin") + ")");
+            }
+        }
     }
 
     private void anchorContract(Web3j pub, Credentials admin, long chainId) throws Exception {
         Path file = Path.of(required("ANCHOR_CONTRACT_FILE"));
-        String anchorer = required("ANCHOR_ACCOUNT");
+        List<String> anchorers = new ArrayList<>();
+        for (String a : required("ANCHOR_ACCOUNT").split(",")) {
+            if (!a.isBlank()) anchorers.add(a.trim());
+        }
+        String anchorer = anchorers.get(0);
         // a stand-in chain with free gas says so (ANCHOR_GAS_PRICE=0); on a real chain the node suggests the price
         String fixed = env.get("ANCHOR_GAS_PRICE");
         BigInteger gasPrice = fixed == null || fixed.isBlank()
@@ -189,15 +307,20 @@ public final class DeployContracts {
                     pub,
                     new RawTransactionManager(pub, admin, chainId),
                     new StaticGasProvider(gasPrice, BigInteger.valueOf(200_000)));
-            if (!registry.isAnchorer(anchorer).send()) {
-                registry.setAnchorer(anchorer, true).send();
-                say("anchorer " + anchorer + " authorised on " + address);
-            }
+            authoriseAnchorers(registry, anchorers, address);
             say("AnchorRegistry already deployed (" + file + ") at " + address);
             return;
         }
         long fromBlock = pub.ethBlockNumber().send().getBlockNumber().longValueExact();
         String address = new LedgerDeployer(pub, admin, chainId, gasPrice).deployAnchorRegistry(anchorer);
+        authoriseAnchorers(
+                AnchorRegistry.load(
+                        address,
+                        pub,
+                        new RawTransactionManager(pub, admin, chainId),
+                        new StaticGasProvider(gasPrice, BigInteger.valueOf(200_000))),
+                anchorers,
+                address);
         ObjectNode n = JSON.createObjectNode();
         n.put("chainId", chainId);
         n.put("anchorRegistry", address);
@@ -208,8 +331,19 @@ public final class DeployContracts {
         say("deployed AnchorRegistry at " + address + " on chain " + chainId + "; written to " + file);
     }
 
+    /** Each server that anchors signs with an anchorer account of its own (one nonce line per account). */
+    private static void authoriseAnchorers(AnchorRegistry registry, List<String> anchorers, String address)
+            throws Exception {
+        for (String a : anchorers) {
+            if (!registry.isAnchorer(a).send()) {
+                registry.setAnchorer(a, true).send();
+                say("anchorer " + a + " authorised on " + address);
+            }
+        }
+    }
+
     /** Waits until the node answers, serves the expected chain and has produced a block (consensus is running). */
-    private static void awaitChain(Web3j web3j, String url, long chainId, Duration wait) throws InterruptedException {
+    static void awaitChain(Web3j web3j, String url, long chainId, Duration wait) throws InterruptedException {
         Instant deadline = Instant.now().plus(wait);
         String last = "no answer";
         while (true) {
@@ -233,7 +367,7 @@ public final class DeployContracts {
         }
     }
 
-    private static void requireCode(Web3j web3j, String address, Path file) throws IOException {
+    static void requireCode(Web3j web3j, String address, Path file) throws IOException {
         String code = web3j.ethGetCode(address, DefaultBlockParameterName.LATEST)
                 .send()
                 .getCode();

@@ -11,6 +11,7 @@ import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.content.Cid;
 import org.fhirledger.content.ContentStore;
 import org.fhirledger.ledger.ConflictingEntryException;
+import org.fhirledger.ledger.ContractRevertException;
 import org.fhirledger.ledger.Ledger;
 import org.fhirledger.ledger.LedgerReceipt;
 import org.fhirledger.ledger.RecordEntry;
@@ -37,6 +38,8 @@ public class LedgerWriter implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(LedgerWriter.class);
     private static final long STOP_TIMEOUT_MILLIS = 5_000;
+    /** The contracts' refusal of an account that holds no CUSTODIAN role. */
+    private static final String NOT_CUSTODIAN = "NotCustodian";
 
     /** Told about every confirmed row (e.g. the read-side integrity cache). */
     public interface ConfirmationListener {
@@ -61,6 +64,9 @@ public class LedgerWriter implements SmartLifecycle {
     private volatile boolean wakeRequested;
     private final DaemonLoop worker = new DaemonLoop("ledger-writer", this::loop, STOP_TIMEOUT_MILLIS);
     private volatile long backoffUntil;
+    // writer thread only: the chain refuses this account's entries as it holds no CUSTODIAN (said once, see
+    // chainFailed)
+    private boolean notCustodian;
 
     public LedgerWriter(
             OutboxStore store,
@@ -278,6 +284,10 @@ public class LedgerWriter implements SmartLifecycle {
                 }
                 health.chainProblem(null);
                 backoff.reset();
+                if (notCustodian) {
+                    notCustodian = false;
+                    log.info("ledger writer: this server's account is CUSTODIAN now; the waiting entries go out");
+                }
                 for (Completion c : done) if (c.error() == null) listener.confirmed(c.row(), c.receipt());
             }
         } finally {
@@ -305,9 +315,24 @@ public class LedgerWriter implements SmartLifecycle {
 
     private void chainFailed(Throwable e) {
         health.chainProblem(WriterHealth.Problem.of(e));
-        log.warn(
-                "ledger writer: chain failed ({}); retrying with backoff",
-                e.getClass().getSimpleName());
+        if (e instanceof ContractRevertException r && NOT_CUSTODIAN.equals(r.errorName())) {
+            // a state, not a fault: a server that joins a consortium waits for its admission (the self-enrolment
+            // says what to ask for); one line, then quiet retries until the account holds CUSTODIAN
+            if (!notCustodian) {
+                notCustodian = true;
+                log.warn(
+                        "ledger writer: the chain refuses this server's entries, as its account holds no CUSTODIAN"
+                                + " role yet (not admitted to the consortium, or not enrolled); they wait in the outbox and"
+                                + " go out once it does (retrying every {} at most)",
+                        settings.retryMax());
+            } else {
+                log.debug("ledger writer: still not CUSTODIAN; retrying with backoff");
+            }
+        } else {
+            log.warn(
+                    "ledger writer: chain failed ({}); retrying with backoff",
+                    e.getClass().getSimpleName());
+        }
         backOff();
     }
 

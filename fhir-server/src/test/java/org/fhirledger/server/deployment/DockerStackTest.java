@@ -1,6 +1,7 @@
 package org.fhirledger.server.deployment;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -25,9 +27,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.fhirledger.contracts.generated.AccessRegistry;
 import org.fhirledger.contracts.generated.AnchorRegistry;
+import org.fhirledger.contracts.generated.InstitutionDirectory;
+import org.fhirledger.ledger.Ledger;
 import org.fhirledger.ledger.Role;
 import org.fhirledger.ledger.web3j.LedgerCredentials;
+import org.fhirledger.server.exchange.SelfEnrolment;
+import org.fhirledger.server.ledger.AdmitInstitution;
 import org.fhirledger.server.ledger.DeployContracts;
+import org.fhirledger.server.ledger.InstitutionKey;
+import org.fhirledger.server.outbox.PipelineServer;
 import org.fhirledger.testing.AnvilExtension;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -192,12 +200,21 @@ class DockerStackTest {
     @Test
     void startOrderAndHealthChecks() {
         for (var s : services.entrySet()) {
-            if (!s.getKey().equals("deploy-contracts")) {
+            // the one-shot jobs (restart "no") run to completion instead
+            if (!"no".equals(s.getValue().get("restart"))) {
                 assertThat(s.getValue())
                         .as("service %s has a health check", s.getKey())
                         .containsKey("healthcheck");
             }
         }
+        assertThat(services.get("deploy-contracts").get("restart")).isEqualTo("no");
+        assertThat(services.get("admit-hospital-b").get("restart")).isEqualTo("no");
+        assertThat(dependsOn("admit-hospital-b")).containsEntry("deploy-contracts", "service_completed_successfully");
+        assertThat(dependsOn("fhir-server-b"))
+                .containsEntry("deploy-contracts", "service_completed_successfully")
+                .containsEntry("postgres-b", "service_healthy")
+                .containsEntry("keycloak", "service_healthy")
+                .containsEntry("besu-rpc", "service_healthy");
         assertThat(dependsOn("deploy-contracts"))
                 .containsEntry("besu-rpc", "service_healthy")
                 .containsEntry("public-chain", "service_healthy");
@@ -298,12 +315,20 @@ class DockerStackTest {
         assertThat(accounts)
                 .contains(
                         dotEnv.get("ADMIN_ADDRESS").toLowerCase(Locale.ROOT),
-                        dotEnv.get("SERVER_ADDRESS").toLowerCase(Locale.ROOT));
-        for (String who : List.of("admin", "server", "anchorer")) {
+                        dotEnv.get("SERVER_ADDRESS").toLowerCase(Locale.ROOT),
+                        dotEnv.get("SERVER_B_ADDRESS").toLowerCase(Locale.ROOT));
+        for (String who : List.of("admin", "server", "anchorer", "server-b", "anchorer-b")) {
             JsonNode keystore = JSON.readTree(
                     stack.resolve("generated/keys/" + who + ".json").toFile());
             assertThat("0x" + keystore.get("address").asText())
-                    .isEqualToIgnoringCase(dotEnv.get(who.toUpperCase(Locale.ROOT) + "_ADDRESS"));
+                    .isEqualToIgnoringCase(
+                            dotEnv.get(who.toUpperCase(Locale.ROOT).replace('-', '_') + "_ADDRESS"));
+        }
+        for (String who : List.of("server", "server-b")) {
+            // the public key the directory publishes is the key of that server's account
+            assertThat(InstitutionKey.accountOf(Files.readString(stack.resolve("generated/keys/" + who + ".jwk"))))
+                    .isEqualToIgnoringCase(
+                            dotEnv.get(who.toUpperCase(Locale.ROOT).replace('-', '_') + "_ADDRESS"));
         }
         // the server's eth_getLogs window must fit the node's
         assertThat(Long.parseLong(env("fhir-server").get("LEDGER_MAX_LOGS_RANGE")))
@@ -335,12 +360,53 @@ class DockerStackTest {
     void serverSettingsAreDocumentedEnvironmentVariables() throws Exception {
         Map<String, String> server = env("fhir-server");
         Set<String> documented = documentedEnvNames();
-        for (String name : server.keySet()) {
-            if (name.startsWith("JAVA_")) continue;
-            assertThat(documented)
-                    .as("%s is a setting in docs/configuration.md", name)
-                    .contains(name);
+        for (String service : List.of("fhir-server", "fhir-server-b")) {
+            for (String name : env(service).keySet()) {
+                if (name.startsWith("JAVA_")) continue;
+                assertThat(documented)
+                        .as("%s of %s is a setting in docs/configuration.md", name, service)
+                        .contains(name);
+            }
         }
+        // two institutions: each its own database, account, anchorer, data; the same chains, contracts and key
+        Map<String, String> b = env("fhir-server-b");
+        for (String own : List.of(
+                "SPRING_DATASOURCE_URL",
+                "SPRING_DATASOURCE_PASSWORD",
+                "LEDGER_KEY_PASSWORD",
+                "ANCHOR_KEY_PASSWORD",
+                "EXCHANGE_ORGANIZATION",
+                "EXCHANGE_FHIR_BASE_URL",
+                "FHIR_SERVER_ADDRESS")) {
+            assertThat(b.get(own)).as(own).isNotBlank().isNotEqualTo(server.get(own));
+        }
+        for (String shared : List.of(
+                "LEDGER_RPC_URL",
+                "LEDGER_CHAIN_ID",
+                "LEDGER_CONTRACTS_FILE",
+                "ANCHOR_RPC_URL",
+                "ANCHOR_REGISTRY_FILE",
+                "EXCHANGE_CONSORTIUM_KEY_FILE",
+                "SECURITY_ISSUER_URI")) {
+            assertThat(b.get(shared)).as(shared).isNotBlank().isEqualTo(server.get(shared));
+        }
+        assertThat(containerEnv("fhir-server-b").get("LEDGER_KEY_FILE")).endsWith("generated/keys/server-b.json");
+        assertThat(containerEnv("fhir-server-b").get("ANCHOR_KEY_FILE")).endsWith("generated/keys/anchorer-b.json");
+        assertThat(containerEnv("fhir-server-b").get("EXCHANGE_CONSORTIUM_KEY_FILE"))
+                .isEqualTo(containerEnv("fhir-server").get("EXCHANGE_CONSORTIUM_KEY_FILE"));
+        assertThat(Path.of(containerEnv("fhir-server").get("EXCHANGE_CONSORTIUM_KEY_FILE")))
+                .isRegularFile();
+        URI bDb = URI.create(b.get("SPRING_DATASOURCE_URL").substring("jdbc:".length()));
+        assertThat(env(bDb.getHost()).get("POSTGRES_PASSWORD")).isEqualTo(b.get("SPRING_DATASOURCE_PASSWORD"));
+        assertThat(env(bDb.getHost()).get("POSTGRES_USER")).isEqualTo(b.get("SPRING_DATASOURCE_USERNAME"));
+        // B's admission names B as B's server names itself
+        Map<String, String> admit = env("admit-hospital-b");
+        assertThat(admit.get("ADMIT_ORGANIZATION")).isEqualTo(b.get("EXCHANGE_ORGANIZATION"));
+        assertThat(admit.get("ADMIT_FHIR_BASE_URL")).isEqualTo(b.get("EXCHANGE_FHIR_BASE_URL"));
+        assertThat(admit.get("ADMIT_ACCOUNT")).isEqualTo(dotEnv.get("SERVER_B_ADDRESS"));
+        assertThat(env("deploy-contracts").get("EXCHANGE_ORGANIZATION")).isEqualTo(server.get("EXCHANGE_ORGANIZATION"));
+        assertThat(env("deploy-contracts").get("EXCHANGE_FHIR_BASE_URL"))
+                .isEqualTo(server.get("EXCHANGE_FHIR_BASE_URL"));
         assertThat(server).containsEntry("SECURITY_MODE", "production").containsEntry("LEDGER_ENABLED", "true");
         assertThat(server.get("SPRING_DATASOURCE_URL")).startsWith("jdbc:postgresql://");
         assertThat(server).containsKey("LEDGER_KEY_FILE").containsKey("LEDGER_KEY_PASSWORD");
@@ -473,16 +539,12 @@ class DockerStackTest {
     @Test
     void deployJobDeploysGrantsCustodianWritesTheFilesAndIsIdempotent() throws Exception {
         // the job's main class exists where compose's entrypoint names it
-        Map<String, String> deployEnv = containerEnv("deploy-contracts");
+        Map<String, String> deployEnv = deployEnv();
         String entrypoint = services.get("deploy-contracts").get("entrypoint").toString();
         Matcher main = Pattern.compile("-Dloader\\.main=([\\w.]+)").matcher(entrypoint);
         assertThat(main.find()).isTrue();
         assertThat(Class.forName(main.group(1))).isEqualTo(DeployContracts.class);
 
-        // the compose settings, with the two anvils in place of besu-rpc and public-chain
-        deployEnv.put("LEDGER_RPC_URL", privateChain.rpcUrl());
-        deployEnv.put("ANCHOR_RPC_URL", publicChain.rpcUrl());
-        deployEnv.put("DEPLOY_WAIT_SECONDS", "60");
         DeployContracts.run(deployEnv);
         Path contractsFile = Path.of(deployEnv.get("LEDGER_CONTRACTS_FILE"));
         JsonNode contracts = JSON.readTree(contractsFile.toFile());
@@ -511,19 +573,37 @@ class DockerStackTest {
             assertThat(registry.hasRole(server.getAddress(), BigInteger.valueOf(Role.CUSTODIAN.code()))
                             .send())
                     .isTrue();
-            assertThat(registry.hasRole(dotEnv.get("ADMIN_ADDRESS"), BigInteger.valueOf(Role.ADMIN.code()))
-                            .send())
-                    .isTrue();
             assertThat(registry.hasRole(server.getAddress(), BigInteger.valueOf(Role.ADMIN.code()))
                             .send())
                     .as("the server signs $assign-role")
                     .isTrue();
+            // the consortium: A's server account founded the directory, which scopes the registry's roles
+            String directoryAddress = contracts.get("institutionDirectory").asText();
+            assertThat(registry.directory().send()).isEqualToIgnoringCase(directoryAddress);
+            assertThat(registry.founder().send()).isEqualToIgnoringCase(server.getAddress());
+            assertThat(registry.rolesOf(dotEnv.get("ADMIN_ADDRESS")).send())
+                    .as("the admin belongs to no member: it holds no role on the private chain")
+                    .isZero();
+            InstitutionDirectory directory = InstitutionDirectory.load(
+                    directoryAddress,
+                    web3j,
+                    new ReadonlyTransactionManager(web3j, server.getAddress()),
+                    new DefaultGasProvider());
+            assertThat(directory.isMember(server.getAddress()).send()).isTrue();
+            var founder = directory.memberOf(server.getAddress()).send();
+            assertThat(founder.component1()).isTrue();
+            assertThat(founder.component2()).isEqualTo(serverEnv.get("EXCHANGE_ORGANIZATION"));
+            assertThat(founder.component3()).isEqualTo(serverEnv.get("EXCHANGE_FHIR_BASE_URL"));
+            assertThat(new String(founder.component4(), StandardCharsets.UTF_8))
+                    .isEqualTo(InstitutionKey.publicJwk(server));
             AnchorRegistry anchors = AnchorRegistry.load(
                     anchor.get("anchorRegistry").asText(),
                     pub,
                     new ReadonlyTransactionManager(pub, server.getAddress()),
                     new DefaultGasProvider());
             assertThat(anchors.isAnchorer(dotEnv.get("ANCHORER_ADDRESS")).send())
+                    .isTrue();
+            assertThat(anchors.isAnchorer(dotEnv.get("ANCHORER_B_ADDRESS")).send())
                     .isTrue();
 
             // a second `docker compose up` reuses everything
@@ -534,6 +614,75 @@ class DockerStackTest {
             web3j.shutdown();
             pub.shutdown();
         }
+    }
+
+    /**
+     * Hospital B joins the deployment without deploying anything: its server starts on the contracts file with its
+     * own key and the shared consortium key (the compose settings; dev mode, as no IdP runs here), is no member, and
+     * enrols itself once admit-hospital-b's vote (hospital A's) admitted it.
+     */
+    @Test
+    void theSecondHospitalIsAdmittedByGovernanceAndEnrolsItself() throws Exception {
+        DeployContracts.run(deployEnv()); // whichever test runs first deploys; the job is idempotent
+        Map<String, String> admit = containerEnv("admit-hospital-b");
+        String entrypoint = services.get("admit-hospital-b").get("entrypoint").toString();
+        Matcher main = Pattern.compile("-Dloader\\.main=([\\w.]+)").matcher(entrypoint);
+        assertThat(main.find()).isTrue();
+        assertThat(Class.forName(main.group(1))).isEqualTo(AdmitInstitution.class);
+        admit.put("LEDGER_RPC_URL", privateChain.rpcUrl());
+        admit.put("DEPLOY_WAIT_SECONDS", "60");
+        // only a member votes, and only for a key that is the admitted account's
+        Map<String, String> notAMember = new HashMap<>(admit);
+        notAMember.put(
+                "LEDGER_KEY_FILE", stack.resolve("generated/keys/anchorer.json").toString());
+        notAMember.put("LEDGER_KEY_PASSWORD", dotEnv.get("ANCHORER_KEY_PASSWORD"));
+        assertThatThrownBy(() -> AdmitInstitution.run(notAMember)).hasMessageContaining("no member");
+        Map<String, String> otherKey = new HashMap<>(admit);
+        otherKey.put(
+                "ADMIT_AUTH_KEY_FILE",
+                stack.resolve("generated/keys/server.jwk").toString());
+        assertThatThrownBy(() -> AdmitInstitution.run(otherKey)).hasMessageContaining("is not the account");
+
+        Map<String, String> b = containerEnv("fhir-server-b");
+        Path data = Files.createTempDirectory(
+                Files.createDirectories(Path.of("target", "test-data").toAbsolutePath()), "hospital-b-");
+        try (PipelineServer server = PipelineServer.start(
+                data,
+                privateChain.rpcUrl(),
+                PRIVATE_CHAIN_ID,
+                "--ledger.contracts-file=" + b.get("LEDGER_CONTRACTS_FILE"),
+                "--ledger.key-file=" + b.get("LEDGER_KEY_FILE"),
+                "--ledger.key-password=" + b.get("LEDGER_KEY_PASSWORD"),
+                "--exchange.consortium-key-file=" + b.get("EXCHANGE_CONSORTIUM_KEY_FILE"),
+                "--exchange.organization=" + b.get("EXCHANGE_ORGANIZATION"),
+                "--exchange.fhir-base-url=" + b.get("EXCHANGE_FHIR_BASE_URL"),
+                "--exchange.cache-ttl=0s")) {
+            Ledger ledger = server.ledger();
+            SelfEnrolment enrolment = server.ctx.getBean(SelfEnrolment.class);
+            assertThat(ledger.account()).isEqualToIgnoringCase(dotEnv.get("SERVER_B_ADDRESS"));
+            assertThat(enrolment.enrolled()).isFalse();
+            assertThat(ledger.rolesOf(ledger.account())).isEmpty();
+
+            assertThat(AdmitInstitution.run(admit))
+                    .as("A alone is the majority")
+                    .isTrue();
+            PipelineServer.await(enrolment::enrolled, Duration.ofSeconds(30), "B did not enrol itself");
+            assertThat(ledger.rolesOf(ledger.account())).contains(Role.CUSTODIAN);
+            assertThat(ledger.institutionOf(ledger.account()))
+                    .hasValueSatisfying(i -> assertThat(i).isEqualToIgnoringCase(ledger.account()));
+            assertThat(AdmitInstitution.run(admit))
+                    .as("a second run finds B a member")
+                    .isTrue();
+        }
+    }
+
+    /** The deploy job's compose settings, with the two anvils in place of besu-rpc and public-chain. */
+    private Map<String, String> deployEnv() {
+        Map<String, String> env = containerEnv("deploy-contracts");
+        env.put("LEDGER_RPC_URL", privateChain.rpcUrl());
+        env.put("ANCHOR_RPC_URL", publicChain.rpcUrl());
+        env.put("DEPLOY_WAIT_SECONDS", "60");
+        return env;
     }
 
     @Test

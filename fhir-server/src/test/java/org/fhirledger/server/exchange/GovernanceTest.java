@@ -2,6 +2,10 @@ package org.fhirledger.server.exchange;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
@@ -10,11 +14,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.fhirledger.ledger.InstitutionDirectory;
 import org.fhirledger.ledger.Ledger;
 import org.fhirledger.ledger.Role;
 import org.fhirledger.server.api.ServerTestBase;
 import org.fhirledger.server.ledger.InstitutionKey;
+import org.fhirledger.server.outbox.LedgerWriter;
 import org.fhirledger.server.outbox.PipelineServer;
 import org.fhirledger.server.security.DevTokens;
 import org.fhirledger.server.security.HttpProbe;
@@ -24,6 +30,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.ContextConfiguration;
 import org.web3j.crypto.Credentials;
@@ -255,6 +262,18 @@ class GovernanceTest extends ServerTestBase {
         Files.copy(
                 dataDir().resolve("chain/contracts.json"),
                 Files.createDirectories(dir.resolve("chain")).resolve("contracts.json"));
+        // what the ledger writer and the adapter's pre-flight say while B waits for its admission
+        List<ILoggingEvent> said = new CopyOnWriteArrayList<>();
+        AppenderBase<ILoggingEvent> capture = new AppenderBase<>() {
+            @Override
+            protected void append(ILoggingEvent e) {
+                said.add(e);
+            }
+        };
+        capture.start();
+        List<Logger> watched = List.of((Logger) LoggerFactory.getLogger(LedgerWriter.class), (Logger)
+                LoggerFactory.getLogger("org.fhirledger.ledger.web3j.Preflight"));
+        watched.forEach(l -> l.addAppender(capture));
         try (PipelineServer b = PipelineServer.start(
                 dir,
                 SharedChain.anvil().rpcUrl(),
@@ -283,6 +302,9 @@ class GovernanceTest extends ServerTestBase {
             assertThat(HttpProbe.request("GET", base + "/$institutions", HttpProbe.bearer(bAdmin), null)
                             .statusCode())
                     .isEqualTo(403);
+            // that call's AuditEvent waits in B's outbox: the chain refuses it (NotCustodian), said once as a WARN
+            PipelineServer.await(
+                    () -> waiting(said) > 0, Duration.ofSeconds(30), "B's writer did not say what it waits for");
 
             // A's admin proposes it with those values; the other members approve
             HttpResponse<String> proposed = post(
@@ -301,6 +323,17 @@ class GovernanceTest extends ServerTestBase {
                     () -> directory.isMember(bLedger.account()));
             try {
                 PipelineServer.await(enrolment::enrolled, Duration.ofSeconds(30), "B did not enrol itself");
+                // the waiting entries go out; the wait was one WARN line, never an ERROR per retry
+                PipelineServer.await(
+                        () -> said.stream()
+                                .anyMatch(e -> e.getFormattedMessage().contains("is CUSTODIAN now")),
+                        Duration.ofSeconds(30),
+                        "B's waiting entries did not go out once it was enrolled");
+                assertThat(waiting(said)).isEqualTo(1);
+                assertThat(said.stream()
+                                .filter(e -> e.getLevel().isGreaterOrEqual(Level.ERROR))
+                                .map(ILoggingEvent::getFormattedMessage))
+                        .isEmpty();
                 assertThat(ledger.rolesOf(bLedger.account())).contains(Role.CUSTODIAN);
                 String bDevAdmin = DevTokens.mintFor(dir, Role.ADMIN, null).ledgerAddress();
                 assertThat(ledger.rolesOf(bDevAdmin)).containsExactly(Role.ADMIN);
@@ -339,6 +372,15 @@ class GovernanceTest extends ServerTestBase {
                 TestConsortium.remove(dataDir(), web3j, directory, bLedger.account());
                 view.invalidate();
             }
+        } finally {
+            watched.forEach(l -> l.detachAppender(capture));
         }
+    }
+
+    private static long waiting(List<ILoggingEvent> said) {
+        return said.stream()
+                .filter(e ->
+                        e.getLevel() == Level.WARN && e.getFormattedMessage().contains("holds no CUSTODIAN"))
+                .count();
     }
 }

@@ -19,6 +19,11 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.ledger.ConsentAction;
@@ -501,6 +506,58 @@ class ImportWithProvenanceTest extends ServerTestBase {
         HttpResponse<String> missing = callB("GET", writerToken, "/Provenance/no-such/$verify-import", null);
         assertThat(missing.statusCode()).as(missing.body()).isEqualTo(404);
         assertThat(body(missing).path("resourceType").asText()).isEqualTo("OperationOutcome");
+    }
+
+    /**
+     * Two imports of the same new version at once (a double click, two replicas): both retrieve and verify it, one
+     * stores it, the other finds that copy under the import lock and stores nothing.
+     */
+    @Test
+    @Order(11)
+    void twoConcurrentImportsOfTheSameNewVersionStoreOneCopy() throws Exception {
+        int recorded = ledger.recordsOfPatient(ledger.account(), shared).size();
+        String fresh = id(post(
+                bearerToken(),
+                "/Condition",
+                "{\"resourceType\":\"Condition\",\"code\":{\"text\":\"probe, imported twice at once\"},"
+                        + "\"subject\":{\"reference\":\"Patient/" + patientAtA + "\"}}"));
+        PipelineServer.await(
+                () -> ledger.recordsOfPatient(ledger.account(), shared).size() > recorded,
+                Duration.ofSeconds(30),
+                "A's new Condition was not recorded");
+        int conditionsBefore = copies(
+                        body(callB("GET", writerToken, "/Condition?patient=Patient/" + patientAtB, null)), "Condition")
+                .size();
+        int before = provenances();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        CountDownLatch go = new CountDownLatch(1);
+        try {
+            List<Future<HttpResponse<String>>> calls = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                calls.add(pool.submit(() -> {
+                    go.await();
+                    return importRemote(writerToken, "Condition");
+                }));
+            }
+            go.countDown();
+            int stored = 0;
+            for (Future<HttpResponse<String>> call : calls) {
+                HttpResponse<String> r = call.get(2, TimeUnit.MINUTES);
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+                stored += copies(body(r), "Condition").size();
+            }
+            assertThat(stored).isEqualTo(1);
+        } finally {
+            pool.shutdownNow();
+        }
+        JsonNode conditions = body(callB("GET", writerToken, "/Condition?patient=Patient/" + patientAtB, null));
+        List<JsonNode> copiesOfFresh = copies(conditions, "Condition").stream()
+                .filter(c -> c.toString().contains("/Condition/" + fresh + "\""))
+                .toList();
+        assertThat(copiesOfFresh).hasSize(1);
+        assertThat(copiesOfFresh.get(0).at("/meta/versionId").asText()).isEqualTo("1");
+        assertThat(copies(conditions, "Condition")).hasSize(conditionsBefore + 1);
+        assertThat(provenances()).isEqualTo(before + 1);
     }
 
     // ---- helpers

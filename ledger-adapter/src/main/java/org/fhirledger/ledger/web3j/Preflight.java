@@ -22,6 +22,7 @@ import org.web3j.protocol.core.methods.response.EthCall;
  */
 final class Preflight {
     private static final Logger log = LoggerFactory.getLogger(Preflight.class);
+    private static final String NOT_CUSTODIAN = "NotCustodian";
 
     /**
      * What is left to send ({@code live}, encoded as {@code data}), and duplicates the chain showed but the lookup
@@ -59,7 +60,12 @@ final class Preflight {
                 // not about one entry (e.g. NotCustodian): the whole batch is refused
                 ContractRevertException ex = new ContractRevertException(revert.name(), lane.name() + " batch refused");
                 live.forEach(p -> p.future.completeExceptionally(ex));
-                log.error("{} batch of {} refused by contract: {}", lane.name(), live.size(), revert.name());
+                if (NOT_CUSTODIAN.equals(revert.name())) {
+                    // an account not (yet) enrolled: a state its caller reports once and retries, not a fault
+                    log.debug("{} batch of {} refused by contract: {}", lane.name(), live.size(), revert.name());
+                } else {
+                    log.error("{} batch of {} refused by contract: {}", lane.name(), live.size(), revert.name());
+                }
                 live.clear();
                 break;
             }
