@@ -8,9 +8,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.fhirledger.ledger.ConsentAction;
 import org.fhirledger.ledger.Ledger;
 import org.fhirledger.ledger.ResourceTypes;
@@ -20,8 +24,12 @@ import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.security.DevTokens;
 import org.fhirledger.server.security.HttpProbe;
 import org.fhirledger.testing.AnvilExtension;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -34,8 +42,20 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * event arrives (no waiting for the cache to expire), and with the chain stopped nothing is decided from a stale
  * cache (503, audited), unless fail-closed is switched off. An outage is known within the probe interval: health
  * says so, and callers get their 503 at once (short settings here, so that every wait is a few seconds).
+ *
+ * <p>Tests with the same settings share a server, two by two: the first leaves the chain running (or starts it
+ * again), the second stops it and closes the server. Each uses its own patients and callers.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ChainOutageAndEventsTest {
+
+    private static final String[] LONG_CACHE = {"--authorization.cache-ttl=1h"};
+    private static final String[] NO_CACHE = {"--authorization.cache-ttl=0s", "--authorization.retry-after=3s"};
+
+    /** A server two tests share, on a data directory of its own. */
+    private record Shared(Path data, ConfigurableApplicationContext ctx) {}
+
+    private static final Map<List<String>, Shared> SHARED = new HashMap<>();
 
     @RegisterExtension
     static final AnvilExtension anvil = AnvilExtension.create(31337, 1, 30_000_000);
@@ -49,6 +69,34 @@ class ChainOutageAndEventsTest {
     Path data;
 
     private ConfigurableApplicationContext start(String... extra) {
+        return start(data, extra);
+    }
+
+    /** The server with these settings the tests share, started by the first of them. */
+    private static Shared shared(String... extra) throws Exception {
+        Shared s = SHARED.get(List.of(extra));
+        if (s == null) {
+            Path dir = Files.createTempDirectory(
+                    Files.createDirectories(Path.of("target", "test-data").toAbsolutePath()), "outage-");
+            s = new Shared(dir, start(dir, extra));
+            SHARED.put(List.of(extra), s);
+        }
+        return s;
+    }
+
+    /** The second test of the two is done with the shared server (it stopped the chain). */
+    private static void release(String... extra) {
+        Shared s = SHARED.remove(List.of(extra));
+        if (s != null) s.ctx().close();
+    }
+
+    @AfterAll
+    static void closeShared() {
+        SHARED.values().forEach(s -> s.ctx().close());
+        SHARED.clear();
+    }
+
+    private static ConfigurableApplicationContext start(Path data, String... extra) {
         String[] base = {
             "--data-dir=" + data,
             "--server.port=0",
@@ -70,8 +118,12 @@ class ChainOutageAndEventsTest {
     }
 
     @Test
+    @Order(1)
     void aConsentGivenOnChainDirectlyTakesEffectWhenItsEventArrivesNotWhenTheCacheExpires() throws Exception {
-        try (ConfigurableApplicationContext ctx = start("--authorization.cache-ttl=1h")) {
+        Shared server = shared(LONG_CACHE); // the chain stays up: aClinicianCannotRegister... uses it next
+        Path data = server.data();
+        try {
+            ConfigurableApplicationContext ctx = server.ctx();
             String base = baseUrl(ctx);
             String custodian = DevTokens.mint(data, Role.CUSTODIAN, null);
             String patientId = created(send(base, "POST", custodian, "/Patient", "{\"resourceType\":\"Patient\"}"));
@@ -97,17 +149,26 @@ class ChainOutageAndEventsTest {
             assertThat(awaitStatus(base, dr.token(), "/Patient/" + patientId, 404))
                     .as("revocation effective too")
                     .isEqualTo(404);
+        } catch (Throwable t) {
+            release(LONG_CACHE); // the other test starts its own
+            throw t;
         }
     }
 
     @Test
+    @Order(4)
     void withTheChainStoppedAndTheCacheStaleNothingIsDecidedAndTheRefusalIsAudited() throws Exception {
-        try (ConfigurableApplicationContext ctx = start("--authorization.cache-ttl=0s")) {
+        Shared server = shared(NO_CACHE); // after anOutageIsReported..., which started the chain again
+        Path data = server.data();
+        try {
+            ConfigurableApplicationContext ctx = server.ctx();
             String base = baseUrl(ctx);
             String custodian = DevTokens.mint(data, Role.CUSTODIAN, null);
             String patientId = created(send(base, "POST", custodian, "/Patient", "{\"resourceType\":\"Patient\"}"));
             JdbcTemplate jdbc = ctx.getBean(JdbcTemplate.class);
             long audits = auditEvents(ctx);
+            long patients =
+                    jdbc.queryForObject("select count(*) from HFJ_RESOURCE where RES_TYPE = 'Patient'", Long.class);
 
             anvil.stop();
             HttpResponse<String> r = send(base, "GET", custodian, "/Patient/" + patientId, null);
@@ -118,14 +179,19 @@ class ChainOutageAndEventsTest {
                     .isEqualTo(503);
             assertThat(auditEvents(ctx)).as("both refusals audited").isEqualTo(audits + 2);
             assertThat(jdbc.queryForObject("select count(*) from HFJ_RESOURCE where RES_TYPE = 'Patient'", Long.class))
-                    .isEqualTo(1);
+                    .isEqualTo(patients);
+        } finally {
+            release(NO_CACHE);
         }
     }
 
     @Test
+    @Order(3)
     void anOutageIsReportedWithinSecondsAndEveryCallerGetsA503AtOnceWithRetryAfter() throws Exception {
-        try (ConfigurableApplicationContext ctx =
-                start("--authorization.cache-ttl=0s", "--authorization.retry-after=3s")) {
+        Shared server = shared(NO_CACHE); // the chain is started again at the end: withTheChainStopped... uses it next
+        Path data = server.data();
+        try {
+            ConfigurableApplicationContext ctx = server.ctx();
             String base = baseUrl(ctx);
             String custodian = DevTokens.mint(data, Role.CUSTODIAN, null);
             String patientId = created(send(base, "POST", custodian, "/Patient", "{\"resourceType\":\"Patient\"}"));
@@ -155,12 +221,19 @@ class ChainOutageAndEventsTest {
             assertThat(awaitStatus(base, custodian, "/Patient/" + patientId, 200))
                     .as("served again once the probe sees the chain")
                     .isEqualTo(200);
+        } catch (Throwable t) {
+            release(NO_CACHE); // the other test starts its own
+            throw t;
         }
     }
 
     @Test
+    @Order(2)
     void aClinicianCannotRegisterAPatientDuringAnOutageAndIsToldNothingWasStored() throws Exception {
-        try (ConfigurableApplicationContext ctx = start("--authorization.cache-ttl=1h")) {
+        Shared server = shared(LONG_CACHE);
+        Path data = server.data();
+        try {
+            ConfigurableApplicationContext ctx = server.ctx();
             String base = baseUrl(ctx);
             DevTokens.Minted dr = DevTokens.mintFor(data, Role.CLINICIAN, "Practitioner/dr-outage");
             // a registered clinician (a Practitioner resource here): their new patients get a creator consent on chain
@@ -201,10 +274,13 @@ class ChainOutageAndEventsTest {
             assertThat(jdbc.queryForObject("select count(*) from HFJ_RESOURCE where RES_TYPE = 'Patient'", Long.class))
                     .as("no Patient without its creator's consent")
                     .isEqualTo(patients);
+        } finally {
+            release(LONG_CACHE);
         }
     }
 
     @Test
+    @Order(5)
     void failOpenIsAChoiceThatUsesTheLastKnownAnswer() throws Exception {
         try (ConfigurableApplicationContext ctx =
                 start("--authorization.cache-ttl=0s", "--authorization.fail-closed=false")) {

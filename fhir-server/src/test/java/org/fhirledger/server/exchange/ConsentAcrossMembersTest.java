@@ -3,14 +3,12 @@ package org.fhirledger.server.exchange;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.math.BigInteger;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,7 +22,6 @@ import org.fhirledger.ledger.InstitutionDirectory;
 import org.fhirledger.ledger.Ledger;
 import org.fhirledger.ledger.Role;
 import org.fhirledger.server.api.ServerTestBase;
-import org.fhirledger.server.ledger.InstitutionKey;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.record.AuditShape;
 import org.fhirledger.server.security.DevTokens;
@@ -93,15 +90,7 @@ class ConsentAcrossMembersTest extends ServerTestBase {
     void admitB() throws Exception {
         web3j = Web3j.build(new HttpService(SharedChain.anvil().rpcUrl()));
         firstBlock = web3j.ethBlockNumber().send().getBlockNumber().longValueExact();
-        b = SecondMember.newAccount();
-        TestConsortium.known(dataDir(), b);
-        TestConsortium.admit(
-                dataDir(),
-                web3j,
-                directory,
-                new Institution(
-                        b.getAddress(), "urn:oid:2.3", "https://b-cx.example/fhir", InstitutionKey.publicJwk(b)));
-        view.invalidate();
+        b = TestConsortium.admitNew(dataDir(), web3j, directory, view, "urn:oid:2.3", "https://b-cx.example/fhir");
         asB = new MemberAssertions(b, Clock.systemUTC());
         clinicianB = enrol(b, Role.CLINICIAN);
         audience = MemberAssertions.tokenEndpoint(
@@ -352,16 +341,8 @@ class ConsentAcrossMembersTest extends ServerTestBase {
     }
 
     /** B's custodian account enrols one of its staff under B, as B's server would. */
-    String enrol(Credentials member, Role role) throws Exception {
-        String account = SecondMember.newAccount().getAddress().toLowerCase(Locale.ROOT);
-        byte[] identity = new byte[32];
-        new SecureRandom().nextBytes(identity);
-        assertThat(TestConsortium.registryAs(dataDir(), web3j, member)
-                        .assignRole(account, BigInteger.valueOf(role.code()), identity)
-                        .send()
-                        .isStatusOK())
-                .isTrue();
-        return account;
+    String enrol(Credentials member, Role role) {
+        return TestConsortium.enrol(dataDir(), web3j, member, role);
     }
 
     void awaitStatus(String token, String path, int status) throws InterruptedException {

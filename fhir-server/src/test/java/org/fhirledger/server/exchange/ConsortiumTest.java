@@ -7,11 +7,8 @@ import java.math.BigInteger;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -20,9 +17,9 @@ import org.fhirledger.ledger.InstitutionDirectory;
 import org.fhirledger.ledger.Ledger;
 import org.fhirledger.ledger.Role;
 import org.fhirledger.server.api.ServerTestBase;
-import org.fhirledger.server.ledger.ContractsFile;
 import org.fhirledger.server.security.DevTokens;
 import org.fhirledger.server.testing.H2FileInitializer;
+import org.fhirledger.server.testing.MovableClock;
 import org.fhirledger.server.testing.SharedChain;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,9 +31,6 @@ import org.springframework.test.context.ContextConfiguration;
 import org.web3j.crypto.Credentials;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.http.HttpService;
-import org.web3j.tx.RawTransactionManager;
-import org.web3j.tx.gas.StaticGasProvider;
-import org.web3j.tx.response.PollingTransactionReceiptProcessor;
 
 /**
  * This server as a consortium member on a real chain: it founded the directory in dev mode, and other institutions
@@ -74,24 +68,6 @@ class ConsortiumTest extends ServerTestBase {
         web3j.shutdown();
     }
 
-    /** Another institution's custodian account, sending to the directory itself (gas is free on the test chain). */
-    org.fhirledger.contracts.generated.InstitutionDirectory asInstitution(Credentials account) {
-        return org.fhirledger.contracts.generated.InstitutionDirectory.load(
-                directoryAddress(),
-                web3j,
-                new RawTransactionManager(
-                        web3j,
-                        account,
-                        SharedChain.anvil().chainId(),
-                        new PollingTransactionReceiptProcessor(web3j, 50, 400)),
-                new StaticGasProvider(BigInteger.ZERO, BigInteger.valueOf(2_000_000)));
-    }
-
-    String directoryAddress() {
-        return ContractsFile.directory(dataDir().resolve("chain/contracts.json"))
-                .orElseThrow();
-    }
-
     static Credentials newAccount() {
         return SecondMember.newAccount();
     }
@@ -126,7 +102,7 @@ class ConsortiumTest extends ServerTestBase {
 
         // two members or more: B's proposal alone does not admit C, a majority's approvals do
         Credentials c = newAccount();
-        var proposed = asInstitution(b)
+        var proposed = TestConsortium.directoryAs(dataDir(), web3j, b)
                 .proposeAdmission(
                         c.getAddress(),
                         "urn:oid:3.3",
@@ -148,7 +124,7 @@ class ConsortiumTest extends ServerTestBase {
 
     @Test
     void theDirectoryIsReadAgainOnceItsCopyIsOlderThanItsTimeToLive() {
-        MutableClock clock = new MutableClock();
+        MovableClock clock = new MovableClock(Instant.parse("2026-01-01T00:00:00Z"));
         ConsortiumView copy = new ConsortiumView(directory, ledger.account(), Duration.ofSeconds(10), clock);
         Institution self = copy.member(ledger.account()).orElseThrow();
         directory.updateSelf("https://moved.example/fhir", self.authKeyJwk()); // the member edits its own entry
@@ -166,51 +142,12 @@ class ConsortiumTest extends ServerTestBase {
         }
     }
 
-    static final class MutableClock extends Clock {
-        private Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    }
-
-    /** B's custodian account enrols its own staff on this server's AccessRegistry (as B's server would). */
-    org.fhirledger.contracts.generated.AccessRegistry registryAs(Credentials account) {
-        return org.fhirledger.contracts.generated.AccessRegistry.load(
-                ContractsFile.read(
-                                dataDir().resolve("chain/contracts.json"),
-                                SharedChain.anvil().chainId())
-                        .accessRegistry(),
-                web3j,
-                new RawTransactionManager(
-                        web3j,
-                        account,
-                        SharedChain.anvil().chainId(),
-                        new PollingTransactionReceiptProcessor(web3j, 50, 400)),
-                new StaticGasProvider(BigInteger.ZERO, BigInteger.valueOf(500_000)));
-    }
-
     @Test
     void anAdminHereCannotChangeTheRolesOfAnotherInstitutionsStaff() throws Exception {
         String staffB = newAccount().getAddress();
         byte[] identity = new byte[32];
         identity[0] = 7;
-        assertThat(registryAs(b)
+        assertThat(TestConsortium.registryAs(dataDir(), web3j, b)
                         .assignRole(staffB, BigInteger.valueOf(Role.CLINICIAN.code()), identity)
                         .send()
                         .isStatusOK())

@@ -5,14 +5,8 @@ import static org.fhirledger.server.exchange.RetrievalTest.id;
 import static org.fhirledger.server.exchange.RetrievalTest.requestor;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.math.BigInteger;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,7 +29,6 @@ import org.fhirledger.ledger.Role;
 import org.fhirledger.record.CanonicalResource;
 import org.fhirledger.server.api.ServerTestBase;
 import org.fhirledger.server.ledger.ExchangeProperties;
-import org.fhirledger.server.ledger.InstitutionKey;
 import org.fhirledger.server.outbox.PipelineServer;
 import org.fhirledger.server.pseudonym.ConsortiumPseudonyms;
 import org.fhirledger.server.pseudonym.Pseudonyms;
@@ -57,12 +50,11 @@ import org.springframework.test.context.ContextConfiguration;
 import org.web3j.crypto.Credentials;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.http.HttpService;
-import org.web3j.utils.Numeric;
 
 /**
  * Import with Provenance between two real servers on one chain, set up as {@link RetrievalTest} does: member A is this
- * test's server, member B a second full server on A's contracts, A's directory entry naming a pass-through proxy that
- * can alter bodies in transit. B's clinician imports what A holds for the patient through
+ * test's server, member B the shared second full server on A's contracts ({@link MemberServer#shared}, on
+ * PostgreSQL), A's directory entry naming a pass-through proxy that can alter bodies in transit. B's clinician imports what A holds for the patient through
  * {@code Patient/{id}/$import-remote}; anyone who may see a copy checks it with {@code Provenance/{id}/$verify-import}.
  */
 @ContextConfiguration(initializers = H2FileInitializer.class) // the H2 API suites' context, shared
@@ -70,7 +62,6 @@ import org.web3j.utils.Numeric;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ImportWithProvenanceTest extends ServerTestBase {
 
-    private static final String ORG_B = "urn:oid:2.16.840.1.113883.3.9998";
     private static final String NS = "https://fhir-ledger.org/StructureDefinition/";
 
     @Autowired
@@ -124,45 +115,10 @@ class ImportWithProvenanceTest extends ServerTestBase {
         proxy = new RetrievalTest.Proxy(baseUrl().replaceAll("/fhir$", ""));
         directory.updateSelf(proxy.base() + "/fhir", self.authKeyJwk());
 
-        bKey = SecondMember.newAccount();
-        int bPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            bPort = s.getLocalPort();
-        }
-        String bBase = "http://localhost:" + bPort + "/fhir";
-        TestConsortium.known(dataDir(), bKey);
-        TestConsortium.admit(
-                dataDir(),
-                web3j,
-                directory,
-                new Institution(bKey.getAddress(), ORG_B, bBase, InstitutionKey.publicJwk(bKey)));
-        view.invalidate();
-        byte[] identity = new byte[32];
-        new SecureRandom().nextBytes(identity);
-        assertThat(TestConsortium.registryAs(dataDir(), web3j, bKey)
-                        .assignRole(bKey.getAddress(), BigInteger.valueOf(Role.CUSTODIAN.code()), identity)
-                        .send()
-                        .isStatusOK())
-                .isTrue();
-        Path bDir = Files.createTempDirectory(
-                Files.createDirectories(Path.of("target", "test-data").toAbsolutePath()), "member-b-import-");
-        Path chain = Files.createDirectories(bDir.resolve("chain"));
-        Files.copy(dataDir().resolve("chain/contracts.json"), chain.resolve("contracts.json"));
-        Path key = chain.resolve("server-key.hex");
-        Files.writeString(
-                key, Numeric.toHexStringWithPrefixZeroPadded(bKey.getEcKeyPair().getPrivateKey(), 64));
-        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
-        b = PipelineServer.start(
-                bDir,
-                SharedChain.anvil().rpcUrl(),
-                SharedChain.anvil().chainId(),
-                "--server.port=" + bPort,
-                "--exchange.fhir-base-url=" + bBase,
-                "--exchange.organization=" + ORG_B,
-                "--exchange.cache-ttl=0s",
-                "--exchange.consortium-key-file=" + dataDir().resolve("keys/consortium-key.hex"),
-                "--exchange.retrieval.connect-timeout=2s",
-                "--exchange.retrieval.request-timeout=20s");
+        MemberServer.Member member = MemberServer.shared(dataDir(), directory, view);
+        bKey = member.key();
+        b = member.server();
+        view.invalidate(); // A's copy of its own entry names the proxy now
 
         String patientJson = "{\"resourceType\":\"Patient\",\"identifier\":[{\"system\":\""
                 + exchange.patientIdentifierSystem() + "\",\"value\":\"" + nationalId + "\"}],"
@@ -227,10 +183,8 @@ class ImportWithProvenanceTest extends ServerTestBase {
         try {
             Institution self = view.member(ledger.account()).orElseThrow();
             directory.updateSelf(aBaseInDirectory, self.authKeyJwk());
-            TestConsortium.remove(dataDir(), web3j, directory, bKey.getAddress());
             view.invalidate();
         } finally {
-            if (b != null) b.close();
             if (proxy != null) proxy.stop();
             web3j.shutdown();
         }

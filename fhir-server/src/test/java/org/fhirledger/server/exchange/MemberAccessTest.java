@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jwt.JWTClaimsSet;
-import java.math.BigInteger;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,13 +17,11 @@ import java.util.Date;
 import java.util.Locale;
 import java.util.UUID;
 import org.fhirledger.ledger.ConsentAction;
-import org.fhirledger.ledger.Institution;
 import org.fhirledger.ledger.InstitutionDirectory;
 import org.fhirledger.ledger.Ledger;
 import org.fhirledger.ledger.ResourceTypes;
 import org.fhirledger.ledger.Role;
 import org.fhirledger.server.api.ServerTestBase;
-import org.fhirledger.server.ledger.InstitutionKey;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.record.AuditShape;
 import org.fhirledger.server.security.DevTokens;
@@ -85,14 +81,7 @@ class MemberAccessTest extends ServerTestBase {
     @BeforeAll
     void admitB() throws Exception {
         web3j = Web3j.build(new HttpService(SharedChain.anvil().rpcUrl()));
-        b = ConsortiumTest.newAccount();
-        TestConsortium.known(dataDir(), b);
-        TestConsortium.admit(
-                dataDir(),
-                web3j,
-                directory,
-                new Institution(b.getAddress(), organizationB, "https://b.example/fhir", InstitutionKey.publicJwk(b)));
-        view.invalidate();
+        b = TestConsortium.admitNew(dataDir(), web3j, directory, view, organizationB, "https://b.example/fhir");
         asB = new MemberAssertions(b, Clock.systemUTC());
         consented = enrolAtB(Role.CLINICIAN);
         unconsented = enrolAtB(Role.CLINICIAN);
@@ -126,16 +115,8 @@ class MemberAccessTest extends ServerTestBase {
     }
 
     /** B's custodian account enrols one of its staff under B, as B's server would. */
-    String enrolAtB(Role role) throws Exception {
-        String account = ConsortiumTest.newAccount().getAddress().toLowerCase(Locale.ROOT);
-        byte[] identity = new byte[32];
-        new SecureRandom().nextBytes(identity);
-        assertThat(TestConsortium.registryAs(dataDir(), web3j, b)
-                        .assignRole(account, BigInteger.valueOf(role.code()), identity)
-                        .send()
-                        .isStatusOK())
-                .isTrue();
-        return account;
+    String enrolAtB(Role role) {
+        return TestConsortium.enrol(dataDir(), web3j, b, role);
     }
 
     @Test

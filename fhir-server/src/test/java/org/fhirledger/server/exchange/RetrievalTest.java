@@ -55,8 +55,8 @@ import org.web3j.protocol.http.HttpService;
 
 /**
  * Retrieval between two real servers on one chain: member A is this test's server (the H2 API suites' context), member
- * B a second full server started here on its own H2 database and data directory, using A's contracts (one consortium:
- * one directory, one registry, one record ledger) with its own key, admitted by governance. B's clinician fetches the
+ * B a second full server ({@link MemberServer#shared}) on its own PostgreSQL database and data directory, using A's
+ * contracts (one consortium: one directory, one registry, one record ledger) with its own key, admitted by governance. B's clinician fetches the
  * patient's records A holds through B's {@code Patient/{id}/$fetch-remote}; B checks each version against A's entries
  * on chain. A's directory entry names a pass-through proxy in front of A (a real HTTP hop): the test makes it alter a
  * body in transit (what a compromised A or path would do, past A's own check on read) or go down.
@@ -68,7 +68,7 @@ class RetrievalTest extends ServerTestBase {
 
     private static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private static final String ORG_B = "urn:oid:2.16.840.1.113883.3.9999";
+    private static final String ORG_B = MemberServer.ORGANIZATION;
 
     @Autowired
     Ledger ledger;
@@ -92,6 +92,7 @@ class RetrievalTest extends ServerTestBase {
     JdbcTemplate aJdbc;
 
     Web3j web3j;
+    MemberServer.Member member;
     Credentials bKey;
     PipelineServer b;
     Proxy proxy;
@@ -118,17 +119,11 @@ class RetrievalTest extends ServerTestBase {
         proxy = new Proxy(baseUrl().replaceAll("/fhir$", ""));
         directory.updateSelf(proxy.base() + "/fhir", self.authKeyJwk());
 
-        // B: its key, admitted by governance, enrolled as its own custodian, then its server on A's contracts
-        bKey = SecondMember.newAccount();
-        b = MemberServer.start(
-                dataDir(),
-                web3j,
-                directory,
-                bKey,
-                ORG_B,
-                view::invalidate,
-                "--exchange.retrieval.connect-timeout=2s",
-                "--exchange.retrieval.request-timeout=20s");
+        // B: its key, admitted by governance, enrolled as its own custodian, its server on A's contracts
+        member = MemberServer.shared(dataDir(), directory, view);
+        bKey = member.key();
+        b = member.server();
+        view.invalidate(); // A's copy of its own entry names the proxy now
 
         // the same person at both, under their own ids, with the shared identifier
         String patientJson = "{\"resourceType\":\"Patient\",\"identifier\":[{\"system\":\""
@@ -181,10 +176,9 @@ class RetrievalTest extends ServerTestBase {
         try {
             Institution self = view.member(ledger.account()).orElseThrow();
             directory.updateSelf(aBaseInDirectory, self.authKeyJwk());
-            TestConsortium.remove(dataDir(), web3j, directory, bKey.getAddress());
-            view.invalidate();
+            // B leaves in aRemovedMemberCannotFetch; the next class using it finds it a member again
+            if (member != null) MemberServer.readmit(dataDir(), web3j, directory, view, member);
         } finally {
-            if (b != null) b.close();
             if (proxy != null) proxy.stop();
             web3j.shutdown();
         }

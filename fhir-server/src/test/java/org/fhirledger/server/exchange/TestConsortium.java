@@ -2,14 +2,18 @@ package org.fhirledger.server.exchange;
 
 import java.math.BigInteger;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.fhirledger.contracts.generated.AccessRegistry;
 import org.fhirledger.contracts.generated.InstitutionDirectory;
 import org.fhirledger.ledger.Institution;
+import org.fhirledger.ledger.Role;
 import org.fhirledger.server.ledger.ContractsFile;
+import org.fhirledger.server.ledger.InstitutionKey;
 import org.fhirledger.server.testing.SharedChain;
 import org.web3j.crypto.Credentials;
 import org.web3j.protocol.Web3j;
@@ -32,6 +36,53 @@ final class TestConsortium {
     static void known(Path dataDir, Credentials member) {
         List<Credentials> members = KNOWN.computeIfAbsent(dataDir, d -> new CopyOnWriteArrayList<>());
         if (!members.contains(member)) members.add(member);
+    }
+
+    /**
+     * A new institution with its own key (published in its entry) admitted to the server's directory by governance;
+     * known from then on, so its approvals count. The server's copy of the directory is dropped.
+     */
+    static Credentials admitNew(
+            Path dataDir,
+            Web3j web3j,
+            org.fhirledger.ledger.InstitutionDirectory server,
+            ConsortiumView view,
+            String organization,
+            String fhirBaseUrl) {
+        Credentials member = SecondMember.newAccount();
+        known(dataDir, member);
+        admit(
+                dataDir,
+                web3j,
+                server,
+                new Institution(member.getAddress(), organization, fhirBaseUrl, InstitutionKey.publicJwk(member)));
+        view.invalidate();
+        return member;
+    }
+
+    /** A member's custodian account enrols a new account of its staff in that role, as its server would. */
+    static String enrol(Path dataDir, Web3j web3j, Credentials member, Role role) {
+        String account = SecondMember.newAccount().getAddress().toLowerCase(Locale.ROOT);
+        assign(dataDir, web3j, member, account, role);
+        return account;
+    }
+
+    /** The member's custodian account gives the account that role under the member (on the server's registry). */
+    static void assign(Path dataDir, Web3j web3j, Credentials member, String account, Role role) {
+        byte[] identity = new byte[32];
+        new SecureRandom().nextBytes(identity);
+        try {
+            if (!registryAs(dataDir, web3j, member)
+                    .assignRole(account, BigInteger.valueOf(role.code()), identity)
+                    .send()
+                    .isStatusOK()) {
+                throw new IllegalStateException("the member could not enrol " + account + " as " + role);
+            }
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The server proposes the institution (its approval counts), then the known members approve until it is in. */

@@ -32,8 +32,12 @@ import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.security.DevTokens;
 import org.fhirledger.testing.AnvilExtension;
 import org.hl7.fhir.r4.model.Patient;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -45,7 +49,12 @@ import org.springframework.jdbc.core.JdbcTemplate;
  *
  * <p>{@code -DembeddedChain.formerArrangement=true} runs the crash test against the former arrangement (anvil's own
  * {@code --state ... --state-interval 5} dump, no server snapshots), which fails it.
+ *
+ * <p>The two tests of what a crash took back of consents and of roles share one private chain and server (same
+ * settings, their own patients and accounts; each takes its own snapshot before the changes the crash takes back):
+ * the first leaves both running for the second, which stops them.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EmbeddedChainCrashTest {
 
     private static final boolean FORMER = Boolean.getBoolean("embeddedChain.formerArrangement");
@@ -57,8 +66,54 @@ class EmbeddedChainCrashTest {
     private Process anvil;
     private PipelineServer server;
 
+    /** The private chain and server the resync tests share, with their data directory, state file and port. */
+    private record Resync(Path data, Path state, int port, Process anvil, PipelineServer server) {}
+
+    private static Resync kept;
+    /** How many resync tests ran: the first keeps the chain and server for the second (once it passed). */
+    private static int resyncTests;
+
+    private Resync current;
+    private boolean keepForTheNext;
+    private boolean passed;
+
+    /** The shared chain and server with no timed rounds (the tests take snapshots and run rounds themselves). */
+    private Resync resyncChainAndServer(String prefix) throws Exception {
+        keepForTheNext = ++resyncTests == 1;
+        if (kept == null) {
+            Path data = Files.createTempDirectory(
+                    Files.createDirectories(Path.of("target", "test-data").toAbsolutePath()), prefix);
+            Path state = chainDir(data).resolve("anvil-state.json");
+            int port = freePort();
+            anvil = startAnvilAsBinRunDoes(port, state);
+            server = start(data, port, state, "--embedded-chain.snapshot-every=1h");
+            current = new Resync(data, state, port, anvil, server);
+            return current;
+        }
+        current = kept;
+        kept = null; // this test's own now: closed after it unless it keeps them for the next
+        anvil = current.anvil();
+        server = current.server();
+        return current;
+    }
+
+    @AfterAll
+    static void stopShared() throws Exception {
+        if (kept != null) {
+            kept.server().close();
+            kept.anvil().destroyForcibly();
+            kept.anvil().waitFor(10, TimeUnit.SECONDS);
+            kept = null;
+        }
+    }
+
     @AfterEach
     void stop() throws Exception {
+        // set at the end of a passing first resync test (a failed one leaves the second to start its own)
+        if (keepForTheNext && passed && anvil != null && anvil.isAlive()) {
+            kept = new Resync(current.data(), current.state(), current.port(), anvil, server);
+            return;
+        }
         if (server != null) server.close();
         if (anvil != null) {
             anvil.destroyForcibly();
@@ -67,6 +122,7 @@ class EmbeddedChainCrashTest {
     }
 
     @Test
+    @Order(1)
     void anvilKilledDuringWritesComesBackConsistent() throws Exception {
         Path data = Files.createTempDirectory(
                 Files.createDirectories(Path.of("target", "test-data").toAbsolutePath()), "embedded-");
@@ -159,6 +215,7 @@ class EmbeddedChainCrashTest {
     }
 
     @Test
+    @Order(2)
     void operatorRecordsAgainWhatARewrittenChainLost() throws Exception {
         Path data = Files.createTempDirectory(
                 Files.createDirectories(Path.of("target", "test-data").toAbsolutePath()), "rerecord-");
@@ -246,14 +303,12 @@ class EmbeddedChainCrashTest {
     }
 
     @Test
+    @Order(3)
     void consentChangesTheChainLostAreSentAgain() throws Exception {
-        Path data = Files.createTempDirectory(
-                Files.createDirectories(Path.of("target", "test-data").toAbsolutePath()), "consents-");
-        Path state = chainDir(data).resolve("anvil-state.json");
-        int port = freePort();
-        anvil = startAnvilAsBinRunDoes(port, state);
-        // no timed rounds: the test takes the snapshot and runs the round that notices the loss itself
-        server = start(data, port, state, "--embedded-chain.snapshot-every=1h");
+        Resync shared = resyncChainAndServer("consents-");
+        Path data = shared.data();
+        Path state = shared.state();
+        int port = shared.port();
         EmbeddedChain chain = (EmbeddedChain) server.ctx.getBean(ChainDurability.class);
         String admin = DevTokens.mint(data, Role.ADMIN, null);
         for (String p : List.of("crash-x", "crash-y", "crash-z")) {
@@ -331,16 +386,16 @@ class EmbeddedChainCrashTest {
         assertThat(send("GET", drZ.token(), "/Observation/" + observationId, null)
                         .statusCode())
                 .isEqualTo(200);
+        passed = true;
     }
 
     @Test
+    @Order(4)
     void roleChangesTheChainLostAreSentAgain() throws Exception {
-        Path data = Files.createTempDirectory(
-                Files.createDirectories(Path.of("target", "test-data").toAbsolutePath()), "roles-");
-        Path state = chainDir(data).resolve("anvil-state.json");
-        int port = freePort();
-        anvil = startAnvilAsBinRunDoes(port, state);
-        server = start(data, port, state, "--embedded-chain.snapshot-every=1h");
+        Resync shared = resyncChainAndServer("roles-");
+        Path data = shared.data();
+        Path state = shared.state();
+        int port = shared.port();
         EmbeddedChain chain = (EmbeddedChain) server.ctx.getBean(ChainDurability.class);
         Ledger ledger = server.ledger();
         String admin = DevTokens.mint(data, Role.ADMIN, null);
@@ -395,6 +450,7 @@ class EmbeddedChainCrashTest {
         assertThat(resync.lastSent()).isZero();
         assertThat(holds(ledger, drX) == 0 && holds(ledger, drY) == 1 && holds(ledger, drZ) == 0)
                 .isTrue();
+        passed = true;
     }
 
     private void roleChange(String admin, String operation, DevTokens.Minted who, String fhirUser) throws Exception {
