@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.ledger.ConsentLedger;
 import org.fhirledger.ledger.ContractRevertException;
@@ -16,6 +17,10 @@ import org.fhirledger.ledger.LedgerException;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Consent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Mirrors patient-privacy Consents to ConsentRegistry, inside the database transaction that stores them: the
@@ -26,12 +31,15 @@ import org.hl7.fhir.r4.model.Consent;
 @Interceptor
 public final class ConsentMirror {
 
+    private static final Logger LOG = LoggerFactory.getLogger(ConsentMirror.class);
+
     private final ConsentLedger ledger;
     private final ChainAuthority chain;
     private final Pseudonyms pseudonyms;
     private final Clock clock;
     private final ConsentedPatients listed;
     private final ConsentActors accounts;
+    private final Supplier<List<ConsentGrantListener>> grantListeners;
 
     ConsentMirror(
             ConsentLedger ledger,
@@ -39,7 +47,9 @@ public final class ConsentMirror {
             Pseudonyms pseudonyms,
             Clock clock,
             ConsentedPatients listed,
-            ConsentActors accounts) {
+            ConsentActors accounts,
+            Supplier<List<ConsentGrantListener>> grantListeners) {
+        this.grantListeners = grantListeners;
         this.listed = listed;
         this.accounts = accounts;
         this.ledger = ledger;
@@ -119,11 +129,39 @@ public final class ConsentMirror {
                     chain.forgetConsent(patient, account);
                     listed.add(account, after.patientId());
                 }
+                afterCommit(after.patientId(), List.copyOf(accounts.values()));
             }
             case REVOKE -> dropped.addAll(after.actors());
             case NONE -> {}
         }
         revokeAll(after.patientId(), List.copyOf(dropped));
+    }
+
+    /** The grant listeners, once the Consent is committed (a rolled-back Consent granted nothing). */
+    private void afterCommit(String patientId, List<String> accounts) {
+        Runnable tell = () -> {
+            for (ConsentGrantListener l : grantListeners.get()) {
+                for (String account : accounts) {
+                    try {
+                        l.granted(patientId, account);
+                    } catch (RuntimeException e) {
+                        LOG.warn(
+                                "a consent grant listener failed: {}",
+                                e.getClass().getSimpleName());
+                    }
+                }
+            }
+        };
+        if (TransactionSynchronizationManager.isSynchronizationActive()) {
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCommit() {
+                    tell.run();
+                }
+            });
+        } else {
+            tell.run();
+        }
     }
 
     private void revokeAll(String patientId, List<String> actors) {

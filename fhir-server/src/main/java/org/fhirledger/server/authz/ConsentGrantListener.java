@@ -1,0 +1,11 @@
+package org.fhirledger.server.authz;
+
+/**
+ * Told after the commit of a Consent that granted a patient's consent to a ledger account (docs/exchange.md, custodian
+ * offline: the data key release for another member's clinician). Runs after the transaction, so a listener's failure
+ * never undoes the Consent; a listener that throws is logged.
+ */
+public interface ConsentGrantListener {
+
+    void granted(String patientId, String account);
+}
