@@ -102,7 +102,7 @@ public final class MemberEncryptionKey {
         try {
             KeysetHandle pub = TinkProtoKeysetFormat.parseKeysetWithoutSecret(publicKeyset);
             if (!(pub.getPrimary().getKey().getParameters() instanceof HpkeParameters)) {
-                throw new CryptoException("the published key is no HPKE public key", null);
+                throw new CryptoException("the published key is no HPKE public key");
             }
             return pub.getPrimitive(RegistryConfiguration.get(), HybridEncrypt.class)
                     .encrypt(plaintext, contextInfo);

@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.content.Cid;
@@ -134,12 +133,13 @@ final class OfflineRead {
                 }
                 String type = ref.substring(0, ref.indexOf('/'));
                 String id = ref.substring(ref.indexOf('/') + 1);
-                if (!wanted.contains(type) && !type.equals("Patient")) continue;
+                // nothing is decrypted that the clinician may not read
+                if (!wanted.contains(type) || !mayRead.test(type)) continue;
                 long version = info.entry().version();
                 String reference = type + "/" + id + "/_history/" + version;
-                Optional<Resource> r = decrypt(type, id, version, info, released.keyset());
-                if (r == null) continue; // a deletion: the resource is gone at the member
-                if (r.isEmpty()) {
+                Read r = decrypt(type, id, version, info, released.keyset());
+                if (r.deleted()) continue; // the resource is gone at the member
+                if (r.resource() == null) {
                     refused.add(reference);
                     issues.addIssue()
                             .setSeverity(OperationOutcome.IssueSeverity.ERROR)
@@ -151,7 +151,7 @@ final class OfflineRead {
                     continue;
                 }
                 if (type.equals("Patient")) remotePatients.add(id);
-                if (wanted.contains(type) && mayRead.test(type)) verified.add(r.get());
+                verified.add(r.resource());
             }
             if (unknown > 0) {
                 issues.addIssue()
@@ -171,11 +171,17 @@ final class OfflineRead {
         }
     }
 
+    /** A version read from the content store: the resource, or a deletion, or neither (left out). */
+    private record Read(Resource resource, boolean deleted) {
+        static final Read LEFT_OUT = new Read(null, false);
+        static final Read DELETED = new Read(null, true);
+    }
+
     /**
-     * The version as its entry names it: empty when it cannot be read or does not match the entry's hash, null for a
-     * deletion (its tombstone).
+     * The version as its entry names it: left out when it cannot be read or does not match the entry's hash; a
+     * deletion (its tombstone) is no resource to show.
      */
-    private Optional<Resource> decrypt(String type, String id, long version, RecordInfo info, byte[] keyset) {
+    private Read decrypt(String type, String id, long version, RecordInfo info, byte[] keyset) {
         byte[] json;
         try {
             byte[] envelope = content.get(Cid.fromBytes(info.entry().cid()));
@@ -185,19 +191,19 @@ final class OfflineRead {
             throw new MemberClient.MemberUnavailable(
                     "The member cannot be reached, nor the content store. Retry" + " later.");
         } catch (ContentStoreException | DecryptionException | IllegalArgumentException e) {
-            return Optional.empty();
+            return Read.LEFT_OUT;
         }
-        if (!CanonicalResource.contentHash(json).equals(info.entry().contentHash())) return Optional.empty();
-        if (Arrays.equals(json, StoredForm.tombstone(type, id))) return null;
+        if (!CanonicalResource.contentHash(json).equals(info.entry().contentHash())) return Read.LEFT_OUT;
+        if (Arrays.equals(json, StoredForm.tombstone(type, id))) return Read.DELETED;
         try {
             Resource r = (Resource)
                     fhir.newJsonParser().parseResource(new String(json, java.nio.charset.StandardCharsets.UTF_8));
-            if (!type.equals(r.fhirType())) return Optional.empty();
+            if (!type.equals(r.fhirType())) return Read.LEFT_OUT;
             r.setId(new IdType(type, id, Long.toString(version)));
             r.getMeta().setVersionId(Long.toString(version));
-            return Optional.of(r);
+            return new Read(r, false);
         } catch (DataFormatException | ClassCastException e) {
-            return Optional.empty();
+            return Read.LEFT_OUT;
         }
     }
 }
