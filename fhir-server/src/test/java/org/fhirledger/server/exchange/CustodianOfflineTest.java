@@ -23,6 +23,7 @@ import org.fhirledger.crypto.EnvelopeCipher;
 import org.fhirledger.crypto.MemberEncryptionKey;
 import org.fhirledger.crypto.ResourceVersion;
 import org.fhirledger.ledger.ConsentAction;
+import org.fhirledger.ledger.Institution;
 import org.fhirledger.ledger.InstitutionDirectory;
 import org.fhirledger.ledger.KeyReleaseLedger;
 import org.fhirledger.ledger.Ledger;
@@ -32,6 +33,7 @@ import org.fhirledger.ledger.Role;
 import org.fhirledger.record.CanonicalResource;
 import org.fhirledger.server.ledger.ContractsFile;
 import org.fhirledger.server.ledger.ExchangeProperties;
+import org.fhirledger.server.ledger.InstitutionKey;
 import org.fhirledger.server.outbox.PipelineServer;
 import org.fhirledger.server.outbox.VersionRecorder;
 import org.fhirledger.server.pseudonym.ConsortiumPseudonyms;
@@ -188,6 +190,36 @@ class CustodianOfflineTest {
                 "A released no data key to B");
         assertThat(aLedger.isPermitted(localAtA, consented, ConsentAction.READ, "Observation", Instant.now()))
                 .isTrue();
+
+        // a member that published no key gets nothing released; this institution's own clinician needs no release
+        Credentials cKey = SecondMember.newAccount();
+        TestConsortium.admit(
+                aDir,
+                web3j,
+                a.ctx.getBean(InstitutionDirectory.class),
+                new Institution(
+                        cKey.getAddress(),
+                        "urn:oid:2.16.840.1.113883.3.9997",
+                        "http://localhost:9/fhir",
+                        InstitutionKey.publicJwk(cKey)));
+        Credentials clinicianOfC = SecondMember.newAccount();
+        var registryOfC = TestConsortium.registryAs(aDir, web3j, cKey);
+        assertThat(registryOfC
+                        .assignRole(cKey.getAddress(), BigInteger.valueOf(Role.CUSTODIAN.code()), random32())
+                        .send()
+                        .isStatusOK())
+                .isTrue();
+        assertThat(registryOfC
+                        .assignRole(clinicianOfC.getAddress(), BigInteger.valueOf(Role.CLINICIAN.code()), random32())
+                        .send()
+                        .isStatusOK())
+                .isTrue();
+        KeyReleases keyReleases = a.ctx.getBean(KeyReleases.class);
+        assertThat(keyReleases.release(patientAtA, clinicianOfC.getAddress())).isZero();
+        assertThat(releases.released(aAccount, cKey.getAddress(), shared, 1)).isEmpty();
+        String ownClinician = DevTokens.mintFor(aDir, Role.CLINICIAN, "Practitioner/offline-at-a")
+                .ledgerAddress();
+        assertThat(keyReleases.release(patientAtA, ownClinician)).isZero();
 
         // a version whose content does not hash to its entry: A's data key, a real CID, another hash on chain
         EnvelopeCipher cipher = a.ctx.getBean(EnvelopeCipher.class);
@@ -362,6 +394,12 @@ class CustodianOfflineTest {
 
     static Patient patient(String system, String nid) {
         return new Patient().addIdentifier(new Identifier().setSystem(system).setValue(nid));
+    }
+
+    static byte[] random32() {
+        byte[] b = new byte[32];
+        new java.security.SecureRandom().nextBytes(b);
+        return b;
     }
 
     static String observation(String patient, String text) {
