@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.content.Cid;
+import org.fhirledger.content.ContentNotFoundException;
 import org.fhirledger.content.ContentStore;
 import org.fhirledger.content.ContentStoreException;
 import org.fhirledger.content.ContentUnavailableException;
@@ -139,6 +140,15 @@ final class OfflineRead {
                 String reference = type + "/" + id + "/_history/" + version;
                 Read r = decrypt(type, id, version, info, released.keyset());
                 if (r.deleted()) continue; // the resource is gone at the member
+                if (r.missing()) {
+                    // unavailable, not altered: said, but no integrity failure
+                    issues.addIssue()
+                            .setSeverity(OperationOutcome.IssueSeverity.WARNING)
+                            .setCode(OperationOutcome.IssueType.NOTFOUND)
+                            .setDiagnostics("Left out " + base + "/" + reference + ": the content store this server"
+                                    + " reads does not hold its content (not replicated here)");
+                    continue;
+                }
                 if (r.resource() == null) {
                     refused.add(reference);
                     issues.addIssue()
@@ -171,10 +181,14 @@ final class OfflineRead {
         }
     }
 
-    /** A version read from the content store: the resource, or a deletion, or neither (left out). */
-    private record Read(Resource resource, boolean deleted) {
-        static final Read LEFT_OUT = new Read(null, false);
-        static final Read DELETED = new Read(null, true);
+    /**
+     * A version read from the content store: the resource, a deletion, content this server's store does not hold
+     * (missing), or none of these (left out: unreadable or not matching its entry).
+     */
+    private record Read(Resource resource, boolean deleted, boolean missing) {
+        static final Read LEFT_OUT = new Read(null, false, false);
+        static final Read DELETED = new Read(null, true, false);
+        static final Read MISSING = new Read(null, false, true);
     }
 
     /**
@@ -190,6 +204,8 @@ final class OfflineRead {
         } catch (ContentUnavailableException down) {
             throw new MemberClient.MemberUnavailable(
                     "The member cannot be reached, nor the content store. Retry" + " later.");
+        } catch (ContentNotFoundException notHere) {
+            return Read.MISSING;
         } catch (ContentStoreException | DecryptionException | IllegalArgumentException e) {
             return Read.LEFT_OUT;
         }
@@ -201,7 +217,7 @@ final class OfflineRead {
             if (!type.equals(r.fhirType())) return Read.LEFT_OUT;
             r.setId(new IdType(type, id, Long.toString(version)));
             r.getMeta().setVersionId(Long.toString(version));
-            return new Read(r, false);
+            return new Read(r, false, false);
         } catch (DataFormatException | ClassCastException e) {
             return Read.LEFT_OUT;
         }
