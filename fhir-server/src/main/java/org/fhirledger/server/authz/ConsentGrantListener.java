@@ -7,5 +7,6 @@ package org.fhirledger.server.authz;
  */
 public interface ConsentGrantListener {
 
-    void granted(String patientId, String account);
+    /** The accounts one Consent write granted the patient's consent to. */
+    void granted(String patientId, java.util.List<String> accounts);
 }

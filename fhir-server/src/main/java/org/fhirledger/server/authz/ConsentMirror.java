@@ -141,14 +141,10 @@ public final class ConsentMirror {
     private void afterCommit(String patientId, List<String> accounts) {
         Runnable tell = () -> {
             for (ConsentGrantListener l : grantListeners.get()) {
-                for (String account : accounts) {
-                    try {
-                        l.granted(patientId, account);
-                    } catch (RuntimeException e) {
-                        LOG.warn(
-                                "a consent grant listener failed: {}",
-                                e.getClass().getSimpleName());
-                    }
+                try {
+                    l.granted(patientId, accounts);
+                } catch (RuntimeException e) {
+                    LOG.warn("a consent grant listener failed: {}", e.getClass().getSimpleName());
                 }
             }
         };

@@ -3,13 +3,13 @@ package org.fhirledger.server.exchange;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.crypto.CryptoException;
 import org.fhirledger.crypto.EnvelopeCipher;
@@ -64,10 +64,10 @@ final class KeyReleases implements ConsentGrantListener, AutoCloseable {
     }
 
     @Override
-    public void granted(String patientId, String account) {
+    public void granted(String patientId, List<String> accounts) {
         worker.execute(() -> {
             try {
-                release(patientId, account);
+                release(patientId, accounts);
             } catch (LedgerException | CryptoException e) {
                 log.warn(
                         "releasing a data key to a member failed: {}",
@@ -76,11 +76,24 @@ final class KeyReleases implements ConsentGrantListener, AutoCloseable {
         });
     }
 
-    /** Releases now; how many releases were recorded (0: nothing to release, or the member published no key). */
-    int release(String patientId, String account) {
-        Optional<String> institution = roles.institutionOf(account).map(i -> i.toLowerCase(Locale.ROOT));
-        if (institution.isEmpty() || institution.get().equals(self)) return 0; // this institution's own clinician
-        String member = institution.get();
+    /**
+     * Releases now, once per member the accounts are enrolled under (other than this institution); how many releases
+     * were recorded (0: nothing to release, or no such member published a key).
+     */
+    int release(String patientId, List<String> accounts) {
+        Set<String> members = new LinkedHashSet<>();
+        for (String account : accounts) {
+            roles.institutionOf(account)
+                    .map(i -> i.toLowerCase(Locale.ROOT))
+                    .filter(i -> !i.equals(self)) // this institution's own clinicians read here
+                    .ifPresent(members::add);
+        }
+        int count = 0;
+        for (String member : members) count += releaseTo(patientId, member);
+        return count;
+    }
+
+    private int releaseTo(String patientId, String member) {
         Optional<byte[]> published = releases.publishedKey(member);
         if (published.isEmpty()) {
             log.info("A consented member has published no encryption key: no data key released, offline reading"
@@ -122,11 +135,6 @@ final class KeyReleases implements ConsentGrantListener, AutoCloseable {
             Arrays.fill(keyset, (byte) 0);
         }
         return count;
-    }
-
-    /** Waits for the releases queued so far (tests, shutdown). */
-    void drain() throws Exception {
-        worker.submit(() -> {}).get(1, TimeUnit.MINUTES);
     }
 
     @Override

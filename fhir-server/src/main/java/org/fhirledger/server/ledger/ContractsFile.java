@@ -13,7 +13,7 @@ import org.fhirledger.ledger.ContractAddresses;
 
 /**
  * {@code contracts.json}: the chain id, the four private-chain contract addresses and the block their events are
- * searched from, and the consortium's InstitutionDirectory (optional). Written once (by the dev bootstrap or the deploy job), read at every start.
+ * searched from, and the consortium's InstitutionDirectory and KeyRelease (optional). Written once (by the dev bootstrap or the deploy job), read at every start.
  */
 public final class ContractsFile {
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -215,11 +215,12 @@ class CustodianOfflineTest {
                         .isStatusOK())
                 .isTrue();
         KeyReleases keyReleases = a.ctx.getBean(KeyReleases.class);
-        assertThat(keyReleases.release(patientAtA, clinicianOfC.getAddress())).isZero();
+        assertThat(keyReleases.release(patientAtA, List.of(clinicianOfC.getAddress())))
+                .isZero();
         assertThat(releases.released(aAccount, cKey.getAddress(), shared, 1)).isEmpty();
         String ownClinician = DevTokens.mintFor(aDir, Role.CLINICIAN, "Practitioner/offline-at-a")
                 .ledgerAddress();
-        assertThat(keyReleases.release(patientAtA, ownClinician)).isZero();
+        assertThat(keyReleases.release(patientAtA, List.of(ownClinician))).isZero();
 
         // a version whose content does not hash to its entry: A's data key, a real CID, another hash on chain
         EnvelopeCipher cipher = a.ctx.getBean(EnvelopeCipher.class);
