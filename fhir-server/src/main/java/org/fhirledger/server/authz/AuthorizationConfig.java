@@ -139,7 +139,7 @@ public class AuthorizationConfig {
             RoleChanges roleChanges,
             ConsentedPatients listed,
             ObjectProvider<InstitutionDirectory> directory,
-            ObjectProvider<ConsentGrantListener> grantListeners) {
+            ObjectProvider<ConsentChangeListener> changeListeners) {
         OperationRules rules = new OperationRules(policy);
         InstanceAccess instances = new InstanceAccess(policy, id -> {
             try {
@@ -168,7 +168,7 @@ public class AuthorizationConfig {
                 clock,
                 listed,
                 new ConsentActors(ledger, ledger.account(), directory::getIfAvailable),
-                () -> grantListeners.orderedStream().toList()));
+                () -> changeListeners.orderedStream().toList()));
         server.registerProvider(new RoleAdminProvider(ledger, chain, pseudonyms, roleChanges));
         server.registerProvider(new BreakGlassProvider(breakGlass, daos, listed));
         return authz;

@@ -39,7 +39,7 @@ public final class ConsentMirror {
     private final Clock clock;
     private final ConsentedPatients listed;
     private final ConsentActors accounts;
-    private final Supplier<List<ConsentGrantListener>> grantListeners;
+    private final Supplier<List<ConsentChangeListener>> changeListeners;
 
     ConsentMirror(
             ConsentLedger ledger,
@@ -48,8 +48,8 @@ public final class ConsentMirror {
             Clock clock,
             ConsentedPatients listed,
             ConsentActors accounts,
-            Supplier<List<ConsentGrantListener>> grantListeners) {
-        this.grantListeners = grantListeners;
+            Supplier<List<ConsentChangeListener>> changeListeners) {
+        this.changeListeners = changeListeners;
         this.listed = listed;
         this.accounts = accounts;
         this.ledger = ledger;
@@ -137,12 +137,17 @@ public final class ConsentMirror {
         revokeAll(after.patientId(), List.copyOf(dropped));
     }
 
-    /** The grant listeners, once the Consent is committed (a rolled-back Consent granted nothing). */
+    /** The listeners, once the Consent is committed (a rolled-back Consent changed nothing). */
     private void afterCommit(String patientId, List<String> accounts) {
+        afterCommit(patientId, accounts, true);
+    }
+
+    private void afterCommit(String patientId, List<String> accounts, boolean granted) {
         Runnable tell = () -> {
-            for (ConsentGrantListener l : grantListeners.get()) {
+            for (ConsentChangeListener l : changeListeners.get()) {
                 try {
-                    l.granted(patientId, accounts);
+                    if (granted) l.granted(patientId, accounts);
+                    else l.revoked(patientId, accounts);
                 } catch (RuntimeException e) {
                     LOG.warn("a consent grant listener failed: {}", e.getClass().getSimpleName());
                 }
@@ -162,14 +167,17 @@ public final class ConsentMirror {
 
     private void revokeAll(String patientId, List<String> actors) {
         Bytes32 patient = pseudonyms.of("Patient", patientId);
+        List<String> revoked = new java.util.ArrayList<>();
         for (String actor : actors) {
             String account = chain.accountOfActor(actor).orElse(null);
             if (account == null) continue; // no account: nothing can be granted to it on chain
             if (ledger.consentOf(patient, account).actions() == 0) continue; // already none
             call(() -> ledger.revokeConsent(patient, account));
             chain.forgetConsent(patient, account);
+            revoked.add(account);
             // stays listed: the next listing checks the chain and drops it (unless a break-glass window is open)
         }
+        if (!revoked.isEmpty()) afterCommit(patientId, List.copyOf(revoked), false);
     }
 
     private static void call(Runnable chainCall) {

@@ -17,7 +17,7 @@ import org.fhirledger.crypto.MemberEncryptionKey;
 import org.fhirledger.ledger.DirectoryLedger;
 import org.fhirledger.ledger.KeyReleaseLedger;
 import org.fhirledger.ledger.LedgerException;
-import org.fhirledger.server.authz.ConsentGrantListener;
+import org.fhirledger.server.authz.ConsentChangeListener;
 import org.fhirledger.server.outbox.OutboxStore;
 import org.fhirledger.server.outbox.VersionRecorder;
 import org.fhirledger.server.pseudonym.Pseudonyms;
@@ -32,7 +32,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * version. In the background, one at a time: a release that fails is logged and the Consent stands (the offline route
  * is then unavailable for that patient until the next grant). A member that published no key gets nothing.
  */
-final class KeyReleases implements ConsentGrantListener, AutoCloseable {
+final class KeyReleases implements ConsentChangeListener, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(KeyReleases.class);
 
@@ -76,11 +76,52 @@ final class KeyReleases implements ConsentGrantListener, AutoCloseable {
         });
     }
 
+    @Override
+    public void revoked(String patientId, List<String> accounts) {
+        worker.execute(() -> {
+            try {
+                rotateAfterRevocation(patientId, accounts);
+            } catch (LedgerException | CryptoException e) {
+                log.warn(
+                        "rotating a data key after a revocation failed: {}",
+                        e.getClass().getSimpleName());
+            }
+        });
+    }
+
     /**
-     * Releases now, once per member the accounts are enrolled under (other than this institution); how many releases
-     * were recorded (0: nothing to release, or no such member published a key).
+     * A released key cannot be taken back; rotating the patient's data key keeps what is written from now on out of
+     * its reach. Rotates when a revoked account is enrolled under another member to which this server released the
+     * patient's key; returns whether it did. Members still consented get the new key at the patient's next granting
+     * Consent.
      */
-    int release(String patientId, List<String> accounts) {
+    boolean rotateAfterRevocation(String patientId, List<String> accounts) {
+        Set<String> members = membersOf(accounts);
+        if (members.isEmpty()) return false;
+        Bytes32 local = pseudonyms.of("Patient", patientId);
+        Set<Bytes32> onChain = new LinkedHashSet<>(jdbc
+                .queryForList(
+                        "select distinct ledger_patient_pn from " + OutboxStore.TABLE
+                                + " where patient_pn = ? and kind = 'RECORD' and ledger_patient_pn is not null",
+                        String.class,
+                        local.toHex())
+                .stream()
+                .map(Bytes32::fromHex)
+                .toList());
+        boolean released = false;
+        for (String member : members) {
+            for (Bytes32 patient : onChain) {
+                if (releases.released(self, member, patient, ReleasedKey.KEY_VERSION)
+                        .isPresent()) released = true;
+            }
+        }
+        if (!released) return false;
+        cipher.rotateDataKey(VersionRecorder.keyIdOf(local));
+        log.info("Rotated a patient's data key after a consent revocation for a member it was released to");
+        return true;
+    }
+
+    private Set<String> membersOf(List<String> accounts) {
         Set<String> members = new LinkedHashSet<>();
         for (String account : accounts) {
             roles.institutionOf(account)
@@ -88,6 +129,15 @@ final class KeyReleases implements ConsentGrantListener, AutoCloseable {
                     .filter(i -> !i.equals(self)) // this institution's own clinicians read here
                     .ifPresent(members::add);
         }
+        return members;
+    }
+
+    /**
+     * Releases now, once per member the accounts are enrolled under (other than this institution); how many releases
+     * were recorded (0: nothing to release, or no such member published a key).
+     */
+    int release(String patientId, List<String> accounts) {
+        Set<String> members = membersOf(accounts);
         int count = 0;
         for (String member : members) count += releaseTo(patientId, member);
         return count;

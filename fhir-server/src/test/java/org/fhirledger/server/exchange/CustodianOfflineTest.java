@@ -1,6 +1,7 @@
 package org.fhirledger.server.exchange;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
@@ -19,6 +21,7 @@ import java.util.function.Predicate;
 import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.content.ContentStore;
 import org.fhirledger.contracts.generated.ConsentRegistry;
+import org.fhirledger.crypto.DecryptionException;
 import org.fhirledger.crypto.EnvelopeCipher;
 import org.fhirledger.crypto.MemberEncryptionKey;
 import org.fhirledger.crypto.ResourceVersion;
@@ -179,9 +182,8 @@ class CustodianOfflineTest {
         a.awaitBacklogEmpty(Duration.ofSeconds(60)); // recorded on chain, content in IPFS
 
         // the patient consents at A, by FHIR Consent naming B's clinician: A grants on chain and releases to B
-        for (String p : List.of(patientAtA, otherAtA)) {
-            id(callA("POST", "/Consent", consent(p, consented)));
-        }
+        id(callA("POST", "/Consent", consent(patientAtA, consented)));
+        String otherConsent = id(callA("POST", "/Consent", consent(otherAtA, consented)));
         PipelineServer.await(
                 () -> releases.released(aAccount, bKey.getAddress(), shared, 1).isPresent()
                         && releases.released(aAccount, bKey.getAddress(), otherShared, 1)
@@ -190,6 +192,32 @@ class CustodianOfflineTest {
                 "A released no data key to B");
         assertThat(aLedger.isPermitted(localAtA, consented, ConsentAction.READ, "Observation", Instant.now()))
                 .isTrue();
+
+        // the patient withdraws the second Consent: A rotates that patient's data key, so the key B holds does not
+        // open what A writes afterwards
+        EnvelopeCipher aCipher = a.ctx.getBean(EnvelopeCipher.class);
+        String otherKeyId =
+                VersionRecorder.keyIdOf(a.ctx.getBean(Pseudonyms.class).of("Patient", otherAtA));
+        byte[] heldByB = aCipher.exportDataKey(otherKeyId);
+        HttpResponse deleted = callA("DELETE", "/Consent/" + otherConsent, null);
+        assertThat(deleted.status()).as(deleted.body()).isIn(200, 204);
+        PipelineServer.await(
+                () -> !Arrays.equals(aCipher.exportDataKey(otherKeyId), heldByB),
+                Duration.ofSeconds(30),
+                "the data key was not rotated after the revocation");
+        String afterRevocation = id(callA("POST", "/Observation", observation(otherAtA, "after-revocation")));
+        byte[] written = a.jdbc()
+                .queryForObject(
+                        "select envelope from fl_outbox where res_type = 'Observation' and res_id = ?",
+                        byte[].class,
+                        afterRevocation);
+        ResourceVersion v1 = new ResourceVersion("Observation", afterRevocation, "1");
+        assertThatThrownBy(() -> EnvelopeCipher.decryptWithReleasedKey(heldByB, v1, written))
+                .isInstanceOf(DecryptionException.class);
+        assertThat(new String(
+                        EnvelopeCipher.decryptWithReleasedKey(aCipher.exportDataKey(otherKeyId), v1, written),
+                        StandardCharsets.UTF_8))
+                .contains("after-revocation");
 
         // a member that published no key gets nothing released; this institution's own clinician needs no release
         Credentials cKey = SecondMember.newAccount();
