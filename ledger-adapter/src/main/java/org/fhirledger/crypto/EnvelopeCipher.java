@@ -93,6 +93,76 @@ public final class EnvelopeCipher {
     }
 
     /**
+     * The data key of {@code keyId} as a serialized Tink keyset, for releasing it to another member (sealed to that
+     * member's key, never stored or logged in the clear). The caller zeroes the array when done.
+     *
+     * @throws DataKeyDestroyedException the key id was crypto-shredded
+     * @throws DataKeyNotFoundException  no data key exists for the key id
+     */
+    public byte[] exportDataKey(String keyId) {
+        WrappedDataKey stored = store.find(keyId).orElseThrow(() -> new DataKeyNotFoundException(keyId));
+        if (stored.destroyed()) throw new DataKeyDestroyedException(keyId, stored.destroyedAt());
+        return vault.unwrap(stored.kekId(), stored.wrapped(), wrapAd(keyId));
+    }
+
+    /**
+     * Adds a new key to the key id's data keyset and makes it primary: versions encrypted from now on use it, earlier
+     * envelopes still decrypt (the envelope names its key by Tink's key id prefix). A copy of the keyset released
+     * before (to a member whose consent was then revoked) does not decrypt what is encrypted afterwards. Holds the
+     * lock of key creation, {@link #shred} and {@link #rewrapAll}; an encryption already under way with the cached
+     * key may still finish under the old one.
+     *
+     * @return the number of keys in the keyset now
+     * @throws DataKeyDestroyedException the key id was crypto-shredded
+     * @throws DataKeyNotFoundException  no data key exists for the key id
+     */
+    public synchronized int rotateDataKey(String keyId) {
+        WrappedDataKey stored = store.find(keyId).orElseThrow(() -> new DataKeyNotFoundException(keyId));
+        if (stored.destroyed()) throw new DataKeyDestroyedException(keyId, stored.destroyedAt());
+        byte[] plain = vault.unwrap(stored.kekId(), stored.wrapped(), wrapAd(keyId));
+        byte[] rotated = null;
+        try {
+            KeysetHandle current = TinkProtoKeysetFormat.parseKeyset(plain, InsecureSecretKeyAccess.get());
+            KeysetHandle.Builder builder = KeysetHandle.newBuilder(current);
+            builder.addEntry(KeysetHandle.generateEntryFromParameters(PredefinedAeadParameters.AES256_GCM)
+                    .withRandomId()
+                    .makePrimary());
+            KeysetHandle next = builder.build();
+            rotated = TinkProtoKeysetFormat.serializeKeyset(next, InsecureSecretKeyAccess.get());
+            String kekId = vault.currentKekId();
+            store.save(stored.rewrapped(kekId, vault.wrap(kekId, rotated, wrapAd(keyId))));
+            dataKeys.put(keyId, next.getPrimitive(RegistryConfiguration.get(), Aead.class));
+            LOG.info("data key '{}' rotated", keyId);
+            return next.size();
+        } catch (GeneralSecurityException e) {
+            throw new CryptoException("cannot rotate the data key of '" + keyId + "'", e);
+        } finally {
+            Arrays.fill(plain, (byte) 0);
+            if (rotated != null) Arrays.fill(rotated, (byte) 0);
+        }
+    }
+
+    /**
+     * Decrypts an envelope with a data key another member released (a keyset as {@link #exportDataKey} gives it):
+     * the same format and associated data as {@link #decrypt}.
+     *
+     * @throws DecryptionException not an envelope of that resource version under that key, or altered
+     */
+    public static byte[] decryptWithReleasedKey(byte[] keyset, ResourceVersion resource, byte[] envelope) {
+        if (envelope.length < 1 || envelope[0] != FORMAT_V1) {
+            throw new DecryptionException("envelope of " + resource + " has an unknown format", null);
+        }
+        try {
+            Aead aead = TinkProtoKeysetFormat.parseKeyset(keyset, InsecureSecretKeyAccess.get())
+                    .getPrimitive(RegistryConfiguration.get(), Aead.class);
+            return aead.decrypt(Arrays.copyOfRange(envelope, 1, envelope.length), resource.associatedData());
+        } catch (GeneralSecurityException e) {
+            throw new DecryptionException(
+                    "ciphertext does not authenticate as " + resource + " under the released data key", e);
+        }
+    }
+
+    /**
      * Crypto-shredding: replaces the wrapped data key with a tombstone, so everything encrypted under it is
      * unreadable wherever the ciphertext lives (IPFS replicas, backups of content). Irreversible.
      */

@@ -138,7 +138,8 @@ public class AuthorizationConfig {
             JdbcTemplate jdbc,
             RoleChanges roleChanges,
             ConsentedPatients listed,
-            ObjectProvider<InstitutionDirectory> directory) {
+            ObjectProvider<InstitutionDirectory> directory,
+            ObjectProvider<ConsentChangeListener> changeListeners) {
         OperationRules rules = new OperationRules(policy);
         InstanceAccess instances = new InstanceAccess(policy, id -> {
             try {
@@ -166,7 +167,8 @@ public class AuthorizationConfig {
                 pseudonyms,
                 clock,
                 listed,
-                new ConsentActors(ledger, ledger.account(), directory::getIfAvailable)));
+                new ConsentActors(ledger, ledger.account(), directory::getIfAvailable),
+                () -> changeListeners.orderedStream().toList()));
         server.registerProvider(new RoleAdminProvider(ledger, chain, pseudonyms, roleChanges));
         server.registerProvider(new BreakGlassProvider(breakGlass, daos, listed));
         return authz;

@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.ledger.ConsentLedger;
 import org.fhirledger.ledger.ContractRevertException;
@@ -16,6 +17,10 @@ import org.fhirledger.ledger.LedgerException;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Consent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Mirrors patient-privacy Consents to ConsentRegistry, inside the database transaction that stores them: the
@@ -26,12 +31,15 @@ import org.hl7.fhir.r4.model.Consent;
 @Interceptor
 public final class ConsentMirror {
 
+    private static final Logger LOG = LoggerFactory.getLogger(ConsentMirror.class);
+
     private final ConsentLedger ledger;
     private final ChainAuthority chain;
     private final Pseudonyms pseudonyms;
     private final Clock clock;
     private final ConsentedPatients listed;
     private final ConsentActors accounts;
+    private final Supplier<List<ConsentChangeListener>> changeListeners;
 
     ConsentMirror(
             ConsentLedger ledger,
@@ -39,7 +47,9 @@ public final class ConsentMirror {
             Pseudonyms pseudonyms,
             Clock clock,
             ConsentedPatients listed,
-            ConsentActors accounts) {
+            ConsentActors accounts,
+            Supplier<List<ConsentChangeListener>> changeListeners) {
+        this.changeListeners = changeListeners;
         this.listed = listed;
         this.accounts = accounts;
         this.ledger = ledger;
@@ -119,6 +129,7 @@ public final class ConsentMirror {
                     chain.forgetConsent(patient, account);
                     listed.add(account, after.patientId());
                 }
+                afterCommit(after.patientId(), List.copyOf(accounts.values()));
             }
             case REVOKE -> dropped.addAll(after.actors());
             case NONE -> {}
@@ -126,16 +137,47 @@ public final class ConsentMirror {
         revokeAll(after.patientId(), List.copyOf(dropped));
     }
 
+    /** The listeners, once the Consent is committed (a rolled-back Consent changed nothing). */
+    private void afterCommit(String patientId, List<String> accounts) {
+        afterCommit(patientId, accounts, true);
+    }
+
+    private void afterCommit(String patientId, List<String> accounts, boolean granted) {
+        Runnable tell = () -> {
+            for (ConsentChangeListener l : changeListeners.get()) {
+                try {
+                    if (granted) l.granted(patientId, accounts);
+                    else l.revoked(patientId, accounts);
+                } catch (RuntimeException e) {
+                    LOG.warn("a consent grant listener failed: {}", e.getClass().getSimpleName());
+                }
+            }
+        };
+        if (TransactionSynchronizationManager.isSynchronizationActive()) {
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCommit() {
+                    tell.run();
+                }
+            });
+        } else {
+            tell.run();
+        }
+    }
+
     private void revokeAll(String patientId, List<String> actors) {
         Bytes32 patient = pseudonyms.of("Patient", patientId);
+        List<String> revoked = new java.util.ArrayList<>();
         for (String actor : actors) {
             String account = chain.accountOfActor(actor).orElse(null);
             if (account == null) continue; // no account: nothing can be granted to it on chain
             if (ledger.consentOf(patient, account).actions() == 0) continue; // already none
             call(() -> ledger.revokeConsent(patient, account));
             chain.forgetConsent(patient, account);
+            revoked.add(account);
             // stays listed: the next listing checks the chain and drops it (unless a break-glass window is open)
         }
+        if (!revoked.isEmpty()) afterCommit(patientId, List.copyOf(revoked), false);
     }
 
     private static void call(Runnable chainCall) {

@@ -7,13 +7,18 @@ import jakarta.persistence.EntityManagerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import org.fhirledger.content.ContentStore;
+import org.fhirledger.crypto.EnvelopeCipher;
+import org.fhirledger.crypto.MemberEncryptionKey;
 import org.fhirledger.ledger.Institution;
 import org.fhirledger.ledger.InstitutionDirectory;
+import org.fhirledger.ledger.KeyReleaseLedger;
 import org.fhirledger.ledger.Ledger;
 import org.fhirledger.server.datadir.DataDir;
 import org.fhirledger.server.ledger.CustodianEnrolledListener;
 import org.fhirledger.server.ledger.ExchangeProperties;
 import org.fhirledger.server.pseudonym.ConsortiumPseudonyms;
+import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.security.SecurityMode;
 import org.fhirledger.server.security.SecurityProperties;
 import org.springframework.beans.factory.ObjectProvider;
@@ -23,6 +28,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * The server as a consortium member (docs/exchange.md): its view of the member directory and the operations that
@@ -89,6 +95,51 @@ public class ExchangeConfig {
     }
 
     /**
+     * This member's HPKE key pair that released data keys are sealed to (docs/exchange.md, custodian offline), when
+     * the consortium has a KeyRelease contract. Dev mode creates it; production requires the configured file.
+     */
+    @Bean
+    public MemberEncryptionKey memberEncryptionKey(
+            ObjectProvider<KeyReleaseLedger> releases,
+            ExchangeProperties exchange,
+            SecurityProperties security,
+            DataDir dataDir) {
+        if (releases.getIfAvailable() == null) return null;
+        Path file = exchange.encryptionKeyFile() != null
+                ? exchange.encryptionKeyFile()
+                : dataDir.resolve("keys").resolve("member-encryption-key.json");
+        return MemberEncryptionKey.open(file, security.mode() == SecurityMode.DEV);
+    }
+
+    /** Publishes the encryption key at start-up, and (as a listener) once a later-admitted server enrolled itself. */
+    @Bean
+    public EncryptionKeyPublication encryptionKeyPublication(
+            ObjectProvider<InstitutionDirectory> directory,
+            ObjectProvider<KeyReleaseLedger> releases,
+            ObjectProvider<MemberEncryptionKey> key,
+            Ledger ledger) {
+        if (directory.getIfAvailable() == null || releases.getIfAvailable() == null || key.getIfAvailable() == null) {
+            return null;
+        }
+        EncryptionKeyPublication p = new EncryptionKeyPublication(
+                directory.getObject(), releases.getObject(), key.getObject(), ledger.account());
+        p.publishSafely();
+        return p;
+    }
+
+    /** Releases a patient's data key to the member whose clinician a Consent here grants. */
+    @Bean(destroyMethod = "close")
+    public KeyReleases keyReleases(
+            ObjectProvider<KeyReleaseLedger> releases,
+            Ledger ledger,
+            EnvelopeCipher cipher,
+            Pseudonyms pseudonyms,
+            JdbcTemplate jdbc) {
+        if (releases.getIfAvailable() == null) return null;
+        return new KeyReleases(ledger, releases.getObject(), cipher, pseudonyms, jdbc, ledger.account());
+    }
+
+    /**
      * {@code $institutions}, the governance operations ({@link GovernanceOperations}), {@code Patient/{id}/$locate},
      * {@code Patient/{id}/$fetch-remote}, its storing form {@code Patient/{id}/$import-remote} and
      * {@code Provenance/{id}/$verify-import}, when there is a directory to name members from.
@@ -106,7 +157,10 @@ public class ExchangeConfig {
             IHapiTransactionService transactions,
             ObjectProvider<InstitutionDirectory> directory,
             Institution thisInstitution,
-            EntityManagerFactory entityManagers) {
+            EntityManagerFactory entityManagers,
+            ObjectProvider<KeyReleaseLedger> releases,
+            ObjectProvider<MemberEncryptionKey> encryptionKey,
+            ContentStore content) {
         return () -> {
             ConsortiumView view = consortium.getIfAvailable();
             if (view == null) return;
@@ -122,7 +176,17 @@ public class ExchangeConfig {
                     view,
                     assertions,
                     retrieval,
-                    exchange.patientIdentifierSystem());
+                    exchange.patientIdentifierSystem(),
+                    releases.getIfAvailable() == null || encryptionKey.getIfAvailable() == null
+                            ? null
+                            : new OfflineRead(
+                                    releases.getObject(),
+                                    encryptionKey.getObject(),
+                                    ledger,
+                                    content,
+                                    fhirRestfulServer.getFhirContext(),
+                                    ledger.account(),
+                                    Clock.systemUTC()));
             fhirRestfulServer.registerProvider(fetch);
             fhirRestfulServer.registerProvider(new ImportRemoteOperation(
                     fetch, daos, fhirRestfulServer.getFhirContext(), transactions, new ImportLocks(entityManagers)));

@@ -66,6 +66,8 @@ public final class FetchRemoteOperation {
     private final MemberClient client;
     private final RetrievalProperties settings;
     private final String identifierSystem;
+    /** The offline route, or null when this server has no released keys to read with (no KeyRelease, no key). */
+    private final OfflineRead offline;
 
     FetchRemoteOperation(
             DaoRegistry daos,
@@ -75,7 +77,9 @@ public final class FetchRemoteOperation {
             ConsortiumView members,
             MemberAssertions assertions,
             RetrievalProperties settings,
-            String identifierSystem) {
+            String identifierSystem,
+            OfflineRead offline) {
+        this.offline = offline;
         this.daos = daos;
         this.fhir = fhir;
         this.storedForm = new StoredForm(fhir);
@@ -106,7 +110,7 @@ public final class FetchRemoteOperation {
                     @OperationParam(name = "_type", min = 0, max = 1, typeName = "string")
                     StringType types,
             RequestDetails request) {
-        Retrieval got = retrieve(id, member, types(types, true), request);
+        Retrieval got = retrieve(id, member, types(types, true), request, true);
         Bundle out = new Bundle().setType(Bundle.BundleType.SEARCHSET);
         for (Resource r : got.verified()) {
             out.addEntry()
@@ -141,6 +145,15 @@ public final class FetchRemoteOperation {
      * left out makes the request's AuditEvent a failure naming it.
      */
     Retrieval retrieve(IdType id, StringType member, Set<String> wanted, RequestDetails request) {
+        return retrieve(id, member, wanted, request, false);
+    }
+
+    /**
+     * @param offlineAllowed whether an unreachable member is read from the content store with a released key
+     *                       (docs/exchange.md, custodian offline): {@code $fetch-remote} only
+     */
+    Retrieval retrieve(
+            IdType id, StringType member, Set<String> wanted, RequestDetails request, boolean offlineAllowed) {
         String memberName = member == null ? null : member.getValue();
         if (memberName == null || memberName.isBlank()) {
             throw new InvalidRequestException("member is required: the custodian account or Organization identifier"
@@ -174,8 +187,10 @@ public final class FetchRemoteOperation {
 
         // the member's entries under the patient's consortium pseudonym: what every version is checked against
         Map<Bytes32, List<RecordInfo>> onChain = new HashMap<>();
+        List<RecordInfo> entries;
         try {
-            for (RecordInfo info : records.recordsOfPatient(holder.custodian(), shared.get())) {
+            entries = records.recordsOfPatient(holder.custodian(), shared.get());
+            for (RecordInfo info : entries) {
                 onChain.computeIfAbsent(info.entry().contentHash(), h -> new ArrayList<>())
                         .add(info);
             }
@@ -184,61 +199,92 @@ public final class FetchRemoteOperation {
                     "The ledger cannot be reached: the member's records cannot be checked now. Retry later.", down);
         }
 
-        String token = client.token(
-                MemberAssertions.tokenEndpoint(base),
-                assertions.sign(
-                        MemberAssertions.tokenEndpoint(base),
-                        subject.caller().ledgerAddress(),
-                        settings.assertionLifetime()));
-
         List<Resource> verified = new ArrayList<>();
         OperationOutcome issues = new OperationOutcome();
         List<String> refused = new ArrayList<>();
-        // the patient at the member, by the shared identifier: its search answers only patients the clinician may see
-        List<Patient> there = new ArrayList<>();
-        for (Resource r : pages(
-                base,
-                base + "/Patient?identifier="
-                        + URLEncoder.encode(identifierSystem + "|" + nationalId, StandardCharsets.UTF_8),
-                token,
-                issues)) {
-            if (r instanceof Patient p) there.add(p);
-        }
-        if (there.isEmpty()) {
-            issues.addIssue()
-                    .setSeverity(OperationOutcome.IssueSeverity.INFORMATION)
-                    .setCode(OperationOutcome.IssueType.NOTFOUND)
-                    .setDiagnostics("The member shows the caller no patient with this patient's shared identifier"
-                            + " (none there, or no consent there for the caller)");
-        }
         List<String> remotePatients = new ArrayList<>();
-        for (Patient p : there) {
-            String remoteId = p.getIdElement().getIdPart();
-            remotePatients.add(remoteId);
-            for (String type : wanted) {
-                List<Resource> found = type.equals("Patient")
-                        ? List.of(p)
-                        : pages(
-                                base,
-                                base + "/" + type + "?patient=Patient/" + remoteId + "&_count=100",
-                                token,
-                                issues);
-                for (Resource r : found) {
-                    if (!type.equals(r.fhirType())) continue; // e.g. an OperationOutcome of the member's own
-                    String reference = r.fhirType() + "/" + r.getIdElement().getIdPart() + "/_history/"
-                            + r.getIdElement().getVersionIdPart();
-                    if (verified(r, onChain)) {
-                        verified.add(r);
-                    } else {
-                        refused.add(reference);
-                        issues.addIssue()
-                                .setSeverity(OperationOutcome.IssueSeverity.ERROR)
-                                .setCode(OperationOutcome.IssueType.PROCESSING)
-                                .setDiagnostics("Left out " + base + "/" + reference + ": its content hash does not"
-                                        + " match the member's entry for this version on the private chain (or there"
-                                        + " is none)");
+        try {
+            String token = client.token(
+                    MemberAssertions.tokenEndpoint(base),
+                    assertions.sign(
+                            MemberAssertions.tokenEndpoint(base),
+                            subject.caller().ledgerAddress(),
+                            settings.assertionLifetime()));
+
+            // the patient at the member, by the shared identifier: its search answers only patients the clinician may
+            // see
+            List<Patient> there = new ArrayList<>();
+            for (Resource r : pages(
+                    base,
+                    base + "/Patient?identifier="
+                            + URLEncoder.encode(identifierSystem + "|" + nationalId, StandardCharsets.UTF_8),
+                    token,
+                    issues)) {
+                if (r instanceof Patient p) there.add(p);
+            }
+            if (there.isEmpty()) {
+                issues.addIssue()
+                        .setSeverity(OperationOutcome.IssueSeverity.INFORMATION)
+                        .setCode(OperationOutcome.IssueType.NOTFOUND)
+                        .setDiagnostics("The member shows the caller no patient with this patient's shared identifier"
+                                + " (none there, or no consent there for the caller)");
+            }
+            for (Patient p : there) {
+                String remoteId = p.getIdElement().getIdPart();
+                remotePatients.add(remoteId);
+                for (String type : wanted) {
+                    List<Resource> found = type.equals("Patient")
+                            ? List.of(p)
+                            : pages(
+                                    base,
+                                    base + "/" + type + "?patient=Patient/" + remoteId + "&_count=100",
+                                    token,
+                                    issues);
+                    for (Resource r : found) {
+                        if (!type.equals(r.fhirType())) continue; // e.g. an OperationOutcome of the member's own
+                        String reference = r.fhirType() + "/" + r.getIdElement().getIdPart() + "/_history/"
+                                + r.getIdElement().getVersionIdPart();
+                        if (verified(r, onChain)) {
+                            verified.add(r);
+                        } else {
+                            refused.add(reference);
+                            issues.addIssue()
+                                    .setSeverity(OperationOutcome.IssueSeverity.ERROR)
+                                    .setCode(OperationOutcome.IssueType.PROCESSING)
+                                    .setDiagnostics("Left out " + base + "/" + reference + ": its content hash does not"
+                                            + " match the member's entry for this version on the private chain (or there"
+                                            + " is none)");
+                        }
                     }
                 }
+            }
+        } catch (MemberClient.MemberUnavailable down) {
+            if (!offlineAllowed || offline == null) throw down;
+            // the custodian is down: what it answered so far is dropped, the answer comes from the content store
+            verified.clear();
+            refused.clear();
+            remotePatients.clear();
+            issues = new OperationOutcome();
+            if (state != null) {
+                state.reason("retrieval from member " + holder.custodian().toLowerCase(Locale.ROOT) + " ("
+                        + holder.organization() + "), types " + String.join(",", wanted)
+                        + ", from the content store (member unreachable)");
+            }
+            try {
+                offline.read(
+                        holder,
+                        base,
+                        shared.get(),
+                        subject.caller().ledgerAddress(),
+                        wanted,
+                        entries,
+                        verified,
+                        refused,
+                        remotePatients,
+                        issues);
+            } catch (LedgerException chainDown) {
+                throw new AuthorizationUnavailableException(
+                        "The member cannot be reached, nor the ledger: retry later.", chainDown);
             }
         }
         if (!refused.isEmpty() && state != null) {

@@ -13,11 +13,12 @@ import org.fhirledger.ledger.ContractAddresses;
 
 /**
  * {@code contracts.json}: the chain id, the four private-chain contract addresses and the block their events are
- * searched from, and the consortium's InstitutionDirectory (optional). Written once (by the dev bootstrap or the deploy job), read at every start.
+ * searched from, and the consortium's InstitutionDirectory and KeyRelease (optional). Written once (by the dev bootstrap or the deploy job), read at every start.
  */
 public final class ContractsFile {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String DIRECTORY = "institutionDirectory";
+    private static final String KEY_RELEASE = "keyRelease";
 
     private ContractsFile() {}
 
@@ -56,6 +57,30 @@ public final class ContractsFile {
                     : Optional.empty();
         } catch (IOException e) {
             throw new IllegalStateException("cannot read the ledger contracts file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The consortium's KeyRelease contract named in the file, if any (files written before it existed lack it). */
+    public static Optional<String> keyRelease(Path file) {
+        try {
+            JsonNode n = JSON.readTree(Files.readAllBytes(file));
+            return n != null && n.hasNonNull(KEY_RELEASE)
+                    ? Optional.of(n.get(KEY_RELEASE).asText())
+                    : Optional.empty();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the ledger contracts file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Adds (or replaces) the KeyRelease address in an existing file, keeping everything else. */
+    static void writeKeyRelease(Path file, String address) {
+        try {
+            ObjectNode n = (ObjectNode) JSON.readTree(Files.readAllBytes(file));
+            n.put(KEY_RELEASE, address);
+            DurableFiles.writeAtomically(
+                    file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the ledger contracts file " + file, e);
         }
     }
 

@@ -19,6 +19,10 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *                          creates {@code ${data-dir}/keys/consortium-key.hex} when absent
  * @param consortiumKeyVersion the version of that key, part of every consortium pseudonym's input
  * @param patientIdentifierSystem the identifier system of the shared (national) patient identifier
+ * @param keyReleaseAddress the consortium's KeyRelease contract; empty: the one named in the contracts file (dev mode
+ *                          deploys it over the directory on the first start)
+ * @param encryptionKeyFile this member's HPKE key pair (Tink JSON keyset, owner-only) that released data keys are
+ *                          sealed to; default {@code ${data-dir}/keys/member-encryption-key.json}, created in dev mode
  */
 @ConfigurationProperties("exchange")
 public record ExchangeProperties(
@@ -28,12 +32,15 @@ public record ExchangeProperties(
         Duration cacheTtl,
         Path consortiumKeyFile,
         Integer consortiumKeyVersion,
-        String patientIdentifierSystem) {
+        String patientIdentifierSystem,
+        String keyReleaseAddress,
+        Path encryptionKeyFile) {
 
     public ExchangeProperties {
         directoryAddress = blankToNull(directoryAddress);
         organization = blankToNull(organization);
         fhirBaseUrl = blankToNull(fhirBaseUrl);
+        keyReleaseAddress = blankToNull(keyReleaseAddress);
         cacheTtl = cacheTtl == null ? Duration.ofSeconds(10) : cacheTtl;
         consortiumKeyVersion = consortiumKeyVersion == null ? 1 : consortiumKeyVersion;
         patientIdentifierSystem = blankToNull(patientIdentifierSystem) == null
@@ -43,6 +50,9 @@ public record ExchangeProperties(
         if (cacheTtl.isNegative()) throw new IllegalArgumentException("exchange.cache-ttl must not be negative");
         if (directoryAddress != null && !directoryAddress.matches("0x[0-9a-fA-F]{40}")) {
             throw new IllegalArgumentException("exchange.directory-address must be a ledger address (0x and 40 hex)");
+        }
+        if (keyReleaseAddress != null && !keyReleaseAddress.matches("0x[0-9a-fA-F]{40}")) {
+            throw new IllegalArgumentException("exchange.key-release-address must be a ledger address (0x and 40 hex)");
         }
     }
 

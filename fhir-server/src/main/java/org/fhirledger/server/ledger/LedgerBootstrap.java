@@ -86,13 +86,13 @@ public final class LedgerBootstrap {
         log.info("No ledger contracts file at {}: deploying the contracts to {} (dev mode)", file, p.rpcUrl());
         return onDevChain(p, server, deployer -> {
             // the directory first: the consortium this server founds
-            String directory = x.directoryAddress() != null
-                    ? x.directoryAddress()
-                    : deployDirectory(deployer, x, server, defaultBaseUrl);
+            boolean founding = x.directoryAddress() == null;
+            String directory = founding ? deployDirectory(deployer, x, server, defaultBaseUrl) : x.directoryAddress();
             Bytes32 identity = devIdentity(server.getAddress());
             ContractAddresses c = deployer.deployPrivate(directory, identity);
             deployer.assignRole(c, server.getAddress(), Role.CUSTODIAN, identity);
             ContractsFile.write(file, p.chainId(), c, directory);
+            if (founding) ContractsFile.writeKeyRelease(file, deployKeyRelease(deployer, directory));
             log.info("Deployed the ledger contracts (AccessRegistry {}); addresses in {}", c.accessRegistry(), file);
             return c;
         });
@@ -113,8 +113,25 @@ public final class LedgerBootstrap {
         return Optional.of(onDevChain(p, server, deployer -> {
             String directory = deployDirectory(deployer, x, server, defaultBaseUrl);
             ContractsFile.write(file, p.chainId(), c, directory);
+            ContractsFile.writeKeyRelease(file, deployKeyRelease(deployer, directory));
             return directory;
         }));
+    }
+
+    /**
+     * The consortium's KeyRelease contract (docs/exchange.md, custodian offline): {@code exchange.key-release-address},
+     * else the contracts file's (dev mode deploys it with the directory this server founds). Empty when neither names
+     * one: then no data key is released or read.
+     */
+    static Optional<String> keyRelease(LedgerProperties p, ExchangeProperties x) {
+        if (x.keyReleaseAddress() != null) return Optional.of(x.keyReleaseAddress());
+        return ContractsFile.keyRelease(p.contractsFile());
+    }
+
+    private static String deployKeyRelease(LedgerDeployer deployer, String directory) {
+        String address = deployer.deployKeyRelease(directory);
+        log.info("Deployed the consortium's KeyRelease at {}", address);
+        return address;
     }
 
     private static String deployDirectory(

@@ -4,6 +4,7 @@ import org.fhirledger.ledger.ChainCoordinates;
 import org.fhirledger.ledger.ContractAddresses;
 import org.fhirledger.ledger.Institution;
 import org.fhirledger.ledger.InstitutionDirectory;
+import org.fhirledger.ledger.KeyReleaseLedger;
 import org.fhirledger.ledger.web3j.Web3jLedger;
 import org.fhirledger.server.datadir.DataDir;
 import org.fhirledger.server.security.SecurityProperties;
@@ -68,6 +69,23 @@ public class LedgerWiringConfig {
             Web3jLedger connected) {
         return LedgerBootstrap.directory(ledger, exchange, security.mode(), ledgerCredentials, defaultBaseUrl)
                 .map(connected::institutionDirectory)
+                .orElse(null);
+    }
+
+    /**
+     * The consortium's released data keys (KeyRelease), read and written as this server's account; none (a null bean)
+     * without a directory or, in production, without a configured contract.
+     */
+    @Bean
+    public KeyReleaseLedger keyReleaseLedger(
+            LedgerProperties ledger,
+            ExchangeProperties exchange,
+            ObjectProvider<InstitutionDirectory> directory,
+            Web3jLedger connected) {
+        // after the directory bean: in dev mode it may write the contracts file this one reads
+        if (directory.getIfAvailable() == null && exchange.keyReleaseAddress() == null) return null;
+        return LedgerBootstrap.keyRelease(ledger, exchange)
+                .map(connected::keyRelease)
                 .orElse(null);
     }
 

@@ -20,7 +20,8 @@ public final class ContractErrors {
             "RecordLedger",
             "AccessLedger",
             "AnchorRegistry",
-            "InstitutionDirectory");
+            "InstitutionDirectory",
+            "KeyRelease");
     private static final Map<String, String> SIGNATURE_BY_SELECTOR = load();
 
     /** A decoded revert: error name, signature and the raw 32-byte argument words. */

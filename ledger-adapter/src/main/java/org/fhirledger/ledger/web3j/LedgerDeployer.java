@@ -103,6 +103,17 @@ public final class LedgerDeployer {
         }
     }
 
+    /** Deploys KeyRelease over the consortium's InstitutionDirectory (who may publish and release). */
+    public String deployKeyRelease(String institutionDirectory) {
+        try {
+            return org.fhirledger.contracts.generated.KeyRelease.deploy(web3j, txManager, gas, institutionDirectory)
+                    .send()
+                    .getContractAddress();
+        } catch (Exception e) {
+            throw new LedgerException("deploying KeyRelease failed: " + e.getMessage(), e);
+        }
+    }
+
     /** Deploys the public-chain AnchorRegistry (owner = this account) and authorises the anchorer. */
     public String deployAnchorRegistry(String anchorer) {
         try {

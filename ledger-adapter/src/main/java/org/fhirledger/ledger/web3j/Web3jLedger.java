@@ -312,6 +312,19 @@ public final class Web3jLedger implements Ledger {
         return new Web3jInstitutionDirectory(this, address, contract);
     }
 
+    /**
+     * The consortium's released data keys (KeyRelease) at that address, read and written through this ledger's node
+     * connection and account.
+     */
+    public org.fhirledger.ledger.KeyReleaseLedger keyRelease(String address) {
+        var contract = org.fhirledger.contracts.generated.KeyRelease.load(
+                address,
+                web3j,
+                new ReadonlyTransactionManager(web3j, credentials.getAddress()),
+                new StaticGasProvider(BigInteger.ZERO, BigInteger.ZERO));
+        return new Web3jKeyRelease(this, web3j, address, contract);
+    }
+
     <T> T view(String what, Rpc.Call<T> call) {
         return rpc.call(what, call);
     }
