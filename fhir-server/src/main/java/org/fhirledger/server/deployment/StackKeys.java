@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.fhirledger.crypto.MemberEncryptionKey;
 import org.fhirledger.server.ledger.InstitutionKey;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.ECKeyPair;
@@ -174,6 +175,8 @@ public final class StackKeys {
             if (a.startsWith("SERVER")) {
                 // what the directory publishes of the server: the admission of B names it (not secret)
                 writeOwnerOnly(keys.resolve(name + ".jwk"), InstitutionKey.publicJwk(Credentials.create(k)) + "\n");
+                // the key pair released data keys are sealed to (custodian offline), apart from the signing key
+                MemberEncryptionKey.open(keys.resolve(name + "-encryption.json"), true);
             }
         }
         Path consortium = ownerOnlyDir(out.resolve("consortium"));

@@ -129,6 +129,7 @@ public final class DeployContracts {
                 String directory = institutionDirectory(web3j, asFounder, founder);
                 contracts = privateContracts(
                         web3j, chainId, directory, () -> deployPrivateContracts(asFounder, directory, identity));
+                keyRelease(web3j, asFounder, directory);
             }
             custodianRoles(web3j, chainId, contracts, custodian, identity, admin, founder);
         } catch (LedgerException | IllegalStateException e) {
@@ -238,6 +239,23 @@ public final class DeployContracts {
         say("deployed the InstitutionDirectory at " + address + ", founding member "
                 + Keys.toChecksumAddress(founder.getAddress()) + " (" + organization + ", " + baseUrl + ")");
         return address;
+    }
+
+    /**
+     * The consortium's KeyRelease (custodian offline, docs/exchange.md): the contracts file's (it must have code
+     * here), else a new one scoped to the directory, its address added to the file.
+     */
+    private void keyRelease(Web3j web3j, LedgerDeployer asFounder, String directory) throws Exception {
+        Path file = Path.of(required("LEDGER_CONTRACTS_FILE"));
+        Optional<String> named = ContractsFile.keyRelease(file);
+        if (named.isPresent()) {
+            requireCode(web3j, named.get(), file);
+            say("KeyRelease already deployed (" + file + ") at " + named.get());
+            return;
+        }
+        String address = asFounder.deployKeyRelease(directory);
+        ContractsFile.writeKeyRelease(file, address);
+        say("deployed the KeyRelease at " + address + " (members: the directory's)");
     }
 
     /**

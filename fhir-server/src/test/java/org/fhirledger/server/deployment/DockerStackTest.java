@@ -28,6 +28,8 @@ import java.util.regex.Pattern;
 import org.fhirledger.contracts.generated.AccessRegistry;
 import org.fhirledger.contracts.generated.AnchorRegistry;
 import org.fhirledger.contracts.generated.InstitutionDirectory;
+import org.fhirledger.crypto.MemberEncryptionKey;
+import org.fhirledger.ledger.KeyReleaseLedger;
 import org.fhirledger.ledger.Ledger;
 import org.fhirledger.ledger.Role;
 import org.fhirledger.ledger.web3j.LedgerCredentials;
@@ -45,6 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.Keys;
 import org.web3j.protocol.Web3j;
+import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.http.HttpService;
 import org.web3j.rlp.RlpDecoder;
 import org.web3j.rlp.RlpList;
@@ -596,6 +599,12 @@ class DockerStackTest {
             assertThat(founder.component3()).isEqualTo(serverEnv.get("EXCHANGE_FHIR_BASE_URL"));
             assertThat(new String(founder.component4(), StandardCharsets.UTF_8))
                     .isEqualTo(InstitutionKey.publicJwk(server));
+            // the consortium's KeyRelease (custodian offline), deployed beside the directory
+            assertThat(contracts.hasNonNull("keyRelease")).isTrue();
+            assertThat(web3j.ethGetCode(contracts.get("keyRelease").asText(), DefaultBlockParameterName.LATEST)
+                            .send()
+                            .getCode())
+                    .isNotEqualTo("0x");
             AnchorRegistry anchors = AnchorRegistry.load(
                     anchor.get("anchorRegistry").asText(),
                     pub,
@@ -654,6 +663,7 @@ class DockerStackTest {
                 "--ledger.key-file=" + b.get("LEDGER_KEY_FILE"),
                 "--ledger.key-password=" + b.get("LEDGER_KEY_PASSWORD"),
                 "--exchange.consortium-key-file=" + b.get("EXCHANGE_CONSORTIUM_KEY_FILE"),
+                "--exchange.encryption-key-file=" + b.get("EXCHANGE_ENCRYPTION_KEY_FILE"),
                 "--exchange.organization=" + b.get("EXCHANGE_ORGANIZATION"),
                 "--exchange.fhir-base-url=" + b.get("EXCHANGE_FHIR_BASE_URL"),
                 "--exchange.cache-ttl=0s")) {
@@ -670,6 +680,16 @@ class DockerStackTest {
             assertThat(ledger.rolesOf(ledger.account())).contains(Role.CUSTODIAN);
             assertThat(ledger.institutionOf(ledger.account()))
                     .hasValueSatisfying(i -> assertThat(i).isEqualToIgnoringCase(ledger.account()));
+            // once a member, B publishes the encryption key setup.sh generated for it (data keys are sealed to it)
+            KeyReleaseLedger releases = server.ctx.getBean(KeyReleaseLedger.class);
+            byte[] generated = MemberEncryptionKey.open(Path.of(b.get("EXCHANGE_ENCRYPTION_KEY_FILE")), false)
+                    .publicKeyset();
+            PipelineServer.await(
+                    () -> releases.publishedKey(ledger.account())
+                            .map(k -> java.util.Arrays.equals(k, generated))
+                            .orElse(false),
+                    Duration.ofSeconds(30),
+                    "B did not publish its encryption key");
             assertThat(AdmitInstitution.run(admit))
                     .as("a second run finds B a member")
                     .isTrue();
