@@ -87,8 +87,8 @@ public class AuditConfig {
         }
 
         @Bean
-        public AuditTrail auditTrail(DaoRegistry daos, Pseudonyms pseudonyms, AuditLog auditLog) {
-            return new AuditTrail(daos, Clock.systemUTC(), pseudonyms, auditLog);
+        public AuditTrail auditTrail(DaoRegistry daos, JdbcTemplate jdbc, Pseudonyms pseudonyms, AuditLog auditLog) {
+            return new AuditTrail(daos, jdbc, Clock.systemUTC(), pseudonyms, auditLog);
         }
 
         /** One per database, like the chain follower and the anchorer; its lock's session on the background pool. */

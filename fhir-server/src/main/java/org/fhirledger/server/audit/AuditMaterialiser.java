@@ -4,6 +4,7 @@ import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.jpa.api.model.DaoMethodOutcome;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import java.util.ArrayList;
@@ -228,7 +229,12 @@ public final class AuditMaterialiser implements SmartLifecycle {
             IFhirResourceDao<AuditEvent> dao = daos.getResourceDao(AuditEvent.class);
             EntityManager session = EntityManagerFactoryUtils.getTransactionalEntityManager(entities);
             for (AuditEvent ae : events) {
-                DaoMethodOutcome outcome = dao.update(ae, new SystemRequestDetails());
+                // The id is new by construction (one per record, records taken once): HAPI is told so rather than
+                // looking it up. Were it taken after all (two materialisers meeting), the insert breaks the
+                // database's unique (type, id) index and the transaction rolls back, as the check below would.
+                TransactionDetails fresh = new TransactionDetails();
+                fresh.addResolvedResourceId(ae.getIdElement().toUnqualifiedVersionless(), null);
+                DaoMethodOutcome outcome = dao.update(ae, null, true, false, new SystemRequestDetails(), fresh);
                 if (!Boolean.TRUE.equals(outcome.getCreated())) {
                     throw new IllegalStateException(ae.getIdElement().getIdPart() + " was stored already");
                 }
