@@ -4,6 +4,7 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.server.RestfulServer;
+import jakarta.persistence.EntityManagerFactory;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Set;
@@ -86,8 +87,8 @@ public class AuditConfig {
         }
 
         @Bean
-        public AuditTrail auditTrail(DaoRegistry daos, Pseudonyms pseudonyms, AuditLog auditLog) {
-            return new AuditTrail(daos, Clock.systemUTC(), pseudonyms, auditLog);
+        public AuditTrail auditTrail(DaoRegistry daos, JdbcTemplate jdbc, Pseudonyms pseudonyms, AuditLog auditLog) {
+            return new AuditTrail(daos, jdbc, Clock.systemUTC(), pseudonyms, auditLog);
         }
 
         /** One per database, like the chain follower and the anchorer; its lock's session on the background pool. */
@@ -97,12 +98,13 @@ public class AuditConfig {
                 AuditTrail trail,
                 DaoRegistry daos,
                 PlatformTransactionManager transactions,
+                EntityManagerFactory entities,
                 DataSource dataSource,
                 BackgroundConnections background,
                 AuditProperties settings) {
             WriterLock lock =
                     WriterLock.forJob(background.dataSource(), WriterLock.postgres(dataSource), "audit-materialiser");
-            return new AuditMaterialiser(records, trail, daos, transactions, lock, settings);
+            return new AuditMaterialiser(records, trail, daos, transactions, entities, lock, settings);
         }
 
         /** "audit" in /actuator/health: the backlog and the records that could not be materialised. */

@@ -11,6 +11,8 @@ import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.EntityManagerFactory;
 import java.time.Clock;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -32,6 +34,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.orm.jpa.SharedEntityManagerCreator;
 
 /**
  * Authorisation from the chain, registered on the FHIR servlet (so it sees every REST request, its sub-requests and
@@ -61,7 +64,8 @@ public class AuthorizationConfig {
 
     @Bean
     public Compartments compartments(
-            FhirContext ctx, DaoRegistry daos, JdbcTemplate jdbc, AuthorizationProperties settings) {
+            FhirContext ctx, DaoRegistry daos, EntityManagerFactory entities, AuthorizationProperties settings) {
+        EntityManager session = SharedEntityManagerCreator.createSharedEntityManager(entities);
         return new Compartments(
                 ctx,
                 new PatientLinks(ctx),
@@ -92,15 +96,20 @@ public class AuthorizationConfig {
 
                     @Override
                     public Optional<String> currentVersion(String type, String id) {
-                        // HAPI's current-version row, by its (RES_TYPE, FHIR_ID) index: no history row, no parsing
-                        List<String> versions = jdbc.query(
-                                "select RES_VER, RES_UPDATED from HFJ_RESOURCE"
-                                        + " where RES_TYPE = ? and FHIR_ID = ? and RES_DELETED_AT is null",
-                                (rs, n) ->
-                                        rs.getLong(1) + "@" + rs.getTimestamp(2).getTime(),
-                                type,
-                                id);
-                        return versions.size() == 1 ? Optional.of(versions.get(0)) : Optional.empty();
+                        // HAPI's current-version row by its (RES_TYPE, FHIR_ID) index: no history row, no parsing.
+                        // A query of the entity, not of the table: the session flushes the request's own pending
+                        // changes to it first, so a write sees what its transaction changed, as a read would.
+                        List<Object[]> rows = session.createQuery(
+                                        "select r.myVersion, r.myUpdated from ResourceTable r"
+                                                + " where r.myResourceType = :type and r.myFhirId = :id"
+                                                + " and r.myDeleted is null",
+                                        Object[].class)
+                                .setParameter("type", type)
+                                .setParameter("id", id)
+                                .getResultList();
+                        if (rows.size() != 1) return Optional.empty();
+                        Object[] row = rows.get(0);
+                        return Optional.of(row[0] + "@" + ((java.util.Date) row[1]).getTime());
                     }
                 },
                 settings.ownershipCacheSize());

@@ -37,8 +37,8 @@ public final class Compartments {
 
         /**
          * The current version of a stored, not deleted resource without reading it, as {@code version@lastUpdated}
-         * (lastUpdated in epoch milliseconds, as its {@code meta.lastUpdated}); empty if there is none. Only asked on
-         * read paths, where no write of the same request can be pending.
+         * (lastUpdated in epoch milliseconds, as its {@code meta.lastUpdated}); empty if there is none. Asked on write
+         * paths too: it must see the changes of the caller's own transaction, flushed or not.
          */
         default Optional<String> currentVersion(String type, String id) {
             return read(type, id)
@@ -142,7 +142,7 @@ public final class Compartments {
 
     /** Whose data the resource is (see the class comment). */
     public Ownership ownership(IBaseResource resource) {
-        return ownership(links.of(resource), false);
+        return ownership(links.of(resource));
     }
 
     /**
@@ -150,14 +150,14 @@ public final class Compartments {
      * client sent, nor another server's): its own pointers may come from the cache of stored versions.
      */
     public Ownership ownershipOfStored(IBaseResource resource) {
-        return ownership(linksOfStored(resource), true);
+        return ownership(linksOfStored(resource));
     }
 
     /**
-     * @param reading a read path: a linked resource's current version is asked for first, and read only when its
-     *                pointers are not cached. A write reads it (its own transaction may have changed it unflushed)
+     * A linked resource's current version is asked for first (seeing the transaction's own changes, on a write
+     * too), and the resource read only when that version's pointers are not cached.
      */
-    private Ownership ownership(PatientLinks.Found found, boolean reading) {
+    private Ownership ownership(PatientLinks.Found found) {
         Set<String> patients = new LinkedHashSet<>(found.patients());
         boolean unresolved = found.unresolvable();
         boolean pending = found.pending();
@@ -166,7 +166,7 @@ public final class Compartments {
             int slash = link.indexOf('/');
             String type = link.substring(0, slash);
             String id = link.substring(slash + 1);
-            Optional<PatientLinks.Found> linked = reading && versionFirst
+            Optional<PatientLinks.Found> linked = versionFirst
                     ? linksOfCurrent(type, id)
                     : lookup.read(type, id).map(this::linksOfStored); // read from the database just now
             if (linked.isEmpty()) {
