@@ -41,7 +41,6 @@ import org.fhirledger.server.outbox.PipelineServer;
 import org.fhirledger.server.outbox.VersionRecorder;
 import org.fhirledger.server.pseudonym.ConsortiumPseudonyms;
 import org.fhirledger.server.pseudonym.Pseudonyms;
-import org.fhirledger.server.record.AuditShape;
 import org.fhirledger.server.security.DevTokens;
 import org.fhirledger.server.security.HttpProbe;
 import org.fhirledger.server.testing.SharedChain;
@@ -182,8 +181,8 @@ class CustodianOfflineTest {
         a.awaitBacklogEmpty(Duration.ofSeconds(60)); // recorded on chain, content in IPFS
 
         // the patient consents at A, by FHIR Consent naming B's clinician: A grants on chain and releases to B
-        id(callA("POST", "/Consent", consent(patientAtA, consented)));
-        String otherConsent = id(callA("POST", "/Consent", consent(otherAtA, consented)));
+        id(callA("POST", "/Consent", TestConsortium.consent(patientAtA, consented)));
+        String otherConsent = id(callA("POST", "/Consent", TestConsortium.consent(otherAtA, consented)));
         PipelineServer.await(
                 () -> releases.released(aAccount, bKey.getAddress(), shared, 1).isPresent()
                         && releases.released(aAccount, bKey.getAddress(), otherShared, 1)
@@ -300,22 +299,22 @@ class CustodianOfflineTest {
         HttpResponse r = fetch(consentedToken, patientAtB, "Patient,Observation");
         assertThat(r.status).as(r.body).isEqualTo(200);
         List<String> shown = new ArrayList<>();
-        for (JsonNode e : matches(r.json)) {
+        for (JsonNode e : RetrievalTest.matches(r.json)) {
             shown.add(e.at("/resource/resourceType").asText() + "/"
                     + e.at("/resource/id").asText());
             assertThat(e.path("fullUrl").asText()).startsWith("http://localhost:");
         }
         assertThat(shown).containsExactlyInAnyOrder("Patient/" + patientAtA, "Observation/" + observationAtA);
         assertThat(r.body).contains("offline-probe").contains(nationalId).doesNotContain("altered");
-        JsonNode outcome = outcome(r.json);
+        JsonNode outcome = RetrievalTest.outcome(r.json);
         assertThat(outcome).as(r.body).isNotNull();
         assertThat(outcome.toString())
                 .contains("content store (IPFS)")
                 .contains("Observation/" + tamperedAtA + "/_history/2")
                 .contains("cannot be named offline");
         // audited at B: the retrieval, from the content store, a failure naming the version left out
-        JsonNode atB = eventAtB(
-                ev -> requestor(ev).equalsIgnoreCase(consented) && ev.toString().contains("from the content store"));
+        JsonNode atB = eventAtB(ev -> RetrievalTest.requestor(ev).equalsIgnoreCase(consented)
+                && ev.toString().contains("from the content store"));
         assertThat(atB.path("outcome").asText()).isEqualTo("8");
         assertThat(atB.toString())
                 .contains("Patient/" + patientAtB)
@@ -327,11 +326,11 @@ class CustodianOfflineTest {
     void aClinicianWithoutConsentAtAGetsWhatAWouldHaveAnswered() throws Exception {
         HttpResponse r = fetch(onlyAtBToken, patientAtB, "Patient,Observation");
         assertThat(r.status).as(r.body).isEqualTo(200);
-        assertThat(matches(r.json)).isEmpty();
+        assertThat(RetrievalTest.matches(r.json)).isEmpty();
         assertThat(r.body).doesNotContain("offline-probe").doesNotContain(nationalId);
-        assertThat(outcome(r.json).toString()).contains("shows the caller no patient");
-        JsonNode atB = eventAtB(
-                ev -> requestor(ev).equalsIgnoreCase(onlyAtB) && ev.toString().contains("from the content store"));
+        assertThat(RetrievalTest.outcome(r.json).toString()).contains("shows the caller no patient");
+        JsonNode atB = eventAtB(ev -> RetrievalTest.requestor(ev).equalsIgnoreCase(onlyAtB)
+                && ev.toString().contains("from the content store"));
         assertThat(atB.toString()).contains("Patient/" + patientAtB);
     }
 
@@ -364,9 +363,9 @@ class CustodianOfflineTest {
                 .isTrue();
         HttpResponse r = fetch(consentedToken, patientAtB, "Patient,Observation");
         assertThat(r.status).as(r.body).isEqualTo(200);
-        assertThat(matches(r.json)).isEmpty();
+        assertThat(RetrievalTest.matches(r.json)).isEmpty();
         assertThat(r.body).doesNotContain("offline-probe");
-        assertThat(outcome(r.json).toString()).contains("shows the caller no patient");
+        assertThat(RetrievalTest.outcome(r.json).toString()).contains("shows the caller no patient");
     }
 
     @Test
@@ -434,40 +433,6 @@ class CustodianOfflineTest {
     static String observation(String patient, String text) {
         return "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"" + text + "\"},"
                 + "\"subject\":{\"reference\":\"Patient/" + patient + "\"}}";
-    }
-
-    static String consent(String patient, String account) {
-        return "{\"resourceType\":\"Consent\",\"status\":\"active\",\"scope\":{\"coding\":[{\"system\":"
-                + "\"http://terminology.hl7.org/CodeSystem/consentscope\",\"code\":\"patient-privacy\"}]},"
-                + "\"category\":[{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"59284-0\"}]}],"
-                + "\"patient\":{\"reference\":\"Patient/" + patient + "\"},"
-                + "\"provision\":{\"type\":\"permit\",\"actor\":[{\"role\":{\"coding\":[{\"system\":"
-                + "\"http://terminology.hl7.org/CodeSystem/v3-ParticipationType\",\"code\":\"PRCP\"}]},"
-                + "\"reference\":{\"identifier\":{\"system\":\"" + AuditShape.LEDGER_ADDRESS_SYSTEM
-                + "\",\"value\":\"" + account + "\"}}}]}}";
-    }
-
-    static List<JsonNode> matches(JsonNode bundle) {
-        List<JsonNode> out = new ArrayList<>();
-        for (JsonNode e : bundle.path("entry")) {
-            if ("match".equals(e.at("/search/mode").asText())) out.add(e);
-        }
-        return out;
-    }
-
-    static JsonNode outcome(JsonNode bundle) {
-        for (JsonNode e : bundle.path("entry")) {
-            if ("outcome".equals(e.at("/search/mode").asText())) return e.path("resource");
-        }
-        return null;
-    }
-
-    static String requestor(JsonNode event) {
-        for (JsonNode agent : event.path("agent")) {
-            if (agent.path("requestor").asBoolean())
-                return agent.at("/who/identifier/value").asText("");
-        }
-        return "";
     }
 
     /** The newest AuditEvent at B that fits (written before the answer, or soon after). */

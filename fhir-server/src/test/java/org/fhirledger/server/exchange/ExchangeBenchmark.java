@@ -25,7 +25,6 @@ import org.fhirledger.ledger.Role;
 import org.fhirledger.server.ledger.ExchangeProperties;
 import org.fhirledger.server.outbox.PipelineServer;
 import org.fhirledger.server.pseudonym.Pseudonyms;
-import org.fhirledger.server.record.AuditShape;
 import org.fhirledger.server.security.DevTokens;
 import org.fhirledger.server.testing.SharedChain;
 import org.web3j.crypto.Credentials;
@@ -107,7 +106,7 @@ public final class ExchangeBenchmark {
                             ResourceTypes.ALL,
                             Instant.now().plus(Duration.ofHours(1)));
             for (String account : List.of(clinicianB.ledgerAddress(), clinicianA.ledgerAddress())) {
-                id(call(a, "POST", a.token(), "/Consent", consent(patientAtA, account)));
+                id(call(a, "POST", a.token(), "/Consent", TestConsortium.consent(patientAtA, account)));
             }
             a.awaitBacklogEmpty(Duration.ofSeconds(120)); // A's versions on chain before B checks them
 
@@ -157,18 +156,6 @@ public final class ExchangeBenchmark {
             web3j.shutdown();
         }
         System.exit(0);
-    }
-
-    /** A patient-privacy Consent of the patient naming the clinician by ledger account (docs/exchange.md). */
-    static String consent(String patient, String account) {
-        return "{\"resourceType\":\"Consent\",\"status\":\"active\",\"scope\":{\"coding\":[{\"system\":"
-                + "\"http://terminology.hl7.org/CodeSystem/consentscope\",\"code\":\"patient-privacy\"}]},"
-                + "\"category\":[{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"59284-0\"}]}],"
-                + "\"patient\":{\"reference\":\"Patient/" + patient + "\"},\"provision\":{\"type\":\"permit\","
-                + "\"actor\":[{\"role\":{\"coding\":[{\"system\":"
-                + "\"http://terminology.hl7.org/CodeSystem/v3-ParticipationType\",\"code\":\"PRCP\"}]},"
-                + "\"reference\":{\"identifier\":{\"system\":\"" + AuditShape.LEDGER_ADDRESS_SYSTEM
-                + "\",\"value\":\"" + account + "\"}}}]}}";
     }
 
     /** One request; the answer must be 200 and, for a Bundle, hold {@code matches} resources (never timed wrong). */

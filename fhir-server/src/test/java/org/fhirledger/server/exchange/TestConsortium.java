@@ -14,6 +14,7 @@ import org.fhirledger.ledger.Institution;
 import org.fhirledger.ledger.Role;
 import org.fhirledger.server.ledger.ContractsFile;
 import org.fhirledger.server.ledger.InstitutionKey;
+import org.fhirledger.server.record.AuditShape;
 import org.fhirledger.server.testing.SharedChain;
 import org.web3j.crypto.Credentials;
 import org.web3j.protocol.Web3j;
@@ -147,5 +148,17 @@ final class TestConsortium {
     private static RawTransactionManager transactions(Web3j web3j, Credentials account) {
         return new RawTransactionManager(
                 web3j, account, SharedChain.anvil().chainId(), new PollingTransactionReceiptProcessor(web3j, 50, 400));
+    }
+
+    /** A patient-privacy Consent of the patient naming the clinician by ledger account (docs/exchange.md). */
+    static String consent(String patient, String account) {
+        return "{\"resourceType\":\"Consent\",\"status\":\"active\",\"scope\":{\"coding\":[{\"system\":"
+                + "\"http://terminology.hl7.org/CodeSystem/consentscope\",\"code\":\"patient-privacy\"}]},"
+                + "\"category\":[{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"59284-0\"}]}],"
+                + "\"patient\":{\"reference\":\"Patient/" + patient + "\"},\"provision\":{\"type\":\"permit\","
+                + "\"actor\":[{\"role\":{\"coding\":[{\"system\":"
+                + "\"http://terminology.hl7.org/CodeSystem/v3-ParticipationType\",\"code\":\"PRCP\"}]},"
+                + "\"reference\":{\"identifier\":{\"system\":\"" + AuditShape.LEDGER_ADDRESS_SYSTEM
+                + "\",\"value\":\"" + account + "\"}}}]}}";
     }
 }
