@@ -66,10 +66,19 @@ public final class IpfsNode implements AutoCloseable {
 
     /** Initialises a repository and starts the daemon. */
     public static IpfsNode start(Path toolsDir) {
-        IpfsNode node = new IpfsNode(toolsDir);
-        Runtime.getRuntime().addShutdownHook(node.shutdownHook);
-        node.start();
-        return node;
+        for (int attempt = 1; ; attempt++) {
+            IpfsNode node = new IpfsNode(toolsDir);
+            Runtime.getRuntime().addShutdownHook(node.shutdownHook);
+            try {
+                node.start();
+                return node;
+            } catch (IllegalStateException e) {
+                node.close();
+                // the ports are picked free, then bound by the daemon a moment later: another process of a
+                // parallel build can take one in between; a fresh repository gets fresh ports
+                if (attempt == 3 || e.getMessage() == null || !e.getMessage().contains("EADDRINUSE")) throw e;
+            }
+        }
     }
 
     /** Base URL of the Kubo RPC API, e.g. http://127.0.0.1:40123 (append /api/v0/...). */
