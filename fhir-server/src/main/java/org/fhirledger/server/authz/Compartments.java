@@ -16,6 +16,8 @@ import org.fhirledger.server.record.PatientLinks;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Identifier;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Whose data a resource is, decided from the data ({@link PatientLinks}) and not only from the patient
@@ -151,6 +153,26 @@ public final class Compartments {
      */
     public Ownership ownershipOfStored(IBaseResource resource) {
         return ownership(linksOfStored(resource));
+    }
+
+    /**
+     * As {@link #ownership(IBaseResource)}, for a version being written in the transaction in progress (from a
+     * pre-commit storage hook: its id, version and lastUpdated are set): once the transaction commits, its pointers
+     * are kept as a stored version's are, so a resource that links to it next (an Observation's report, say) finds
+     * them without reading it back. Nothing is kept for a write that rolls back.
+     */
+    public Ownership ownershipOfWritten(IBaseResource resource) {
+        PatientLinks.Found found = links.of(resource);
+        String key = versionFirst ? versionKey(resource) : null;
+        if (key != null && TransactionSynchronizationManager.isSynchronizationActive()) {
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCommit() {
+                    storedLinks.put(key, found);
+                }
+            });
+        }
+        return ownership(found);
     }
 
     /**
