@@ -135,6 +135,19 @@ class CompartmentsTest {
         assertThat(reads).as("a committed write's pointers, kept").hasValue(0);
         assertThat(cached.ownership(reportOn("lost")).patients()).containsExactly("p4");
         assertThat(reads).as("nothing kept of a rolled-back write").hasValue(1);
+
+        // within one transaction (a bundle): what it wrote is found by what it writes next, then dropped with it
+        IBaseResource inBundle = written("bundled", "p5", 4_000L);
+        inTransaction(
+                () -> {
+                    cached.ownershipOfWritten(inBundle);
+                    rows.put("Observation/bundled", inBundle); // the session sees its own transaction's write
+                    assertThat(cached.ownership(reportOn("bundled")).patients()).containsExactly("p5");
+                },
+                false);
+        assertThat(reads).as("the transaction's own write, not read back").hasValue(1);
+        assertThat(cached.ownership(reportOn("bundled")).patients()).containsExactly("p5");
+        assertThat(reads).as("and not kept after it rolled back").hasValue(2);
     }
 
     private static IBaseResource written(String id, String patient, long lastUpdated) {
