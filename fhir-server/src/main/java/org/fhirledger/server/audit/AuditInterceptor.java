@@ -153,7 +153,7 @@ public final class AuditInterceptor {
     private void change(RequestDetails rd, IBaseResource resource, String interaction, AuditEventAction action) {
         if (skip(rd) || resource == null) return;
         RequestState state = RequestState.of(rd);
-        Set<String> patients = compartments.owners(resource);
+        Set<String> patients = compartments.ownershipOfWritten(resource).patients();
         IIdType id = resource.getIdElement();
         String ref = id == null || !id.hasIdPart() ? null : ctx.getResourceType(resource) + "/" + id.getIdPart();
         List<AuditTrail.Entry> entries = new ArrayList<>();

@@ -3,6 +3,7 @@ package org.fhirledger.server.audit;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.jpa.api.model.DaoMethodOutcome;
+import ca.uhn.fhir.jpa.model.dao.JpaPid;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
 import jakarta.persistence.EntityManager;
@@ -13,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import org.fhirledger.server.outbox.VersionRecorder;
 import org.fhirledger.server.outbox.WriterLock;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.IdType;
@@ -219,22 +221,29 @@ public final class AuditMaterialiser implements SmartLifecycle {
     private void store(List<AuditRecord> batch) {
         List<Long> ids = batch.stream().map(AuditRecord::id).toList();
         // built before the transaction: whether a target exists is a read that, failing, would doom it
-        List<AuditEvent> events = new ArrayList<>(batch.size());
+        List<AuditTrail.Built> events = new ArrayList<>(batch.size());
         for (AuditRecord r : batch) {
-            AuditEvent ae = trail.build(r);
-            ae.setId(new IdType("AuditEvent", AuditRecord.eventIdOf(r.id())));
-            events.add(ae);
+            AuditTrail.Built built = trail.build(r);
+            built.event().setId(new IdType("AuditEvent", AuditRecord.eventIdOf(r.id())));
+            events.add(built);
         }
         tx.executeWithoutResult(status -> {
             IFhirResourceDao<AuditEvent> dao = daos.getResourceDao(AuditEvent.class);
             EntityManager session = EntityManagerFactoryUtils.getTransactionalEntityManager(entities);
-            for (AuditEvent ae : events) {
+            for (AuditTrail.Built built : events) {
+                AuditEvent ae = built.event();
                 // The id is new by construction (one per record, records taken once): HAPI is told so rather than
                 // looking it up. Were it taken after all (two materialisers meeting), the insert breaks the
                 // database's unique (type, id) index and the transaction rolls back, as the check below would.
                 TransactionDetails fresh = new TransactionDetails();
                 fresh.addResolvedResourceId(ae.getIdElement().toUnqualifiedVersionless(), null);
-                DaoMethodOutcome outcome = dao.update(ae, null, true, false, new SystemRequestDetails(), fresh);
+                // The targets were just looked up (each row id at most EXISTS_TTL old): HAPI links to them as
+                // found rather than resolving each reference again. A target another replica deleted within that
+                // time is still linked, as it stood when the access happened; a delete here forgets it at once.
+                built.targets().forEach((ref, pid) -> fresh.addResolvedResourceId(new IdType(ref), JpaPid.fromId(pid)));
+                SystemRequestDetails server = new SystemRequestDetails();
+                server.getUserData().put(VersionRecorder.NEW_BY_CONSTRUCTION, Boolean.TRUE);
+                DaoMethodOutcome outcome = dao.update(ae, null, true, false, server, fresh);
                 if (!Boolean.TRUE.equals(outcome.getCreated())) {
                     throw new IllegalStateException(ae.getIdElement().getIdPart() + " was stored already");
                 }

@@ -7,6 +7,7 @@ import ca.uhn.fhir.rest.api.RestSearchParameterTypeEnum;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.util.Date;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
@@ -16,6 +17,8 @@ import org.fhirledger.server.record.PatientLinks;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Identifier;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Whose data a resource is, decided from the data ({@link PatientLinks}) and not only from the patient
@@ -70,6 +73,8 @@ public final class Compartments {
     private final Cache<String, PatientLinks.Found> storedLinks;
     /** Without the cache, asking for a linked resource's version before reading it would only add a query. */
     private final boolean versionFirst;
+    /** The key the transaction in progress holds the versions it wrote under (one per instance). */
+    private final Object writtenKey = new Object();
 
     public Compartments(FhirContext ctx, PatientLinks links, Lookup lookup) {
         this(ctx, links, lookup, 10_000);
@@ -154,6 +159,45 @@ public final class Compartments {
     }
 
     /**
+     * As {@link #ownership(IBaseResource)}, for a version being written in the transaction in progress (from a
+     * pre-commit storage hook: its id, version and lastUpdated are set). Its pointers are kept for the rest of the
+     * transaction (a bundle's Claim that links to the Encounter written before it finds them without reading it
+     * back) and, once the transaction commits, as a stored version's are (so does the next request's report on an
+     * Observation). Nothing is kept from a write that rolls back.
+     */
+    public Ownership ownershipOfWritten(IBaseResource resource) {
+        PatientLinks.Found found = links.of(resource);
+        String key = versionFirst ? versionKey(resource) : null;
+        if (key != null && TransactionSynchronizationManager.isSynchronizationActive()) {
+            writtenInTransaction(true).put(key, found);
+        }
+        return ownership(found);
+    }
+
+    /** The pointers of the versions the transaction in progress wrote, by version key; null if none (and not asked to make one). */
+    @SuppressWarnings("unchecked")
+    private Map<String, PatientLinks.Found> writtenInTransaction(boolean create) {
+        if (!TransactionSynchronizationManager.isSynchronizationActive()) return null;
+        Map<String, PatientLinks.Found> written =
+                (Map<String, PatientLinks.Found>) TransactionSynchronizationManager.getResource(writtenKey);
+        if (written != null || !create) return written;
+        Map<String, PatientLinks.Found> fresh = new HashMap<>();
+        TransactionSynchronizationManager.bindResource(writtenKey, fresh);
+        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+                storedLinks.putAll(fresh);
+            }
+
+            @Override
+            public void afterCompletion(int status) {
+                TransactionSynchronizationManager.unbindResourceIfPossible(writtenKey);
+            }
+        });
+        return fresh;
+    }
+
+    /**
      * A linked resource's current version is asked for first (seeing the transaction's own changes, on a write
      * too), and the resource read only when that version's pointers are not cached.
      */
@@ -192,8 +236,12 @@ public final class Compartments {
     private Optional<PatientLinks.Found> linksOfCurrent(String type, String id) {
         Optional<String> version = lookup.currentVersion(type, id);
         if (version.isEmpty()) return Optional.empty();
-        PatientLinks.Found cached = storedLinks.getIfPresent(versionKey(type, id, version.get()));
+        String key = versionKey(type, id, version.get());
+        PatientLinks.Found cached = storedLinks.getIfPresent(key);
         if (cached != null) return Optional.of(cached);
+        // the version this very transaction wrote (the session's answer sees it): its pointers as written
+        Map<String, PatientLinks.Found> written = writtenInTransaction(false);
+        if (written != null && written.containsKey(key)) return Optional.of(written.get(key));
         return lookup.read(type, id).map(this::linksOfStored);
     }
 

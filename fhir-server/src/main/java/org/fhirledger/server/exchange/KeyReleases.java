@@ -11,12 +11,10 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.fhirledger.bytes.Bytes32;
-import org.fhirledger.crypto.CryptoException;
 import org.fhirledger.crypto.EnvelopeCipher;
 import org.fhirledger.crypto.MemberEncryptionKey;
 import org.fhirledger.ledger.DirectoryLedger;
 import org.fhirledger.ledger.KeyReleaseLedger;
-import org.fhirledger.ledger.LedgerException;
 import org.fhirledger.server.authz.ConsentChangeListener;
 import org.fhirledger.server.outbox.OutboxStore;
 import org.fhirledger.server.outbox.VersionRecorder;
@@ -68,7 +66,9 @@ final class KeyReleases implements ConsentChangeListener, AutoCloseable {
         worker.execute(() -> {
             try {
                 release(patientId, accounts);
-            } catch (LedgerException | CryptoException e) {
+            } catch (RuntimeException e) {
+                // any failure (chain, crypto, database): one line by class, never a message that could quote values;
+                // the worker goes on with the next task
                 log.warn(
                         "releasing a data key to a member failed: {}",
                         e.getClass().getSimpleName());
@@ -81,7 +81,7 @@ final class KeyReleases implements ConsentChangeListener, AutoCloseable {
         worker.execute(() -> {
             try {
                 rotateAfterRevocation(patientId, accounts);
-            } catch (LedgerException | CryptoException e) {
+            } catch (RuntimeException e) {
                 log.warn(
                         "rotating a data key after a revocation failed: {}",
                         e.getClass().getSimpleName());

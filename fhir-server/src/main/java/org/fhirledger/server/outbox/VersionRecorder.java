@@ -3,6 +3,7 @@ package org.fhirledger.server.outbox;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.api.Constants;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.MethodNotAllowedException;
 import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
@@ -77,7 +78,8 @@ public class VersionRecorder {
         long version = versionOf(id);
         byte[] json = storedForm.of(resource);
         Bytes32 hash = CanonicalResource.contentHash(json);
-        Optional<OutboxStore.VersionState> existing = store.versionState(type, id.getIdPart(), version);
+        Optional<OutboxStore.VersionState> existing =
+                isNewByConstruction(request) ? Optional.empty() : store.versionState(type, id.getIdPart(), version);
         if (existing.isPresent()) {
             // An unchanged body (HAPI's no-op update) is fine.
             if (existing.get().contentHash().equals(hash)) return;
@@ -107,6 +109,18 @@ public class VersionRecorder {
             RecordedInRequest.remember(request, type, id.getIdPart(), version, json, hash);
         }
         afterCommitWake();
+    }
+
+    /**
+     * Set (to {@code true}) in the user data of a server-side request that writes versions it knows to be new (the
+     * audit materialiser's AuditEvents, one id per record): their rows are not looked for first. Were one there after
+     * all, its insert breaks the outbox's unique (type, id, version) key and the transaction rolls back.
+     */
+    public static final String NEW_BY_CONSTRUCTION = VersionRecorder.class.getName() + ".newByConstruction";
+
+    private static boolean isNewByConstruction(RequestDetails request) {
+        return request instanceof SystemRequestDetails
+                && Boolean.TRUE.equals(request.getUserData().get(NEW_BY_CONSTRUCTION));
     }
 
     /** A delete version: the tombstone; its patient is that of the last stored version. */

@@ -93,4 +93,95 @@ class CompartmentsTest {
         }
         System.out.println("patient-data types searched by the custodian only: " + unsearchable);
     }
+
+    /**
+     * A version written in a transaction that commits is found next without being read back (an Observation's
+     * report, written just after it); one whose transaction rolled back leaves nothing behind, and a version that
+     * was never the committed one is never answered from what was kept.
+     */
+    @Test
+    void aCommittedWriteIsKeptAndARolledBackOneIsNot() {
+        Map<String, IBaseResource> rows = new java.util.HashMap<>();
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        Compartments cached = new Compartments(CTX, new PatientLinks(CTX), new Compartments.Lookup() {
+            @Override
+            public Optional<IBaseResource> read(String type, String id) {
+                reads.incrementAndGet();
+                return Optional.ofNullable(rows.get(type + "/" + id));
+            }
+
+            @Override
+            public Set<String> patientsWithIdentifier(String system, String value) {
+                return Set.of();
+            }
+
+            @Override
+            public Optional<String> currentVersion(String type, String id) {
+                return Optional.ofNullable(rows.get(type + "/" + id))
+                        .map(r -> r.getIdElement().getVersionIdPart() + "@"
+                                + r.getMeta().getLastUpdated().getTime());
+            }
+        });
+        IBaseResource kept = written("kept", "p2", 1_000L);
+        IBaseResource lost = written("lost", "p3", 2_000L);
+
+        inTransaction(() -> cached.ownershipOfWritten(kept), true);
+        inTransaction(() -> cached.ownershipOfWritten(lost), false);
+        rows.put("Observation/kept", kept);
+        // the rolled-back version's id was then taken by another write, for another patient
+        rows.put("Observation/lost", written("lost", "p4", 3_000L));
+
+        assertThat(cached.ownership(reportOn("kept")).patients()).containsExactly("p2");
+        assertThat(reads).as("a committed write's pointers, kept").hasValue(0);
+        assertThat(cached.ownership(reportOn("lost")).patients()).containsExactly("p4");
+        assertThat(reads).as("nothing kept of a rolled-back write").hasValue(1);
+
+        // within one transaction (a bundle): what it wrote is found by what it writes next, then dropped with it
+        IBaseResource inBundle = written("bundled", "p5", 4_000L);
+        inTransaction(
+                () -> {
+                    cached.ownershipOfWritten(inBundle);
+                    rows.put("Observation/bundled", inBundle); // the session sees its own transaction's write
+                    assertThat(cached.ownership(reportOn("bundled")).patients()).containsExactly("p5");
+                },
+                false);
+        assertThat(reads).as("the transaction's own write, not read back").hasValue(1);
+        assertThat(cached.ownership(reportOn("bundled")).patients()).containsExactly("p5");
+        assertThat(reads).as("and not kept after it rolled back").hasValue(2);
+    }
+
+    private static IBaseResource written(String id, String patient, long lastUpdated) {
+        IBaseResource r = parse("{\"resourceType\":\"Observation\",\"id\":\"" + id + "\",\"meta\":{\"versionId\":"
+                + "\"1\"},\"status\":\"final\",\"code\":{\"text\":\"x\"},\"subject\":{\"reference\":"
+                + "\"Patient/" + patient + "\"}}");
+        r.setId("Observation/" + id + "/_history/1");
+        r.getMeta().setLastUpdated(new java.util.Date(lastUpdated));
+        return r;
+    }
+
+    private static IBaseResource reportOn(String observation) {
+        return parse("{\"resourceType\":\"DiagnosticReport\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
+                + "\"result\":[{\"reference\":\"Observation/" + observation + "\"}]}");
+    }
+
+    /** Runs the write with transaction synchronisation on, then completes it as committed or rolled back. */
+    private static void inTransaction(Runnable write, boolean commit) {
+        org.springframework.transaction.support.TransactionSynchronizationManager.initSynchronization();
+        try {
+            write.run();
+            var registered =
+                    org.springframework.transaction.support.TransactionSynchronizationManager.getSynchronizations();
+            assertThat(registered).isNotEmpty();
+            for (var s : registered) {
+                if (commit) s.afterCommit();
+                s.afterCompletion(
+                        commit
+                                ? org.springframework.transaction.support.TransactionSynchronization.STATUS_COMMITTED
+                                : org.springframework.transaction.support.TransactionSynchronization
+                                        .STATUS_ROLLED_BACK);
+            }
+        } finally {
+            org.springframework.transaction.support.TransactionSynchronizationManager.clearSynchronization();
+        }
+    }
 }
