@@ -15,8 +15,8 @@ import org.fhirledger.server.fhir.InterceptorOrder;
  * ({@link AuditMaterialiser#catchUp}), so an auditor, a patient reading their access timeline or a {@code $verify}
  * of an access never misses an access that was answered. Such a request names AuditEvent (its type, a
  * {@code _revinclude}, {@code _has} or {@code _type}), or searches every type, or is an operation (such as
- * {@code $everything}) other than those that never show one. The entries of a transaction or batch come here as requests of their own.
- * A request about one AuditEvent waits only for that event's own record (none for an AuditEvent a client stored),
+ * {@code $everything}) other than those that never show one. The entries of a transaction or batch come here as
+ * requests of their own. A request about one AuditEvent waits only for that event's own record (none for an AuditEvent a client stored),
  * so reading one event never waits for a backlog of others.
  */
 @Interceptor(order = InterceptorOrder.AFTER_AUTHORIZATION)

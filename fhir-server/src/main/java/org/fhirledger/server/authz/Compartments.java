@@ -73,8 +73,6 @@ public final class Compartments {
     private final Cache<String, PatientLinks.Found> storedLinks;
     /** Without the cache, asking for a linked resource's version before reading it would only add a query. */
     private final boolean versionFirst;
-    /** The key the transaction in progress holds the versions it wrote under (one per instance). */
-    private final Object writtenKey = new Object();
 
     public Compartments(FhirContext ctx, PatientLinks links, Lookup lookup) {
         this(ctx, links, lookup, 10_000);
@@ -169,31 +167,38 @@ public final class Compartments {
         PatientLinks.Found found = links.of(resource);
         String key = versionFirst ? versionKey(resource) : null;
         if (key != null && TransactionSynchronizationManager.isSynchronizationActive()) {
-            writtenInTransaction(true).put(key, found);
+            writtenInTransaction(true).versions.put(key, found);
         }
         return ownership(found);
     }
 
-    /** The pointers of the versions the transaction in progress wrote, by version key; null if none (and not asked to make one). */
-    @SuppressWarnings("unchecked")
-    private Map<String, PatientLinks.Found> writtenInTransaction(boolean create) {
-        if (!TransactionSynchronizationManager.isSynchronizationActive()) return null;
-        Map<String, PatientLinks.Found> written =
-                (Map<String, PatientLinks.Found>) TransactionSynchronizationManager.getResource(writtenKey);
-        if (written != null || !create) return written;
-        Map<String, PatientLinks.Found> fresh = new HashMap<>();
-        TransactionSynchronizationManager.bindResource(writtenKey, fresh);
-        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-            @Override
-            public void afterCommit() {
-                storedLinks.putAll(fresh);
-            }
+    /**
+     * The versions the transaction in progress wrote, with their pointers, by version key: a synchronisation of that
+     * transaction, so a transaction suspended for another (REQUIRES_NEW) does not see the other's writes, nor keep
+     * them when only it commits. At commit they join the stored versions' cache.
+     */
+    private final class Written implements TransactionSynchronization {
+        final Map<String, PatientLinks.Found> versions = new HashMap<>();
 
-            @Override
-            public void afterCompletion(int status) {
-                TransactionSynchronizationManager.unbindResourceIfPossible(writtenKey);
-            }
-        });
+        Compartments owner() {
+            return Compartments.this;
+        }
+
+        @Override
+        public void afterCommit() {
+            storedLinks.putAll(versions);
+        }
+    }
+
+    /** The current transaction's {@link Written}; null outside a transaction, or if none yet and not asked to make one. */
+    private Written writtenInTransaction(boolean create) {
+        if (!TransactionSynchronizationManager.isSynchronizationActive()) return null;
+        for (TransactionSynchronization s : TransactionSynchronizationManager.getSynchronizations()) {
+            if (s instanceof Written w && w.owner() == this) return w;
+        }
+        if (!create) return null;
+        Written fresh = new Written();
+        TransactionSynchronizationManager.registerSynchronization(fresh);
         return fresh;
     }
 
@@ -240,8 +245,8 @@ public final class Compartments {
         PatientLinks.Found cached = storedLinks.getIfPresent(key);
         if (cached != null) return Optional.of(cached);
         // the version this very transaction wrote (the session's answer sees it): its pointers as written
-        Map<String, PatientLinks.Found> written = writtenInTransaction(false);
-        if (written != null && written.containsKey(key)) return Optional.of(written.get(key));
+        Written written = writtenInTransaction(false);
+        if (written != null && written.versions.containsKey(key)) return Optional.of(written.versions.get(key));
         return lookup.read(type, id).map(this::linksOfStored);
     }
 

@@ -148,6 +148,29 @@ class CompartmentsTest {
         assertThat(reads).as("the transaction's own write, not read back").hasValue(1);
         assertThat(cached.ownership(reportOn("bundled")).patients()).containsExactly("p5");
         assertThat(reads).as("and not kept after it rolled back").hasValue(2);
+
+        // a transaction suspended for another (REQUIRES_NEW) that rolls back: the outer one's commit keeps only its own
+        IBaseResource outer = written("outer", "p6", 5_000L);
+        IBaseResource inner = written("inner", "p7", 6_000L);
+        inTransaction(
+                () -> {
+                    cached.ownershipOfWritten(outer);
+                    var suspended = org.springframework.transaction.support.TransactionSynchronizationManager
+                            .getSynchronizations();
+                    org.springframework.transaction.support.TransactionSynchronizationManager.clearSynchronization();
+                    inTransaction(() -> cached.ownershipOfWritten(inner), false);
+                    org.springframework.transaction.support.TransactionSynchronizationManager.initSynchronization();
+                    suspended.forEach(
+                            org.springframework.transaction.support.TransactionSynchronizationManager
+                                    ::registerSynchronization);
+                },
+                true);
+        rows.put("Observation/outer", outer);
+        rows.put("Observation/inner", inner);
+        assertThat(cached.ownership(reportOn("outer")).patients()).containsExactly("p6");
+        assertThat(reads).as("the outer transaction's write, kept").hasValue(2);
+        assertThat(cached.ownership(reportOn("inner")).patients()).containsExactly("p7");
+        assertThat(reads).as("the rolled-back inner one's, not kept").hasValue(3);
     }
 
     private static IBaseResource written(String id, String patient, long lastUpdated) {
