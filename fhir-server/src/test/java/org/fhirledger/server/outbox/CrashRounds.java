@@ -228,33 +228,35 @@ final class CrashRounds {
 
     /** No audit record waits to be materialised and no outbox row to be confirmed (read one after the other). */
     private static boolean drained(int port) {
-        try {
-            HttpResponse<String> r = HTTP.send(
-                    HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/actuator/health"))
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
-            JsonNode components = JSON.readTree(r.body()).path("components");
-            return components.at("/audit/details/pending").asLong(-1) == 0
-                    && components.at("/outbox/details/backlog").asLong(-1) == 0;
-        } catch (Exception e) {
-            return false;
-        }
+        JsonNode components = health(port).path("components");
+        return components.at("/audit/details/pending").asLong(-1) == 0
+                && components.at("/outbox/details/backlog").asLong(-1) == 0;
     }
 
     private static long backlog(int port) {
+        JsonNode backlog = health(port).at("/components/outbox/details/backlog");
+        return backlog.isMissingNode() ? -1 : backlog.asLong();
+    }
+
+    /** The server's health document; a missing node while it cannot answer (restarting, killed). */
+    private static JsonNode health(int port) {
         try {
             HttpResponse<String> r = HTTP.send(
                     HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/actuator/health"))
                             .build(),
                     HttpResponse.BodyHandlers.ofString());
-            JsonNode backlog = JSON.readTree(r.body()).at("/components/outbox/details/backlog");
-            return backlog.isMissingNode() ? -1 : backlog.asLong();
+            return JSON.readTree(r.body());
         } catch (Exception e) {
-            return -1;
+            return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
         }
     }
 
     private Web3jLedger readerOf(Path data) throws Exception {
+        return readerOf(data, anvil);
+    }
+
+    /** A ledger client with the server's own key and the contracts it deployed, read from its data directory. */
+    static Web3jLedger readerOf(Path data, AnvilExtension anvil) throws Exception {
         JsonNode c = JSON.readTree(data.resolve("chain/contracts.json").toFile());
         ContractAddresses contracts = new ContractAddresses(
                 c.get("accessRegistry").asText(),

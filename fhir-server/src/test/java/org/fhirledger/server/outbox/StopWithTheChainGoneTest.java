@@ -14,9 +14,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.fhirledger.bytes.Bytes32;
 import org.fhirledger.crypto.Pseudonymizer;
-import org.fhirledger.ledger.ContractAddresses;
 import org.fhirledger.ledger.Role;
-import org.fhirledger.ledger.web3j.LedgerConfig;
 import org.fhirledger.ledger.web3j.Web3jLedger;
 import org.fhirledger.server.security.DevTokens;
 import org.fhirledger.testing.AnvilExtension;
@@ -24,7 +22,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
-import org.web3j.crypto.Credentials;
 
 /**
  * What Ctrl-C under bin/run used to do: the chain stops first, then the server gets SIGTERM. The server exits
@@ -90,7 +87,7 @@ class StopWithTheChainGoneTest {
         assertThat(jdbc.queryForObject("select count(*) from fl_outbox where state <> 'CONFIRMED'", Long.class))
                 .isZero();
         Pseudonymizer pseudonyms = Pseudonymizer.fromDataDir(data);
-        try (Web3jLedger ledger = readerOf(data)) {
+        try (Web3jLedger ledger = CrashRounds.readerOf(data, anvil)) {
             for (Map<String, Object> v : versions) {
                 Bytes32 resource = Bytes32.of(pseudonyms.pseudonym("Patient/" + v.get("fhir_id")));
                 assertThat(ledger.findRecord(resource, ((Number) v.get("res_ver")).longValue()))
@@ -129,18 +126,5 @@ class StopWithTheChainGoneTest {
     private static String created(HttpResponse<String> r) throws Exception {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
         return JSON.readTree(r.body()).get("id").asText();
-    }
-
-    private static Web3jLedger readerOf(Path data) throws Exception {
-        JsonNode c = JSON.readTree(data.resolve("chain/contracts.json").toFile());
-        ContractAddresses contracts = new ContractAddresses(
-                c.get("accessRegistry").asText(),
-                c.get("consentRegistry").asText(),
-                c.get("recordLedger").asText(),
-                c.get("accessLedger").asText(),
-                c.get("fromBlock").asLong());
-        Credentials server = Credentials.create(
-                Files.readString(data.resolve("chain/server-key.hex")).trim());
-        return Web3jLedger.connect(LedgerConfig.defaults(anvil.rpcUrl(), anvil.chainId(), contracts), server);
     }
 }
