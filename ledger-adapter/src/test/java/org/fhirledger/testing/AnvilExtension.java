@@ -4,7 +4,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -100,7 +99,7 @@ public final class AnvilExtension implements BeforeAllCallback, AfterAllCallback
         try {
             if (stateDir == null) {
                 stateDir = Files.createTempDirectory("anvil-state");
-                port = freePort();
+                port = FreePort.pick();
             }
             List<String> cmd = new ArrayList<>(List.of(
                     binary.toString(),
@@ -203,13 +202,6 @@ public final class AnvilExtension implements BeforeAllCallback, AfterAllCallback
                     .forEach(f -> f.toFile().delete());
         } catch (IOException e) {
             log.warn("cannot delete {}", stateDir, e);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
         }
     }
 }

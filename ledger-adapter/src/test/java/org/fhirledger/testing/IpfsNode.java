@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -47,7 +45,7 @@ public final class IpfsNode implements AutoCloseable {
         }
         try {
             this.repo = Files.createTempDirectory("ipfs-repo-");
-            this.apiPort = freePort();
+            this.apiPort = FreePort.pick();
             init();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare js-ipfs repository", e);
@@ -186,8 +184,8 @@ public final class IpfsNode implements AutoCloseable {
         ObjectNode addresses = (ObjectNode) config.get("Addresses");
         addresses.putArray("Swarm");
         addresses.put("API", "/ip4/127.0.0.1/tcp/" + apiPort);
-        addresses.put("Gateway", "/ip4/127.0.0.1/tcp/" + freePort());
-        addresses.put("RPC", "/ip4/127.0.0.1/tcp/" + freePort());
+        addresses.put("Gateway", "/ip4/127.0.0.1/tcp/" + FreePort.pick());
+        addresses.put("RPC", "/ip4/127.0.0.1/tcp/" + FreePort.pick());
         addresses.putArray("Delegates");
         config.putArray("Bootstrap");
         JSON.writerWithDefaultPrettyPrinter().writeValue(configFile.toFile(), config);
@@ -200,12 +198,6 @@ public final class IpfsNode implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command).directory(toolsDir.toFile());
         builder.environment().put("IPFS_PATH", repo.toString());
         return builder;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 
     private static void deleteRecursively(Path path) {

@@ -2,7 +2,6 @@ package org.fhirledger.server.benchmark;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,6 +15,7 @@ import org.fhirledger.ledger.Role;
 import org.fhirledger.server.Application;
 import org.fhirledger.server.security.DevTokens;
 import org.fhirledger.testing.AnvilExtension;
+import org.fhirledger.testing.FreePort;
 
 /**
  * One server of the benchmark in a JVM of its own (so its CPU time, heap and JFR recording are its own), in one of
@@ -65,7 +65,7 @@ final class BenchServer implements AutoCloseable {
             AnvilExtension publicChain,
             List<String> jvmOptions)
             throws Exception {
-        int port = freePort();
+        int port = FreePort.pick();
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
@@ -170,11 +170,5 @@ final class BenchServer implements AutoCloseable {
         if (!process.isAlive()) return;
         process.destroy(); // SIGTERM: Spring shuts down; a JFR recording is written on exit
         if (!process.waitFor(120, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

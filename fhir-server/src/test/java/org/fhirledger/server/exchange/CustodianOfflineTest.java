@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.math.BigInteger;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,6 +43,7 @@ import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.security.DevTokens;
 import org.fhirledger.server.security.HttpProbe;
 import org.fhirledger.server.testing.SharedChain;
+import org.fhirledger.testing.FreePort;
 import org.fhirledger.testing.IpfsNodeExtension;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Patient;
@@ -108,10 +108,7 @@ class CustodianOfflineTest {
     void aReleasesToBThenStops() throws Exception {
         web3j = Web3j.build(new HttpService(SharedChain.anvil().rpcUrl()));
         firstBlock = web3j.ethBlockNumber().send().getBlockNumber().longValueExact();
-        int aPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            aPort = s.getLocalPort();
-        }
+        int aPort = FreePort.pick();
         Path aDir = Files.createTempDirectory(
                 Files.createDirectories(Path.of("target", "test-data").toAbsolutePath()), "offline-a-");
         a = PipelineServer.start(

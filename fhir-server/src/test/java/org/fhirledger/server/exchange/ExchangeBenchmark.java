@@ -2,7 +2,6 @@ package org.fhirledger.server.exchange;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,6 +26,7 @@ import org.fhirledger.server.outbox.PipelineServer;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.security.DevTokens;
 import org.fhirledger.server.testing.SharedChain;
+import org.fhirledger.testing.FreePort;
 import org.web3j.crypto.Credentials;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.http.HttpService;
@@ -54,10 +54,7 @@ public final class ExchangeBenchmark {
         String loadBefore = Files.readString(Path.of("/proc/loadavg")).trim();
 
         Path root = Files.createDirectories(Path.of("target", "bench-data").toAbsolutePath());
-        int aPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            aPort = s.getLocalPort();
-        }
+        int aPort = FreePort.pick();
         PipelineServer a = PipelineServer.start(
                 Files.createTempDirectory(root, "exchange-a-"),
                 SharedChain.anvil().rpcUrl(),

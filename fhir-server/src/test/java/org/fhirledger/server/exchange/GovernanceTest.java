@@ -7,7 +7,6 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +25,7 @@ import org.fhirledger.server.security.DevTokens;
 import org.fhirledger.server.security.HttpProbe;
 import org.fhirledger.server.testing.H2FileInitializer;
 import org.fhirledger.server.testing.SharedChain;
+import org.fhirledger.testing.FreePort;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -252,10 +252,7 @@ class GovernanceTest extends ServerTestBase {
 
     @Test
     void aServerStartedBeforeItsAdmissionEnrolsItselfOnceAnAdminAdmitsItOverHttp() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = FreePort.pick();
         String base = "http://localhost:" + port + "/fhir";
         Path dir = Files.createTempDirectory(
                 Files.createDirectories(Path.of("target", "test-data").toAbsolutePath()), "joining-");

@@ -1,6 +1,5 @@
 package org.fhirledger.server.exchange;
 
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -19,6 +18,7 @@ import org.fhirledger.server.ledger.InstitutionKey;
 import org.fhirledger.server.outbox.PipelineServer;
 import org.fhirledger.server.testing.PostgresInitializer;
 import org.fhirledger.server.testing.SharedChain;
+import org.fhirledger.testing.FreePort;
 import org.web3j.crypto.Credentials;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.http.HttpService;
@@ -107,10 +107,7 @@ final class MemberServer {
             Runnable afterAdmission,
             String... extra)
             throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = FreePort.pick();
         String base = "http://localhost:" + port + "/fhir";
         TestConsortium.known(aDataDir, key);
         TestConsortium.admit(

@@ -3,7 +3,6 @@ package org.fhirledger.server.ledger;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,6 +30,7 @@ import org.fhirledger.server.proof.LedgerFollower;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.security.DevTokens;
 import org.fhirledger.testing.AnvilExtension;
+import org.fhirledger.testing.FreePort;
 import org.hl7.fhir.r4.model.Patient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -84,7 +84,7 @@ class EmbeddedChainCrashTest {
             Path data = Files.createTempDirectory(
                     Files.createDirectories(Path.of("target", "test-data").toAbsolutePath()), prefix);
             Path state = chainDir(data).resolve("anvil-state.json");
-            int port = freePort();
+            int port = FreePort.pick();
             anvil = startAnvilAsBinRunDoes(port, state);
             server = start(data, port, state, "--embedded-chain.snapshot-every=1h");
             current = new Resync(data, state, port, anvil, server);
@@ -127,7 +127,7 @@ class EmbeddedChainCrashTest {
         Path data = Files.createTempDirectory(
                 Files.createDirectories(Path.of("target", "test-data").toAbsolutePath()), "embedded-");
         Path state = chainDir(data).resolve("anvil-state.json");
-        int port = freePort();
+        int port = FreePort.pick();
         anvil = startAnvilAsBinRunDoes(port, state);
         server = start(data, port, state);
         ChainDurability durability = server.ctx.getBean(ChainDurability.class);
@@ -220,7 +220,7 @@ class EmbeddedChainCrashTest {
         Path data = Files.createTempDirectory(
                 Files.createDirectories(Path.of("target", "test-data").toAbsolutePath()), "rerecord-");
         Path state = chainDir(data).resolve("anvil-state.json");
-        int port = freePort();
+        int port = FreePort.pick();
         anvil = startAnvilAsBinRunDoes(port, state);
         server = start(data, port, state);
         for (int i = 0; i < 5; i++)
@@ -606,12 +606,6 @@ class EmbeddedChainCrashTest {
 
     private static long leaves(JdbcTemplate jdbc) {
         return jdbc.queryForObject("select count(*) from fl_ledger_leaf", Long.class);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     private static void sleep(long ms) {

@@ -2,7 +2,6 @@ package org.fhirledger.server.ledger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.fhirledger.server.outbox.PipelineServer;
+import org.fhirledger.testing.FreePort;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -41,10 +41,7 @@ class EmbeddedChainIdleTest {
         Path dir = Files.createTempDirectory(
                 Files.createDirectories(Path.of("target", "test-data").toAbsolutePath()), "idle-");
         Path state = dir.resolve("anvil-state.json");
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = FreePort.pick();
         anvil = EmbeddedChainCrashTest.startAnvilAsBinRunDoes(port, state);
         chain = new EmbeddedChain(
                 "http://127.0.0.1:" + port,

@@ -2,7 +2,6 @@ package org.fhirledger.server.ledger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.fhirledger.ledger.LedgerUnavailableException;
 import org.fhirledger.server.outbox.PipelineServer;
+import org.fhirledger.testing.FreePort;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -44,10 +44,7 @@ class EmbeddedChainLossNoticeTest {
         Path dir = Files.createTempDirectory(
                 Files.createDirectories(Path.of("target", "test-data").toAbsolutePath()), "loss-");
         Path state = dir.resolve("anvil-state.json");
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = FreePort.pick();
         List<Long> told = new CopyOnWriteArrayList<>();
         AtomicInteger refusals = new AtomicInteger();
         ChainDurability.LostBlocksListener listener = above -> {

@@ -2,7 +2,6 @@ package org.fhirledger.server.outbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.fhirledger.server.Application;
+import org.fhirledger.testing.FreePort;
 
 /** The server in a JVM of its own (so a test can SIGTERM or SIGKILL it), with {@link PipelineServer#args}. */
 public final class ServerProcess implements AutoCloseable {
@@ -32,7 +32,7 @@ public final class ServerProcess implements AutoCloseable {
 
     /** Starts it and waits until it is ready. */
     public static ServerProcess start(Path data, String rpcUrl, long chainId, String... extra) throws Exception {
-        int port = freePort();
+        int port = FreePort.pick();
         Path log = data.resolve("server-" + port + ".log");
         // the child JVM gets this JVM's classpath (under surefire a manifest-only jar that names every entry)
         List<String> cmd = new ArrayList<>(List.of(
@@ -96,11 +96,5 @@ public final class ServerProcess implements AutoCloseable {
         if (!process.isAlive()) return;
         process.destroy();
         if (!process.waitFor(60, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -3,7 +3,6 @@ package org.fhirledger.ledger.web3j;
 import static org.fhirledger.ledger.web3j.ChainFixture.pseudonym;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,6 +21,7 @@ import org.fhirledger.ledger.ContractAddresses;
 import org.fhirledger.ledger.LedgerReceipt;
 import org.fhirledger.ledger.Role;
 import org.fhirledger.testing.AnvilExtension;
+import org.fhirledger.testing.FreePort;
 import org.web3j.crypto.Credentials;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.http.HttpService;
@@ -51,10 +51,7 @@ public final class ChainGrowthBenchmark {
                 .mapToInt(a -> Integer.parseInt(a.substring(13)))
                 .findFirst()
                 .orElse(0);
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = FreePort.pick();
         Path dir = Files.createTempDirectory("chain-growth-");
         List<String> cmd = new ArrayList<>(List.of(
                 AnvilExtension.binaryPath().toString(),
