@@ -3,16 +3,20 @@ package org.fhirledger.merkle;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.fhirledger.bytes.Bytes32;
 
 /**
  * Naive RFC 9162 §2.1 tree, straight from the definitions (MTH, PATH, PROOF, SUBPROOF) by recursion over the
- * leaves, with its own SHA-256 calls, independent of {@link Rfc6962} and {@link MerkleLog}. Quadratic and slow
- * on purpose: it is the oracle the efficient log is checked against.
+ * leaves, with its own SHA-256 calls, independent of {@link Rfc6962} and {@link MerkleLog}: the oracle the
+ * efficient log is checked against.
  *
  * <p>Works on leaf hashes {@code MTH({d(i)})} computed once by {@link #leafHashes}, so the recursion
- * below is over D[k1:k2] exactly as in the RFC.
+ * below is over D[k1:k2] exactly as in the RFC. MTH is a pure function of the leaves, so each subtree's hash is
+ * remembered by its leaves (not by position, which the definitions do not use): the sweeps over every size up to
+ * 1000 hash each subtree once instead of once per proof, which took minutes of CPU.
  */
 final class ReferenceTree {
 
@@ -48,8 +52,19 @@ final class ReferenceTree {
         return k;
     }
 
+    private static final Map<List<Bytes32>, Bytes32> MTH_OF = new HashMap<>();
+
     /** MTH(D[n]). */
-    static Bytes32 mth(List<Bytes32> d) {
+    static synchronized Bytes32 mth(List<Bytes32> d) {
+        Bytes32 known = MTH_OF.get(d);
+        if (known == null) {
+            known = mthByDefinition(d);
+            MTH_OF.put(List.copyOf(d), known);
+        }
+        return known;
+    }
+
+    private static Bytes32 mthByDefinition(List<Bytes32> d) {
         int n = d.size();
         if (n == 0) {
             return Bytes32.of(sha256());
