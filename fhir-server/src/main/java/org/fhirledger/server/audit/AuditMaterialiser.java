@@ -8,6 +8,7 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -56,6 +57,8 @@ public final class AuditMaterialiser implements SmartLifecycle {
     private final Object signal = new Object();
     private final Object progress = new Object();
     private volatile boolean wakeRequested;
+    private volatile boolean urgent;
+    private volatile Duration linger;
     private volatile boolean running;
     private volatile boolean paused;
     private volatile Thread thread;
@@ -85,6 +88,12 @@ public final class AuditMaterialiser implements SmartLifecycle {
         synchronized (signal) {
             signal.notifyAll();
         }
+    }
+
+    /** A reader waits (or the materialiser stops): take the batch now, without letting more commits join it. */
+    private void wakeNow() {
+        urgent = true;
+        wake();
     }
 
     /**
@@ -127,7 +136,7 @@ public final class AuditMaterialiser implements SmartLifecycle {
                     batchFailed = true;
                 }
             } else {
-                wake();
+                wakeNow();
             }
             synchronized (progress) {
                 try {
@@ -295,6 +304,7 @@ public final class AuditMaterialiser implements SmartLifecycle {
                 retryDue();
                 if (taken == settings.batchSize()) continue;
                 if (!wakeRequested) await(settings.pollInterval().toMillis());
+                if (wakeRequested) linger();
             } catch (RuntimeException e) {
                 // by class only: a message could quote a record's values
                 log.warn(
@@ -303,6 +313,29 @@ public final class AuditMaterialiser implements SmartLifecycle {
                 await(settings.lockRetry().toMillis());
             }
         }
+    }
+
+    /**
+     * After a wake-up, lets the commits of the next {@code audit.linger} join the batch: one transaction for a few
+     * records instead of one each (each costs a commit and the batch's own queries). Cut short by a reader that
+     * waits for the audit trail on another replica, a pause or a stop; a reader on this one does the work itself.
+     */
+    private void linger() {
+        long millis = (linger != null ? linger : settings.linger()).toMillis();
+        if (millis == 0) return;
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        synchronized (signal) {
+            long left;
+            while (running && !paused && !urgent && (left = end - System.nanoTime()) > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(signal, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    running = false;
+                }
+            }
+        }
+        urgent = false;
     }
 
     private void await(long millis) {
@@ -329,10 +362,15 @@ public final class AuditMaterialiser implements SmartLifecycle {
         this.nanoTime = clock == null ? System::nanoTime : clock;
     }
 
+    /** The linger after a wake-up: a test's, long enough to see records join one batch (null: the setting's). */
+    void linger(Duration linger) {
+        this.linger = linger;
+    }
+
     /** Holds the background loop back (read-your-audits still materialises). */
     void pause(boolean pause) {
         this.paused = pause;
-        wake();
+        wakeNow();
     }
 
     @Override
@@ -350,7 +388,7 @@ public final class AuditMaterialiser implements SmartLifecycle {
         running = false;
         Thread t = thread;
         if (t != null) {
-            wake(); // not an interrupt: it could land in the middle of a database write
+            wakeNow(); // not an interrupt: it could land in the middle of a database write
             try {
                 t.join(TimeUnit.SECONDS.toMillis(5));
             } catch (InterruptedException e) {

@@ -8,6 +8,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *
  * @param appendTimeout     a request waits this long for its audit record to be committed, then fails (503)
  * @param batchSize         records turned into AuditEvents per transaction
+ * @param linger            after a commit woke it, the materialiser waits this long for more records to join the
+ *                          batch (0: none); a reader that waits for the audit trail cuts it short
  * @param pollInterval      how often the materialiser looks for records when no commit woke it (records of other
  *                          replicas on the same database)
  * @param readWait          an AuditEvent read waits for the records committed before it to be materialised; it
@@ -22,6 +24,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 public record AuditProperties(
         Duration appendTimeout,
         Integer batchSize,
+        Duration linger,
         Duration pollInterval,
         Duration readWait,
         Duration readWaitMax,
@@ -32,6 +35,7 @@ public record AuditProperties(
     public AuditProperties {
         appendTimeout = appendTimeout == null ? Duration.ofSeconds(10) : appendTimeout;
         batchSize = batchSize == null ? 50 : batchSize;
+        linger = linger == null ? Duration.ofMillis(100) : linger;
         pollInterval = pollInterval == null ? Duration.ofSeconds(1) : pollInterval;
         readWait = readWait == null ? Duration.ofSeconds(10) : readWait;
         readWaitMax = readWaitMax == null ? Duration.ofSeconds(60) : readWaitMax;
@@ -45,6 +49,9 @@ public record AuditProperties(
         positive("audit.lock-retry", lockRetry);
         positive("audit.retry-backoff", retryBackoff);
         positive("audit.retry-backoff-max", retryBackoffMax);
+        if (linger.isNegative()) throw new IllegalArgumentException("audit.linger must not be negative");
+        if (linger.compareTo(pollInterval) > 0)
+            throw new IllegalArgumentException("audit.linger must not be longer than audit.poll-interval");
         if (batchSize < 1) throw new IllegalArgumentException("audit.batch-size must be at least 1");
         if (readWaitMax.compareTo(readWait) < 0)
             throw new IllegalArgumentException("audit.read-wait-max must be at least audit.read-wait");

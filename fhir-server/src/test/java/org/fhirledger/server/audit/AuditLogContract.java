@@ -129,6 +129,48 @@ public interface AuditLogContract extends FhirServerUnderTest {
     }
 
     /**
+     * After a commit wakes it, the materialiser lets the next commits join its batch ({@code audit.linger}): two
+     * reads in a row become AuditEvents in one transaction. A reader waiting for the audit trail is not held by the
+     * linger (it does the batch itself): with a linger longer than the read-wait, an AuditEvent search still answers
+     * with the access just before it instead of 503.
+     */
+    @Test
+    default void recordsCommittedWithinTheLingerJoinOneBatchAndNoReaderWaitsForIt() throws Exception {
+        AuditMaterialiser materialiser = bean(AuditMaterialiser.class);
+        JdbcTemplate jdbc = bean(JdbcTemplate.class);
+        String id = patient("Linger");
+        materialiser.catchUp();
+        List<List<Long>> batches = new java.util.concurrent.CopyOnWriteArrayList<>();
+        materialiser.linger(Duration.ofSeconds(3));
+        try {
+            Thread.sleep(300); // a linger begun before (at the default length, by the create) is over
+            materialiser.afterStoringBeforeMarking(ids -> batches.add(List.copyOf(ids)));
+            assertThat(send("GET", "/Patient/" + id, null, null).statusCode()).isEqualTo(200);
+            long first = jdbc.queryForObject("select max(id) from fl_audit_record", Long.class);
+            assertThat(send("GET", "/Patient/" + id + "/_history", null, null).statusCode())
+                    .isEqualTo(200);
+            long second = jdbc.queryForObject("select max(id) from fl_audit_record", Long.class);
+            await(() -> pendingRecords().stream().noneMatch(r -> r <= second), "both reads materialised");
+            assertThat(batches).anySatisfy(b -> assertThat(b).contains(first, second));
+
+            materialiser.linger(Duration.ofSeconds(60));
+            assertThat(send("GET", "/Patient/" + id, null, null).statusCode()).isEqualTo(200);
+            long third = jdbc.queryForObject("select max(id) from fl_audit_record", Long.class);
+            HttpResponse<String> search = send("GET", "/AuditEvent?patient=Patient/" + id + "&_count=100", null, null);
+            assertThat(search.statusCode()).as(search.body()).isEqualTo(200);
+            List<String> events = new ArrayList<>();
+            for (JsonNode e : JSON.readTree(search.body()).path("entry")) {
+                events.add(e.at("/resource/id").asText());
+            }
+            assertThat(events).contains(AuditRecord.eventIdOf(third));
+        } finally {
+            materialiser.afterStoringBeforeMarking(null);
+            materialiser.linger(null);
+            materialiser.pause(false); // cuts a lingering loop short
+        }
+    }
+
+    /**
      * A record whose AuditEvent cannot be stored (here its transaction fails after storing it, every time until the
      * cause is removed) holds no other record back and no reader: an AuditEvent search answers at once with the
      * accesses around it. The record is kept, marked (tries, error class), shown by the health indicator, and
