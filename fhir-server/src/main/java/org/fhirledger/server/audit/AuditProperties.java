@@ -35,7 +35,7 @@ public record AuditProperties(
     public AuditProperties {
         appendTimeout = appendTimeout == null ? Duration.ofSeconds(10) : appendTimeout;
         batchSize = batchSize == null ? 50 : batchSize;
-        linger = linger == null ? Duration.ofMillis(100) : linger;
+        linger = linger == null ? Duration.ofMillis(300) : linger;
         pollInterval = pollInterval == null ? Duration.ofSeconds(1) : pollInterval;
         readWait = readWait == null ? Duration.ofSeconds(10) : readWait;
         readWaitMax = readWaitMax == null ? Duration.ofSeconds(60) : readWaitMax;
