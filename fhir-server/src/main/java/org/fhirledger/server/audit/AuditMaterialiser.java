@@ -90,7 +90,7 @@ public final class AuditMaterialiser implements SmartLifecycle {
         }
     }
 
-    /** A reader waits (or the materialiser stops): take the batch now, without letting more commits join it. */
+    /** A pause or a stop: end a linger at once rather than let more commits join the batch. */
     private void wakeNow() {
         urgent = true;
         wake();
@@ -136,7 +136,7 @@ public final class AuditMaterialiser implements SmartLifecycle {
                     batchFailed = true;
                 }
             } else {
-                wakeNow();
+                wake();
             }
             synchronized (progress) {
                 try {
@@ -317,8 +317,9 @@ public final class AuditMaterialiser implements SmartLifecycle {
 
     /**
      * After a wake-up, lets the commits of the next {@code audit.linger} join the batch: one transaction for a few
-     * records instead of one each (each costs a commit and the batch's own queries). Cut short by a reader that
-     * waits for the audit trail on another replica, a pause or a stop; a reader on this one does the work itself.
+     * records instead of one each (each costs a commit and the batch's own queries). Cut short by a pause or a stop.
+     * A reader waiting for the audit trail on this replica does the batch itself (the lock is this replica's); on
+     * another replica it waits for this one, so up to the linger longer.
      */
     private void linger() {
         long millis = (linger != null ? linger : settings.linger()).toMillis();

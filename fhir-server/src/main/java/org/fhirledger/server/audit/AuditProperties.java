@@ -9,7 +9,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param appendTimeout     a request waits this long for its audit record to be committed, then fails (503)
  * @param batchSize         records turned into AuditEvents per transaction
  * @param linger            after a commit woke it, the materialiser waits this long for more records to join the
- *                          batch (0: none); a reader that waits for the audit trail cuts it short
+ *                          batch (0: none); a reader waiting for the audit trail on the materialising replica does
+ *                          the batch itself, one on another replica may wait this much longer
  * @param pollInterval      how often the materialiser looks for records when no commit woke it (records of other
  *                          replicas on the same database)
  * @param readWait          an AuditEvent read waits for the records committed before it to be materialised; it

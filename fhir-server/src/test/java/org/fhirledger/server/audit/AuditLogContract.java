@@ -130,9 +130,9 @@ public interface AuditLogContract extends FhirServerUnderTest {
 
     /**
      * After a commit wakes it, the materialiser lets the next commits join its batch ({@code audit.linger}): two
-     * reads in a row become AuditEvents in one transaction. A reader waiting for the audit trail is not held by the
-     * linger (it does the batch itself): with a linger longer than the read-wait, an AuditEvent search still answers
-     * with the access just before it instead of 503.
+     * reads in a row become AuditEvents in one transaction. A reader waiting for the audit trail on this (the
+     * materialising) replica is not held by the linger (it does the batch itself): with a linger longer than the
+     * read-wait, an AuditEvent search still answers with the access just before it instead of 503.
      */
     @Test
     default void recordsCommittedWithinTheLingerJoinOneBatchAndNoReaderWaitsForIt() throws Exception {
