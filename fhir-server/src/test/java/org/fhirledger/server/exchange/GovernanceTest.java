@@ -270,7 +270,6 @@ class GovernanceTest extends ServerTestBase {
         capture.start();
         List<Logger> watched = List.of((Logger) LoggerFactory.getLogger(LedgerWriter.class), (Logger)
                 LoggerFactory.getLogger("org.fhirledger.ledger.web3j.Preflight"));
-        watched.forEach(l -> l.addAppender(capture));
         try (PipelineServer b = PipelineServer.start(
                 dir,
                 SharedChain.anvil().rpcUrl(),
@@ -280,6 +279,9 @@ class GovernanceTest extends ServerTestBase {
                 "--exchange.organization=urn:oid:7.7",
                 "--exchange.cache-ttl=0s",
                 "--exchange.consortium-key-file=" + dataDir().resolve("keys/consortium-key.hex"))) {
+            // attached once B runs: starting a Spring application resets logback (and so drops every appender) when
+            // another context of this JVM closed before, as happens or not depending on the classes run before
+            watched.forEach(l -> l.addAppender(capture));
             SelfEnrolment enrolment = b.ctx.getBean(SelfEnrolment.class);
             Ledger bLedger = b.ctx.getBean(Ledger.class);
             assertThat(enrolment.enrolled()).isFalse();
