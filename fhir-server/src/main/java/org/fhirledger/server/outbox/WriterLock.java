@@ -103,35 +103,57 @@ public interface WriterLock extends AutoCloseable {
         private final DataSource dataSource;
         private final long key;
         private Connection connection;
+        // bumped by close(): an acquisition under way when the lock was given up must not keep what it then gets
+        private long generation;
 
         PostgresAdvisoryLock(DataSource dataSource, long key) {
             this.dataSource = dataSource;
             this.key = key;
         }
 
+        /**
+         * Waits for a connection and the lock without holding this object's monitor: {@link #close()} (a stop) must
+         * not wait for a pool that has no connection to give (the database gone) for its whole connection timeout.
+         */
         @Override
-        public synchronized boolean tryAcquire() {
-            if (held()) return true;
+        public boolean tryAcquire() {
+            long started;
+            synchronized (this) {
+                if (held()) return true;
+                started = generation;
+            }
+            Connection c;
             try {
-                Connection c = dataSource.getConnection();
-                c.setAutoCommit(true);
-                try (PreparedStatement ps = c.prepareStatement("select pg_try_advisory_lock(?)")) {
-                    ps.setLong(1, key);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        if (rs.next() && rs.getBoolean(1)) {
-                            connection = c;
-                            return true;
-                        }
-                    }
-                }
-                c.close();
-                return false;
+                c = dataSource.getConnection();
             } catch (SQLException e) {
                 log.warn(
                         "advisory lock: cannot reach the database ({})",
                         e.getClass().getSimpleName());
                 return false;
             }
+            boolean locked = false;
+            try {
+                c.setAutoCommit(true);
+                try (PreparedStatement ps = c.prepareStatement("select pg_try_advisory_lock(?)")) {
+                    ps.setLong(1, key);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        locked = rs.next() && rs.getBoolean(1);
+                    }
+                }
+            } catch (SQLException e) {
+                log.warn(
+                        "advisory lock: cannot reach the database ({})",
+                        e.getClass().getSimpleName());
+            }
+            synchronized (this) {
+                if (locked && started == generation && connection == null) {
+                    connection = c;
+                    return true;
+                }
+            }
+            // not taken, or given up meanwhile: the session ends here, and with it any lock it took
+            evict(c);
+            return false;
         }
 
         @Override
@@ -155,6 +177,7 @@ public interface WriterLock extends AutoCloseable {
 
         @Override
         public synchronized void close() {
+            generation++;
             if (connection == null) return;
             try (PreparedStatement ps = connection.prepareStatement("select pg_advisory_unlock(?)")) {
                 ps.setLong(1, key);
@@ -167,18 +190,20 @@ public interface WriterLock extends AutoCloseable {
 
         /** Never back into the pool: a pooled session still holding the lock would keep it from everyone. */
         private void closeQuietly() {
+            if (connection != null) evict(connection);
+            connection = null;
+        }
+
+        private void evict(Connection c) {
             try {
-                if (connection != null) {
-                    if (dataSource.isWrapperFor(HikariDataSource.class)) {
-                        dataSource.unwrap(HikariDataSource.class).evictConnection(connection);
-                    } else {
-                        connection.close();
-                    }
+                if (dataSource.isWrapperFor(HikariDataSource.class)) {
+                    dataSource.unwrap(HikariDataSource.class).evictConnection(c);
+                } else {
+                    c.close();
                 }
             } catch (SQLException ignored) {
                 // nothing to do
             }
-            connection = null;
         }
     }
 }
