@@ -41,6 +41,7 @@ public final class ServerProcess implements AutoCloseable {
                 "-Xmx768m",
                 "-XX:TieredStopAtLevel=1",
                 "-XX:+UseSerialGC",
+                "-XX:ReservedCodeCacheSize=240m",
                 "-cp",
                 System.getProperty("java.class.path"),
                 Application.class.getName()));
