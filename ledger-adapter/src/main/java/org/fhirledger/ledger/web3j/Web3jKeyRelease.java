@@ -13,6 +13,8 @@ import org.web3j.abi.datatypes.Address;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameter;
 import org.web3j.protocol.core.methods.request.EthFilter;
+import org.web3j.protocol.core.methods.request.Transaction;
+import org.web3j.protocol.core.methods.response.EthCall;
 import org.web3j.protocol.core.methods.response.EthLog;
 import org.web3j.protocol.core.methods.response.Log;
 import org.web3j.utils.Numeric;
@@ -59,10 +61,25 @@ final class Web3jKeyRelease implements KeyReleaseLedger {
 
     @Override
     public Optional<byte[]> released(String custodian, String member, Bytes32 patient, int keyVersion) {
-        BigInteger block = ledger.view(
-                "releaseBlock",
-                () -> contract.releaseBlock(custodian, member, patient.toArray(), BigInteger.valueOf(keyVersion))
-                        .send());
+        // The contract is asked as of a block the node says it has, not "latest": anvil answers a call with the
+        // state of a block it is still adding a moment before eth_getLogs accepts that block's number, so a release
+        // mined just then was seen and its log refused ("block height is N but requested was N+1").
+        BigInteger head = ledger.view(
+                "eth_blockNumber", () -> web3j.ethBlockNumber().send().getBlockNumber());
+        String releaseBlock = contract.releaseBlock(
+                        custodian, member, patient.toArray(), BigInteger.valueOf(keyVersion))
+                .encodeFunctionCall();
+        BigInteger block = ledger.view("releaseBlock", () -> {
+            EthCall result = web3j.ethCall(
+                            Transaction.createEthCallTransaction(null, address, releaseBlock),
+                            DefaultBlockParameter.valueOf(head))
+                    .send();
+            if (result.hasError() || result.isReverted())
+                throw new LedgerException("releaseBlock failed: "
+                        + (result.hasError() ? result.getError().getMessage() : result.getRevertReason()));
+            String word = result.getValue();
+            return word == null || word.length() <= 2 ? BigInteger.ZERO : Numeric.toBigInt(word);
+        });
         if (block.signum() == 0) return Optional.empty();
         return ledger.view("KeyReleased", () -> {
             EthFilter filter =
