@@ -145,15 +145,21 @@ public interface WriterLock extends AutoCloseable {
                         "advisory lock: cannot reach the database ({})",
                         e.getClass().getSimpleName());
             }
+            boolean heldHere = false;
             synchronized (this) {
-                if (locked && started == generation && connection == null) {
-                    connection = c;
-                    return true;
+                if (started == generation) {
+                    if (locked && connection == null) {
+                        connection = c;
+                        return true;
+                    }
+                    // another thread of this replica (a reader catching the audit trail up) took it meanwhile
+                    heldHere = connection != null;
                 }
             }
-            // not taken, or given up meanwhile: the session ends here, and with it any lock it took
+            // not taken, taken by another thread of ours, or given up meanwhile: this session ends here, and with it
+            // any lock it took
             evict(c);
-            return false;
+            return heldHere;
         }
 
         @Override

@@ -5,13 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.zaxxer.hikari.HikariDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
 import org.fhirledger.server.testing.PostgresInitializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.datasource.DelegatingDataSource;
 
 /**
  * The PostgreSQL advisory lock of the background jobs (one ledger writer per account, one materialiser, follower and
@@ -73,6 +78,49 @@ class WriterLockTest {
                 .isTrue();
         a.close();
         unrelated.close();
+    }
+
+    @Test
+    void twoThreadsAcquiringAtOnceBothSeeTheLockHeldAndOnlyOneSessionKeepsIt() throws Exception {
+        // the first caller's connection comes only once the second caller holds the lock: it then finds the lock
+        // taken, by this very replica
+        CountDownLatch secondHolds = new CountDownLatch(1);
+        AtomicInteger calls = new AtomicInteger();
+        HikariDataSource two = pool(2);
+        DataSource gated = new DelegatingDataSource(two) {
+            @Override
+            public Connection getConnection() throws SQLException {
+                if (calls.incrementAndGet() == 1) {
+                    try {
+                        secondHolds.await();
+                    } catch (InterruptedException e) {
+                        throw new SQLException(e);
+                    }
+                }
+                return super.getConnection();
+            }
+        };
+        WriterLock lock = WriterLock.forJob(gated, true, job);
+        CompletableFuture<Boolean> first = CompletableFuture.supplyAsync(lock::tryAcquire);
+        while (calls.get() == 0) Thread.sleep(10);
+
+        assertThat(lock.tryAcquire()).as("the second caller takes the lock").isTrue();
+        secondHolds.countDown();
+
+        assertThat(first.get(30, TimeUnit.SECONDS))
+                .as("the first finds it held here")
+                .isTrue();
+        assertThat(lock.held()).isTrue();
+        assertThat(WriterLock.forJob(other, true, job).tryAcquire())
+                .as("still held")
+                .isFalse();
+        lock.close();
+        WriterLock standby = WriterLock.forJob(other, true, job);
+        assertThat(standby.tryAcquire())
+                .as("no session of the first caller kept it")
+                .isTrue();
+        standby.close();
+        two.close();
     }
 
     @Test
