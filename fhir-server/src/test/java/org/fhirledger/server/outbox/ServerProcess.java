@@ -35,16 +35,12 @@ public final class ServerProcess implements AutoCloseable {
         int port = FreePort.pick();
         Path log = data.resolve("server-" + port + ".log");
         // the child JVM gets this JVM's classpath (under surefire a manifest-only jar that names every entry)
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                // test-only JVM flags, as surefire's argLine gives the test JVM itself (pom.xml)
-                "-Xmx768m",
-                "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC",
-                "-XX:ReservedCodeCacheSize=240m",
-                "-cp",
-                System.getProperty("java.class.path"),
-                Application.class.getName()));
+        List<String> cmd = new ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx768m"));
+        // the test JVMs' own flags (pom.xml's test.jvm.flags, which surefire passes on as a system property)
+        String flags = System.getProperty("test.jvm.flags", "").trim();
+        if (!flags.isEmpty()) cmd.addAll(List.of(flags.split("\\s+")));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Application.class.getName()));
         List<String> more = new ArrayList<>(List.of(extra));
         more.add("--server.port=" + port);
         cmd.addAll(PipelineServer.args(data, rpcUrl, chainId, more.toArray(String[]::new)));
