@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.fhirledger.server.record.PatientLinks;
+import org.fhirledger.server.transaction.TransactionLocal;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Identifier;
@@ -73,6 +74,8 @@ public final class Compartments {
     private final Cache<String, PatientLinks.Found> storedLinks;
     /** Without the cache, asking for a linked resource's version before reading it would only add a query. */
     private final boolean versionFirst;
+    /** The versions the transaction in progress wrote, with their pointers ({@link Written}). */
+    private final TransactionLocal<Written> written = new TransactionLocal<>(Written::new);
 
     public Compartments(FhirContext ctx, PatientLinks links, Lookup lookup) {
         this(ctx, links, lookup, 10_000);
@@ -167,7 +170,7 @@ public final class Compartments {
         PatientLinks.Found found = links.of(resource);
         String key = versionFirst ? versionKey(resource) : null;
         if (key != null && TransactionSynchronizationManager.isSynchronizationActive()) {
-            writtenInTransaction(true).versions.put(key, found);
+            written.currentOrNew().versions.put(key, found);
         }
         return ownership(found);
     }
@@ -180,26 +183,10 @@ public final class Compartments {
     private final class Written implements TransactionSynchronization {
         final Map<String, PatientLinks.Found> versions = new HashMap<>();
 
-        Compartments owner() {
-            return Compartments.this;
-        }
-
         @Override
         public void afterCommit() {
             storedLinks.putAll(versions);
         }
-    }
-
-    /** The current transaction's {@link Written}; null outside a transaction, or if none yet and not asked to make one. */
-    private Written writtenInTransaction(boolean create) {
-        if (!TransactionSynchronizationManager.isSynchronizationActive()) return null;
-        for (TransactionSynchronization s : TransactionSynchronizationManager.getSynchronizations()) {
-            if (s instanceof Written w && w.owner() == this) return w;
-        }
-        if (!create) return null;
-        Written fresh = new Written();
-        TransactionSynchronizationManager.registerSynchronization(fresh);
-        return fresh;
     }
 
     /**
@@ -245,8 +232,10 @@ public final class Compartments {
         PatientLinks.Found cached = storedLinks.getIfPresent(key);
         if (cached != null) return Optional.of(cached);
         // the version this very transaction wrote (the session's answer sees it): its pointers as written
-        Written written = writtenInTransaction(false);
-        if (written != null && written.versions.containsKey(key)) return Optional.of(written.versions.get(key));
+        Written inTransaction = written.current();
+        if (inTransaction != null && inTransaction.versions.containsKey(key)) {
+            return Optional.of(inTransaction.versions.get(key));
+        }
         return lookup.read(type, id).map(this::linksOfStored);
     }
 

@@ -16,6 +16,7 @@ import org.fhirledger.ledger.AccessEntry;
 import org.fhirledger.record.CanonicalResource;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.record.PatientLinks;
+import org.fhirledger.server.transaction.TransactionLocal;
 import org.fhirledger.server.version.RecordedInRequest;
 import org.fhirledger.server.version.StoredForm;
 import org.hl7.fhir.instance.model.api.IBaseCoding;
@@ -25,7 +26,6 @@ import org.hl7.fhir.r4.model.AuditEvent;
 import org.springframework.dao.ConcurrencyFailureException;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Runs inside HAPI's database transaction (pre-commit storage hooks): for each stored version, the content hash of
@@ -43,6 +43,9 @@ public class VersionRecorder {
     private final AuditAccessMapping auditMapping;
     private final OutboxStore store;
     private final Runnable wakeWriter;
+    /** The writer's wake-up after the commit of the transaction in progress. */
+    private final TransactionLocal<TransactionSynchronization> wakeAfterCommit;
+
     private final StoredForm storedForm;
     private final TagDefinitions tagDefinitions;
     private final LedgerPatients ledgerPatients;
@@ -63,6 +66,12 @@ public class VersionRecorder {
         this.auditMapping = auditMapping;
         this.store = store;
         this.wakeWriter = wakeWriter;
+        this.wakeAfterCommit = new TransactionLocal<>(() -> new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+                wakeWriter.run();
+            }
+        });
         this.storedForm = new StoredForm(ctx);
         this.tagDefinitions = new TagDefinitions(store.jdbc());
     }
@@ -250,15 +259,7 @@ public class VersionRecorder {
     }
 
     private void afterCommitWake() {
-        if (TransactionSynchronizationManager.isSynchronizationActive()) {
-            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-                @Override
-                public void afterCommit() {
-                    wakeWriter.run();
-                }
-            });
-        } else {
-            wakeWriter.run();
-        }
+        // once per transaction, however many versions it writes (a bundle writes hundreds)
+        if (wakeAfterCommit.currentOrNew() == null) wakeWriter.run();
     }
 }

@@ -10,11 +10,18 @@ import java.util.TreeSet;
 import org.fhirledger.server.record.PatientLinks;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.SimpleDriverDataSource;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /** Whose data a resource is, over a small in-memory store: identifiers, one link deep, default-deny. */
 class CompartmentsTest {
 
     private static final FhirContext CTX = FhirContext.forR4Cached();
+    /** An in-memory H2 database: only its transactions (and their synchronisations) are used. */
+    private static final DataSourceTransactionManager TRANSACTIONS = new DataSourceTransactionManager(
+            new SimpleDriverDataSource(new org.h2.Driver(), "jdbc:h2:mem:compartments-test;DB_CLOSE_DELAY=-1"));
 
     private final Map<String, IBaseResource> stored = Map.of(
             "Observation/o1",
@@ -155,17 +162,14 @@ class CompartmentsTest {
         inTransaction(
                 () -> {
                     cached.ownershipOfWritten(outer);
-                    var suspended = org.springframework.transaction.support.TransactionSynchronizationManager
-                            .getSynchronizations();
-                    org.springframework.transaction.support.TransactionSynchronizationManager.clearSynchronization();
-                    inTransaction(() -> cached.ownershipOfWritten(inner), false);
-                    org.springframework.transaction.support.TransactionSynchronizationManager.initSynchronization();
-                    suspended.forEach(
-                            org.springframework.transaction.support.TransactionSynchronizationManager
-                                    ::registerSynchronization);
+                    inTransaction(() -> cached.ownershipOfWritten(inner), false); // REQUIRES_NEW: suspends this one
+                    rows.put("Observation/outer", outer);
+                    assertThat(cached.ownership(reportOn("outer")).patients()).containsExactly("p6");
                 },
                 true);
-        rows.put("Observation/outer", outer);
+        assertThat(reads)
+                .as("the outer transaction's own write, found again once it resumed")
+                .hasValue(2);
         rows.put("Observation/inner", inner);
         assertThat(cached.ownership(reportOn("outer")).patients()).containsExactly("p6");
         assertThat(reads).as("the outer transaction's write, kept").hasValue(2);
@@ -187,24 +191,16 @@ class CompartmentsTest {
                 + "\"result\":[{\"reference\":\"Observation/" + observation + "\"}]}");
     }
 
-    /** Runs the write with transaction synchronisation on, then completes it as committed or rolled back. */
+    /**
+     * Runs the write in a transaction of its own (a real transaction manager; REQUIRES_NEW, so one inside another
+     * suspends the outer as HAPI's own REQUIRES_NEW transactions do), then commits or rolls it back.
+     */
     private static void inTransaction(Runnable write, boolean commit) {
-        org.springframework.transaction.support.TransactionSynchronizationManager.initSynchronization();
-        try {
+        TransactionTemplate tx = new TransactionTemplate(TRANSACTIONS);
+        tx.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+        tx.executeWithoutResult(status -> {
             write.run();
-            var registered =
-                    org.springframework.transaction.support.TransactionSynchronizationManager.getSynchronizations();
-            assertThat(registered).isNotEmpty();
-            for (var s : registered) {
-                if (commit) s.afterCommit();
-                s.afterCompletion(
-                        commit
-                                ? org.springframework.transaction.support.TransactionSynchronization.STATUS_COMMITTED
-                                : org.springframework.transaction.support.TransactionSynchronization
-                                        .STATUS_ROLLED_BACK);
-            }
-        } finally {
-            org.springframework.transaction.support.TransactionSynchronizationManager.clearSynchronization();
-        }
+            if (!commit) status.setRollbackOnly();
+        });
     }
 }
