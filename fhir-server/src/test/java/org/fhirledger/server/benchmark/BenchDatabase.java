@@ -23,6 +23,13 @@ final class BenchDatabase implements AutoCloseable {
         List<String> serverArgs();
 
         Connection connect() throws Exception;
+
+        /**
+         * Brings the planner's statistics up to date, as a database in service has them: PostgreSQL's autovacuum
+         * analyses a table only once a tenth of it changed, so fresh tables are planned from empty statistics for
+         * the first minutes. H2 (held open by its server): nothing.
+         */
+        default void analyze() throws Exception {}
     }
 
     final String name;
@@ -83,19 +90,62 @@ final class BenchDatabase implements AutoCloseable {
             public Connection connect() throws Exception {
                 return DriverManager.getConnection(url, "postgres", "");
             }
+
+            @Override
+            public void analyze() throws Exception {
+                try (Connection c = connect();
+                        Statement s = c.createStatement()) {
+                    s.execute("analyze");
+                }
+            }
         };
     }
 
-    /** Write-to-chain lag (outbox commit to receipt seen, ms) of the versions created in [from, to). */
-    static List<Double> lags(Handle db, long from, long to) throws Exception {
+    /**
+     * Write-to-chain lag (ms) of the resource versions written in [from, to): from the outbox row, inserted in the
+     * write's own transaction, to the writer seeing its receipt.
+     */
+    static List<Double> writeLags(Handle db, long from, long to) throws Exception {
         List<Double> out = new ArrayList<>();
         try (Connection c = db.connect();
-                PreparedStatement s = c.prepareStatement("select confirmed_at - created_at from fl_outbox"
-                        + " where confirmed_at is not null and created_at >= ? and created_at < ?")) {
+                PreparedStatement s = c.prepareStatement(
+                        "select confirmed_at - created_at from fl_outbox"
+                                + " where kind = 'RECORD' and confirmed_at is not null and created_at >= ? and created_at < ?")) {
             s.setLong(1, from);
             s.setLong(2, to);
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) out.add((double) r.getLong(1));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Access-to-chain lag (ms) of the accesses answered in [from, to): from the durable audit record, committed
+     * before the answer, to the receipt of its AuditEvent's access-ledger entry (so the materialiser's wait and work
+     * count too). The AuditEvent's id names its record ({@code audit-<record id>}).
+     */
+    static List<Double> accessLags(Handle db, long from, long to) throws Exception {
+        java.util.Map<String, Long> answeredAt = new java.util.HashMap<>();
+        List<Double> out = new ArrayList<>();
+        try (Connection c = db.connect()) {
+            try (PreparedStatement s = c.prepareStatement(
+                    "select id, recorded_at from fl_audit_record where recorded_at >= ? and recorded_at < ?")) {
+                s.setLong(1, from);
+                s.setLong(2, to);
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) answeredAt.put("audit-" + r.getLong(1), r.getLong(2));
+                }
+            }
+            try (PreparedStatement s = c.prepareStatement("select res_id, confirmed_at from fl_outbox"
+                    + " where kind = 'ACCESS' and confirmed_at is not null and created_at >= ?")) {
+                s.setLong(1, from);
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        Long at = answeredAt.get(r.getString(1));
+                        if (at != null) out.add((double) (r.getLong(2) - at));
+                    }
+                }
             }
         }
         return out;
