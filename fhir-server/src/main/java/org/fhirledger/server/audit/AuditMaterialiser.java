@@ -45,6 +45,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 public final class AuditMaterialiser implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(AuditMaterialiser.class);
+    /** AuditEvents written out together (see {@link #store}); Hibernate's JDBC batches hold 20 rows. */
+    private static final int FLUSH_EVERY = 10;
 
     private final AuditRecords records;
     private final AuditTrail trail;
@@ -239,6 +241,7 @@ public final class AuditMaterialiser implements SmartLifecycle {
         tx.executeWithoutResult(status -> {
             IFhirResourceDao<AuditEvent> dao = daos.getResourceDao(AuditEvent.class);
             EntityManager session = EntityManagerFactoryUtils.getTransactionalEntityManager(entities);
+            int unflushed = 0;
             for (AuditTrail.Built built : events) {
                 AuditEvent ae = built.event();
                 // The id is new by construction (one per record, records taken once): HAPI is told so rather than
@@ -257,13 +260,18 @@ public final class AuditMaterialiser implements SmartLifecycle {
                     throw new IllegalStateException(ae.getIdElement().getIdPart() + " was stored already");
                 }
                 // Each update's look-ups auto-flush the session, dirty-checking every entity of the AuditEvents
-                // before it: a batch cost the square of its size (most of the materialiser's CPU in a profile).
-                // Written out and let go, each AuditEvent costs the same; the transaction still commits them all.
-                if (session != null) {
+                // before it: a whole batch in one session cost the square of its size (most of the materialiser's
+                // CPU in a profile). Written out and let go every FLUSH_EVERY AuditEvents, that check stays small,
+                // and their rows still go to the database in shared JDBC batches (one round trip per table for
+                // several AuditEvents rather than for each: the materialiser fell behind on PostgreSQL under load).
+                // The transaction still commits them all.
+                if (session != null && ++unflushed == FLUSH_EVERY) {
                     session.flush();
                     session.clear();
+                    unflushed = 0;
                 }
             }
+            if (session != null && unflushed > 0) session.flush(); // all stored before the records are marked
             afterStoring.accept(ids);
             if (records.markDone(ids) != ids.size()) {
                 throw new IllegalStateException("audit records materialised by another materialiser");
