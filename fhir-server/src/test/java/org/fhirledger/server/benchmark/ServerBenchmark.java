@@ -9,12 +9,13 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.fhirledger.server.benchmark.BenchServer.Mode;
 import org.fhirledger.testing.AnvilExtension;
 
 /**
  * Not a test: {@code bin/bench ServerBenchmark [db=h2|pg|both] [clients=8] [seconds=20] [bulk-seconds=20]
- * [bulk-clients=2] [rounds=3] [warm-up=60] [jfr]}. Starts three servers side by side on fresh data directories and databases —
+ * [bulk-clients=2] [rounds=3] [warm-up=240] [jfr]}. Starts three servers side by side on fresh data directories and databases —
  * plain HAPI (everything off), the write pipeline only, and everything on (the product) — then runs the same
  * workload against each in turn, rotating the order every round so that neither JIT warm-up nor the machine's load
  * drift favours a phase, and prints per-phase medians and the ratios all/off and ledger/off. {@code jfr} records the
@@ -46,7 +47,7 @@ public final class ServerBenchmark {
                 Integer.parseInt(args.getOrDefault("bulk-seconds", "20")),
                 Integer.parseInt(args.getOrDefault("bulk-clients", "2")),
                 Integer.parseInt(args.getOrDefault("rounds", "3")),
-                Integer.parseInt(args.getOrDefault("warm-up", "60")),
+                Integer.parseInt(args.getOrDefault("warm-up", "240")),
                 args.containsKey("jfr"));
         System.out.printf(
                 "%s%nmachine: %d cores, load average %s%n",
@@ -100,11 +101,7 @@ public final class ServerBenchmark {
             }
             System.out.printf("%n== %s: servers ready, warming up (load average %s)%n", database.name, loadAverage());
             for (Mode mode : Mode.values()) {
-                // long enough for the JIT to compile the hot paths of each server (15 s left round 1 at a third
-                // to a half of round 3's throughput, the everything-on server, with more code, the furthest behind)
-                loads.get(mode).mixed(s.clients(), s.warmUpSeconds());
-                loads.get(mode).bulk(s.bulkClients(), Math.max(1, s.warmUpSeconds() / 4));
-                servers.get(mode).awaitDrained();
+                warmUp(mode, loads.get(mode), servers.get(mode), s);
                 servers.get(mode).db.analyze();
             }
             List<Phase> phases = new ArrayList<>();
@@ -154,6 +151,41 @@ public final class ServerBenchmark {
             chainAll.shutdown();
             publicChain.shutdown();
         }
+    }
+
+    /**
+     * Until the server runs steadily: the mixed workload in 10-second windows until the request rates of the last
+     * three windows lie within 10 % of their mean (at least three windows, at most {@code warm-up} seconds), then
+     * 15 s of bundles, then its background work drained. A fixed 15 s left round 1 at a third to a half of round 3's
+     * throughput, and 60 s still left the everything-on server (more code for the JIT to compile, on cores the load
+     * keeps busy) at 40 % of its round 3 in round 2.
+     */
+    private static void warmUp(Mode mode, Workload w, BenchServer server, Settings s) throws Exception {
+        List<Double> rates = new ArrayList<>();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(s.warmUpSeconds());
+        boolean steady = false;
+        while (!steady && System.nanoTime() < end) {
+            Workload.Mixed m = w.mixed(s.clients(), 10);
+            rates.add(m.requests() / m.seconds());
+            if (rates.size() >= 3) {
+                List<Double> last = rates.subList(rates.size() - 3, rates.size());
+                double mean =
+                        last.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+                double spread = last.stream()
+                                .mapToDouble(Double::doubleValue)
+                                .max()
+                                .orElse(0)
+                        - last.stream().mapToDouble(Double::doubleValue).min().orElse(0);
+                steady = mean > 0 && spread <= 0.1 * mean;
+            }
+        }
+        w.bulk(s.bulkClients(), 15);
+        server.awaitDrained();
+        System.out.printf(
+                "warm-up %-6s requests/s per 10 s window: %s (%s)%n",
+                mode.label,
+                rates.stream().map(r -> String.format("%.0f", r)).toList(),
+                steady ? "steady" : "not steady within " + s.warmUpSeconds() + " s");
     }
 
     private static void printPhase(Phase p) {
