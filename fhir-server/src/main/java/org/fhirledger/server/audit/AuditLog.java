@@ -9,10 +9,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
-import org.fhirledger.server.transaction.TransactionLocal;
+import org.fhirledger.server.transaction.AfterCommitOnce;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.transaction.support.TransactionSynchronization;
 
 /**
  * Makes audit records durable before the response goes out, sharing commits between concurrent requests (group
@@ -30,7 +29,7 @@ public final class AuditLog {
     private final Runnable appended;
     private final ReentrantLock appendLock = new ReentrantLock();
     private final ConcurrentLinkedQueue<Waiting> queue = new ConcurrentLinkedQueue<>();
-    private final TransactionLocal<TransactionSynchronization> wakeAfterCommit;
+    private final AfterCommitOnce wakeAfterCommit;
 
     /** @param appended told after records were committed (the materialiser's wake-up) */
     public AuditLog(DataSource dataSource, AuditRecords records, Duration timeout, Runnable appended) {
@@ -38,12 +37,7 @@ public final class AuditLog {
         this.records = records;
         this.timeout = timeout;
         this.appended = appended;
-        this.wakeAfterCommit = new TransactionLocal<>(() -> new TransactionSynchronization() {
-            @Override
-            public void afterCommit() {
-                appended.run();
-            }
-        });
+        this.wakeAfterCommit = new AfterCommitOnce(appended);
     }
 
     private static final class Waiting {
@@ -121,8 +115,7 @@ public final class AuditLog {
     public void appendInTransaction(List<AuditRecord> toAppend) {
         if (toAppend.isEmpty()) return;
         records.insertInTransaction(toAppend);
-        // one wake-up after the commit, however many changes of the transaction append (a bundle's hundreds)
-        if (wakeAfterCommit.currentOrNew() == null) appended.run();
+        wakeAfterCommit.request(); // once per transaction, however many of its changes append
     }
 
     private static AuditUnavailableException unavailable() {

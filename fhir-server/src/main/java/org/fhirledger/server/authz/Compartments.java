@@ -19,7 +19,6 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Identifier;
 import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Whose data a resource is, decided from the data ({@link PatientLinks}) and not only from the patient
@@ -169,9 +168,8 @@ public final class Compartments {
     public Ownership ownershipOfWritten(IBaseResource resource) {
         PatientLinks.Found found = links.of(resource);
         String key = versionFirst ? versionKey(resource) : null;
-        if (key != null && TransactionSynchronizationManager.isSynchronizationActive()) {
-            written.currentOrNew().versions.put(key, found);
-        }
+        Written inTransaction = key == null ? null : written.currentOrNew(); // null outside a transaction
+        if (inTransaction != null) inTransaction.versions.put(key, found);
         return ownership(found);
     }
 

@@ -16,7 +16,7 @@ import org.fhirledger.ledger.AccessEntry;
 import org.fhirledger.record.CanonicalResource;
 import org.fhirledger.server.pseudonym.Pseudonyms;
 import org.fhirledger.server.record.PatientLinks;
-import org.fhirledger.server.transaction.TransactionLocal;
+import org.fhirledger.server.transaction.AfterCommitOnce;
 import org.fhirledger.server.version.RecordedInRequest;
 import org.fhirledger.server.version.StoredForm;
 import org.hl7.fhir.instance.model.api.IBaseCoding;
@@ -25,7 +25,6 @@ import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.springframework.dao.ConcurrencyFailureException;
 import org.springframework.dao.DataIntegrityViolationException;
-import org.springframework.transaction.support.TransactionSynchronization;
 
 /**
  * Runs inside HAPI's database transaction (pre-commit storage hooks): for each stored version, the content hash of
@@ -44,7 +43,7 @@ public class VersionRecorder {
     private final OutboxStore store;
     private final Runnable wakeWriter;
     /** The writer's wake-up after the commit of the transaction in progress. */
-    private final TransactionLocal<TransactionSynchronization> wakeAfterCommit;
+    private final AfterCommitOnce wakeAfterCommit;
 
     private final StoredForm storedForm;
     private final TagDefinitions tagDefinitions;
@@ -66,12 +65,7 @@ public class VersionRecorder {
         this.auditMapping = auditMapping;
         this.store = store;
         this.wakeWriter = wakeWriter;
-        this.wakeAfterCommit = new TransactionLocal<>(() -> new TransactionSynchronization() {
-            @Override
-            public void afterCommit() {
-                wakeWriter.run();
-            }
-        });
+        this.wakeAfterCommit = new AfterCommitOnce(wakeWriter);
         this.storedForm = new StoredForm(ctx);
         this.tagDefinitions = new TagDefinitions(store.jdbc());
     }
@@ -259,7 +253,6 @@ public class VersionRecorder {
     }
 
     private void afterCommitWake() {
-        // once per transaction, however many versions it writes (a bundle writes hundreds)
-        if (wakeAfterCommit.currentOrNew() == null) wakeWriter.run();
+        wakeAfterCommit.request(); // once per transaction, however many versions it writes
     }
 }

@@ -8,20 +8,14 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.fhirledger.server.record.PatientLinks;
+import org.fhirledger.server.testing.RealTransactions;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.junit.jupiter.api.Test;
-import org.springframework.jdbc.datasource.DataSourceTransactionManager;
-import org.springframework.jdbc.datasource.SimpleDriverDataSource;
-import org.springframework.transaction.TransactionDefinition;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /** Whose data a resource is, over a small in-memory store: identifiers, one link deep, default-deny. */
 class CompartmentsTest {
 
     private static final FhirContext CTX = FhirContext.forR4Cached();
-    /** An in-memory H2 database: only its transactions (and their synchronisations) are used. */
-    private static final DataSourceTransactionManager TRANSACTIONS = new DataSourceTransactionManager(
-            new SimpleDriverDataSource(new org.h2.Driver(), "jdbc:h2:mem:compartments-test;DB_CLOSE_DELAY=-1"));
 
     private final Map<String, IBaseResource> stored = Map.of(
             "Observation/o1",
@@ -132,8 +126,8 @@ class CompartmentsTest {
         IBaseResource kept = written("kept", "p2", 1_000L);
         IBaseResource lost = written("lost", "p3", 2_000L);
 
-        inTransaction(() -> cached.ownershipOfWritten(kept), true);
-        inTransaction(() -> cached.ownershipOfWritten(lost), false);
+        RealTransactions.inNew(() -> cached.ownershipOfWritten(kept), true);
+        RealTransactions.inNew(() -> cached.ownershipOfWritten(lost), false);
         rows.put("Observation/kept", kept);
         // the rolled-back version's id was then taken by another write, for another patient
         rows.put("Observation/lost", written("lost", "p4", 3_000L));
@@ -145,7 +139,7 @@ class CompartmentsTest {
 
         // within one transaction (a bundle): what it wrote is found by what it writes next, then dropped with it
         IBaseResource inBundle = written("bundled", "p5", 4_000L);
-        inTransaction(
+        RealTransactions.inNew(
                 () -> {
                     cached.ownershipOfWritten(inBundle);
                     rows.put("Observation/bundled", inBundle); // the session sees its own transaction's write
@@ -159,10 +153,11 @@ class CompartmentsTest {
         // a transaction suspended for another (REQUIRES_NEW) that rolls back: the outer one's commit keeps only its own
         IBaseResource outer = written("outer", "p6", 5_000L);
         IBaseResource inner = written("inner", "p7", 6_000L);
-        inTransaction(
+        RealTransactions.inNew(
                 () -> {
                     cached.ownershipOfWritten(outer);
-                    inTransaction(() -> cached.ownershipOfWritten(inner), false); // REQUIRES_NEW: suspends this one
+                    RealTransactions.inNew(
+                            () -> cached.ownershipOfWritten(inner), false); // REQUIRES_NEW: suspends this one
                     rows.put("Observation/outer", outer);
                     assertThat(cached.ownership(reportOn("outer")).patients()).containsExactly("p6");
                 },
@@ -189,18 +184,5 @@ class CompartmentsTest {
     private static IBaseResource reportOn(String observation) {
         return parse("{\"resourceType\":\"DiagnosticReport\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
                 + "\"result\":[{\"reference\":\"Observation/" + observation + "\"}]}");
-    }
-
-    /**
-     * Runs the write in a transaction of its own (a real transaction manager; REQUIRES_NEW, so one inside another
-     * suspends the outer as HAPI's own REQUIRES_NEW transactions do), then commits or rolls it back.
-     */
-    private static void inTransaction(Runnable write, boolean commit) {
-        TransactionTemplate tx = new TransactionTemplate(TRANSACTIONS);
-        tx.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
-        tx.executeWithoutResult(status -> {
-            write.run();
-            if (!commit) status.setRollbackOnly();
-        });
     }
 }

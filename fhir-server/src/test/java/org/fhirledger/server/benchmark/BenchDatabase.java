@@ -11,6 +11,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.fhirledger.server.audit.AuditRecord;
 
 /**
  * The database under a benchmark server: H2 (the embedded default, a file under the data directory, as bin/run)
@@ -134,7 +135,7 @@ final class BenchDatabase implements AutoCloseable {
                 s.setLong(1, from);
                 s.setLong(2, to);
                 try (ResultSet r = s.executeQuery()) {
-                    while (r.next()) answeredAt.put("audit-" + r.getLong(1), r.getLong(2));
+                    while (r.next()) answeredAt.put(AuditRecord.eventIdOf(r.getLong(1)), r.getLong(2));
                 }
             }
             try (PreparedStatement s = c.prepareStatement("select res_id, confirmed_at from fl_outbox"

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.DoubleSummaryStatistics;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -174,15 +175,10 @@ public final class ServerBenchmark {
             Workload.Mixed m = w.mixed(s.clients(), 10);
             rates.add(m.requests() / m.seconds());
             if (rates.size() >= MIN_WARM_UP_WINDOWS) {
-                List<Double> last = rates.subList(rates.size() - 3, rates.size());
-                double mean =
-                        last.stream().mapToDouble(Double::doubleValue).average().orElse(0);
-                double spread = last.stream()
-                                .mapToDouble(Double::doubleValue)
-                                .max()
-                                .orElse(0)
-                        - last.stream().mapToDouble(Double::doubleValue).min().orElse(0);
-                steady = mean > 0 && spread <= 0.1 * mean;
+                DoubleSummaryStatistics last = rates.subList(rates.size() - 3, rates.size()).stream()
+                        .mapToDouble(Double::doubleValue)
+                        .summaryStatistics();
+                steady = last.getAverage() > 0 && last.getMax() - last.getMin() <= 0.1 * last.getAverage();
             }
         }
         w.bulk(s.bulkClients(), 15);

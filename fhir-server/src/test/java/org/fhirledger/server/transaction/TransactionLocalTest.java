@@ -4,18 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.fhirledger.server.testing.RealTransactions;
 import org.junit.jupiter.api.Test;
-import org.springframework.jdbc.datasource.DataSourceTransactionManager;
-import org.springframework.jdbc.datasource.SimpleDriverDataSource;
-import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionTemplate;
 
-/** One value per transaction, on a real transaction manager (in-memory H2): made once, kept apart, let go. */
+/**
+ * One value per transaction, on a real transaction manager ({@link RealTransactions}): made once, kept apart, let
+ * go; and the once-per-commit action built on it.
+ */
 class TransactionLocalTest {
-
-    private static final DataSourceTransactionManager TRANSACTIONS = new DataSourceTransactionManager(
-            new SimpleDriverDataSource(new org.h2.Driver(), "jdbc:h2:mem:transaction-local-test;DB_CLOSE_DELAY=-1"));
 
     /** What a value saw of its transaction. */
     private static final class Seen implements TransactionSynchronization {
@@ -48,7 +45,7 @@ class TransactionLocalTest {
 
     @Test
     void oneValuePerTransactionToldOnceOfItsEnd() {
-        inTransaction(
+        RealTransactions.inNew(
                 () -> {
                     assertThat(local.current()).as("none before the first use").isNull();
                     Seen first = local.currentOrNew();
@@ -59,26 +56,26 @@ class TransactionLocalTest {
         assertThat(made).hasSize(1);
         assertThat(made.get(0).events).containsExactly("commit", "committed");
 
-        inTransaction(
+        RealTransactions.inNew(
                 () -> assertThat(local.current())
                         .as("the next transaction starts without")
                         .isNull(),
                 true);
-        inTransaction(() -> local.currentOrNew(), false);
+        RealTransactions.inNew(() -> local.currentOrNew(), false);
         assertThat(made).hasSize(2);
         assertThat(made.get(1).events).containsExactly("rolled back");
         assertThat(local.current())
                 .as("nothing left bound after the transactions")
                 .isNull();
-        inTransaction(() -> assertThat(local.current()).isNull(), true);
+        RealTransactions.inNew(() -> assertThat(local.current()).isNull(), true);
     }
 
     @Test
     void aTransactionSuspendedForAnotherKeepsItsOwn() {
-        inTransaction(
+        RealTransactions.inNew(
                 () -> {
                     Seen outer = local.currentOrNew();
-                    inTransaction(
+                    RealTransactions.inNew(
                             () -> {
                                 assertThat(local.current())
                                         .as("the suspended one's is out of sight")
@@ -96,24 +93,33 @@ class TransactionLocalTest {
 
     @Test
     void aTransactionJoinedSharesTheValue() {
-        inTransaction(
+        RealTransactions.inNew(
                 () -> {
                     Seen outer = local.currentOrNew();
-                    TransactionTemplate joined = new TransactionTemplate(TRANSACTIONS); // PROPAGATION_REQUIRED
-                    joined.executeWithoutResult(
-                            s -> assertThat(local.currentOrNew()).isSameAs(outer));
+                    RealTransactions.joined(
+                            () -> assertThat(local.currentOrNew()).isSameAs(outer));
                 },
                 true);
         assertThat(made).hasSize(1);
         assertThat(made.get(0).events).containsExactly("commit", "committed");
     }
 
-    private static void inTransaction(Runnable work, boolean commit) {
-        TransactionTemplate tx = new TransactionTemplate(TRANSACTIONS);
-        tx.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
-        tx.executeWithoutResult(status -> {
-            work.run();
-            if (!commit) status.setRollbackOnly();
-        });
+    @Test
+    void anAfterCommitActionRunsOnceAfterTheCommitAndNeverAfterARollback() {
+        java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+        AfterCommitOnce wake = new AfterCommitOnce(runs::incrementAndGet);
+        RealTransactions.inNew(
+                () -> {
+                    wake.request();
+                    wake.request();
+                    RealTransactions.joined(wake::request);
+                    assertThat(runs).as("not before the commit").hasValue(0);
+                },
+                true);
+        assertThat(runs).as("once, however often asked").hasValue(1);
+        RealTransactions.inNew(wake::request, false);
+        assertThat(runs).as("not after a rollback").hasValue(1);
+        wake.request();
+        assertThat(runs).as("at once outside a transaction").hasValue(2);
     }
 }
